@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from .code_names import names_of
 from .tide import MAIN_ERRORS, TideObjects
 
 TABLE = "tide_objects"
@@ -44,8 +45,7 @@ def tide_column(objects: TideObjects | None, n_gt: int, n_dt: int) -> pa.Array:
     if objects is None:
         return pa.nulls(n_gt + n_dt, pa.string())
     codes = np.concatenate([np.where(objects.gt_missed, MISS, -1), objects.dt_error])
-    indices = pa.array(np.maximum(codes, 0).astype(np.int32), pa.int32(), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(MAIN_ERRORS)).cast(pa.string())
+    return names_of(codes, MAIN_ERRORS)
 
 
 def insert_tide_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int, key: str, view: str) -> None:

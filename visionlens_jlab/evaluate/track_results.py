@@ -23,6 +23,7 @@ import pyarrow as pa
 from ..catalog import Catalog
 from ..catalog.query.filter_conditions import bounds, choice_list, in_clause, range_clauses
 from ..catalog.query.filters import FilterError, Params
+from .code_names import names_of
 
 if TYPE_CHECKING:  # the engine (scipy) loads with an evaluation, not with the catalog
     from .tracking.report import SequenceDetails
@@ -79,13 +80,13 @@ def result_rows(objects: SequenceObjects, gt_id: np.ndarray, d: SequenceDetails)
     return pa.table({
         "ann_id": np.concatenate([objects.gt_ann, objects.tr_ann]).astype(np.int64),
         "sample_id": np.concatenate([objects.gt_sample, objects.tr_sample]).astype(np.int64),
-        "status": _names(np.concatenate([gt_status, tr_status]), STATUSES),
+        "status": names_of(np.concatenate([gt_status, tr_status]), STATUSES),
         "switched": np.concatenate([d.gt_switched, d.tr_switched]),
         "track_switches": pa.array(
             np.concatenate([switches, np.zeros(n_tr, np.int64)]).astype(np.int32),
             mask=np.concatenate([~known, np.ones(n_tr, bool)]),
         ),
-        "track_status": _names(
+        "track_status": names_of(
             np.concatenate([statuses, np.full(n_tr, -1)]), TRACK_STATUSES
         ),
     })  # fmt: skip
@@ -99,11 +100,6 @@ def _tracks_of(ids: np.ndarray, gt_id: np.ndarray) -> tuple[np.ndarray, np.ndarr
     order = np.argsort(ids, kind="stable")
     track = order[np.minimum(np.searchsorted(ids[order], gt_id), len(ids) - 1)]
     return track, ids[track] == gt_id
-
-
-def _names(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
-    indices = pa.array(np.maximum(codes, 0).astype(np.int32), pa.int32(), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(names)).cast(pa.string())
 
 
 def store_track_results(catalog: Catalog, dataset_id: int, model: str, rows: pa.Table) -> None:
