@@ -9,7 +9,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { expect, test } from './fixtures';
-import { api, ingestAnew, openGrid, runEnv, toolbarItem } from './helpers';
+import {
+  api,
+  clickToolbarItem,
+  ingestAnew,
+  openGrid,
+  runEnv
+} from './helpers';
 
 const TARGET = 'ui-merge-into';
 const SOURCE = 'ui-merge-from';
@@ -44,12 +50,11 @@ test.describe('VisionLens merge', () => {
       .locator('.jp-VisionLens-count')
       .or(page.locator('.jp-Toolbar-responsive-popup .jp-VisionLens-count'));
     await expect(count).toHaveText(/ of 10 samples/);
-    const button = await toolbarItem(
+    await clickToolbarItem(
       page,
       grid.locator('.jp-VisionLens-gridShownBar'),
       '.jp-VisionLens-mergeInto'
     );
-    await button.click();
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText(`one of “${TARGET}”`);
     await dialog.locator('.jp-VisionLens-mergeFrom').selectOption(SOURCE);
