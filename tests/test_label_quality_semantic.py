@@ -189,3 +189,24 @@ def test_refusals_and_cli(tmp_path: Path) -> None:
     assert len({r["sample_id"] for r in out["regions"]}) == len(plants)
     done = cli(tmp_path / "data", "label-quality", "seg", "--model", "net")
     assert done.returncode == 0 and "semantic masks scored" in done.stdout
+
+
+def test_stale_after_a_sample_delete_fresh_after_its_undo(tmp_path: Path) -> None:
+    """A semantic run stores its basis: deleting scored images makes it stale (with their
+    count) and their undo fresh again, as for boxes (tests/test_stale_derived_results.py)."""
+    from visionlens_jlab import edits
+    from visionlens_jlab.bulk.delete_samples import delete_view_samples
+
+    gts, preds, _ = scene(3, 6, 0.3)
+    catalog, _, order = write_and_score(tmp_path, gts, preds)
+    try:
+        assert stored(catalog, "seg", "net")["stale"] is False
+        delete_view_samples(catalog, "seg", {"ids": order[:2]}, "tester")
+        answer = stored(catalog, "seg", "net")
+        assert answer["stale"] is True and answer["samples_removed"] == 2
+        assert not {i["sample_id"] for i in answer["images"]} & set(order[:2])
+        edits.undo(catalog, "seg", "tester")
+        answer = stored(catalog, "seg", "net")
+        assert answer["stale"] is False and answer["samples_removed"] == 0
+    finally:
+        catalog.close()

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..catalog import GROUND_TRUTH, CatalogError
 from ..catalog.extensions.computed import write_computed
+from ..catalog.reads.result_basis import basis, staleness
 from ..jobs import job_progress
 from ..semantic.label_maps import LabelMapError, read_label_map
 from ..semantic.records import SOURCES, SourceMasks, read_classes, read_masks
@@ -148,6 +149,7 @@ def run_semantic_label_quality(
     progress(0.0, f"reading the semantic masks of {dataset!r} and {model!r}")
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        computed_over = basis(cur, dataset_id, [GROUND_TRUTH, model])
         names = read_classes(cur, dataset_id)
         truth = read_masks(cur, dataset_id, GROUND_TRUTH)
         predicted = read_masks(cur, dataset_id, model)
@@ -196,7 +198,7 @@ def run_semantic_label_quality(
     progress(0.9, "storing the scores")
     write_computed(
         catalog, dataset_id, {SCORE_FIELD: (ids, scores), REGIONS_FIELD: (ids, n_regions)},
-        producer="label_quality", params=json.dumps(summary),
+        producer="label_quality", params=json.dumps({**summary, "basis": computed_over}),
     )  # fmt: skip
     order = np.lexsort((ids, scores))
     summary["seconds"] = round(time.monotonic() - started, 3)
@@ -215,19 +217,21 @@ def run_semantic_label_quality(
 
 def stored_semantic(catalog: Catalog, dataset_id: int, model: str) -> dict[str, Any] | None:
     """The last semantic-mask run in :func:`~.store.stored`'s shape (no boxes; the images'
-    scores, worst first; the flagged regions are not stored: ``regions`` is absent), when it
-    was ``model``'s; else None."""
+    scores, worst first; the flagged regions are not stored: ``regions`` is absent; whether
+    it is ``stale``), when it was ``model``'s; else None."""
     with catalog.cursor() as cur:
         run = cur.execute(
             "SELECT params, updated_at FROM computed_fields WHERE dataset_id = ? AND field = ?",
             [dataset_id, SCORE_FIELD],
         ).fetchall()
-        if not run or json.loads(run[0][0]).get("model") != model:
+        summary = json.loads(run[0][0]) if run else {}
+        if summary.get("model") != model:
             return None
         images = cur.sql(
             "SELECT sample_id, num AS score FROM computed_values WHERE dataset_id = ? "
             "AND field = ? ORDER BY num, sample_id",
             params=[dataset_id, SCORE_FIELD],
         ).to_arrow_table()
-    return {"model": model, "boxes": [], "images": images.to_pylist(),
-            "summary": json.loads(run[0][0]), "created_at": run[0][1].isoformat()}  # fmt: skip
+        stale = staleness(cur, dataset_id, summary.pop("basis", None), run[0][1])
+    return {"model": model, "boxes": [], "images": images.to_pylist(), "summary": summary,
+            "created_at": run[0][1].isoformat(), **stale}  # fmt: skip
