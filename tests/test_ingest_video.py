@@ -16,7 +16,7 @@ from tests.test_ingest_exports import cli
 from tests.video_fixtures import index_first, write_mot, write_video
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
-from visionlens_jlab.ingest.detect import detect_dataset_format
+from visionlens_jlab.ingest.detect import detect_dataset_format, detect_predictions_format
 from visionlens_jlab.video.locator import frame_location
 
 __all__ = ["old_data"]
@@ -223,8 +223,11 @@ def test_mot_results_are_a_prediction_set_with_track_ids(tmp_path: Path) -> None
         assert len(pairs) == n and all(p[1] is not None for p in pairs)
         # the same identities: one predicted track per ground-truth track and back
         assert len(set(pairs)) == len({g for g, _ in pairs}) == len({p for _, p in pairs})
-        one = ingest_predictions(catalog, "m", "one", results / "S2.txt", fmt="mot").to_dict()
-        assert one["predictions"] == len(seqs[1].rows)
+        one = ingest_predictions(catalog, "m", "one", results / "S2.txt", fmt="auto").to_dict()
+        assert one["predictions"] == len(seqs[1].rows)  # auto: its rows are MOT's
+    assert detect_predictions_format(str(results)) == "mot"
+    (results / "S3.txt").write_text("1 0.9 10 10 20 20\n")  # a per-image txt row among them
+    assert detect_predictions_format(str(results)) != "mot"
 
 
 def test_the_cli_ingests_with_auto_and_prints_the_video_counts(tmp_path: Path) -> None:

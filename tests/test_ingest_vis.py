@@ -27,7 +27,7 @@ from tests.vis_fixtures import (
 )
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.importing.jobs import prediction_maps
-from visionlens_jlab.ingest.detect import detect_dataset_format
+from visionlens_jlab.ingest.detect import detect_dataset_format, detect_predictions_format
 
 OBJECTS = (
     "SELECT v.name, f.frame_number, a.track_id, a.source_ann_id, a.label, a.x, a.y, a.w, a.h, "
@@ -218,8 +218,27 @@ def test_the_cli_ingests_vis_and_its_results_with_the_video_counts(tmp_path: Pat
     assert (auto["videos"], auto["frames"], auto["tracks"]) == (2, 9, tracks)
     results, expected = _results(written, seed=6)
     (tmp_path / "res.json").write_text(json.dumps(results))
-    out = cli(data, "predictions", "yv", str(tmp_path / "res.json"), "--format", "vis")
+    out = cli(data, "predictions", "yv", str(tmp_path / "res.json"))  # auto: it names videos
     assert (out["model"], out["predictions"]) == ("res", len(expected))
+
+
+def test_auto_tells_vis_results_from_coco_results_by_what_they_name(tmp_path: Path) -> None:
+    """Both are JSON lists: YouTube-VIS results name a ``video_id`` (in any key order, after
+    a long ``segmentations``), COCO results an ``image_id``; anything else stays COCO's to
+    refuse with its own message."""
+    cases = {
+        "vis.json": [{"video_id": 1, "category_id": 2, "score": 0.5, "segmentations": [None]}],
+        "late.json": [{"segmentations": [None] * 5000, "score": 0.5, "video_id": 3}],
+        "coco.json": [{"image_id": 1, "category_id": 2, "bbox": [0, 0, 1, 1], "score": 0.5}],
+        "empty.json": [],
+        "dataset.json": {"images": [], "annotations": []},
+    }
+    for name, content in cases.items():
+        (tmp_path / name).write_text(json.dumps(content))
+    (tmp_path / "broken.json").write_text("not JSON")
+    got = {n: detect_predictions_format(str(tmp_path / n)) for n in [*cases, "broken.json"]}
+    assert got == {"vis.json": "vis", "late.json": "vis", "coco.json": "coco",
+                   "empty.json": "coco", "dataset.json": "coco", "broken.json": "coco"}  # fmt: skip
 
 
 def test_bad_vis_input_gets_report_rows_and_the_rest_ingests(tmp_path: Path) -> None:

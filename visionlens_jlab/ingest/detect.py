@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import ijson
+
 from .. import formats
 from ..formats import names
 from ..records.report import IngestError
@@ -144,7 +146,10 @@ def detect_plugin_format(path: str) -> str | None:
 
 
 def detect_predictions_format(path: str) -> str:
-    """``coco`` for a .json file, ``classification`` for a table; for a txt folder ``dota``
+    """``coco`` for a .json file (``vis`` when its first result names a ``video_id``: YouTube-VIS
+    results), ``classification`` for a table, ``mot`` for a tracker's MOT results (a .txt
+    file, or a folder of them, of comma-separated ``frame, id, x, y, w, h, conf`` rows); for
+    another txt folder ``dota``
     (DOTA's Task1 results: every file ``Task1_<class>.txt``, or most rows an image, a score
     and 4 corners in pixels), ``txt``, ``txt-xywh``, ``yolo`` or ``yolo-conf-last``
     (Ultralytics' rows: polygons or keypoints, longer than a box, every value normalised; or
@@ -153,16 +158,21 @@ def detect_predictions_format(path: str) -> str:
         raise IngestError(f"{path} does not exist")
     if os.path.isfile(path):
         if path.lower().endswith(".json"):
-            return "coco"
+            return "vis" if _first_result_key(path) == "video_id" else "coco"
         if path.lower().endswith(TABLE_EXTENSIONS):
             return "classification"
+        if path.lower().endswith(".txt") and _is_mot_results(path):
+            return "mot"
         raise IngestError(
-            f"cannot tell the predictions format of {path}: expected a COCO results .json, "
-            "a classification .csv/.parquet or a folder of per-image txt files"
+            f"cannot tell the predictions format of {path}: expected a COCO or YouTube-VIS "
+            "results .json, a classification .csv/.parquet, a MOT results .txt or a folder "
+            "of per-image txt files"
         )
     txts = list_txt(path)
     if not txts:
         raise IngestError(f"{path} holds no .json or per-image .txt predictions")
+    if all(_is_mot_results(os.path.join(path, t)) for t in txts[:20]):
+        return "mot"
     if len(task1_files(txts)) == len(txts):
         return "dota"
     rows = _sample_rows(path, txts, 200)
@@ -180,6 +190,48 @@ def detect_predictions_format(path: str) -> str:
     if rows and sum(len(r) == 10 for r in rows) > len(rows) / 2:
         return "dota"  # image score and 4 corners in pixels: DOTA's <class>.txt results
     return "txt"
+
+
+def _first_result_key(path: str) -> str | None:
+    """``image_id`` or ``video_id``, whichever the first object of JSON list ``path`` names
+    first (COCO results name images, YouTube-VIS results videos); None for anything else.
+    Streamed: only the first object is read."""
+    try:
+        with open(path, "rb") as f:
+            for prefix, event, value in ijson.parse(f):
+                if prefix == "" and event != "start_array":
+                    return None
+                if prefix == "item" and event == "map_key" and value in ("image_id", "video_id"):
+                    return str(value)
+                if prefix == "item" and event == "end_map":
+                    return None
+    except (OSError, ijson.JSONError):
+        return None
+    return None
+
+
+def _is_mot_results(path: str, lines: int = 5) -> bool:
+    """Whether the first rows of ``path`` are MOT Challenge rows: comma-separated, at least
+    ``frame, id, x, y, w, h`` numbers, frame and id whole (per-image txt formats separate
+    by spaces)."""
+    seen = 0
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                try:
+                    values = [float(v) for v in line.split(",")]
+                except ValueError:
+                    return False
+                if len(values) < 6 or not (values[0].is_integer() and values[1].is_integer()):
+                    return False
+                seen += 1
+                if seen == lines:
+                    break
+    except OSError:
+        return False
+    return seen > 0
 
 
 def _inside(box: list[float], slack: float = 1e-3) -> bool:

@@ -210,8 +210,9 @@ def open_predictions(
     of ``image score x1 y1 ... x4 y4``, oriented boxes), ``yolo-obb`` (Ultralytics'
     ``predict task=obb save_txt save_conf``: ``class x1 y1 ... x4 y4 conf`` normalised,
     oriented boxes), ``mot`` (a tracker's MOT results: ``<sequence>.txt`` files or one, boxes
-    with a track identity; never auto-detected), ``vis`` (YouTube-VIS results: a JSON list
-    of tracks, one mask per frame; never auto-detected), ``classification`` (a CSV/Parquet
+    with a track identity; ``auto`` when their rows are comma-separated), ``vis`` (YouTube-VIS
+    results: a JSON list of tracks, one mask per frame; ``auto`` when its first result names
+    a ``video_id``), ``classification`` (a CSV/Parquet
     of file, label, score or of per-class scores). ``classes``: class names (or a
     names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
