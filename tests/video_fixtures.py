@@ -13,6 +13,7 @@ MOT Challenge folders (:func:`write_mot`): image sequences with ground truth of 
 from __future__ import annotations
 
 import random
+import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -97,6 +98,22 @@ def write_video(
         for packet in stream.encode():
             out.mux(packet)
     return stamps
+
+
+def set_display_rotation(path: Path, clockwise: int) -> None:
+    """Give MP4 file ``path`` the display matrix of a picture turned ``clockwise`` degrees (90,
+    180 or 270), as a phone writes it: the track header's (``tkhd``) matrix, QuickTime's
+    ``[a b u; c d v; x y w]`` in 16.16 fixed point, mapping ``(x, y)`` to
+    ``(a x + c y, b x + d y)``; 90 degrees clockwise is ``a=0 b=1 c=-1 d=0``."""
+    turns = {90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}
+    a, b, c, d = (v * 0x10000 for v in turns[clockwise])
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd")
+    # after the box type: version and flags (4), times, track id, reserved and duration
+    # (20 bytes in version 0, 32 in version 1), reserved (8), layer to volume (8)
+    matrix = at + 4 + 4 + (32 if data[at + 4] == 1 else 20) + 16
+    data[matrix : matrix + 36] = struct.pack(">9i", a, b, 0, c, d, 0, 0, 0, 0x40000000)
+    path.write_bytes(bytes(data))
 
 
 def decode_all(path: Path) -> list[np.ndarray]:

@@ -67,6 +67,13 @@ class Video:
     its frames' ``fields`` as ``source_video_id``: what a results file names it by."""
 
     @property
+    def display_size(self) -> tuple[int | None, int | None]:
+        """``(width, height)`` of the frames as shown: a quarter turn of the display matrix
+        swaps the coded size (the frames are served turned, and labels are drawn on them)."""
+        turned = self.rotation in (90, 270)
+        return (self.height, self.width) if turned else (self.width, self.height)
+
+    @property
     def duration(self) -> float | None:
         """Seconds (frames over the frame rate), or None without a frame rate."""
         return self.num_frames / self.fps if self.fps else None
@@ -118,6 +125,7 @@ class VideoRows:
             locations = [base + f for f in frames]
             names = [f"{relative}/{f}" for f in frames] if relative else list(frames)
         quoted = json.dumps(video.name)
+        width, height = video.display_size
         extra = (
             "" if video.source_id is None else f',"source_video_id":{json.dumps(video.source_id)}'
         )
@@ -126,8 +134,8 @@ class VideoRows:
                 pa.array(np.arange(first, first + n, dtype=np.int64)),
                 pa.array(names, pa.string()),
                 pa.array(locations, pa.string()),
-                pa.array(np.full(n, video.width or 0, np.int32), mask=_none(n, video.width)),
-                pa.array(np.full(n, video.height or 0, np.int32), mask=_none(n, video.height)),
+                pa.array(np.full(n, width or 0, np.int32), mask=_none(n, width)),
+                pa.array(np.full(n, height or 0, np.int32), mask=_none(n, height)),
                 pa.array([split] * n, pa.string()),
                 pa.array([f"{video.name}/{i}" for i in numbers], pa.string()),
                 pa.array([f'{{"video":{quoted},"frame_number":{i}{extra}}}' for i in numbers]),
