@@ -5,6 +5,9 @@ VisionLens environment): ``python tests/labelstudio_annotator.py URL TOKEN PROJE
 JSON list of changes on stdin, each for the task of one VisionLens sample:
 
 * ``{"sample_id", "move": REGION, "dx": PERCENT}``: shift a region right;
+* ``{"sample_id", "rotate": REGION, "degrees": D}``: turn a rectangle further clockwise;
+* ``{"sample_id", "point": REGION, "index": I, "dx": PERCENT}``: shift a polygon's point;
+* ``{"sample_id", "polygon": [[x, y], ...] (percent), "label": CLASS}``: draw a polygon;
 * ``{"sample_id", "relabel": REGION, "label": CLASS}``;
 * ``{"sample_id", "delete": REGION}``;
 * ``{"sample_id", "add": {"x", "y", "width", "height"} (percent), "label": CLASS}``;
@@ -43,8 +46,27 @@ def main(url: str, token: str, project: int) -> None:
         regions = {r["id"]: r for r in result}
         if "move" in change:
             regions[change["move"]]["value"]["x"] += change["dx"]
+        elif "rotate" in change:
+            regions[change["rotate"]]["value"]["rotation"] += change["degrees"]
+        elif "point" in change:
+            regions[change["point"]]["value"]["points"][change["index"]][0] += change["dx"]
+        elif "polygon" in change:
+            sized = result[0]
+            result.append(
+                {
+                    "id": uuid.uuid4().hex[:10],
+                    "from_name": "polygon",
+                    "to_name": "image",
+                    "type": "polygonlabels",
+                    "original_width": sized["original_width"],
+                    "original_height": sized["original_height"],
+                    "value": {"points": change["polygon"], "closed": True,
+                              "polygonlabels": [change["label"]]},
+                }
+            )  # fmt: skip
         elif "relabel" in change:
-            regions[change["relabel"]]["value"]["rectanglelabels"] = [change["label"]]
+            region = regions[change["relabel"]]
+            region["value"][region["type"]] = [change["label"]]
         elif "delete" in change:
             result.remove(regions[change["delete"]])
         elif "add" in change:

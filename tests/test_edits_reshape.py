@@ -263,3 +263,58 @@ def test_bad_point_reshapes_are_refused_and_change_nothing(
         with pytest.raises(edits.EditError, match=message):
             _edit(cat, {"op": "reshape", "annotation_id": before["ann_id"], **op})
         assert _shape(cat, "src") == before
+
+
+def test_a_rotated_box_and_a_polyline_are_added_by_their_points_and_undone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``add`` takes a rotated box's corners or a polyline's points: the box is their hull, a
+    rotated box's area its quadrilateral's; it leaves for DOTA with its corners; the undo
+    takes it away; bad points are refused with nothing written."""
+    from visionlens_jlab.ingest.dota import quad_area
+
+    data_dir = _shape_source(tmp_path, capsys)
+    corners = [30.0, 10.0, 70.0, 30.0, 60.0, 50.0, 20.0, 30.0]
+    with Catalog(data_dir) as cat:
+        first = _shape(cat, "src")
+        with cat.cursor() as cur:
+            (sample,) = cur.execute("SELECT sample_id FROM annotations WHERE ann_id = ?",
+                                    [first["ann_id"]]).fetchone() or ()  # fmt: skip
+        bad_shapes: list[tuple[dict[str, Any], str]] = [
+            ({"obb": corners[:6]}, "a rotated box has 4 corners"),
+            ({"obb": corners, "polyline": [1, 2, 3, 4]}, "one shape"),
+            ({"obb": corners, "segmentation": [[1, 2, 3, 4, 5, 6]]}, "one shape"),
+            ({"polyline": [1, 2, 300, 4]}, "past the image"),
+        ]
+        for bad, message in bad_shapes:
+            with pytest.raises(edits.EditError, match=message):
+                _edit(cat, {"op": "add", "sample_id": sample, "label": "plane", **bad})
+        assert _shape(cat, "src") == first
+        answer = _edit(cat, {"op": "add", "sample_id": sample, "label": "plane", "obb": corners})
+        (added,) = answer["added"]
+        with cat.cursor() as cur:
+            row = cur.execute("SELECT x, y, w, h, area, obb, polyline FROM annotations "
+                              "WHERE ann_id = ?", [added]).fetchone()  # fmt: skip
+        assert row == (20.0, 10.0, 50.0, 40.0, pytest.approx(quad_area(corners)), corners, None)
+    out = tmp_path / "out"
+    code, result = run_cli(capsys, data_dir, "export", "src", "--format", "dota", "--out", str(out))
+    assert code == 0, result
+    ingest_cli(capsys, data_dir, out, "again")
+    with Catalog(data_dir) as cat:
+        with cat.cursor() as cur:
+            shapes = cur.execute("SELECT obb FROM annotations JOIN datasets USING (dataset_id) "
+                                 "WHERE name = 'again' ORDER BY ann_id").fetchall()  # fmt: skip
+        assert [s[0] for s in shapes] == [first["obb"], corners]
+        edits.undo(cat, "src", "tester")
+        assert _shape(cat, "src") == first
+        line = _shape(cat, "lines")
+        with cat.cursor() as cur:
+            (road,) = cur.execute("SELECT sample_id FROM annotations WHERE ann_id = ?",
+                                  [line["ann_id"]]).fetchone() or ()  # fmt: skip
+        path = [5.0, 60.0, 45.0, 20.0, 90.0, 35.0]
+        answer = edits.apply_edits(cat, "lines", [{"op": "add", "sample_id": road,
+                                                   "label": "lane", "polyline": path}], "tester")  # fmt: skip
+        with cat.cursor() as cur:
+            row = cur.execute("SELECT x, y, w, h, obb, polyline FROM annotations "
+                              "WHERE ann_id = ?", answer["added"]).fetchone()  # fmt: skip
+        assert row == (5.0, 20.0, 85.0, 40.0, None, path)

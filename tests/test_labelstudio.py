@@ -6,6 +6,7 @@ label edits, through the CLI without a server and through the REST API of a runn
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -144,7 +145,8 @@ def test_cli_round_trip_applies_the_annotators_work_and_undo_takes_it_back(
     ]  # fmt: skip
     annotate(label_studio, project, changes)
     pulled = cli(data, label_studio, "labelstudio-pull", "toy", "--project", str(project))
-    assert pulled["edits"] == {"added": 1, "deleted": 1, "relabelled": 1, "moved": 1}
+    assert pulled["edits"] == {"added": 1, "deleted": 1, "relabelled": 1, "moved": 1,
+                               "reshaped": 0}  # fmt: skip
     assert pulled["applied"] == 0 and pulled["tasks"] == 6 and pulled["skipped"] == []
     with Catalog(data) as catalog:
         assert truth(catalog, "toy") == before  # a diff to accept: nothing written yet
@@ -183,6 +185,88 @@ def test_an_object_edited_in_visionlens_since_the_send_is_a_conflict_not_overwri
         assert truth(catalog, "toy") == edited
 
 
+def shapes_data(tmp_path: Path) -> tuple[Path, int, int]:
+    """A DOTA dataset ``aerial`` (a 200x100 image, one rotated box turned 30 degrees) with a
+    polygon object added to it; its data folder and the two objects' ids."""
+    from PIL import Image
+
+    from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+    from visionlens_jlab.ingest.open import open_dataset
+
+    root = tmp_path / "dota"
+    (root / "images").mkdir(parents=True)
+    (root / "labelTxt").mkdir()
+    Image.new("RGB", (200, 100), "gray").save(root / "images" / "P1.png")
+    a = math.radians(30)
+    corners = [(40.0, 20.0), (40 + 60 * math.cos(a), 20 + 60 * math.sin(a))]
+    corners += [(corners[1][0] - 30 * math.sin(a), corners[1][1] + 30 * math.cos(a)),
+                (40 - 30 * math.sin(a), 20 + 30 * math.cos(a))]  # fmt: skip
+    text = " ".join(f"{c:.6f}" for p in corners for c in p)
+    (root / "labelTxt" / "P1.txt").write_text(f"{text} plane 0\n")
+    data = tmp_path / "data"
+    with Catalog(data) as catalog:
+        write_dataset(catalog, "aerial", open_dataset(str(root)))
+        (box,) = truth(catalog, "aerial")
+        (sample, _, _) = truth(catalog, "aerial")[box]
+        ring = [[120.0, 10.0, 180.0, 20.0, 150.0, 80.0]]
+        added = apply_edits(catalog, "aerial", [{"op": "add", "sample_id": sample,
+                                                  "label": "plane", "segmentation": ring}], "t")  # fmt: skip
+    return data, box, added["added"][0]
+
+
+def shape_rows(data: Path) -> dict[int, tuple[Any, Any]]:
+    """Each ground-truth object's rotated corners and mask text."""
+    with Catalog(data) as catalog, catalog.cursor() as cur:
+        rows = cur.execute("SELECT ann_id, obb, CAST(segmentation AS VARCHAR) FROM annotations "
+                           "WHERE source = 'ground_truth'").fetchall()  # fmt: skip
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def test_rotated_boxes_and_polygons_go_to_label_studio_and_come_back_reshaped(
+    label_studio: LabelStudioServer, tmp_path: Path
+) -> None:
+    data, box, polygon = shapes_data(tmp_path)
+    before = shape_rows(data)
+    sent = cli(data, label_studio, "labelstudio-send", "aerial", "--server-url", "http://h/")
+    project = sent["project"]
+    (task,) = LabelStudioClient(label_studio.url, label_studio.token).tasks(project)
+    kinds = {r["id"]: (r["type"], r["value"]) for r in task["annotations"][0]["result"]}
+    assert kinds[f"vl-{box}"][0] == "rectanglelabels"
+    assert kinds[f"vl-{box}"][1]["rotation"] == pytest.approx(30.0)
+    assert kinds[f"vl-{polygon}"][0] == "polygonlabels"
+    annotate(label_studio, project, [
+        {"sample_id": task["data"]["visionlens"]["sample_id"], "rotate": f"vl-{box}",
+         "degrees": 15.0},
+        {"sample_id": task["data"]["visionlens"]["sample_id"], "point": f"vl-{polygon}",
+         "index": 2, "dx": 5.0},
+        {"sample_id": task["data"]["visionlens"]["sample_id"],
+         "polygon": [[5.0, 10.0], [20.0, 10.0], [10.0, 40.0]], "label": "plane"},
+    ])  # fmt: skip
+    pulled = cli(data, label_studio, "labelstudio-pull", "aerial", "--project", str(project),
+                 "--apply")  # fmt: skip
+    assert pulled["edits"] == {"added": 1, "deleted": 0, "relabelled": 0, "moved": 0,
+                               "reshaped": 2}  # fmt: skip
+    assert pulled["skipped"] == [] and pulled["applied"] == 3
+    after = shape_rows(data)
+    # the rectangle as Label Studio holds it now, turned 45 degrees about its first corner
+    value = next(r["value"] for t in LabelStudioClient(label_studio.url, label_studio.token)
+                 .tasks(project) for r in t["annotations"][0]["result"] if r["id"] == f"vl-{box}")  # fmt: skip
+    x, y = value["x"] * 2.0, value["y"] * 1.0  # percent of 200 x 100
+    w, h, turn = value["width"] * 2.0, value["height"] * 1.0, math.radians(value["rotation"])
+    assert value["rotation"] == pytest.approx(45.0)
+    want = [x, y, x + w * math.cos(turn), y + w * math.sin(turn),
+            x + w * math.cos(turn) - h * math.sin(turn), y + w * math.sin(turn) + h * math.cos(turn),
+            x - h * math.sin(turn), y + h * math.cos(turn)]  # fmt: skip
+    assert after[box][0] == pytest.approx(want, abs=1e-6)
+    assert json.loads(after[polygon][1]) == [pytest.approx([120, 10, 180, 20, 160, 80])]
+    (new,) = set(after) - set(before)
+    assert json.loads(after[new][1]) == [pytest.approx([10, 10, 40, 10, 20, 40])]
+    again = cli(data, label_studio, "labelstudio-pull", "aerial", "--project", str(project))
+    assert sum(again["edits"].values()) == 0  # applied once, nothing left to take
+    cli(data, label_studio, "undo", "aerial")
+    assert shape_rows(data) == before
+
+
 def test_a_fresh_annotation_keeps_the_objects_it_repeats_and_bad_regions_are_listed() -> None:
     sent = {"dataset": "d", "sample_id": 5, "width": 200, "height": 100,
             "sent": {"7": {"label": "cat", "bbox": [20.0, 10.0, 40.0, 30.0], "shaped": False},
@@ -199,15 +283,16 @@ def test_a_fresh_annotation_keeps_the_objects_it_repeats_and_bad_regions_are_lis
         {"id": 3, "updated_at": "2026-01-01T10", "result": [
             rect("fresh", "cat", 10.0),  # the same as object 7 under a new id
             rect("vl-8", "dog", 50.0),  # a box with a mask moved: listed, not edited
-            rect("tilted", "cat", 60.0, rotation=15.0),
+            rect("tilted", "cat", 60.0, rotation=15.0),  # a new rotated box
         ]},
     ]  # fmt: skip
     other = {"id": 99, "data": {"image": "x"}, "annotations": []}
     changes = read_changes(
         "d", [{"id": 1, "data": {"visionlens": sent}, "annotations": annotations}, other]
     )
-    assert changes.operations == []
-    assert [s["region"] for s in changes.skipped if "region" in s] == ["vl-8", "tilted"]
+    (added,) = changes.operations
+    assert (added["op"], added["label"], len(added["obb"])) == ("add", "cat", 8)
+    assert [s["region"] for s in changes.skipped if "region" in s] == ["vl-8"]
     assert [s["task"] for s in changes.skipped if "region" not in s] == [99]
     assert changes.tasks == 1 and changes.annotated == 1
 

@@ -605,8 +605,10 @@ export interface IWireLabelStudioChanges {
     deleted: number;
     relabelled: number;
     moved: number;
+    /** rotated boxes turned or resized, polygons' points moved */
+    reshaped: number;
   };
-  /** the edits not applied yet, as POST edits takes them (add, delete, relabel, move) */
+  /** the edits not applied yet, as POST edits takes them (add, delete, relabel, move, reshape) */
   operations: {
     op: string;
   }[];

@@ -205,7 +205,7 @@ test.describe('Label Studio round trip', () => {
     await dialog.locator('.jp-VisionLens-lsProject').fill(String(project));
     await dialog.getByRole('button', { name: 'Take back…' }).click();
     await expect(page.locator('.jp-VisionLens-lsSummary')).toHaveText(
-      '2 of 2 tasks annotated: 0 added, 0 deleted, 1 relabelled, 0 moved.',
+      '2 of 2 tasks annotated: 0 added, 0 deleted, 1 relabelled, 0 moved, 0 reshaped.',
       { timeout: 60000 }
     );
     await expect(page.locator('.jp-VisionLens-lsChanges li')).toHaveText([

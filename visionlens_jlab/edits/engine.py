@@ -27,10 +27,11 @@ from ..catalog.tables.sample_tag_log import batch_sample_tags, inverse, next_bat
 from ..catalog.writes.sample_labels import dataset_classes
 from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
+from ..ingest.dota import quad_area
 from .errors import EditConflict, EditError, SampleTagConflict
 from .log_stacks import stacks
 from .mask_ops import mask_columns
-from .object_changes import changed_state, checked_box
+from .object_changes import changed_state, checked_box, new_points, points_extent
 from .operations import Operation, parse_operations
 from .sample_deletes import Vectors
 from .sample_undo import invert_sample_batch
@@ -205,12 +206,17 @@ def _new_state(
         text, mask_area, extent = mask_columns(op.segmentation, sizes[sample_id], op.index)
         mask = {"segmentation": text, "mask_area": mask_area}
         bbox = bbox or extent
+    if getattr(op, "points", None) is not None:
+        shape = new_points(op)
+        mask, bbox = shape, bbox or points_extent(shape)
     box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
     columns = checked_box(op.index, {"label": op.label, **box, "score": op.score,
                                      "attributes": op.attributes}, source,
                           classes_of(source, op.index), sizes[sample_id])  # fmt: skip
     label, x, y, w, h, score, area, iscrowd, difficult, attributes = columns
     area = mask.get("mask_area", area)  # COCO's area of a masked object is the mask's
+    if mask.get("obb") is not None:  # a rotated box's is its quadrilateral's, as ingest's
+        area = quad_area(mask["obb"])
     return {
         "ann_id": ann_id, "sample_id": sample_id, "source": source, "label": label,
         "x": x, "y": y, "w": w, "h": h, "score": score, "area": area, "iscrowd": iscrowd,

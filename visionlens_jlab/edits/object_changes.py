@@ -110,17 +110,31 @@ def _points_of(
             f"(its labels: {', '.join(k.name for k in held_kinds(state)) or 'a box only'})",
             op.index,
         )
-    if column == "obb" and len(points) != 8:
-        raise EditError(
-            f"reshape: a rotated box has 4 corners [x1, y1, ..., x4, y4], got {len(points) // 2}",
-            op.index,
-        )
-    xs, ys = points[0::2], points[1::2]
-    extent = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    box = _box_of(op, state, extent, size, classes_of)
+    shape = new_points(op)
+    box = _box_of(op, state, points_extent(shape), size, classes_of)
     if column == "obb":
         box["area"] = quad_area(list(points))
-    return {**box, column: list(points)}
+    return {**box, **shape}
+
+
+def new_points(op: Operation) -> dict[str, list[float]]:
+    """``{column: points}`` of an ``add`` or ``reshape`` giving a rotated box's corners or a
+    polyline's points; a rotated box has exactly four corners."""
+    assert op.points is not None
+    column, points = op.points
+    if column == "obb" and len(points) != 8:
+        raise EditError(
+            f"{op.op}: a rotated box has 4 corners [x1, y1, ..., x4, y4], got {len(points) // 2}",
+            op.index,
+        )
+    return {column: list(points)}
+
+
+def points_extent(shape: dict[str, list[float]]) -> tuple[float, float, float, float]:
+    """The box ``[x, y, w, h]`` around the points of :func:`new_points`' answer."""
+    (points,) = shape.values()
+    xs, ys = points[0::2], points[1::2]
+    return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
 
 
 def _keypoints(op: Operation, state: State, size: tuple[Any, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
 * ``{"op": "add", "sample_id", "label", "bbox": [x, y, w, h]}``, optionally ``"source"``
   (default ``ground_truth``; a model's name adds a prediction, with ``"score"``),
   ``"attributes"`` and ``"segmentation"`` (a mask, :mod:`.mask_ops`: its extent is the box
-  when no ``bbox`` is given);
+  when no ``bbox`` is given), or ``"obb"`` / ``"polyline"`` (a rotated box's four corners
+  or a line's points, ``[x1, y1, x2, ...]``: the box is their extent);
 * ``{"op": "delete", "annotation_id"}``;
 * ``{"op": "relabel", "annotation_id", "label"}``;
 * ``{"op": "move", "annotation_id", "bbox"}`` (boxes only: an object with a mask or
@@ -50,7 +51,16 @@ corners, a polyline's points): what a ``reshape`` may give instead of a mask."""
 
 OPS = ("add", "delete", "relabel", "move", "mask", "reshape", "keypoints", "accept", "tag", "untag")
 _ALLOWED = {
-    "add": {"sample_id", "label", "bbox", "source", "score", "attributes", "segmentation"},
+    "add": {
+        "sample_id",
+        "label",
+        "bbox",
+        "source",
+        "score",
+        "attributes",
+        "segmentation",
+        *POINT_COLUMNS,
+    },  # fmt: skip
     "delete": {"annotation_id", "annotation_ids", "expected"},
     "relabel": {"annotation_id", "annotation_ids", "label", "expected"},
     "move": {"annotation_id", "bbox", "expected"},
@@ -124,8 +134,17 @@ def _parse(index: int, item: Any) -> Operation:
             raise EditError(f"{op}: {key!r} is required", index)
     fields: dict[str, Any] = {}
     if op == "add":
-        if "bbox" not in item and item.get("segmentation") is None:
-            raise EditError("add: 'bbox' is required (or a 'segmentation' to take it from)", index)
+        shapes = [key for key in POINT_COLUMNS if key in item]
+        if len(shapes) > 1 or (shapes and item.get("segmentation") is not None):
+            raise EditError(f"add: give one shape, not {', '.join(shapes)} and a mask", index)
+        if "bbox" not in item and item.get("segmentation") is None and not shapes:
+            raise EditError(
+                "add: 'bbox' is required (or a 'segmentation', 'obb' or 'polyline' to take it "
+                "from)",
+                index,
+            )
+        if shapes:
+            fields["points"] = (shapes[0], _points(item[shapes[0]], shapes[0], index))
         fields["sample_id"] = _integer(item["sample_id"], "sample_id", index)
         fields["source"] = _text(item.get("source", GROUND_TRUTH), "source", index)
         if item.get("score") is not None:

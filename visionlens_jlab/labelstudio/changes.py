@@ -2,13 +2,15 @@
 
 For each task VisionLens sent (``data.visionlens``), the latest submitted annotation is
 compared with what was sent: a region ``vl-<id>`` is the object ``id`` (relabelled when its
-class differs, moved when its box does, beyond float noise of the percent round trip), a
-sent object with no region left was deleted, any other region is a new object. A region with
-no ``vl-`` id (an annotation started afresh) that equals a sent object exactly is that object.
-Each operation carries the sent state as ``expected``, so an object edited in VisionLens
-since it was sent makes the whole batch a conflict instead of being overwritten. What cannot
-become an edit (a rotated box, a task from elsewhere, an object with a mask moved) is listed
-in ``skipped`` with the reason.
+class differs; moved when its box does, reshaped when a rotated box's corners or a
+polygon's points do, beyond float noise of the percent round trip), a sent object with no
+region left was deleted, any other region is a new object (a box, a rotated box or a
+polygon). A region with no ``vl-`` id (an annotation started afresh) that equals a sent
+object exactly is that object. Each operation carries the sent state as ``expected``, so an
+object edited in VisionLens since it was sent makes the whole batch a conflict instead of
+being overwritten. What cannot become an edit (a box turned into a rotated one, a task from
+elsewhere, an object with a mask moved by its box) is listed in ``skipped`` with the
+reason.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .tasks import FROM_NAME, REGION_PREFIX
+from .shapes import rect_corners, ring_of, same_points, settled
+from .tasks import FROM_NAME, POLYGON_FROM_NAME, REGION_PREFIX
 
-MOVE_TOLERANCE_PX = 1e-6
-"""A box that came back within this of what was sent is unchanged (percent round trip)."""
-KINDS = {"add": "added", "delete": "deleted", "relabel": "relabelled", "move": "moved"}
+KINDS = {"add": "added", "delete": "deleted", "relabel": "relabelled", "move": "moved",
+         "reshape": "reshaped"}  # fmt: skip
+REGION_KINDS = {(FROM_NAME, "rectanglelabels"), (POLYGON_FROM_NAME, "polygonlabels")}
+"""The regions VisionLens sends and reads back: rectangles (rotated: rotated boxes), polygons."""
+NOUNS = {"bbox": "box", "obb": "rotated box", "segmentation": "polygon"}
 
 
 @dataclass
@@ -74,34 +79,35 @@ def _task_changes(
     objects: dict[str, dict[str, Any]] = dict(sent.get("sent") or {})
     changes.sent.update(int(a) for a in objects)
     kept: set[str] = set()
-    fresh: list[tuple[str, list[float]]] = []
+    fresh: list[tuple[str, Shape]] = []
     for r in annotation.get("result") or []:
-        if r.get("from_name") != FROM_NAME or r.get("type") != "rectanglelabels":
+        if (r.get("from_name"), r.get("type")) not in REGION_KINDS:
             continue
-        box_label = _box(r, width, height)
-        if isinstance(box_label, str):
-            changes.skipped.append({"task": task_id, "region": r.get("id"), "reason": box_label})
+        shape_label = _shape(r, width, height)
+        if isinstance(shape_label, str):
+            changes.skipped.append({"task": task_id, "region": r.get("id"), "reason": shape_label})
             continue
-        label, bbox = box_label
+        label, shape = shape_label
         rid = str(r.get("id") or "")
         ann = rid[len(REGION_PREFIX) :] if rid.startswith(REGION_PREFIX) else None
         if ann is None or ann not in objects or ann in kept:
-            fresh.append((label, bbox))
+            fresh.append((label, shape))
             continue
         kept.add(ann)
-        _object_changes(task_id, int(ann), objects[ann], label, bbox, changes)
-    for label, bbox in fresh:
+        _object_changes(task_id, int(ann), objects[ann], label, shape, changes)
+    for label, shape in fresh:
         same = next(
             (a for a, o in objects.items()
-             if a not in kept and o["label"] == label and _same_box(o["bbox"], bbox)),
+             if a not in kept and o["label"] == label and _same_shape(o, shape)),
             None,
         )  # fmt: skip
         if same is not None:
             kept.add(same)
         else:
-            changes.operations.append(
-                {"op": "add", "sample_id": sample_id, "label": label, "bbox": bbox}
-            )
+            (key, points), add = next(iter(shape.items())), {"op": "add", "sample_id": sample_id}
+            add["label"] = label
+            add[key] = [points] if key == "segmentation" else points
+            changes.operations.append(add)
     for ann, o in objects.items():
         if ann not in kept:
             changes.operations.append(
@@ -111,47 +117,82 @@ def _task_changes(
 
 
 def _object_changes(
-    task_id: Any, ann: int, sent: dict[str, Any], label: str, bbox: list[float], changes: Changes
+    task_id: Any, ann: int, sent: dict[str, Any], label: str, shape: Shape, changes: Changes
 ) -> None:
-    # coordinates the annotator left alone come back through percent with float noise
-    bbox = [
-        s if abs(s - v) <= MOVE_TOLERANCE_PX else v for s, v in zip(sent["bbox"], bbox, strict=True)
-    ]
     if label != sent["label"]:
         changes.operations.append(
             {"op": "relabel", "annotation_id": ann, "label": label,
              "expected": {"label": sent["label"]}}
         )  # fmt: skip
-    if bbox != sent["bbox"]:
+    key = _kind(sent)
+    if key not in shape and not (key == "obb" and "bbox" in shape):
+        changes.skipped.append(
+            {"task": task_id, "region": f"{REGION_PREFIX}{ann}",
+             "reason": f"the object is a {NOUNS[key]}, the region a {NOUNS[next(iter(shape))]}"}
+        )  # fmt: skip
+        return
+    if key == "bbox":
+        bbox = settled(sent["bbox"], shape["bbox"])
+        if bbox == sent["bbox"]:
+            return
         if sent.get("shaped"):
             changes.skipped.append(
                 {"task": task_id, "region": f"{REGION_PREFIX}{ann}",
                  "reason": "the object has a mask or keypoints: its box is not moved alone"}
             )  # fmt: skip
-        else:
-            changes.operations.append(
-                {"op": "move", "annotation_id": ann, "bbox": bbox,
-                 "expected": {"bbox": sent["bbox"]}}
-            )  # fmt: skip
+            return
+        changes.operations.append(
+            {"op": "move", "annotation_id": ann, "bbox": bbox, "expected": {"bbox": sent["bbox"]}}
+        )
+        return
+    was = sent["obb" if key == "obb" else "polygon"]
+    got = shape.get(key) or rect_corners(shape["bbox"], 0.0)  # a rotated box turned upright
+    points = settled(was, got)
+    if points != was:
+        new = {"obb": points} if key == "obb" else {"segmentation": [points]}
+        changes.operations.append(
+            {"op": "reshape", "annotation_id": ann, **new, "expected": {"bbox": sent["bbox"]}}
+        )
 
 
-def _box(r: dict[str, Any], width: float, height: float) -> tuple[str, list[float]] | str:
-    """A region as (class, box in pixels), or why it is not one."""
+Shape = dict[str, list[float]]
+"""A region's geometry in pixels: ``{"bbox": [x, y, w, h]}``, ``{"obb": corners}`` or
+``{"segmentation": ring}``."""
+
+
+def _kind(sent: dict[str, Any]) -> str:
+    """Which shape an object was sent as: ``obb``, ``segmentation`` (a polygon) or ``bbox``."""
+    return "obb" if "obb" in sent else "segmentation" if "polygon" in sent else "bbox"
+
+
+def _same_shape(sent: dict[str, Any], shape: Shape) -> bool:
+    key = _kind(sent)
+    if key not in shape:
+        return False
+    was = sent["bbox"] if key == "bbox" else sent["obb" if key == "obb" else "polygon"]
+    return same_points(was, shape[key])
+
+
+def _shape(r: dict[str, Any], width: float, height: float) -> tuple[str, Shape] | str:
+    """A region as (class, geometry in pixels), or why it is not one."""
     value = r.get("value") or {}
-    labels = value.get("rectanglelabels") or []
+    kind = str(r.get("type"))
+    labels = value.get(kind) or []
+    noun = "polygon" if kind == "polygonlabels" else "rectangle"
     if len(labels) != 1:
-        return f"a rectangle needs exactly one class, it has {len(labels)}"
-    if abs(float(value.get("rotation") or 0.0)) > 1e-9:
-        return "a rotated rectangle: VisionLens boxes are axis-aligned"
+        return f"a {noun} needs exactly one class, it has {len(labels)}"
+    if kind == "polygonlabels":
+        ring = ring_of(value.get("points"), width, height)
+        return ring if isinstance(ring, str) else (str(labels[0]), {"segmentation": ring})
     try:
         pct = [float(value[k]) for k in ("x", "y", "width", "height")]
+        rotation = float(value.get("rotation") or 0.0)
     except (KeyError, TypeError, ValueError):
         return "a rectangle without x, y, width and height"
-    if not all(math.isfinite(v) for v in pct):
+    if not all(math.isfinite(v) for v in [*pct, rotation]):
         return "a rectangle with a non-finite coordinate"
     scale = (width, height, width, height)
-    return str(labels[0]), [v / 100.0 * s for v, s in zip(pct, scale, strict=True)]
-
-
-def _same_box(a: list[float], b: list[float]) -> bool:
-    return all(abs(x - y) <= MOVE_TOLERANCE_PX for x, y in zip(a, b, strict=True))
+    box = [v / 100.0 * s for v, s in zip(pct, scale, strict=True)]
+    if abs(rotation % 360.0) <= 1e-9:
+        return str(labels[0]), {"bbox": box}
+    return str(labels[0]), {"obb": rect_corners(box, rotation)}

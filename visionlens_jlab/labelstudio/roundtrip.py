@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..catalog import Catalog
@@ -12,6 +13,7 @@ from ..export.view import read_view
 from .changes import Changes, read_changes
 from .client import LabelStudioClient
 from .errors import LabelStudioError
+from .shapes import single_ring
 from .tasks import build_tasks, label_config
 
 
@@ -105,22 +107,43 @@ def _not_yet_applied(catalog: Catalog, dataset: str, changes: Changes) -> list[d
             cur, dataset_id, [op["annotation_id"] for op in ops if "annotation_id" in op]
         )
         rows = cur.execute(
-            "SELECT ann_id, sample_id, label, x, y, w, h FROM annotations "
+            "SELECT ann_id, sample_id, label, x, y, w, h, obb, segmentation FROM annotations "
             "WHERE dataset_id = ? AND source = 'ground_truth' AND sample_id IN (SELECT UNNEST(?))",
             [dataset_id, add_samples],
         ).fetchall()
-    added = {(r[1], r[2], tuple(r[3:])) for r in rows if r[0] not in changes.sent}
+    added = {(r[1], r[2], shape) for r in rows if r[0] not in changes.sent
+             for shape in _shapes(r[3:7], r[7], r[8])}  # fmt: skip
     return [op for op in ops if not _shown(op, now.get(op.get("annotation_id", -1)), added)]
+
+
+def _shapes(box: Any, obb: Any, segmentation: Any) -> list[tuple[Any, ...]]:
+    """An object's shapes as an ``add`` or ``reshape`` names them: its box, and its rotated
+    box's corners or its mask's one ring."""
+    out = [("bbox", *box)]
+    if obb is not None:
+        out.append(("obb", *obb))
+    ring = single_ring(json.loads(segmentation) if isinstance(segmentation, str) else segmentation)
+    if ring is not None:
+        out.append(("segmentation", *ring))
+    return out
 
 
 def _shown(op: dict[str, Any], state: dict[str, Any] | None, added: set[Any]) -> bool:
     """Whether the ground truth shows ``op``'s result (``state``: its object now)."""
     if op["op"] == "add":
-        return (op["sample_id"], op["label"], tuple(op["bbox"])) in added
+        key = next(k for k in ("bbox", "obb", "segmentation") if k in op)
+        shape = op[key][0] if key == "segmentation" else op[key]
+        return (op["sample_id"], op["label"], (key, *shape)) in added
     if op["op"] == "delete":
         return state is None
     if state is None:
         return False
     if op["op"] == "relabel":
         return bool(state["label"] == op["label"])
-    return [state["x"], state["y"], state["w"], state["h"]] == op["bbox"]
+    now = _shapes([state["x"], state["y"], state["w"], state["h"]], state.get("obb"),
+                  state.get("segmentation"))  # fmt: skip
+    if op["op"] == "reshape":
+        key = "obb" if "obb" in op else "segmentation"
+        shape = op["obb"] if key == "obb" else op["segmentation"][0]
+        return (key, *shape) in now
+    return ("bbox", *op["bbox"]) in now

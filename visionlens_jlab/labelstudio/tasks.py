@@ -12,6 +12,7 @@ state: an object edited in VisionLens meanwhile is a conflict, not overwritten.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -20,8 +21,16 @@ from ..catalog import GROUND_TRUTH
 from ..export.view import ExportView
 from ..outbound import http_url
 from .errors import LabelStudioError
+from .shapes import (
+    polygon_value,
+    rect_corners,
+    rectangle_value,
+    rotated_rect,
+    single_ring,
+)
 
 FROM_NAME = "label"
+POLYGON_FROM_NAME = "polygon"
 TO_NAME = "image"
 REGION_PREFIX = "vl-"
 MAX_TASKS = 100_000
@@ -29,8 +38,9 @@ MAX_TASKS = 100_000
 
 
 def label_config(class_names: list[str]) -> str:
-    """Label Studio's XML config: an image and one rectangle label per class (each name an
-    XML attribute, quoted: a class name is data, never markup)."""
+    """Label Studio's XML config: an image, one rectangle label (rotatable: rotated boxes)
+    and one polygon label per class (each name an XML attribute, quoted: a class name is
+    data, never markup)."""
     if not class_names:
         raise LabelStudioError("the dataset has no classes to label with")
     for name in class_names:
@@ -40,8 +50,10 @@ def label_config(class_names: list[str]) -> str:
     return (
         "<View>\n"
         f'  <Image name="{TO_NAME}" value="$image" zoom="true"/>\n'
-        f'  <RectangleLabels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n'
-        "  </RectangleLabels>\n</View>"
+        f'  <RectangleLabels name="{FROM_NAME}" toName="{TO_NAME}" canRotate="true">\n'
+        f"{labels}\n  </RectangleLabels>\n"
+        f'  <PolygonLabels name="{POLYGON_FROM_NAME}" toName="{TO_NAME}">\n{labels}\n'
+        "  </PolygonLabels>\n</View>"
     )
 
 
@@ -53,26 +65,26 @@ def image_url(server_url: str, dataset: str, sample_id: int) -> str:
 
 
 def region(
-    region_id: str, label: str, box: list[float], width: int, height: int, score: float | None
+    region_id: str, obj: dict[str, Any], width: int, height: int, score: float | None
 ) -> dict[str, Any]:
-    """One rectangle in Label Studio's units (percent of the image)."""
-    x, y, w, h = box
+    """One object in Label Studio's units (percent of the image): a polygon for an object
+    sent as its ring, a rotated rectangle for a rotated box, else its box."""
+    if "polygon" in obj:
+        kind, value = "polygonlabels", polygon_value(obj["polygon"], width, height)
+    elif "obb" in obj:
+        x, y, w, h, rotation = rotated_rect(obj["obb"])
+        kind, value = "rectanglelabels", rectangle_value([x, y, w, h], width, height, rotation)
+    else:
+        kind, value = "rectanglelabels", rectangle_value(obj["box"], width, height)
     out: dict[str, Any] = {
         "id": region_id,
-        "from_name": FROM_NAME,
+        "from_name": POLYGON_FROM_NAME if kind == "polygonlabels" else FROM_NAME,
         "to_name": TO_NAME,
-        "type": "rectanglelabels",
+        "type": kind,
         "original_width": width,
         "original_height": height,
         "image_rotation": 0,
-        "value": {
-            "x": x / width * 100.0,
-            "y": y / height * 100.0,
-            "width": w / width * 100.0,
-            "height": h / height * 100.0,
-            "rotation": 0,
-            "rectanglelabels": [label],
-        },
+        "value": {**value, kind: [obj["label"]]},
     }
     if score is not None:
         out["score"] = score
@@ -121,19 +133,13 @@ def build_tasks(
                     "sample_id": sid,
                     "width": width,
                     "height": height,
-                    "sent": {
-                        str(o["id"]): {"label": o["label"], "bbox": o["box"], "shaped": o["shaped"]}
-                        for o in objects
-                    },
+                    "sent": {str(o["id"]): sent_state(o) for o in objects},
                 },
             },
             "annotations": [
                 {
                     "result": [
-                        region(
-                            f"{REGION_PREFIX}{o['id']}", o["label"], o["box"], width, height, None
-                        )
-                        for o in objects
+                        region(f"{REGION_PREFIX}{o['id']}", o, width, height, None) for o in objects
                     ]
                 }
             ],  # fmt: skip
@@ -143,7 +149,7 @@ def build_tasks(
                 {
                     "model_version": predictions.source,
                     "result": [
-                        region(f"p{o['id']}", o["label"], o["box"], width, height, o["score"])
+                        region(f"p{o['id']}", o, width, height, o["score"])
                         for o in predicted.get(sid, [])
                     ],
                 }
@@ -152,26 +158,51 @@ def build_tasks(
     return tasks
 
 
+def sent_state(obj: dict[str, Any]) -> dict[str, Any]:
+    """What ``data.visionlens`` records of an object sent: its class and box, whether it has
+    a shape the box does not move (``shaped``), and a rotated box's corners or a polygon's
+    ring as Label Studio holds them (what comes back unchanged)."""
+    out = {"label": obj["label"], "bbox": obj["box"], "shaped": obj["shaped"]}
+    if "obb" in obj:
+        x, y, w, h, rotation = rotated_rect(obj["obb"])
+        out["obb"] = rect_corners([x, y, w, h], rotation)
+    if "polygon" in obj:
+        out["polygon"] = obj["polygon"]
+    return out
+
+
 def _objects(
     view: ExportView, sizes: dict[int, tuple[int, int]], source: str
 ) -> dict[int, list[dict[str, Any]]]:
-    """Each sample's boxes of ``view``: ``{"id", "label", "box", "score", "shaped"}``."""
-    columns = ["ann_id", "label", "x", "y", "w", "h", "score", "segmentation", "keypoints"]
+    """Each sample's objects of ``view``: ``{"id", "label", "box", "score", "shaped"}``,
+    with ``obb`` (a rotated box's corners) or ``polygon`` (a mask's one ring)."""
+    columns = ["ann_id", "label", "x", "y", "w", "h", "score", "segmentation", "keypoints",
+               "obb"]  # fmt: skip
     out: dict[int, list[dict[str, Any]]] = {}
     for _, _, labels in view.objects.batches(columns):
         cols = {name: labels.column(name) for name in ["sample_id", *columns]}
         for i, sid in enumerate(cols["sample_id"]):
             if cols["x"][i] is None:  # a classification-only or keypoint-only object
                 continue
-            out.setdefault(sid, []).append(
-                {
-                    "id": cols["ann_id"][i],
-                    "label": cols["label"][i],
-                    "box": [cols["x"][i], cols["y"][i], cols["w"][i], cols["h"][i]],
-                    "score": cols["score"][i] if source != GROUND_TRUTH else None,
-                    # a mask or keypoints go with the box: such an object is not moved here
-                    "shaped": cols["segmentation"][i] is not None
-                    or cols["keypoints"][i] is not None,
-                }
-            )
+            ring = single_ring(_json(cols["segmentation"][i]))
+            obj = {
+                "id": cols["ann_id"][i],
+                "label": cols["label"][i],
+                "box": [cols["x"][i], cols["y"][i], cols["w"][i], cols["h"][i]],
+                "score": cols["score"][i] if source != GROUND_TRUTH else None,
+                # a mask (other than one ring) or keypoints go with the box: such an
+                # object's box is not moved alone
+                "shaped": (cols["segmentation"][i] is not None and ring is None)
+                or cols["keypoints"][i] is not None,
+            }
+            if ring is not None and cols["keypoints"][i] is None:
+                obj["polygon"] = ring
+            elif cols["obb"][i] is not None and len(cols["obb"][i]) == 8:
+                obj["obb"] = [float(v) for v in cols["obb"][i]]
+            out.setdefault(sid, []).append(obj)
     return out
+
+
+def _json(value: Any) -> Any:
+    """A segmentation column's value as JSON data (stored as text)."""
+    return json.loads(value) if isinstance(value, str) else value

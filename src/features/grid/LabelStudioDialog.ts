@@ -106,6 +106,8 @@ export function operationText(op: EditOperation): string {
       return `move object ${op.annotation_id} to ${box(op.bbox)}`;
     case 'mask':
       return `new mask for object ${op.annotation_id}`;
+    case 'reshape':
+      return `new shape for object ${op.annotation_id}`;
     case 'relabel':
       return `relabel ${'annotation_id' in op ? `object ${op.annotation_id}` : 'objects'} to ${op.label}`;
     case 'delete':
@@ -124,7 +126,8 @@ export function changesText(changes: ILabelStudioChanges): string {
   return (
     `${fmtInt(changes.annotated)} of ${fmtInt(changes.tasks)} tasks annotated: ` +
     `${fmtInt(e.added)} added, ${fmtInt(e.deleted)} deleted, ` +
-    `${fmtInt(e.relabelled)} relabelled, ${fmtInt(e.moved)} moved${skipped}.`
+    `${fmtInt(e.relabelled)} relabelled, ${fmtInt(e.moved)} moved, ` +
+    `${fmtInt(e.reshaped)} reshaped${skipped}.`
   );
 }
 

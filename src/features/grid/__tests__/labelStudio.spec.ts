@@ -23,14 +23,14 @@ describe('the Label Studio round trip dialogs', () => {
       project: 3,
       tasks: 20,
       annotated: 4,
-      edits: { added: 1, deleted: 2, relabelled: 3, moved: 1200 },
+      edits: { added: 1, deleted: 2, relabelled: 3, moved: 1200, reshaped: 2 },
       operations: [],
       skipped: [{ task: 7, region: 'r1', reason: 'a rotated rectangle' }],
       applied: 0,
       batch: null
     };
     expect(changesText(changes)).toBe(
-      '4 of 20 tasks annotated: 1 added, 2 deleted, 3 relabelled, 1,200 moved; 1 annotations could not become edits.'
+      '4 of 20 tasks annotated: 1 added, 2 deleted, 3 relabelled, 1,200 moved, 2 reshaped; 1 annotations could not become edits.'
     );
   });
 
@@ -49,6 +49,13 @@ describe('the Label Studio round trip dialogs', () => {
     expect(
       operationText({ op: 'relabel', annotation_id: 9, label: 'dog' })
     ).toBe('relabel object 9 to dog');
+    expect(
+      operationText({
+        op: 'reshape',
+        annotation_id: 4,
+        segmentation: [[1, 2, 3, 4, 5, 6]]
+      })
+    ).toBe('new shape for object 4');
     expect(operationText({ op: 'delete', annotation_ids: [1, 2] })).toBe(
       'delete objects'
     );
