@@ -34,7 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -305,7 +305,9 @@ def main() -> None:
         for iou_type in args.iou_types:
             for n in args.sizes:
                 with data_folder(args.cache, iou_type, n) as (folder, counts):
-                    cases = {t: partial(_round, t, iou_type, folder) for t in tools}
+                    cases: dict[str, Callable[[int], Run]] = {
+                        t: partial(_round, t, iou_type, folder) for t in tools
+                    }
                     if iou_type == "bbox" and ENGINES not in args.skip:
                         cases[ENGINES] = partial(_round, ENGINES, iou_type, folder)
                     runs = interleave(cases, args.rounds)
