@@ -17,11 +17,7 @@ import { Widget } from '@lumino/widgets';
 import { IVideoTile } from '../../api/videoTypes';
 import { fmtInt, h } from '../../base/dom';
 import { nameTab } from '../../ui/panelNames';
-import {
-  CommandIDs,
-  IDataChange,
-  IVisionLensModel
-} from '../../model/tokens';
+import { CommandIDs, IDataChange, IVisionLensModel } from '../../model/tokens';
 import { PageCache } from '../../model/pages';
 import { imageUrl } from '../../model/sources/samples';
 import { VideoTilesPageSource } from '../../model/sources/videoTiles';
@@ -161,7 +157,9 @@ export class VideosWidget extends Widget {
     if (!keepStale) {
       this.grid.reset();
     }
-    this._say(dataset ? 'Loading videos…' : 'Open a dataset to see its videos.');
+    this._say(
+      dataset ? 'Loading videos…' : 'Open a dataset to see its videos.'
+    );
     this._pages.ensure(0, 0);
     this.grid.scheduleRender();
   }
@@ -170,7 +168,9 @@ export class VideosWidget extends Widget {
   private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
     if (
       change.dataset === this.model.dataset &&
-      ['labels', 'predictions', 'samples', 'tags', 'fields'].includes(change.kind)
+      ['labels', 'predictions', 'samples', 'tags', 'fields'].includes(
+        change.kind
+      )
     ) {
       this._restart(true);
     }
@@ -179,7 +179,9 @@ export class VideosWidget extends Widget {
   private _onPage(): void {
     const total = this._pages.total;
     this._count.textContent =
-      total === null ? '' : `${fmtInt(total)} ${total === 1 ? 'video' : 'videos'}`;
+      total === null
+        ? ''
+        : `${fmtInt(total)} ${total === 1 ? 'video' : 'videos'}`;
     this._say(
       total === 0
         ? 'No video has a frame in this view (a dataset of still images has none).'

@@ -82,7 +82,11 @@ export class VideoTileRenderer implements ITileRenderer<
       delete el.dataset.sampleId;
       delete el.dataset.frame;
       el._img?.removeAttribute('src');
-      for (const name of ['videoTileName', 'videoTileFacts', 'videoTileFrames']) {
+      for (const name of [
+        'videoTileName',
+        'videoTileFacts',
+        'videoTileFrames'
+      ]) {
         text(name, '');
       }
       (el._frameText as HTMLDivElement).textContent = '';

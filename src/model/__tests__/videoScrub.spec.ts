@@ -85,7 +85,11 @@ describe('scrubbing a video tile', () => {
     jest.useFakeTimers();
     let now = 1000;
     const shown: number[] = [];
-    const throttle = new ScrubThrottle<number>(f => shown.push(f), 80, () => now);
+    const throttle = new ScrubThrottle<number>(
+      f => shown.push(f),
+      80,
+      () => now
+    );
     throttle.request(1); // the first at once
     expect(shown).toEqual([1]);
     for (const f of [2, 3, 4, 5]) {
