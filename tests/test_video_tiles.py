@@ -61,9 +61,9 @@ async def test_a_filtered_view_shows_the_videos_with_matching_frames(
     api: Any, mot: pd.DataFrame
 ) -> None:
     cars = mot[mot["cls"] == 3]  # class 3 is MOT17's car
-    expected = {seq: sorted(set(rows["frame"])) for seq, rows in cars.groupby("seq")}
+    expected = {str(seq): sorted(set(rows["frame"])) for seq, rows in cars.groupby("seq")}
     assert 0 < len(expected) < 3 or any(len(f) < SEQUENCES[s] for s, f in expected.items())
-    flt = {"labels": {"source": "ground_truth", "classes": ["car"]}}
+    flt: dict[str, Any] = {"labels": {"source": "ground_truth", "classes": ["car"]}}
     status, page = await api("POST", ROUTE, {"filter": flt, "scrub": 5})
     assert status == 200, page
     assert page["total"] == len(expected)
