@@ -20,6 +20,7 @@ import { evaluationPlugin } from './features/evaluation/plugin';
 import { mapPlugin } from './features/map/plugin';
 import { blindSpotsPlugin } from './features/blindspots/plugin';
 import { patchesPlugin } from './features/patches/plugin';
+import { videosPlugin } from './features/videos/plugin';
 import { versionsPlugin } from './features/versions/plugin';
 import { qualityPlugin } from './features/quality/plugin';
 import { selectionPlugin } from './features/selection/plugin';
@@ -38,6 +39,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   pluginsPlugin,
   blindSpotsPlugin,
   patchesPlugin,
+  videosPlugin,
   versionsPlugin,
   qualityPlugin,
   selectionPlugin

@@ -15,3 +15,4 @@ import './versions.css';
 import './quality.css';
 import './selection.css';
 import './video.css';
+import './videos.css';

@@ -52,7 +52,7 @@ import {
   IMergeRequest,
   ISubsetRequest
 } from './exportTypes';
-import { SelectionTransport } from './selectionClient';
+import { VideosTransport } from './videosClient';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -80,10 +80,10 @@ export class JobError extends Error {
  * The typed REST client behind the model token (the labels' endpoints,
  * edits, versions, Label Studio and patches, come from `LabelsTransport`;
  * the quality view's from `QualityTransport`; selection's from
- * `SelectionTransport`).
+ * `SelectionTransport`; the videos view's from `VideosTransport`).
  */
 export class VisionLensClient
-  extends SelectionTransport
+  extends VideosTransport
   implements IVisionLensClient
 {
   async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {

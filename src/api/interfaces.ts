@@ -58,6 +58,7 @@ import {
   IBlindSpotsResult
 } from './blindSpotTypes';
 import { IQualityOverview } from './qualityTypes';
+import { IVideosClient } from './videoTypes';
 import { ISelectionRecord, ISelectionRequest } from './selectionTypes';
 import {
   ISegmentMask,
@@ -114,7 +115,7 @@ export interface IWaitForJobOptions {
 }
 
 /** Typed REST client of `{base_url}visionlens/api/`: the only way to the server. */
-export interface IVisionLensClient {
+export interface IVisionLensClient extends IVideosClient {
   /** The Jupyter server connection every request goes through. */
   readonly serverSettings: ServerConnection.ISettings;
   listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]>;

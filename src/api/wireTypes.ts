@@ -1498,6 +1498,42 @@ export interface IWireVideo {
   tracks: number;
 }
 
+/** A video of a view as a tile of the videos view (visionlens_jlab/importing/video_tiles.py): its row and the frames the view keeps */
+export interface IWireVideoTile {
+  /** from 1 within the dataset */
+  video_id: number;
+  name: string;
+  location: string;
+  kind: 'file' | 'sequence';
+  fps: number | null;
+  num_frames: number;
+  /** seconds */
+  duration: number | null;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  rotation: number;
+  variable_frame_rate: boolean;
+  /** distinct ground-truth tracks of the whole video */
+  tracks: number;
+  /** its frames the filter keeps (all of them without a filter) */
+  matching_frames: number;
+  /** up to `scrub` of the matching frames, evenly spread, in frame order; the first is the first matching frame (the poster) */
+  scrub_frames: {
+    /** from 1 */
+    frame_number: number;
+    sample_id: number;
+  }[];
+}
+
+export interface IWireVideoTilesPage {
+  /** videos with at least one frame the filter keeps */
+  total: number;
+  offset: number;
+  limit: number;
+  videos: IWireVideoTile[];
+}
+
 /** One track of the ground truth or of a model (visionlens_jlab/importing/video_reads.py) */
 export interface IWireTrack {
   /** the video's name */
@@ -1896,6 +1932,17 @@ export interface IWireEmbeddingsImportRequest {
   ids?: string | null;
   /** what the keys are (default: the file's key column; integers in an ids file are sample ids) */
   key?: 'sample_id' | 'image_id' | 'file_name' | null;
+}
+
+/** The body of `POST /datasets/{name}/videos/query`. */
+export interface IWireVideosQueryRequest {
+  filter?: IWireFilter | null;
+  offset?: number;
+  limit?: number;
+  /** the most frames each video carries to scrub through */
+  scrub?: number;
+  /** a saved version's number (or current): label conditions read the labels as they were then */
+  version?: WireVersion;
 }
 
 /** The body of `POST /datasets/{name}/search`. */

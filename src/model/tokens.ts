@@ -238,6 +238,7 @@ export namespace CommandIDs {
   export const mergeInto = 'visionlens:merge-into';
   export const deleteViewLabels = 'visionlens:delete-view-labels';
   export const openPatches = 'visionlens:open-patches';
+  export const openVideos = 'visionlens:open-videos';
   export const labelStudio = 'visionlens:label-studio';
   export const openVersions = 'visionlens:open-versions';
   export const openQuality = 'visionlens:open-quality';

@@ -13,7 +13,8 @@ import {
   LabIcon,
   listIcon,
   tableRowsIcon,
-  tagIcon
+  tagIcon,
+  videoIcon
 } from '@jupyterlab/ui-components';
 
 import { Title, Widget } from '@lumino/widgets';
@@ -49,6 +50,7 @@ export const PANELS = {
   },
   blindspots: { name: 'Blind Spots', icon: blindSpotsIcon },
   patches: { name: 'Patches', icon: patchesIcon },
+  videos: { name: 'Videos', icon: videoIcon },
   jobs: { name: 'Jobs', icon: listIcon },
   plugins: { name: 'Plugins', icon: extensionIcon },
   versions: { name: 'Versions', icon: historyIcon },

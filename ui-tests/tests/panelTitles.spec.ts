@@ -20,6 +20,7 @@ const OPENERS: Record<string, string> = {
   'visionlens-jobs': 'visionlens:open-jobs',
   'visionlens-plugins-main': 'visionlens:open-plugins',
   'visionlens-patches-main': 'visionlens:open-patches',
+  'visionlens-videos-main': 'visionlens:open-videos',
   'visionlens-versions-main': 'visionlens:open-versions',
   'visionlens-quality': 'visionlens:open-quality',
   'visionlens-selection': 'visionlens:open-selection'

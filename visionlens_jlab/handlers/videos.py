@@ -1,7 +1,9 @@
 """A dataset's videos and tracks as JSON rows (the notebook's ``ds.videos()`` and
 ``ds.tracks()``): ``GET /datasets/{name}/videos`` and
 ``GET /datasets/{name}/tracks?model=M&video=V``. The rows are read by
-:mod:`..importing.video_reads`."""
+:mod:`..importing.video_reads`; the videos of a filtered view, one tile each with its
+scrub frames (the lab's videos view), by :mod:`..importing.video_tiles`:
+``POST /datasets/{name}/videos/query``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ..importing.video_reads import track_rows, video_rows
+from ..importing.video_tiles import video_tiles
 from .base import VisionLensHandler
+from .samples import version_option
 
 
 class VideosHandler(VisionLensHandler):
@@ -18,6 +22,25 @@ class VideosHandler(VisionLensHandler):
     async def get(self, name: str) -> None:
         videos = await self.run_blocking(video_rows, self.catalog, name)
         await self.write_json({"videos": videos})
+
+
+class VideoTilesHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        page = await self.run_blocking(
+            lambda: video_tiles(
+                self.catalog,
+                name,
+                body.get("filter"),
+                offset=body.get("offset") or 0,
+                limit=body.get("limit", 60),
+                scrub=body.get("scrub", 24),
+                version=version_option(body.get("version")),
+            )
+        )
+        await self.write_json(page)
 
 
 class TracksHandler(VisionLensHandler):
@@ -32,5 +55,6 @@ class TracksHandler(VisionLensHandler):
 
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/videos", VideosHandler),
+    (r"/datasets/(?P<name>[^/]+)/videos/query", VideoTilesHandler),
     (r"/datasets/(?P<name>[^/]+)/tracks", TracksHandler),
 ]

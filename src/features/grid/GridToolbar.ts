@@ -147,6 +147,13 @@ export class GridToolbar extends Panel {
         })
       ],
       [
+        'videos',
+        commandButton(commands, CommandIDs.openVideos, {
+          label: 'Videos',
+          className: 'jp-VisionLens-openVideos'
+        })
+      ],
+      [
         'versions',
         commandButton(commands, CommandIDs.openVersions, {
           label: 'Versions',
