@@ -68,7 +68,7 @@ def video_timeline(
     frames: list[int | None] = [None] * last
     for number, frame_sample in frame_rows:
         frames[int(number) - 1] = int(frame_sample)
-    none = {"changes": [], "keyframes": [], "switches": []}
+    none: dict[str, list[Any]] = {"changes": [], "keyframes": [], "switches": []}
     return {
         "video": {
             "video_id": video_id,
