@@ -182,10 +182,12 @@ export class VisionLensClient
   sampleTimeline(
     dataset: string,
     sampleId: number,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    model?: string
   ): Promise<IVideoTimeline> {
+    const query = queryString({ model });
     return this._request(
-      `datasets/${enc(dataset)}/samples/${sampleId}/timeline`,
+      `datasets/${enc(dataset)}/samples/${sampleId}/timeline${query}`,
       { signal }
     );
   }

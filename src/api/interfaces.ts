@@ -154,11 +154,16 @@ export interface IVisionLensClient extends IVideosClient {
     evalStatus?: string,
     version?: number
   ): Promise<ISample>;
-  /** The video of frame sample `sampleId`: its frames and tracks (404 for a still image). */
+  /**
+   * The video of frame sample `sampleId`: its frames and tracks (404 for a
+   * still image); with `model` (one of its `tracking_models`) each track's
+   * identity switches in that model's tracking evaluation.
+   */
   sampleTimeline(
     dataset: string,
     sampleId: number,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    model?: string
   ): Promise<IVideoTimeline>;
   ids(
     dataset: string,

@@ -1631,7 +1631,25 @@ export interface IWireVideoTimeline {
     last_frame: number;
     /** the frame numbers where the track has an object, ascending */
     frames: number[];
+    /** the frames where the track's class or an attribute differs from its previous object's (numbers compared by quarter: floor(4 * value)); by frame (visionlens_jlab/importing/video_marks.py) */
+    changes: {
+      frame: number;
+      /** label, or attributes.<key> */
+      what: string;
+      /** the previous object's value as text (dataset content) */
+      before: string;
+      /** this frame's value as text (dataset content) */
+      after: string;
+    }[];
+    /** the frames whose object the source marks a keyframe (CVAT's listed shapes); empty where the source has none */
+    keyframes: number[];
+    /** with model: the frames where the track's object is one side of an identity switch in that model's latest tracking evaluation; else empty */
+    switches: number[];
   }[];
+  /** the models with a tracking evaluation of the dataset (the model option's choices) */
+  tracking_models: string[];
+  /** the model whose identity switches the tracks' switches give (the model option); null without */
+  model: string | null;
 }
 
 /** An image-level label, ground truth or a model's */
@@ -1660,7 +1678,7 @@ export interface IWireSample {
   classifications: IWireClassification[];
 }
 
-/** One facet of the filter panel: a categorical facet counts each of its values, a numeric one gives its range and histogram. Every facet names its `filter` place and `unit`; `source` where it is of one source's labels (ground truth, predictions or a model), `key` on the evaluation facets (eval.status, eval.error). No other key. */
+/** One facet of the filter panel: a categorical facet counts each of its values, a numeric one gives its range and histogram. Every facet names its `filter` place and `unit`; `source` where it is of one source's labels (ground truth, predictions or a model), `key` on the evaluation facets (eval.status, eval.error), `model` on the tracking-outcome facets (track.status, track.switched, track.track_status, track.track_switches). No other key. */
 export type WireFacet =
   | {
       name: string;
@@ -1669,6 +1687,8 @@ export type WireFacet =
       source?: string;
       /** the evaluation whose outcomes it counts (the evaluation facets: the model's latest) */
       key?: string;
+      /** the model whose tracking evaluation it counts (the track.* facets: its labels entry's track condition names it) */
+      model?: string;
       values: {
         value: string | number | boolean | null;
         count: number;
@@ -1683,6 +1703,8 @@ export type WireFacet =
       type: 'numeric';
       /** the labels' source the facet counts (label facets) */
       source?: string;
+      /** the model whose tracking evaluation it counts (track.track_switches) */
+      model?: string;
       /** null: no value */
       min: number | null;
       /** null: no value */
@@ -1700,11 +1722,11 @@ export type WireFacet =
       unit: 'samples' | 'objects' | 'image labels' | 'labels';
     };
 
-/** A facet's place in the filter JSON, declared by the facet's definition on the server (visionlens_jlab/catalog/query/facet_places.py). `sample`: `sample[key]`; `tags`: `tags.any`; `labels.classes` / `labels.score` / `labels.where` (`where[key]`) / `labels.type`: the labels entry of the facet's source (a `classification` value of `labels.type` asks for its classifications entry); `box_count`: its source's entry of the box_count list; `classifications.classes` / `classifications.score`: the classifications entry of its source. */
+/** A facet's place in the filter JSON, declared by the facet's definition on the server (visionlens_jlab/catalog/query/facet_places.py). `sample`: `sample[key]`; `tags`: `tags.any`; `labels.classes` / `labels.score` / `labels.where` (`where[key]`) / `labels.type`: the labels entry of the facet's source (a `classification` value of `labels.type` asks for its classifications entry); `box_count`: its source's entry of the box_count list; `classifications.classes` / `classifications.score`: the classifications entry of its source; `labels.track` (`track[key]`): the `track` condition, of the facet's `model`, of its source's labels entry. */
 export type WireFacetFilter =
   | {
-      path: 'sample' | 'labels.where';
-      /** the column or attribute inside that place */
+      path: 'sample' | 'labels.where' | 'labels.track';
+      /** the column or attribute inside that place; of labels.track, the key of the track condition (status, switched, track_switches, track_status) */
       key: string;
     }
   | {

@@ -8,7 +8,8 @@
  * `tags.any`, the `classes` / `score` / `where[key]` / `type` of the `labels`
  * entry of the facet's source, its source's entry of the `box_count` list, or
  * the `classes` / `score` of its source's `classifications` entry
- * (`./classificationFilters`). A `labels.type` value `classification` asks for
+ * (`./classificationFilters`), or its `track` condition of the facet's model
+ * (`./trackFilters`). A `labels.type` value `classification` asks for
  * the source's `classifications` entry. Every function returns a new object;
  * filters are never mutated, so an old filter can be kept for undo.
  */
@@ -22,6 +23,7 @@ import {
   setHasClassification
 } from './classificationFilters';
 import { isObjectLabelType } from './labels';
+import * as track from './trackFilters';
 import {
   IBoxCountFilter,
   ICondition,
@@ -36,6 +38,8 @@ import {
 export interface IFacetKey {
   name: string;
   source?: string;
+  /** The tracking evaluation's model of a `labels.track` facet. */
+  model?: string;
   /** The facet's `filter` as the server answers it (null: not filterable). */
   filter: IFacetFilter | null;
 }
@@ -181,6 +185,12 @@ export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
       return getClassificationClasses(filter, key.source);
     case 'labels.where':
       return labelEntry(filter, key.source)?.where?.[place.key]?.in ?? [];
+    case 'labels.track':
+      return track.trackCategorical(
+        labelEntry(filter, key.source),
+        key.model,
+        place.key
+      );
     default:
       return [];
   }
@@ -255,6 +265,11 @@ export function setCategorical(
       return { ...entry, where: setCondition(entry.where, place.key, cond) };
     });
   }
+  if (place?.path === 'labels.track') {
+    return withLabelEntry(filter, key.source, entry =>
+      track.withTrackCategorical(entry, key.model, place.key, unique)
+    );
+  }
   throw new Error(`not a categorical facet: ${key.name}`);
 }
 
@@ -289,6 +304,10 @@ export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
   }
   if (place?.path === 'labels.where') {
     return pickRange(labelEntry(filter, key.source)?.where?.[place.key]);
+  }
+  if (place?.path === 'labels.track') {
+    const entry = labelEntry(filter, key.source);
+    return track.trackRange(entry, key.model, place.key);
   }
   return null;
 }
@@ -353,6 +372,11 @@ export function setRange(
         where: setCondition(entry.where, place.key, { ...rest, ...(r ?? {}) })
       };
     });
+  }
+  if (place?.path === 'labels.track') {
+    return withLabelEntry(filter, key.source, entry =>
+      track.withTrackRange(entry, key.model, place.key, r)
+    );
   }
   throw new Error(`not a numeric facet: ${key.name}`);
 }

@@ -6,7 +6,11 @@
  * and ten frames, the counter says which, and the image shown is that frame
  * (its number read back from the pixels in the page); the timeline has one
  * lane per track, the boxes take their track's colour, and a click on the
- * timeline seeks. Screenshots in both themes go to build/screenshots/.
+ * timeline seeks. With a tracker's MOT results that swap the car's identity
+ * half-way, evaluated (`POST tracking`), the lanes carry their marks: CVAT's
+ * keyframes, the car turning occluded, the identity switch, each with its
+ * hover text; the facet panel's switch facet keeps the switch frames.
+ * Screenshots in both themes go to build/screenshots/.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -16,18 +20,31 @@ import { galata, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 
 import { expect, test } from './fixtures';
-import { api, command, openGrid, runEnv, setTheme, shot } from './helpers';
+import {
+  api,
+  command,
+  openGrid,
+  openSidebar,
+  runEnv,
+  setTheme,
+  shot
+} from './helpers';
 
 const NAME = 'ui-video';
+const MARKED = 'ui-video-marks';
 const FRAMES = 40;
-const TASK = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'video-task');
+const TASK = path.join(
+  runEnv('VISIONLENS_DATA_DIR'),
+  'ui-sources',
+  'video-task'
+);
 const REPO = path.resolve(__dirname, '..', '..');
 
 /** CVAT's frames from 0: car on frames 1-20, person on 11-40 (ours, from 1). */
 const TRACKS = `
   <track id="0" label="car" source="manual">
     <box frame="0" outside="0" occluded="0" keyframe="1" xtl="10" ytl="30" xbr="50" ybr="70" z_order="0"/>
-    <box frame="19" outside="0" occluded="0" keyframe="1" xtl="120" ytl="40" xbr="160" ybr="80" z_order="0"/>
+    <box frame="19" outside="0" occluded="1" keyframe="1" xtl="120" ytl="40" xbr="160" ybr="80" z_order="0"/>
     <box frame="20" outside="1" occluded="0" keyframe="1" xtl="120" ytl="40" xbr="160" ybr="80" z_order="0"/>
   </track>
   <track id="1" label="person" source="manual">
@@ -43,9 +60,16 @@ test.use({
 });
 
 /** The task's files (once per data folder) and the dataset (once). */
-async function ingestVideo(request: APIRequestContext): Promise<void> {
+async function ingestVideo(
+  request: APIRequestContext,
+  name = NAME
+): Promise<void> {
   const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === NAME)) {
+  if (datasets.some((d: { name: string }) => d.name === name)) {
+    return;
+  }
+  if (fs.existsSync(path.join(TASK, 'annotations.xml'))) {
+    await ingestTask(request, name);
     return;
   }
   fs.mkdirSync(TASK, { recursive: true });
@@ -75,20 +99,67 @@ async function ingestVideo(request: APIRequestContext): Promise<void> {
   </task></meta>${TRACKS}</annotations>
 `
   );
-  const { job } = await api(request, 'datasets', { source: TASK, name: NAME });
+  await ingestTask(request, name);
+}
+
+async function ingestTask(
+  request: APIRequestContext,
+  name: string
+): Promise<void> {
+  const { job } = await api(request, 'datasets', { source: TASK, name });
+  await doneJob(request, job.id);
+}
+
+async function doneJob(request: APIRequestContext, id: string): Promise<void> {
   await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, {
+    .poll(async () => (await api(request, `jobs/${id}`)).status, {
       timeout: 60000
     })
     .toBe('done');
 }
 
+/**
+ * The clip with a tracker's results (`trk`), evaluated: the car followed as
+ * id 1 on frames 1-10 and id 2 from frame 11 (one identity switch, on frame
+ * 11), the person as id 3; CVAT's linear interpolation written out.
+ */
+async function ingestTracked(request: APIRequestContext): Promise<void> {
+  const { datasets } = await api(request, 'datasets');
+  if (datasets.some((d: { name: string }) => d.name === MARKED)) {
+    return;
+  }
+  await ingestVideo(request, MARKED);
+  const rows: string[] = [];
+  for (let f = 1; f <= 20; f++) {
+    const x = 10 + ((f - 1) * 110) / 19;
+    const y = 30 + ((f - 1) * 10) / 19;
+    rows.push(`${f},${f <= 10 ? 1 : 2},${x},${y},40,40,0.9,-1,-1,-1`);
+  }
+  for (let f = 11; f <= FRAMES; f++) {
+    rows.push(`${f},3,80,40,20,60,0.9,-1,-1,-1`);
+  }
+  const results = path.join(path.dirname(TASK), 'video-trk');
+  fs.mkdirSync(results, { recursive: true });
+  fs.writeFileSync(path.join(results, 'clip.mp4.txt'), rows.join('\n') + '\n');
+  const { job } = await api(request, `datasets/${MARKED}/predictions`, {
+    source: results,
+    model: 'trk',
+    format: 'mot'
+  });
+  await doneJob(request, job.id);
+  const report = await api(request, `datasets/${MARKED}/tracking`, {
+    model: 'trk'
+  });
+  expect(report.tracking.num_switches).toBe(1);
+}
+
 /** The sample id of frame `frame` of the clip. */
 async function frameSampleId(
   request: APIRequestContext,
-  frame: number
+  frame: number,
+  name = NAME
 ): Promise<number> {
-  const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
+  const { samples } = await api(request, `datasets/${name}/samples/query`, {
     filter: { sample: { 'fields.frame_number': { min: frame, max: frame } } },
     offset: 0,
     limit: 1
@@ -142,10 +213,11 @@ async function atFrame(view: Locator, frame: number): Promise<void> {
 
 async function openFrame(
   page: IJupyterLabPageFixture,
-  sampleId: number
+  sampleId: number,
+  name = NAME
 ): Promise<Locator> {
-  await openGrid(page, NAME);
-  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId });
+  await openGrid(page, name);
+  await command(page, 'visionlens:open-sample', { dataset: name, sampleId });
   const view = page.locator('#visionlens-sample-main .jp-VisionLens-sample');
   await expect(view.locator('.jp-VisionLens-video')).toBeVisible();
   await view.focus();
@@ -186,12 +258,16 @@ test.describe('the video view', () => {
     for (const track of await boxes.evaluateAll(gs =>
       gs.map(g => g.getAttribute('data-track'))
     )) {
-      const box = view.locator(`.jp-VisionLens-box[data-track="${track}"] rect`);
+      const box = view.locator(
+        `.jp-VisionLens-box[data-track="${track}"] rect`
+      );
       const mark = view.locator(
         `.jp-VisionLens-videoLane[data-track="${track}"] .jp-VisionLens-videoMark`
       );
       const stroke = await box.first().getAttribute('stroke');
-      const fill = await mark.first().evaluate(m => (m as HTMLElement).style.background);
+      const fill = await mark
+        .first()
+        .evaluate(m => (m as HTMLElement).style.background);
       const normal = (colour: string | null) =>
         page.evaluate(c => {
           const el = document.createElement('div');
@@ -213,10 +289,7 @@ test.describe('the video view', () => {
         ])
       ])
     );
-    expect(marks.map(m => m[1])).toEqual([
-      [['0%', '50%']],
-      [['25%', '75%']]
-    ]);
+    expect(marks.map(m => m[1])).toEqual([[['0%', '50%']], [['25%', '75%']]]);
 
     // a click on the timeline seeks to the frame under it
     const timeline = view.locator('.jp-VisionLens-videoTimeline');
@@ -260,6 +333,89 @@ test.describe('the video view', () => {
     await atFrame(view, frame);
     // the boxes drawn are that frame's: the car until frame 20, the person from 11
     const expected = (frame <= 20 ? 1 : 0) + (frame >= 11 ? 1 : 0);
-    await expect(view.locator('.jp-VisionLens-box[data-track]')).toHaveCount(expected);
+    await expect(view.locator('.jp-VisionLens-box[data-track]')).toHaveCount(
+      expected
+    );
+  });
+  test('marks keyframes, label changes and identity switches on the lanes', async ({
+    page,
+    request
+  }) => {
+    await ingestTracked(request);
+    const view = await openFrame(
+      page,
+      await frameSampleId(request, 1, MARKED),
+      MARKED
+    );
+    await atFrame(view, 1);
+    const lanes = view.locator('.jp-VisionLens-videoLane');
+    await expect(lanes).toHaveCount(5); // 2 ground-truth tracks, 3 of trk
+    const car = lanes.first(); // the ground truth's first track: the car
+    const marks = car.locator('.jp-VisionLens-videoLabelMark');
+    await expect(marks).toHaveCount(4);
+    const drawn = await marks.evaluateAll(ms =>
+      ms.map(m => [
+        m.getAttribute('data-kind'),
+        m.getAttribute('data-frame'),
+        (m as HTMLElement).style.left,
+        m.getAttribute('title')
+      ])
+    );
+    // each at the middle of its frame: (frame - 0.5) / 40 of the width
+    expect(drawn).toEqual([
+      ['keyframe', '1', '1.25%', 'frame 1: keyframe'],
+      ['keyframe', '20', '48.75%', 'frame 20: keyframe'],
+      ['change', '20', '48.75%', 'frame 20: occluded 0 → 1'],
+      ['switch', '11', '26.25%', 'frame 11: identity switch (trk)']
+    ]);
+    // the tracker's second identity took over the car on frame 11
+    const taken = lanes.locator('.jp-VisionLens-videoLabelMark.jp-mod-switch');
+    await expect(taken).toHaveCount(2);
+    // marks are drawn (not zero-sized) and a click on one seeks to its frame
+    const sw = car.locator('.jp-VisionLens-videoLabelMark.jp-mod-switch');
+    const size = (await sw.boundingBox())!;
+    expect(size.width).toBeGreaterThan(1);
+    expect(size.height).toBeGreaterThan(6);
+    const timeline = view.locator('.jp-VisionLens-videoTimeline');
+    const box = (await timeline.boundingBox())!;
+    await timeline.click({
+      position: { x: size.x - box.x + size.width / 2, y: size.y - box.y + 2 }
+    });
+    await atFrame(view, 11);
+
+    await page.keyboard.press('Shift+ArrowRight'); // the playhead off the marks
+    await page.keyboard.press('Shift+ArrowRight');
+    await atFrame(view, 31);
+    for (const dark of [false, true]) {
+      await setTheme(page, dark);
+      await shot(
+        view.locator('.jp-VisionLens-videoTimeline'),
+        `video-marks-${dark ? 'dark' : 'light'}`
+      );
+    }
+    await setTheme(page, false);
+  });
+  test('the facet panel keeps the frames of an identity switch', async ({
+    page,
+    request
+  }) => {
+    await ingestTracked(request);
+    await openGrid(page, MARKED);
+    await command(page, 'visionlens:clear-filters');
+    await openSidebar(page, 'visionlens-filters');
+    const filters = page.locator('#visionlens-filters');
+    const facet = filters.locator(
+      'details[data-facet="track.switched@ground_truth#trk"]'
+    );
+    const switched = facet.locator(
+      '.jp-VisionLens-facetValue[data-value="true"]'
+    );
+    // one ground-truth object switched (the car on frame 11), of 50 objects
+    await expect(switched.locator('.jp-VisionLens-valueCount')).toHaveText('1');
+    await switched.locator('input').check();
+    await expect(filters.locator('.jp-VisionLens-filterTotal')).toHaveText(
+      '1 matching samples'
+    );
+    await command(page, 'visionlens:clear-filters');
   });
 });

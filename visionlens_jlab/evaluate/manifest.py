@@ -35,6 +35,8 @@ from .eval_summaries import EVAL_SUMMARIES_DDL, STRUCTURE, SUMMARY
 from .store import EVAL_DDL, eval_facet_entries, store_facet_part
 from .tide_rows import TABLE as TIDE_TABLE
 from .tide_rows import create_tide_objects
+from .track_facets import FACET_PLACES as TRACK_FACET_PLACES
+from .track_facets import track_facet_entries
 from .track_results import TABLE as TRACK_TABLE
 from .track_results import (
     compile_track_condition,
@@ -84,6 +86,7 @@ MANIFEST = Manifest(
             # of a labels entry is the Evaluation panel's)
             places=(FacetPlace("eval.", None, "objects"),),
         ),
+        FacetContribution(track_facet_entries, places=TRACK_FACET_PLACES),
     ),
     point_counts={PREFIX: eval_point_counts},
     summaries=(SUMMARY,),

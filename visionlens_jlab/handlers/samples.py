@@ -104,7 +104,10 @@ class SampleTimelineHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, sample_id: str) -> None:
-        timeline = await self.run_blocking(video_timeline, self.catalog, name, int(sample_id))
+        model = self.get_query_argument("model", None) or None
+        timeline = await self.run_blocking(
+            video_timeline, self.catalog, name, int(sample_id), model
+        )
         await self.write_json(timeline)
 
 

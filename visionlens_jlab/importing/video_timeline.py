@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import Catalog, NotFoundError
+from .video_marks import track_marks, tracking_models
 
 _VIDEO_OF_SAMPLE = """
 SELECT v.video_id, v.name, v.kind, v.fps, v.num_frames, v.duration, v.width, v.height,
@@ -38,13 +39,18 @@ ORDER BY a.source <> 'ground_truth', a.source, first_frame, a.track_id
 """
 
 
-def video_timeline(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, Any]:
+def video_timeline(
+    catalog: Catalog, dataset: str, sample_id: int, model: str | None = None
+) -> dict[str, Any]:
     """The video that frame sample ``sample_id`` belongs to: its metadata (``video``), the
     sample's frame number (``frame_number``), the frame samples' ids by frame number
     (``frames``: index ``N - 1`` holds frame N's sample id, null where the video has no
     sample for it) and its tracks (``tracks``: ``source``, ``track_id``, ``label`` of the
     first object, ``first_frame``, ``last_frame`` and ``frames``, the frame numbers where
-    the track has an object). :class:`NotFoundError` for a sample that is not a frame."""
+    the track has an object, and its marks: ``changes``, ``keyframes``, ``switches``, see
+    :mod:`.video_marks`), the models with a tracking evaluation (``tracking_models``) and
+    the one whose identity switches are marked (``model``, given: none without).
+    :class:`NotFoundError` for a sample that is not a frame."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         row = cur.execute(_VIDEO_OF_SAMPLE, [dataset_id, sample_id]).fetchone()
@@ -55,11 +61,14 @@ def video_timeline(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, 
         video_id = int(row[0])
         frame_rows = cur.execute(_FRAMES, [dataset_id, video_id]).fetchall()
         track_rows = cur.execute(_TRACKS, [dataset_id, video_id]).fetchall()
+        marks = track_marks(cur, dataset_id, video_id, model)
+        models = tracking_models(cur, dataset_id)
     num_frames = int(row[4])
     last = max([num_frames, *(int(n) for n, _ in frame_rows)])
     frames: list[int | None] = [None] * last
     for number, frame_sample in frame_rows:
         frames[int(number) - 1] = int(frame_sample)
+    none: dict[str, list[Any]] = {"changes": [], "keyframes": [], "switches": []}
     return {
         "video": {
             "video_id": video_id,
@@ -83,7 +92,10 @@ def video_timeline(catalog: Catalog, dataset: str, sample_id: int) -> dict[str, 
                 "first_frame": int(first),
                 "last_frame": int(final),
                 "frames": [int(n) for n in numbers],
+                **marks.get((source, int(track_id)), none),
             }
             for source, track_id, label, first, final, numbers in track_rows
         ],
+        "tracking_models": models,
+        "model": model,
     }

@@ -196,6 +196,7 @@ export class FilterPanel extends Widget {
         const key: IFacetKey = {
           name: facet.name,
           source: facet.source,
+          model: facet.model,
           filter: facet.filter
         };
         const id = facetId(key);
@@ -369,7 +370,9 @@ export class FilterPanel extends Widget {
 
 /** Stable DOM id of a facet. */
 export function facetId(key: IFacetKey): string {
-  return key.source === undefined ? key.name : `${key.name}@${key.source}`;
+  const id = key.source === undefined ? key.name : `${key.name}@${key.source}`;
+  // one facet per tracking evaluation: its model tells them apart
+  return key.model === undefined ? id : `${id}#${key.model}`;
 }
 
 function facetTitle(facet: Facet): string {
@@ -382,9 +385,14 @@ function facetTitle(facet: Facet): string {
     num_keypoints: 'labelled keypoints',
     visible_keypoints: 'visible keypoints',
     classification: 'image label',
-    classification_score: 'image label score'
+    classification_score: 'image label score',
+    'track.status': 'tracking outcome',
+    'track.switched': 'identity switched',
+    'track.track_switches': "track's ID switches",
+    'track.track_status': 'track MT / PT / ML'
   };
-  const base = ownValue(names, facet.name) ?? facet.name;
+  const name = ownValue(names, facet.name) ?? facet.name;
+  const base = facet.model === undefined ? name : `${name} (${facet.model})`;
   if (facet.source === undefined) {
     return base;
   }

@@ -2,8 +2,10 @@
  * The video view's timeline: one lane per track (its colour is the track's,
  * as on the overlay's boxes), a mark wherever the track has an object, and a
  * playhead on the frame shown. Pressing or dragging anywhere on it seeks
- * (`onSeek`, the frame under the pointer). Geometry in percent of the width
- * (`trackLanes`), so a resize needs no redraw.
+ * (`onSeek`, the frame under the pointer). On each lane, marks where the
+ * track's labels change, its keyframes and its identity switches
+ * (`laneMarks`), each with its hover text. Geometry in percent of the width
+ * (`trackLanes`, `laneMarks`), so a resize needs no redraw.
  */
 import { h } from '../../base/dom';
 import {
@@ -12,10 +14,14 @@ import {
   frameX,
   trackLanes
 } from '../../model/videoFrames';
+import { laneMarks } from '../../model/timelineMarks';
 import { IVideoTimeline } from '../../model/tokens';
 
 /** Longest lane list drawn (a crowd video): the rest are counted. */
 const MAX_LANES = 200;
+
+/** Closest two marks of a kind on a lane (percent of the width) not merged. */
+const MARK_GAP = 0.25;
 
 /** The timeline of one video. */
 export class VideoTimeline {
@@ -59,6 +65,22 @@ export class VideoTimeline {
           mark.style.left = `${x}%`;
           mark.style.width = `${w}%`;
           mark.style.background = lane.color;
+          row.append(mark);
+        }
+        const count = this._count;
+        for (const m of laneMarks(
+          track,
+          100,
+          count,
+          timeline?.model ?? null,
+          MARK_GAP
+        )) {
+          const mark = h('div', {
+            className: `jp-VisionLens-videoLabelMark jp-mod-${m.kind}`,
+            title: m.text,
+            attrs: { 'data-kind': m.kind, 'data-frame': String(m.first) }
+          });
+          mark.style.left = `${m.x}%`;
           row.append(mark);
         }
         return row;

@@ -1,7 +1,7 @@
 /**
  * Facet keys for the tests, with the places the server answers for them
  * (`filter` of `POST /facets`, declared in visionlens_jlab: sql/facet_compute.py,
- * extensions/label_facets.py, extensions/computed.py).
+ * extensions/label_facets.py, extensions/computed.py, evaluate/track_facets.py).
  */
 import { IFacetKey } from '../filters';
 import { IFacetFilter } from '../tokens';
@@ -25,7 +25,8 @@ const PLACES: { [name: string]: Path } = {
   visible_keypoints: 'labels.where',
   label_type: 'labels.type',
   classification: 'classifications.classes',
-  classification_score: 'classifications.score'
+  classification_score: 'classifications.score',
+  'track.': 'labels.track'
 };
 
 /** The key of facet `name` (of `source`) as the server's answer describes it. */
@@ -34,10 +35,13 @@ export function facetKey(name: string, source?: string): IFacetKey {
   if (!path) {
     throw new Error(`no place for facet ${name}`);
   }
-  // a keyed place holds one condition per column or attribute: the facet's name
+  // a keyed place holds one condition per column or attribute: the facet's
+  // name (of the track condition: the name after `track.`)
   const filter: IFacetFilter =
     path === 'sample' || path === 'labels.where'
       ? { path, key: name }
-      : { path };
+      : path === 'labels.track'
+        ? { path, key: name.slice('track.'.length) }
+        : { path };
   return source === undefined ? { name, filter } : { name, source, filter };
 }

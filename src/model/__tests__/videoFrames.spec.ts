@@ -13,6 +13,7 @@ import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { trackColor } from '../../base/colors';
 import { frameOf, videoTimeline } from '../sources/videos';
+import { laneMarks } from '../timelineMarks';
 import { IVideoTimeline, IVisionLensModel } from '../tokens';
 import {
   FramePrefetch,
@@ -51,8 +52,13 @@ function timeline(
       label: 'car',
       first_frame: f[0],
       last_frame: f[f.length - 1],
-      frames: f
-    }))
+      frames: f,
+      changes: [],
+      keyframes: [],
+      switches: []
+    })),
+    tracking_models: [],
+    model: null
   };
 }
 
@@ -221,6 +227,32 @@ describe('a MOT sequence from a real server', () => {
       .map(l => l.marks.map(([x, w]) => [Math.round(x), Math.round(w)]))
       .sort((a, b) => a[0][0] - b[0][0]);
     expect(drawn).toEqual(expected);
+    // a mark where the consider flag flips or visibility crosses a quarter,
+    // at the middle of its frame's 10 px cell (MOT has no keyframes)
+    const marksOf = new Map<string, number[]>(); // by the track's frames
+    for (const id of byId.keys()) {
+      const own = rows.filter(r => r[1] === id).sort((a, b) => a[0] - b[0]);
+      const flips = own
+        .slice(1)
+        .filter(
+          (r, i) =>
+            (r[6] !== 0) !== (own[i][6] !== 0) ||
+            Math.floor(4 * r[8]) !== Math.floor(4 * own[i][8])
+        );
+      marksOf.set(
+        own.map(r => r[0]).join(),
+        flips.map(r => (r[0] - 1) * 10 + 5)
+      );
+    }
+    expect([...marksOf.values()].flat().length).toBeGreaterThan(0);
+    for (const lane of lanes) {
+      const marks = laneMarks(lane.track, 120, frameCount(tl));
+      expect(marks.every(m => m.kind === 'change')).toBe(true);
+      expect(marks.map(m => m.x)).toEqual(
+        marksOf.get(lane.track.frames.join())
+      );
+    }
+    expect(tl.tracking_models).toEqual([]);
     // the frame's objects carry the track ids the lanes are coloured by
     const sample = await client.getSample('mot', third!.sample_id);
     const onFrame = lanes

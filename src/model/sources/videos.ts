@@ -4,14 +4,30 @@
  */
 import { ISample, IVideoTimeline, IVisionLensModel } from '../tokens';
 
-/** The video (frames, tracks) of frame sample `sampleId` (404 for an image). */
-export function videoTimeline(
+/**
+ * The video (frames, tracks) of frame sample `sampleId` (404 for an image),
+ * its tracks marked with the identity switches of `tracker`'s tracking
+ * evaluation; without `tracker`, of the dataset's first model that has one
+ * (none: no switches).
+ */
+export async function videoTimeline(
   model: IVisionLensModel,
   dataset: string,
   sampleId: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  tracker?: string
 ): Promise<IVideoTimeline> {
-  return model.client.sampleTimeline(dataset, sampleId, signal);
+  const client = model.client;
+  const timeline = await client.sampleTimeline(
+    dataset,
+    sampleId,
+    signal,
+    tracker
+  );
+  const first = timeline.tracking_models[0];
+  return tracker === undefined && first !== undefined
+    ? client.sampleTimeline(dataset, sampleId, signal, first)
+    : timeline;
 }
 
 /**

@@ -2,9 +2,9 @@
 
 A facet of ``POST /facets`` carries ``"filter": {"path", "key"?}`` (the place in the filter
 JSON its values or range go: ``"sample"`` conditions, ``"tags"`` (``any``), a ``labels``
-entry's ``classes`` / ``score`` / ``where`` / ``type``, the ``box_count`` list, a
-``classifications`` entry's ``classes`` / ``score``; ``key``: the column or attribute
-inside that place) and ``"unit"`` (what its counts are numbers of). The lab reads them
+entry's ``classes`` / ``score`` / ``where`` / ``type`` / ``track`` (a tracking evaluation's
+condition: the facet's ``model``), the ``box_count`` list, a ``classifications`` entry's
+``classes`` / ``score``; ``key``: the column, attribute or condition key inside that place) and ``"unit"`` (what its counts are numbers of). The lab reads them
 instead of knowing facets by name. Whoever defines a facet declares its
 :class:`FacetPlace` (:func:`register_facet_places`): the built-in facets beside their plan
 (:mod:`..sql.facet_compute`), extensions with their facet provider. A facet nobody
@@ -24,12 +24,13 @@ PATHS = (
     "labels.score",
     "labels.where",
     "labels.type",
+    "labels.track",
     "box_count",
     "classifications.classes",
     "classifications.score",
 )
 # The places that hold many conditions, one per key (a column or an attribute).
-KEYED_PATHS = ("sample", "labels.where")
+KEYED_PATHS = ("sample", "labels.where", "labels.track")
 UNITS = ("samples", "objects", "image labels", "labels")
 
 
@@ -77,6 +78,14 @@ def described(entry: dict[str, Any]) -> dict[str, Any]:
     else:
         where = {
             "path": place.path,
-            **({"key": entry["name"]} if place.path in KEYED_PATHS else {}),
+            **({"key": _key_of(entry["name"], place)} if place.path in KEYED_PATHS else {}),
         }
     return {**entry, "filter": where, "unit": place.unit if place else "samples"}
+
+
+def _key_of(name: str, place: FacetPlace) -> str:
+    """The key of facet ``name`` in its keyed place: its name, or in a family's place of
+    a condition of its own (``labels.track``) the name after the family's prefix."""
+    if place.path == "labels.track" and name.startswith(place.name):
+        return name[len(place.name) :]
+    return name
