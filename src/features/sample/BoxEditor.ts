@@ -85,8 +85,6 @@ type Gesture =
       handle: ShapePart;
       x: number;
       y: number;
-      /** Selected before the press (a click inside it then picks the object beneath). */
-      again: boolean;
     };
 
 /** The selected object's outline and handles, and the box a drag makes. */
@@ -135,14 +133,7 @@ export class BoxEditor implements IStagePointer {
         this._altPress(selected, part);
         return false;
       }
-      this._gesture = {
-        kind: 'shape',
-        object: selected,
-        handle: part,
-        x,
-        y,
-        again: true
-      };
+      this._gesture = { kind: 'shape', object: selected, handle: part, x, y };
       this._shape = null;
       return true;
     }
@@ -163,22 +154,6 @@ export class BoxEditor implements IStagePointer {
     }
     this.select(objectAt(this._edits.objects(), x, y, slack / 2));
     const picked = this._selection;
-    if (picked && pointShapeOf(picked)) {
-      // a rotated box or a polyline is moved by a drag from its first press too
-      const body = shapePartAt(picked, x, y, slack, reach);
-      if (body?.kind === 'body') {
-        this._gesture = {
-          kind: 'shape',
-          object: picked,
-          handle: body,
-          x,
-          y,
-          again: false
-        };
-        this._shape = null;
-        return true;
-      }
-    }
     if (picked && isMovable(picked)) {
       this._gesture = {
         kind: 'drag',
@@ -224,7 +199,7 @@ export class BoxEditor implements IStagePointer {
         this.move(x, y);
       }
       this._gesture = null;
-      if (!moved && g.handle.kind === 'body' && g.again) {
+      if (!moved && g.handle.kind === 'body') {
         // a click inside the selected shape picks the object beneath, as on a box
         const slack = HANDLE_PX / this._scale / 2;
         this.select(nextObjectAt(this._edits.objects(), g.object, x, y, slack));

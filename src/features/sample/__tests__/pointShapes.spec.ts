@@ -195,21 +195,23 @@ describe('the edit layer on rotated boxes and polylines', () => {
     expect(told.length).toBe(1);
   });
 
-  it('drags a polyline point, and the line from its first press', () => {
+  it('selects a polyline with a first click (a press moves nothing yet), then drags a point or the line', () => {
     const polyline = [10, 10, 50, 10, 50, 40];
     const { layer, told } = editor([
       object({ polyline, bbox: [10, 10, 40, 30] })
     ]);
-    expect(layer.down(30, 10, 'select')).toBe(true); // unselected: the press selects and grabs it
-    layer.up(33, 12);
-    expect(told).toEqual([
-      { column: 'polyline', points: [13, 12, 53, 12, 53, 42] }
-    ]);
+    expect(layer.down(30, 10, 'select')).toBe(false);
+    expect(layer.node.dataset.selected).toBe('7');
     layer.down(50, 40, 'select');
     layer.up(45, 35);
+    expect(told).toEqual([
+      { column: 'polyline', points: [10, 10, 50, 10, 45, 35] }
+    ]);
+    expect(layer.down(30, 10, 'select')).toBe(true);
+    layer.up(33, 12);
     expect(told[1]).toEqual({
       column: 'polyline',
-      points: [10, 10, 50, 10, 45, 35]
+      points: [13, 12, 53, 12, 53, 42]
     });
   });
 });
