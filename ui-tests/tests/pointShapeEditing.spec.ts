@@ -2,7 +2,7 @@
  * Editing rotated boxes and polylines in the sample view (issue #51, item 1),
  * checked against the server: a selected rotated box shows its corners and a
  * rotation handle; a corner dragged keeps the rectangle (the opposite corner
- * and the angle stay), the handle turns it about its centre; a polyline's
+ * and the angle stay), the handle (or ]) turns it about its centre; a polyline's
  * point is dragged on its own; each is one `reshape` and Accel+Z takes it
  * back. Screenshots in both themes go to build/screenshots/. Its own
  * datasets (a DOTA folder and a CVAT export of one of small20's images), so
@@ -203,6 +203,22 @@ test('drag a rotated box corner and its rotation handle, and a polyline point, e
   }
   const quarter = angleOf(turned) - angleOf(obb);
   expect(Math.abs(Math.sin(quarter) - 1)).toBeLessThan(0.05);
+  await keys.focus();
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect.poll(async () => (await object(OBB)).obb).toEqual(obb);
+
+  // ] turns the selected rotated box 5 degrees clockwise (schema/sample.json)
+  await expect(layer).toHaveAttribute('data-selected', String(ann.ann_id));
+  await keys.focus();
+  await page.keyboard.press(']');
+  await expect
+    .poll(async () => (await object(OBB)).obb)
+    .not.toEqual(obb);
+  const keyed = (await object(OBB)).obb!;
+  expect(angleOf(keyed) - angleOf(obb)).toBeCloseTo(Math.PI / 36, 3);
+  for (let i = 0; i < 4; i++) {
+    expect(Math.abs(side(keyed, i) - side(obb, i))).toBeLessThan(0.1);
+  }
   await keys.focus();
   await page.keyboard.press('ControlOrMeta+z');
   await expect.poll(async () => (await object(OBB)).obb).toEqual(obb);

@@ -160,6 +160,20 @@ export function obbRotated(
 ): number[] | null {
   const [cx, cy] = centreOf(obb);
   const angle = Math.atan2(y - cy, x - cx) - Math.atan2(fromY - cy, fromX - cx);
+  return obbTurned(obb, angle, width, height);
+}
+
+/**
+ * The rotated box `obb` turned by `angle` radians (clockwise on screen)
+ * about its centre; null when a corner would leave the image.
+ */
+export function obbTurned(
+  obb: readonly number[],
+  angle: number,
+  width: number,
+  height: number
+): number[] | null {
+  const [cx, cy] = centreOf(obb);
   const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
   const out: number[] = [];
   for (let i = 0; i < obb.length; i += 2) {
@@ -220,6 +234,24 @@ export function pointsOperation(
     ...shape,
     expected: { label: a.label, bbox: a.bbox }
   };
+}
+
+/**
+ * The operation turning the rotated box `a` by `degrees` (clockwise on
+ * screen) about its centre, or null when `a` is none; a corner turned out of
+ * the image is the server's refusal to tell.
+ */
+export function rotateOperation(
+  a: IAnnotation | null,
+  degrees: number
+): EditOperation | null {
+  const shape = a && pointShapeOf(a);
+  if (!a || shape?.column !== 'obb') {
+    return null;
+  }
+  const angle = (degrees * Math.PI) / 180;
+  const turned = obbTurned(shape.points, angle, Infinity, Infinity);
+  return turned && pointsOperation(a, 'obb', turned);
 }
 
 /** The box of a flat point list: its extent, as the server takes a reshaped shape's. */

@@ -15,6 +15,7 @@ import {
   pointShapeOf,
   pointsMoved,
   pointsOperation,
+  rotateOperation,
   rotationHandle,
   withPointAt
 } from '../pointShapes';
@@ -89,6 +90,21 @@ describe('rotated box geometry', () => {
     expect(
       obbRotated([0, 0, 90, 0, 90, 10, 0, 10], 45, -5, 50, 5, 100, 80)
     ).toBeNull();
+  });
+
+  it('a rotate key turns the selected rotated box by its degrees, nothing else', () => {
+    const obb = [40, 30, 60, 30, 60, 50, 40, 50];
+    const op = rotateOperation(object({ obb }), 90);
+    expect(op).toEqual({
+      op: 'reshape',
+      annotation_id: 7,
+      obb: [60, 30, 60, 50, 40, 50, 40, 30],
+      expected: { label: 'plane', bbox: [20, 20, 60, 40] }
+    });
+    const back = rotateOperation(object({ obb }), -90) as { obb: number[] };
+    expect(back.obb).toEqual([40, 50, 40, 30, 60, 30, 60, 50]);
+    expect(rotateOperation(object({ polyline: [1, 2, 3, 4] }), 5)).toBeNull();
+    expect(rotateOperation(null, 5)).toBeNull();
   });
 
   it('grabs a corner, the rotation handle, the inside; nothing outside', () => {
