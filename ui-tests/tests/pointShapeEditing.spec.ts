@@ -31,8 +31,6 @@ test.use({ autoGoto: true });
 const OBB = 'ui-obb';
 const LINES = 'ui-lines';
 const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
-/** Screen pixels between a rotated box's first edge and its rotation handle (shapePreview.ts). */
-const ROTATE_PX = 24;
 
 type Image = { file_name: string; width: number; height: number };
 type Ann = { ann_id: number; obb?: number[]; polyline?: number[] };
