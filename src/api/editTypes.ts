@@ -63,13 +63,19 @@ export type EditOperation =
       segmentation: EditSegmentation;
       expected?: IEditExpected;
     }
-  /** The object's mask becomes this one and its box the mask's extent. */
-  | {
+  /**
+   * The object's mask, or its rotated box's corners / polyline's points
+   * (`[x1, y1, x2, ...]`), become these and its box their extent.
+   */
+  | ({
       op: 'reshape';
       annotation_id: number;
-      segmentation: EditSegmentation;
       expected?: IEditExpected;
-    }
+    } & (
+      | { segmentation: EditSegmentation }
+      | { obb: number[] }
+      | { polyline: number[] }
+    ))
   /** The object's keypoints, one for one: COCO's flat `[x, y, v, ...]`. */
   | {
       op: 'keypoints';

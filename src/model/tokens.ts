@@ -215,6 +215,7 @@ export namespace CommandIDs {
   export const sampleDeleteObject = 'visionlens:sample-delete-object';
   export const sampleRelabelObject = 'visionlens:sample-relabel-object';
   export const sampleAcceptObject = 'visionlens:sample-accept-object';
+  export const sampleRotateObject = 'visionlens:sample-rotate-object';
   export const sampleDrawBox = 'visionlens:sample-draw-box';
   export const sampleDrawPolygon = 'visionlens:sample-draw-polygon';
   export const samplePolygonClose = 'visionlens:sample-polygon-close';

@@ -396,14 +396,16 @@ export async function jobDone(
 }
 
 /**
- * Ingest a COCO file as dataset `name` anew (an earlier one of that name is
- * deleted first), its images in `images`, and wait until the job is done.
+ * Ingest a COCO file (or a source of another `format`) as dataset `name`
+ * anew (an earlier one of that name is deleted first), its images in
+ * `images` (undefined: where the format looks), and wait until the job is done.
  */
 export async function ingestAnew(
   request: APIRequestContext,
   name: string,
   source: string,
-  images: string
+  images: string | undefined,
+  format = 'coco'
 ): Promise<void> {
   const { datasets } = await api(request, 'datasets');
   if (datasets.some((d: { name: string }) => d.name === name)) {
@@ -411,6 +413,6 @@ export async function ingestAnew(
       `${runEnv('TARGET_URL')}/visionlens/api/datasets/${name}`
     );
   }
-  const body = { source, name, format: 'coco', images };
+  const body = { source, name, format, ...(images ? { images } : {}) };
   await jobDone(request, (await api(request, 'datasets', body)).job);
 }

@@ -5,8 +5,10 @@
  * of the selected box moves it, of a handle resizes it, and with the draw
  * tool a drag draws a new box. A selected polygon mask shows its vertices
  * (drag one, drag an edge to add one, Alt-click one to delete it) and selected
- * keypoints can be dragged (Alt-click: visible or hidden). It only says what
- * the user did (`IBoxEdits`); the sample view sends the operations.
+ * keypoints can be dragged (Alt-click: visible or hidden). A selected rotated
+ * box shows its corners (drag: resize at the same angle) and a rotation handle,
+ * a selected polyline its points; a drag inside either moves it. It only says
+ * what the user did (`IBoxEdits`); the sample view sends the operations.
  */
 import { EditBox, IAnnotation } from '../../model/tokens';
 import {
@@ -21,17 +23,21 @@ import {
   sameBox
 } from './boxEditing';
 import { IStagePointer, IStagePress, StageTool } from './SampleStage';
+import { PointColumn, pointShapeOf, samePoints } from './pointShapes';
 import {
-  isReshapable,
   polygonsOf,
-  ShapeHandle,
-  shapeHandleAt,
-  withKeypointAt,
   withoutVertex,
-  withVertexAdded,
-  withVertexAt,
   withVisibilityToggled
 } from './shapeEditing';
+import {
+  draggedShape,
+  hasShapeParts,
+  IShapePreview,
+  ROTATE_PX,
+  ShapePart,
+  shapePartAt,
+  shapeParts
+} from './shapePreview';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -54,12 +60,12 @@ export interface IBoxEdits {
   reshaped(object: IAnnotation, polygons: number[][]): void;
   /** The selected object's keypoints became `points` (COCO's flat list). */
   keypointsChanged(object: IAnnotation, points: number[]): void;
-}
-
-/** A shape being edited: its polygons and keypoints as the gesture leaves them. */
-interface IShapePreview {
-  polygons: number[][] | null;
-  keypoints: number[] | null;
+  /** The selected rotated box's corners or polyline's points became `points`. */
+  pointsChanged(
+    object: IAnnotation,
+    column: PointColumn,
+    points: number[]
+  ): void;
 }
 
 type Gesture =
@@ -76,7 +82,7 @@ type Gesture =
   | {
       kind: 'shape';
       object: IAnnotation;
-      handle: ShapeHandle;
+      handle: ShapePart;
       x: number;
       y: number;
     };
@@ -120,10 +126,8 @@ export class BoxEditor implements IStagePointer {
       return true;
     }
     const selected = this._selection;
-    const part =
-      selected && isReshapable(selected)
-        ? shapeHandleAt(selected, x, y, slack)
-        : null;
+    const reach = ROTATE_PX / this._scale;
+    const part = selected && shapePartAt(selected, x, y, slack, reach);
     if (selected && part) {
       if (press?.altKey) {
         this._altPress(selected, part);
@@ -179,7 +183,10 @@ export class BoxEditor implements IStagePointer {
     } else if (g?.kind === 'draw') {
       this._preview = drawnBox(g.x, g.y, x, y, width, height);
     } else if (g?.kind === 'shape') {
-      this._shape = draggedShape(g.object, g.handle, x, y, width, height);
+      const size: [number, number] = [width, height];
+      const from: [number, number] = [g.x, g.y];
+      this._shape =
+        draggedShape(g.object, g.handle, from, [x, y], size) ?? this._shape;
     }
     this.render(this._scale);
   }
@@ -187,10 +194,17 @@ export class BoxEditor implements IStagePointer {
   up(x: number, y: number): void {
     const g = this._gesture;
     if (g?.kind === 'shape') {
-      if (x !== g.x || y !== g.y) {
+      const moved = x !== g.x || y !== g.y;
+      if (moved) {
         this.move(x, y);
       }
       this._gesture = null;
+      if (!moved && g.handle.kind === 'body') {
+        // a click inside the selected shape picks the object beneath, as on a box
+        const slack = HANDLE_PX / this._scale / 2;
+        this.select(nextObjectAt(this._edits.objects(), g.object, x, y, slack));
+        return;
+      }
       this._shapeDone(g.object, this._shape); // a click leaves no preview: no edit
       return;
     }
@@ -226,7 +240,9 @@ export class BoxEditor implements IStagePointer {
     this.node.setAttribute('height', String(height));
     const parts: SVGElement[] = [];
     const selected = this._selection;
-    const box = this._preview ?? selected?.bbox ?? null;
+    const points = selected && pointShapeOf(selected);
+    // a rotated box or a polyline shows its own outline, not its extent
+    const box = this._preview ?? (points ? null : selected?.bbox) ?? null;
     if (box) {
       const outline = rect(box, 'jp-VisionLens-editOutline');
       if (this._gesture?.kind === 'draw') {
@@ -246,24 +262,27 @@ export class BoxEditor implements IStagePointer {
         parts.push(handle);
       }
     }
-    if (selected && isReshapable(selected)) {
-      parts.push(...shapeParts(selected, this._shape, HANDLE_PX / scale));
+    if (selected && hasShapeParts(selected)) {
+      parts.push(
+        ...shapeParts(selected, this._shape, HANDLE_PX / scale, scale)
+      );
     }
     this.node.replaceChildren(...parts);
     this.node.dataset.selected = selected ? String(selected.ann_id) : '';
   }
 
   /** An Alt-click on a part of the selected shape: a vertex goes, a keypoint shows or hides. */
-  private _altPress(object: IAnnotation, part: ShapeHandle): void {
+  private _altPress(object: IAnnotation, part: ShapePart): void {
     const polygons = polygonsOf(object);
+    const none = { polygons: null, keypoints: null, points: null };
     if (part.kind === 'vertex' && polygons) {
       const fewer = withoutVertex(polygons, part.polygon, part.vertex);
       if (fewer) {
-        this._shapeDone(object, { polygons: fewer, keypoints: null });
+        this._shapeDone(object, { ...none, polygons: fewer });
       }
     } else if (part.kind === 'keypoint' && object.keypoints) {
       const points = withVisibilityToggled(object.keypoints, part.point);
-      this._shapeDone(object, { polygons: null, keypoints: points });
+      this._shapeDone(object, { ...none, keypoints: points });
     }
   }
 
@@ -271,10 +290,17 @@ export class BoxEditor implements IStagePointer {
   private _shapeDone(object: IAnnotation, shape: IShapePreview | null): void {
     this._shape = shape;
     this.render(this._scale);
+    const before = pointShapeOf(object);
     if (shape?.polygons) {
       this._edits.reshaped(object, shape.polygons);
     } else if (shape?.keypoints) {
       this._edits.keypointsChanged(object, shape.keypoints);
+    } else if (
+      shape?.points &&
+      before &&
+      !samePoints(shape.points, before.points)
+    ) {
+      this._edits.pointsChanged(object, before.column, shape.points);
     }
   }
 
@@ -294,104 +320,4 @@ function rect([x, y, w, h]: EditBox, className: string): SVGRectElement {
   r.setAttribute('height', String(h));
   r.classList.add(className);
   return r;
-}
-
-/** The shape of `object` with `handle` dragged to `(x, y)`. */
-function draggedShape(
-  object: IAnnotation,
-  handle: ShapeHandle,
-  x: number,
-  y: number,
-  width: number,
-  height: number
-): IShapePreview {
-  const polygons = polygonsOf(object);
-  if (handle.kind === 'keypoint') {
-    const points = withKeypointAt(
-      object.keypoints ?? [],
-      handle.point,
-      x,
-      y,
-      width,
-      height
-    );
-    return { polygons: null, keypoints: points };
-  }
-  if (!polygons) {
-    return { polygons: null, keypoints: null };
-  }
-  if (handle.kind === 'vertex') {
-    const moved = withVertexAt(
-      polygons,
-      handle.polygon,
-      handle.vertex,
-      x,
-      y,
-      width,
-      height
-    );
-    return { polygons: moved, keypoints: null };
-  }
-  const added = withVertexAdded(
-    polygons,
-    handle.polygon,
-    handle.after,
-    x,
-    y,
-    width,
-    height
-  );
-  return { polygons: added, keypoints: null };
-}
-
-/** The selected shape's outline, vertices and keypoints (the preview's where one is). */
-function shapeParts(
-  object: IAnnotation,
-  preview: IShapePreview | null,
-  side: number
-): SVGElement[] {
-  const parts: SVGElement[] = [];
-  const polygons = preview?.polygons ?? polygonsOf(object) ?? [];
-  for (const p of polygons) {
-    const outline = document.createElementNS(SVG, 'polygon');
-    const points: string[] = [];
-    for (let i = 0; i < p.length; i += 2) {
-      points.push(`${p[i]},${p[i + 1]}`);
-    }
-    outline.setAttribute('points', points.join(' '));
-    outline.classList.add('jp-VisionLens-editPolygon');
-    parts.push(outline);
-    for (let i = 0; i < p.length; i += 2) {
-      parts.push(dot(p[i], p[i + 1], side / 2, 'jp-VisionLens-editVertex'));
-    }
-  }
-  const points = preview?.keypoints ?? object.keypoints ?? [];
-  for (let i = 0; i + 2 < points.length; i += 3) {
-    if (points[i + 2] === 1 || points[i + 2] === 2) {
-      const handle = dot(
-        points[i],
-        points[i + 1],
-        side / 2,
-        'jp-VisionLens-editKeypoint'
-      );
-      handle.classList.toggle('jp-mod-hidden', points[i + 2] === 1);
-      handle.dataset.point = String(i / 3);
-      parts.push(handle);
-    }
-  }
-  return parts;
-}
-
-function dot(
-  x: number,
-  y: number,
-  r: number,
-  className: string
-): SVGCircleElement {
-  const c = document.createElementNS(SVG, 'circle');
-  c.setAttribute('cx', String(x));
-  c.setAttribute('cy', String(y));
-  c.setAttribute('r', String(r));
-  c.classList.add(className);
-  return c;
 }

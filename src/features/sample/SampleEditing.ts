@@ -40,6 +40,7 @@ import {
 import { BoxEditor } from './BoxEditor';
 import { editToolbar } from './editToolbar';
 import { PolygonDrawer } from './PolygonDrawer';
+import { pointsOperation } from './pointShapes';
 import { keypointsOperation, reshapeOperation } from './shapeEditing';
 import { SampleMasking } from './SampleMasking';
 import { SampleStage, StageTool } from './SampleStage';
@@ -69,7 +70,9 @@ export class SampleEditing {
       reshaped: (object, polygons) =>
         void this.apply([reshapeOperation(object, polygons)]),
       keypointsChanged: (object, points) =>
-        void this.apply([keypointsOperation(object, points)])
+        void this.apply([keypointsOperation(object, points)]),
+      pointsChanged: (object, column, points) =>
+        void this.apply([pointsOperation(object, column, points)])
     });
     stage.setPointer(this.editor);
     this.polygons = new PolygonDrawer(

@@ -10,6 +10,7 @@ import {
   IAnnotation
 } from '../../model/tokens';
 import { maskOf } from '../../model/labelShapes';
+import { pointsExtent } from './pointShapes';
 
 /** What a press on a selected box grabs: a corner, an edge, or the whole box. */
 export type BoxHandle =
@@ -30,10 +31,14 @@ export const HANDLES: ReadonlyArray<[BoxHandle, number, number]> = [
 /** Smallest side of a box drawn or resized, in image pixels. */
 export const MIN_SIDE = 2;
 
-/** Whether an object can be moved and resized (a box without a mask or keypoints). */
+/**
+ * Whether an object can be moved and resized as a box (one without a mask,
+ * keypoints, rotated box or polyline: the server's `move` refuses those).
+ */
 export function isMovable(a: IAnnotation): boolean {
   const mask = a.segmentation !== undefined && a.segmentation !== null;
-  return !mask && !a.keypoints?.length;
+  const points = Array.isArray(a.obb) || Array.isArray(a.polyline);
+  return !mask && !a.keypoints?.length && !points;
 }
 
 /**
@@ -57,6 +62,14 @@ export function shapeHint(a: IAnnotation): string | null {
   }
   if (a.keypoints?.length) {
     ways.push('drag a keypoint, Alt-click one to show or hide it');
+  }
+  if (Array.isArray(a.obb)) {
+    ways.push(
+      'drag a corner to resize it (the angle stays), the round handle to rotate it, inside it to move it'
+    );
+  }
+  if (Array.isArray(a.polyline)) {
+    ways.push('drag a point to move it, the line to move all of it');
   }
   const actions =
     a.source === GROUND_TRUTH
@@ -278,6 +291,10 @@ export function afterSaved(
       now = { ...now, bbox: op.bbox };
     } else if (op.op === 'relabel') {
       now = { ...now, label: op.label };
+    } else if (op.op === 'reshape' && 'obb' in op) {
+      now = { ...now, obb: op.obb, bbox: pointsExtent(op.obb) };
+    } else if (op.op === 'reshape' && 'polyline' in op) {
+      now = { ...now, polyline: op.polyline, bbox: pointsExtent(op.polyline) };
     } else if (op.op === 'reshape' && Array.isArray(op.segmentation)) {
       const polygons = op.segmentation as number[][];
       now = { ...now, segmentation: polygons, bbox: extentOf(polygons) };

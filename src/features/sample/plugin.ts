@@ -23,6 +23,7 @@ import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
 import { SampleOverlay } from './SampleOverlay';
 import { SampleView } from './SampleView';
 import { SampleEditing } from './SampleEditing';
+import { rotateOperation } from './pointShapes';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
@@ -237,7 +238,7 @@ function addEditCommands(
     string,
     string,
     () => boolean,
-    (e: SampleEditing) => unknown
+    (e: SampleEditing, args: ReadonlyPartialJSONObject) => unknown
   ][] = [
     [
       CommandIDs.sampleDeleteObject,
@@ -261,6 +262,16 @@ function addEditCommands(
       e => e.acceptSelected()
     ],
     [
+      CommandIDs.sampleRotateObject,
+      'Rotate the Selected Rotated Box',
+      'Turn the selected rotated box about its centre (] clockwise, [ back; Shift: 1 degree)',
+      () => Array.isArray(selected()?.obb),
+      (e, args) => {
+        const op = rotateOperation(selected(), intArg(args, 'degrees') ?? 5);
+        return op && e.apply([op]);
+      }
+    ],
+    [
       CommandIDs.sampleUndoEdit,
       'Undo the Last Label Edit',
       "Undo the dataset's last label edit",
@@ -280,9 +291,9 @@ function addEditCommands(
       label: `VisionLens Sample: ${label}`,
       caption,
       isEnabled,
-      execute: () => {
+      execute: args => {
         const e = editing();
-        return e && isEnabled() ? run(e) : undefined;
+        return e && isEnabled() ? run(e, args) : undefined;
       }
     });
   }

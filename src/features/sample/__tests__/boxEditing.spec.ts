@@ -140,7 +140,8 @@ describe('the edit layer', () => {
       moved: (a, box) => told.moved.push([a.ann_id, box]),
       drawn: box => told.drawn.push(box),
       reshaped: () => undefined,
-      keypointsChanged: () => undefined
+      keypointsChanged: () => undefined,
+      pointsChanged: () => undefined
     };
     const layer = new BoxEditor(edits);
     layer.render(2);

@@ -114,7 +114,8 @@ describe('the edit layer on shapes', () => {
       moved: () => told.moved++,
       drawn: () => undefined,
       reshaped: (_a, polygons) => told.reshaped.push(polygons),
-      keypointsChanged: (_a, points) => told.keypoints.push(points)
+      keypointsChanged: (_a, points) => told.keypoints.push(points),
+      pointsChanged: () => undefined
     };
     const layer = new BoxEditor(edits);
     layer.render(1);
