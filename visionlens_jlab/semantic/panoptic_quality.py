@@ -114,6 +114,25 @@ def image_pq(
         stat.add(stat.fp, ps["category_id"])
 
 
+def image_scores(stat: PQStat) -> tuple[float, float, float]:
+    """One image's (PQ, SQ, RQ): ``pq_average`` over the categories with any TP, FP or FN
+    in it, which is panopticapi's ``pq_compute`` on that image alone; NaN for an image
+    where no category has any (panopticapi prints 0 with ``n`` 0 there)."""
+    present = {*stat.tp, *stat.fp, *stat.fn}
+    if not present:
+        return float("nan"), float("nan"), float("nan")
+    pq = sq = rq = 0.0
+    for cid in sorted(present):
+        tp = stat.tp.get(cid, 0)
+        den = tp + 0.5 * stat.fp.get(cid, 0) + 0.5 * stat.fn.get(cid, 0)
+        iou = stat.iou.get(cid, 0.0)
+        pq += iou / den
+        sq += iou / tp if tp else 0.0
+        rq += tp / den
+    n = len(present)
+    return pq / n, sq / n, rq / n
+
+
 def pq_summary(stat: PQStat, categories: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """``{"All", "Things", "Stuff"}`` (pq, sq, rq, n) and ``per_class`` by category name,
     panopticapi's ``pq_average`` (a category without TP, FP or FN scores 0 and is not
