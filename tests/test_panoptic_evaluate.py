@@ -161,3 +161,20 @@ def test_an_image_without_any_segment_has_no_per_image_pq() -> None:
     assert all(np.isnan(v) for v in image_scores(PQStat()))
     only_fp = PQStat(fp={3: 2})
     assert image_scores(only_fp) == (0.0, 0.0, 0.0)
+
+
+def test_a_png_id_of_no_segment_is_an_error_in_predictions_and_void_in_truth() -> None:
+    """A predicted id missing from ``segments_info`` is named in the error (panopticapi
+    raises too); a ground-truth id of no segment is left out of every pair, as there."""
+    from visionlens_jlab.semantic.panoptic_quality import PanopticError, PQStat, image_pq
+
+    gt = np.array([[5, 5, 77, 77], [5, 5, 0, 77]], dtype=np.uint32)
+    pred = np.array([[8, 8, 8, 9], [8, 8, 9, 9]], dtype=np.uint32)
+    gt_segments = [{"id": 5, "category_id": 1, "area": 4, "iscrowd": 0}]
+    pred_segments = [{"id": 8, "category_id": 1}, {"id": 9, "category_id": 3}]
+    stat = PQStat()
+    image_pq(gt, pred, gt_segments, pred_segments, {1, 3}, stat)
+    # 8 covers 5 and one pixel of id 77 (no segment): IoU 4/5; 9 lies on 77 and void only
+    assert stat.tp == {1: 1} and stat.iou[1] == pytest.approx(0.8) and stat.fp == {3: 1}
+    with pytest.raises(PanopticError, match="segment 9 is in the PNG, not in segments_info"):
+        image_pq(gt, pred, gt_segments, pred_segments[:1], {1, 3}, PQStat(), "x.png")
