@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from visionlens_jlab.cli import main
@@ -96,3 +97,84 @@ def test_a_segment_missing_from_its_png_is_one_line(
     code, out = _run(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)
     assert code == 1
     assert "segments [4242] are in segments_info, not in the PNG" in out["stderr"]
+
+
+def test_per_image_pq_is_a_sortable_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each image's PQ, SQ and RQ are hotcoco's ``PanopticEval`` on that image alone
+    (panopticapi's ``pq_compute`` of a one-image set), stored as ``computed.panoptic_pq``,
+    ``_sq`` and ``_rq``: the grid's page filters and sorts by them."""
+    from hotcoco import panoptic
+
+    from visionlens_jlab.catalog import Catalog
+    from visionlens_jlab.catalog.reads.queries import samples_page
+
+    files, data = _ingest(tmp_path, capsys)
+    argv = ("panoptic-predictions", "pan", str(files["pred_json"]), "--model", "m")
+    assert _run(capsys, *argv, "--data-dir", data)[0] == 0
+    assert _run(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)[0] == 0
+    gt, pred = json.loads(files["gt_json"].read_text()), json.loads(files["pred_json"].read_text())
+    expected: dict[str, dict[str, float]] = {}
+    for image, gt_ann, pred_ann in zip(
+        gt["images"], gt["annotations"], pred["annotations"], strict=True
+    ):
+        one = {"images": [image], "categories": CATEGORIES}
+        ev = panoptic.PanopticEval(
+            {**one, "annotations": [gt_ann]},
+            {**one, "annotations": [pred_ann]},
+            gt_folder=str(files["gt_folder"]),
+            pred_folder=str(files["pred_folder"]),
+        )
+        ev.evaluate()
+        expected[image["file_name"]] = ev.results()["All"]
+    assert len({round(e["pq"], 9) for e in expected.values()}) > 10  # the images differ
+    ordered = sorted(e["pq"] for e in expected.values())
+    below = (ordered[len(ordered) // 2] + ordered[len(ordered) // 2 + 1]) / 2
+    catalog = Catalog(Path(data), read_only=True)
+    try:
+        page = samples_page(
+            catalog,
+            "pan",
+            {"sample": {"computed.panoptic_pq": {"max": below}}},
+            sort="computed.panoptic_pq",
+            order="asc",
+            include_annotations=False,
+        )
+    finally:
+        catalog.close()
+    kept = sorted((e["pq"], k) for k, e in expected.items() if e["pq"] <= below)
+    assert page["total"] == len(kept)
+    assert [s["file_name"] for s in page["samples"]] == [k for _, k in kept]
+    for sample in page["samples"]:
+        want = expected[sample["file_name"]]
+        for metric in ("pq", "sq", "rq"):
+            got = sample["computed"][f"panoptic_{metric}"]
+            assert got == pytest.approx(want[metric], abs=1e-12), (sample["file_name"], metric)
+
+
+def test_an_image_without_any_segment_has_no_per_image_pq() -> None:
+    """panopticapi prints 0 with ``n`` 0 for a set where no category has a segment; a
+    per-image field leaves such an image without a value (NaN: not sorted as the worst)."""
+    from visionlens_jlab.semantic.panoptic_quality import PQStat, image_scores
+
+    assert all(np.isnan(v) for v in image_scores(PQStat()))
+    only_fp = PQStat(fp={3: 2})
+    assert image_scores(only_fp) == (0.0, 0.0, 0.0)
+
+
+def test_a_png_id_of_no_segment_is_an_error_in_predictions_and_void_in_truth() -> None:
+    """A predicted id missing from ``segments_info`` is named in the error (panopticapi
+    raises too); a ground-truth id of no segment is left out of every pair, as there."""
+    from visionlens_jlab.semantic.panoptic_quality import PanopticError, PQStat, image_pq
+
+    gt = np.array([[5, 5, 77, 77], [5, 5, 0, 77]], dtype=np.uint32)
+    pred = np.array([[8, 8, 8, 9], [8, 8, 9, 9]], dtype=np.uint32)
+    gt_segments = [{"id": 5, "category_id": 1, "area": 4, "iscrowd": 0}]
+    pred_segments = [{"id": 8, "category_id": 1}, {"id": 9, "category_id": 3}]
+    stat = PQStat()
+    image_pq(gt, pred, gt_segments, pred_segments, {1, 3}, stat)
+    # 8 covers 5 and one pixel of id 77 (no segment): IoU 4/5; 9 lies on 77 and void only
+    assert stat.tp == {1: 1} and stat.iou[1] == pytest.approx(0.8) and stat.fp == {3: 1}
+    with pytest.raises(PanopticError, match="segment 9 is in the PNG, not in segments_info"):
+        image_pq(gt, pred, gt_segments, pred_segments[:1], {1, 3}, PQStat(), "x.png")

@@ -111,10 +111,8 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
         is_classification_model,
     )
     from ..evaluate.report import EvaluationReport
-    from ..semantic.evaluate import evaluate_semantic, semantic_text
-    from ..semantic.panoptic import LAYOUT as PANOPTIC
-    from ..semantic.panoptic import evaluate_panoptic
-    from ..semantic.records import mask_layout
+    from ..semantic.evaluate import semantic_text
+    from ..semantic.mask_evaluation import evaluate_masks
     from .common import job_result, run_local_or_remote, usage_errors
 
     with usage_errors():
@@ -123,11 +121,9 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
         return _tracking(args)
 
     def local(catalog: Any) -> dict[str, Any]:
-        layout = mask_layout(catalog, args.dataset, args.model)
-        if layout == PANOPTIC:
-            return evaluate_panoptic(catalog, args.dataset, args.model)
-        if layout is not None:
-            return evaluate_semantic(catalog, args.dataset, args.model)
+        masks = evaluate_masks(catalog, args.dataset, args.model)
+        if masks is not None:
+            return masks
         if is_classification_model(catalog, args.dataset, args.model):
             return evaluate_classification(catalog, args.dataset, args.model)
         report = evaluate_model(
@@ -156,6 +152,8 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
             body["sigmas"] = args.sigmas
         result = job_result(client, client.post_json(f"datasets/{args.dataset}/evaluations", body))
         if result.get("kind") == "classification":  # the whole report: nothing is stored
+            return dict(result)
+        if "semantic" in result or "panoptic" in result:  # the whole report as well
             return dict(result)
         return dict(client.get_json(f"datasets/{args.dataset}/evaluations/{result['key']}"))
 

@@ -14,6 +14,7 @@ from ..evaluate.api import validate_params
 from ..evaluate.classification import evaluate_classification, is_classification_model
 from ..evaluate.tracking.catalog_sequences import evaluate_dataset_tracking
 from ..jobs import JobContext, JobEffects, JobKind, job_progress
+from ..semantic.mask_evaluation import evaluate_masks, has_masks
 from .base import VisionLensHandler
 
 
@@ -55,7 +56,8 @@ class EvaluationsHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         params = _params(self.json_body())
         dataset = await self.run_blocking(self.catalog.get_dataset, name)
-        if params["model"] not in {m["name"] for m in dataset["models"]}:
+        masks = await self.run_blocking(has_masks, self.catalog, name, params["model"])
+        if not masks and params["model"] not in {m["name"] for m in dataset["models"]}:
             known = ", ".join(m["name"] for m in dataset["models"]) or "none yet"
             raise HTTPError(
                 404, f"no model {params['model']!r} on dataset {name!r} (models: {known})"
@@ -64,6 +66,11 @@ class EvaluationsHandler(VisionLensHandler):
 
         def run(ctx: JobContext) -> dict[str, Any]:
             progress = job_progress(ctx)
+            if masks:
+                # semantic or panoptic masks: the whole report is the job's result
+                whole = evaluate_masks(catalog, name, params["model"])
+                if whole is not None:
+                    return whole
             if is_classification_model(catalog, name, params["model"]):
                 # image-level labels: the whole report is the job's result (not stored)
                 return evaluate_classification(catalog, name, params["model"])
@@ -96,7 +103,8 @@ class EvaluationsHandler(VisionLensHandler):
         await self.submit_job(
             EVALUATE_JOB,
             run,
-            title=f"Evaluate {params['model']} on {name} ({params['protocol'].upper()})",
+            title=f"Evaluate {params['model']} on {name} "
+            f"({'masks' if masks else params['protocol'].upper()})",
             dataset=name,
         )
 

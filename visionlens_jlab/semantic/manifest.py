@@ -1,13 +1,14 @@
 """What semantic segmentation adds to the catalog: its manifest, installed when this module
 is imported (:mod:`visionlens_jlab.features` imports it): the tables of :mod:`.records`,
-created by migration step 22 (a model's masks are replaced by its next semantic-predictions), and the
-per-image mean IoU as a computed sample field."""
+created by migration step 22 (a model's masks are replaced by its next semantic-predictions), the
+per-image mean IoU and the per-image panoptic quality as computed sample fields."""
 
 from __future__ import annotations
 
 from ..catalog.extensions.manifest import ComputedFieldKind, Manifest, Table, install
 from ..catalog.store.registry import Step
 from .evaluate import IMAGE_IOU_FIELD
+from .panoptic import IMAGE_FIELDS as PANOPTIC_FIELDS
 from .records import CLASSES, MASKS, SOURCES, create_tables
 
 MANIFEST = Manifest(
@@ -19,6 +20,15 @@ MANIFEST = Manifest(
             IMAGE_IOU_FIELD,
             "numeric",
             "an image's mean IoU over its classes, of the last evaluated semantic model",
+        ),
+        *(
+            ComputedFieldKind(
+                name,
+                "numeric",
+                f"an image's panoptic {name[-2:].upper()} (its categories' mean), of the "
+                "last evaluated panoptic model",
+            )
+            for name in PANOPTIC_FIELDS
         ),
     ),
 )

@@ -4,7 +4,10 @@ model's results in the same format, and PQ / SQ / RQ (:mod:`.panoptic_quality`).
 
 The PNGs stay files (:mod:`.records`): each image's row holds its PNG's location and its
 ``segments_info`` as JSON; the evaluation reads the pairs in a thread pool, one
-:class:`~.panoptic_quality.PQStat` per image, summed.
+:class:`~.panoptic_quality.PQStat` per image, summed. Each image's PQ, SQ and RQ (its
+categories' mean, panopticapi's ``pq_compute`` on that image alone) are stored as the
+computed sample fields ``panoptic_pq``, ``panoptic_sq`` and ``panoptic_rq`` (the grid sorts
+and filters by them; the last evaluated model's, its name in the fields' parameters).
 """
 
 from __future__ import annotations
@@ -16,19 +19,29 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, NotFoundError
+from ..catalog.extensions.computed import write_computed
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet, voc_colors
-from .panoptic_quality import PanopticError, PQStat, image_pq, pq_summary, segment_ids
+from .panoptic_quality import (
+    PanopticError,
+    PQStat,
+    image_pq,
+    image_scores,
+    pq_summary,
+    segment_ids,
+)
 from .records import read_categories, read_panoptic, write_classes, write_masks
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
 
 LAYOUT = "coco-panoptic"
+IMAGE_FIELDS = ("panoptic_pq", "panoptic_sq", "panoptic_rq")
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -156,18 +169,25 @@ def ingest_panoptic_predictions(
 
 
 def evaluate_panoptic(
-    catalog: Catalog, dataset: str, model: str, workers: int | None = None
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    workers: int | None = None,
+    *,
+    store: bool = True,
 ) -> dict[str, Any]:
     """``{"panoptic": {"All", "Things", "Stuff": {pq, sq, rq, n}, "per_class": {name: {pq,
     sq, rq, tp, fp, fn}}, "images", "missing"}}``, panopticapi's ``pq_compute``; an image
-    without a predicted PNG is counted in ``missing`` and left out (panopticapi refuses)."""
+    without a predicted PNG is counted in ``missing`` and left out (panopticapi refuses).
+    ``store``: write each image's PQ, SQ and RQ as the computed fields ``IMAGE_FIELDS``."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         categories = read_categories(cur, dataset_id)
         truth = read_panoptic(cur, dataset_id, GROUND_TRUTH)
         predicted = read_panoptic(cur, dataset_id, model)
     known = set(categories)
-    pairs = [(truth[s], predicted[s]) for s in sorted(truth) if s in predicted]
+    samples = [s for s in sorted(truth) if s in predicted]
+    pairs = [(truth[s], predicted[s]) for s in samples]
 
     def one(pair: tuple[tuple[str, str], tuple[str, str]]) -> PQStat:
         (gt_at, gt_segments), (pred_at, pred_segments) = pair
@@ -180,12 +200,23 @@ def evaluate_panoptic(
         return stat
 
     total = PQStat()
+    per_image = np.full((len(pairs), 3), np.nan)
     with ThreadPoolExecutor(workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
-        for stat in pool.map(one, pairs):
+        for i, stat in enumerate(pool.map(one, pairs)):
+            per_image[i] = image_scores(stat)
             for counter in ("iou", "tp", "fp", "fn"):
                 mine = getattr(total, counter)
                 for cid, value in getattr(stat, counter).items():
                     mine[cid] = mine.get(cid, 0) + value
     report = pq_summary(total, categories)
     report.update(model=model, images=len(pairs), missing=len(truth) - len(pairs))
+    if store and pairs:
+        ids = np.asarray(samples, dtype=np.int64)
+        write_computed(
+            catalog,
+            dataset_id,
+            {name: (ids, per_image[:, k]) for k, name in enumerate(IMAGE_FIELDS)},
+            producer="panoptic",
+            params=json.dumps({"model": model}),
+        )
     return {"panoptic": report}
