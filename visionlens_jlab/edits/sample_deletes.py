@@ -237,8 +237,11 @@ def _take_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, pa.
     where = {t: objects for t in PER_OBJECT}  # before the objects themselves go
     where.update({t: "sample_id IN (SELECT sample_id FROM _vl_chosen)" for t in PER_SAMPLE})
     taken: dict[str, pa.Table] = {}
+    present = {
+        r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     for table, condition in where.items():
-        if not _exists(cur, table):  # a feature table this catalog does not have
+        if table not in present:  # a feature table this catalog does not have
             continue
         sql = f"FROM {table} WHERE dataset_id = $ds AND {condition}"  # fixed identifiers
         rows = cur.sql(f"SELECT * {sql}", params={"ds": dataset_id}).to_arrow_table()
@@ -246,12 +249,6 @@ def _take_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, pa.
             cur.execute(f"DELETE {sql}", {"ds": dataset_id})
             taken[table] = rows
     return taken
-
-
-def _exists(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(cur.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]
-    ).fetchall())  # fmt: skip
 
 
 def _insert(cur: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
