@@ -164,9 +164,11 @@ def _copy_vectors(
     without a store); ``written`` collects what is written, so that a failure can remove
     it; ``stop`` set: stop between two chunks (the catalog's copy failed)."""
     counts: dict[str, int] = {}
+    if store is None:
+        return counts
     total = len(spaces) * len(chosen)
     done = 0
-    for space in spaces if store is not None else []:
+    for space in spaces:
         parts: list[np.ndarray] = []
         for start in range(0, len(chosen), VECTOR_CHUNK):
             if stop.is_set():
