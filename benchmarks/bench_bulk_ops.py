@@ -17,8 +17,10 @@ a multiple of ``1 / fraction`` (10 %: 100K of 1M). Then ``--runs`` times:
   store), checked: the new dataset's samples and the store's points of it; then the copy is
   deleted (catalog and vectors) for the next run;
 * reference, same catalog: a bare ``INSERT ... SELECT`` of the view's ``samples`` and
-  ``annotations`` rows into temporary tables (the floor of any copy in DuckDB), and the
-  read of the view's vectors out of the store alone;
+  ``annotations`` rows into temporary tables (the floor of any copy in DuckDB), the read
+  of the view's vectors out of the store alone, and the store's own writes alone (the
+  view's vectors upserted under new ids, then those points deleted: the floor of the vector
+  side of a copy, an undo and a delete);
 * **delete labels**: the view's ground-truth objects deleted as one batch of the log
   (:func:`~visionlens_jlab.bulk.delete_labels.delete_view_labels`), and **undo** of it;
 * **delete samples**: every sample whose id ends in 0, 1 or 2 (``--delete-fraction``
@@ -70,12 +72,18 @@ from visionlens_jlab.embed.spaces import record_space
 from visionlens_jlab.features import load as load_features
 from visionlens_jlab.vectors import EdgeVectorStore
 
+CPU_SECONDS: dict[str, list[float]] = {}
+"""Per function timed by :func:`seconds`, the CPU seconds of the process (every thread:
+DuckDB's, the store's) it took: the work itself, which the machine's load inflates far less
+than the wall time (on this shared 2-core machine the load was 10-17 while others ran)."""
+
 
 def seconds(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
-    t = time.perf_counter() - t0
-    print(f"{fn.__name__}: {t:.2f} s", file=sys.stderr, flush=True)  # a long run's progress
+    t, cpu = time.perf_counter() - t0, time.process_time() - c0
+    CPU_SECONDS.setdefault(fn.__name__, []).append(cpu)
+    print(f"{fn.__name__}: {t:.2f} s, {cpu:.2f} CPU s", file=sys.stderr, flush=True)
     return t, out
 
 
@@ -140,6 +148,9 @@ def measure(
                 )
                 t_vec, _ = seconds(read_vectors, store, space, view_ids)
                 times.setdefault("reference: reading the view's vectors", []).append(t_vec)
+                t_up, t_del = bare_vector_writes(store, space, view_ids, int(ids.max()) + 1)
+                times.setdefault("reference: upserting them under new ids, bare", []).append(t_up)
+                times.setdefault("reference: deleting those points, bare", []).append(t_del)
             for _ in range(runs):
                 if "labels" not in ops:
                     break
@@ -169,6 +180,14 @@ def measure(
                     assert cur.execute("SELECT COUNT(*) FROM samples WHERE dataset_id = ?",
                                        [ds]).fetchall()[0][0] == len(ids)  # fmt: skip
                 times.setdefault("undo of the samples' delete (rows, vectors)", []).append(t)
+            cpu_rows = {
+                "subset_dataset": "CPU seconds: subset",
+                "delete_view_samples": "CPU seconds: delete the samples",
+                "undo": "CPU seconds: undo of the samples' delete",
+            }
+            for name, row in cpu_rows.items():
+                if name in CPU_SECONDS and (name != "undo" or "samples" in ops):
+                    times[row] = CPU_SECONDS.pop(name)
             if "samples" in ops:
                 times["samples deleted per run"] = [float(len(doomed))]
             times["samples in the view"] = [float(len(view_ids))]
@@ -301,6 +320,24 @@ def read_vectors(store: EdgeVectorStore, space: str, view_ids: np.ndarray) -> in
         found, _ = store.get_vectors(space, view_ids[start : start + 8192])
         got += len(found)
     return got
+
+
+def bare_vector_writes(
+    store: EdgeVectorStore, space: str, view_ids: np.ndarray, shift: int
+) -> tuple[float, float]:
+    """Seconds of the store's own writes alone (the floor of the vector side of a copy,
+    of an undo and of a delete): the view's vectors upserted under new ids, in the chunks
+    the operations use, then those points deleted."""
+    found, matrix = store.get_vectors(space, view_ids)
+    new_ids = found + shift
+    t0 = time.perf_counter()
+    for start in range(0, len(new_ids), 8192):
+        chunk = slice(start, start + 8192)
+        store.upsert(space, new_ids[chunk], matrix[chunk], dataset_ids=-1)
+    t_up = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    store.delete(new_ids, space=space)
+    return t_up, time.perf_counter() - t0
 
 
 def main() -> None:

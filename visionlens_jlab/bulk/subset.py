@@ -10,8 +10,9 @@ samples keep their locations. The embeddings' vectors are copied in the vector s
 the new sample ids (never computed again).
 
 All or nothing: ids are reserved first (as an ingest reserves them), then the vectors are
-written under the new ids, then every catalog row in ONE transaction, the ``datasets`` row
-with them. A failure before the commit rolls the catalog back and deletes the vectors
+written under the new ids (in a thread, while the catalog's rows are copied) and every
+catalog row in ONE transaction, the ``datasets`` row with them, committed once the vectors
+are all written. A failure before the commit rolls the catalog back and deletes the vectors
 written; a process killed in between leaves vectors of samples the catalog never had,
 which the store's :func:`~..vectors.reconcile` removes when it next opens.
 """
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -99,6 +102,7 @@ def subset_dataset(
         catalog.scope_write(ids.dataset_id, keeps_derived=True)  # reserves ids, writes nothing
     written: dict[str, np.ndarray] = {}
     store: VectorStore | None = None
+    beside, stop = ThreadPoolExecutor(1), threading.Event()
     try:
         catalog.lift_ingest_memory_limit(to_default=True)  # one transaction of the whole copy
         sample_shift = ids.sample_base - int(chosen[0])
@@ -106,23 +110,28 @@ def subset_dataset(
             if vectors is None:
                 raise ConflictError(f"{source!r} has embeddings but no vector store is open")
             store = vectors()
-            counts = _copy_vectors(
-                store, spaces, chosen, sample_shift, ids.dataset_id, written, report
-            )
         else:
-            counts = {}
-        report("catalog", 0.5)
+            report("catalog", 0.5)
+        # the vectors copied beside the rows (DuckDB releases the GIL while it runs), and
+        # awaited before the commit: a failed copy of either rolls both back
+        copying = beside.submit(
+            _copy_vectors, store, spaces, chosen, sample_shift, ids.dataset_id, written,
+            report, stop,
+        )  # fmt: skip
         with catalog.write() as cur:
             catalog.scope_write(ids.dataset_id, keeps_derived=True)
             _check_free(cur, new_name)
-            result = _copy_rows(cur, catalog, source, src_id, new_name, ids, chosen, counts)
+            result = _copy_rows(cur, catalog, source, src_id, new_name, ids, chosen, copying)
             report("committing", 0.95)
         return result
     except BaseException:
+        stop.set()
+        beside.shutdown()  # the vectors being written are there before they are removed
         if store is not None:
             remove_vectors(store, written)
         raise
     finally:
+        beside.shutdown()
         catalog.end_ingest(ids)
 
 
@@ -142,29 +151,35 @@ def _check_free(cur: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def _copy_vectors(
-    store: VectorStore,
+    store: VectorStore | None,
     spaces: list[str],
     chosen: np.ndarray,
     shift: int,
     dataset_id: int,
     written: dict[str, np.ndarray],
     report: Progress,
+    stop: threading.Event,
 ) -> dict[str, int]:
-    """Each space's vectors of the chosen samples written again under their new ids;
-    ``written`` collects what is written, so that a failure can remove it."""
+    """Each space's vectors of the chosen samples written again under their new ids (none
+    without a store); ``written`` collects what is written, so that a failure can remove
+    it; ``stop`` set: stop between two chunks (the catalog's copy failed)."""
     counts: dict[str, int] = {}
+    if store is None:
+        return counts
     total = len(spaces) * len(chosen)
     done = 0
     for space in spaces:
         parts: list[np.ndarray] = []
         for start in range(0, len(chosen), VECTOR_CHUNK):
+            if stop.is_set():
+                return counts
             found, matrix = store.get_vectors(space, chosen[start : start + VECTOR_CHUNK])
             if len(found):
                 parts.append(found + shift)
                 written[space] = np.concatenate(parts)  # before the upsert: it may half-fail
                 store.upsert(space, found + shift, matrix, dataset_ids=dataset_id)
             done += min(VECTOR_CHUNK, len(chosen) - start)
-            report("vectors", 0.5 * done / total)
+            report("vectors and catalog", 0.9 * done / total)  # rows copied meanwhile
         counts[space] = int(sum(len(p) for p in parts))
     return counts
 
@@ -186,9 +201,10 @@ def _copy_rows(
     new_name: str,
     ids: IngestIds,
     chosen: np.ndarray,
-    vector_counts: dict[str, int],
+    copying: Future[dict[str, int]],
 ) -> SubsetResult:
-    """Every catalog row of the new dataset, in the caller's transaction."""
+    """Every catalog row of the new dataset, in the caller's transaction; ``copying``
+    copies the vectors meanwhile (its counts per space, awaited last)."""
     cur.register("_vl_chosen", pa.table({"sample_id": pa.array(chosen, pa.int64())}))
     try:
         first_ann = cur.execute(
@@ -226,7 +242,6 @@ def _copy_rows(
         [ids.dataset_id],
     )
     n_evaluations = _mark_evaluations(cur, ids.dataset_id, source)
-    _copy_spaces(cur, src_id, ids.dataset_id, len(chosen), vector_counts)
     n_labels = _write_dataset_row(cur, src_id, ids.dataset_id, new_name, source, len(chosen))
     apply_change(catalog, cur, Change(ids.dataset_id, Kind.SAMPLES_ADDED))
     keys = cur.execute(
@@ -238,6 +253,8 @@ def _copy_rows(
             ids.dataset_id, Kind.EVALUATION, sources=(GROUND_TRUTH, model), eval_key=key
         )
         apply_change(catalog, cur, change)
+    vector_counts = copying.result()
+    _copy_spaces(cur, src_id, ids.dataset_id, len(chosen), vector_counts)
     return SubsetResult(
         dataset=new_name,
         source=source,

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -43,6 +45,7 @@ from ..catalog.store.registry import dataset_tables
 from ..catalog.tables.sample_tag_log import log_batch, log_position, next_batch
 from .errors import EditError
 from .sample_delete_rules import PER_OBJECT, PER_SAMPLE, check_rules
+from .sample_vectors import read_spaces, write_spaces
 
 if TYPE_CHECKING:  # the store is opened by the caller: an ingest never imports it
     from ..vectors import VectorStore
@@ -52,8 +55,6 @@ log = logging.getLogger(__name__)
 ROWS, VECTORS = "rows", "vectors"
 PART_ROWS = 50_000
 """Rows of one table kept per part (one BLOB of ``deleted_samples``)."""
-VECTOR_CHUNK = 8192
-"""Vectors read or written per call to the store."""
 MAX_TOLD_SAMPLES = 1000
 """Most deleted sample ids an answer lists (``sample_ids``; null past it)."""
 DELETE_KIND = "delete_samples"
@@ -88,9 +89,11 @@ def delete_samples(
         dataset_id = catalog.dataset_id(cur, dataset)
         spaces = _spaces(cur, dataset_id)
     store = _open(vectors, spaces, dataset)
-    kept = {space: _read_vectors(store, space, chosen) for space in spaces} if store else {}
     when = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write(dataset_id, keeps_derived=True) as cur:
+    with ThreadPoolExecutor(1) as beside, catalog.write(dataset_id, keeps_derived=True) as cur:
+        # the vectors read beside the catalog's work (DuckDB and the store each release or
+        # hold the GIL in turn), awaited before the commit: a failed read rolls it back
+        reading = beside.submit(read_spaces, store, spaces, chosen)
         if check_log is not None:
             check_log(cur)
         cur.register("_vl_chosen", pa.table({"sample_id": pa.array(chosen, pa.int64())}))
@@ -112,14 +115,16 @@ def delete_samples(
         retire_ids(cur, int(chosen.max()), top_object)  # an undo brings them back
         for table, part in rows.items():
             _keep(cur, dataset_id, batch_id, ROWS, table, part)
-        for space, part in kept.items():
-            _keep(cur, dataset_id, batch_id, VECTORS, space, part)
-        counts = _counts(rows, kept)
-        _move_counts(cur, dataset_id, counts, -1)
+        _move_counts(cur, dataset_id, _counts(rows, {}), -1)
         seq = log_position(cur, dataset_id)
         log_batch(cur, dataset_id, (batch_id, kind, target), (seq + 1, seq), when, user)
         _rebuild(catalog, cur, dataset_id, chosen)
         annotations = _annotations(cur, dataset_id)
+        kept = reading.result()
+        for space, part in kept.items():
+            _keep(cur, dataset_id, batch_id, VECTORS, space, part)
+        counts = _counts(rows, kept)
+        _move_vector_counts(cur, dataset_id, counts, -1)
     pending = False
     for space, part in kept.items():
         try:
@@ -152,15 +157,11 @@ def restore_samples(
     store = _open(vectors, list(kept), dataset)
     written: dict[str, np.ndarray] = {}
     when = datetime.now(timezone.utc).replace(tzinfo=None)
+    beside, stop = ThreadPoolExecutor(1), threading.Event()
     try:
-        for space, part in kept.items():  # first: a point of no sample is what reconcile fixes
-            assert store is not None
-            ids = part.column("sample_id").to_numpy()
-            written[space] = ids
-            matrix = _matrix(part.column("vector"))
-            for start in range(0, len(ids), VECTOR_CHUNK):
-                store.upsert(space, ids[start : start + VECTOR_CHUNK],
-                             matrix[start : start + VECTOR_CHUNK], dataset_ids=dataset_id)  # fmt: skip
+        # the points written beside the catalog's work and awaited before its commit: a
+        # point of no sample is what reconcile fixes, a sample without its point is not
+        writing = beside.submit(write_spaces, store, kept, dataset_id, written, stop)
         with catalog.write(dataset_id, keeps_derived=True) as cur:
             if check_log is not None:
                 check_log(cur)
@@ -183,7 +184,10 @@ def restore_samples(
             log_batch(cur, dataset_id, (batch_id, kind, deleted_by), (seq + 1, seq), when, user)
             _rebuild(catalog, cur, dataset_id, samples)
             annotations = _annotations(cur, dataset_id)
+            writing.result()
     except BaseException:
+        stop.set()
+        beside.shutdown()  # the points being written are there before they are removed
         for space, ids in written.items():
             try:
                 assert store is not None
@@ -191,6 +195,8 @@ def restore_samples(
             except Exception:  # the restore's own error is the one to report
                 log.warning("could not remove the vectors of a failed restore", exc_info=True)
         raise
+    finally:
+        beside.shutdown()
     return _answer(batch_id, kind, samples, counts, annotations)
 
 
@@ -224,29 +230,6 @@ def _spaces(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
     ).fetchall()]  # fmt: skip
 
 
-def _matrix(vectors: pa.ChunkedArray) -> np.ndarray:
-    """Kept vectors (a fixed-size list column) as one float32 matrix, without a Python
-    object per vector."""
-    flat = vectors.combine_chunks().flatten()  # the values of the rows, offset honoured
-    return flat.to_numpy().reshape(len(vectors), vectors.type.list_size)
-
-
-def _read_vectors(store: VectorStore, space: str, chosen: np.ndarray) -> pa.Table:
-    """The vectors of the chosen samples that have one in ``space``."""
-    ids: list[np.ndarray] = []
-    parts: list[np.ndarray] = []
-    for start in range(0, len(chosen), VECTOR_CHUNK):
-        found, matrix = store.get_vectors(space, chosen[start : start + VECTOR_CHUNK])
-        ids.append(np.asarray(found, dtype=np.int64))
-        parts.append(np.asarray(matrix, dtype=np.float32).reshape(len(found), -1))
-    matrix = np.concatenate(parts)
-    flat = pa.array(matrix.reshape(-1), pa.float32())
-    return pa.table({
-        "sample_id": pa.array(np.concatenate(ids), pa.int64()),
-        "vector": pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]),
-    })  # fmt: skip
-
-
 def _take_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, pa.Table]:
     """Every row of the chosen samples (``_vl_chosen``) read, then deleted, per table."""
     objects = ("ann_id IN (SELECT ann_id FROM annotations WHERE dataset_id = $ds "
@@ -254,8 +237,11 @@ def _take_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, pa.
     where = {t: objects for t in PER_OBJECT}  # before the objects themselves go
     where.update({t: "sample_id IN (SELECT sample_id FROM _vl_chosen)" for t in PER_SAMPLE})
     taken: dict[str, pa.Table] = {}
+    present = {
+        r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     for table, condition in where.items():
-        if not _exists(cur, table):  # a feature table this catalog does not have
+        if table not in present:  # a feature table this catalog does not have
             continue
         sql = f"FROM {table} WHERE dataset_id = $ds AND {condition}"  # fixed identifiers
         rows = cur.sql(f"SELECT * {sql}", params={"ds": dataset_id}).to_arrow_table()
@@ -263,12 +249,6 @@ def _take_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, pa.
             cur.execute(f"DELETE {sql}", {"ds": dataset_id})
             taken[table] = rows
     return taken
-
-
-def _exists(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(cur.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]
-    ).fetchall())  # fmt: skip
 
 
 def _insert(cur: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
@@ -336,6 +316,12 @@ def _move_counts(
     for model, n in counts["predictions"].items():
         cur.execute("UPDATE models SET num_predictions = num_predictions + ? "
                     "WHERE dataset_id = ? AND name = ?", [sign * n, dataset_id, model])  # fmt: skip
+    _move_vector_counts(cur, dataset_id, counts, sign)
+
+
+def _move_vector_counts(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, counts: dict[str, Any], sign: int
+) -> None:
     for space, n in counts["vectors"].items():
         cur.execute("UPDATE vector_spaces SET count = count + ? WHERE dataset_id = ? "
                     "AND space = ?", [sign * n, dataset_id, space])  # fmt: skip

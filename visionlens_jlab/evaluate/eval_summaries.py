@@ -50,6 +50,9 @@ def refresh_eval_summaries(
         only += " AND eval_key = $key"
         args["key"] = eval_key
     cur.execute(f"DELETE FROM eval_summaries WHERE dataset_id = $ds{only}", args)  # noqa: S608 - fixed SQL
+    # the samples' boxes taken before the join and grouping (filtering the groups after
+    # them joined every per-box row: 1.7 s for 100K of 1M samples)
+    boxes = "" if samples is None else " AND a.sample_id IN (SELECT unnest($samples))"
     cur.execute(
         f"""
         INSERT INTO eval_summaries
@@ -58,7 +61,7 @@ def refresh_eval_summaries(
                    {CLASS_AGGREGATES}
             FROM box_evaluations e JOIN annotations a ON a.ann_id = e.ann_id
             JOIN summary_classes c ON c.dataset_id = $ds AND c.label = a.label
-            WHERE e.dataset_id = $ds AND a.dataset_id = $ds
+            WHERE e.dataset_id = $ds AND a.dataset_id = $ds{boxes}
             GROUP BY e.eval_key, a.sample_id, a.source, e.status
         ) t
         WHERE TRUE{only}

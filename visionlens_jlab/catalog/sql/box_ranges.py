@@ -84,7 +84,7 @@ def _insert(
 ) -> None:
     """Insert the value lists of ``field`` (every sample's, or those of ``samples``)."""
     value = f"a.{field}"  # a whitelisted column (SUMMARY_FIELDS)
-    only = "" if samples is None else " AND list_contains($samples, a.sample_id)"
+    only = "" if samples is None else " AND a.sample_id IN (SELECT unnest($samples))"
     args: dict[str, object] = {"ds": dataset_id, "field": field}
     if samples is not None:
         args["samples"] = samples
@@ -106,7 +106,7 @@ def refresh_samples(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: li
     """Inside a write that replaced the boxes of the sample ids ``samples``: list their
     values again in every field built (rows of the other samples are unchanged)."""
     cur.execute(
-        "DELETE FROM box_value_lists WHERE dataset_id = ? AND list_contains(?, sample_id)",
+        "DELETE FROM box_value_lists WHERE dataset_id = ? AND sample_id IN (SELECT unnest(?))",
         [dataset_id, samples],
     )
     for (field,) in cur.execute(

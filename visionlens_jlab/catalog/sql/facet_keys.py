@@ -91,10 +91,10 @@ def patch_facet_keys(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples: l
         """
         SELECT (SELECT COALESCE(list(DISTINCT k), []::VARCHAR[]) FROM (
                     SELECT unnest(json_keys(attributes)) AS k FROM annotations
-                    WHERE dataset_id = $ds AND list_contains($samples, sample_id)
+                    WHERE dataset_id = $ds AND sample_id IN (SELECT unnest($samples))
                       AND attributes IS NOT NULL)),
                (SELECT COALESCE(list(DISTINCT source), []::VARCHAR[]) FROM annotations
-                WHERE dataset_id = $ds AND list_contains($samples, sample_id))
+                WHERE dataset_id = $ds AND sample_id IN (SELECT unnest($samples)))
         """,
         {"ds": dataset_id, "samples": samples},
     ).fetchall()

@@ -115,7 +115,7 @@ def summary_aggregates() -> str:
     return f"COUNT(*), {CLASS_AGGREGATES}, {_AGGREGATES}"
 
 
-SAMPLES_ONLY = " AND list_contains($samples, sample_id)"
+SAMPLES_ONLY = " AND sample_id IN (SELECT unnest($samples))"
 """The condition of a refresh limited to some samples (``$samples``: their ids)."""
 
 

@@ -59,7 +59,7 @@ def refresh_field_index(
     """Rebuild the index rows of a dataset (of the sample ids ``samples`` only, if given:
     samples deleted or put back) from its samples; called by the registry of derived
     structures in the transaction that wrote ``samples.fields``, after the facet keys."""
-    only = "" if samples is None else " AND list_contains($samples, sample_id)"
+    only = "" if samples is None else " AND sample_id IN (SELECT unnest($samples))"
     scope: dict[str, object] = {} if samples is None else {"samples": samples}
     delete = f"DELETE FROM field_values WHERE dataset_id = $ds{only}"  # noqa: S608 - fixed SQL
     cur.execute(delete, {"ds": dataset_id, **scope})
