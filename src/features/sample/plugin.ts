@@ -23,6 +23,7 @@ import { CommandIDs, GROUND_TRUTH, IVisionLensModel } from '../../model/tokens';
 import { SampleOverlay } from './SampleOverlay';
 import { SampleView } from './SampleView';
 import { SampleEditing } from './SampleEditing';
+import { addBrushCommands } from './brushCommands';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
@@ -299,6 +300,7 @@ function addEditCommands(
   });
   addPolygonCommands(app, editing);
   addMaskCommands(app, editing);
+  addBrushCommands(app, editing);
 }
 
 /** The polygon tool's commands (keys in schema/sample.json). */

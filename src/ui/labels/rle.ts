@@ -157,3 +157,54 @@ export function rasterizeRuns(
   }
   return { step: s, left: minX, top: minY, width: w, height: h, data };
 }
+
+/**
+ * The runs of a column-major bitmap (pixel (x, y) at `x * height + y`, as
+ * `decodeRuns` gives): alternating lengths of 0s and 1s, starting with 0s
+ * (a leading 0 when the first pixel is set), as pycocotools' `encode`.
+ */
+export function encodeRuns(bits: Uint8Array): number[] {
+  const runs: number[] = [];
+  let value = 0;
+  let length = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const bit = bits[i] ? 1 : 0;
+    if (bit !== value) {
+      runs.push(length);
+      value = bit;
+      length = 0;
+    }
+    length++;
+  }
+  runs.push(length);
+  return runs;
+}
+
+/**
+ * COCO's compressed counts of `runs` (pycocotools' `rleToString`), the
+ * inverse of `runsFromString`: from the third run on, the difference to the
+ * run two places before, in 5-bit groups offset by 48.
+ */
+export function runsToString(runs: readonly number[]): string {
+  const chars: number[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    let x = runs[i] - (i > 2 ? runs[i - 2] : 0);
+    let more = true;
+    while (more) {
+      // an arithmetic shift keeps the sign (Math.floor: past 32 bits too)
+      let c = x & 0x1f;
+      x = Math.floor(x / 32);
+      more = c & 0x10 ? x !== -1 : x !== 0;
+      if (more) {
+        c |= 0x20;
+      }
+      chars.push(c + 48);
+    }
+  }
+  // in slices: a large mask's counts exceed a call's argument limit
+  let out = '';
+  for (let i = 0; i < chars.length; i += 8192) {
+    out += String.fromCharCode(...chars.slice(i, i + 8192));
+  }
+  return out;
+}
