@@ -208,3 +208,33 @@ export function runsToString(runs: readonly number[]): string {
   }
   return out;
 }
+
+/**
+ * The box `[x, y, w, h]` (pixel edges) of the set pixels of `runs` over an
+ * `height` x `width` image, as pycocotools' `toBbox`; null when none is set.
+ */
+export function runsExtent(
+  runs: readonly number[],
+  height: number,
+  width: number
+): [number, number, number, number] | null {
+  const total = height * width;
+  let [x0, y0, x1, y1] = [width, height, -1, -1];
+  let at = 0;
+  for (let i = 0; i < runs.length && at < total; i++) {
+    const end = Math.min(total, at + runs[i]);
+    if (i % 2 === 1 && end > at) {
+      const [c0, c1] = [
+        Math.floor(at / height),
+        Math.floor((end - 1) / height)
+      ];
+      x0 = Math.min(x0, c0);
+      x1 = Math.max(x1, c1);
+      // a run over a column's end covers its last row and the next one's first
+      y0 = Math.min(y0, c1 > c0 ? 0 : at % height);
+      y1 = Math.max(y1, c1 > c0 ? height - 1 : (end - 1) % height);
+    }
+    at = end;
+  }
+  return x1 < 0 ? null : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+}

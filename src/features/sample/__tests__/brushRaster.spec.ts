@@ -1,6 +1,12 @@
 import { brushOperation, MaskBitmap, nextBrushSize } from '../brushRaster';
+import { afterSaved } from '../boxEditing';
 import { IAnnotation } from '../../../model/tokens';
-import { decodeRuns, runsFromString } from '../../../ui/labels/rle';
+import {
+  decodeRuns,
+  encodeRuns,
+  runsExtent,
+  runsFromString
+} from '../../../ui/labels/rle';
 
 /** A reproducible pseudo-random generator (mulberry32). */
 function random(seed: number): () => number {
@@ -177,6 +183,31 @@ describe('the mask brush', () => {
     expect(decoded.findIndex((v, i) => v !== bitmap.bits[i])).toBe(-1);
   });
 
+  it('gives the extent of the set pixels from the runs as the plain reference', () => {
+    const rnd = random(5);
+    for (let k = 0; k < 200; k++) {
+      const width = 1 + Math.floor(rnd() * 12);
+      const height = 1 + Math.floor(rnd() * 12);
+      const density = rnd() * 0.2;
+      const bits = new Uint8Array(width * height).map(() =>
+        rnd() < density ? 1 : 0
+      );
+      let [x0, y0, x1, y1] = [width, height, -1, -1];
+      bits.forEach((v, i) => {
+        if (v) {
+          const [x, y] = [Math.floor(i / height), i % height];
+          [x0, y0] = [Math.min(x0, x), Math.min(y0, y)];
+          [x1, y1] = [Math.max(x1, x), Math.max(y1, y)];
+        }
+      });
+      const want = x1 < 0 ? null : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+      expect(runsExtent(encodeRuns(bits), height, width)).toEqual(want);
+      expect(new MaskBitmap(width, height, bits).extent()).toEqual(
+        want ?? [0, 0, 0, 0]
+      );
+    }
+  });
+
   it('gives the extent of the set pixels', () => {
     const bitmap = new MaskBitmap(10, 8);
     expect(bitmap.extent()).toEqual([0, 0, 0, 0]);
@@ -203,5 +234,19 @@ describe('the mask brush', () => {
       expected: { label: 'cat', bbox: [2, 3, 10, 12] }
     });
     expect(brushOperation(annotation({}), rle).op).toBe('mask');
+  });
+
+  it('lets the next stroke start from the saved one before the sample is read again', () => {
+    const bitmap = new MaskBitmap(20, 16);
+    bitmap.fillPolygon([4, 5, 9, 5, 9, 11, 4, 11]);
+    const rle = bitmap.rle();
+    const masked = annotation({ segmentation: [[2, 3, 12, 3, 12, 15]] });
+    const reshaped = afterSaved(masked, [brushOperation(masked, rle)]);
+    expect(reshaped.segmentation).toBe(rle);
+    expect(reshaped.bbox).toEqual([4, 5, 5, 6]); // the mask's extent, as the server's
+    const bare = annotation({});
+    const given = afterSaved(bare, [brushOperation(bare, rle)]);
+    expect(given.segmentation).toBe(rle);
+    expect(given.bbox).toEqual(bare.bbox); // a box given a mask keeps its box
   });
 });
