@@ -224,6 +224,10 @@ export namespace CommandIDs {
   export const sampleMaskAccept = 'visionlens:sample-mask-accept';
   export const sampleMaskToSelected = 'visionlens:sample-mask-to-selected';
   export const sampleMaskUndoClick = 'visionlens:sample-mask-undo-click';
+  export const sampleMaskBrush = 'visionlens:sample-mask-brush';
+  export const sampleMaskEraser = 'visionlens:sample-mask-eraser';
+  export const sampleBrushSmaller = 'visionlens:sample-brush-smaller';
+  export const sampleBrushLarger = 'visionlens:sample-brush-larger';
   export const sampleUndoEdit = 'visionlens:sample-undo-edit';
   export const sampleRedoEdit = 'visionlens:sample-redo-edit';
   export const samplePrevious = 'visionlens:sample-previous';

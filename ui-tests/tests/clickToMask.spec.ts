@@ -5,7 +5,8 @@
  * server answers, Enter keeps it as a new object (the object count grows by
  * one, the object has the mask), Accel+Z takes it back, Escape drops a
  * prompt without closing the view, and Shift+Enter makes a mask the selected
- * box's (its box kept; undone too). Screenshots of the mask
+ * box's (its box kept; undone too); the brush and eraser refine a mask
+ * before Enter keeps it (the kept mask's area is the refined one). Screenshots of the mask
  * in both themes go to build/screenshots/. Its own dataset (small20), so the
  * other tests' counts stay.
  */
@@ -71,6 +72,7 @@ async function objects(request: APIRequestContext, sampleId: number) {
     ann_id: number;
     bbox: [number, number, number, number];
     segmentation?: unknown;
+    mask_area?: number | null;
   }[];
 }
 
@@ -78,6 +80,8 @@ test('click a mask into existence, keep it as an object, undo it', async ({
   page,
   request
 }) => {
+  // a model load, several masks and edits, and the brush's strokes: past the default 2 minutes on a loaded machine
+  test.setTimeout(240 * 1000);
   writeTinySam();
   await freshDataset(request);
   const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
@@ -130,7 +134,42 @@ test('click a mask into existence, keep it as an object, undo it', async ({
   }
   await setTheme(page, false);
 
-  // Enter keeps it: one more object, with the mask, inside the image
+  // the brush (U) refines the mask before it is kept: a stroke along the
+  // image's top edge sets its pixels there, the eraser (E) over the same path
+  // clears them, so the second leaves fewer pixels than the first; the prompt
+  // and its keys stay
+  const shownArea = async () =>
+    Number(
+      /Mask of ([\d,]+) pixels/
+        .exec((await status.textContent()) ?? '')![1]
+        .replace(/,/g, '')
+    );
+  const clicked = await shownArea();
+  const edge: [number, number][] = [
+    [box.x + box.width * 0.1, box.y + 3],
+    [box.x + box.width * 0.3, box.y + 3]
+  ];
+  const strokeAlong = async (key: string) => {
+    await keys.focus();
+    await page.keyboard.press(key);
+    await page.mouse.move(...edge[0]);
+    await page.mouse.down();
+    await page.mouse.move(...edge[1], { steps: 4 });
+    await page.mouse.up();
+  };
+  await strokeAlong('u');
+  await expect(view.locator('.jp-VisionLens-stage')).toHaveAttribute(
+    'data-tool',
+    'brush'
+  );
+  await expect(layer).toHaveAttribute('data-points', '1');
+  await expect.poll(shownArea).toBeGreaterThanOrEqual(clicked);
+  const painted = await shownArea();
+  await strokeAlong('e');
+  await expect.poll(shownArea).toBeLessThan(painted);
+  const refined = await shownArea();
+
+  // Enter keeps it: one more object, with the refined mask, inside the image
   await keys.focus();
   await page.keyboard.press('Enter');
   await expect
@@ -138,6 +177,9 @@ test('click a mask into existence, keep it as an object, undo it', async ({
     .toBe(before + 1);
   const added = (await objects(request, id)).find(a => !had.includes(a.ann_id));
   expect(added?.segmentation).toMatchObject({ size: expect.any(Array) });
+  expect(added?.mask_area).toBe(refined);
+  await keys.focus();
+  await page.keyboard.press('m'); // back to the mask tool
   await expect(layer).toHaveAttribute('data-state', 'idle');
 
   // Accel+Z takes it back

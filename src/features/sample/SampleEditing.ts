@@ -2,7 +2,7 @@
  * Editing the labels of the sample shown: the edit layer on the stage
  * (select, move, resize, draw), the class the next box or relabel takes, the
  * actions the plugin's commands run (delete, relabel, accept a prediction,
- * undo, redo), the click-to-mask tool (`SampleMasking`) and what came of the last one: a conflict with another tab is
+ * undo, redo), the click-to-mask tool and mask brush (`SampleMasking`) and what came of the last one: a conflict with another tab is
  * shown with its two ways out (apply mine over it, or keep theirs).
  */
 import { CommandRegistry } from '@lumino/commands';
@@ -83,6 +83,7 @@ export class SampleEditing {
     stage.setPointer(this.polygons, ['polygon']);
     this.masking = new SampleMasking(model, commands, this, sample);
     stage.setPointer(this.masking.editor, ['mask']);
+    stage.setPointer(this.masking.brush, ['brush', 'erase']);
     this._classPicker = h('select', {
       className: 'jp-VisionLens-editClass jp-mod-styled',
       attrs: { 'aria-label': 'Class of a new box or a relabel' }
@@ -125,12 +126,8 @@ export class SampleEditing {
 
   /** The edit row of the view's toolbar: the commands' buttons and the class picker. */
   createToolbar(): OverflowToolbar {
-    return editToolbar(
-      this._commands,
-      this._model,
-      this.classItem,
-      this.editor
-    );
+    const { classItem, editor, masking } = this;
+    return editToolbar(this._commands, this._model, classItem, editor, masking);
   }
 
   /** The selected object, if any. */
@@ -160,12 +157,14 @@ export class SampleEditing {
     this.hint
       .closest('.jp-VisionLens-sample')
       ?.classList.toggle('jp-VisionLens-mod-polygon', tool === 'polygon');
-    this.masking.setActive(tool === 'mask');
+    this.masking.setActive(tool === 'mask', /^(brush|erase)$/.test(tool));
     this.onTool(tool);
     for (const id of [
       CommandIDs.sampleDrawBox,
       CommandIDs.sampleDrawPolygon,
-      CommandIDs.sampleMaskTool
+      CommandIDs.sampleMaskTool,
+      CommandIDs.sampleMaskBrush,
+      CommandIDs.sampleMaskEraser
     ]) {
       this._commands.notifyCommandChanged(id);
     }

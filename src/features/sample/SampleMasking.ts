@@ -21,6 +21,7 @@ import {
   ISample,
   IVisionLensModel
 } from '../../model/tokens';
+import { MaskBrush } from './MaskBrush';
 import { MaskEditor } from './MaskEditor';
 import {
   IMaskPrompt,
@@ -65,9 +66,19 @@ export class SampleMasking {
       (prompt, signal) => this._ask(prompt, signal),
       () => this._changed()
     );
-    this.editor = new MaskEditor(this.session, () => {
+    const imageSize = (): [number, number] => {
       const s = this._sample();
       return [s?.width || 1, s?.height || 1];
+    };
+    this.editor = new MaskEditor(this.session, imageSize);
+    this.brush = new MaskBrush({
+      imageSize,
+      get selection() {
+        return host.selection;
+      },
+      session: this.session,
+      apply: operations => host.apply(operations),
+      say: text => this._say(text, true)
     });
     this.status = h('div', {
       className: 'jp-VisionLens-maskStatus',
@@ -79,6 +90,8 @@ export class SampleMasking {
   readonly session: MaskSession;
   /** The layer over the image. */
   readonly editor: MaskEditor;
+  /** The brush and eraser (the prompt's mask or the selected object's). */
+  readonly brush: MaskBrush;
   /** What the tool says: how to use it, the mask's score, the server's refusal. */
   readonly status: HTMLDivElement;
 
@@ -97,20 +110,25 @@ export class SampleMasking {
     return this._active;
   }
 
-  /** The tool was turned on or off: off drops the prompt. */
-  setActive(active: boolean): void {
+  /**
+   * The tool was turned on or off: off drops the prompt, unless `brushing`
+   * (the brush or eraser took over: they refine its mask, and its keys stay).
+   */
+  setActive(active: boolean, brushing = false): void {
     this._active = active;
+    this._brushing = brushing;
     if (active && !this._armed) {
       // the first use in this view: from now on shown samples are prefetched, this one first
       this._armed = true;
       this._shown = null;
       void this.sampleShown(this._index);
     }
-    // the tool's keys (Enter, Shift Enter: schema/sample.json) act while it is on
-    this.status
-      .closest('.jp-VisionLens-sample')
-      ?.classList.toggle('jp-VisionLens-mod-masking', active);
-    if (!active) {
+    // the tool's keys (Enter, Shift Enter: schema/sample.json) act while it is on, the
+    // brush's [ and ] while it is (else they turn a rotated box)
+    const sample = this.status.closest('.jp-VisionLens-sample');
+    sample?.classList.toggle('jp-VisionLens-mod-masking', active || brushing);
+    sample?.classList.toggle('jp-VisionLens-mod-brushing', brushing);
+    if (!active && !brushing) {
       this.session.cancel();
     }
     this._changed();
@@ -229,7 +247,9 @@ export class SampleMasking {
       this._say(
         this._active
           ? 'Click on an object (right-click or Alt-click: not the object), or drag a box around it.'
-          : '',
+          : this._brushing
+            ? 'Drag over the selected object to paint its mask (the eraser clears it); [ and ]: brush size.'
+            : '',
         false
       );
     }
@@ -248,6 +268,7 @@ export class SampleMasking {
   private _host: IMaskHost;
   private _sample: () => ISample | null;
   private _active = false;
+  private _brushing = false;
   private _shown: number | null = null;
   private _index: number | null = null;
   private _armed = false;

@@ -5,7 +5,8 @@
  * keypoint names of the object under the pointer only (`keypointObjectAt`); a
  * plain drag goes to the tool's edit layer (`IStagePointer`: select, move and
  * resize with `select`, a new box with `draw`, click-to-mask prompts with
- * `mask`, where a right-button press is a click too), in image pixels. Fits the image on
+ * `mask`, where a right-button press is a click too; a mask painted with
+ * `brush`, cleared with `erase`), in image pixels. Fits the image on
  * load and whenever the stage's own size changes.
  */
 import { IAnnotation, ISample, IVisionLensModel } from '../../model/tokens';
@@ -44,7 +45,8 @@ export function labelPixelRatio(
 }
 
 /** What a plain primary-button drag on the stage does. */
-export type StageTool = 'select' | 'draw' | 'polygon' | 'pan' | 'mask';
+export type StageTool =
+  'select' | 'draw' | 'polygon' | 'pan' | 'mask' | 'brush' | 'erase';
 
 /** Which button a press is, with the modifier a tool may read. */
 export interface IStagePress {

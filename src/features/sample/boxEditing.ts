@@ -11,6 +11,7 @@ import {
 } from '../../model/tokens';
 import { maskOf } from '../../model/labelShapes';
 import { pointsExtent } from './pointShapes';
+import { maskRuns, runsExtent } from '../../ui/labels/rle';
 
 /** What a press on a selected box grabs: a corner, an edge, or the whole box. */
 export type BoxHandle =
@@ -58,7 +59,9 @@ export function shapeHint(a: IAnnotation): string | null {
       'drag a vertex to move it, an edge to add one, Alt-click a vertex to delete it'
     );
   } else if (mask) {
-    ways.push('its mask is redrawn with Click to mask (Shift+Enter)');
+    ways.push(
+      'its mask is painted with the Brush (U) and the Eraser (E), or redrawn with Click to mask (Shift+Enter)'
+    );
   }
   if (a.keypoints?.length) {
     ways.push('drag a keypoint, Alt-click one to show or hide it');
@@ -298,11 +301,37 @@ export function afterSaved(
     } else if (op.op === 'reshape' && Array.isArray(op.segmentation)) {
       const polygons = op.segmentation as number[][];
       now = { ...now, segmentation: polygons, bbox: extentOf(polygons) };
+    } else if (
+      (op.op === 'mask' || op.op === 'reshape') &&
+      'segmentation' in op &&
+      op.segmentation
+    ) {
+      // a brushed RLE: the next stroke starts from it before the sample is read again
+      now = {
+        ...now,
+        segmentation: op.segmentation,
+        bbox: brushedBox(now, op)
+      };
     } else if (op.op === 'keypoints') {
       now = { ...now, keypoints: op.keypoints };
     }
   }
   return now;
+}
+
+/** The box after a `mask` (kept) or an RLE `reshape` (the mask's extent, as the server's). */
+function brushedBox(
+  a: IAnnotation,
+  op: { op: 'mask' | 'reshape'; segmentation?: unknown }
+): EditBox {
+  const mask = op.op === 'reshape' ? maskOf(op.segmentation) : null;
+  const runs = mask?.kind === 'rle' ? maskRuns(mask) : null;
+  return (
+    (mask?.kind === 'rle' &&
+      runs &&
+      runsExtent(runs, mask.height, mask.width)) ||
+    a.bbox
+  );
 }
 
 /** The box of `polygons`, as the server takes a reshaped polygon's (their own extent). */

@@ -9,13 +9,15 @@ import { versionBrowse } from '../../model/versionBrowse';
 import { CommandIDs, IVisionLensModel } from '../../model/tokens';
 import { commandButton, OverflowToolbar } from '../../ui/toolbar';
 import { BoxEditor } from './BoxEditor';
+import { SampleMasking } from './SampleMasking';
 
 /** The edit row; `editor`'s presses stop while a version is browsed. */
 export function editToolbar(
   commands: CommandRegistry,
   model: IVisionLensModel,
   classItem: Widget,
-  editor: BoxEditor
+  editor: BoxEditor,
+  masking: SampleMasking
 ): OverflowToolbar {
   const item = (id: string, label: string, className: string) =>
     [id, commandButton(commands, id, { label, className })] as [string, Widget];
@@ -28,6 +30,9 @@ export function editToolbar(
       'jp-VisionLens-drawPolygon'
     ),
     item(CommandIDs.sampleMaskTool, 'Click to mask', 'jp-VisionLens-maskTool'),
+    item(CommandIDs.sampleMaskBrush, 'Brush', 'jp-VisionLens-maskBrush'),
+    item(CommandIDs.sampleMaskEraser, 'Eraser', 'jp-VisionLens-maskEraser'),
+    ['brushSize', masking.brush.sizeItem],
     ['class', classItem],
     item(CommandIDs.sampleRelabelObject, 'Relabel', 'jp-VisionLens-relabel'),
     item(CommandIDs.sampleDeleteObject, 'Delete', 'jp-VisionLens-deleteObject'),

@@ -182,6 +182,17 @@ export class MaskSession {
     return this._request(prompt);
   }
 
+  /**
+   * The mask painted over with the brush: the one kept from now on (a
+   * further click asks the model again, from the clicks); only a mask that
+   * is in, not one being asked for.
+   */
+  refine(mask: ISegmentMask): void {
+    if (this._state.kind === 'ready') {
+      this._set({ kind: 'ready', prompt: this._state.prompt, mask });
+    }
+  }
+
   /** Drop the prompt and its mask; whether there was one. */
   cancel(): boolean {
     const had = this._state.kind !== 'idle';

@@ -24,6 +24,7 @@ import { SampleOverlay } from './SampleOverlay';
 import { SampleView } from './SampleView';
 import { SampleEditing } from './SampleEditing';
 import { rotateOperation } from './pointShapes';
+import { addBrushCommands } from './brushCommands';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
@@ -310,6 +311,7 @@ function addEditCommands(
   });
   addPolygonCommands(app, editing);
   addMaskCommands(app, editing);
+  addBrushCommands(app, editing);
 }
 
 /** The polygon tool's commands (keys in schema/sample.json). */

@@ -157,3 +157,84 @@ export function rasterizeRuns(
   }
   return { step: s, left: minX, top: minY, width: w, height: h, data };
 }
+
+/**
+ * The runs of a column-major bitmap (pixel (x, y) at `x * height + y`, as
+ * `decodeRuns` gives): alternating lengths of 0s and 1s, starting with 0s
+ * (a leading 0 when the first pixel is set), as pycocotools' `encode`.
+ */
+export function encodeRuns(bits: Uint8Array): number[] {
+  const runs: number[] = [];
+  let value = 0;
+  let length = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const bit = bits[i] ? 1 : 0;
+    if (bit !== value) {
+      runs.push(length);
+      value = bit;
+      length = 0;
+    }
+    length++;
+  }
+  runs.push(length);
+  return runs;
+}
+
+/**
+ * COCO's compressed counts of `runs` (pycocotools' `rleToString`), the
+ * inverse of `runsFromString`: from the third run on, the difference to the
+ * run two places before, in 5-bit groups offset by 48.
+ */
+export function runsToString(runs: readonly number[]): string {
+  const chars: number[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    let x = runs[i] - (i > 2 ? runs[i - 2] : 0);
+    let more = true;
+    while (more) {
+      // an arithmetic shift keeps the sign (Math.floor: past 32 bits too)
+      let c = x & 0x1f;
+      x = Math.floor(x / 32);
+      more = c & 0x10 ? x !== -1 : x !== 0;
+      if (more) {
+        c |= 0x20;
+      }
+      chars.push(c + 48);
+    }
+  }
+  // in slices: a large mask's counts exceed a call's argument limit
+  let out = '';
+  for (let i = 0; i < chars.length; i += 8192) {
+    out += String.fromCharCode(...chars.slice(i, i + 8192));
+  }
+  return out;
+}
+
+/**
+ * The box `[x, y, w, h]` (pixel edges) of the set pixels of `runs` over an
+ * `height` x `width` image, as pycocotools' `toBbox`; null when none is set.
+ */
+export function runsExtent(
+  runs: readonly number[],
+  height: number,
+  width: number
+): [number, number, number, number] | null {
+  const total = height * width;
+  let [x0, y0, x1, y1] = [width, height, -1, -1];
+  let at = 0;
+  for (let i = 0; i < runs.length && at < total; i++) {
+    const end = Math.min(total, at + runs[i]);
+    if (i % 2 === 1 && end > at) {
+      const [c0, c1] = [
+        Math.floor(at / height),
+        Math.floor((end - 1) / height)
+      ];
+      x0 = Math.min(x0, c0);
+      x1 = Math.max(x1, c1);
+      // a run over a column's end covers its last row and the next one's first
+      y0 = Math.min(y0, c1 > c0 ? 0 : at % height);
+      y1 = Math.max(y1, c1 > c0 ? height - 1 : (end - 1) % height);
+    }
+    at = end;
+  }
+  return x1 < 0 ? null : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+}

@@ -227,7 +227,8 @@ describe('the hint on a selected object a drag cannot edit', () => {
       keypoints: [1, 1, 2]
     });
     expect(shapeHint(rle)).toBe(
-      'Its mask is redrawn with Click to mask (Shift+Enter); drag a keypoint, ' +
+      'Its mask is painted with the Brush (U) and the Eraser (E), or redrawn ' +
+        'with Click to mask (Shift+Enter); drag a keypoint, ' +
         'Alt-click one to show or hide it. Accept, Relabel or Delete it.'
     );
     expect(shapeHint(object(3, [0, 0, 10, 10]))).toBeNull();
