@@ -224,11 +224,12 @@ export function brushOperation(
   object: IAnnotation,
   segmentation: ICompressedRle
 ): EditOperation {
-  const op = maskOf(object.segmentation) ? 'reshape' : 'mask';
-  return {
-    op,
+  const change = {
     annotation_id: object.ann_id,
     segmentation,
     expected: { label: object.label, bbox: object.bbox }
   };
+  return maskOf(object.segmentation)
+    ? { op: 'reshape', ...change }
+    : { op: 'mask', ...change };
 }
