@@ -21,10 +21,8 @@ from typing import Any
 
 import duckdb
 
-from ..catalog.base.mask_counts import bin_of
 from ..catalog.query.facet_places import FacetPlace
-from ..catalog.sql.facet_entries import numeric_entry
-from ..catalog.sql.facet_sql import FACET_HISTOGRAM_BINS
+from ..catalog.sql.facet_entries import integer_counts_entry
 from ..catalog.store.schema import GROUND_TRUTH
 
 PREFIX = "track."
@@ -87,22 +85,11 @@ def track_facet_entries(
                 })  # fmt: skip
             if truth:
                 switches = counts.get((model, source, NUMERIC), {})
-                entry = _numeric({int(v): n for v, n in switches.items()})
+                entry = integer_counts_entry(
+                    PREFIX + NUMERIC, {int(v): n for v, n in switches.items()}
+                )
                 out.append({**entry, "source": source, "model": model})
     return out
-
-
-def _numeric(counts: dict[int, int]) -> dict[str, Any]:
-    """``track.track_switches`` of integer ``{value: count}``, binned over its own range."""
-    name = PREFIX + NUMERIC
-    if not counts:
-        return numeric_entry(name, 0, None, None, {})
-    lo, hi = float(min(counts)), float(max(counts))
-    bins: dict[int, int] = {}
-    for value, n in counts.items():
-        at = bin_of(float(value), lo, hi, FACET_HISTOGRAM_BINS)
-        bins[at] = bins.get(at, 0) + n
-    return numeric_entry(name, sum(counts.values()), lo, hi, bins)
 
 
 FACET_PLACES = (FacetPlace(PREFIX, "labels.track", "objects"),)

@@ -25,11 +25,9 @@ from typing import Any
 
 import duckdb
 
-from ..catalog.base.mask_counts import bin_of
 from ..catalog.query.facet_places import FacetPlace
 from ..catalog.query.filters import FilterError, Params
-from ..catalog.sql.facet_entries import numeric_entry
-from ..catalog.sql.facet_sql import FACET_HISTOGRAM_BINS
+from ..catalog.sql.facet_entries import integer_counts_entry
 from ..catalog.store.schema import GROUND_TRUTH
 
 TRACK_LENGTH = "track_length"
@@ -100,7 +98,7 @@ def video_facet_entries(
     """Facets of the filtered samples (the table ``samples_table``) of a dataset with
     videos: ``video_tracks`` (numeric, one value per frame) and ``track_length`` per source
     with tracks (numeric, one value per tracked object); none for a dataset without videos.
-    Bins as every numeric facet's (:func:`..catalog.sql.facet_entries.numeric_entry`)."""
+    Bins as every numeric facet's (:func:`..catalog.sql.facet_entries.integer_counts_entry`)."""
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
     if (
@@ -114,7 +112,7 @@ def video_facet_entries(
         f"JOIN ({per_video_tracks_sql()}) n ON n.video_id = f.video_id GROUP BY n.tracks",
         [dataset_id, dataset_id],
     ).fetchall()
-    out = [_numeric(VIDEO_TRACKS, {int(v): int(n) for v, n in frames})]
+    out = [integer_counts_entry(VIDEO_TRACKS, {int(v): int(n) for v, n in frames})]
     objects = cur.execute(
         "WITH lengths AS (SELECT source, track_id, COUNT(*) AS n FROM annotations "  # noqa: S608 - checked identifier
         "WHERE dataset_id = ? AND track_id IS NOT NULL GROUP BY source, track_id) "
@@ -132,20 +130,8 @@ def video_facet_entries(
     for source, length, n in objects:
         by_source.setdefault(str(source), {})[int(length)] = int(n)
     for source in sorted(by_source, key=lambda s: (s != GROUND_TRUTH, s)):
-        out.append({**_numeric(TRACK_LENGTH, by_source[source]), "source": source})
+        out.append({**integer_counts_entry(TRACK_LENGTH, by_source[source]), "source": source})
     return out
-
-
-def _numeric(name: str, counts: dict[int, int]) -> dict[str, Any]:
-    """A numeric facet of integer ``{value: count}``, binned over its own range."""
-    if not counts:
-        return numeric_entry(name, 0, None, None, {})
-    lo, hi = float(min(counts)), float(max(counts))
-    bins: dict[int, int] = {}
-    for value, n in counts.items():
-        at = bin_of(float(value), lo, hi, FACET_HISTOGRAM_BINS)
-        bins[at] = bins.get(at, 0) + n
-    return numeric_entry(name, sum(counts.values()), lo, hi, bins)
 
 
 FACET_PLACES = (

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..base.mask_counts import bin_width
+from ..base.mask_counts import bin_of, bin_width
 from ..store.schema import GROUND_TRUTH
 from .facet_sql import FACET_HISTOGRAM_BINS, NUMERIC
 
@@ -88,3 +88,16 @@ def numeric_entry(
         "count": count,
         "histogram": bins,
     }
+
+
+def integer_counts_entry(name: str, counts: dict[int, int]) -> dict[str, Any]:
+    """A numeric facet entry of whole-number ``{value: count}`` counted in Python (a track's
+    length, an identity-switch count), binned over its own range as the SQL's are."""
+    if not counts:
+        return numeric_entry(name, 0, None, None, {})
+    lo, hi = float(min(counts)), float(max(counts))
+    bins: dict[int, int] = {}
+    for value, n in counts.items():
+        at = bin_of(float(value), lo, hi, FACET_HISTOGRAM_BINS)
+        bins[at] = bins.get(at, 0) + n
+    return numeric_entry(name, sum(counts.values()), lo, hi, bins)
