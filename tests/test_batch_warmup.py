@@ -182,3 +182,64 @@ def test_a_real_allocation_limit_backs_the_batch_off_without_losing_an_image(
     assert max(got["sizes"]) < too_big and chosen in got["sizes"]
     assert got["computed"] == list(range(64))  # every image once, in order
     assert got["out"] == pytest.approx(got["alone"], rel=1e-4, abs=1e-3)
+
+
+def test_a_detector_job_with_auto_reports_its_warm_up(tmp_path: Path) -> None:
+    """The real predict job and stream (a random torchvision detector, 12 photos, CPU):
+    ``auto`` measures the device default's rate, reports the size and the warm-up in the
+    result and the progress, and stores what a fixed batch of 4 stores."""
+    from visionlens_jlab.jobs.job import Job, JobContext
+    from visionlens_jlab.predict.base import PredictOptions, PredictError
+    from visionlens_jlab.predict.job import run_prediction
+    from visionlens_jlab.predict.stream import predict_stream
+
+    from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
+
+    builder = "fasterrcnn_mobilenet_v3_large_320_fpn"
+    weights = save_tiny_torchvision(tmp_path / "faster.pth", builder, 4)
+    model = f"torchvision:{builder}={weights}"
+    photos = cartucho_subset(tmp_path / "photos", 12)
+    with photo_catalog(tmp_path / "data", photos) as catalog:
+        same = {"device": "cpu", "classes": ("a", "b", "c"), "min_score": 0.05}
+        fixed = PredictOptions("photos", model, name="fixed", batch_size=4, **same)  # type: ignore[arg-type]
+        run_prediction(None, catalog, fixed, predict_stream)
+        job = Job("j", "predict", "auto")
+        seen: list[str] = []
+        ctx = JobContext(job)
+        items = ctx.items
+
+        def noted(stage: str, done: int, total: int, message: str = "", **kw: Any) -> None:
+            seen.append(message)
+            items(stage, done, total, message, **kw)
+
+        ctx.items = noted  # type: ignore[method-assign]
+        auto = PredictOptions("photos", model, name="auto", batch_size="auto", **same)  # type: ignore[arg-type]
+        result = run_prediction(ctx, catalog, auto, predict_stream)
+        with catalog.cursor() as cur:
+            query = (
+                "SELECT sample_id, label, x, y, w, h, score FROM annotations "
+                "WHERE source = ? ORDER BY ALL"
+            )
+            want = cur.execute(query, ["fixed"]).fetchall()
+            got = cur.execute(query, ["auto"]).fetchall()
+    assert result["processed"] == 12
+    warm_up = result["batch_warm_up"]
+    assert "4" in warm_up["images_per_second"]  # two full batches of the CPU default: measured
+    assert result["batch_size"] in (4, 8)  # kept, or doubled for the batches cut after
+    assert any(m.endswith(f"batch {result['batch_size']}") for m in seen)
+    assert len(got) == len(want) > 0
+    for a, b in zip(got, want, strict=True):
+        assert a[:2] == b[:2] and a[2:] == pytest.approx(b[2:], rel=1e-3, abs=1e-3)
+    with pytest.raises(PredictError, match="got 'big' \\(or auto"):
+        PredictOptions("photos", model, batch_size="big")
+
+
+def test_the_cli_option_takes_a_number_or_auto() -> None:
+    import argparse
+
+    from visionlens_jlab.cli.common import batch_size_option
+
+    assert batch_size_option("auto") == "auto" and batch_size_option("16") == 16
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(argparse.ArgumentTypeError, match="a positive number or auto"):
+            batch_size_option(bad)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from .batch_warmup import BatchWarmUp
+from .batch_warmup import GROWTH, BatchWarmUp, memory_for
 
 log = logging.getLogger(__name__)
 
@@ -260,3 +260,13 @@ class BatchSizer:
                 continue
             start += len(chunk)
         return out
+
+
+def warmed_sizer(option: int | str | None, default: int, device: str, what: str) -> BatchSizer:
+    """The :class:`BatchSizer` of a job: ``option`` a number, that size (halved on
+    out-of-memory, never grown); ``auto`` or none, a warm-up from the device's ``default``
+    up to :data:`~.batch_warmup.GROWTH` times it (:mod:`.batch_warmup`)."""
+    if isinstance(option, int) and not isinstance(option, bool):
+        return BatchSizer(option, what)
+    warm_up = BatchWarmUp(default * GROWTH, memory=memory_for(device))
+    return BatchSizer(default, what, warm_up=warm_up)

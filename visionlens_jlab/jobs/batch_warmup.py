@@ -125,3 +125,13 @@ class BatchWarmUp:
     def stop(self) -> None:
         """End the warm-up at the current size (an out-of-memory error halved it)."""
         self.settled = True
+
+
+AUTO = "auto"
+"""The batch-size option that asks for a warm-up (also what no batch size means)."""
+
+
+def fixed_batch_size(option: int | str | None, default: int) -> int:
+    """The batch size of a runner that does not warm up (the Ray runner, zero-shot
+    classification): the one asked, else the device's ``default``."""
+    return option if isinstance(option, int) and not isinstance(option, bool) else default
