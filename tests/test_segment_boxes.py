@@ -130,22 +130,24 @@ def test_the_set_exports_its_masks_as_coco_rle(
 
 class CancelAfter:
     """Loads the model; cancels the job (its real cancel event) once ``n`` images are
-    embedded, so the job stops at its next check."""
+    embedded (the encoder's batches, :meth:`Segmenter.embed_prepared`), so the job stops at
+    its next check."""
 
     def __init__(self, job: Job, n: int) -> None:
         self.job, self.n, self.embedded = job, n, 0
 
     def __call__(self, model: str) -> Segmenter:
         segmenter = loader(model)
-        embed = segmenter.embed
+        embed = segmenter.embed_prepared
 
-        def counted(image: Any) -> Any:
-            self.embedded += 1
-            if self.embedded == self.n:
+        def counted(inputs: Any) -> Any:
+            embedded = embed(inputs)
+            self.embedded += len(embedded)
+            if self.embedded >= self.n:
                 self.job.cancel_event.set()
-            return embed(image)
+            return embedded
 
-        segmenter.embed = counted  # type: ignore[method-assign]
+        segmenter.embed_prepared = counted  # type: ignore[method-assign]
         return segmenter
 
 
