@@ -11,6 +11,7 @@ convolution whose activations outgrow it, and torch's CPU allocator fails the al
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -22,9 +23,16 @@ from typing import Any
 import pytest
 import torch
 
+from visionlens_jlab.cli.common import batch_size_option
 from visionlens_jlab.jobs.accelerator import BatchSizer
 from visionlens_jlab.jobs.batch_warmup import BatchWarmUp
 from visionlens_jlab.jobs.feed import Feed
+from visionlens_jlab.jobs.job import Job, JobContext
+from visionlens_jlab.predict.base import PredictError, PredictOptions
+from visionlens_jlab.predict.job import run_prediction
+from visionlens_jlab.predict.stream import predict_stream
+
+from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
 
 
 class CostedModel:
@@ -124,9 +132,16 @@ def test_a_fixed_batch_size_does_not_grow() -> None:
 CHILD = """
 import json, os, resource, sys
 import torch
+from visionlens_jlab.cli.common import batch_size_option
 from visionlens_jlab.jobs.accelerator import BatchSizer
 from visionlens_jlab.jobs.batch_warmup import BatchWarmUp
 from visionlens_jlab.jobs.feed import Feed
+from visionlens_jlab.jobs.job import Job, JobContext
+from visionlens_jlab.predict.base import PredictError, PredictOptions
+from visionlens_jlab.predict.job import run_prediction
+from visionlens_jlab.predict.stream import predict_stream
+
+from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -188,13 +203,6 @@ def test_a_detector_job_with_auto_reports_its_warm_up(tmp_path: Path) -> None:
     """The real predict job and stream (a random torchvision detector, 12 photos, CPU):
     ``auto`` measures the device default's rate, reports the size and the warm-up in the
     result and the progress, and stores what a fixed batch of 4 stores."""
-    from visionlens_jlab.jobs.job import Job, JobContext
-    from visionlens_jlab.predict.base import PredictOptions, PredictError
-    from visionlens_jlab.predict.job import run_prediction
-    from visionlens_jlab.predict.stream import predict_stream
-
-    from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
-
     builder = "fasterrcnn_mobilenet_v3_large_320_fpn"
     weights = save_tiny_torchvision(tmp_path / "faster.pth", builder, 4)
     model = f"torchvision:{builder}={weights}"
@@ -235,10 +243,6 @@ def test_a_detector_job_with_auto_reports_its_warm_up(tmp_path: Path) -> None:
 
 
 def test_the_cli_option_takes_a_number_or_auto() -> None:
-    import argparse
-
-    from visionlens_jlab.cli.common import batch_size_option
-
     assert batch_size_option("auto") == "auto" and batch_size_option("16") == 16
     for bad in ("0", "-2", "many"):
         with pytest.raises(argparse.ArgumentTypeError, match="a positive number or auto"):

@@ -2058,6 +2058,8 @@ export interface IWireSegmentBoxesRequest {
   filter?: IWireFilter | null;
   /** the new prediction set's name (default: <the model's last path part>-masks) */
   name?: string | null;
+  /** images per encoder pass, or auto (null: auto): found on the job's first batches, doubled from 1 on a CPU, 8 on CUDA, up to 8x it while images/s improves by 10% and memory allows; halved on out-of-memory either way */
+  batch_size?: number | 'auto' | null;
 }
 
 /** The body of `POST /datasets/{name}/image-quality`. */

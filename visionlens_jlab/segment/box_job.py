@@ -37,6 +37,7 @@ from ..catalog.reads.queries import sample_ids
 from ..catalog.store.catalog import validate_name
 from ..catalog.store.schema import GROUND_TRUTH
 from ..jobs.accelerator import warmed_sizer
+from ..jobs.batch_warmup import AUTO
 from ..jobs.feed import Feed
 from ..jobs.job import JobContext
 from ..media.lookup import dataset_samples
@@ -90,6 +91,10 @@ class BoxMaskOptions:
             validate_name(self.name, "name")
         if self.run_name == self.source:
             raise SegmentError(f"the masks cannot replace their source {self.source!r}")
+        size = self.batch_size
+        if size != AUTO and size is not None:
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 4096:
+                raise SegmentError(f"batch size must be 1..4096 or auto, got {size!r}")
 
     @property
     def run_name(self) -> str:
