@@ -285,7 +285,9 @@ def test_encoder_batches_give_the_masks_of_one_image_at_a_time(
         assert (x & y).sum() / max(1, (x | y).sum()) >= 0.999  # float rounding may flip a pixel
         assert a[6] == pytest.approx(b[6], abs=1e-4)
     with catalog.cursor() as cur:
-        (gone,) = cur.execute("SELECT location FROM samples ORDER BY sample_id LIMIT 1").fetchone()
+        ((gone,),) = cur.execute(
+            "SELECT location FROM samples ORDER BY sample_id LIMIT 1"
+        ).fetchall()
     Path(gone).unlink()
     broken = run_box_masks(None, catalog, BoxMaskOptions("photos", str(tiny_sam), name="b3x", batch_size=3), loader)  # fmt: skip
     assert (broken["processed"], broken["failed"]) == (2, 1)
