@@ -130,22 +130,24 @@ def test_the_set_exports_its_masks_as_coco_rle(
 
 class CancelAfter:
     """Loads the model; cancels the job (its real cancel event) once ``n`` images are
-    embedded, so the job stops at its next check."""
+    embedded (the encoder's batches, :meth:`Segmenter.embed_prepared`), so the job stops at
+    its next check."""
 
     def __init__(self, job: Job, n: int) -> None:
         self.job, self.n, self.embedded = job, n, 0
 
     def __call__(self, model: str) -> Segmenter:
         segmenter = loader(model)
-        embed = segmenter.embed
+        embed = segmenter.embed_prepared
 
-        def counted(image: Any) -> Any:
-            self.embedded += 1
-            if self.embedded == self.n:
+        def counted(inputs: Any) -> Any:
+            embedded = embed(inputs)
+            self.embedded += len(embedded)
+            if self.embedded >= self.n:
                 self.job.cancel_event.set()
-            return embed(image)
+            return embedded
 
-        segmenter.embed = counted  # type: ignore[method-assign]
+        segmenter.embed_prepared = counted  # type: ignore[method-assign]
         return segmenter
 
 
@@ -265,3 +267,35 @@ async def test_the_rest_job_writes_the_set_and_lists_it(
         assert status == 400 and message in refused["message"], (body, refused)
     status, _ = await api("POST", "datasets/none/segment/boxes", {"model": model})
     assert status == 404
+
+
+def test_encoder_batches_give_the_masks_of_one_image_at_a_time(
+    catalog: Catalog, tiny_sam: Path
+) -> None:
+    """The pipeline's encoder batches (all three images in one pass) store what one image
+    per pass stores; an unreadable image inside a batch fails alone, the others are done."""
+    one = run_box_masks(None, catalog, BoxMaskOptions("photos", str(tiny_sam), name="b1", batch_size=1), loader)  # fmt: skip
+    three = run_box_masks(None, catalog, BoxMaskOptions("photos", str(tiny_sam), name="b3", batch_size=3), loader)  # fmt: skip
+    assert (one["batch_size"], three["batch_size"]) == (1, 3) and "warm_up" not in three
+    single, batched = rows(catalog, "b1"), rows(catalog, "b3")
+    assert len(single) == len(batched) > 3
+    for a, b in zip(single, batched, strict=True):
+        assert a[:6] == b[:6] and a[9] == b[9]
+        x, y = decoded(json.loads(a[7])), decoded(json.loads(b[7]))
+        assert (x & y).sum() / max(1, (x | y).sum()) >= 0.999  # float rounding may flip a pixel
+        assert a[6] == pytest.approx(b[6], abs=1e-4)
+    with catalog.cursor() as cur:
+        ((gone,),) = cur.execute(
+            "SELECT location FROM samples ORDER BY sample_id LIMIT 1"
+        ).fetchall()
+    Path(gone).unlink()
+    broken = run_box_masks(None, catalog, BoxMaskOptions("photos", str(tiny_sam), name="b3x", batch_size=3), loader)  # fmt: skip
+    assert (broken["processed"], broken["failed"]) == (2, 1)
+    assert "cannot be read" in broken["errors"][0]["message"]
+    assert [r[:10] for r in rows(catalog, "b3x")] == [r[:10] for r in batched if r[10] != gone]
+    auto = run_box_masks(None, catalog, BoxMaskOptions("photos", str(tiny_sam), name="auto"), loader)  # fmt: skip
+    # auto starts at 1 on a CPU: two images measure it, and the next batches would be of 2
+    assert auto["processed"] == 2 and list(auto["warm_up"]["images_per_second"]) == ["1"]
+    assert auto["batch_size"] == 2
+    with pytest.raises(SegmentError, match="batch size must be 1..4096 or auto"):
+        BoxMaskOptions("photos", str(tiny_sam), batch_size=0)

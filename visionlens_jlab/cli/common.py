@@ -47,6 +47,19 @@ def filter_option(text: str | None) -> dict[str, Any] | None:
     return spec
 
 
+def batch_size_option(text: str) -> int | str:
+    """``--batch-size``: a positive number, or ``auto`` (found on the job's first batches)."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a positive number or auto, not {text!r}")
+    return value
+
+
 def add_view_options(parser: argparse.ArgumentParser) -> None:
     """The view a command reads: ``--filter`` JSON and ``--selection`` (a stored selection's
     samples, ``visionlens select``); both given, the samples both select."""

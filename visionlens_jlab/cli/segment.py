@@ -14,6 +14,7 @@ from .common import (
     CliError,
     add_common_options,
     add_view_options,
+    batch_size_option,
     job_result,
     run_model_job,
     view_filter,
@@ -21,7 +22,7 @@ from .common import (
 
 JSON_KEYS = (
     *("dataset", "model", "name", "source", "processed", "skipped", "failed", "boxes"),
-    *("predictions", "images_per_second", "seconds"),
+    *("predictions", "batch_size", "images_per_second", "seconds"),
 )
 """What ``--json`` prints: a stable contract."""
 
@@ -45,6 +46,13 @@ def add_parser(subparsers: Any) -> None:
     )
     add_view_options(p)
     p.add_argument("--name", help="the new set's name (default: <the model's last part>-masks)")
+    p.add_argument(
+        "--batch-size",
+        type=batch_size_option,
+        help="images per encoder pass, or auto (the default): found on the first batches "
+        "(doubled from 1 on a CPU, 8 on CUDA, while images/s improves by 10%% and memory "
+        "allows); halved on out-of-memory either way",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_segment_boxes)
 
@@ -57,7 +65,13 @@ def cmd_segment_boxes(args: argparse.Namespace) -> dict[str, Any]:
     if Path(model).expanduser().exists():  # the server may run elsewhere: paths absolute
         model = str(Path(model).expanduser().resolve())
     view = view_filter(args)
-    body = {"model": model, "source": args.source, "filter": view, "name": args.name}
+    body = {
+        "model": model,
+        "source": args.source,
+        "filter": view,
+        "name": args.name,
+        "batch_size": args.batch_size,
+    }
     try:
         options = BoxMaskOptions(args.dataset, **body)
     except (EmbedError, CatalogError) as exc:

@@ -58,6 +58,7 @@ class SegmentBoxesHandler(VisionLensHandler):
                 source=body.get("source") or GROUND_TRUTH,
                 filter=body.get("filter"),
                 name=body.get("name"),
+                batch_size=body.get("batch_size"),
             )
         job = await self.run_blocking(
             submit_box_masks, self.jobs, self.app.catalog, self.app.segment.engine, options

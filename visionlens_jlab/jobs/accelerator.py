@@ -10,7 +10,9 @@ zero-shot classification), wherever its stream runs (a worker process, a kernel,
   process or kernel; the lease covers what shares a process (the CLI, a notebook kernel).
 * :class:`BatchSizer`: a batch that raises torch's out-of-memory error is retried at half
   the size, down to one image, then the job fails with a message saying what to do; the
-  smaller size is kept for the rest of the job (and reported as its batch size).
+  smaller size is kept for the rest of the job (and reported as its batch size). With a
+  :class:`~.batch_warmup.BatchWarmUp` (``--batch-size auto``) the size also grows on the
+  job's first batches while that pays.
 * :func:`resolve_dtype`: ``auto`` is bfloat16 on a CUDA GPU that has it, float16 on other
   CUDA GPUs, float32 on the CPU (bf16 matmuls are slower than float32 on most CPUs).
   :data:`DTYPES` is the one vocabulary of every model job's ``dtype`` option (torch's
@@ -30,6 +32,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from .batch_warmup import GROWTH, BatchWarmUp, memory_for
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +108,21 @@ def release_cached_memory() -> None:
         torch.cuda.empty_cache()
 
 
+CPU_OUT_OF_MEMORY = "DefaultCPUAllocator: can't allocate memory"
+"""How torch's CPU allocator says an allocation failed (a plain ``RuntimeError``): what a
+process under an address-space limit (``ulimit -v``) meets when a batch is too big."""
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
     """Whether ``exc`` is torch's out-of-memory error (``torch.OutOfMemoryError``, of which
-    ``torch.cuda.OutOfMemoryError`` is an alias)."""
+    ``torch.cuda.OutOfMemoryError`` is an alias) or its CPU allocator's failure."""
     torch = sys.modules.get("torch")
     if torch is None:
         return False
     kind = getattr(torch, "OutOfMemoryError", None) or torch.cuda.OutOfMemoryError
-    return isinstance(exc, kind)
+    return isinstance(exc, kind) or (
+        isinstance(exc, RuntimeError) and CPU_OUT_OF_MEMORY in str(exc)
+    )
 
 
 class ModelRegistry:
@@ -187,11 +198,20 @@ def lease_model(key: str, load: Callable[[], T]) -> Any:
 
 class BatchSizer:
     """The batch size of one job: what was asked (or the device default) at first, halved
-    on each out-of-memory error, never grown back."""
+    on each out-of-memory error, never grown back; with ``warm_up`` (``--batch-size
+    auto``) grown on the first batches while that pays (:mod:`.batch_warmup`)."""
 
-    def __init__(self, size: int, what: str) -> None:
+    def __init__(self, size: int, what: str, *, warm_up: BatchWarmUp | None = None) -> None:
         self.initial = self.size = max(1, int(size))
         self.what = what
+        self.warm_up = warm_up
+
+    def report(self) -> dict[str, Any]:
+        """The batch size now and, with a warm-up, its state (the job's progress)."""
+        out: dict[str, Any] = {"batch_size": self.size}
+        if self.warm_up is not None:
+            out["warm_up"] = self.warm_up.state()
+        return out
 
     @property
     def halved(self) -> bool:
@@ -201,6 +221,8 @@ class BatchSizer:
     def halve(self, reason: str) -> None:
         """Halve the batch size after an out-of-memory error (``reason``: its message); at
         one image already, fail with a message saying what to do."""
+        if self.warm_up is not None:
+            self.warm_up.stop()
         if self.size == 1:
             raise AcceleratorError(
                 f"{self.what} ran out of accelerator memory even one image at a time (the "
@@ -214,14 +236,19 @@ class BatchSizer:
     def run(self, items: Any, compute: Callable[[Any], R]) -> list[R]:
         """``compute`` over ``items`` (a list, a tensor: anything with ``len`` and slices) in
         slices of at most :attr:`size`, in order; a slice that runs out of memory is done
-        again at half the size."""
+        again at half the size. A warm-up's new size applies from the next slice on."""
         out: list[R] = []
         start = 0
         while start < len(items):
             chunk = items[start : start + self.size]
             reason = ""
             try:
-                out.append(compute(chunk))
+                if self.warm_up is None:
+                    out.append(compute(chunk))
+                else:
+                    started = self.warm_up.before()
+                    out.append(compute(chunk))
+                    self.size = self.warm_up.after(self.size, len(chunk), started)
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
@@ -233,3 +260,13 @@ class BatchSizer:
                 continue
             start += len(chunk)
         return out
+
+
+def warmed_sizer(option: int | str | None, default: int, device: str, what: str) -> BatchSizer:
+    """The :class:`BatchSizer` of a job: ``option`` a number, that size (halved on
+    out-of-memory, never grown); ``auto`` or none, a warm-up from the device's ``default``
+    up to :data:`~.batch_warmup.GROWTH` times it (:mod:`.batch_warmup`)."""
+    if isinstance(option, int) and not isinstance(option, bool):
+        return BatchSizer(option, what)
+    warm_up = BatchWarmUp(default * GROWTH, memory=memory_for(device))
+    return BatchSizer(default, what, warm_up=warm_up)

@@ -152,7 +152,7 @@ class ServerJobsMixin:
         filter: Filter | None = None,
         device: str = "auto",
         dtype: str = "auto",
-        batch_size: int | None = None,
+        batch_size: int | str | None = None,
         min_score: float | None = None,
         runner: str = "process",
         progress: bool = True,
@@ -180,6 +180,8 @@ class ServerJobsMixin:
         images; default as many as the job's compute threads that fit in memory.
         ``frames``: which frames of the dataset's videos, ``'all'``, ``'every:K'``,
         ``'fps:R'`` or ``'scenes[:T]'`` (docs/video.md, "Models on video").
+        ``batch_size``: images per forward pass, or ``'auto'`` (None too): found on the
+        job's first batches (docs/models.md, "Batch size warm-up").
         Returns the job result (processed, skipped, predictions, device, dtype,
         images_per_second, seconds, ...). Interrupting the cell cancels the job.
         """

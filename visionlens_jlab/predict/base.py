@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from ..embed.base import EmbedError
 from ..embed.stream import check_batch_size
 from ..jobs.accelerator import DEVICES, DTYPES
+from ..jobs.batch_warmup import AUTO
 from ..jobs.runners import RunnerError, parse_runner
 from ..media.frame_sampling import FrameSamplingError, parse_frames
 from .tasks import REGISTRY, task_of
@@ -110,7 +111,9 @@ class PredictOptions:
     device: str = "auto"
     dtype: str = "auto"
     """What the model computes in (:data:`~visionlens_jlab.jobs.accelerator.DTYPES`)."""
-    batch_size: int | None = None
+    batch_size: int | str | None = None
+    """Images per forward pass; ``auto`` or None: found on the first batches
+    (:mod:`~visionlens_jlab.jobs.batch_warmup`)."""
     min_score: float | None = None
     questions: tuple[dict[str, Any], ...] | None = None
     """A VLM's questions (``{"key", "question", "answers"}``); None: the default list."""
@@ -136,7 +139,11 @@ class PredictOptions:
             raise PredictError(f"unknown device {self.device!r}: use {', '.join(DEVICES)}")
         if self.dtype not in DTYPES:
             raise PredictError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
-        check_batch_size(self.batch_size)
+        if self.batch_size != AUTO:
+            try:
+                check_batch_size(self.batch_size)  # type: ignore[arg-type]
+            except EmbedError as exc:
+                raise PredictError(f"{exc} (or auto: found on the job's first batches)") from exc
         if self.decode not in DECODES:
             raise PredictError(f"unknown decode {self.decode!r}: use {' or '.join(DECODES)}")
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):

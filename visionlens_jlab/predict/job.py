@@ -171,13 +171,16 @@ def run_prediction(
                     writer.flush(seconds=flush_seconds)
                 if ctx is not None:
                     n = result["processed"] + result["failed"]
-                    ctx.items("predicting", n, len(todo), f"{n}/{len(todo)} images")
+                    note = f"{n}/{len(todo)} images, batch {result['batch_size']}"
+                    ctx.items("predicting", n, len(todo), note)
                     ctx.check_cancelled()
                     if n < len(todo) and ctx.should_make_way():
                         paused = True
                         break
             elif kind == "stages":
                 timer.absorb(message[1])
+                if "batch" in message[1]:  # the size the warm-up (or an out-of-memory) set
+                    result["batch_size"] = message[1]["batch"]["batch_size"]
                 result["stages"] = timer.report()
                 if ctx is not None:
                     ctx.stages(result["stages"])
@@ -187,6 +190,8 @@ def run_prediction(
                     result["cluster"] = message[1]["cluster"]
                 if message[1].get("dtype"):  # float32 where dtype auto's check fell back
                     result["dtype"] = message[1]["dtype"]
+                if "warm_up" in message[1]:  # --batch-size auto: the sizes tried, their rates
+                    result["batch_warm_up"] = message[1]["warm_up"]
                 if "read_ahead" in message[1]:  # batches prepared at once, at most
                     result["read_ahead"] = message[1]["read_ahead"]
                 if "warm_workers" in message[1]:  # the process runner's, kept from a job before

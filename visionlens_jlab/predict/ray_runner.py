@@ -30,6 +30,7 @@ from PIL import Image
 from ..embed.decode import OutputSize
 from ..embed.ray_runner import READ_THREADS, decode_block, summary
 from ..jobs.accelerator import BatchSizer
+from ..jobs.batch_warmup import fixed_batch_size
 from ..jobs.ray_pipeline import (
     BLOCK_ROWS,
     Deduplicator,
@@ -151,7 +152,7 @@ class ModelBatches:
         # the images come decoded no larger than the processor needs (:mod:`.input_size`)
         reduced = request.get("decode") == "reduced"
         self.input: dict[str, Any] = {"resize": resize_of(self.loaded) if reduced else None}
-        size = request.get("batch_size") or task.batch_sizes[device]
+        size = fixed_batch_size(request.get("batch_size"), task.batch_sizes[device])
         self.sizer = BatchSizer(size, request["model"])
 
     def compute(
@@ -197,7 +198,7 @@ class ZeroShotBatches:
             "labels": self.args.prompts,
         }
         self.input = {"size": embedder.input_spec.size, "mode": embedder.input_spec.mode}
-        size = request.get("batch_size") or task.batch_sizes[device]
+        size = fixed_batch_size(request.get("batch_size"), task.batch_sizes[device])
         self.sizer = BatchSizer(size, request["model"])
 
     def compute(
@@ -246,7 +247,9 @@ def ray_predict_stream(
             f"device cuda asked, but the Ray cluster at {session.address} has no GPU"
         )
     on = "cuda" if cluster["gpus"] >= 1 and device != "cpu" else "cpu"
-    batch_size = request.get("batch_size") or task_of(request["task"]).batch_sizes[on]
+    batch_size = fixed_batch_size(
+        request.get("batch_size"), task_of(request["task"]).batch_sizes[on]
+    )
     pool = session.pool_for(Stage(PredictModel, {"request": request, "device": on}, batch_size))
     start_task_workers(cluster, decode_images)  # while the actors start
     info = pool.ready(cluster)

@@ -16,10 +16,11 @@ writes). Messages are plain tuples of picklable values:
   answers to the request's questions, each one of its closed answers or ``unknown``,
   :mod:`.vlm`);
 * ``("stages", {...})``: where the time went so far (:mod:`visionlens_jlab.jobs.stages`),
-  at most every second and once before ``done``;
-* ``("done", {"batch_size", "read_ahead", "dtype"[, "reduced_check"]})``: the batch size at
-  the end (smaller than the meta's after an out-of-memory error,
-  :mod:`visionlens_jlab.jobs.accelerator`), the most batches that were prepared at once
+  at most every second and once before ``done``, with ``batch``: the batch size now and,
+  with ``--batch-size auto``, the warm-up's state (:mod:`visionlens_jlab.jobs.batch_warmup`);
+* ``("done", {"batch_size", "read_ahead", "dtype"[, "warm_up", "reduced_check"]})``: the
+  batch size at the end (smaller than the meta's after an out-of-memory error,
+  :mod:`visionlens_jlab.jobs.accelerator`; the warm-up's choice under ``auto``), the most batches that were prepared at once
   (:mod:`visionlens_jlab.jobs.read_ahead`), the dtype the job ran in (float32 where ``auto``
   tried a reduced one that did not match it, :mod:`.reduced_check`, which then says so).
 
@@ -41,7 +42,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..jobs.accelerator import BatchSizer, lease_model
+from ..jobs.accelerator import lease_model, warmed_sizer
 from ..jobs.device_copy import DeviceCopy
 from ..jobs.feed import Feed
 from ..jobs.stages import StageTimer, Ticker
@@ -239,8 +240,9 @@ def _run(
 
     args = batch_args(task, request)
     prompts, questions = args.prompts, args.questions
-    sizer = BatchSizer(
-        request.get("batch_size") or task.batch_sizes[loaded.device], request["model"]
+    # a number: that size; auto or none: grown on the first batches while it pays
+    sizer = warmed_sizer(
+        request.get("batch_size"), task.batch_sizes[loaded.device], loaded.device, request["model"]
     )
     yield ("meta", {**ready(loaded, request), "batch_size": sizer.size, "pid": os.getpid()})
     timer = loaded.timer = StageTimer(loaded.device)
@@ -283,7 +285,7 @@ def _run(
         for message in feed:
             yield message
             if ticker.due():
-                yield ("stages", timer.report())
-    yield ("stages", timer.report())
-    done.update(batch_size=sizer.size, read_ahead=feed.deepest, dtype=loaded.dtype)
+                yield ("stages", {**timer.report(), "batch": sizer.report()})
+    yield ("stages", {**timer.report(), "batch": sizer.report()})
+    done.update(sizer.report(), read_ahead=feed.deepest, dtype=loaded.dtype)
     yield ("done", done)

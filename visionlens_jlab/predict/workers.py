@@ -124,7 +124,7 @@ def sharded_source(
                 str(request.get(key)) for key in ("task", "model", "device", "dtype", "decode")
             )
             messages = warm.stream_shards(ctx, f"predict {tag}", func, (request,), shards, reused)
-        meta_sent, sizes, depths, dtypes = False, [], [], []
+        meta_sent, sizes, depths, dtypes, warm_ups = False, [], [], [], []
         for message in messages:
             if message[0] == "meta":
                 if not meta_sent:
@@ -134,6 +134,8 @@ def sharded_source(
                 sizes.append(message[1].get("batch_size"))
                 depths.append(message[1].get("read_ahead") or 1)
                 dtypes.append(message[1].get("dtype"))
+                if "warm_up" in message[1]:  # --batch-size auto: each worker found its own
+                    warm_ups.append(message[1]["warm_up"])
             else:
                 yield message
         done: dict[str, Any] = {
@@ -144,6 +146,12 @@ def sharded_source(
             done["dtype"] = "float32" if "float32" in dtypes else next(d for d in dtypes if d)
         if warm is not None:
             done["warm_workers"] = sum(reused)
+        if warm_ups:
+            done["warm_up"] = (
+                warm_ups[0]
+                if len(warm_ups) == 1
+                else {"settled": all(w["settled"] for w in warm_ups), "per_worker": warm_ups}
+            )
         yield ("done", done)
 
     return source

@@ -22,6 +22,7 @@ import numpy as np
 from ..embed.decode import iter_batches
 from ..embed.models import parse_model
 from ..jobs.accelerator import lease_model
+from ..jobs.batch_warmup import fixed_batch_size
 from ..jobs.stages import StageTimer, Ticker, timed
 from .base import PredictError, WorkItem
 from .tasks import Task, batch_args
@@ -97,7 +98,7 @@ def _classify(
     items: Sequence[WorkItem],
 ) -> Iterator[tuple[Any, ...]]:
     zero_shot = ZeroShot(embedder, request["model"], classes)
-    size = request.get("batch_size") or task.batch_sizes.get(embedder.device, 32)
+    size = fixed_batch_size(request.get("batch_size"), task.batch_sizes.get(embedder.device, 32))
     yield (
         "meta",
         {

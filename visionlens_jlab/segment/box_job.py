@@ -12,6 +12,12 @@ The set is a model run (:mod:`visionlens_jlab.predict.model_runs`): written in c
 transaction each, at most every :data:`~visionlens_jlab.predict.writers.FLUSH_SECONDS`,
 and whatever is pending when the job is cancelled or fails), so a rerun with the same
 model and source does only the images not done yet, as a prediction job resumes.
+
+The images run on the model jobs' pipeline (:class:`~visionlens_jlab.jobs.feed.Feed`):
+while the encoder embeds one batch, the next ones are read, decoded and run through the
+processor on producer threads; the encoder takes a batch in one forward pass, of the size
+asked or found by the warm-up (:mod:`visionlens_jlab.jobs.batch_warmup`), halved on
+out-of-memory.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from ..catalog import Catalog
 from ..catalog.reads.queries import sample_ids
 from ..catalog.store.catalog import validate_name
 from ..catalog.store.schema import GROUND_TRUTH
+from ..jobs.accelerator import warmed_sizer
+from ..jobs.batch_warmup import AUTO
+from ..jobs.feed import Feed
 from ..jobs.job import JobContext
 from ..media.lookup import dataset_samples
 from ..predict.base import default_run_name
@@ -41,7 +50,7 @@ from ..predict.model_runs import (
     start_model_run,
 )
 from ..predict.writers import FLUSH_SECONDS
-from .engine import Segmenter
+from .engine import Embedded, Segmenter
 from .masks import mask_answer
 from .prompts import SegmentError
 from .service import read_image
@@ -52,6 +61,9 @@ BOXES_PER_CALL = 64
 """Boxes prompted in one decoder call: its low-resolution masks (3 x 256 x 256 floats a
 box) stay a few tens of MB however crowded the image."""
 FAILED_EXAMPLES = 5
+BATCH_SIZES = {"cpu": 1, "cuda": 8}
+"""Images per encoder pass where none is asked (and where ``auto`` starts): on a CPU the
+ViT encoder uses every core on one image already; a GPU takes several."""
 
 SegmenterOf = Callable[[str], Segmenter]
 """Gives the loaded model of a model name (the server's warm one, or a fresh load)."""
@@ -68,6 +80,8 @@ class BoxMaskOptions:
     filter: dict | None = None
     """A view: only its samples' boxes (the REST API's filter)."""
     name: str | None = None
+    batch_size: int | str | None = None
+    """Images per encoder pass; ``auto`` or None: found on the first batches."""
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -77,6 +91,10 @@ class BoxMaskOptions:
             validate_name(self.name, "name")
         if self.run_name == self.source:
             raise SegmentError(f"the masks cannot replace their source {self.source!r}")
+        size = self.batch_size
+        if size != AUTO and size is not None:
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 4096:
+                raise SegmentError(f"batch size must be 1..4096 or auto, got {size!r}")
 
     @property
     def run_name(self) -> str:
@@ -126,7 +144,13 @@ def image_masks(segmenter: Segmenter, image: Any, boxes: list[Box]) -> list[tupl
     """The rows of one image: its embedding once, its boxes in calls of
     :data:`BOXES_PER_CALL`; each ``(label, x, y, w, h, score, RLE JSON, mask area,
     source ann id)``."""
-    embedded = segmenter.embed(image)
+    return embedded_masks(segmenter, segmenter.embed(image), boxes)
+
+
+def embedded_masks(
+    segmenter: Segmenter, embedded: Embedded, boxes: list[Box]
+) -> list[tuple[Any, ...]]:
+    """:func:`image_masks` of an image already embedded."""
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(boxes), BOXES_PER_CALL):
         chunk = boxes[start : start + BOXES_PER_CALL]
@@ -209,19 +233,25 @@ def run_box_masks(
                 catalog, read.dataset_id, name, np.asarray(ids, np.int64), _table(rows)
             )
 
+    device = segmenter.loaded.device
+    sizer = warmed_sizer(options.batch_size, BATCH_SIZES[device], device, options.model)
     if ctx is not None:
-        ctx.items("segmenting", 0, len(todo), f"{options.model} on {segmenter.loaded.device}")
+        ctx.items("segmenting", 0, len(todo), f"{options.model} on {device}")
+    jobs = [(s, loc, boxes.get(s, []), sizes[s]) for s, loc in todo]
+    feed = Feed(
+        jobs, sizer, lambda b: _prepared(segmenter, b), lambda b, p: _masks(segmenter, b, p)
+    )
+    n = 0
+    results = iter(feed)
     try:
-        for n, (sample_id, location) in enumerate(todo, 1):
-            image_boxes = boxes.get(sample_id, [])
-            try:  # an image without boxes is done without reading it
-                image = _image(location, sizes[sample_id]) if image_boxes else None
-                rows = image_masks(segmenter, image, image_boxes) if image_boxes else []
-            except SegmentError as exc:
-                result["failed"] += 1
-                if len(result["errors"]) < FAILED_EXAMPLES:
-                    result["errors"].append({"sample_id": sample_id, "message": str(exc)})
-            else:
+        for outcomes in results:
+            for sample_id, rows in outcomes:
+                n += 1
+                if isinstance(rows, str):
+                    result["failed"] += 1
+                    if len(result["errors"]) < FAILED_EXAMPLES:
+                        result["errors"].append({"sample_id": sample_id, "message": rows})
+                    continue
                 pending_ids.append(sample_id)
                 pending_rows.extend((sample_id, *row) for row in rows)
                 result["processed"] += 1
@@ -229,16 +259,53 @@ def run_box_masks(
             if time.monotonic() - last >= flush_seconds:
                 flush()
             if ctx is not None:
-                ctx.items("segmenting", n, len(todo), f"{n}/{len(todo)} images")
+                ctx.items("segmenting", n, len(todo), f"{n}/{len(todo)} images, batch {sizer.size}")
                 ctx.check_cancelled()
     finally:
+        results.close()  # stops the producers (a cancel, a failure)
         flush()  # what was computed is kept, also when cancelled or failing
+    result.update(sizer.report())
     seconds = time.monotonic() - t_first
     if not result["predictions"]:
         result["predictions"] = int(_count(catalog, read.dataset_id, name))
     result["images_per_second"] = round(result["processed"] / seconds, 3) if seconds else 0.0
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+Job = tuple[int, str, list[Box], tuple[int, int]]
+"""``(sample_id, location, its boxes, its stored (width, height))``."""
+Prepared = tuple[list[tuple[int, list[Box]]], Any, dict[int, str]]
+"""A batch made ready for the encoder: the images read with their boxes, the processor's
+batch of them (None when none was read), and the message of each image that failed."""
+
+
+def _prepared(segmenter: Segmenter, batch: list[Job]) -> Prepared:
+    """Read the batch's images that have boxes (one without is done without reading it)
+    and run the processor over them (on a producer thread)."""
+    read, images, failed = [], [], {}
+    for sample_id, location, image_boxes, stored in batch:
+        if not image_boxes:
+            continue
+        try:
+            images.append(_image(location, stored))
+        except SegmentError as exc:
+            failed[sample_id] = str(exc)
+        else:
+            read.append((sample_id, image_boxes))
+    return read, segmenter.preprocess(images) if images else None, failed
+
+
+def _masks(segmenter: Segmenter, batch: list[Job], prepared: Prepared) -> list[tuple[int, Any]]:
+    """Each image's rows (its message where it failed), in the batch's order: the batch's
+    images in one encoder pass, then each image's boxes through the decoder."""
+    read, inputs, failed = prepared
+    embedded = segmenter.embed_prepared(inputs) if inputs is not None else []
+    done = {
+        sample_id: embedded_masks(segmenter, one, image_boxes)
+        for (sample_id, image_boxes), one in zip(read, embedded, strict=True)
+    }
+    return [(s, failed[s]) if s in failed else (s, done.get(s, [])) for s, *_ in batch]
 
 
 def _image(location: str, stored: tuple[int, int]) -> Any:

@@ -55,6 +55,14 @@ def _nbytes(tensors: Any) -> int:
     return int(tensors.numel() * tensors.element_size()) if hasattr(tensors, "numel") else 0
 
 
+def _row(tensors: Any, i: int) -> Any:
+    """Image ``i`` of a batch's encoder output (a tensor, or SAM-HQ's and SAM 2's lists and
+    tuples of them), kept as a batch of one: what the decoder takes."""
+    if isinstance(tensors, list | tuple):
+        return type(tensors)(_row(t, i) for t in tensors)
+    return tensors[i : i + 1]
+
+
 class EmbeddingCache:
     """Embeddings by key, least recently used dropped first past ``max_bytes``."""
 
@@ -116,16 +124,30 @@ class Segmenter:
 
     def embed(self, image: Any) -> Embedded:
         """The image encoder's output for an RGB PIL ``image``."""
+        return self.embed_prepared(self.preprocess([image]))[0]
+
+    def preprocess(self, images: list[Any]) -> Any:
+        """The processor's batch of RGB PIL ``images`` (resized, normalised, padded to the
+        model's square input, so images of any sizes stack): what :meth:`embed_prepared`
+        takes, made on the job's producer threads while the encoder runs."""
+        return self.processor.image_processor(images=images, return_tensors="pt")
+
+    def embed_prepared(self, inputs: Any) -> list[Embedded]:
+        """The image encoder's output for each image of a :meth:`preprocess` batch, in one
+        forward pass."""
         import torch
 
-        inputs = self.processor.image_processor(images=image, return_tensors="pt")
         pixels = inputs["pixel_values"].to(self.loaded.device, self.model.dtype)
         with torch.inference_mode():
             tensors = self.model.get_image_embeddings(pixels)
-        original = tuple(int(v) for v in inputs["original_sizes"][0])
         resized = inputs.get("reshaped_input_sizes")
-        reshaped = tuple(int(v) for v in resized[0]) if resized is not None else original
-        return Embedded(tensors, original, reshaped, _nbytes(tensors))  # type: ignore[arg-type]
+        out = []
+        for i in range(len(pixels)):
+            original = tuple(int(v) for v in inputs["original_sizes"][i])
+            reshaped = tuple(int(v) for v in resized[i]) if resized is not None else original
+            row = _row(tensors, i)
+            out.append(Embedded(row, original, reshaped, _nbytes(row)))  # type: ignore[arg-type]
+        return out
 
     def decode(self, embedded: Embedded, prompt: Prompt) -> tuple[np.ndarray, float]:
         """The best mask (boolean, the image's size) of ``prompt`` and its predicted IoU."""
