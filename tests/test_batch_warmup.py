@@ -132,16 +132,9 @@ def test_a_fixed_batch_size_does_not_grow() -> None:
 CHILD = """
 import json, os, resource, sys
 import torch
-from visionlens_jlab.cli.common import batch_size_option
 from visionlens_jlab.jobs.accelerator import BatchSizer
 from visionlens_jlab.jobs.batch_warmup import BatchWarmUp
 from visionlens_jlab.jobs.feed import Feed
-from visionlens_jlab.jobs.job import Job, JobContext
-from visionlens_jlab.predict.base import PredictError, PredictOptions
-from visionlens_jlab.predict.job import run_prediction
-from visionlens_jlab.predict.stream import predict_stream
-
-from .predict_fixtures import cartucho_subset, photo_catalog, save_tiny_torchvision
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
