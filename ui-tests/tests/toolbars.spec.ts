@@ -175,6 +175,8 @@ test.describe('Toolbars', () => {
         .map((b: any) => `${b.command} ${b.keys.join(' ')} ${b.selector}`)
     );
     expect(bindings.sort()).toEqual([
+      'visionlens:sample-brush-larger ] .jp-VisionLens-sample.jp-VisionLens-mod-brushing',
+      'visionlens:sample-brush-smaller [ .jp-VisionLens-sample.jp-VisionLens-mod-brushing',
       'visionlens:sample-close Escape .jp-VisionLens-sample:focus',
       'visionlens:sample-close Escape body.jp-VisionLens-mod-sampleOverlay',
       'visionlens:sample-delete-object Backspace .jp-VisionLens-sample',
@@ -182,6 +184,8 @@ test.describe('Toolbars', () => {
       'visionlens:sample-draw-box B .jp-VisionLens-sample',
       'visionlens:sample-draw-polygon P .jp-VisionLens-sample',
       'visionlens:sample-mask-accept Enter .jp-VisionLens-sample.jp-VisionLens-mod-masking',
+      'visionlens:sample-mask-brush U .jp-VisionLens-sample',
+      'visionlens:sample-mask-eraser E .jp-VisionLens-sample',
       'visionlens:sample-mask-to-selected Shift Enter .jp-VisionLens-sample.jp-VisionLens-mod-masking',
       'visionlens:sample-mask-tool M .jp-VisionLens-sample',
       'visionlens:sample-mask-undo-click Shift Backspace .jp-VisionLens-sample.jp-VisionLens-mod-masking',
@@ -192,6 +196,10 @@ test.describe('Toolbars', () => {
       'visionlens:sample-previous ArrowLeft .jp-VisionLens-sample',
       'visionlens:sample-previous Shift ArrowLeft .jp-VisionLens-sample',
       'visionlens:sample-redo-edit Ctrl Shift Z .jp-VisionLens-sample',
+      'visionlens:sample-rotate-object Shift [ .jp-VisionLens-sample',
+      'visionlens:sample-rotate-object Shift ] .jp-VisionLens-sample',
+      'visionlens:sample-rotate-object [ .jp-VisionLens-sample',
+      'visionlens:sample-rotate-object ] .jp-VisionLens-sample',
       'visionlens:sample-undo-edit Ctrl Z .jp-VisionLens-sample'
     ]);
     const grid = await openGrid(page, DEMO);
