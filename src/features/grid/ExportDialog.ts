@@ -17,6 +17,7 @@ import {
   startExport
 } from '../../model/sources/exports';
 import { datasetDetail, fileFormats } from '../../model/sources/datasets';
+import { FrameMode, framesOption } from '../../model/frameChoices';
 import {
   ExportFormat,
   ExportImages,
@@ -35,14 +36,11 @@ const IMAGE_MODES: [ExportImages, string][] = [
   ['none', 'labels only']
 ];
 
-const FRAME_MODES: [ExportFrames, string][] = [
+const FRAME_MODES: [FrameMode, string][] = [
   ['labelled', 'the labelled frames'],
   ['all', 'every frame'],
   ['every', 'every K-th frame']
 ];
-
-/** Which frames of a dataset of videos the export writes. */
-export type ExportFrames = 'labelled' | 'all' | 'every';
 
 /** What the form holds, as typed. */
 export interface IExportForm {
@@ -56,7 +54,7 @@ export interface IExportForm {
   /** A saved version's number, as the select holds it; empty for the current labels. */
   version: string;
   /** Which frames of a dataset of videos; null for a dataset of still images. */
-  frames: ExportFrames | null;
+  frames: FrameMode | null;
   /** As typed: the K of every K-th frame. */
   everyK: string;
 }
@@ -102,22 +100,6 @@ export function exportRequest(
     request.frames = framesOption(form.frames, form.everyK);
   }
   return request;
-}
-
-/**
- * The server's `frames` option (`labelled`, `all`, `every:K`) of a choice;
- * throws an Error when K is not a whole number of 1 or more.
- */
-function framesOption(frames: ExportFrames, everyK: string): string {
-  if (frames !== 'every') {
-    return frames;
-  }
-  const typed = everyK.trim();
-  const k = Number(typed);
-  if (typed === '' || !Number.isInteger(k) || k < 1) {
-    throw new Error('Every K-th frame: K is a whole number, 1 or more.');
-  }
-  return `every:${k}`;
 }
 
 /** The dialog body: the form. */
@@ -241,7 +223,7 @@ export class ExportForm
       images: this._images.value as ExportImages,
       overwrite: this._overwrite.checked,
       version: this._version.value,
-      frames: this._videos ? (this._frames.value as ExportFrames) : null,
+      frames: this._videos ? (this._frames.value as FrameMode) : null,
       everyK: this._everyK.value
     };
   }
