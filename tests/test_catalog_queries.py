@@ -45,7 +45,6 @@ def test_write_counts_and_listing(catalog: Catalog) -> None:
     assert warning["code"] == "prediction_unknown_image" and warning["count"] == 1
     assert warning["examples"] == ["999"]
     assert detail["categories"] == ["cat", "dog", "person", 'o\'brien "x"']
-    assert detail["num_videos"] == 0  # still images: the lab offers no frames choice
 
 
 def test_sample_field_filters(catalog: Catalog) -> None:

@@ -86,7 +86,7 @@ export interface IWireDataset {
   category_keypoints?: { [key: string]: IWireKeypointClass };
   /** GET datasets/{name} only: the images the image route could not serve */
   media?: IWireMediaCounts;
-  /** GET datasets/{name} only: its videos (0: a dataset of still images); the lab offers export's frames choice by it */
+  /** GET datasets/{name} only: its videos (0: a dataset of still images; visionlens_jlab/importing/video_reads.py: video_count); the lab offers the frames choices of export and embed by it */
   num_videos?: number;
 }
 

@@ -216,7 +216,7 @@ class Catalog(WriteTransactions, IngestReservations):
         return [_dataset_row(r) for r in rows]
 
     def get_dataset(self, name: str) -> dict[str, Any]:
-        """One dataset with its ingest report, classes, video count and models."""
+        """One dataset with its ingest report, classes and models."""
         for ds in self.list_datasets():
             if ds["name"] == name:
                 break
@@ -235,10 +235,6 @@ class Catalog(WriteTransactions, IngestReservations):
                 ).fetchall()
             ]
             ds["category_keypoints"] = _category_keypoints(cur, ds["id"])
-            # the lab offers the video-only choices (export --frames) by this count
-            (ds["num_videos"],) = cur.execute(
-                "SELECT COUNT(*) FROM videos WHERE dataset_id = ?", [ds["id"]]
-            ).fetchone()
             types = _model_label_types(cur, ds["id"])
             for model in ds["models"]:
                 model["label_types"] = types.get(model["name"], dict.fromkeys(LABEL_TYPES, 0))
