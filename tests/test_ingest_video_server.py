@@ -43,6 +43,8 @@ async def test_a_mot_folder_and_its_results_ingest_through_jobs(
         videos = cur.execute("SELECT name, num_frames FROM videos ORDER BY video_id").fetchall()
         frames = cur.execute("SELECT count(*) FROM video_frames").fetchall()
     assert (videos, frames) == ([("S1", 6), ("S2", 4)], [(10,)])
+    status, detail = await api("GET", "datasets/m")
+    assert (status, detail["num_videos"]) == (200, 2)
     (allowed / "trk").mkdir()
     (allowed / "trk" / "S1.txt").write_text("1,4,1,1,5,5,0.9,-1,-1,-1\n2,4,2,2,5,5,0.8,-1,-1,-1\n")
     body = {"source": str(allowed / "trk"), "model": "trk", "format": "mot"}

@@ -47,6 +47,7 @@ async def test_list_and_get_dataset(api: Any, toy: str) -> None:
     assert [m["name"] for m in ds["models"]] == ["m1"]
     status, detail = await api("GET", "datasets/toy")
     assert status == 200 and detail["categories"][0] == "cat"
+    assert detail["num_videos"] == 0  # still images: the lab offers no frames choice
     status, body = await api("GET", "datasets/nope")
     assert status == 404 and "nope" in body["message"]
 

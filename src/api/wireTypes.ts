@@ -65,7 +65,7 @@ export interface IWireLabelFilter {
 /** A saved version's number (GET .../versions); absent, null, empty or current: the current labels */
 export type WireVersion = number | string | null;
 
-/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints and media, and each model's label_types and report */
+/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints, media and num_videos, and each model's label_types and report */
 export interface IWireDataset {
   id: number;
   name: string;
@@ -86,6 +86,8 @@ export interface IWireDataset {
   category_keypoints?: { [key: string]: IWireKeypointClass };
   /** GET datasets/{name} only: the images the image route could not serve */
   media?: IWireMediaCounts;
+  /** GET datasets/{name} only: its videos (0: a dataset of still images; visionlens_jlab/importing/video_reads.py: video_count); the lab offers the frames choices of export and embed by it */
+  num_videos?: number;
 }
 
 /** A model (prediction source) of a dataset */

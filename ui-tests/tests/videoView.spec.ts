@@ -9,7 +9,9 @@
  * timeline seeks. With a tracker's MOT results that swap the car's identity
  * half-way, evaluated (`POST tracking`), the lanes carry their marks: CVAT's
  * keyframes, the car turning occluded, the identity switch, each with its
- * hover text; the facet panel's switch facet keeps the switch frames.
+ * hover text; the facet panel's switch facet keeps the switch frames. With a
+ * second evaluated tracker that keeps the car's identity, the player's select
+ * picks whose switches the lanes mark.
  * Screenshots in both themes go to build/screenshots/.
  */
 import { execFileSync } from 'child_process';
@@ -32,6 +34,7 @@ import {
 
 const NAME = 'ui-video';
 const MARKED = 'ui-video-marks';
+const TRACKERS = 'ui-video-trackers';
 const FRAMES = 40;
 const TASK = path.join(
   runEnv('VISIONLENS_DATA_DIR'),
@@ -123,12 +126,15 @@ async function doneJob(request: APIRequestContext, id: string): Promise<void> {
  * id 1 on frames 1-10 and id 2 from frame 11 (one identity switch, on frame
  * 11), the person as id 3; CVAT's linear interpolation written out.
  */
-async function ingestTracked(request: APIRequestContext): Promise<void> {
+async function ingestTracked(
+  request: APIRequestContext,
+  name = MARKED
+): Promise<void> {
   const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === MARKED)) {
+  if (datasets.some((d: { name: string }) => d.name === name)) {
     return;
   }
-  await ingestVideo(request, MARKED);
+  await ingestVideo(request, name);
   const rows: string[] = [];
   for (let f = 1; f <= 20; f++) {
     const x = 10 + ((f - 1) * 110) / 19;
@@ -138,19 +144,27 @@ async function ingestTracked(request: APIRequestContext): Promise<void> {
   for (let f = 11; f <= FRAMES; f++) {
     rows.push(`${f},3,80,40,20,60,0.9,-1,-1,-1`);
   }
-  const results = path.join(path.dirname(TASK), 'video-trk');
+  expect(await importTracker(request, name, 'trk', rows)).toBe(1);
+}
+
+/** Import MOT result `rows` of the clip as `model` and evaluate them: the switches. */
+async function importTracker(
+  request: APIRequestContext,
+  name: string,
+  model: string,
+  rows: string[]
+): Promise<number> {
+  const results = path.join(path.dirname(TASK), `video-${model}`);
   fs.mkdirSync(results, { recursive: true });
   fs.writeFileSync(path.join(results, 'clip.mp4.txt'), rows.join('\n') + '\n');
-  const { job } = await api(request, `datasets/${MARKED}/predictions`, {
+  const { job } = await api(request, `datasets/${name}/predictions`, {
     source: results,
-    model: 'trk',
+    model,
     format: 'mot'
   });
   await doneJob(request, job.id);
-  const report = await api(request, `datasets/${MARKED}/tracking`, {
-    model: 'trk'
-  });
-  expect(report.tracking.num_switches).toBe(1);
+  const report = await api(request, `datasets/${name}/tracking`, { model });
+  return report.tracking.num_switches;
 }
 
 /** The sample id of frame `frame` of the clip. */
@@ -395,6 +409,62 @@ test.describe('the video view', () => {
     }
     await setTheme(page, false);
   });
+  test('a select picks whose identity switches the lanes mark', async ({
+    page,
+    request
+  }) => {
+    const { datasets } = await api(request, 'datasets');
+    if (!datasets.some((d: { name: string }) => d.name === TRACKERS)) {
+      await ingestTracked(request, TRACKERS);
+      // `steady` follows the car as one identity: no switch
+      const rows: string[] = [];
+      for (let f = 1; f <= 20; f++) {
+        const x = 10 + ((f - 1) * 110) / 19;
+        rows.push(`${f},1,${x},30,40,40,0.9,-1,-1,-1`);
+      }
+      expect(await importTracker(request, TRACKERS, 'steady', rows)).toBe(0);
+    }
+    const view = await openFrame(
+      page,
+      await frameSampleId(request, 1, TRACKERS),
+      TRACKERS
+    );
+    await atFrame(view, 1);
+    const tracker = view.locator('.jp-VisionLens-videoTracker');
+    await expect(tracker).toBeVisible();
+    expect(
+      await tracker.locator('option').evaluateAll(os =>
+        os.map(o => [(o as HTMLOptionElement).value, o.textContent])
+      )
+    ).toEqual([
+      ['steady', 'switches of steady'],
+      ['trk', 'switches of trk']
+    ]);
+    // the first by name until one is picked: steady, which has none
+    await expect(tracker).toHaveValue('steady');
+    const switches = view.locator(
+      '.jp-VisionLens-videoLabelMark.jp-mod-switch'
+    );
+    const car = view.locator('.jp-VisionLens-videoLane').first();
+    await expect(car.locator('.jp-VisionLens-videoLabelMark')).toHaveCount(3);
+    await expect(switches).toHaveCount(0);
+    await tracker.selectOption('trk');
+    await expect(switches).toHaveCount(2); // the car and trk's second identity
+    await expect(car.locator('.jp-mod-switch')).toHaveAttribute(
+      'title',
+      'frame 11: identity switch (trk)'
+    );
+    await atFrame(view, 1); // the frame shown stays
+    // the pick holds while stepping within the video
+    await view.focus(); // the arrows step the view, not the select
+    await page.keyboard.press('ArrowRight');
+    await atFrame(view, 2);
+    await expect(tracker).toHaveValue('trk');
+    await expect(switches).toHaveCount(2);
+    await tracker.selectOption('steady');
+    await expect(switches).toHaveCount(0);
+  });
+
   test('the facet panel keeps the frames of an identity switch', async ({
     page,
     request

@@ -8,6 +8,7 @@ from tornado.web import HTTPError
 
 from .. import formats
 from ..formats import AUTO, DATASET_FORMATS, FileFormat, names
+from ..importing.video_reads import video_count
 from ..media.lookup import bad_media_counts
 from .base import VisionLensHandler
 
@@ -97,6 +98,7 @@ class DatasetHandler(VisionLensHandler):
     async def get(self, name: str) -> None:
         dataset = await self.run_blocking(self.catalog.get_dataset, name)
         dataset["media"] = await self.run_blocking(bad_media_counts, self.catalog, name)
+        dataset["num_videos"] = await self.run_blocking(video_count, self.catalog, name)
         await self.write_json(dataset)
 
     @tornado.web.authenticated

@@ -44,6 +44,16 @@ def video_rows(catalog: Catalog, dataset: str) -> list[dict[str, Any]]:
     return [dict(zip(VIDEO_COLUMNS, row, strict=True)) for row in rows]
 
 
+def video_count(catalog: Catalog, dataset: str) -> int:
+    """How many videos ``dataset`` has (0: still images); :class:`NotFoundError` for no
+    dataset. ``GET datasets/{name}`` answers it: the lab offers the frames choices by it."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = cur.execute("SELECT COUNT(*) FROM videos WHERE dataset_id = ?", [dataset_id])
+        (count,) = row.fetchone() or (0,)
+    return int(count)
+
+
 def track_rows(
     catalog: Catalog, dataset: str, model: str | None = None, video: str | None = None
 ) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 /**
  * "Export…": write the grid's view (its selection when there is one, else the
  * samples matching its filter) to COCO, YOLO, VOC, a class tree or Parquet in
- * a folder on the server. The export runs as a job: the jobs panel shows its
+ * a folder on the server; of a dataset of videos, its labelled frames, all of
+ * them or every K-th. The export runs as a job: the jobs panel shows its
  * progress, rate and ETA.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
@@ -15,7 +16,8 @@ import {
   IExportView,
   startExport
 } from '../../model/sources/exports';
-import { fileFormats } from '../../model/sources/datasets';
+import { datasetDetail, fileFormats } from '../../model/sources/datasets';
+import { FrameMode, framesOption } from '../../model/frameChoices';
 import {
   ExportFormat,
   ExportImages,
@@ -34,6 +36,12 @@ const IMAGE_MODES: [ExportImages, string][] = [
   ['none', 'labels only']
 ];
 
+const FRAME_MODES: [FrameMode, string][] = [
+  ['labelled', 'the labelled frames'],
+  ['all', 'every frame'],
+  ['every', 'every K-th frame']
+];
+
 /** What the form holds, as typed. */
 export interface IExportForm {
   format: ExportFormat;
@@ -45,6 +53,10 @@ export interface IExportForm {
   overwrite: boolean;
   /** A saved version's number, as the select holds it; empty for the current labels. */
   version: string;
+  /** Which frames of a dataset of videos; null for a dataset of still images. */
+  frames: FrameMode | null;
+  /** As typed: the K of every K-th frame. */
+  everyK: string;
 }
 
 /** The folder an export of `dataset` as `format` goes to unless the user says otherwise. */
@@ -84,6 +96,9 @@ export function exportRequest(
   if (form.version !== '') {
     request.version = Number(form.version);
   }
+  if (form.frames !== null) {
+    request.frames = framesOption(form.frames, form.everyK);
+  }
   return request;
 }
 
@@ -92,13 +107,17 @@ export class ExportForm
   extends Widget
   implements Dialog.IBodyWidget<IExportForm>
 {
-  /** `formats`: what the server writes (`GET /formats`), in its order. */
+  /**
+   * `formats`: what the server writes (`GET /formats`), in its order;
+   * `videos`: whether the dataset has videos (the frames row is offered only then).
+   */
   constructor(
     dataset: string,
     sources: string[],
     view: IExportView,
     formats: IFileFormat[],
-    versions: ILabelVersion[] = []
+    versions: ILabelVersion[] = [],
+    videos = false
   ) {
     super();
     this.addClass('jp-VisionLens-exportDialog');
@@ -157,6 +176,17 @@ export class ExportForm
         .reverse()
         .map((v): [string, string] => [String(v.version), versionText(v)])
     ]);
+    this._videos = videos;
+    this._frames = select('jp-VisionLens-exportFrames', 'Frames', FRAME_MODES);
+    this._everyK = h('input', {
+      className: 'jp-VisionLens-exportEveryK jp-mod-styled',
+      attrs: { type: 'number', min: '1', step: '1', 'aria-label': 'K' }
+    });
+    this._everyK.value = '10';
+    const syncEvery = () =>
+      (this._everyK.disabled = this._frames.value !== 'every');
+    this._frames.addEventListener('change', syncEvery);
+    syncEvery();
     const what = viewText(dataset, view);
     this.node.append(
       h('p', {
@@ -172,6 +202,9 @@ export class ExportForm
       ...(versions.length ? [row('As of', this._version)] : []),
       row('Min score', this._minScore),
       row('Images', this._images),
+      ...(videos
+        ? [row('Frames', h('span', {}, this._frames, ' K = ', this._everyK))]
+        : []),
       h(
         'label',
         { className: 'jp-VisionLens-formRow' },
@@ -189,7 +222,9 @@ export class ExportForm
       minScore: this._minScore.disabled ? '' : this._minScore.value,
       images: this._images.value as ExportImages,
       overwrite: this._overwrite.checked,
-      version: this._version.value
+      version: this._version.value,
+      frames: this._videos ? (this._frames.value as FrameMode) : null,
+      everyK: this._everyK.value
     };
   }
 
@@ -201,6 +236,9 @@ export class ExportForm
   private _images: HTMLSelectElement;
   private _overwrite: HTMLInputElement;
   private _version: HTMLSelectElement;
+  private _videos: boolean;
+  private _frames: HTMLSelectElement;
+  private _everyK: HTMLInputElement;
 }
 
 /** A version as the select shows it: its number, message and size. */
@@ -237,13 +275,22 @@ export async function exportView(
     GROUND_TRUTH,
     ...(model.currentInfo?.models ?? []).map(m => m.name)
   ];
-  const [versions, formats] = await Promise.all([
+  const [versions, formats, detail] = await Promise.all([
     exportVersions(model, dataset),
-    fileFormats(model)
+    fileFormats(model),
+    datasetDetail(model, dataset)
   ]);
+  const videos = (detail.num_videos ?? 0) > 0;
   const result = await showDialog({
     title: 'Export',
-    body: new ExportForm(dataset, sources, view, formats.exports, versions),
+    body: new ExportForm(
+      dataset,
+      sources,
+      view,
+      formats.exports,
+      versions,
+      videos
+    ),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Export' })]
   });
   if (!result.button.accept || result.value === null) {

@@ -2,7 +2,9 @@
  * The video view of the sample view: shown while the open sample is a frame
  * of a video (its `video` and `frame_number` fields). Play / pause, frame
  * stepping (the view's ←/→, Shift for ±10, through `step`), a frame counter
- * and the tracks' timeline (`VideoTimeline`), which seeks.
+ * and the tracks' timeline (`VideoTimeline`), which seeks. Where models of
+ * the dataset have a tracking evaluation, a select picks whose identity
+ * switches the timeline marks (the first such model until one is picked).
  *
  * A frame is shown only once both its sample (labels) and its image are
  * loaded (`FramePrefetch`, a few frames ahead while playing), so the labels
@@ -51,6 +53,14 @@ export class VideoPlayer {
     );
     this._counter = h('span', { className: 'jp-VisionLens-videoCounter' });
     this._name = h('span', { className: 'jp-VisionLens-videoName' });
+    this._tracker = h('select', {
+      className: 'jp-VisionLens-videoTracker jp-mod-styled',
+      attrs: { 'aria-label': 'Identity switches of' }
+    });
+    this._tracker.addEventListener(
+      'change',
+      () => void this._markSwitchesOf(this._tracker.value)
+    );
     this.timeline = new VideoTimeline(frame => void this.seek(frame));
     const controls = h(
       'div',
@@ -61,7 +71,8 @@ export class VideoPlayer {
       this._button('jp-VisionLens-videoForward', '▶', () => this.step(1)),
       this._button('jp-VisionLens-videoForward10', '+10', () => this.step(10)),
       this._counter,
-      this._name
+      this._name,
+      this._tracker
     );
     this.node = h(
       'div',
@@ -101,6 +112,9 @@ export class VideoPlayer {
       return;
     }
     const known = this._timeline;
+    if (dataset !== this._dataset) {
+      this._picked = undefined; // another dataset's models
+    }
     if (
       dataset !== this._dataset ||
       !known ||
@@ -110,7 +124,13 @@ export class VideoPlayer {
       const asked = (this._asked = sample.sample_id);
       let timeline: IVideoTimeline;
       try {
-        timeline = await videoTimeline(this._model, dataset, sample.sample_id);
+        timeline = await videoTimeline(
+          this._model,
+          dataset,
+          sample.sample_id,
+          undefined,
+          this._picked
+        );
       } catch {
         return; // a frame field on a still image (no video row): no player
       }
@@ -122,6 +142,7 @@ export class VideoPlayer {
       this._prefetch = new FramePrefetch(f => this._load(f), AHEAD);
       this.timeline.setTimeline(timeline);
       this._name.textContent = visibleText(timeline.video.name);
+      this._renderTrackers();
     }
     this._frame = at.frame;
     this.node.hidden = false;
@@ -184,6 +205,53 @@ export class VideoPlayer {
 
   dispose(): void {
     this._forget();
+  }
+
+  /** Mark the identity switches of `tracker` (a model with a tracking evaluation). */
+  private async _markSwitchesOf(tracker: string): Promise<void> {
+    const known = this._timeline;
+    const dataset = this._dataset;
+    const id = known?.frames.find(f => f !== null);
+    if (!known || !dataset || id === null || id === undefined) {
+      return;
+    }
+    let timeline: IVideoTimeline;
+    try {
+      timeline = await videoTimeline(
+        this._model,
+        dataset,
+        id,
+        undefined,
+        tracker
+      );
+    } catch {
+      this._renderTrackers(); // refused (its evaluation deleted): the select says what is marked
+      return;
+    }
+    if (known !== this._timeline) {
+      return; // another video came meanwhile
+    }
+    this._picked = tracker;
+    // the same video (frames, samples): only the tracks' switches differ
+    this._timeline = timeline;
+    this.timeline.setTimeline(timeline);
+    this._renderTrackers();
+    this._renderFrame();
+  }
+
+  /** The select of the models with a tracking evaluation, shown when there are some. */
+  private _renderTrackers(): void {
+    const timeline = this._timeline;
+    const models = timeline?.tracking_models ?? [];
+    this._tracker.replaceChildren(
+      ...models.map(name => {
+        const option = h('option', { text: `switches of ${name}` });
+        option.value = name;
+        return option;
+      })
+    );
+    this._tracker.value = timeline?.model ?? '';
+    this._tracker.hidden = models.length === 0;
   }
 
   private async _playLoop(): Promise<void> {
@@ -300,4 +368,7 @@ export class VideoPlayer {
   private _play: HTMLButtonElement;
   private _counter: HTMLSpanElement;
   private _name: HTMLSpanElement;
+  private _tracker: HTMLSelectElement;
+  /** The model picked for the switches (undefined: the dataset's first). */
+  private _picked: string | undefined = undefined;
 }

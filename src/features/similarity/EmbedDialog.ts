@@ -1,17 +1,41 @@
 /**
  * "Compute embeddings": pick a model (`GET /models`: name, dimension, whether
- * its weights are on this machine, text search, the default marked) and start
- * the job; its progress shows in the jobs panel.
+ * its weights are on this machine, text search, the default marked) and, for
+ * a dataset of videos, which frames (all, every K-th, R a second, scene
+ * starts), and start the job; its progress shows in the jobs panel.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { h } from '../../base/dom';
+import { FrameMode, framesOption, takesNumber } from '../../model/frameChoices';
+import { datasetDetail } from '../../model/sources/datasets';
 import {
   embeddingModels,
   startEmbedding
 } from '../../model/sources/similarity';
-import { IEmbeddingModel, IJob, IVisionLensModel } from '../../model/tokens';
+import {
+  IEmbeddingModel,
+  IEmbedRequest,
+  IJob,
+  IVisionLensModel
+} from '../../model/tokens';
+
+const FRAME_MODES: [FrameMode, string][] = [
+  ['all', 'every frame'],
+  ['every', 'every K-th frame (K)'],
+  ['fps', 'R frames a second (R)'],
+  ['scenes', 'the first frame of each scene (threshold, empty: 30)']
+];
+
+/** What the picker holds: the model's index and, for videos, the frames as typed. */
+export interface IEmbedForm {
+  model: number;
+  /** null for a dataset of still images */
+  frames: FrameMode | null;
+  /** the number beside the frames choice, as typed */
+  framesValue: string;
+}
 
 /** How the picker names a model (all of it text). */
 export function describeModel(m: IEmbeddingModel): string {
@@ -41,9 +65,30 @@ export function embedRequestOf(m: IEmbeddingModel): {
   return { model: m.pretrained ? `${m.name}:${m.pretrained}` : m.name };
 }
 
-/** The dialog body: a select of the models. */
-class ModelPicker extends Widget implements Dialog.IBodyWidget<number> {
-  constructor(dataset: string, models: IEmbeddingModel[]) {
+/**
+ * The embed request of a filled picker; throws an Error saying what to fix
+ * when its frames number cannot be one.
+ */
+export function embedRequest(
+  form: IEmbedForm,
+  models: IEmbeddingModel[]
+): IEmbedRequest {
+  const request: IEmbedRequest = embedRequestOf(models[form.model]);
+  if (form.frames !== null) {
+    request.frames = framesOption(form.frames, form.framesValue);
+  }
+  return request;
+}
+
+/**
+ * The dialog body: a select of the models and, when `videos` (the dataset
+ * has some), of the frames to embed.
+ */
+export class ModelPicker
+  extends Widget
+  implements Dialog.IBodyWidget<IEmbedForm>
+{
+  constructor(dataset: string, models: IEmbeddingModel[], videos = false) {
     super();
     this.addClass('jp-VisionLens-embedDialog');
     this._select = h('select', {
@@ -63,13 +108,45 @@ class ModelPicker extends Widget implements Dialog.IBodyWidget<number> {
       }),
       h('label', {}, 'Model ', this._select)
     );
+    this._videos = videos;
+    this._frames = h('select', {
+      className: 'jp-VisionLens-embedFrames jp-mod-styled',
+      attrs: { 'aria-label': 'Frames' }
+    });
+    for (const [value, text] of FRAME_MODES) {
+      const option = h('option', { text });
+      option.value = value;
+      this._frames.append(option);
+    }
+    this._framesValue = h('input', {
+      className: 'jp-VisionLens-embedFramesValue jp-mod-styled',
+      attrs: { type: 'number', min: '0', 'aria-label': 'Frames number' }
+    });
+    const sync = () =>
+      (this._framesValue.disabled = !takesNumber(
+        this._frames.value as FrameMode
+      ));
+    this._frames.addEventListener('change', sync);
+    sync();
+    if (videos) {
+      this.node.append(
+        h('label', {}, 'Frames ', this._frames, ' ', this._framesValue)
+      );
+    }
   }
 
-  getValue(): number {
-    return Number(this._select.value);
+  getValue(): IEmbedForm {
+    return {
+      model: Number(this._select.value),
+      frames: this._videos ? (this._frames.value as FrameMode) : null,
+      framesValue: this._framesValue.value
+    };
   }
 
   private _select: HTMLSelectElement;
+  private _videos: boolean;
+  private _frames: HTMLSelectElement;
+  private _framesValue: HTMLInputElement;
 }
 
 /**
@@ -80,14 +157,18 @@ export async function computeEmbeddings(
   model: IVisionLensModel,
   dataset: string
 ): Promise<IJob | null> {
-  const models = await embeddingModels(model);
+  const [models, detail] = await Promise.all([
+    embeddingModels(model),
+    datasetDetail(model, dataset)
+  ]);
+  const videos = (detail.num_videos ?? 0) > 0;
   const result = await showDialog({
     title: 'Compute embeddings',
-    body: new ModelPicker(dataset, models),
+    body: new ModelPicker(dataset, models, videos),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Compute' })]
   });
   if (!result.button.accept || result.value === null) {
     return null;
   }
-  return startEmbedding(model, dataset, embedRequestOf(models[result.value]));
+  return startEmbedding(model, dataset, embedRequest(result.value, models));
 }

@@ -23,6 +23,8 @@ function form(over: Partial<IExportForm> = {}): IExportForm {
     images: 'copy',
     overwrite: false,
     version: '',
+    frames: null,
+    everyK: '',
     ...over
   };
 }
@@ -65,7 +67,23 @@ describe('exportRequest', () => {
     expect(exportRequest(form(), FILTER)).not.toHaveProperty('version');
   });
 
+  it('sends the frames choice of a dataset of videos, none for still images', () => {
+    expect(exportRequest(form(), FILTER)).not.toHaveProperty('frames');
+    expect(
+      exportRequest(form({ frames: 'labelled', everyK: '3' }), FILTER).frames
+    ).toBe('labelled');
+    expect(exportRequest(form({ frames: 'all' }), FILTER).frames).toBe('all');
+    expect(
+      exportRequest(form({ frames: 'every', everyK: ' 5 ' }), FILTER).frames
+    ).toBe('every:5');
+  });
+
   it('says what to fix', () => {
+    for (const everyK of ['', '0', '2.5']) {
+      expect(() =>
+        exportRequest(form({ frames: 'every', everyK }), FILTER)
+      ).toThrow('K is a whole number, 1 or more');
+    }
     expect(() => exportRequest(form({ out: '  ' }), FILTER)).toThrow(
       'Give the output folder'
     );
@@ -224,6 +242,52 @@ describe('ExportForm', () => {
     choice.value = '1';
     expect(widget.getValue().version).toBe('1');
     expect(exportRequest(widget.getValue(), FILTER).version).toBe(1);
+    widget.dispose();
+  });
+
+  it('offers the frames, with K only for every K-th, only for a dataset of videos', () => {
+    const view = { filter: FILTER, kind: 'filter' as const, count: null };
+    const still = new ExportForm('d', ['ground_truth'], view, FORMATS);
+    expect(still.node.querySelector('.jp-VisionLens-exportFrames')).toBeNull();
+    expect(still.getValue().frames).toBeNull();
+    expect(exportRequest(still.getValue(), FILTER)).not.toHaveProperty(
+      'frames'
+    );
+    still.dispose();
+    const widget = new ExportForm(
+      'd',
+      ['ground_truth'],
+      view,
+      FORMATS,
+      [],
+      true
+    );
+    const frames = widget.node.querySelector(
+      '.jp-VisionLens-exportFrames'
+    ) as HTMLSelectElement;
+    const everyK = widget.node.querySelector(
+      '.jp-VisionLens-exportEveryK'
+    ) as HTMLInputElement;
+    expect([...frames.options].map(o => o.value)).toEqual([
+      'labelled',
+      'all',
+      'every'
+    ]);
+    expect(widget.getValue().frames).toBe('labelled');
+    expect(everyK.disabled).toBe(true);
+    frames.value = 'every';
+    frames.dispatchEvent(new Event('change'));
+    expect(everyK.disabled).toBe(false);
+    everyK.value = '4';
+    expect(exportRequest(widget.getValue(), FILTER).frames).toBe('every:4');
+    everyK.value = '0';
+    expect(() => exportRequest(widget.getValue(), FILTER)).toThrow(
+      'K is a whole number'
+    );
+    frames.value = 'all';
+    frames.dispatchEvent(new Event('change'));
+    expect(everyK.disabled).toBe(true);
+    expect(exportRequest(widget.getValue(), FILTER).frames).toBe('all');
     widget.dispose();
   });
 });
