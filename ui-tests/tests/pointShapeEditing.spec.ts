@@ -205,8 +205,18 @@ test('drag a rotated box corner and its rotation handle, and a polyline point, e
   await page.keyboard.press('ControlOrMeta+z');
   await expect.poll(async () => (await object(OBB)).obb).toEqual(obb);
 
-  // ] turns the selected rotated box 5 degrees clockwise (schema/sample.json)
+  // ] turns the selected rotated box 5 degrees clockwise (schema/sample.json); first the
+  // view shows the undone box again (else the turn expects the box it had: a conflict)
   await expect(layer).toHaveAttribute('data-selected', String(ann.ann_id));
+  const vertices = layer.locator('.jp-VisionLens-editVertex');
+  const shown = async () =>
+    Promise.all(
+      [0, 1, 2, 3].map(async k => [
+        Number(await vertices.nth(k).getAttribute('cx')),
+        Number(await vertices.nth(k).getAttribute('cy'))
+      ])
+    );
+  await expect.poll(shown).toEqual([0, 1, 2, 3].map(k => corner(obb, k)));
   await keys.focus();
   await page.keyboard.press(']');
   await expect
