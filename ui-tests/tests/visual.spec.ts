@@ -39,10 +39,33 @@ const THEMES: [string, boolean][] = [
   ['dark', true]
 ];
 
+/**
+ * Wait until every toolbar in `panel` holds its items on one row: after a width
+ * change a toolbar places its items again a moment later (a loaded machine
+ * shows the wrapped rows in between, and a screenshot would take them).
+ */
+async function toolbarsPlaced(panel: Locator): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        panel.locator('.jp-VisionLens-toolbar').evaluateAll(bars =>
+          bars.every(bar => {
+            const shown = Array.from(bar.children)
+              .map(item => item.getBoundingClientRect())
+              .filter(box => box.width > 0);
+            return shown.every(box => box.top < shown[0].bottom);
+          })
+        ),
+      { timeout: 30000 }
+    )
+    .toBe(true);
+}
+
 /** Compare `panel` with its baseline once the pointer is off it and images are in. */
 async function matches(panel: Locator, name: string, mask: Locator[] = []): Promise<void> {
   await panel.page().mouse.move(0, 0);
   await imagesLoaded(panel);
+  await toolbarsPlaced(panel);
   await expect(panel).toHaveScreenshot(`${name}.png`, { ...TOLERANCE, mask });
 }
 
