@@ -144,7 +144,9 @@ def check_masked_facets(cat: Catalog, rnd: random.Random) -> None:
             ids = boxes.samples.ids[mask]
             cur.register("_chosen", pa.table({"sample_id": ids}))
             join = "JOIN _chosen s ON s.sample_id = b.sample_id"
-            expected = cur.execute(_EVAL_FACETS_SQL.format(join=join, only_key=""), [ds]).fetchall()
+            expected = cur.execute(
+                _EVAL_FACETS_SQL.format(join=join, only_key=""), {"ds": ds}
+            ).fetchall()
             filtered = FilteredSamples(boxes.samples, mask, boxes.token)
             # the mask answers: the (empty) table is not read
             assert indexed_eval_rows(cur, ds, "_empty", filtered) == expected
