@@ -23,7 +23,7 @@ JUPYTER_ARGS ?=
 # jupyter refuses to start as root without --allow-root (containers often run as root).
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup run demo test test-deps checks-then-ui lint typecheck test-python test-js test-ui chromium bench screenshots clean
+.PHONY: help setup run demo test test-deps checks-then-ui lint typecheck test-python test-python-main test-python-services test-js test-ui chromium bench screenshots clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -123,11 +123,24 @@ typecheck: setup $(VENV)/.installed-embed ui-tests/node_modules/.installed  ## m
 	mypy
 	jlpm typecheck
 
-test-python: setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed $(LABEL_STUDIO_VENV)/.installed  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, datumaro, FiftyOne, Label Studio)
+PYTHON_TEST_DEPS := setup $(VENV)/.installed-embed tests/hub/node_modules/.installed $(VENV)/datumaro/.installed $(FIFTYONE_VENV)/.installed $(LABEL_STUDIO_VENV)/.installed
+PYTEST := VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$(FIFTYONE_VENV)/bin/python \
+  VISIONLENS_LABEL_STUDIO=$(LABEL_STUDIO_VENV)/bin/label-studio \
+  python tests/isolated_network.py pytest -q -p no:cacheprovider --durations=25
+# The suites that start a Ray cluster or a Label Studio of their own. `make test` runs them after
+# the browser suite, beside the rest of pytest: the browser suite ends first, and its core would
+# otherwise sit idle while pytest finishes alone.
+SERVICE_TESTS := tests/test_embed_ray.py tests/test_predict_ray.py tests/test_ray_pool.py \
+  tests/test_ray_runner_confined.py tests/test_labelstudio.py tests/test_labelstudio_points.py
+
+test-python: test-python-main test-python-services  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, Ray, datumaro, FiftyOne, Label Studio)
+
+test-python-main: $(PYTHON_TEST_DEPS)
 	$(foreach p,$(PY_PLUGINS),pytest -q -p no:cacheprovider $(p) &&) true
-	VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$(FIFTYONE_VENV)/bin/python \
-	  VISIONLENS_LABEL_STUDIO=$(LABEL_STUDIO_VENV)/bin/label-studio \
-	  python tests/isolated_network.py pytest -q -p no:cacheprovider --durations=25
+	$(PYTEST) $(addprefix --ignore=,$(SERVICE_TESTS))
+
+test-python-services: $(PYTHON_TEST_DEPS)
+	$(PYTEST) $(SERVICE_TESTS)
 
 test-js: setup $(VENV)/.installed-embed  ## jest unit tests of the frontend model
 	jlpm test
@@ -147,15 +160,16 @@ test-deps:  ## install what every suite needs (side by side)
 	  $(LABEL_STUDIO_VENV)/.installed tests/hub/node_modules/.installed chromium
 	$(MAKE) -j2 -Otarget setup $(VENV)/.installed-lab-example ui-tests/node_modules/.installed
 
-# The static checks and the browser suite run in turn beside pytest: neither keeps both cores busy
-# all the time (servers, kernels and the browser wait), so side by side they finish sooner than
-# one after the other. -Otarget prints pytest's log whole when it ends, after the browser suite's.
-test:  ## every test, from a fresh machine: installs, then lint, typecheck, jest and Galata beside pytest
+# The static checks, the browser suite and then pytest's service suites run in turn beside the rest
+# of pytest: neither side keeps both cores busy all the time (servers, kernels and the browser
+# wait), so side by side they finish sooner than one after the other. -Otarget prints each side's
+# log whole when it ends.
+test:  ## every test, from a fresh machine: installs, then lint, typecheck, jest, Galata and pytest's service suites beside the rest of pytest
 	$(MAKE) test-deps
-	$(MAKE) -j2 -Otarget checks-then-ui test-python
+	$(MAKE) -j2 -Otarget checks-then-ui test-python-main
 
 checks-then-ui:
-	$(MAKE) -j1 lint typecheck test-js test-ui
+	$(MAKE) -j1 lint typecheck test-js test-ui test-python-services
 
 bench: setup $(VENV)/.installed-embed chromium ui-tests/node_modules/.installed  ## every benchmark in turn under /tmp/vl-bench.lock (grid last); tables in benchmarks/results/
 	python benchmarks/run_all.py $(BENCH_ARGS)

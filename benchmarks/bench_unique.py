@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import environment, header, load_average, run_locked, summary, table
 
 from visionlens_jlab.int_unique import unique_ints, unique_small_ints
-from visionlens_jlab.maps.answers import _ids_in
+from visionlens_jlab.maps.answers import parse_ids_in
 
 Case = tuple[str, Callable[[], object], Callable[[], object]]
 
@@ -45,12 +45,12 @@ def cases(n: int) -> list[Case]:
         (
             f"maps `ids_in`: {n:,} sorted ids (JSON list)",
             lambda: np.unique(np.asarray(ids_sorted, dtype=np.int64)),
-            lambda: _ids_in(ids_sorted),
+            lambda: parse_ids_in(ids_sorted),
         ),
         (
             f"maps `ids_in`: {n:,} shuffled ids (JSON list)",
             lambda: np.unique(np.asarray(ids_shuffled, dtype=np.int64)),
-            lambda: _ids_in(ids_shuffled),
+            lambda: parse_ids_in(ids_shuffled),
         ),
         (
             f"dedup pair / pHash candidate keys: {n:,}, 30 % repeats",

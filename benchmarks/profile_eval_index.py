@@ -38,7 +38,7 @@ from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import compile_filter
 from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
-from visionlens_jlab.evaluate.store import _EVAL_FACETS_SQL
+from visionlens_jlab.evaluate.store import EVAL_FACETS_SQL
 from visionlens_jlab.features import load as load_features
 
 
@@ -89,7 +89,7 @@ def main() -> None:
             filtered = FilteredSamples(boxes.samples, mask, boxes.token)
             t_mask, a = best(partial(indexed_eval_rows, cur, ds, "_chosen", filtered), args.reps)
             t_table, b = best(partial(indexed_eval_rows, cur, ds, "_chosen"), args.reps)
-            sql = _EVAL_FACETS_SQL.format(join="JOIN _chosen s ON s.sample_id = b.sample_id",
+            sql = EVAL_FACETS_SQL.format(join="JOIN _chosen s ON s.sample_id = b.sample_id",
                                           only_key="")  # fmt: skip
             t_sql, c = best(partial(rows_of, cur, sql, [ds]), 1)
             row = [label, f"{int(mask.sum()):,}", f"{t_mask:.2f}", f"{t_table:.1f}",

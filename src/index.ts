@@ -16,11 +16,12 @@ import { jobsPlugin } from './features/jobs/plugin';
 import { pluginsPlugin } from './features/plugins/plugin';
 import { samplePlugin } from './features/sample/plugin';
 import { similarityPlugin } from './features/similarity/plugin';
+import { modelsPlugin } from './features/models/plugin';
 import { evaluationPlugin } from './features/evaluation/plugin';
 import { mapPlugin } from './features/map/plugin';
 import { blindSpotsPlugin } from './features/blindspots/plugin';
 import { patchesPlugin } from './features/patches/plugin';
-import { videosPlugin } from './features/videos/plugin';
+import { tracksPlugin, videosPlugin } from './features/videos/plugin';
 import { versionsPlugin } from './features/versions/plugin';
 import { qualityPlugin } from './features/quality/plugin';
 import { selectionPlugin } from './features/selection/plugin';
@@ -33,6 +34,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   filtersPlugin,
   jobsPlugin,
   similarityPlugin,
+  modelsPlugin,
   bridgePlugin,
   evaluationPlugin,
   mapPlugin,
@@ -40,6 +42,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   blindSpotsPlugin,
   patchesPlugin,
   videosPlugin,
+  tracksPlugin,
   versionsPlugin,
   qualityPlugin,
   selectionPlugin

@@ -20,6 +20,7 @@ pytest_plugins = [
     "pytest_jupyter.jupyter_server",
     "tests.media_fixtures",
     "tests.hub_fixtures",
+    "tests.labelstudio_fixtures",
     "tests.ray_fixtures",
 ]
 

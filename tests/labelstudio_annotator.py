@@ -11,6 +11,10 @@ JSON list of changes on stdin, each for the task of one VisionLens sample:
 * ``{"sample_id", "relabel": REGION, "label": CLASS}``;
 * ``{"sample_id", "delete": REGION}``;
 * ``{"sample_id", "add": {"x", "y", "width", "height"} (percent), "label": CLASS}``;
+* ``{"sample_id", "choose": [CLASS, ...]}``: the image labels become these (none: the
+  choices result goes);
+* ``{"sample_id", "keypoint": {"x", "y"} (percent), "name": NAME}``: draw a keypoint (a
+  ``move`` or ``delete`` of a keypoint region works as for any region);
 * ``{"sample_id", "fresh": true}``: a second annotation made from scratch with the same
   regions under new ids (what an annotator who ignores the pre-annotation leaves).
 
@@ -62,6 +66,26 @@ def main(url: str, token: str, project: int) -> None:
                     "original_height": sized["original_height"],
                     "value": {"points": change["polygon"], "closed": True,
                               "polygonlabels": [change["label"]]},
+                }
+            )  # fmt: skip
+        elif "choose" in change:
+            result[:] = [r for r in result if r["type"] != "choices"]
+            if change["choose"]:
+                result.append({"id": uuid.uuid4().hex[:10], "from_name": "image_labels",
+                               "to_name": "image", "type": "choices",
+                               "value": {"choices": change["choose"]}})  # fmt: skip
+        elif "keypoint" in change:
+            sized = next(r for r in result if "original_width" in r)
+            result.append(
+                {
+                    "id": uuid.uuid4().hex[:10],
+                    "from_name": "keypoint",
+                    "to_name": "image",
+                    "type": "keypointlabels",
+                    "original_width": sized["original_width"],
+                    "original_height": sized["original_height"],
+                    "value": {**change["keypoint"], "width": 0.5,
+                              "keypointlabels": [change["name"]]},
                 }
             )  # fmt: skip
         elif "relabel" in change:

@@ -18,6 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +99,14 @@ def start_label_studio(folder: Path) -> LabelStudioServer:
                 server.stop()
                 raise
             time.sleep(1)
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
+    """One Label Studio for the whole run: its first start runs its migrations, which take
+    minutes on a loaded machine. Each test makes projects of its own."""
+    server = start_label_studio(tmp_path_factory.mktemp("label-studio"))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -98,6 +98,19 @@ def json_answer(payload: Any, status: int = 200) -> Respond:
     return lambda _: (status, {"Content-Type": "application/json"}, body)
 
 
+def json_by_path(answers: dict[str, Any]) -> Respond:
+    """Answer each request with the JSON whose key is the longest prefix of its path."""
+    encoded = {prefix: json.dumps(payload).encode() for prefix, payload in answers.items()}
+
+    def respond(seen: Seen) -> Answer:
+        prefix = max((p for p in encoded if seen.path.startswith(p)), key=len, default=None)
+        if prefix is None:
+            return 404, {"Content-Type": "application/json"}, b"{}"
+        return 200, {"Content-Type": "application/json"}, encoded[prefix]
+
+    return respond
+
+
 def text_answer(body: str, status: int = 200, content_type: str = "text/html") -> Respond:
     """Answer every request with ``body`` (an internal page, a login form)."""
     return lambda _: (status, {"Content-Type": content_type}, body.encode())

@@ -25,6 +25,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _default_sigint() -> None:
+    """SIGINT's default action in the server, as a terminal or JupyterHub's spawner gives it.
+
+    A process started in the background by a shell without job control (``cmd &`` in a
+    script, as CI runners do) inherits SIGINT *ignored*, and an ignored signal stays ignored
+    across ``exec``: the server would then rightly leave SIGINT alone
+    (``visionlens_jlab.stop_signals``) and the tests that stop it with SIGINT would wait in
+    vain. Runs in the child between fork and exec.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class ServerProcess:
     """``python -m jupyter_server`` on loopback with VisionLens on ``data_dir``.
 
@@ -73,6 +85,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             env=full_env,
             cwd=REPO,
+            preexec_fn=_default_sigint,
         )
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"token {TOKEN}"

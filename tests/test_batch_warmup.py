@@ -149,16 +149,18 @@ alone = [float(forward(inputs[i : i + 1])[0]) for i in range(len(inputs))]
 vm = int(next(l for l in open("/proc/self/status") if l.startswith("VmSize")).split()[1]) * 1024
 limit = vm + int(sys.argv[1]) * 2**20
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-computed, sizes, failed = [], [], []
+computed, sizes, failed, events = [], [], [], []
 
 def compute(batch, x):
     try:
         out = forward(x).tolist()
     except RuntimeError as exc:
         failed.append(len(batch))
+        events.append(-len(batch))
         raise
     computed.extend(batch)
     sizes.append(len(batch))
+    events.append(len(batch))
     return out
 
 # margin -1: every doubling "pays", so only memory stops the growth
@@ -166,7 +168,7 @@ sizer = BatchSizer(1, "conv", warm_up=BatchWarmUp(64, margin=-1.0))
 feed = Feed(list(range(len(inputs))), sizer, lambda b: inputs[b], compute, max_depth=1)
 out = [v for result in feed for v in result]
 print(json.dumps({"out": out, "alone": alone, "computed": computed, "sizes": sizes,
-                  "failed": failed, "report": sizer.report()}))
+                  "failed": failed, "events": events, "report": sizer.report()}))
 """
 
 
@@ -187,7 +189,11 @@ def test_a_real_allocation_limit_backs_the_batch_off_without_losing_an_image(
     too_big = min(got["failed"])
     chosen = got["report"]["batch_size"]
     assert chosen < too_big and got["report"]["warm_up"]["settled"] is True
-    assert max(got["sizes"]) < too_big and chosen in got["sizes"]
+    # after the first failure no batch that large runs again (before it, the same size may
+    # have fitted once: the address space the allocator has left varies from run to run)
+    first_failure = next(k for k, n in enumerate(got["events"]) if n < 0)
+    after = [n for n in got["events"][first_failure + 1 :] if n > 0]
+    assert after and max(after) < -got["events"][first_failure] and chosen in got["sizes"]
     assert got["computed"] == list(range(64))  # every image once, in order
     assert got["out"] == pytest.approx(got["alone"], rel=1e-4, abs=1e-3)
 

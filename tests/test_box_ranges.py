@@ -24,7 +24,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 
 N = 300
 FIELDS = ["score", "area", "w", "h", "x", "y"]
@@ -34,14 +34,14 @@ SOURCES = ["ground_truth", "m1", "m2", "predictions", None]
 def _write(path: Path, seed: int) -> Catalog:
     rnd = random.Random(seed)
     cat = Catalog(path, result_cache_mb=0)
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     for box in boxes[::17]:  # negative positions and a zero area
         box["x"], box["area"] = -box["x"], 0.0
     write_dataset(cat, "rich", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
-    other, other_boxes = _rows(rnd, 40)  # another dataset: must never leak in
+    other, other_boxes = random_rows(rnd, 40)  # another dataset: must never leak in
     write_dataset(cat, "other", RowsSource(other, other_boxes, ["c0"]))
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 2, False)))
-    write_predictions(cat, "rich", "m2", PredictionRowsSource(_predictions(rnd, N, 3, False)))
+    write_predictions(cat, "rich", "m1", PredictionRowsSource(random_predictions(rnd, N, 2, False)))
+    write_predictions(cat, "rich", "m2", PredictionRowsSource(random_predictions(rnd, N, 3, False)))
     return cat
 
 
@@ -148,7 +148,7 @@ def test_writes_keep_the_lists_exact(tmp_path: Path) -> None:
     assert _built(cat) == [(rich, "area"), (rich, "score")]
     # new predictions of m1 replace its boxes: dropped, rebuilt on the next request, exact
     rnd = random.Random(2)
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
+    write_predictions(cat, "rich", "m1", PredictionRowsSource(random_predictions(rnd, N, 1, False)))
     assert _built(cat) == []
     for s in (spec, area):
         expected = _oracle(_boxes(cat, "rich"), s["labels"]["source"], *_field(s))

@@ -21,7 +21,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 
 N = 300
 SOURCES = ["ground_truth", "m1", "m2", "predictions", None]
@@ -32,12 +32,12 @@ FIELDS = ["score", "area", "w", "h", "x", "y"]
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
     rnd = random.Random(5)
     cat = Catalog(tmp_path_factory.mktemp("summaries"), result_cache_mb=0)
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     write_dataset(cat, "rich", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
-    other, other_boxes = _rows(rnd, 40)  # another dataset: must never leak in
+    other, other_boxes = random_rows(rnd, 40)  # another dataset: must never leak in
     write_dataset(cat, "other", RowsSource(other, other_boxes, ["c0"]))
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 2, False)))
-    write_predictions(cat, "rich", "m2", PredictionRowsSource(_predictions(rnd, N, 3, False)))
+    write_predictions(cat, "rich", "m1", PredictionRowsSource(random_predictions(rnd, N, 2, False)))
+    write_predictions(cat, "rich", "m2", PredictionRowsSource(random_predictions(rnd, N, 3, False)))
     update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
@@ -327,19 +327,19 @@ def _check(cat: Catalog) -> None:
 def test_every_write_keeps_the_summaries_exact(tmp_path: Any) -> None:
     rnd = random.Random(3)
     cat = Catalog(tmp_path, result_cache_mb=0)
-    samples, boxes = _rows(rnd, 120)
+    samples, boxes = random_rows(rnd, 120)
     write_dataset(cat, "a", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
-    write_dataset(cat, "b", RowsSource(*_rows(rnd, 30), ["c0"]))
+    write_dataset(cat, "b", RowsSource(*random_rows(rnd, 30), ["c0"]))
     _check(cat)
     assert _stored(cat)[0], "the ingest wrote summaries"
-    write_predictions(cat, "a", "m1", PredictionRowsSource(_predictions(rnd, 120, 1, False)))
+    write_predictions(cat, "a", "m1", PredictionRowsSource(random_predictions(rnd, 120, 1, False)))
     _check(cat)
     ev.evaluate_model(cat, "a", "m1")
     _check(cat)
     assert _stored(cat)[1], "the evaluation wrote summaries"
     # new predictions of the evaluated model: its old evaluation rows now name other boxes
     # (or none); the summaries and the filters follow exactly what the boxes say
-    write_predictions(cat, "a", "m1", PredictionRowsSource(_predictions(rnd, 120, 2, False)))
+    write_predictions(cat, "a", "m1", PredictionRowsSource(random_predictions(rnd, 120, 2, False)))
     _check(cat)
     oracle = Oracle(cat, "a")
     for spec in (
@@ -351,7 +351,7 @@ def test_every_write_keeps_the_summaries_exact(tmp_path: Any) -> None:
             spec, None, "asc", 0, 500
         )
     ev.evaluate_model(cat, "a", "m1")
-    write_predictions(cat, "b", "m2", PredictionRowsSource(_predictions(rnd, 30, 1, False)))
+    write_predictions(cat, "b", "m2", PredictionRowsSource(random_predictions(rnd, 30, 1, False)))
     ev.evaluate_model(cat, "b", "m2")
     _check(cat)
     before = _stored(cat)
@@ -369,8 +369,8 @@ def test_every_write_keeps_the_summaries_exact(tmp_path: Any) -> None:
 def test_catalogs_without_summaries_are_summarised_on_open(tmp_path: Any) -> None:
     rnd = random.Random(4)
     cat = Catalog(tmp_path)
-    write_dataset(cat, "a", RowsSource(*_rows(rnd, 80), [f"c{k}" for k in range(12)]))
-    write_predictions(cat, "a", "m1", PredictionRowsSource(_predictions(rnd, 80, 1, False)))
+    write_dataset(cat, "a", RowsSource(*random_rows(rnd, 80), [f"c{k}" for k in range(12)]))
+    write_predictions(cat, "a", "m1", PredictionRowsSource(random_predictions(rnd, 80, 1, False)))
     ev.evaluate_model(cat, "a", "m1")
     expected = _stored(cat)
     with cat.write() as cur:  # as a catalog written before the summaries existed
@@ -388,7 +388,7 @@ def test_catalogs_without_summaries_are_summarised_on_open(tmp_path: Any) -> Non
 def test_pages_of_a_dataset_whose_ids_have_gaps(tmp_path: Any) -> None:
     rnd = random.Random(6)
     cat = Catalog(tmp_path, result_cache_mb=0)
-    write_dataset(cat, "a", RowsSource(*_rows(rnd, 60), [f"c{k}" for k in range(12)]))
+    write_dataset(cat, "a", RowsSource(*random_rows(rnd, 60), [f"c{k}" for k in range(12)]))
     with cat.write() as cur:  # a gap: the pages can no longer be ranges of ids
         cur.execute("DELETE FROM samples WHERE sample_id IN (3, 4, 40)")
     oracle = Oracle(cat, "a")
@@ -405,7 +405,7 @@ def test_pages_of_a_dataset_whose_ids_have_gaps(tmp_path: Any) -> None:
 def test_classes_past_the_bits_are_kept_by_name(tmp_path: Any) -> None:
     rnd = random.Random(8)
     cat = Catalog(tmp_path, result_cache_mb=0)
-    samples, boxes = _rows(rnd, 200)
+    samples, boxes = random_rows(rnd, 200)
     for i, box in enumerate(boxes):  # 300 classes: bits for 256 of them, names for the rest
         box["label"] = f"k{(i * 7) % 300:03d}"
     write_dataset(cat, "many", RowsSource(samples, boxes, [f"k{k:03d}" for k in range(300)]))

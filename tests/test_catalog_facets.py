@@ -27,6 +27,7 @@ from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.config import CATALOG_FILE
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
+from .random_rows import random_predictions, random_rows
 
 SPECS: list[dict[str, Any] | None] = [
     None,
@@ -53,80 +54,19 @@ SPECS: list[dict[str, Any] | None] = [
 ]
 
 
-def _rows(rnd: random.Random, n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    samples, boxes = [], []
-    for i in range(n):
-        fields: dict[str, Any] = {"uniq": f"u{i:04d}", "allnull": None}  # uniq: > 200 values
-        if rnd.random() < 0.8:
-            fields["weather"] = rnd.choice(["rain", "sun", "fog", "ñieve", "Snow"])
-        if rnd.random() < 0.7:
-            fields["brightness"] = round(rnd.random(), 3)
-        if rnd.random() < 0.9:
-            fields["mixed"] = rnd.choice([1, 2.5, 7]) if i % 37 else "x"
-        if i % 29 == 0:
-            fields["const"] = 5  # one value: a one-bin histogram
-        samples.append(
-            {
-                "file_name": f"{rnd.randint(0, 10**6):07d}_{i}.jpg",
-                "width": rnd.choice([320, 640, 641, 1280, None]),
-                "height": rnd.choice([240, 480, 720]),
-                "split": rnd.choice(["train", "val", "test", None]),
-                "source_image_id": str(i + 1),
-                "fields": None if i % 13 == 0 else json.dumps(fields),
-            }
-        )
-        for _ in range(rnd.randint(0, 8) if i % 11 else 0):
-            attrs: dict[str, Any] = {}
-            if rnd.random() < 0.5:
-                attrs["truncated"] = rnd.random() < 0.3
-            if rnd.random() < 0.5:
-                attrs["occluded"] = rnd.randint(0, 2)
-            if rnd.random() < 0.3:
-                attrs["pose"] = rnd.choice(["left", "right"])
-            w, h = rnd.uniform(1, 200), rnd.uniform(1, 200)
-            boxes.append(
-                {
-                    "sample_index": i,
-                    "label": f"c{rnd.randint(0, 11)}",
-                    "x": rnd.uniform(0, 300),
-                    "y": rnd.uniform(0, 300),
-                    "w": w,
-                    "h": h,
-                    "area": w * h,
-                    "iscrowd": False,
-                    "difficult": False,
-                    "attributes": json.dumps(attrs) if attrs else None,
-                }
-            )
-    return samples, boxes
-
-
-def _predictions(rnd: random.Random, n: int, step: int, attrs: bool) -> list[dict[str, Any]]:
-    return [
-        {
-            "image_ref": str(i + 1),
-            "label": f"c{rnd.randint(0, 11)}",
-            "x": rnd.uniform(0, 300),
-            "y": rnd.uniform(0, 300),
-            "w": rnd.uniform(1, 100),
-            "h": rnd.uniform(1, 100),
-            "score": round(rnd.random(), 4),
-            "attributes": json.dumps({"track": rnd.randint(0, 3)}) if attrs else None,
-        }
-        for i in range(0, n, step)
-        for _ in range(rnd.randint(0, 4))
-    ]
-
-
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Any:
     rnd = random.Random(7)
     cat = Catalog(tmp_path_factory.mktemp("facets"))
-    samples, boxes = _rows(rnd, 600)
+    samples, boxes = random_rows(rnd, 600)
     write_dataset(cat, "rich", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, 600, 2, False)))
-    write_predictions(cat, "rich", "m2", PredictionRowsSource(_predictions(rnd, 600, 3, True)))
-    other, other_boxes = _rows(rnd, 50)  # a second dataset, which must never leak in
+    write_predictions(
+        cat, "rich", "m1", PredictionRowsSource(random_predictions(rnd, 600, 2, False))
+    )
+    write_predictions(
+        cat, "rich", "m2", PredictionRowsSource(random_predictions(rnd, 600, 3, True))
+    )
+    other, other_boxes = random_rows(rnd, 50)  # a second dataset, which must never leak in
     write_dataset(cat, "other", RowsSource(other, other_boxes, ["c0"]))
     update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1", "z"])
     update_tags(cat, "rich", {"labels": {"classes": ["c2"]}}, add=["t2"])
@@ -176,19 +116,19 @@ def test_facets_cover_every_kind(catalog: Catalog) -> None:
 def test_facet_keys_follow_the_writer(tmp_path: Path) -> None:
     cat = Catalog(tmp_path)
     rnd = random.Random(1)
-    samples, boxes = _rows(rnd, 40)
+    samples, boxes = random_rows(rnd, 40)
     write_dataset(cat, "ds", RowsSource(samples, boxes, ["c0"]))
     with cat.cursor() as cur:
         keys = facet_keys(cur, cat.dataset_id(cur, "ds"))
     assert keys.fields == sorted(keys.fields) and "uniq" in keys.fields
     assert set(keys.attributes) == {"occluded", "pose", "truncated"}
     assert keys.sources == ["ground_truth"]
-    write_predictions(cat, "ds", "m2", PredictionRowsSource(_predictions(rnd, 40, 1, True)))
+    write_predictions(cat, "ds", "m2", PredictionRowsSource(random_predictions(rnd, 40, 1, True)))
     with cat.cursor() as cur:
         keys = facet_keys(cur, cat.dataset_id(cur, "ds"))
     assert keys.sources == ["ground_truth", "m2"] and "track" in keys.attributes
     # replacing the model's boxes with ones without attributes drops its key
-    write_predictions(cat, "ds", "m2", PredictionRowsSource(_predictions(rnd, 40, 1, False)))
+    write_predictions(cat, "ds", "m2", PredictionRowsSource(random_predictions(rnd, 40, 1, False)))
     with cat.cursor() as cur:
         assert "track" not in facet_keys(cur, cat.dataset_id(cur, "ds")).attributes
     cat.delete_dataset("ds")
@@ -200,7 +140,7 @@ def test_facet_keys_follow_the_writer(tmp_path: Path) -> None:
 def test_catalogs_without_stored_keys(tmp_path: Path) -> None:
     """A catalog written before ``facet_keys`` existed: served on the fly, filled on open."""
     cat = Catalog(tmp_path)
-    samples, boxes = _rows(random.Random(2), 60)
+    samples, boxes = random_rows(random.Random(2), 60)
     write_dataset(cat, "ds", RowsSource(samples, boxes, ["c0"]))
     expected = queries.facets(cat, "ds", {"sample": {"split": {"in": ["val"]}}})
     with cat.write() as cur:

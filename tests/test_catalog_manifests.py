@@ -137,6 +137,7 @@ CATALOG_TABLES = {
     # the operation log of edits and the versions (store/edit_tables.py)
     *("edit_batches", "edit_ops", "object_tags", "versions", "version_copies"),
     *("sample_tag_ops", "version_sample_tags"),
+    *("classification_ops", "version_classifications"),
     # derived tables (tables/, sql/box_ranges.py)
     *("box_summaries", "summary_classes", "field_values", "box_value_lists", "box_value_fields"),
     # the catalog's extension mechanisms: computed and measured fields (extensions/)

@@ -24,7 +24,7 @@ from .test_evaluate_classification import CLASSES, LabelsSource
 K = 7  # the classes of the ground truth (LabelsSource declares seven)
 
 
-def _data(
+def label_quality_data(
     seed: int, n: int = 300
 ) -> tuple[list[dict], list[dict], list[dict], np.ndarray, np.ndarray]:
     """Ground truth (some images mislabelled: the model disagrees), a model's full per-class
@@ -50,7 +50,7 @@ def _data(
 @pytest.fixture
 def pictures(tmp_path: Any) -> Any:
     catalog = Catalog(tmp_path / "catalog")
-    gt, full, top, given, probs = _data(3)
+    gt, full, top, given, probs = label_quality_data(3)
     write_dataset(catalog, "pics", LabelsSource(len(gt), gt))
     write_predictions(catalog, "pics", "clf", LabelsSource(0, full, predictions=True))
     write_predictions(catalog, "pics", "top1", LabelsSource(0, top, predictions=True))
@@ -85,7 +85,7 @@ def test_scores_and_issues_equal_cleanlabs(pictures: Any) -> None:
 async def test_quality_view_offers_what_it_can_score(
     api: Any, vl_app: Any, vl_data_dir: Any, http_server_client: Any, wait_job: Any
 ) -> None:
-    gt, full, top, given, probs = _data(4, 120)
+    gt, full, top, given, probs = label_quality_data(4, 120)
     write_dataset(vl_app.catalog, "pics", LabelsSource(len(gt), gt))
     write_predictions(vl_app.catalog, "pics", "clf", LabelsSource(0, full, predictions=True))
     write_predictions(vl_app.catalog, "pics", "top1", LabelsSource(0, top, predictions=True))

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visionlens_jlab.dedup.groups import Pairs, components, groups_of, leaks, sample_fields
-from visionlens_jlab.dedup.hashes import _popcount, content_hash, hamming_pairs, hash_images
+from visionlens_jlab.dedup.hashes import content_hash, hamming_pairs, hash_images, popcount
 from visionlens_jlab.dedup.near import exact_pairs, ivf_self_join, near_duplicate_pairs
 
 
@@ -112,7 +112,7 @@ def test_hamming_pairs_equal_brute_force(n: int, distance: int, seed: int) -> No
     for k in range(0, n - 1, 7):  # near copies: flip a few bits
         flips = rng.choice(64, size=int(rng.integers(0, 9)), replace=False)
         hashes[k + 1] = hashes[k] ^ np.uint64(sum(1 << int(b) for b in flips))
-    d = _popcount((hashes[:, None] ^ hashes[None, :]).ravel()).reshape(n, n)
+    d = popcount((hashes[:, None] ^ hashes[None, :]).ravel()).reshape(n, n)
     i, j = np.nonzero(np.triu(d <= distance, 1))
     got_i, got_j, got_d = hamming_pairs(hashes, distance)
     assert list(zip(got_i.tolist(), got_j.tolist(), strict=True)) == list(

@@ -15,7 +15,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 from .catalog_fixtures import RowsSource
 from .edit_fixtures import CLASSES, rows
-from .test_catalog_facets import _rows
+from .random_rows import random_rows
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def run_child(data: Path, pause: bool) -> subprocess.Popen[str]:
 
 
 def test_kill_during_a_bulk_edit_leaves_all_or_nothing(tmp_path: Path) -> None:
-    samples, boxes = _rows(random.Random(4), 5000)
+    samples, boxes = random_rows(random.Random(4), 5000)
     with Catalog(tmp_path) as catalog:
         write_dataset(catalog, "big", RowsSource(samples, boxes, CLASSES))
         with catalog.cursor() as cur:

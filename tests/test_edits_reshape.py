@@ -318,3 +318,46 @@ def test_a_rotated_box_and_a_polyline_are_added_by_their_points_and_undone(
             row = cur.execute("SELECT x, y, w, h, obb, polyline FROM annotations "
                               "WHERE ann_id = ?", answer["added"]).fetchone()  # fmt: skip
         assert row == (5.0, 20.0, 85.0, 40.0, None, path)
+
+
+def test_a_level_and_an_upright_line_are_drawn_and_a_flat_rotated_box_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line's extent may have no height (level) or no width (upright), as CVAT's ingest
+    keeps it; a line whose points are all one point, and a rotated box without a width, are
+    refused with nothing written."""
+    data_dir = _shape_source(tmp_path, capsys)
+    with Catalog(data_dir) as cat:
+        line = _shape(cat, "lines")
+        with cat.cursor() as cur:
+            (road,) = cur.execute("SELECT sample_id FROM annotations WHERE ann_id = ?",
+                                  [line["ann_id"]]).fetchone() or ()  # fmt: skip
+        level = [5.0, 40.0, 60.0, 40.0, 90.0, 40.0]
+        answer = edits.apply_edits(cat, "lines", [{"op": "add", "sample_id": road,
+                                                   "label": "lane", "polyline": level}], "tester")  # fmt: skip
+        with cat.cursor() as cur:
+            row = cur.execute("SELECT x, y, w, h, polyline FROM annotations WHERE ann_id = ?",
+                              answer["added"]).fetchone()  # fmt: skip
+        assert row == (5.0, 40.0, 85.0, 0.0, level)
+        upright = [30.0, 10.0, 30.0, 70.0]
+        edits.apply_edits(cat, "lines", [{"op": "reshape", "annotation_id": line["ann_id"],
+                                          "polyline": upright}], "tester")  # fmt: skip
+        moved = _shape(cat, "lines")
+        assert (moved["x"], moved["y"], moved["w"], moved["h"]) == (30.0, 10.0, 0.0, 60.0)
+        for bad, message in (
+            ({"polyline": [20.0, 20.0, 20.0, 20.0]}, "all one point"),
+            ({"polyline": [20.0, 20.0, 120.0, 20.0]}, "past the image"),
+        ):
+            with pytest.raises(edits.EditError, match=message):
+                edits.apply_edits(cat, "lines", [{"op": "reshape",
+                                                  "annotation_id": line["ann_id"], **bad}],
+                                  "tester")  # fmt: skip
+        assert _shape(cat, "lines") == moved
+        edits.undo(cat, "lines", "tester")
+        edits.undo(cat, "lines", "tester")
+        assert _shape(cat, "lines") == line
+        first = _shape(cat, "src")
+        with pytest.raises(edits.EditError, match="w and h must be positive"):
+            _edit(cat, {"op": "reshape", "annotation_id": first["ann_id"],
+                        "obb": [10.0, 20.0, 50.0, 20.0, 50.0, 20.0, 10.0, 20.0]})  # fmt: skip
+        assert _shape(cat, "src") == first

@@ -74,6 +74,7 @@ def test_cli_edit_then_evaluate_answers_for_the_edited_labels(tmp_path: Path) ->
     assert cli(data, "diff", "toy", "1", "current") == {
         "added": 0, "removed": 0, "relabelled": 0, "moved": 1, "samples_changed": 1,
         "sample_tags": {"added": 0, "removed": 0},
+        "image_labels": {"added": 0, "removed": 0, "by_class": {}},
         "by_class": {"cat": {"added": 0, "removed": 0, "relabelled": 0, "moved": 1}},
     }  # fmt: skip
     bad = tmp_path / "bad.json"

@@ -23,10 +23,10 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.evaluate.eval_facet_index import eval_index, indexed_eval_rows
 from visionlens_jlab.evaluate.eval_label_mask import eval_label_mask
-from visionlens_jlab.evaluate.store import _EVAL_FACETS_SQL
+from visionlens_jlab.evaluate.store import EVAL_FACETS_SQL
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 from .test_facet_index import both
 
 N = 300
@@ -48,14 +48,14 @@ def near_predictions(
             out.append({"image_ref": str(b["sample_index"] + 1), "label": label,
                         "x": b["x"] + dx, "y": b["y"] + dy, "w": b["w"], "h": b["h"],
                         "score": round(rnd.random(), 4), "attributes": None})  # fmt: skip
-    return out + _predictions(rnd, N, 5, False)
+    return out + random_predictions(rnd, N, 5, False)
 
 
 @pytest.fixture
 def catalog(tmp_path: Any) -> Iterator[Catalog]:
     rnd = random.Random(21)
     cat = Catalog(tmp_path)
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     write_dataset(cat, "d", RowsSource(samples, boxes, CLASSES))
     write_predictions(cat, "d", "m1", PredictionRowsSource(near_predictions(rnd, boxes, 0.3)))
     write_predictions(cat, "d", "m2", PredictionRowsSource(near_predictions(rnd, boxes, 0.5)))
@@ -145,7 +145,7 @@ def check_masked_facets(cat: Catalog, rnd: random.Random) -> None:
             cur.register("_chosen", pa.table({"sample_id": ids}))
             join = "JOIN _chosen s ON s.sample_id = b.sample_id"
             expected = cur.execute(
-                _EVAL_FACETS_SQL.format(join=join, only_key=""), {"ds": ds}
+                EVAL_FACETS_SQL.format(join=join, only_key=""), {"ds": ds}
             ).fetchall()
             filtered = FilteredSamples(boxes.samples, mask, boxes.token)
             # the mask answers: the (empty) table is not read
@@ -187,7 +187,7 @@ def tags(cat: Catalog) -> None:
 
 
 def new_predictions(cat: Catalog) -> None:  # m1's evaluated boxes are replaced
-    rows = _predictions(random.Random(8), N, 1, False)
+    rows = random_predictions(random.Random(8), N, 1, False)
     write_predictions(cat, "d", "m1", PredictionRowsSource(rows))
 
 
@@ -205,9 +205,9 @@ def test_the_data_has_every_status_and_error(catalog: Catalog) -> None:
 def other_dataset_latest(cat: Catalog) -> None:
     """Another dataset's latest evaluation has the key of one that is not latest here
     (keys name no dataset): neither the SQL nor the index may read it here."""
-    samples, boxes = _rows(random.Random(5), 40)
+    samples, boxes = random_rows(random.Random(5), 40)
     write_dataset(cat, "o", RowsSource(samples, boxes, CLASSES))
-    write_predictions(cat, "o", "m1", PredictionRowsSource(_predictions(random.Random(6), 40, 1, False)))  # fmt: skip
+    write_predictions(cat, "o", "m1", PredictionRowsSource(random_predictions(random.Random(6), 40, 1, False)))  # fmt: skip
     ev.evaluate_model(cat, "o", "m1")
 
 

@@ -68,7 +68,10 @@ class LabelsSource:
         yield Batch(samples, None, labels)
 
 
-def _data(seed: int, n: int = 400) -> tuple[list[dict], list[dict], dict[str, Any]]:
+def classification_data(seed: int, n: int = 400) -> tuple[list[dict], list[dict], dict[str, Any]]:
+    """``n`` random images of 7 classes: ground-truth labels (some images with two: left out),
+    a model's labels with scores and (mostly) per-class scores, some images without a
+    prediction, one prediction for an unknown image; and what scikit-learn is given."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, 7, n)
     gt, pred = [], []
@@ -106,7 +109,7 @@ def catalog(tmp_path):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_classification_equals_scikit_learn(catalog, seed):
-    gt, pred, want = _data(seed)
+    gt, pred, want = classification_data(seed)
     write_dataset(catalog, "pics", LabelsSource(402, gt))  # 2 unlabelled images
     write_predictions(catalog, "pics", "clf", LabelsSource(0, pred, predictions=True))
     assert is_classification_model(catalog, "pics", "clf")

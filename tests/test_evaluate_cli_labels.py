@@ -20,10 +20,11 @@ from .evaluate_label_fixtures import (
     synthetic_keypoints,
     synthetic_segm,
 )
-from .test_evaluate_classification import LabelsSource, _data
+from .test_evaluate_classification import LabelsSource, classification_data
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, capsys: Any, argv: list[str]) -> tuple[int, str, str]:
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: Any, argv: list[str]) -> tuple[int, str, str]:
+    """``visionlens ARGV`` in this process: its exit code, stdout and stderr."""
     if "visionlens_jlab.cli.evaluate" not in cli.EXTENSION_COMMAND_MODULES:
         monkeypatch.setattr(
             cli,
@@ -42,7 +43,7 @@ def _write(catalog: Catalog) -> tuple[Any, Any]:
     kp_gt, kp_dt = synthetic_keypoints(12)
     write_dataset(catalog, "poses", CocoLabelSource(kp_gt))
     write_predictions(catalog, "poses", "m", CocoLabelSource(kp_gt, kp_dt))
-    gt, pred, _ = _data(3)
+    gt, pred, _ = classification_data(3)
     write_dataset(catalog, "pics", LabelsSource(402, gt))
     write_predictions(catalog, "pics", "clf", LabelsSource(0, pred, predictions=True))
     return pycocotools_run(seg_gt, seg_dt, "segm"), pycocotools_run(kp_gt, kp_dt, "keypoints")
@@ -55,7 +56,7 @@ def test_cli_iou_types_and_classification(
     with Catalog(data) as catalog:
         segm, keypoints = _write(catalog)
     base = ["--data-dir", str(data), "--json"]
-    code, out, err = _run(
+    code, out, err = run_cli(
         monkeypatch, capsys, ["evaluate", "shapes", "--model", "m", "--iou-type", "segm", *base]
     )
     assert code == 0, err
@@ -64,30 +65,30 @@ def test_cli_iou_types_and_classification(
     assert [stats[n] for n in STAT_NAMES] == pytest.approx(list(segm.stats), abs=1e-9)
 
     argv = ["evaluate", "poses", "--model", "m", "--iou-type", "keypoints", *base]
-    code, out, err = _run(monkeypatch, capsys, argv)
+    code, out, err = run_cli(monkeypatch, capsys, argv)
     assert code == 0, err
     stats = json.loads(out)["stats"]
     names = [spec[0] for spec in KEYPOINT_STATS]
     assert list(stats) == names
     assert [stats[n] for n in names] == pytest.approx(list(keypoints.stats), abs=1e-9)
 
-    code, out, err = _run(
+    code, out, err = run_cli(
         monkeypatch, capsys, ["evaluate", "poses", "--model", "m", "--iou-type", "segm", *base]
     )
     assert code == 1 and "model 'm' has no masks" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as exited:  # argparse's own usage error
-        _run(monkeypatch, capsys, ["evaluate", "poses", "--model", "m", "--sigmas", "0.1,x"])
+        run_cli(monkeypatch, capsys, ["evaluate", "poses", "--model", "m", "--sigmas", "0.1,x"])
     assert exited.value.code == 2 and "sigmas" in capsys.readouterr().err
     argv = ["evaluate", "poses", "--model", "m", "--sigmas", "0.1", *base]  # bbox: no sigmas
-    code, _, err = _run(monkeypatch, capsys, argv)
+    code, _, err = run_cli(monkeypatch, capsys, argv)
     assert code == 2 and "sigmas" in err
 
-    code, out, err = _run(monkeypatch, capsys, ["evaluate", "pics", "--model", "clf", *base])
+    code, out, err = run_cli(monkeypatch, capsys, ["evaluate", "pics", "--model", "clf", *base])
     assert code == 0, err
     report = json.loads(out)
     assert {"accuracy", "top5", "per_class", "confusion"} <= set(report)
     assert 0 < report["accuracy"] < 1 and report["top5"] >= report["accuracy"]
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         monkeypatch, capsys, ["evaluate", "pics", "--model", "clf", "--data-dir", str(data)]
     )
     assert code == 0 and "Classification evaluation of 'clf'" in out and "accuracy" in out

@@ -22,7 +22,7 @@ from visionlens_jlab.evaluate.lvis import LVIS_STAT_NAMES
 
 from .evaluate_fixtures import ingest, ingest_predictions
 from .lvis_fixtures import hotcoco_lvis, lvis_api, synthetic_lvis, write_lvis
-from .test_evaluate_cli_labels import _run
+from .test_evaluate_cli_labels import run_cli
 
 SEEDS = (0, 1, 2)
 STATUS = {"tp": 0, "fp": 1, "fn": 2, "ignored": 3}
@@ -201,9 +201,7 @@ def test_catalog_before_the_frequency_step(lvis_data: dict[Any, Any], tmp_path: 
     shutil.copytree(lvis_data["data"], data)
     with duckdb.connect(str(data / CATALOG_FILE)) as con:
         con.execute("ALTER TABLE categories DROP COLUMN frequency")
-        con.execute(
-            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(latest_version() - 1)]
-        )
+        con.execute("UPDATE meta SET value = '25' WHERE key = 'schema_version'")  # before 26
         n_categories = con.execute("SELECT count(*) FROM categories").fetchone()
     with Catalog(data) as catalog:
         with catalog.cursor() as cur:
@@ -224,14 +222,14 @@ def test_catalog_before_the_frequency_step(lvis_data: dict[Any, Any], tmp_path: 
 def test_cli_json(lvis_data: dict[Any, Any], monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     data = str(lvis_data["data"])
     argv = ["evaluate", "lv1", "--model", "masks", "--protocol", "lvis", "--iou-type", "segm"]
-    code, out, _ = _run(monkeypatch, capsys, [*argv, "--data-dir", data, "--json"])
+    code, out, _ = run_cli(monkeypatch, capsys, [*argv, "--data-dir", data, "--json"])
     assert code == 0
     answer = json.loads(out)
     assert answer["protocol"] == "lvis" and list(answer["stats"]) == list(LVIS_STAT_NAMES)
     gt_path, _, results = lvis_data[1]
     hot = hotcoco_lvis(gt_path, results["segm"], "segm")
     assert answer["stats"]["APr"] == pytest.approx(hot["APr"], abs=1e-9)
-    code, out, _ = _run(monkeypatch, capsys, [*argv, "--data-dir", data])
+    code, out, _ = run_cli(monkeypatch, capsys, [*argv, "--data-dir", data])
     assert code == 0 and "LVIS segm evaluation of 'masks'" in out and "AR@300" in out
 
 

@@ -151,6 +151,29 @@ async def test_bad_requests_are_refused_before_a_job(
     assert needle in answer["message"]
 
 
+async def test_a_video_format_for_still_images_is_refused_before_a_job(
+    api: Any, src: dict[str, Any], tmp_path: Path
+) -> None:
+    # what the lab's dialog reads to hide these formats: the dataset has no videos and
+    # GET formats marks the formats that write videos
+    status, detail = await api("GET", "datasets/src")
+    assert status == 200 and detail["num_videos"] == 0, detail
+    status, formats = await api("GET", "formats")
+    assert status == 200
+    videos = [f["name"] for f in formats["exports"] if f.get("videos")]
+    assert videos == ["mot", "cvat-video"], formats["exports"]
+    for fmt in videos:
+        out = tmp_path / "allowed" / "exports" / fmt
+        status, answer = await api("POST", "datasets/src/exports", {"format": fmt, "out": str(out)})
+        assert status == 400, answer
+        assert f"--format {fmt} writes videos and 'src' has none" in answer["message"]
+        assert "coco|yolo|voc|dota|classification|parquet" in answer["message"]
+        assert not out.exists()
+    assert not (tmp_path / "allowed" / "exports").exists()  # nor a staging folder
+    status, answer = await api("GET", "jobs")
+    assert not [j for j in answer["jobs"] if j["kind"] == "export"]  # no job was queued
+
+
 async def test_an_unknown_dataset_is_a_404(api: Any, vl_app: Any) -> None:
     status, answer = await api("POST", "datasets/nope/exports", {"format": "coco", "out": "x"})
     assert status == 404 and "no dataset named 'nope'" in answer["message"]

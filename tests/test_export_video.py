@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,28 @@ def test_video_options_on_a_dataset_of_images_are_refused(
     assert leftovers(out.parent, "bad") == []
     # without the video options the same dataset exports as before
     assert _export(capsys, data, out, "--format", "coco", dataset="src")["samples"] == 8
+
+
+def test_the_visionlens_command_refuses_mot_for_still_images(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    coco_source(tmp_path / "src", "segm")
+    data = ingest_source(capsys, tmp_path / "src", tmp_path / "vl")
+    out = tmp_path / "exports" / "mot"
+    out.parent.mkdir()
+    argv = ["export", "src", "--format", "mot", "--out", str(out), "--data-dir", str(data)]
+    done = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    said = done.stdout + done.stderr
+    assert "--format mot writes videos and 'src' has none" in said, said
+    assert "--format coco|yolo|voc|dota|classification|parquet" in said, said
+    assert "Traceback" not in said
+    assert list(out.parent.iterdir()) == []  # neither the folder nor a staging one
 
 
 async def test_the_rest_export_job_takes_frames(

@@ -25,7 +25,7 @@ from visionlens_jlab.catalog.writes.sample_labels import replace_labels
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 from .test_result_cache import plain, random_spec
 
 N = 400  # the samples of each dataset (random_spec picks ids in 1..400)
@@ -34,7 +34,7 @@ DATASETS = ("rich", "bare")  # with fields and box attributes (their SQL), and w
 
 
 def _bare_rows(rnd: random.Random, n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    samples, boxes = _rows(rnd, n)
+    samples, boxes = random_rows(rnd, n)
     for s in samples:
         s["fields"] = None
     for b in boxes:
@@ -47,10 +47,12 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
     rnd = random.Random(11)
     register_computed_field("test_index_score", "numeric", "a plugin field of the test")
     cat = Catalog(tmp_path)
-    for name, rows in (("rich", _rows), ("bare", _bare_rows)):
+    for name, rows in (("rich", random_rows), ("bare", _bare_rows)):
         samples, boxes = rows(rnd, N)
         write_dataset(cat, name, RowsSource(samples, boxes, CLASSES))
-        write_predictions(cat, name, "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
+        write_predictions(
+            cat, name, "m1", PredictionRowsSource(random_predictions(rnd, N, 1, False))
+        )
         update_tags(cat, name, {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
         ev.evaluate_model(cat, name, "m1")
     yield cat
@@ -126,12 +128,12 @@ def tag_some(cat: Catalog) -> None:
 
 
 def new_model(cat: Catalog) -> None:
-    rows = _predictions(random.Random(3), N, 2, False)
+    rows = random_predictions(random.Random(3), N, 2, False)
     write_predictions(cat, "bare", "m2", PredictionRowsSource(rows))
 
 
 def replace_model(cat: Catalog) -> None:
-    rows = _predictions(random.Random(4), N, 3, False)
+    rows = random_predictions(random.Random(4), N, 3, False)
     write_predictions(cat, "bare", "m1", PredictionRowsSource(rows))
 
 

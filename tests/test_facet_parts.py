@@ -21,7 +21,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 from .test_result_cache import plain
 
 N = 300
@@ -34,9 +34,9 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
     rnd = random.Random(7)
     register_computed_field("test_parts_score", "numeric", "a plugin field of the test")
     cat = Catalog(tmp_path)
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     write_dataset(cat, "rich", RowsSource(samples, boxes, CLASSES))
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 1, False)))
+    write_predictions(cat, "rich", "m1", PredictionRowsSource(random_predictions(rnd, N, 1, False)))
     update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
@@ -92,12 +92,12 @@ def tag_some(cat: Catalog) -> None:
 
 
 def new_model(cat: Catalog) -> None:  # a new source, and new attribute keys
-    rows = _predictions(random.Random(3), N, 2, True)
+    rows = random_predictions(random.Random(3), N, 2, True)
     write_predictions(cat, "rich", "m2", PredictionRowsSource(rows))
 
 
 def replace_model(cat: Catalog) -> None:
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(random.Random(4), N, 3, False)))  # fmt: skip
+    write_predictions(cat, "rich", "m1", PredictionRowsSource(random_predictions(random.Random(4), N, 3, False)))  # fmt: skip
 
 
 def evaluation(cat: Catalog) -> None:
@@ -110,7 +110,7 @@ def computed_field(cat: Catalog) -> None:
 
 
 def other_dataset(cat: Catalog) -> None:
-    samples, boxes = _rows(random.Random(8), 50)
+    samples, boxes = random_rows(random.Random(8), 50)
     write_dataset(cat, "other", RowsSource(samples, boxes, CLASSES))
     update_tags(cat, "other", None, add=["o"])
     cat.delete_dataset("other")
@@ -138,7 +138,7 @@ def test_the_parts_match_the_rows_after_a_sequence_of_writes(catalog: Catalog) -
 
 
 def test_a_write_that_does_not_keep_them_drops_them_and_they_come_back(catalog: Catalog) -> None:
-    samples, boxes = _rows(random.Random(8), 50)
+    samples, boxes = random_rows(random.Random(8), 50)
     write_dataset(catalog, "other", RowsSource(samples, boxes, CLASSES))
     with catalog.write() as cur:  # no module's writer: it may have changed any dataset
         cur.execute("UPDATE samples SET split = 'val' WHERE sample_id % 5 = 0")

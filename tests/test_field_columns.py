@@ -35,7 +35,7 @@ from visionlens_jlab.catalog.tables import field_index
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 
 from .catalog_fixtures import RowsSource
-from .test_catalog_facets import _rows
+from .random_rows import random_rows
 from .test_facet_index import sql_path
 from .test_result_cache import plain
 
@@ -80,7 +80,7 @@ def _fields(rnd: random.Random, i: int, split: str | None, keys: list[str]) -> s
 
 
 def _dataset(rnd: random.Random, n: int) -> RowsSource:
-    samples, boxes = _rows(rnd, n)
+    samples, boxes = random_rows(rnd, n)
     for i, sample in enumerate(samples):
         sample["fields"] = _fields(rnd, i, sample["split"], [k for k in KEYS if k != "exotic"])
     return RowsSource(samples, boxes, CLASSES)

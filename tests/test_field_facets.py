@@ -14,7 +14,7 @@ from visionlens_jlab.catalog.sql.facet_compute import facets_over
 from visionlens_jlab.catalog.sql.facet_keys import facet_keys
 from visionlens_jlab.catalog.sql.field_facets import field_facet_entries
 
-from .test_field_index import _random_cond, catalog
+from .test_field_index import catalog, random_condition
 
 __all__ = ["catalog"]
 
@@ -22,7 +22,7 @@ __all__ = ["catalog"]
 def _specs(rnd: random.Random, keys: list[str]) -> list[Any]:
     specs: list[Any] = [None, {"sample": {"split": {"in": ["val"]}}}, {"ids": []}]
     for _ in range(25):
-        specs.append({"sample": {f"fields.{rnd.choice(keys)}": _random_cond(rnd)}})
+        specs.append({"sample": {f"fields.{rnd.choice(keys)}": random_condition(rnd)}})
     return specs
 
 

@@ -29,7 +29,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions
+from .random_rows import random_predictions
 
 N = 400
 KEYS = ["weather", "quality", "flag", "a/b~c", "nested", "sparse", "numtext"]
@@ -97,7 +97,8 @@ def _plain(cat: Catalog, dataset: str, key: str, cond: Any, split: str | None) -
     return [int(r[0]) for r in rows]
 
 
-def _random_cond(rnd: random.Random) -> dict[str, Any]:
+def random_condition(rnd: random.Random) -> dict[str, Any]:
+    """A random condition on a sample field (one or two of every operator kind)."""
     ops: dict[str, Any] = {}
     for _ in range(rnd.choice([1, 1, 1, 2])):
         op = rnd.choice(["in", "eq", "min", "max", "contains", "is_null", "range"])
@@ -122,7 +123,7 @@ def test_randomised_conditions_match_the_json_path(catalog: Catalog) -> None:
     rnd = random.Random(7)
     for _ in range(100):
         key = rnd.choice([*KEYS, "absent"])
-        cond = _random_cond(rnd)
+        cond = random_condition(rnd)
         expected = _plain(catalog, "rich", key, cond, None)
         spec = {"sample": {f"fields.{key}": cond}}
         page = queries.samples_page(catalog, "rich", spec, limit=50, include_annotations=False)
@@ -200,7 +201,7 @@ def test_every_writer_keeps_the_index(
     assert before
     # tags, predictions and computed (plugin) fields do not write samples.fields
     update_tags(cat, "a", {"sample": {"split": {"in": ["val"]}}}, add=["t"])
-    preds = _predictions(rnd, 120, 2, False)
+    preds = random_predictions(rnd, 120, 2, False)
     write_predictions(cat, "a", "m1", PredictionRowsSource(preds))
     with cat.cursor() as cur:
         ds = cat.dataset_id(cur, "a")

@@ -22,7 +22,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 
 N = 300
 CLASSES = [f"c{k}" for k in range(12)]
@@ -33,12 +33,12 @@ GT = "ground_truth"
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
     rnd = random.Random(21)
     cat = Catalog(tmp_path_factory.mktemp("masks"))
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     for k, box in enumerate(boxes):
         if k % 9 == 0:
             box["area"] = None  # a NULL meets no bound
     write_dataset(cat, "d", RowsSource(samples, boxes, CLASSES))
-    preds = _predictions(rnd, N, 1, False)
+    preds = random_predictions(rnd, N, 1, False)
     for k, p in enumerate(preds):
         if k % 13 == 0:
             p["score"] = None
@@ -162,16 +162,16 @@ def test_in_memory_shapes_run_no_sql(
 def test_a_new_model_is_what_the_next_mask_sees(tmp_path: Any) -> None:
     rnd = random.Random(8)
     cat = Catalog(tmp_path)
-    samples, boxes = _rows(rnd, 60)
+    samples, boxes = random_rows(rnd, 60)
     write_dataset(cat, "d", RowsSource(samples, boxes, CLASSES))
-    write_predictions(cat, "d", "m1", PredictionRowsSource(_predictions(rnd, 60, 1, False)))
+    write_predictions(cat, "d", "m1", PredictionRowsSource(random_predictions(rnd, 60, 1, False)))
     specs: list[dict[str, Any]] = [
         {"labels": {"source": "m1", "score": {"min": 0.5}}},
         {"labels": {"source": "m1", "where": {"area": {"max": 900}}}},
         {"labels": {"source": "m1", "classes": ["c1"]}},
     ]
     before = [mask_ids(cat, s) for s in specs]  # builds the index and its area column
-    write_predictions(cat, "d", "m1", PredictionRowsSource(_predictions(rnd, 60, 2, False)))
+    write_predictions(cat, "d", "m1", PredictionRowsSource(random_predictions(rnd, 60, 2, False)))
     after = [mask_ids(cat, s) for s in specs]
     assert after == [sql_ids(cat, s) for s in specs]
     assert after != before

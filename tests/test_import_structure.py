@@ -238,6 +238,16 @@ def test_no_private_name_is_imported_from_another_module() -> None:
         for a in n.names
         if a.name.startswith("_") and not a.name.startswith("__") and target(m, n) != m
     ]
+    # the tests and benchmarks too: what they share is public, with a docstring
+    private += [
+        f"{p.relative_to(PACKAGE.parent)} imports {n.module}.{a.name}"
+        for folder in ("tests", "benchmarks")
+        for p in (PACKAGE.parent / folder).rglob("*.py")
+        for n in ast.walk(ast.parse(p.read_text()))
+        if isinstance(n, ast.ImportFrom)
+        for a in n.names
+        if a.name.startswith("_") and not a.name.startswith("__")
+    ]
     assert private == []
 
 

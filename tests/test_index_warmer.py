@@ -21,7 +21,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 from .test_result_cache import plain
 
 CLASSES = [f"c{k}" for k in range(12)]
@@ -39,9 +39,11 @@ def warmed(tmp_path: Any) -> Iterator[tuple[Catalog, IndexWarmer]]:
     rnd = random.Random(4)
     cat = Catalog(tmp_path)
     for name in ("a", "b"):
-        samples, boxes = _rows(rnd, 80)
+        samples, boxes = random_rows(rnd, 80)
         write_dataset(cat, name, RowsSource(samples, boxes, CLASSES))
-        write_predictions(cat, name, "m1", PredictionRowsSource(_predictions(rnd, 80, 1, False)))
+        write_predictions(
+            cat, name, "m1", PredictionRowsSource(random_predictions(rnd, 80, 1, False))
+        )
     warmer = IndexWarmer(cat)
     with plain(cat):
         queries.facets(cat, "a", SPEC)  # "a" is browsed: its index is held
@@ -55,7 +57,7 @@ def test_a_model_import_is_indexed_before_the_next_request(
     cat, warmer = warmed
     before = held(cat, "a")
     assert before is not None
-    rows = _predictions(random.Random(5), 80, 2, False)
+    rows = random_predictions(random.Random(5), 80, 2, False)
     write_predictions(cat, "a", "m1", PredictionRowsSource(rows))
     assert warmer.idle(30)
     after = held(cat, "a")
@@ -86,7 +88,7 @@ def test_a_tag_write_keeps_the_index_and_schedules_nothing(
     assert held(cat, "a") is before
     assert scheduled == []  # no statement runs beside the next requests
     write_predictions(
-        cat, "a", "m2", PredictionRowsSource(_predictions(random.Random(6), 80, 2, False))
+        cat, "a", "m2", PredictionRowsSource(random_predictions(random.Random(6), 80, 2, False))
     )
     assert warmer.idle(30)
     assert scheduled  # while a model import is rebuilt
@@ -122,7 +124,7 @@ def test_a_model_import_sorts_the_held_orders_again(
 
     with plain(cat):
         sorted_page()  # the order is held
-    rows = _predictions(random.Random(6), 80, 2, False)
+    rows = random_predictions(random.Random(6), 80, 2, False)
     write_predictions(cat, "a", "m1", PredictionRowsSource(rows))
     assert warmer.idle(30)
 

@@ -38,7 +38,9 @@ TRACKS = """
 """
 
 
-def _xml(source: str, frames: int) -> str:
+def cvat_video_xml(source: str, frames: int) -> str:
+    """A CVAT for video 1.1 task of ``frames`` frames (media ``source``) with the tracks of
+    ``TRACKS``: 64x48 frames, classes car and person."""
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <annotations>
   <version>1.1</version>
@@ -73,7 +75,7 @@ def test_a_cvat_video_task_ingests_its_tracks_frame_by_frame(tmp_path: Path) -> 
     task = tmp_path / "task"
     task.mkdir()
     write_video(task / "street.mp4", 10, gop=5)
-    (task / "annotations.xml").write_text(_xml("street.mp4", 10))
+    (task / "annotations.xml").write_text(cvat_video_xml("street.mp4", 10))
     assert detect_dataset_format(str(task)) == "cvat"
     with Catalog(tmp_path / "vl") as catalog:
         summary = ingest(catalog, "street", task).to_dict()
@@ -104,7 +106,9 @@ def test_a_cvat_video_export_with_frames_reads_them_as_a_sequence(tmp_path: Path
     (task / "images").mkdir(parents=True)
     for i in range(10):
         (task / "images" / f"frame_{i:06d}.PNG").write_bytes(tiny_jpeg(64, 48))
-    (task / "annotations.xml").write_text(_xml("street.mp4", 10))  # the video not exported
+    (task / "annotations.xml").write_text(
+        cvat_video_xml("street.mp4", 10)
+    )  # the video not exported
     with Catalog(tmp_path / "vl") as catalog:
         summary = ingest(catalog, "frames", task / "annotations.xml", fmt="cvat").to_dict()
         assert (summary["videos"], summary["frames"]) == (1, 10)
@@ -124,7 +128,7 @@ def test_a_task_video_cut_short_is_a_report_row_and_its_frames_ingest(tmp_path: 
     index_first(tmp_path / "whole.mp4", task / "street.mp4")
     whole = (task / "street.mp4").read_bytes()
     (task / "street.mp4").write_bytes(whole[: len(whole) // 2])
-    (task / "annotations.xml").write_text(_xml("street.mp4", 40))
+    (task / "annotations.xml").write_text(cvat_video_xml("street.mp4", 40))
     with Catalog(tmp_path / "vl") as catalog:
         summary = ingest(catalog, "street", task).to_dict()
     warnings = {w["code"]: w for w in summary["warnings"]}

@@ -45,6 +45,7 @@ async def test_a_mot_folder_and_its_results_ingest_through_jobs(
     assert (videos, frames) == ([("S1", 6), ("S2", 4)], [(10,)])
     status, detail = await api("GET", "datasets/m")
     assert (status, detail["num_videos"]) == (200, 2)
+    assert detail["num_tracks"] == result["tracks"]  # the lab offers the tracks view by it
     (allowed / "trk").mkdir()
     (allowed / "trk" / "S1.txt").write_text("1,4,1,1,5,5,0.9,-1,-1,-1\n2,4,2,2,5,5,0.8,-1,-1,-1\n")
     body = {"source": str(allowed / "trk"), "model": "trk", "format": "mot"}
@@ -56,6 +57,8 @@ async def test_a_mot_folder_and_its_results_ingest_through_jobs(
             "SELECT DISTINCT track_id FROM annotations WHERE source = 'trk'"
         ).fetchall()
     assert tracks == [(1,)]
+    status, detail = await api("GET", "datasets/m")  # the tracker's track counts too
+    assert (status, detail["num_tracks"]) == (200, result["tracks"] + 1)
 
 
 async def test_youtube_vis_and_its_results_ingest_through_jobs(

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,12 @@ from visionlens_jlab.edits import apply_edits
 from visionlens_jlab.labelstudio import LabelStudioClient
 from visionlens_jlab.labelstudio.changes import read_changes
 
-from .labelstudio_fixtures import LabelStudioServer, start_label_studio
+from .labelstudio_fixtures import LabelStudioServer
 from .notebook_fixtures import running_kernel
 from .test_edits_server import write_toy
 
 pytestmark = pytest.mark.timeout(900)
 MODEL = "m1"
-
-
-@pytest.fixture(scope="module")
-def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
-    server = start_label_studio(tmp_path_factory.mktemp("label-studio"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def truth(catalog: Catalog, dataset: str) -> dict[int, tuple[int, str, list[float]]]:
@@ -146,7 +136,8 @@ def test_cli_round_trip_applies_the_annotators_work_and_undo_takes_it_back(
     annotate(label_studio, project, changes)
     pulled = cli(data, label_studio, "labelstudio-pull", "toy", "--project", str(project))
     assert pulled["edits"] == {"added": 1, "deleted": 1, "relabelled": 1, "moved": 1,
-                               "reshaped": 0}  # fmt: skip
+                               "reshaped": 0, "keypoints_changed": 0, "classified": 0,
+                               "unclassified": 0}  # fmt: skip
     assert pulled["applied"] == 0 and pulled["tasks"] == 6 and pulled["skipped"] == []
     with Catalog(data) as catalog:
         assert truth(catalog, "toy") == before  # a diff to accept: nothing written yet
@@ -245,7 +236,8 @@ def test_rotated_boxes_and_polygons_go_to_label_studio_and_come_back_reshaped(
     pulled = cli(data, label_studio, "labelstudio-pull", "aerial", "--project", str(project),
                  "--apply")  # fmt: skip
     assert pulled["edits"] == {"added": 1, "deleted": 0, "relabelled": 0, "moved": 0,
-                               "reshaped": 2}  # fmt: skip
+                               "reshaped": 2, "keypoints_changed": 0, "classified": 0,
+                               "unclassified": 0}  # fmt: skip
     assert pulled["skipped"] == [] and pulled["applied"] == 3
     after = shape_rows(data)
     # the rectangle as Label Studio holds it now, turned 45 degrees about its first corner

@@ -114,6 +114,23 @@ def test_gpu_busy_is_the_forward_passes_device_time_over_the_wall_time() -> None
     assert "GPU busy 64%" in summary(joined)
 
 
+def test_streams_that_compute_while_the_job_writes_share_only_its_remaining_time() -> None:
+    clock = Clock()
+    job = StageTimer(clock=clock)
+    with job.stage("write"):
+        clock.now += 1.0
+    clock.now += 1.0  # the job waits one second for its workers
+    # a worker computed three seconds meanwhile: part of it while the job wrote
+    worker = {"seconds": {"decode": 1.0, "forward": 2.0}, "busy": {"decode": 1.0, "forward": 2.0}}
+    job.absorb({**worker, "gpu_seconds": None, "wall_seconds": 3.0, "pid": 7})
+    joined = job.report()
+    assert joined["wall_seconds"] == 2.0 and joined["seconds"]["write"] == 1.0
+    assert joined["seconds"]["decode"] == round(1 / 3, 4)
+    assert joined["seconds"]["forward"] == round(2 / 3, 4)
+    assert sum(joined["seconds"].values()) <= joined["wall_seconds"] + 1e-3
+    assert joined["busy"]["forward"] == 2.0 and joined["bound_by"] == "write"
+
+
 def check_report(report: dict[str, Any], job_seconds: float) -> None:
     """Every stage present and non-negative; they sum to within the job's wall time."""
     assert set(report["seconds"]) == set(report["busy"]) == set(STAGES)

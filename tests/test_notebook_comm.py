@@ -248,10 +248,12 @@ async def test_protocol_errors_resume_and_close(toy: str) -> None:  # noqa: F811
 
 
 def test_open_outside_a_kernel() -> None:
-    from visionlens_jlab.notebook.session import _create_comm
+    from types import SimpleNamespace
+
+    from visionlens_jlab.notebook.session import Session
 
     with pytest.raises(VisionLensError, match="run it in a notebook"):
-        _create_comm({})  # type: ignore[arg-type]  # the message is never looked at
+        Session(SimpleNamespace(name="toy"))  # type: ignore[arg-type]  # only its name is read
 
 
 def test_ids_buffers() -> None:

@@ -21,7 +21,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 
 N = 400
 SORTS = [None, "width", "fields.weather", "box_count.ground_truth", "box_max.score.m1"]
@@ -32,9 +32,9 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
     rnd = random.Random(11)
     register_computed_field("test_cache_score", "numeric", "a plugin field of the test")
     cat = Catalog(tmp_path)
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     write_dataset(cat, "rich", RowsSource(samples, boxes, [f"c{k}" for k in range(12)]))
-    write_predictions(cat, "rich", "m1", PredictionRowsSource(_predictions(rnd, N, 2, False)))
+    write_predictions(cat, "rich", "m1", PredictionRowsSource(random_predictions(rnd, N, 2, False)))
     update_tags(cat, "rich", {"sample": {"split": {"in": ["val"]}}}, add=["t1"])
     ev.evaluate_model(cat, "rich", "m1")
     yield cat
@@ -124,7 +124,7 @@ def touch_tags(cat: Catalog) -> None:
 
 
 def new_predictions(cat: Catalog) -> None:
-    rows = _predictions(random.Random(3), N, 1, False)
+    rows = random_predictions(random.Random(3), N, 1, False)
     write_predictions(cat, "rich", "m1", PredictionRowsSource(rows))
 
 
@@ -180,7 +180,7 @@ def test_a_write_to_one_dataset_keeps_the_others_answers(
     catalog: Catalog, write: Callable[[Catalog], None]
 ) -> None:
     rnd = random.Random(11)  # the same rows as "rich": the views show something in both
-    samples, boxes = _rows(rnd, N)
+    samples, boxes = random_rows(rnd, N)
     write_dataset(catalog, "other", RowsSource(samples, boxes, CLASSES))
     for dataset in ("rich", "other"):
         misses_of(catalog, dataset)  # cold: now cached

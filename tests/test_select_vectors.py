@@ -119,11 +119,57 @@ def plain_k_center(x, k, chosen):
 
 def test_diversity_is_k_center_greedy():
     x = blobs(400)
-    got = choose(400, 30, [Weighted(Diversity(x))], seed=3).positions.tolist()
+    got = choose(400, 30, [Weighted(Diversity(x, density=False))], seed=3).positions.tolist()
     assert got[1:] == plain_k_center(x, 29, [got[0]])
     lab = mask(400, [5, 77, 300])
-    got = choose(400, 30, [Weighted(Diversity(x, lab))], seed=3).positions.tolist()
+    got = choose(400, 30, [Weighted(Diversity(x, lab, density=False))], seed=3).positions.tolist()
     assert got == plain_k_center(x, 30, [5, 77, 300])
+
+
+def plain_density(x, neighbours=10):
+    """TypiClust's typicality over all rows: 1 / (mean distance to the nearest others + 1e-5)."""
+    u = unit(x)
+    d = np.sort(np.linalg.norm(u[:, None] - u[None], axis=2), axis=1)[:, 1 : neighbours + 1]
+    return 1 / (d.mean(axis=1) + 1e-5)
+
+
+def test_diversity_is_density_weighted_k_center_greedy():
+    x = blobs(400)
+    w = plain_density(x)
+    w /= w.max()
+    lab = mask(400, [5, 77, 300])
+    got = choose(400, 30, [Weighted(Diversity(x, lab))], seed=3).positions.tolist()
+    u = unit(x)
+    d = np.min(np.linalg.norm(u[:, None] - u[None, [5, 77, 300]], axis=2), axis=1)
+    expect: list[int] = []
+    for _ in range(30):
+        g = w * d
+        g[lab] = -1
+        g[expect] = -1
+        expect.append(int(np.argmax(g)))
+        d = np.minimum(d, np.linalg.norm(u - u[expect[-1]], axis=1))
+    assert got == expect
+    assert got != plain_k_center(x, 30, [5, 77, 300])  # the weight changes the choice here
+
+
+def test_diversity_passes_over_outliers_but_not_small_clusters():
+    """Uneven density: a dense cloud, a sparse halo of lone outliers around it, and a far
+    small cluster of 6. Plain k-center's first picks are halo outliers; the density-weighted
+    choice takes the cloud and the small cluster before any outlier."""
+    rng = np.random.default_rng(0)
+    d = 16
+    cloud = rng.normal(size=(300, d)) * 0.2
+    halo = rng.normal(size=(12, d))
+    halo *= 3.0 / np.linalg.norm(halo, axis=1, keepdims=True)
+    small = rng.normal(size=(6, d)) * 0.05 + 4.0
+    x = (np.concatenate([cloud, halo, small]) + 10 * np.eye(d)[0]).astype(np.float32)
+    outlier = np.zeros(len(x), dtype=bool)
+    outlier[300:312] = True
+    plain = choose(len(x), 4, [Weighted(Diversity(x, density=False))], seed=0).positions
+    weighted = choose(len(x), 4, [Weighted(Diversity(x))], seed=0).positions
+    assert outlier[plain].sum() >= 2
+    assert not outlier[weighted].any()
+    assert (weighted >= 312).any()  # the small cluster is reached
 
 
 def test_diversity_first_pick_comes_from_the_seed():
@@ -208,6 +254,61 @@ def test_coverage_counts_equal_brute_force():
         covered |= near[:, p]
     assert int(gain._covered.sum()) == int(covered.sum())
     assert 0 < Coverage(x).start(300, np.random.default_rng(0)).max()  # the purity rule's radius
+
+
+def test_coverage_with_per_row_radii_by_its_definition():
+    """Row i is covered by a centre within max(delta, its distance to its 5th nearest other
+    row); each pick covers the most uncovered rows (ties: the lower row)."""
+    x = blobs(300)
+    u = unit(x)
+    lab = mask(300, [10, 20])
+    gain = Coverage(x, lab)
+    picks = choose(300, 12, [Weighted(gain)]).positions.tolist()
+    d = np.linalg.norm(u[:, None] - u[None], axis=2)
+    assert gain.delta is not None
+    radius = np.maximum(gain.delta, np.sort(d, axis=1)[:, 5])
+    covers = d <= radius[None, :] + 1e-6  # covers[c, i]: c covers i
+    covered = covers[lab].any(axis=0)
+    for j, p in enumerate(picks):
+        counts = (covers & ~covered[None, :]).sum(axis=1).astype(float)
+        counts[lab] = -1
+        counts[picks[:j]] = -1
+        assert p == int(np.argmax(counts))
+        covered |= covers[p]
+    assert int(gain._covered.sum()) == int(covered.sum())
+    assert (radius > gain.delta).any()  # some rows lie sparser than the purity radius
+
+
+def test_coverage_reaches_rows_sparser_than_its_radius():
+    """A dense cloud and a sparse one, the sparse rows' spacing above the radius: the fixed
+    ball spends every pick on the dense cloud, the per-row radius reaches the sparse one."""
+    rng = np.random.default_rng(1)
+    d = 16
+    dense = rng.normal(size=(300, d)) * 0.1 + 4 * np.eye(d)[0]
+    sparse_ = rng.normal(size=(100, d)) * 0.5 + 4 * np.eye(d)[1]
+    x = np.concatenate([dense, sparse_]).astype(np.float32)
+    fixed = choose(400, 8, [Weighted(Coverage(x, delta=0.1))]).positions
+    ours = choose(400, 8, [Weighted(Coverage(x, delta=0.1, neighbours=5))]).positions
+    assert (fixed < 300).all()
+    assert (ours >= 300).sum() >= 3
+
+
+def test_diversity_covers_a_planted_long_tail():
+    """#49 item 5: many small clusters (Zipf sizes, 600 down to 5 rows): the diverse choice
+    reaches at least 95 % of them (density weighting must not skip the small ones), where
+    random reaches well under."""
+    rng = np.random.default_rng(3)
+    clusters, d = 60, 32
+    sizes = np.maximum((600 / np.arange(1, clusters + 1)).astype(int), 5)
+    centres = rng.normal(size=(clusters, d)) * 10
+    x = np.concatenate([c + rng.normal(size=(s, d)) for c, s in zip(centres, sizes, strict=True)])
+    which = np.repeat(np.arange(clusters), sizes)
+    k = 90
+    for seed in range(3):
+        got = choose(len(x), k, [Weighted(Diversity(x.astype(np.float32)))], seed=seed).positions
+        assert len(set(which[got].tolist())) >= 0.95 * clusters
+    drawn = np.random.default_rng(0).choice(len(x), k, replace=False)
+    assert len(set(which[drawn].tolist())) < 0.8 * clusters
 
 
 def test_labelled_rows_are_never_chosen():

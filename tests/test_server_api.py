@@ -48,6 +48,7 @@ async def test_list_and_get_dataset(api: Any, toy: str) -> None:
     status, detail = await api("GET", "datasets/toy")
     assert status == 200 and detail["categories"][0] == "cat"
     assert detail["num_videos"] == 0  # still images: the lab offers no frames choice
+    assert detail["num_tracks"] == 0  # nor a tracks view
     status, body = await api("GET", "datasets/nope")
     assert status == 404 and "nope" in body["message"]
 

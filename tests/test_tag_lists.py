@@ -22,7 +22,7 @@ from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_p
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 
 from .catalog_fixtures import PredictionRowsSource, RowsSource
-from .test_catalog_facets import _predictions, _rows
+from .random_rows import random_predictions, random_rows
 from .test_facet_index import both
 
 N = 300
@@ -36,7 +36,7 @@ def catalog(tmp_path: Any) -> Iterator[Catalog]:
     rnd = random.Random(3)
     cat = Catalog(tmp_path)
     for name in NAMES:
-        samples, boxes = _rows(rnd, N)
+        samples, boxes = random_rows(rnd, N)
         write_dataset(cat, name, RowsSource(samples, boxes, CLASSES))
     yield cat
     cat.close()
@@ -121,7 +121,7 @@ def test_random_tag_writes_patch_the_held_lists(catalog: Catalog, reads: list[in
 
 
 def new_model(cat: Catalog) -> None:
-    rows = _predictions(random.Random(3), N, 2, False)
+    rows = random_predictions(random.Random(3), N, 2, False)
     write_predictions(cat, "two", "m2", PredictionRowsSource(rows))
 
 
@@ -132,7 +132,7 @@ def unscoped_tags(cat: Catalog) -> None:  # no module's writer: repeated and NUL
 
 def recreated(cat: Catalog) -> None:  # the last dataset's id again, other rows
     cat.delete_dataset("three")
-    samples, boxes = _rows(random.Random(9), N // 2)
+    samples, boxes = random_rows(random.Random(9), N // 2)
     write_dataset(cat, "three", RowsSource(samples, boxes, CLASSES))
 
 

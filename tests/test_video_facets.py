@@ -28,14 +28,14 @@ GT = "ground_truth"
 COLUMNS = ["frame", "id", "x", "y", "w", "h", "conf", "cls", "vis"]
 
 
-def _mot(root: Path) -> Path:
+def three_sequences(root: Path) -> Path:
     """Three sequences with different numbers of tracks (6, 6 and 2)."""
     write_mot(root / "train", {"A": 30, "B": 20}, tracks=6, seed=1)
     write_mot(root / "train", {"C": 12}, tracks=2, seed=2)
     return root
 
 
-def _gt(root: Path) -> pd.DataFrame:
+def gt_rows(root: Path) -> pd.DataFrame:
     """Every gt row of every sequence, read back from the files, with its track's length."""
     parts = []
     for gt in sorted(root.glob("train/*/gt/gt.txt")):
@@ -73,10 +73,10 @@ def _histogram(values: np.ndarray, lo: float, hi: float) -> list[int]:
 
 @pytest.fixture
 def mot(tmp_path: Path) -> Iterator[tuple[Catalog, pd.DataFrame]]:
-    root = _mot(tmp_path / "mot")
+    root = three_sequences(tmp_path / "mot")
     catalog = Catalog(tmp_path / "vl")
     ingest(catalog, "mot", root)
-    yield catalog, _gt(root)
+    yield catalog, gt_rows(root)
     catalog.close()
 
 

@@ -13,16 +13,16 @@ import pytest
 
 from tests.ingest_fixtures import ingest
 from tests.notebook_fixtures import running_kernel
-from tests.test_video_facets import _gt, _mot
+from tests.test_video_facets import gt_rows, three_sequences
 
 
 @pytest.fixture
 def mot(vl_app: Any, http_server_client: Any, tmp_path: Path) -> pd.DataFrame:
-    """The sequences of :func:`tests.test_video_facets._mot` in the server's catalog, and
+    """The sequences of :func:`tests.test_video_facets.three_sequences` in the server's catalog, and
     their gt rows (``http_server_client``: the server listens, so kernels reach it)."""
-    root = _mot(tmp_path / "mot")
+    root = three_sequences(tmp_path / "mot")
     ingest(vl_app.catalog, "mot", root)
-    return _gt(root)
+    return gt_rows(root)
 
 
 async def test_videos_and_tracks_routes(api: Any, mot: pd.DataFrame) -> None:

@@ -13,22 +13,22 @@ import pandas as pd
 import pytest
 
 from tests.ingest_fixtures import ingest
-from tests.test_video_facets import _gt, _mot
+from tests.test_video_facets import gt_rows, three_sequences
 
 SEQUENCES = {"A": 30, "B": 20, "C": 12}
-"""The frames of each sequence :func:`tests.test_video_facets._mot` writes."""
+"""The frames of each sequence :func:`tests.test_video_facets.three_sequences` writes."""
 ROUTE = "datasets/mot/videos/query"
 
 
 @pytest.fixture
 def mot(vl_app: Any, tmp_path: Path) -> pd.DataFrame:
     """The sequences in the server's catalog, and their gt rows."""
-    root = _mot(tmp_path / "mot")
+    root = three_sequences(tmp_path / "mot")
     ingest(vl_app.catalog, "mot", root)
-    return _gt(root)
+    return gt_rows(root)
 
 
-def _spread(frames: list[int], scrub: int) -> list[int]:
+def evenly_spread(frames: list[int], scrub: int) -> list[int]:
     """The oracle of the scrub frames: the first of each of ``scrub`` equal parts of
     ``frames`` (all of them when there are no more than ``scrub``)."""
     n = len(frames)
@@ -48,7 +48,7 @@ async def test_every_video_with_its_counts_and_scrub_frames(api: Any, mot: pd.Da
         assert video["matching_frames"] == video["num_frames"] == len(frames)
         assert video["duration"] == pytest.approx(len(frames) / 30)
         picks = [f["frame_number"] for f in video["scrub_frames"]]
-        assert picks == _spread(frames, 7)
+        assert picks == evenly_spread(frames, 7)
         # each scrub frame names the sample of that frame of that video
         for pick in video["scrub_frames"][:3]:
             status, sample = await api("GET", f"datasets/mot/samples/{pick['sample_id']}")
@@ -72,7 +72,7 @@ async def test_a_filtered_view_shows_the_videos_with_matching_frames(
     }
     for video in page["videos"]:
         picks = [f["frame_number"] for f in video["scrub_frames"]]
-        assert picks == _spread(expected[video["name"]], 5)
+        assert picks == evenly_spread(expected[video["name"]], 5)
     # a frame range: every video keeps the frames of the range it has
     flt = {"sample": {"fields.frame_number": {"min": 15, "max": 25}}}
     status, page = await api("POST", ROUTE, {"filter": flt})

@@ -19,7 +19,7 @@ import pytest
 
 from tests.ingest_fixtures import ingest, ingest_predictions
 from tests.test_evaluate_tracking_catalog import write_tracker
-from tests.test_ingest_cvat_video import _xml
+from tests.test_ingest_cvat_video import cvat_video_xml
 from tests.test_wire_answers import assert_answers
 from tests.video_fixtures import MotSequence, write_mot, write_video
 from visionlens_jlab.catalog import Catalog, CatalogError
@@ -32,6 +32,7 @@ from visionlens_jlab.evaluate.tracking.report import (
     TR_MATCHED,
     TrackingReport,
 )
+from visionlens_jlab.importing.video_marks import track_marks
 from visionlens_jlab.importing.video_timeline import video_timeline
 
 GT = "ground_truth"
@@ -152,19 +153,47 @@ def test_marks_are_the_files_changes_and_the_engines_switches(tmp_path: Path) ->
                 if track["source"] == GT:
                     got = [_numbers(c) for c in track["changes"]]
                     assert got == expected[mot_id]  # by frame, then what changed
+                    assert track["changes_total"] == len(got)
                     label_changes += sum(c[1] == "label" for c in got)
                     assert track["switches"] == sorted(gt_switches.get(mot_id, []))
                 else:  # the tracker's rows hold no class change, no attributes
-                    assert track["changes"] == []
+                    assert track["changes"] == [] and track["changes_total"] == 0
                     assert track["switches"] == sorted(tr_switches.get(mot_id, []))
         assert label_changes == 1  # the turned class, on track 2 of S1
+
+
+@pytest.mark.parametrize("cap", [1, 2, 3, 1000])
+def test_a_track_answers_at_most_the_cap_of_its_changes_evenly_spread(
+    tmp_path: Path, cap: int
+) -> None:
+    seqs = _write(tmp_path)
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", tmp_path / "mot")
+        ids = _mot_ids(catalog)
+        capped = 0
+        with catalog.cursor() as cur:
+            for seq in seqs:
+                video_id = cur.execute(
+                    "SELECT video_id FROM videos WHERE name = ?", [seq.name]
+                ).fetchone()
+                assert video_id is not None
+                expected = _expected_changes(seq)
+                marks = track_marks(cur, catalog.dataset_id(cur, "m"), video_id[0], None, cap)
+                for key, track in marks.items():
+                    every = expected[ids[key]]
+                    stride = -(-len(every) // cap)  # every stride-th, from the first
+                    assert track["changes_total"] == len(every)
+                    assert [_numbers(c) for c in track["changes"]] == every[::stride]
+                    assert len(track["changes"]) <= cap
+                    capped += len(every) > cap
+        assert capped >= (1 if cap < 3 else 0)  # the fixture has tracks over the small caps
 
 
 def test_cvat_keyframes_and_occlusion_are_marks(tmp_path: Path) -> None:
     task = tmp_path / "task"
     task.mkdir()
     write_video(task / "street.mp4", 10, gop=5)
-    (task / "annotations.xml").write_text(_xml("street.mp4", 10))
+    (task / "annotations.xml").write_text(cvat_video_xml("street.mp4", 10))
     with Catalog(tmp_path / "vl") as catalog:
         ingest(catalog, "street", task)
         with catalog.cursor() as cur:
@@ -179,7 +208,7 @@ def test_cvat_keyframes_and_occlusion_are_marks(tmp_path: Path) -> None:
         {"frame": 5, "what": "attributes.occluded", "before": "0", "after": "1"}
     ]
     assert by_cvat[1]["keyframes"] == [3] and by_cvat[1]["changes"] == []
-    assert by_cvat[2]["keyframes"] == [9] and by_cvat[2]["frames"] == [9, 10]
+    assert by_cvat[2]["keyframes"] == [9] and by_cvat[2]["runs"] == [[9, 10]]
     assert timeline["model"] is None and timeline["tracking_models"] == []
 
 

@@ -6,6 +6,7 @@ identity with exactly the frames ``gt.txt`` gives it; the frame's objects carry 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ async def test_a_frames_timeline_lists_its_videos_frames_and_tracks(
 ) -> None:
     source = tmp_path / "allowed" / "mot"
     seqs = write_mot(source, {"S1": 9, "S2": 5}, tracks=4, seed=3)
+    for seq in seqs:  # gaps: each odd track is not seen on every third frame
+        seq.rows[:] = [r for r in seq.rows if not (r[1] % 2 and r[0] % 3 == 0)]
+        (source / seq.name / "gt" / "gt.txt").write_text(
+            "".join(",".join(str(v) for v in r) + "\n" for r in seq.rows)
+        )
     status, answer = await api("POST", "datasets", {"source": str(source), "name": "m"})
     assert status == 202, answer
     job = await wait_job(answer["job"], timeout=120)
@@ -42,6 +48,7 @@ async def test_a_frames_timeline_lists_its_videos_frames_and_tracks(
     for video, _, sample_id in rows:
         by_video.setdefault(video, []).append(int(sample_id))
 
+    gaps = 0
     for seq in seqs:
         frame_ids = by_video[seq.name]
         asked = frame_ids[2]  # frame 3
@@ -74,16 +81,20 @@ async def test_a_frames_timeline_lists_its_videos_frames_and_tracks(
             )
         for track in tracks:
             frames = expected[mot_ids[track["track_id"]]]
-            assert track["frames"] == frames
+            runs = track["runs"]  # [first, last] of each run of consecutive frames
+            assert [f for a, b in runs for f in range(a, b + 1)] == frames
+            assert all(a[1] + 1 < b[0] for a, b in itertools.pairwise(runs))  # maximal
+            gaps += len(runs) - 1
             assert (track["first_frame"], track["last_frame"]) == (frames[0], frames[-1])
             assert track["label"] in ("pedestrian", "car")
 
         # the frame's own objects name the tracks the timeline lists
         status, sample = await api("GET", f"datasets/m/samples/{asked}")
         assert status == 200, sample
-        on_frame = {t["track_id"] for t in tracks if 3 in t["frames"]}
+        on_frame = {t["track_id"] for t in tracks if any(a <= 3 <= b for a, b in t["runs"])}
         assert {a["track_id"] for a in sample["annotations"]} == on_frame
         assert_answers("/datasets/{name}/samples/{sample_id}", "get", sample)
+    assert gaps > 0  # the fixture's gaps split some tracks into runs
 
 
 async def test_a_sample_that_is_no_frame_has_no_timeline(

@@ -19,7 +19,7 @@ from visionlens_jlab.handlers import contract
 
 from .export_fixtures import server_source
 from .map_fixtures import write_map_dataset
-from .outbound_fixtures import json_answer, stub_server
+from .outbound_fixtures import json_answer, json_by_path, stub_server
 from .test_blindspots_server import MODEL as BLIND_MODEL
 from .test_blindspots_server import demo  # noqa: F401 - the fixture
 from .test_caption_text_search import CAPTIONS, write_captions
@@ -203,7 +203,8 @@ async def test_a_label_studio_send_and_pull_answer_as_documented(
         "annotations": [{"id": 1, "updated_at": "2026-01-01", "result": [region]}]}  # fmt: skip
     other = {"id": 12, "data": {"image": "x"}, "annotations": []}
     pull = "/datasets/{name}/labelstudio/projects/{project}/pull"
-    with stub_server(json_answer([task, other])) as label_studio:
+    answers = {"/api/projects/3": {"id": 3, "label_config": ""}, "/api/tasks": [task, other]}
+    with stub_server(json_by_path(answers)) as label_studio:
         body = {"label_studio": {"url": label_studio.url, "token": "e" * 40}, "apply": True}
         status, pulled = await api("POST", f"datasets/{toy}/labelstudio/projects/3/pull", body)
     assert status == 200 and pulled["applied"] == 1 and pulled["sample_ids"], pulled

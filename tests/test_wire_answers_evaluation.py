@@ -25,7 +25,7 @@ from visionlens_jlab.search.captions import append_texts, start_texts
 
 from .image_quality_fixtures import PLANTED, add_dataset, write_images
 from .map_fixtures import write_map_dataset
-from .test_class_label_quality import _data as class_labels
+from .test_class_label_quality import label_quality_data as class_labels
 from .test_evaluate_classification import LabelsSource
 from .test_label_reads import labelled  # noqa: F401 - the fixture
 from .test_quality_view import MODEL, planted  # noqa: F401 - the fixture

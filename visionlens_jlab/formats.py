@@ -18,6 +18,9 @@ class FileFormat:
 
     name: str
     title: str
+    videos: bool = False
+    """An export format that writes videos (a folder per video): it needs a dataset with
+    videos, and the lab's export dialog offers it only for one."""
 
 
 DATASET_FORMATS = (
@@ -58,10 +61,16 @@ EXPORT_FORMATS = (
     FileFormat("dota", "DOTA (labelTxt/ + images/: rotated boxes, other boxes as corners)"),
     FileFormat("classification", "Classification folder tree"),
     FileFormat("parquet", "Parquet (samples and labels tables)"),
-    FileFormat("mot", "MOT Challenge (a sequence folder per video: gt/gt.txt, img1/)"),
-    FileFormat("cvat-video", "CVAT for video 1.1 (annotations.xml + images/ per video)"),
+    FileFormat("mot", "MOT Challenge (a sequence folder per video: gt/gt.txt, img1/)", True),
+    FileFormat("cvat-video", "CVAT for video 1.1 (annotations.xml + images/ per video)", True),
 )
 """What ``export`` writes."""
+
+VIDEO_EXPORT_FORMATS = tuple(f.name for f in EXPORT_FORMATS if f.videos)
+"""Export formats that need videos (refused for a dataset of still images)."""
+
+IMAGE_EXPORT_FORMATS = tuple(f.name for f in EXPORT_FORMATS if not f.videos)
+"""Export formats any dataset can write (a video dataset's as its frames' images)."""
 
 AUTO = "auto"
 """The format a read detects (datasets and predictions)."""

@@ -80,7 +80,8 @@ export class JobError extends Error {
  * The typed REST client behind the model token (the labels' endpoints,
  * edits, versions, Label Studio and patches, come from `LabelsTransport`;
  * the quality view's from `QualityTransport`; selection's from
- * `SelectionTransport`; the videos view's from `VideosTransport`).
+ * `SelectionTransport`; the model jobs' from `ModelJobsTransport`; the
+ * videos view's from `VideosTransport`).
  */
 export class VisionLensClient
   extends VideosTransport
@@ -461,11 +462,5 @@ export class VisionLensClient
   imageUrl(dataset: string, sampleId: number, size?: number): string {
     const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
     return size ? `${url}?size=${size}` : url;
-  }
-
-  /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */
-  private async _started(endpoint: string, body: unknown): Promise<IJob> {
-    const data = await this._post<IJob | { job: IJob }>(endpoint, body);
-    return 'job' in data ? data.job : data;
   }
 }

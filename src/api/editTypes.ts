@@ -20,6 +20,8 @@ export interface IEditExpected {
   label?: string;
   bbox?: EditBox;
   tags?: string[];
+  /** COCO's flat `[x, y, v, ...]`, or null for none. */
+  keypoints?: number[] | null;
 }
 
 /**
@@ -47,6 +49,9 @@ export type EditOperation =
       | { bbox: EditBox; segmentation?: EditSegmentation }
       /** Without a box: the mask's extent is its box. */
       | { segmentation: EditSegmentation }
+      /** A rotated box's four corners or a line's points: their extent is the box. */
+      | { obb: number[] }
+      | { polyline: number[] }
     ))
   | ({ op: 'delete'; expected?: IEditExpected } & EditTarget)
   | ({ op: 'relabel'; label: string; expected?: IEditExpected } & EditTarget)
@@ -88,7 +93,25 @@ export type EditOperation =
       op: 'tag' | 'untag';
       tag: string;
       expected?: IEditExpected;
-    } & EditTarget);
+    } & EditTarget)
+  /** The sample's ground-truth image labels become exactly these. */
+  | ({
+      op: 'classify';
+      sample_id: number;
+      expected?: IImageLabelsExpected;
+    } & ({ label: string } | { labels: string[] }))
+  /** The sample's ground-truth image labels go (only `label`, when given). */
+  | {
+      op: 'unclassify';
+      sample_id: number;
+      label?: string;
+      expected?: IImageLabelsExpected;
+    };
+
+/** A sample's ground-truth image labels as the caller last saw them (any order). */
+export interface IImageLabelsExpected {
+  labels: string[];
+}
 
 /** The answer of a batch, an undo, a redo or a restore. */
 export type IEditResult = IWireEditResult;

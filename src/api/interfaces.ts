@@ -59,6 +59,7 @@ import {
 } from './blindSpotTypes';
 import { IQualityOverview } from './qualityTypes';
 import { IVideosClient } from './videoTypes';
+import { IModelJobsClient } from './modelJobTypes';
 import { ISelectionRecord, ISelectionRequest } from './selectionTypes';
 import {
   ISegmentMask,
@@ -115,7 +116,7 @@ export interface IWaitForJobOptions {
 }
 
 /** Typed REST client of `{base_url}visionlens/api/`: the only way to the server. */
-export interface IVisionLensClient extends IVideosClient {
+export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
   /** The Jupyter server connection every request goes through. */
   readonly serverSettings: ServerConnection.ISettings;
   listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]>;

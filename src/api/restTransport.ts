@@ -6,6 +6,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { IWireJob as IJob } from './wireTypes';
+
 /** A path segment as a URL holds it (dataset names may hold any character). */
 export const enc = encodeURIComponent;
 
@@ -58,6 +60,12 @@ export class RestTransport {
       headers: { 'Content-Type': 'application/json' },
       signal
     });
+  }
+
+  /** POST that starts a job: the answer is the job, or `{job}` like ingest's. */
+  protected async _started(endpoint: string, body: unknown): Promise<IJob> {
+    const data = await this._post<IJob | { job: IJob }>(endpoint, body);
+    return 'job' in data ? data.job : data;
   }
 
   /** One request answered with binary data (map points, values, ids). */

@@ -1,14 +1,20 @@
 /**
- * The REST methods of the videos view: a page of a view's videos, one tile
- * each. `VisionLensClient` extends this class.
+ * The REST methods of the videos and tracks views: a page of a view's videos,
+ * or of its tracks, one tile each. `VisionLensClient` extends this class.
  */
-import { IVideosClient, IVideoTilesPage, IVideoTilesQuery } from './videoTypes';
+import {
+  ITrackTilesPage,
+  ITrackTilesQuery,
+  IVideosClient,
+  IVideoTilesPage,
+  IVideoTilesQuery
+} from './videoTypes';
 import { enc } from './restTransport';
-import { SelectionTransport } from './selectionClient';
+import { ModelJobsTransport } from './modelJobsClient';
 
 /** The videos endpoints over the HTTP transport. */
 export class VideosTransport
-  extends SelectionTransport
+  extends ModelJobsTransport
   implements IVideosClient
 {
   queryVideoTiles(
@@ -17,5 +23,13 @@ export class VideosTransport
     signal?: AbortSignal
   ): Promise<IVideoTilesPage> {
     return this._post(`datasets/${enc(dataset)}/videos/query`, query, signal);
+  }
+
+  queryTrackTiles(
+    dataset: string,
+    query: ITrackTilesQuery,
+    signal?: AbortSignal
+  ): Promise<ITrackTilesPage> {
+    return this._post(`datasets/${enc(dataset)}/tracks/query`, query, signal);
   }
 }

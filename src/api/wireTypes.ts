@@ -65,7 +65,7 @@ export interface IWireLabelFilter {
 /** A saved version's number (GET .../versions); absent, null, empty or current: the current labels */
 export type WireVersion = number | string | null;
 
-/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints, media and num_videos, and each model's label_types and report */
+/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints, media, num_videos and num_tracks, and each model's label_types, report and num_tracks */
 export interface IWireDataset {
   id: number;
   name: string;
@@ -88,6 +88,8 @@ export interface IWireDataset {
   media?: IWireMediaCounts;
   /** GET datasets/{name} only: its videos (0: a dataset of still images; visionlens_jlab/importing/video_reads.py: video_count); the lab offers the frames choices of export and embed by it */
   num_videos?: number;
+  /** GET datasets/{name} only: its tracks, the ground truth's and every model's (visionlens_jlab/importing/video_reads.py: track_counts); the lab offers the grid's Tracks button by it */
+  num_tracks?: number;
 }
 
 /** A model (prediction source) of a dataset */
@@ -107,6 +109,8 @@ export interface IWireModel {
   };
   /** GET datasets/{name} only: the import report */
   report?: IWireReport;
+  /** GET datasets/{name} only: the model's tracks (0: a detector's boxes without identities; visionlens_jlab/importing/video_reads.py: track_counts); the tracks view's picker offers the models with tracks */
+  num_tracks?: number;
 }
 
 /** The point names and skeleton of a keypoint class */
@@ -300,12 +304,24 @@ export interface IWireVersionDiff {
   removed: number;
   relabelled: number;
   moved: number;
-  /** samples with a change, tag changes too (an object's and a sample's) */
+  /** samples with a change, tag changes too (an object's and a sample's) and image-label changes of the source */
   samples_changed: number;
   /** the tags added to and removed from samples (one per sample and tag) */
   sample_tags: {
     added: number;
     removed: number;
+  };
+  /** the image-level labels of the source given to samples and taken from them (a sample's label changed from one class to another counts once under each), in total and per class */
+  image_labels: {
+    added: number;
+    removed: number;
+    /** only the classes with a change */
+    by_class: {
+      [key: string]: {
+        added: number;
+        removed: number;
+      };
+    };
   };
   /** only the classes with a change */
   by_class: { [key: string]: IWireDiffCounts };
@@ -609,8 +625,14 @@ export interface IWireLabelStudioChanges {
     moved: number;
     /** rotated boxes turned or resized, polygons' points moved */
     reshaped: number;
+    /** keypoint objects whose points were moved, added or removed */
+    keypoints_changed: number;
+    /** samples whose image labels were set */
+    classified: number;
+    /** samples whose image labels were all removed */
+    unclassified: number;
   };
-  /** the edits not applied yet, as POST edits takes them (add, delete, relabel, move, reshape) */
+  /** the edits not applied yet, as POST edits takes them (add, delete, relabel, move, reshape, keypoints, classify, unclassify) */
   operations: {
     op: string;
   }[];
@@ -638,6 +660,8 @@ export interface IWireFileFormat {
   title: string;
   /** the plugin that reads it (ingest formats of plugins) */
   plugin?: string;
+  /** an export format that writes videos: refused for a dataset without videos (present only when true) */
+  videos?: boolean;
 }
 
 /** GET formats: declared once on the server (visionlens_jlab/formats.py), with the plugins' ingest formats (visionlens_jlab/handlers/datasets.py: FormatsHandler) */
@@ -717,6 +741,13 @@ export interface IWireSampleTagsState {
   tags: string[];
 }
 
+/** A sample's image-level labels of one source (sorted), before or after a batch changed them */
+export interface IWireImageLabelsState {
+  sample_id: number;
+  source: string;
+  labels: string[];
+}
+
 /** The operation log of label edits, newest first (visionlens_jlab/edits/log.py: edit_log) */
 export interface IWireEditLog {
   operations: IWireEditLogEntry[];
@@ -726,20 +757,22 @@ export interface IWireEditLog {
   redo: number | null;
 }
 
-/** One operation of the log: an object's (before/after an EditedObject, null where it did not exist) or a sample's tag change (op sample_tags, annotation_id and source null, before/after a SampleTagsState) */
+/** One operation of the log: an object's (before/after an EditedObject, null where it did not exist), a sample's tag change (op sample_tags, annotation_id and source null, before/after a SampleTagsState) or a sample's image-label change (op image_labels, annotation_id null, before/after an ImageLabelsState) */
 export interface IWireEditLogEntry {
   seq: number;
   batch: number;
   kind: 'edit' | 'undo' | 'redo' | 'restore';
   /** an undo's or redo's inverted batch; a restore's version */
   target: number | null;
-  /** add, delete, relabel, move, mask, reshape, keypoints, accept, tag, untag or sample_tags */
+  /** add, delete, relabel, move, mask, reshape, keypoints, accept, tag, untag, sample_tags or image_labels */
   op: string;
   annotation_id: number | null;
   sample_id: number;
   source: string | null;
-  before: IWireEditedObject | IWireSampleTagsState | null;
-  after: IWireEditedObject | IWireSampleTagsState | null;
+  before:
+    IWireEditedObject | IWireSampleTagsState | IWireImageLabelsState | null;
+  after:
+    IWireEditedObject | IWireSampleTagsState | IWireImageLabelsState | null;
   created_at: string;
   user: string;
 }
@@ -896,8 +929,22 @@ export interface IWireSampleTagConflict {
   };
 }
 
-/** The body of an edit route's 409 conflict: an object's, or a sample's tags' */
-export type WireEditConflict = IWireObjectConflict | IWireSampleTagConflict;
+/** A sample's image-level labels changed since the caller (an operation's expected) or the batch being undone, redone or restored saw them; nothing was written (visionlens_jlab/edits/errors.py: ImageLabelConflict) */
+export interface IWireImageLabelConflict {
+  message: string;
+  conflict: {
+    /** the operation's position in the batch; null for an undo, redo or restore */
+    index: number | null;
+    sample_id: number;
+    source: string;
+    /** the sample's image labels of the source now; null: it no longer exists */
+    labels: string[] | null;
+  };
+}
+
+/** The body of an edit route's 409 conflict: an object's, a sample's tags' or a sample's image labels' */
+export type WireEditConflict =
+  IWireObjectConflict | IWireSampleTagConflict | IWireImageLabelConflict;
 
 /** A background job (visionlens_jlab/jobs/job.py: Job.to_dict, every key always present) */
 export interface IWireJob {
@@ -1556,6 +1603,49 @@ export interface IWireTrack {
   span: number;
 }
 
+/** A track of a view as a tile of the tracks view (visionlens_jlab/importing/track_tiles.py): its whole track's row, and the objects the view keeps */
+export interface IWireTrackTile {
+  /** the video's name */
+  video: string;
+  video_id: number;
+  /** the identity, unique in the dataset per source */
+  track_id: number;
+  /** the identity in the source file (MOT's id, CVAT's track id) */
+  source_id: string | null;
+  /** the class on its first frame */
+  label: string;
+  /** from 1 */
+  first_frame: number;
+  last_frame: number;
+  /** frames it has an object on (the filter field track_length) */
+  length: number;
+  /** last_frame - first_frame + 1 */
+  span: number;
+  /** the sample of its first frame (where its tile opens the video view) */
+  first_sample_id: number;
+  /** its objects the view keeps (all of them without a filter) */
+  matching: number;
+  /** up to `patches` of the kept objects, evenly spread, in frame order; the first is the first kept object */
+  patches: {
+    /** from 1 */
+    frame_number: number;
+    /** the frame's sample */
+    sample_id: number;
+    /** the object (its crop: GET datasets/{name}/objects/{ann_id}/crop) */
+    ann_id: number;
+    /** x, y, w, h in pixels */
+    bbox: [number, number, number, number];
+  }[];
+}
+
+export interface IWireTrackTilesPage {
+  /** tracks with at least one object the view keeps */
+  total: number;
+  offset: number;
+  limit: number;
+  tracks: IWireTrackTile[];
+}
+
 /** An object of a sample (visionlens_jlab/catalog/reads/label_reads.py); its kinds' fields (visionlens_jlab/records/label_kinds.json) only where it has them */
 export interface IWireBox {
   ann_id: number;
@@ -1631,9 +1721,9 @@ export interface IWireVideoTimeline {
     label: string;
     first_frame: number;
     last_frame: number;
-    /** the frame numbers where the track has an object, ascending */
-    frames: number[];
-    /** the frames where the track's class or an attribute differs from its previous object's (numbers compared by quarter: floor(4 * value)); by frame (visionlens_jlab/importing/video_marks.py) */
+    /** [first, last] of each run of consecutive frames where the track has an object, ascending (a track on every frame is one pair) */
+    runs: [number, number][];
+    /** the frames where the track's class or an attribute differs from its previous object's (numbers compared by quarter: floor(4 * value)); by frame; at most 1,000, spread evenly over all of them (changes_total) (visionlens_jlab/importing/video_marks.py) */
     changes: {
       frame: number;
       /** label, or attributes.<key> */
@@ -1643,6 +1733,8 @@ export interface IWireVideoTimeline {
       /** this frame's value as text (dataset content) */
       after: string;
     }[];
+    /** how many changes the track has (more than changes holds where it was capped) */
+    changes_total: number;
     /** the frames whose object the source marks a keyframe (CVAT's listed shapes); empty where the source has none */
     keyframes: number[];
     /** with model: the frames where the track's object is one side of an identity switch in that model's latest tracking evaluation; else empty */
@@ -1966,6 +2058,19 @@ export interface IWireVideosQueryRequest {
   /** the most frames each video carries to scrub through */
   scrub?: number;
   /** a saved version's number (or current): label conditions read the labels as they were then */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/tracks/query`. */
+export interface IWireTracksQueryRequest {
+  filter?: IWireFilter | null;
+  /** a model whose predicted tracks to page (absent: the ground truth) */
+  model?: string | null;
+  offset?: number;
+  limit?: number;
+  /** the most objects each track carries for its strip */
+  patches?: number;
+  /** a saved version's number (or current): the labels as they were then */
   version?: WireVersion;
 }
 

@@ -32,6 +32,20 @@ export interface ILaneMark {
   text: string;
 }
 
+/**
+ * A lane's hover text: the track, its frames and, where the server capped its
+ * changes (a long track whose attribute flips often), how many are marked.
+ */
+export function laneTitle(track: IVideoTrack): string {
+  const base =
+    `${track.label} · track ${track.track_id} (${track.source}), ` +
+    `frames ${track.first_frame}–${track.last_frame}`;
+  const shown = track.changes.length;
+  return track.changes_total > shown
+    ? `${base}; ${shown} of ${track.changes_total} label changes marked, evenly spread`
+    : base;
+}
+
 /** The name a change's `what` shows: `class`, or the attribute's key. */
 export function changedName(what: string): string {
   if (what === 'label') {

@@ -34,6 +34,7 @@ export * from '../api/mapTypes';
 export * from '../api/blindSpotTypes';
 export * from '../api/editTypes';
 export * from '../api/segmentTypes';
+export * from '../api/modelJobTypes';
 export * from '../api/labelStudioTypes';
 export * from '../api/exportTypes';
 export * from '../api/patchTypes';
@@ -220,6 +221,11 @@ export namespace CommandIDs {
   export const sampleDrawPolygon = 'visionlens:sample-draw-polygon';
   export const samplePolygonClose = 'visionlens:sample-polygon-close';
   export const samplePolygonUndoPoint = 'visionlens:sample-polygon-undo-point';
+  export const sampleDrawRotatedBox = 'visionlens:sample-draw-rotated-box';
+  export const sampleDrawPolyline = 'visionlens:sample-draw-polyline';
+  export const samplePolylineFinish = 'visionlens:sample-polyline-finish';
+  export const samplePolylineUndoPoint =
+    'visionlens:sample-polyline-undo-point';
   export const sampleMaskTool = 'visionlens:sample-mask-tool';
   export const sampleMaskAccept = 'visionlens:sample-mask-accept';
   export const sampleMaskToSelected = 'visionlens:sample-mask-to-selected';
@@ -234,6 +240,7 @@ export namespace CommandIDs {
   export const sampleNext = 'visionlens:sample-next';
   export const clearSearch = 'visionlens:clear-search';
   export const computeEmbeddings = 'visionlens:compute-embeddings';
+  export const runModel = 'visionlens:run-model';
   export const openDuplicates = 'visionlens:open-duplicates';
   export const openMap = 'visionlens:open-map';
   export const openPlugins = 'visionlens:open-plugins';
@@ -244,6 +251,7 @@ export namespace CommandIDs {
   export const deleteViewLabels = 'visionlens:delete-view-labels';
   export const openPatches = 'visionlens:open-patches';
   export const openVideos = 'visionlens:open-videos';
+  export const openTracks = 'visionlens:open-tracks';
   export const labelStudio = 'visionlens:label-studio';
   export const openVersions = 'visionlens:open-versions';
   export const openQuality = 'visionlens:open-quality';

@@ -59,24 +59,6 @@ export function frameSample(
   return null;
 }
 
-/**
- * The runs of consecutive frames of a track (`[first, last]` pairs): one
- * mark each on its lane, so a long track draws a few rectangles, not one
- * per frame.
- */
-export function frameRuns(frames: readonly number[]): [number, number][] {
-  const runs: [number, number][] = [];
-  for (const f of frames) {
-    const last = runs[runs.length - 1];
-    if (last && f === last[1] + 1) {
-      last[1] = f;
-    } else if (!last || f > last[1]) {
-      runs.push([f, f]);
-    }
-  }
-  return runs;
-}
-
 /** One lane of the timeline: a track, its colour and its marks in pixels. */
 export interface ITrackLane {
   track: IVideoTrack;
@@ -101,7 +83,7 @@ export function trackLanes(
     .map(track => ({
       track,
       color: trackColor(track.track_id),
-      marks: frameRuns(track.frames).map(([first, last]) => {
+      marks: track.runs.map(([first, last]) => {
         const x = frameX(first, width, count);
         return [x, Math.max(1, frameX(last + 1, width, count) - x)];
       })

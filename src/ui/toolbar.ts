@@ -21,8 +21,16 @@ import { Widget } from '@lumino/widgets';
 /** After a width change, how long until the items are placed once more (ms). */
 const RELAYOUT_AGAIN_MS = 600;
 
-/** How many more placements a toolbar tries while its items still overflow. */
+/**
+ * How many more placements a toolbar tries while its items still overflow:
+ * each waits half as long again as the one before, up to `RELAYOUT_MAX_MS`
+ * (24 tries: about two and a half minutes, for a machine busy long after a
+ * resize).
+ */
 const RELAYOUT_TRIES = 24;
+
+/** The longest wait between two placements (ms). */
+const RELAYOUT_MAX_MS = 8000;
 
 /** A toolbar that overflows into a "…" menu instead of cutting its labels. */
 export class OverflowToolbar extends ReactiveToolbar {
@@ -138,7 +146,7 @@ export class OverflowToolbar extends ReactiveToolbar {
     }
   }
 
-  private _placeLater(tries: number): void {
+  private _placeLater(tries: number, wait = RELAYOUT_AGAIN_MS): void {
     window.clearTimeout(this._again);
     this._again = window.setTimeout(() => {
       if (!this._placeable()) {
@@ -147,9 +155,9 @@ export class OverflowToolbar extends ReactiveToolbar {
       const overflowing = this._overflows();
       this._place();
       if (overflowing && tries > 1) {
-        this._placeLater(tries - 1);
+        this._placeLater(tries - 1, Math.min(wait * 1.5, RELAYOUT_MAX_MS));
       }
-    }, RELAYOUT_AGAIN_MS);
+    }, wait);
   }
 
   private _placeable(): boolean {

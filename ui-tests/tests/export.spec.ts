@@ -39,6 +39,13 @@ test.describe('VisionLens export', () => {
     await button.click();
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText(`the 2 selected samples of “${DEMO}”`);
+    // the demo has no videos: the formats that write videos are not offered
+    const formats = await dialog
+      .locator('.jp-VisionLens-exportFormat option')
+      .evaluateAll(els => els.map(el => (el as HTMLOptionElement).value));
+    expect(formats).toContain('coco');
+    expect(formats).not.toContain('mot');
+    expect(formats).not.toContain('cvat-video');
     const out = `ui-exports/demo-coco-${Date.now()}`;
     await dialog.locator('.jp-VisionLens-exportOut').fill(out);
     await expect(dialog.locator('.jp-VisionLens-exportMinScore')).toBeDisabled();

@@ -21,6 +21,7 @@ const OPENERS: Record<string, string> = {
   'visionlens-plugins-main': 'visionlens:open-plugins',
   'visionlens-patches-main': 'visionlens:open-patches',
   'visionlens-videos-main': 'visionlens:open-videos',
+  'visionlens-tracks-main': 'visionlens:open-tracks',
   'visionlens-versions-main': 'visionlens:open-versions',
   'visionlens-quality': 'visionlens:open-quality',
   'visionlens-selection': 'visionlens:open-selection'

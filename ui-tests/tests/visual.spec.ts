@@ -48,14 +48,22 @@ async function toolbarsPlaced(panel: Locator): Promise<void> {
   await expect
     .poll(
       () =>
-        panel.locator('.jp-VisionLens-toolbar').evaluateAll(bars =>
-          bars.every(bar => {
-            const shown = Array.from(bar.children)
-              .map(item => item.getBoundingClientRect())
-              .filter(box => box.width > 0);
-            return shown.every(box => box.top < shown[0].bottom);
-          })
-        ),
+        panel.evaluate(node => {
+          // the toolbars the screenshot holds: those inside the panel's box (a
+          // card scrolled far below is not photographed)
+          const view = node.getBoundingClientRect();
+          return Array.from(node.querySelectorAll('.jp-VisionLens-toolbar'))
+            .filter(bar => {
+              const box = bar.getBoundingClientRect();
+              return box.bottom > view.top && box.top < view.bottom;
+            })
+            .every(bar => {
+              const shown = Array.from(bar.children)
+                .map(item => item.getBoundingClientRect())
+                .filter(box => box.width > 0);
+              return shown.every(box => box.top < shown[0].bottom);
+            });
+        }),
       { timeout: 30000 }
     )
     .toBe(true);

@@ -70,6 +70,8 @@ NOT_COPIED = (
     "version_object_tags",
     "version_box_summaries",
     "version_sample_tags",
+    "classification_ops",
+    "version_classifications",
     "version_copies",
     "selections",
     "selection_rows",

@@ -176,7 +176,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of every subcommand (areas add theirs through ``add_parser``).
 
     With ``command`` one of :data:`CORE_COMMANDS`, the areas' modules are not imported: they
-    pull in their engines (the vector-store clients, scipy: ~2 s of a CLI ingest's start)."""
+    pull in their engines (the vector-store clients, scipy: ~2 s of a CLI ingest's start);
+    with a command its own module registers (``evaluate``: ``cli.evaluate``), only that
+    module is."""
     parser = argparse.ArgumentParser(prog="visionlens", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -241,8 +243,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_delete)
 
     if command not in CORE_COMMANDS:
-        for module_name in EXTENSION_COMMAND_MODULES:
+        # the command's own module first (``evaluate``: cli.evaluate): the other areas' are
+        # imported only when it does not register the command (help, an unknown command)
+        own = f"{__name__}.{command.replace('-', '_')}" if command else None
+        first = [own] if own in EXTENSION_COMMAND_MODULES else []
+        for module_name in first:
             importlib.import_module(module_name).add_parser(sub)
+        if command not in (sub.choices or {}):
+            for module_name in EXTENSION_COMMAND_MODULES:
+                if module_name not in first:
+                    importlib.import_module(module_name).add_parser(sub)
     return parser
 
 

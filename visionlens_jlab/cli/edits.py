@@ -1,7 +1,8 @@
 """Label edits and versions from the command line (issue #28).
 
 * ``visionlens edit NAME --ops OPS.json``: a JSON list of operations (``add``, ``delete``,
-  ``relabel``, ``move``, ``mask``, ``accept``, ``tag``, ``untag``: :mod:`visionlens_jlab.edits.operations`)
+  ``relabel``, ``move``, ``mask``, ``accept``, ``tag``, ``untag``, and on image-level labels
+  ``classify``, ``unclassify``: :mod:`visionlens_jlab.edits.operations`)
   applied in one transaction; prints ``{"applied": N, "annotations": N}`` (operations
   applied, ground-truth objects after). An invalid operation rejects the whole list with
   its index and the reason (exit 1); nothing is written.
@@ -9,7 +10,8 @@
 * ``visionlens snapshot NAME [--message M]``: ``{"version", "created_at", "message",
   "samples", "annotations"}``; ``visionlens versions NAME``: the list;
   ``visionlens diff NAME V1 V2`` (V may be ``current``): ``{"added", "removed",
-  "relabelled", "moved", "samples_changed", "sample_tags", "by_class"}``, with ``--model M`` also
+  "relabelled", "moved", "samples_changed", "sample_tags", "image_labels", "by_class"}``,
+  with ``--model M`` also
   ``evaluation`` (M evaluated on the labels at V1 and at V2, the deltas per class);
   ``visionlens restore NAME V``.
 
@@ -34,7 +36,8 @@ from .common import (
 )
 
 DIFF_KEYS = (
-    "added", "removed", "relabelled", "moved", "samples_changed", "sample_tags", "by_class",
+    "added", "removed", "relabelled", "moved", "samples_changed", "sample_tags",
+    "image_labels", "by_class",
 )  # fmt: skip
 VERSION_KEYS = ("version", "created_at", "message", "samples", "annotations")
 
@@ -236,6 +239,9 @@ def cmd_diff(args: argparse.Namespace) -> dict[str, Any]:
         tags = diff["sample_tags"]
         if tags["added"] or tags["removed"]:
             lines.append(f"  sample tags: {tags['added']} added, {tags['removed']} removed")
+        image = diff["image_labels"]
+        if image["added"] or image["removed"]:
+            lines.append(f"  image labels: {image['added']} added, {image['removed']} removed")
         for label, counts in diff["by_class"].items():
             shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
             lines.append(f"  {label}: {shown}")

@@ -110,8 +110,7 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
         evaluate_classification,
         is_classification_model,
     )
-    from ..evaluate.report import EvaluationReport
-    from ..semantic.evaluate import semantic_text
+    from ..records.batches import without_pandas
     from ..semantic.mask_evaluation import evaluate_masks
     from .common import job_result, run_local_or_remote, usage_errors
 
@@ -157,8 +156,12 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
             return dict(result)
         return dict(client.get_json(f"datasets/{args.dataset}/evaluations/{result['key']}"))
 
-    out = run_local_or_remote(args, local, remote)
+    with without_pandas():  # pyarrow would import it (~50 MB, ~0.4 s) for nothing here
+        out = run_local_or_remote(args, local, remote)
     if not args.json:
+        from ..evaluate.report import EvaluationReport
+        from ..semantic.evaluate import semantic_text
+
         # The shared printer knows ingest results; an evaluation prints its own summary.
         if "semantic" in out:
             text = semantic_text(out["semantic"])

@@ -147,7 +147,7 @@ def hamming_pairs(
         return i, j, np.empty(0, np.int64)
     key = unique_ints(i * len(hashes) + j)
     i, j = key // len(hashes), key % len(hashes)
-    distance = _popcount(hashes[i] ^ hashes[j])
+    distance = popcount(hashes[i] ^ hashes[j])
     keep = distance <= max_distance
     return i[keep], j[keep], distance[keep]
 
@@ -165,6 +165,8 @@ def _pairs_within(groups: Iterable[Sequence[int] | np.ndarray]) -> tuple[np.ndar
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-def _popcount(x: np.ndarray) -> np.ndarray:
+def popcount(x: np.ndarray) -> np.ndarray:
+    """The number of set bits of each 64-bit hash in ``x`` (the Hamming weight, whose value
+    on ``a ^ b`` is the hashes' distance)."""
     as_bytes = x.astype(">u8").view(np.uint8).reshape(-1, 8)
     return np.unpackbits(as_bytes, axis=1).sum(axis=1).astype(np.int64)

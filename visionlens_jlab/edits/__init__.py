@@ -1,10 +1,11 @@
 """Label edits: an operation log written by the single writer, undo and redo, versions.
 
-The log holds the objects' changes and the tags of whole samples (written by the sample tag
-writer, :mod:`visionlens_jlab.catalog.writes.sample_tags`); undo, redo, diff and restore
-take both.
+The log holds the objects' changes, the tags of whole samples (written by the sample tag
+writer, :mod:`visionlens_jlab.catalog.writes.sample_tags`) and the samples' image-level
+labels; undo, redo, diff and restore take all three.
 
 * :mod:`.operations`: the operations a batch holds, checked for shape;
+* :mod:`.classification_ops`: the image-label operations of a batch as one change of rows;
 * :mod:`.states`: objects as whole states, read and written set-wise, and the log rows;
 * :mod:`.engine`: a batch in one transaction (conflicts, derived structures), undo, redo;
 * :mod:`.versions`: named positions of the log, diffs folded per object, restores;
@@ -16,7 +17,7 @@ take both.
 """
 
 from .engine import apply_edits, redo, undo
-from .errors import EditConflict, EditError, SampleTagConflict
+from .errors import EditConflict, EditError, ImageLabelConflict, SampleTagConflict
 from .log import edit_log
 from .manifest import MANIFEST
 from .sample_deletes import delete_samples
@@ -26,6 +27,7 @@ __all__ = [
     "MANIFEST",
     "EditConflict",
     "EditError",
+    "ImageLabelConflict",
     "SampleTagConflict",
     "apply_edits",
     "delete_samples",

@@ -23,16 +23,19 @@ import pyarrow as pa
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
-from ..catalog.tables.sample_tag_log import batch_sample_tags, inverse, next_batch
+from ..catalog.tables.classification_log import CLASSIFICATION_LOG
+from ..catalog.tables.sample_tag_log import TAG_LOG, next_batch
+from ..catalog.writes.classification_edits import changed_classifications, write_classifications
 from ..catalog.writes.sample_labels import dataset_classes
 from ..catalog.writes.sample_tags import changed_sample_tags, write_sample_tags
 from ..evaluate.rematch import rematch_samples
 from ..ingest.dota import quad_area
-from .errors import EditConflict, EditError, SampleTagConflict
+from .classification_ops import classification_changes
+from .errors import EditConflict, EditError, ImageLabelConflict, SampleTagConflict
 from .log_stacks import stacks
 from .mask_ops import mask_columns
 from .object_changes import changed_state, checked_box, new_points, points_extent
-from .operations import Operation, parse_operations
+from .operations import IMAGE_LABEL_OPS, Operation, parse_operations
 from .sample_deletes import Vectors
 from .sample_undo import invert_sample_batch
 from .states import (
@@ -50,10 +53,13 @@ MAX_TOLD_SAMPLES = 1000
 """Most touched sample ids an answer lists (``sample_ids``; null past it: any may have)."""
 
 Resolve = Callable[
-    [duckdb.DuckDBPyConnection, int], tuple[list[Step], pa.Table | None, dict[str, Any]]
+    [duckdb.DuckDBPyConnection, int],
+    tuple[list[Step], pa.Table | None, pa.Table | None, dict[str, Any]],
 ]
 """What a batch writes, learnt in its transaction: the steps of its objects, the change of
-sample tags (:data:`~..catalog.tables.sample_tag_log.TAG_CHANGES`; None: none), the answer."""
+sample tags (:data:`~..catalog.tables.sample_tag_log.TAG_CHANGES`; None: none), the change
+of image labels (:data:`~..catalog.tables.classification_log.CLASSIFICATION_CHANGES`; None:
+none), the answer."""
 
 
 def apply_edits(catalog: Catalog, dataset: str, raw_ops: Any, user: str) -> dict[str, Any]:
@@ -63,9 +69,13 @@ def apply_edits(catalog: Catalog, dataset: str, raw_ops: Any, user: str) -> dict
     operations). Nothing is written if any operation is invalid or conflicts."""
     ops = parse_operations(raw_ops)
 
-    def resolve(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[list[Step], None, dict]:
-        steps, added = _steps(catalog, cur, dataset_id, ops)
-        return steps, None, {"applied": len(ops), "added": added}
+    def resolve(
+        cur: duckdb.DuckDBPyConnection, dataset_id: int
+    ) -> tuple[list[Step], None, pa.Table, dict]:
+        objects = [op for op in ops if op.op not in IMAGE_LABEL_OPS]
+        steps, added = _steps(catalog, cur, dataset_id, objects)
+        labels = classification_changes(cur, dataset_id, ops)
+        return steps, None, labels, {"applied": len(ops), "added": added}
 
     return commit_batch(catalog, dataset, "edit", None, user, resolve)
 
@@ -78,16 +88,17 @@ def commit_batch(
     user: str,
     resolve: Resolve,
 ) -> dict[str, Any]:
-    """One transaction: ``resolve`` gives the steps and the change of sample tags, each
-    object and sample is checked against its state now, the net change is written, logged as
-    one batch and told to the registry."""
+    """One transaction: ``resolve`` gives the steps, the change of sample tags and of image
+    labels, each object and sample is checked against its state now, the net change is
+    written, logged as one batch and told to the registry."""
     with catalog.cursor() as read:
         dataset_id = catalog.dataset_id(read, dataset)
     when = datetime.now(timezone.utc).replace(tzinfo=None)
     with catalog.write(dataset_id) as cur:
-        steps, tags, answer = resolve(cur, dataset_id)
+        steps, tags, labels, answer = resolve(cur, dataset_id)
         tags = tags if tags is not None and tags.num_rows else None
-        if not steps and tags is None:
+        labels = labels if labels is not None and labels.num_rows else None
+        if not steps and tags is None and labels is None:
             raise EditError("the batch changes nothing")
         net = net_changes(steps)
         current = read_states(cur, dataset_id, net)
@@ -97,24 +108,30 @@ def commit_batch(
         moved = None if tags is None else changed_sample_tags(cur, dataset_id, tags)
         if moved is not None:
             raise SampleTagConflict(*moved, what=f"the {kind} was prepared")
+        relabelled = None if labels is None else changed_classifications(cur, dataset_id, labels)
+        if relabelled is not None:
+            raise ImageLabelConflict(*relabelled, what=f"the {kind} was prepared")
         samples, sources = write_states(cur, dataset_id, net)
         batch_id = next_batch(cur, dataset_id)
         target = answer.get("inverted", target)  # an undo or redo learns it in ``resolve``
-        log_steps(cur, dataset_id, (batch_id, kind, target), steps, when, user, tags)
+        log_steps(cur, dataset_id, (batch_id, kind, target), steps, when, user, tags, labels)
+        if labels is not None:  # no index holds image labels: the write keeps them all
+            write_classifications(catalog, cur, dataset_id, labels)
         if tags is not None:  # first: a box change after it sets the write's (wider) scope
             write_sample_tags(catalog, cur, dataset_id, tags)
         if samples:  # the boxes' derived structures, for the touched samples only
             rematch_samples(cur, dataset_id, sorted(samples), sources)
             change = Change(dataset_id, Kind.LABELS, tuple(sorted(samples)), tuple(sorted(sources)))
             apply_change(catalog, cur, change)
-        elif tags is None:  # object tags alone: nothing derived is built from them
+        elif tags is None and labels is None:  # object tags alone: nothing derived from them
             catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         ((annotations,),) = cur.execute(
             "SELECT num_annotations FROM datasets WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
     objects = {s["sample_id"] for pair in net.values() for s in pair if s is not None}
-    if tags is not None:
-        objects.update(tags.column("sample_id").to_pylist())
+    for changed in (tags, labels):
+        if changed is not None:
+            objects.update(changed.column("sample_id").to_pylist())
     touched = sorted(objects) if len(objects) <= MAX_TOLD_SAMPLES else None
     return {**answer, "annotations": int(annotations), "batch": batch_id, "kind": kind,
             "sample_ids": touched}  # fmt: skip
@@ -212,7 +229,8 @@ def _new_state(
     box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
     columns = checked_box(op.index, {"label": op.label, **box, "score": op.score,
                                      "attributes": op.attributes}, source,
-                          classes_of(source, op.index), sizes[sample_id])  # fmt: skip
+                          classes_of(source, op.index), sizes[sample_id],
+                          flat=mask.get("polyline") is not None)  # fmt: skip
     label, x, y, w, h, score, area, iscrowd, difficult, attributes = columns
     area = mask.get("mask_area", area)  # COCO's area of a masked object is the mask's
     if mask.get("obb") is not None:  # a rotated box's is its quadrilateral's, as ingest's
@@ -228,8 +246,10 @@ def _new_state(
 def _check_expected(op: Operation, state: State) -> None:
     if op.expected is None:
         return
+    keypoints = state.get("keypoints")
     now = {"label": state["label"], "bbox": [state["x"], state["y"], state["w"], state["h"]],
-           "tags": state["tags"]}  # fmt: skip
+           "tags": state["tags"],
+           "keypoints": None if keypoints is None else [float(v) for v in keypoints]}  # fmt: skip
     if any(now[key] != value for key, value in op.expected.items()):
         raise EditConflict(state["ann_id"], state, op.index, "the state the operation expected")
 
@@ -272,18 +292,23 @@ def _invert(
 
     def resolve(
         cur: duckdb.DuckDBPyConnection, dataset_id: int
-    ) -> tuple[list[Step], pa.Table, dict]:
+    ) -> tuple[list[Step], pa.Table, pa.Table, dict]:
         undoable, redoable = stacks(cur, dataset_id)
         pile = undoable if kind == "undo" else redoable
         if not pile:
             raise EditError(f"nothing to {kind}")
         chosen.append(pile[-1])
         steps = [s.inverse() for s in reversed(batch_steps(cur, dataset_id, pile[-1]))]
-        tags = inverse(batch_sample_tags(cur, dataset_id, pile[-1]))
-        return steps, tags, {"applied": len(steps) + tags.num_rows, "inverted": pile[-1]}
+        tags = TAG_LOG.inverse(TAG_LOG.batch(cur, dataset_id, pile[-1]))
+        labels = CLASSIFICATION_LOG.inverse(CLASSIFICATION_LOG.batch(cur, dataset_id, pile[-1]))
+        applied = len(steps) + tags.num_rows + labels.num_rows
+        return steps, tags, labels, {"applied": applied, "inverted": pile[-1]}
 
     try:
         return commit_batch(catalog, dataset, kind, None, user, resolve)
+    except ImageLabelConflict as exc:
+        raise ImageLabelConflict(exc.sample_id, exc.source, exc.labels,
+                                 what=f"batch {chosen[-1]}") from exc  # fmt: skip
     except SampleTagConflict as exc:
         raise SampleTagConflict(exc.sample_id, exc.tags, what=f"batch {chosen[-1]}") from exc
     except EditConflict as exc:

@@ -104,3 +104,43 @@ class SampleTagConflict(EditConflict):
             "message": str(self),
             "conflict": {"index": None, "sample_id": self.sample_id, "tags": self.tags},
         }
+
+
+class ImageLabelConflict(EditConflict):
+    """A sample's image-level labels changed since the caller (its operation's
+    ``expected``) or the batch being undone, redone or restored saw them.
+
+    ``labels``: the sample's labels of ``source`` now (None: the sample no longer exists);
+    nothing was written."""
+
+    def __init__(
+        self,
+        sample_id: int,
+        source: str,
+        labels: list[str] | None,
+        index: int | None = None,
+        what: str = "the state the operation expected",
+    ) -> None:
+        now = "no longer exists" if labels is None else f"has image labels {labels} now"
+        where = f"operation {index}: " if index is not None else ""
+        ConflictError.__init__(
+            self,
+            f"{where}conflict: the image labels of sample {sample_id} ({source}) changed "
+            f"since {what}: it {now}; nothing was written",
+        )
+        self.index = index
+        self.sample_id = sample_id
+        self.source = source
+        self.labels = labels
+
+    def to_dict(self) -> dict[str, Any]:
+        """The conflict as the REST API answers it (HTTP 409)."""
+        return {
+            "message": str(self),
+            "conflict": {
+                "index": self.index,
+                "sample_id": self.sample_id,
+                "source": self.source,
+                "labels": self.labels,
+            },
+        }

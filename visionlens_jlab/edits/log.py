@@ -1,8 +1,10 @@
 """The operation log as rows: what the REST API lists and ``ds.edit_log()`` shows.
 
-One row per logged operation in ``seq`` order, the objects' (``edit_ops``) and the sample
-tags' (``sample_tag_ops``, :mod:`..catalog.tables.sample_tag_log`) together: a batch that
-tags samples lists its samples as rows of op :data:`SAMPLE_TAGS_OP`.
+One row per logged operation in ``seq`` order, the objects' (``edit_ops``), the sample
+tags' (``sample_tag_ops``, :mod:`..catalog.tables.sample_tag_log`) and the image labels'
+(``classification_ops``, :mod:`..catalog.tables.classification_log`) together: a batch that
+tags samples lists its samples as rows of op :data:`SAMPLE_TAGS_OP`, one that changes image
+labels as rows of op :data:`IMAGE_LABELS_OP`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ MAX_LOG_ROWS = 100_000
 SAMPLE_TAGS_OP = "sample_tags"
 """The op of a row that changed a whole sample's tags (no object: ``annotation_id`` and
 ``source`` null; ``before`` / ``after``: ``{sample_id, tags}``)."""
+
+IMAGE_LABELS_OP = "image_labels"
+"""The op of a row that changed a sample's image labels of one source (``annotation_id``
+null; ``before`` / ``after``: ``{sample_id, source, labels}``, the labels sorted)."""
 
 
 def edit_log(
@@ -47,10 +53,21 @@ def edit_log(
                 SELECT seq, batch_id, $4, NULL, sample_id, NULL, NULL, NULL,
                        tags_before, tags_after, NULL, NULL
                 FROM sample_tag_ops WHERE dataset_id = $1 AND seq < $2
+                UNION ALL
+                SELECT seq, batch_id, $5, NULL, sample_id, source, NULL, NULL,
+                       list_sort(list_transform(rows_before, lambda r: r.label)),
+                       list_sort(list_transform(rows_after, lambda r: r.label)), NULL, NULL
+                FROM classification_ops WHERE dataset_id = $1 AND seq < $2
             ) o JOIN edit_batches b ON b.dataset_id = $1 AND b.batch_id = o.batch_id
             ORDER BY o.seq DESC LIMIT $3
             """,
-            [dataset_id, before_seq if before_seq is not None else 2**62, limit, SAMPLE_TAGS_OP],
+            [
+                dataset_id,
+                before_seq if before_seq is not None else 2**62,
+                limit,
+                SAMPLE_TAGS_OP,
+                IMAGE_LABELS_OP,
+            ],
         ).fetchall()
         undoable, redoable = stacks(cur, dataset_id)
     operations = [_operation(r) for r in rows]
@@ -67,6 +84,9 @@ def _operation(r: tuple[Any, ...]) -> dict[str, Any]:
     if r[4] == SAMPLE_TAGS_OP:
         before: Any = {"sample_id": sample_id, "tags": list(r[10])}
         after: Any = {"sample_id": sample_id, "tags": list(r[11])}
+    elif r[4] == IMAGE_LABELS_OP:
+        before = {"sample_id": sample_id, "source": r[7], "labels": list(r[10])}
+        after = {"sample_id": sample_id, "source": r[7], "labels": list(r[11])}
     else:
         before = public_state(json.loads(r[8]) if r[8] else None)
         after = public_state(json.loads(r[9]) if r[9] else None)

@@ -25,11 +25,12 @@ VISIBILITIES = (0, 1, 2)
 
 
 def checked_box(index: int, box: dict[str, Any], source: str, classes: set[str],
-                size: tuple[Any, Any]) -> list[Any]:  # fmt: skip
+                size: tuple[Any, Any], *, flat: bool = False) -> list[Any]:  # fmt: skip
     """The sample writer's checks of a box (class, numbers, the image's bounds): its
-    columns ``label, x, y, w, h, score, area, iscrowd, difficult, attributes``."""
+    columns ``label, x, y, w, h, score, area, iscrowd, difficult, attributes``; ``flat``:
+    a line's extent, which may have no height or no width."""
     try:
-        return box_columns(index, box, source, classes, size[0], size[1])
+        return box_columns(index, box, source, classes, size[0], size[1], flat=flat)
     except CatalogError as exc:
         raise EditError(str(exc).removeprefix(f"box {index}: "), index) from exc
 
@@ -85,11 +86,13 @@ def _box_of(
     bbox: Sequence[float],
     size: tuple[Any, Any],
     classes_of: Callable[[str, int], set[str]],
+    *,
+    flat: bool = False,
 ) -> dict[str, Any]:
     box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
     fields = {"label": state["label"], **box, "score": state["score"]}
     columns = checked_box(op.index, fields, state["source"],
-                          classes_of(state["source"], op.index), size)  # fmt: skip
+                          classes_of(state["source"], op.index), size, flat=flat)  # fmt: skip
     return {"x": columns[1], "y": columns[2], "w": columns[3], "h": columns[4],
             "area": columns[6]}  # fmt: skip
 
@@ -111,7 +114,8 @@ def _points_of(
             op.index,
         )
     shape = new_points(op)
-    box = _box_of(op, state, points_extent(shape), size, classes_of)
+    flat = column == "polyline"  # a level or upright line has an extent without height or width
+    box = _box_of(op, state, points_extent(shape), size, classes_of, flat=flat)
     if column == "obb":
         box["area"] = quad_area(list(points))
     return {**box, **shape}

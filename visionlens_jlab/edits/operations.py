@@ -22,11 +22,22 @@ An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
   keypoints, one for one (dragged, or their visibility ``v`` toggled: 0, 1 or 2);
 * ``{"op": "accept", "annotation_id"}``: a prediction becomes a new ground-truth object
   (optionally with another ``"label"``);
-* ``{"op": "tag" | "untag", "annotation_id", "tag"}``.
+* ``{"op": "tag" | "untag", "annotation_id", "tag"}``;
+* ``{"op": "classify", "sample_id", "label"}`` (or ``"labels": [...]``, a multi-label
+  image): the sample's ground-truth image-level labels become exactly these (any it had
+  and is not given go);
+* ``{"op": "unclassify", "sample_id"}``: the sample's ground-truth image labels go; with
+  ``"label"``, only that one (the sample must have it).
 
-Every operation but ``add``, ``move``, ``mask``, ``reshape`` and ``keypoints`` also takes ``"annotation_ids": [...]`` (a bulk
+An image-label operation may carry ``"expected": {"labels": [...]}``: the sample's
+ground-truth image labels as the caller last saw them (any order); if they changed since,
+the batch is refused with a conflict. A model's image labels are its predictions: they
+change by importing the model again, not here.
+
+Every object operation but ``add``, ``move``, ``mask``, ``reshape`` and ``keypoints`` also takes ``"annotation_ids": [...]`` (a bulk
 form: the same change on each). An operation on one object may carry ``"expected"``: the
-object as the caller last saw it (any of ``label``, ``bbox``, ``tags``); if it changed
+object as the caller last saw it (any of ``label``, ``bbox``, ``tags``, ``keypoints``: COCO's
+flat ``[x1, y1, v1, ...]``, or null for none); if it changed
 since, the batch is refused with a conflict instead of overwriting it.
 """
 
@@ -49,7 +60,12 @@ POINT_COLUMNS = tuple(
 """The object kinds whose shape is a list of points ``[x1, y1, x2, ...]`` (a rotated box's
 corners, a polyline's points): what a ``reshape`` may give instead of a mask."""
 
-OPS = ("add", "delete", "relabel", "move", "mask", "reshape", "keypoints", "accept", "tag", "untag")
+OPS = (
+    "add", "delete", "relabel", "move", "mask", "reshape", "keypoints", "accept", "tag",
+    "untag", "classify", "unclassify",
+)  # fmt: skip
+IMAGE_LABEL_OPS = ("classify", "unclassify")
+"""The operations on a sample's image-level labels (no object: ``sample_id``, ``labels``)."""
 _ALLOWED = {
     "add": {
         "sample_id",
@@ -70,6 +86,8 @@ _ALLOWED = {
     "accept": {"annotation_id", "annotation_ids", "label", "expected"},
     "tag": {"annotation_id", "annotation_ids", "tag", "expected"},
     "untag": {"annotation_id", "annotation_ids", "tag", "expected"},
+    "classify": {"sample_id", "label", "labels", "expected"},
+    "unclassify": {"sample_id", "label", "expected"},
 }
 _REQUIRED = {
     "add": ("sample_id", "label"),
@@ -79,9 +97,13 @@ _REQUIRED = {
     "keypoints": ("keypoints",),
     "tag": ("tag",),
     "untag": ("tag",),
+    "classify": ("sample_id",),
+    "unclassify": ("sample_id",),
 }
-_EXPECTED_KEYS = {"label", "bbox", "tags"}
+_EXPECTED_KEYS = {"label", "bbox", "tags", "keypoints"}
 MAX_TAG_LENGTH = 200
+MAX_IMAGE_LABELS = 1_000
+"""Image labels one ``classify`` may give a sample (as many as a sample may carry tags)."""
 MAX_OPERATIONS = 5_000_000
 
 
@@ -106,6 +128,9 @@ class Operation:
     """COCO's flat ``[x1, y1, v1, x2, ...]``."""
     points: tuple[str, tuple[float, ...]] | None = None
     """A reshape's new points: the column (``obb``, ``polyline``) and ``[x1, y1, ...]``."""
+    labels: tuple[str, ...] | None = None
+    """A ``classify``'s image labels (sorted, distinct); an ``unclassify``'s expected ones
+    are in ``expected["labels"]``."""
 
 
 def parse_operations(raw: Any) -> list[Operation]:
@@ -132,6 +157,8 @@ def _parse(index: int, item: Any) -> Operation:
     for key in _REQUIRED.get(op, ()):
         if key not in item:
             raise EditError(f"{op}: {key!r} is required", index)
+    if op in IMAGE_LABEL_OPS:
+        return _image_label_op(index, op, item)
     fields: dict[str, Any] = {}
     if op == "add":
         shapes = [key for key in POINT_COLUMNS if key in item]
@@ -182,6 +209,55 @@ def _parse(index: int, item: Any) -> Operation:
     if item.get("expected") is not None:
         fields["expected"] = _expected(item["expected"], fields["ann_ids"], index)
     return Operation(index, op, **fields)
+
+
+def _image_label_op(index: int, op: str, item: Mapping[str, Any]) -> Operation:
+    """A ``classify`` or ``unclassify`` (ground truth only, see the module docstring)."""
+    fields: dict[str, Any] = {"sample_id": _integer(item["sample_id"], "sample_id", index)}
+    if op == "classify":
+        if ("label" in item) == ("labels" in item):
+            raise EditError(
+                "classify: give 'label' or 'labels' (one of them); to remove every image "
+                "label use 'unclassify'",
+                index,
+            )
+        fields["labels"] = _labels(item["labels"] if "labels" in item else [item["label"]],
+                                   index)  # fmt: skip
+    elif "label" in item:
+        fields["label"] = _text(item["label"], "label", index)
+    if item.get("expected") is not None:
+        expected = item["expected"]
+        if not isinstance(expected, Mapping) or set(expected) != {"labels"}:
+            raise EditError(
+                f"{op}: 'expected' must be {{'labels': [...]}}, the sample's image labels "
+                f"as last seen, got {expected!r}",
+                index,
+            )
+        labels = expected["labels"]
+        if (
+            not isinstance(labels, Sequence)
+            or isinstance(labels, str | bytes)
+            or not all(isinstance(v, str) for v in labels)
+        ):
+            raise EditError("'expected.labels' must be a list of strings", index)
+        fields["expected"] = {"labels": sorted(labels)}
+    return Operation(index, op, **fields)
+
+
+def _labels(value: Any, index: int) -> tuple[str, ...]:
+    """A ``classify``'s labels: a non-empty list of distinct non-empty strings."""
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes) or not value:
+        raise EditError(
+            "classify: 'labels' must be a non-empty list of strings; to remove every image "
+            "label use 'unclassify'",
+            index,
+        )
+    labels = [_text(v, "label", index) for v in value]
+    if len(set(labels)) != len(labels):
+        raise EditError("classify: 'labels' lists a label twice", index)
+    if len(labels) > MAX_IMAGE_LABELS:
+        raise EditError(f"classify: at most {MAX_IMAGE_LABELS} labels per sample", index)
+    return tuple(sorted(labels))
 
 
 def _ann_ids(op: str, item: Mapping[str, Any], index: int) -> tuple[int, ...]:
@@ -280,4 +356,6 @@ def _expected(value: Any, ann_ids: tuple[int, ...], index: int) -> Mapping[str, 
         if not isinstance(tags, Sequence) or not all(isinstance(t, str) for t in tags):
             raise EditError("'expected.tags' must be a list of strings", index)
         out["tags"] = sorted(set(tags))
+    if out.get("keypoints") is not None:
+        out["keypoints"] = list(_keypoints(out["keypoints"], index))
     return out

@@ -74,6 +74,8 @@ KEPT = (
     "version_object_tags",
     "version_box_summaries",
     "version_sample_tags",
+    "classification_ops",
+    "version_classifications",
     "version_copies",
     "deleted_samples",
 )

@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..catalog.tables.sample_tag_log import log_batch, log_position, log_sample_tags
+from ..catalog.tables.classification_log import CLASSIFICATION_LOG
+from ..catalog.tables.sample_tag_log import TAG_LOG, log_batch, log_position
 from ..catalog.writes.sample_labels import adjust_box_count
 from ..records.label_kinds import OBJECT_KINDS, LabelKind
 
@@ -219,9 +220,11 @@ def log_steps(
     when: datetime,
     user: str,
     tags: pa.Table | None = None,
+    image_labels: pa.Table | None = None,
 ) -> tuple[int, int]:
-    """Append ``steps`` and then the change of sample tags ``tags`` (if any) to the
-    operation log as batch ``(id, kind, target)``; return the first and last ``seq``."""
+    """Append ``steps``, then the change of sample tags ``tags`` and the change of image
+    labels ``image_labels`` (if any) to the operation log as batch ``(id, kind, target)``;
+    return the first and last ``seq``."""
     batch_id = batch[0]
     first = log_position(cur, dataset_id) + 1
 
@@ -261,6 +264,8 @@ def log_steps(
             cur.unregister("_vl_edit_log")
     last = first + len(steps) - 1
     if tags is not None:
-        last = log_sample_tags(cur, dataset_id, batch_id, last + 1, tags)
+        last = TAG_LOG.append(cur, dataset_id, batch_id, last + 1, tags)
+    if image_labels is not None:
+        last = CLASSIFICATION_LOG.append(cur, dataset_id, batch_id, last + 1, image_labels)
     log_batch(cur, dataset_id, batch, (first, last), when, user)
     return first, last

@@ -1,10 +1,11 @@
-"""Named versions of a dataset's labels and tags: positions in the operation log.
+"""Named versions of a dataset's labels, tags and image labels: positions in the log.
 
 A version is one row: the ``seq`` of the last operation it includes and the counts at that
 moment; it copies nothing, so it takes the same time and disk at 1K or 1M images. A diff
 folds the operations between two positions per object (its first state and its last) in
 one grouped statement over ``edit_ops`` (and per sample over ``sample_tag_ops``, the tags
-of whole samples, :mod:`..catalog.tables.sample_tag_log`); a restore writes, as one batch of the log, the
+of whole samples, :mod:`..catalog.tables.sample_tag_log`; per sample and source over
+``classification_ops``, the image labels, :mod:`..catalog.tables.classification_log`); a restore writes, as one batch of the log, the
 inverse of every change made since the version (so it can be undone).
 
 Only edits through the log are history: an ingest under the same name starts a new dataset
@@ -21,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.tables.classification_log import CLASSIFICATION_CHANGES, classifications_since
 from ..catalog.tables.labels_at import changed_since, version_position
 from ..catalog.tables.sample_tag_log import TAG_CHANGES, log_position, sample_tags_since
 from .engine import commit_batch
@@ -148,6 +150,12 @@ WITH objects AS (
            list_distinct(CASE WHEN $forward THEN early ELSE late END) AS a,
            list_distinct(CASE WHEN $forward THEN late ELSE early END) AS b
     FROM folded
+), labelled AS (
+    SELECT sample_id, arg_min(struct_pack(r := rows_before), seq).r AS a,
+           arg_max(struct_pack(r := rows_after), seq).r AS b
+    FROM classification_ops
+    WHERE dataset_id = $dataset AND seq > $low AND seq <= $high AND source = $source
+    GROUP BY sample_id
 )
 SELECT
     (SELECT COUNT(*) FROM (
@@ -155,12 +163,39 @@ SELECT
         WHERE a.l IS DISTINCT FROM b.l OR a.b IS DISTINCT FROM b.b
            OR COALESCE(a.t, []) <> COALESCE(b.t, [])
         UNION
-        SELECT sample_id FROM tagged WHERE list_sort(a) <> list_sort(b))),
+        SELECT sample_id FROM tagged WHERE list_sort(a) <> list_sort(b)
+        UNION
+        SELECT sample_id FROM labelled WHERE list_sort(a) IS DISTINCT FROM list_sort(b))),
     (SELECT COALESCE(SUM(len(list_filter(b, lambda t: NOT list_contains(a, t)))), 0) FROM tagged),
     (SELECT COALESCE(SUM(len(list_filter(a, lambda t: NOT list_contains(b, t)))), 0) FROM tagged)
 """
-"""The samples with any change (an object of ``source`` or the sample's tags), and the
-sample tags added and removed (one per sample and tag)."""
+"""The samples with any change (an object or the image labels of ``source``, or the
+sample's tags), and the sample tags added and removed (one per sample and tag)."""
+
+_IMAGE_LABELS_SQL = """
+WITH folded AS (
+    SELECT arg_min(struct_pack(r := rows_before), seq).r AS early,
+           arg_max(struct_pack(r := rows_after), seq).r AS late
+    FROM classification_ops
+    WHERE dataset_id = $dataset AND seq > $low AND seq <= $high AND source = $source
+    GROUP BY sample_id
+), sides AS (
+    SELECT list_distinct(list_transform(CASE WHEN $forward THEN early ELSE late END,
+                                        lambda r: r.label)) AS a,
+           list_distinct(list_transform(CASE WHEN $forward THEN late ELSE early END,
+                                        lambda r: r.label)) AS b
+    FROM folded
+)
+SELECT label, SUM(added), SUM(removed) FROM (
+    SELECT unnest(list_filter(b, lambda l: NOT list_contains(a, l))) AS label,
+           1 AS added, 0 AS removed FROM sides
+    UNION ALL
+    SELECT unnest(list_filter(a, lambda l: NOT list_contains(b, l))), 0, 1 FROM sides
+)
+GROUP BY label ORDER BY label
+"""
+"""Per class, the image labels of ``source`` given to samples and taken from them (a
+sample's label changed from one class to another counts once under each)."""
 
 
 def diff_versions(
@@ -175,9 +210,10 @@ def diff_versions(
 ) -> dict[str, Any]:
     """What changed from version ``v1`` to ``v2`` (either may be ``current``) among the
     objects of ``source`` (ground truth by default): objects added, removed, relabelled
-    and moved, in total and per class; how many samples changed (an object's tags and the
-    sample's own tags included); ``sample_tags``: the tags added to and removed from
-    samples (each sample and tag counted once).
+    and moved, in total and per class; how many samples changed (an object's tags, the
+    sample's own tags and its image labels included); ``sample_tags``: the tags added to
+    and removed from samples (each sample and tag counted once); ``image_labels``: the image
+    labels of ``source`` added to and removed from samples, in total and per class.
 
     With ``model``, also ``evaluation``: that model's predictions evaluated (``protocol``,
     ``iou``) against the labels at ``v1`` and at ``v2``, and the deltas in total and per
@@ -200,6 +236,7 @@ def diff_versions(
         }
         rows = cur.execute(_DIFF_SQL, bounds).fetchall()
         ((changed, tags_added, tags_removed),) = cur.execute(_SAMPLES_SQL, bounds).fetchall()
+        image_rows = cur.execute(_IMAGE_LABELS_SQL, bounds).fetchall()
     keys = ("added", "removed", "relabelled", "moved")
     by_class = {
         label: dict(zip(keys, (int(n or 0) for n in counts), strict=True))
@@ -211,6 +248,7 @@ def diff_versions(
         **totals,
         "samples_changed": int(changed),
         "sample_tags": {"added": int(tags_added), "removed": int(tags_removed)},
+        "image_labels": _image_label_counts(image_rows),
         "by_class": by_class,
         "from": v1,
         "to": v2,
@@ -219,6 +257,16 @@ def diff_versions(
         sides = ((v1, _loaded(v1, p1)), (v2, _loaded(v2, p2)))
         diff["evaluation"] = evaluation_diff(catalog, dataset, model, sides, protocol, iou, same)
     return diff
+
+
+def _image_label_counts(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """The diff's ``image_labels``: labels added and removed, in total and per class."""
+    by_class = {str(label): {"added": int(a), "removed": int(r)} for label, a, r in rows}
+    return {
+        "added": sum(c["added"] for c in by_class.values()),
+        "removed": sum(c["removed"] for c in by_class.values()),
+        "by_class": by_class,
+    }
 
 
 def _loaded(version: Any, position: int) -> int | None:
@@ -234,7 +282,7 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
 
     def resolve(
         cur: duckdb.DuckDBPyConnection, dataset_id: int
-    ) -> tuple[list[Step], pa.Table, dict]:
+    ) -> tuple[list[Step], pa.Table, pa.Table, dict]:
         position = _position(cur, dataset_id, version)
         _refuse_reimported(cur, dataset_id, position, version)
         rows = cur.execute(
@@ -251,12 +299,20 @@ def restore_version(catalog: Catalog, dataset: str, version: Any, user: str) -> 
             "WHERE list_sort(list_distinct(now_tags)) <> list_sort(list_distinct(then_tags)) "
             "ORDER BY sample_id"
         ).to_arrow_table()
-        if not steps and not tags.num_rows:
+        labels = cur.sql(
+            "SELECT sample_id, source, now_rows AS rows_before, then_rows AS rows_after "  # noqa: S608 - integers only
+            f"FROM ({classifications_since(dataset_id, position)}) "
+            "WHERE list_sort(now_rows) IS DISTINCT FROM list_sort(then_rows) "
+            "ORDER BY sample_id, source"
+        ).to_arrow_table()
+        if not steps and not tags.num_rows and not labels.num_rows:
             raise EditError(f"the labels are already as they were at version {version}")
+        applied = len(steps) + tags.num_rows + labels.num_rows
         return (
             steps,
             tags.cast(TAG_CHANGES),
-            {"applied": len(steps) + tags.num_rows, "restored": _number(version)},
+            labels.cast(CLASSIFICATION_CHANGES),
+            {"applied": applied, "restored": _number(version)},
         )
 
     return commit_batch(catalog, dataset, "restore", _number(version), user, resolve)

@@ -40,8 +40,6 @@ from .tide import TIDE_IOU_TYPES, tide_errors
 from .voc import match_voc, voc_per_class
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..catalog import Catalog
     from ..jobs import JobContext
 
@@ -242,8 +240,6 @@ def evaluate_arrays(
     """The engine without the catalog: evaluate arrays, return the report and per-box outcomes
     (the COCO protocol of ``inp.iou_type``; protocol "lvis" needs the dataset's ``lvis``
     sets, :func:`~.lvis_load.load_lvis_sets`)."""
-    import pandas as pd  # lazily: the catalog imports this package
-
     gt, dt, n_cats = inp.gt, inp.dt, len(inp.classes)
     extra: dict[str, np.ndarray] = {}
     warnings: list[str] = []
@@ -317,8 +313,9 @@ def evaluate_arrays(
         iou=iou,
         params={},
         stats=stats,
-        per_class=per_class,
-        confusion=pd.DataFrame(conf, index=labels, columns=labels),
+        per_class_data=per_class,
+        confusion_labels=labels,
+        confusion_matrix=conf,
         pr_curves={
             inp.classes[k]: {
                 "recall": RECALL_THRESHOLDS.round(2).tolist(),
@@ -348,9 +345,8 @@ def _interpolated(recall: np.ndarray, precision: np.ndarray) -> np.ndarray:
 
 def _per_class_table(
     inp: EvalInput, out: BoxOutcomes, ap: np.ndarray, extra: dict[str, np.ndarray]
-) -> pd.DataFrame:
-    import pandas as pd  # lazily: the catalog imports this package
-
+) -> dict[str, Any]:
+    """The per-class table's columns (classes neither labelled nor predicted left out)."""
     n_cats = len(inp.classes)
     tp = np.bincount(inp.dt.cat[out.dt_status == TP], minlength=n_cats)
     fp = np.bincount(inp.dt.cat[out.dt_status == FP], minlength=n_cats)
@@ -359,22 +355,20 @@ def _per_class_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), np.nan)
         recall = np.where(num_gt > 0, tp / np.maximum(num_gt, 1), np.nan)
-    table = pd.DataFrame(
-        {
-            "class": inp.classes,
-            "AP": ap,
-            "precision": precision,
-            "recall": recall,
-            "tp": tp,
-            "fp": fp,
-            "fn": fn,
-            "num_gt": num_gt,
-            **extra,
-        }
-    )
+    columns = {
+        "class": np.asarray(inp.classes, dtype=object),
+        "AP": ap,
+        "precision": precision,
+        "recall": recall,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "num_gt": num_gt,
+        **extra,
+    }
     # Classes that appear nowhere (declared but unused) only clutter the table.
     used = (num_gt > 0) | (tp + fp > 0)
-    return table[used].reset_index(drop=True)
+    return {name: np.asarray(column)[used] for name, column in columns.items()}
 
 
 def report_for(catalog: Catalog, dataset: str, key: str) -> EvaluationReport:

@@ -69,13 +69,26 @@ def object_rles(
     pycocotools 2.0.x then fails); polygons are unions, so an object's polygons are
     rasterised with a proper polygon first, which is what COCO gives every other order.
     The polygons of all the objects whose images have one size are rasterised in one call.
+    The two common shapes, a compressed RLE (predictions) and one proper polygon (ground
+    truth), take a short path: the parsed RLE is used as it is, the polygon is rasterised
+    without a merge (merging one RLE gives it back).
     """
     rles: list[Any] = [None] * len(index)
     polygons: dict[tuple[int, int], list[tuple[int, list[list[float]]]]] = {}
+    single: dict[tuple[int, int], tuple[list[int], list[list[float]]]] = {}
     heights, widths = labels.height[index].tolist(), labels.width[index].tolist()
-    for k, (i, text) in enumerate(zip(index.tolist(), texts, strict=True)):
-        seg = orjson.loads(text) if text is not None else None
+    loads = orjson.loads
+    for k, text in enumerate(texts):
+        seg = loads(text) if text is not None else None
+        if type(seg) is dict and _compressed(seg):
+            rles[k] = seg
+            continue
         h, w = heights[k], widths[k]
+        if type(seg) is list and len(seg) == 1 and type(seg[0]) is list and len(seg[0]) > 4:
+            owners, polys = single.setdefault((h, w), ([], []))
+            owners.append(k)
+            polys.append(seg[0])
+            continue
         if seg and not isinstance(seg, list):
             try:
                 rles[k] = coco_rle(seg, h, w)
@@ -86,6 +99,7 @@ def object_rles(
         elif not seg:
             counts.missing += 1
         if not seg:
+            i = int(index[k])
             x1, y1 = float(boxes.x[i]), float(boxes.y[i])
             x2, y2 = x1 + float(boxes.w[i]), y1 + float(boxes.h[i])
             seg = [[x1, y1, x1, y2, x2, y2, x2, y1]]
@@ -95,6 +109,9 @@ def object_rles(
         else:
             counts.degenerate += 1
             rles[k] = mask_utils.encode(np.zeros((h, w), dtype=np.uint8, order="F"))
+    for (h, w), (owners, polys) in single.items():
+        for k, rle in zip(owners, mask_utils.frPyObjects(polys, h, w), strict=True):
+            rles[k] = rle
     for (h, w), objects in polygons.items():
         flat = mask_utils.frPyObjects([p for _, seg in objects for p in seg], h, w)
         at = 0
@@ -103,6 +120,19 @@ def object_rles(
             rles[k] = parts[0] if len(parts) == 1 else mask_utils.merge(parts)
             at += len(seg)
     return rles
+
+
+def _compressed(seg: dict[str, Any]) -> bool:
+    """Whether ``seg`` is a compressed RLE pycocotools reads as it is: a counts text and a
+    size of two integers (other RLEs go through :func:`coco_rle`)."""
+    size = seg.get("size")
+    return (
+        type(seg.get("counts")) is str
+        and type(size) is list
+        and len(size) == 2
+        and type(size[0]) is int
+        and type(size[1]) is int
+    )
 
 
 IMAGE_CHUNK = 2_048

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +37,9 @@ class EvaluationReport:
     ground truth; precision/recall/tp/fp/fn are counted at ``iou``.
     ``confusion``: square DataFrame, index = true class, columns = predicted class, both
     ending with ``background``.
+    Both tables are pandas DataFrames built on first use from the columns, rows and matrix
+    the report holds (``per_class_data``, ``confusion_labels``, ``confusion_matrix``): the
+    CLI's evaluation and :meth:`to_dict` never import pandas (~50 MB of RSS, ~0.4 s).
     ``pr_curves``: class -> ``{"recall": [...], "precision": [...]}`` (101 recall points, the
     interpolated precision at ``iou``).
     ``tide``: COCO bbox and segm: TIDE's error analysis (:mod:`.tide`), ``{"main": {"Cls",
@@ -51,8 +55,9 @@ class EvaluationReport:
     iou: float
     params: dict[str, Any]
     stats: dict[str, float]
-    per_class: pd.DataFrame
-    confusion: pd.DataFrame
+    per_class_data: dict[str, Any] | list[dict[str, Any]]  # columns, or rows (to_dict's)
+    confusion_labels: list[str]
+    confusion_matrix: np.ndarray
     pr_curves: dict[str, dict[str, list[float]]]
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -60,12 +65,34 @@ class EvaluationReport:
     iou_type: str = "bbox"  # COCO: "bbox", "segm" or "keypoints"
     tide: dict[str, Any] | None = None
 
+    @cached_property
+    def per_class(self) -> pd.DataFrame:
+        """The per-class table (one row per class, ``PER_CLASS_COLUMNS`` and the protocol's)."""
+        import pandas as pd  # lazily: only a table's user pays for it
+
+        if not len(self.per_class_data):
+            return pd.DataFrame(columns=PER_CLASS_COLUMNS)
+        return pd.DataFrame(self.per_class_data)
+
+    @cached_property
+    def confusion(self) -> pd.DataFrame:
+        """The confusion matrix: index = true class, columns = predicted class."""
+        import pandas as pd  # lazily: only a table's user pays for it
+
+        labels = self.confusion_labels
+        return pd.DataFrame(self.confusion_matrix, index=labels, columns=labels)
+
+    def per_class_rows(self) -> list[dict[str, Any]]:
+        """The per-class table as JSON-safe rows (NaN as None)."""
+        data = self.per_class_data
+        if isinstance(data, list):
+            return [{k: _clean(v) for k, v in row.items()} for row in data]
+        n = len(next(iter(data.values()))) if data else 0
+        return [{k: _clean(column[i]) for k, column in data.items()} for i in range(n)]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (what the REST API returns and the catalog stores)."""
-        per_class = [
-            {k: _clean(v) for k, v in row.items()}
-            for row in self.per_class.to_dict(orient="records")
-        ]
+        per_class = self.per_class_rows()
         return {
             "key": self.key,
             "dataset": self.dataset,
@@ -77,8 +104,8 @@ class EvaluationReport:
             "stats": {k: _clean(v) for k, v in self.stats.items()},
             "per_class": per_class,
             "confusion": {
-                "labels": [str(c) for c in self.confusion.columns],
-                "matrix": self.confusion.to_numpy().astype(int).tolist(),
+                "labels": [str(c) for c in self.confusion_labels],
+                "matrix": np.asarray(self.confusion_matrix).astype(int).tolist(),
             },
             "pr_curves": self.pr_curves,
             "counts": self.counts,
@@ -90,12 +117,7 @@ class EvaluationReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvaluationReport:
         """Rebuild a report from :meth:`to_dict` output (e.g. a stored evaluation)."""
-        import pandas as pd  # lazily: the catalog imports this package
-
         labels = data["confusion"]["labels"]
-        per_class = pd.DataFrame(data["per_class"])
-        if per_class.empty:
-            per_class = pd.DataFrame(columns=PER_CLASS_COLUMNS)
         return cls(
             key=data["key"],
             dataset=data["dataset"],
@@ -104,8 +126,11 @@ class EvaluationReport:
             iou=data["iou"],
             params=data.get("params", {}),
             stats={k: (np.nan if v is None else v) for k, v in data["stats"].items()},
-            per_class=per_class,
-            confusion=pd.DataFrame(data["confusion"]["matrix"], index=labels, columns=labels),
+            per_class_data=list(data["per_class"]),
+            confusion_labels=list(labels),
+            confusion_matrix=np.asarray(data["confusion"]["matrix"], dtype=np.int64).reshape(
+                len(labels), len(labels)
+            ),
             pr_curves=data.get("pr_curves", {}),
             counts=data.get("counts", {}),
             warnings=data.get("warnings", []),

@@ -156,7 +156,7 @@ def store_facet_part(
         [change.dataset_id],
     ).fetchall()]  # fmt: skip
     for key in keys:
-        rows = cur.execute(_EVAL_FACETS_SQL.format(join="", only_key="AND b.eval_key = $key"),
+        rows = cur.execute(EVAL_FACETS_SQL.format(join="", only_key="AND b.eval_key = $key"),
                            {"ds": change.dataset_id, "key": key}).fetchall()  # fmt: skip
         store_part(cur, change.dataset_id, f"eval:{key}", _entries(rows))
 
@@ -290,12 +290,12 @@ def eval_facet_entries(
     rows = indexed_eval_rows(cur, dataset_id, samples_table, filtered) if indexed else None
     if rows is None:  # the same from SQL
         join = f"JOIN {samples_table} s ON s.sample_id = b.sample_id"
-        sql = _EVAL_FACETS_SQL.format(join=join, only_key="")
+        sql = EVAL_FACETS_SQL.format(join=join, only_key="")
         rows = cur.execute(sql, {"ds": dataset_id}).fetchall()
     return _entries(rows)
 
 
-_EVAL_FACETS_SQL = """
+EVAL_FACETS_SQL = """
     SELECT v.model, v.eval_key, f.facet, f.value, f.n
     FROM evaluations v JOIN (
         -- both facets in one pass of grouping sets: 4x faster at 1M images than a row per
@@ -328,7 +328,7 @@ def _whole_dataset(cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_tabl
 
 
 def _entries(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Facet entries from ``_EVAL_FACETS_SQL`` rows (in their order)."""
+    """Facet entries from ``EVAL_FACETS_SQL`` rows (in their order)."""
     out: list[dict[str, Any]] = []
     index: dict[tuple[str, str], dict[str, Any]] = {}
     for model, key, facet, value, count in rows:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..catalog import Catalog
+from ..formats import IMAGE_EXPORT_FORMATS, VIDEO_EXPORT_FORMATS
 from ..video.locator import is_video_name
 from .errors import ExportError
 from .video_reads import dataset_videos, frames_of_samples, frames_of_videos
@@ -23,8 +24,6 @@ from .view import ExportView
 
 LABELLED, ALL, EVERY = "labelled", "all", "every"
 FRAME_CHOICES = f"{LABELLED}, {ALL} or {EVERY}:K"
-VIDEO_FORMATS = ("mot", "cvat-video")
-"""Formats that write videos (a folder per video), not images: they need video frames."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +54,16 @@ def parse_frames(text: str | None) -> FrameChoice | None:
 
 def has_videos(catalog: Catalog, dataset: str, fmt: str, choice: FrameChoice | None) -> bool:
     """Whether ``dataset`` has videos (its export is one of frames); refused: a video
-    format or a ``--frames`` choice on a dataset without videos."""
+    format or a ``--frames`` choice on a dataset without videos. The one check of both the
+    CLI (:func:`~.run.export_view`) and the server before it queues a job
+    (:func:`~.check.check_export`), so nothing is written."""
     if dataset_videos(catalog, dataset):
         return True
-    if fmt in VIDEO_FORMATS:
+    if fmt in VIDEO_EXPORT_FORMATS:
         raise ExportError(
-            f"--format {fmt} writes videos and {dataset!r} has none (ingest videos, MOT "
-            "sequences or a CVAT for video task; export its images with coco or yolo)"
+            f"--format {fmt} writes videos and {dataset!r} has none: export its images with "
+            f"--format {'|'.join(IMAGE_EXPORT_FORMATS)} (or ingest videos, MOT sequences or "
+            "a CVAT for video task)"
         )
     if choice is not None:
         raise ExportError(

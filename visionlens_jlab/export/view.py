@@ -208,7 +208,8 @@ def read_view(
         samples_table = exp.reader.read_all().select(list(SAMPLE_COLUMNS))
     if samples_table.num_rows == 0:
         raise ExportError(f"the view of {dataset!r} selects no samples: nothing to export")
-    with export_classifications(catalog, dataset, spec, source) as exp:  # checks the source
+    # checks the source; the image labels at the version, like the objects
+    with export_classifications(catalog, dataset, spec, source, position) as exp:
         image_labels = exp.reader.read_all()
     samples = {name: samples_table.column(name).to_pylist() for name in SAMPLE_COLUMNS}
     ids = samples_table.column("sample_id")

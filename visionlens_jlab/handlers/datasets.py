@@ -8,7 +8,7 @@ from tornado.web import HTTPError
 
 from .. import formats
 from ..formats import AUTO, DATASET_FORMATS, FileFormat, names
-from ..importing.video_reads import video_count
+from ..importing.video_reads import track_counts, video_count
 from ..media.lookup import bad_media_counts
 from .base import VisionLensHandler
 
@@ -36,8 +36,12 @@ def _format(
     return fmt
 
 
-def _listed(formats: tuple[FileFormat, ...]) -> list[dict[str, str]]:
-    return [{"name": f.name, "title": f.title} for f in formats]
+def _listed(formats: tuple[FileFormat, ...]) -> list[dict[str, str | bool]]:
+    # ``videos`` only where true: the lab hides those export formats for still images
+    return [
+        {"name": f.name, "title": f.title, **({"videos": True} if f.videos else {})}
+        for f in formats
+    ]
 
 
 class FormatsHandler(VisionLensHandler):
@@ -99,6 +103,10 @@ class DatasetHandler(VisionLensHandler):
         dataset = await self.run_blocking(self.catalog.get_dataset, name)
         dataset["media"] = await self.run_blocking(bad_media_counts, self.catalog, name)
         dataset["num_videos"] = await self.run_blocking(video_count, self.catalog, name)
+        tracks = await self.run_blocking(track_counts, self.catalog, name)
+        dataset["num_tracks"] = sum(tracks.values())
+        for model in dataset["models"]:
+            model["num_tracks"] = tracks.get(model["name"], 0)
         await self.write_json(dataset)
 
     @tornado.web.authenticated

@@ -54,6 +54,39 @@ def video_count(catalog: Catalog, dataset: str) -> int:
     return int(count)
 
 
+def track_counts(catalog: Catalog, dataset: str) -> dict[str, int]:
+    """How many tracks each source of ``dataset`` has: :data:`GROUND_TRUTH`'s and each
+    model's by name, only sources with tracks; :class:`NotFoundError` for no dataset.
+    ``GET datasets/{name}`` answers them: the lab offers its tracks view on the grid's
+    toolbar by their sum, and the tracks view's picker only the models with tracks."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            "SELECT source, COUNT(DISTINCT track_id) FROM annotations "
+            "WHERE dataset_id = ? AND track_id IS NOT NULL GROUP BY source",
+            [dataset_id],
+        ).fetchall()
+    return {str(source): int(count) for source, count in rows}
+
+
+def track_source(cur: Any, dataset_id: int, model: str | None) -> str:
+    """The annotations' source of the tracks of ``model`` (None: the ground truth); an
+    unknown model is a :class:`FilterError` naming the dataset's models."""
+    if model is None:
+        return GROUND_TRUTH
+    if not isinstance(model, str):
+        raise FilterError("model must be a model's name")
+    found = cur.execute(
+        "SELECT name FROM models WHERE dataset_id = ? ORDER BY name", [dataset_id]
+    ).fetchall()
+    models = [r[0] for r in found]
+    if model not in models:
+        raise FilterError(
+            f"unknown model {model!r} (models of this dataset: {', '.join(models) or 'none'})"
+        )
+    return model
+
+
 def track_rows(
     catalog: Catalog, dataset: str, model: str | None = None, video: str | None = None
 ) -> list[dict[str, Any]]:
@@ -62,19 +95,7 @@ def track_rows(
     An unknown model or video is a :class:`FilterError` naming the known ones."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        source = GROUND_TRUTH if model is None else model
-        if model is not None:
-            models = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT name FROM models WHERE dataset_id = ? ORDER BY name", [dataset_id]
-                ).fetchall()
-            ]
-            if model not in models:
-                raise FilterError(
-                    f"unknown model {model!r} (models of this dataset: "
-                    f"{', '.join(models) or 'none'})"
-                )
+        source = track_source(cur, dataset_id, model)
         params: list[Any] = [dataset_id, source]
         only_video = ""
         if video is not None:

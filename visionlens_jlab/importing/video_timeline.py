@@ -1,5 +1,5 @@
 """A video's timeline for the lab's video view: the video of a frame sample, its frame
-samples by frame number and its tracks, each with the frames where it has an object.
+samples by frame number and its tracks, each with the runs of frames where it has an object.
 
 One answer per video (the lab keeps it while it steps through the frames): the view plays
 by asking each frame's sample and image, and draws one lane per track from ``tracks``.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import Catalog, NotFoundError
-from .video_marks import track_marks, tracking_models
+from .video_marks import no_marks, track_marks, tracking_models
 
 _VIDEO_OF_SAMPLE = """
 SELECT v.video_id, v.name, v.kind, v.fps, v.num_frames, v.duration, v.width, v.height,
@@ -26,16 +26,34 @@ WHERE dataset_id = ? AND video_id = ? ORDER BY frame_number
 """
 
 # One row per (source, track): the label of its first object, its first and last frame and
-# every frame it has an object on (a lane of the timeline and its marks).
+# the runs of consecutive frames it has an object on, [first, last] each (a lane of the
+# timeline: a track seen on every frame of an hour is one pair, not 100,000 numbers). A run
+# is the frames whose number minus their rank in the track is the same (gaps and islands).
 _TRACKS = """
-SELECT a.source, a.track_id, arg_min(a.label, f.frame_number) AS label,
-       min(f.frame_number) AS first_frame, max(f.frame_number) AS last_frame,
-       list(DISTINCT f.frame_number ORDER BY f.frame_number) AS frames
-FROM annotations a
-JOIN video_frames f ON f.dataset_id = a.dataset_id AND f.sample_id = a.sample_id
-WHERE a.dataset_id = ? AND f.video_id = ? AND a.track_id IS NOT NULL
-GROUP BY a.source, a.track_id
-ORDER BY a.source <> 'ground_truth', a.source, first_frame, a.track_id
+WITH seen AS (
+    SELECT a.source, a.track_id, a.label, f.frame_number
+    FROM annotations a
+    JOIN video_frames f ON f.dataset_id = a.dataset_id AND f.sample_id = a.sample_id
+    WHERE a.dataset_id = ? AND f.video_id = ? AND a.track_id IS NOT NULL
+), islands AS (
+    SELECT source, track_id, frame_number,
+           frame_number - row_number() OVER (PARTITION BY source, track_id
+                                             ORDER BY frame_number) AS island
+    FROM (SELECT DISTINCT source, track_id, frame_number FROM seen)
+), runs AS (
+    SELECT source, track_id, list([first, last] ORDER BY first) AS runs
+    FROM (SELECT source, track_id, min(frame_number) AS first, max(frame_number) AS last
+          FROM islands GROUP BY source, track_id, island)
+    GROUP BY source, track_id
+)
+SELECT t.source, t.track_id, t.label, t.first_frame, t.last_frame, r.runs
+FROM (
+    SELECT source, track_id, arg_min(label, frame_number) AS label,
+           min(frame_number) AS first_frame, max(frame_number) AS last_frame
+    FROM seen GROUP BY source, track_id
+) t
+JOIN runs r USING (source, track_id)
+ORDER BY t.source <> 'ground_truth', t.source, t.first_frame, t.track_id
 """
 
 
@@ -46,8 +64,9 @@ def video_timeline(
     sample's frame number (``frame_number``), the frame samples' ids by frame number
     (``frames``: index ``N - 1`` holds frame N's sample id, null where the video has no
     sample for it) and its tracks (``tracks``: ``source``, ``track_id``, ``label`` of the
-    first object, ``first_frame``, ``last_frame`` and ``frames``, the frame numbers where
-    the track has an object, and its marks: ``changes``, ``keyframes``, ``switches``, see
+    first object, ``first_frame``, ``last_frame`` and ``runs``, ``[first, last]`` of each
+    run of consecutive frames where the track has an object, and its marks: ``changes``,
+    ``keyframes``, ``switches``, see
     :mod:`.video_marks`), the models with a tracking evaluation (``tracking_models``) and
     the one whose identity switches are marked (``model``, given: none without).
     :class:`NotFoundError` for a sample that is not a frame."""
@@ -68,7 +87,6 @@ def video_timeline(
     frames: list[int | None] = [None] * last
     for number, frame_sample in frame_rows:
         frames[int(number) - 1] = int(frame_sample)
-    none: dict[str, list[Any]] = {"changes": [], "keyframes": [], "switches": []}
     return {
         "video": {
             "video_id": video_id,
@@ -91,10 +109,10 @@ def video_timeline(
                 "label": label,
                 "first_frame": int(first),
                 "last_frame": int(final),
-                "frames": [int(n) for n in numbers],
-                **marks.get((source, int(track_id)), none),
+                "runs": [[int(a), int(b)] for a, b in runs],
+                **marks.get((source, int(track_id)), no_marks()),
             }
-            for source, track_id, label, first, final, numbers in track_rows
+            for source, track_id, label, first, final, runs in track_rows
         ],
         "tracking_models": models,
         "model": model,

@@ -187,17 +187,21 @@ class StageTimer:
 def _joined(own: dict[str, Any], streams: list[dict[str, Any]], wall: float) -> dict[str, Any]:
     """``own`` with the ``streams`` that computed for it: their ``busy`` summed; their
     ``seconds`` averaged (shards run side by side, each partitioning its own time) and
-    added to ``own``'s (the job writes while they wait for it)."""
+    added to ``own``'s, within the part of ``own``'s wall time its own stages left: the
+    streams compute while the job writes, so beyond that room their seconds are scaled
+    down in proportion, and the stages still partition the job's wall time."""
     seconds = dict(own["seconds"])
     busy = dict(own["busy"])
     gpu = own["gpu_seconds"]
+    shared = dict.fromkeys(STAGES, 0.0)
     for stage in STAGES:
         for s in streams:
             busy[stage] += float(s["busy"].get(stage, 0.0))
-        if streams:
-            seconds[stage] += sum(float(s["seconds"].get(stage, 0.0)) for s in streams) / len(
-                streams
-            )
+            shared[stage] += float(s["seconds"].get(stage, 0.0)) / len(streams)
+    room = max(0.0, wall - sum(seconds.values()))
+    scale = min(1.0, room / sum(shared.values())) if sum(shared.values()) > 0 else 0.0
+    for stage in STAGES:
+        seconds[stage] += shared[stage] * scale
     gpus = [s["gpu_seconds"] for s in streams if s.get("gpu_seconds") is not None]
     if gpus:
         gpu = (gpu or 0.0) + sum(gpus)

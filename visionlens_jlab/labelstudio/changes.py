@@ -10,7 +10,9 @@ object exactly is that object. Each operation carries the sent state as ``expect
 object edited in VisionLens since it was sent makes the whole batch a conflict instead of
 being overwritten. What cannot become an edit (a box turned into a rotated one, a task from
 elsewhere, an object with a mask moved by its box) is listed in ``skipped`` with the
-reason.
+reason. Image labels (:mod:`.image_labels`) become a ``classify`` or ``unclassify``, a
+keypoint object's points (:mod:`.keypoints`) a ``keypoints`` operation, with the sent state
+as ``expected`` too.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .image_labels import image_label_changes
+from .keypoints import keypoint_changes
 from .shapes import rect_corners, ring_of, same_points, settled
 from .tasks import FROM_NAME, POLYGON_FROM_NAME, REGION_PREFIX
 
 KINDS = {"add": "added", "delete": "deleted", "relabel": "relabelled", "move": "moved",
-         "reshape": "reshaped"}  # fmt: skip
+         "reshape": "reshaped", "keypoints": "keypoints_changed", "classify": "classified",
+         "unclassify": "unclassified"}  # fmt: skip
 REGION_KINDS = {(FROM_NAME, "rectanglelabels"), (POLYGON_FROM_NAME, "polygonlabels")}
 """The regions VisionLens sends and reads back: rectangles (rotated: rotated boxes), polygons."""
 NOUNS = {"bbox": "box", "obb": "rotated box", "segmentation": "polygon"}
@@ -41,16 +46,20 @@ class Changes:
     """Every object sent (its annotation id)."""
 
     def counts(self) -> dict[str, int]:
-        """Operations per kind: ``added``, ``deleted``, ``relabelled``, ``moved``."""
+        """Operations per kind: ``added``, ``deleted``, ``relabelled``, ``moved``,
+        ``reshaped``, ``keypoints_changed``, ``classified``, ``unclassified``."""
         out = dict.fromkeys(KINDS.values(), 0)
         for op in self.operations:
             out[KINDS[op["op"]]] += 1
         return out
 
 
-def read_changes(dataset: str, tasks: list[dict[str, Any]]) -> Changes:
+def read_changes(
+    dataset: str, tasks: list[dict[str, Any]], image_classes: set[str] | None = None
+) -> Changes:
     """The edits that make ``dataset``'s ground truth what the annotators left in ``tasks``
-    (a project's tasks with their annotations)."""
+    (a project's tasks with their annotations); ``image_classes``: the dataset's image-label
+    classes (an image label outside them is skipped; None: not checked)."""
     changes = Changes()
     for task in tasks:
         sent = (task.get("data") or {}).get("visionlens")
@@ -63,6 +72,14 @@ def read_changes(dataset: str, tasks: list[dict[str, Any]]) -> Changes:
             continue
         changes.annotated += 1
         _task_changes(task.get("id"), sent, annotation, changes)
+        result = annotation.get("result") or []
+        gone = {str(op["annotation_id"]) for op in changes.operations if op["op"] == "delete"}
+        for ops, skipped in (
+            keypoint_changes(task.get("id"), sent, result, gone),
+            image_label_changes(task.get("id"), sent, result, image_classes),
+        ):
+            changes.operations += ops
+            changes.skipped += skipped
     return changes
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..catalog import Catalog
+from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog.writes.classification_edits import labels_of, read_classifications
 from ..edits import apply_edits
+from ..edits.operations import IMAGE_LABEL_OPS
 from ..edits.states import read_states
 from ..export.errors import ExportError
 from ..export.view import read_view
 from .changes import Changes, read_changes
 from .client import LabelStudioClient
 from .errors import LabelStudioError
+from .image_labels import offered_choices
 from .shapes import single_ring
 from .tasks import build_tasks, label_config
 
@@ -42,8 +45,11 @@ def send_view(
     names = list(truth.class_names)
     if predictions is not None:
         names += [n for n in predictions.class_names if n not in names]
-    config = label_config(names)
-    tasks = build_tasks(server_url, truth, predictions)
+    image_classes, multiple = image_label_classes(catalog, dataset)
+    tasks = build_tasks(server_url, truth, predictions, image_labels=bool(image_classes))
+    points = [n for t in tasks for ns in t["data"]["visionlens"].get("keypoint_names", {}).values()
+              for n in ns]  # fmt: skip
+    config = label_config(names, list(dict.fromkeys(points)), image_classes, multiple)
     client.whoami()  # a wrong URL or token is said before a project is made
     project = client.create_project(title or f"VisionLens: {dataset}", config)
     try:
@@ -55,7 +61,7 @@ def send_view(
         "project": int(project["id"]),
         "url": f"{client.url}/projects/{int(project['id'])}",
         "tasks": imported,
-        "objects": sum(len(t["annotations"][0]["result"]) for t in tasks),
+        "objects": sum(len(t["data"]["visionlens"]["sent"]) for t in tasks),
     }
 
 
@@ -70,10 +76,13 @@ def pull_changes(
 ) -> dict[str, Any]:
     """The edits that bring ``dataset``'s ground truth to what the annotators left in
     project ``project_id``: ``{"project", "tasks", "annotated", "edits": {"added",
-    "deleted", "relabelled", "moved"}, "operations", "skipped", "applied", "batch"}``. With
+    "deleted", "relabelled", "moved", "reshaped", "keypoints_changed", "classified",
+    "unclassified"}, "operations", "skipped", "applied", "batch"}``. With
     ``apply`` they are applied as one batch (undoable; a conflict writes nothing) and
     ``sample_ids`` says which samples it touched."""
-    changes = read_changes(dataset, client.tasks(project_id))
+    image_classes, _ = image_label_classes(catalog, dataset)
+    offered = offered_choices(str(client.project(project_id).get("label_config") or ""))
+    changes = read_changes(dataset, client.tasks(project_id), set(image_classes) | offered)
     if changes.tasks == 0:
         raise LabelStudioError(
             f"project {project_id} holds no task sent from {dataset!r}: nothing to take back"
@@ -96,10 +105,30 @@ def pull_changes(
     return out
 
 
+def image_label_classes(catalog: Catalog, dataset: str) -> tuple[list[str], bool]:
+    """The classes ``dataset``'s image labels use (any source; the dataset's class order,
+    then the others sorted), and whether a sample has several ground-truth image labels."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            "SELECT c.label, min(k.category_id) FROM classifications c LEFT JOIN categories k "
+            "ON k.dataset_id = c.dataset_id AND k.name = c.label WHERE c.dataset_id = ? "
+            "GROUP BY c.label ORDER BY min(k.category_id) NULLS LAST, c.label",
+            [dataset_id],
+        ).fetchall()
+        most = cur.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM classifications WHERE dataset_id = ? "
+            "AND source = 'ground_truth' GROUP BY sample_id)",
+            [dataset_id],
+        ).fetchone()
+    return [str(r[0]) for r in rows], bool(most and most[0] and most[0] > 1)
+
+
 def _not_yet_applied(catalog: Catalog, dataset: str, changes: Changes) -> list[dict[str, Any]]:
     """The operations whose result the ground truth does not show yet: a second pull of
     the same project (after an ``--apply``) proposes nothing."""
     ops = changes.operations
+    labelled = sorted({op["sample_id"] for op in ops if op["op"] in IMAGE_LABEL_OPS})
     add_samples = sorted({op["sample_id"] for op in ops if op["op"] == "add"})
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
@@ -111,9 +140,17 @@ def _not_yet_applied(catalog: Catalog, dataset: str, changes: Changes) -> list[d
             "WHERE dataset_id = ? AND source = 'ground_truth' AND sample_id IN (SELECT UNNEST(?))",
             [dataset_id, add_samples],
         ).fetchall()
+        image_labels = read_classifications(cur, dataset_id,
+                                            ((s, GROUND_TRUTH) for s in labelled))  # fmt: skip
+    labels_now = {s: labels_of(rows) or [] for (s, _), rows in image_labels.items()}
     added = {(r[1], r[2], shape) for r in rows if r[0] not in changes.sent
              for shape in _shapes(r[3:7], r[7], r[8])}  # fmt: skip
-    return [op for op in ops if not _shown(op, now.get(op.get("annotation_id", -1)), added)]
+    return [
+        op for op in ops
+        if not (op["op"] in IMAGE_LABEL_OPS and labels_now[op["sample_id"]] == op.get("labels", []))
+        and not (op["op"] not in IMAGE_LABEL_OPS
+                 and _shown(op, now.get(op.get("annotation_id", -1)), added))
+    ]  # fmt: skip
 
 
 def _shapes(box: Any, obb: Any, segmentation: Any) -> list[tuple[Any, ...]]:
@@ -140,6 +177,8 @@ def _shown(op: dict[str, Any], state: dict[str, Any] | None, added: set[Any]) ->
         return False
     if op["op"] == "relabel":
         return bool(state["label"] == op["label"])
+    if op["op"] == "keypoints":
+        return list(state.get("keypoints") or []) == op["keypoints"]
     now = _shapes([state["x"], state["y"], state["w"], state["h"]], state.get("obb"),
                   state.get("segmentation"))  # fmt: skip
     if op["op"] == "reshape":

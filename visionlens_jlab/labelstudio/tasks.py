@@ -7,7 +7,9 @@ are ``vl-<annotation id>``: Label Studio keeps them while the annotator edits, w
 :mod:`.changes` tells a moved or relabelled object from a new one. A model's objects go in
 as a prediction (with scores) to copy from. ``data.visionlens`` records what was sent
 (dataset, sample, and each object's class and box), which becomes each edit's ``expected``
-state: an object edited in VisionLens meanwhile is a conflict, not overwritten.
+state: an object edited in VisionLens meanwhile is a conflict, not overwritten. A sample's
+image labels go as a ``Choices`` result (:mod:`.image_labels`), a keypoint object's points
+as ``KeyPointLabels`` regions ``vl-<id>-<k>`` (:mod:`.keypoints`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ..catalog import GROUND_TRUTH
 from ..export.view import ExportView
 from ..outbound import http_url
 from .errors import LabelStudioError
+from .image_labels import choices_config, choices_result
+from .keypoints import keypoint_config, keypoint_regions, point_names
 from .shapes import (
     polygon_value,
     rect_corners,
@@ -37,10 +41,16 @@ MAX_TASKS = 100_000
 """Samples one project may receive: Label Studio imports them in one request."""
 
 
-def label_config(class_names: list[str]) -> str:
+def label_config(
+    class_names: list[str],
+    keypoint_names: list[str] | None = None,
+    image_classes: list[str] | None = None,
+    multiple: bool = False,
+) -> str:
     """Label Studio's XML config: an image, one rectangle label (rotatable: rotated boxes)
     and one polygon label per class (each name an XML attribute, quoted: a class name is
-    data, never markup)."""
+    data, never markup), the keypoints' names when any are sent and the image-label
+    classes as choices (``multiple``: several per image) when the dataset has any."""
     if not class_names:
         raise LabelStudioError("the dataset has no classes to label with")
     for name in class_names:
@@ -53,7 +63,9 @@ def label_config(class_names: list[str]) -> str:
         f'  <RectangleLabels name="{FROM_NAME}" toName="{TO_NAME}" canRotate="true">\n'
         f"{labels}\n  </RectangleLabels>\n"
         f'  <PolygonLabels name="{POLYGON_FROM_NAME}" toName="{TO_NAME}">\n{labels}\n'
-        "  </PolygonLabels>\n</View>"
+        "  </PolygonLabels>\n"
+        f"{keypoint_config(keypoint_names or [])}"
+        f"{choices_config(image_classes or [], multiple)}</View>"
     )
 
 
@@ -92,11 +104,15 @@ def region(
 
 
 def build_tasks(
-    server_url: str, truth: ExportView, predictions: ExportView | None
+    server_url: str,
+    truth: ExportView,
+    predictions: ExportView | None,
+    image_labels: bool = False,
 ) -> list[dict[str, Any]]:
     """One task per sample of ``truth`` (the ground truth of the view), with ``predictions``
-    (a model's objects on the same samples) when given. ``server_url`` must be an http(s)
-    URL: each task's image is a link under it that annotators open."""
+    (a model's objects on the same samples) when given, and each sample's image labels
+    when ``image_labels``. ``server_url`` must be an http(s) URL: each task's image is a
+    link under it that annotators open."""
     try:
         http_url(server_url, "the VisionLens server URL (server_url)")
     except ValueError as exc:
@@ -120,11 +136,24 @@ def build_tasks(
             "Label Studio's boxes are in percent of it"
         )
     sent = _objects(truth, sizes, GROUND_TRUTH)
+    skeletons = {c["name"]: c.get("keypoint_names") for c in truth.categories}
+    classified = truth.classifications.table
+    labels_of: dict[int, list[str]] = {}
+    for sid, label in zip(classified["sample_id"].to_pylist(), classified["label"].to_pylist(),
+                          strict=True):  # fmt: skip
+        labels_of.setdefault(sid, []).append(label)
     predicted = _objects(predictions, sizes, predictions.source) if predictions else {}
     tasks = []
     for sid in truth.samples["sample_id"]:
         width, height = sizes[sid]
         objects = sent.get(sid, [])
+        names = {o["label"]: point_names(skeletons.get(o["label"]), len(o["keypoints"]) // 3)
+                 for o in objects if "keypoints" in o}  # fmt: skip
+        result = [region(f"{REGION_PREFIX}{o['id']}", o, width, height, None) for o in objects]
+        for o in objects:
+            if "keypoints" in o:
+                result += keypoint_regions(o["id"], o["keypoints"], names[o["label"]], width,
+                                           height)  # fmt: skip
         task: dict[str, Any] = {
             "data": {
                 "image": image_url(server_url, truth.dataset, sid),
@@ -136,14 +165,14 @@ def build_tasks(
                     "sent": {str(o["id"]): sent_state(o) for o in objects},
                 },
             },
-            "annotations": [
-                {
-                    "result": [
-                        region(f"{REGION_PREFIX}{o['id']}", o, width, height, None) for o in objects
-                    ]
-                }
-            ],  # fmt: skip
+            "annotations": [{"result": result}],
         }
+        if names:
+            task["data"]["visionlens"]["keypoint_names"] = names
+        if image_labels:
+            sample_labels = sorted(labels_of.get(sid, []))
+            task["data"]["visionlens"]["image_labels"] = sample_labels
+            result += choices_result(sample_labels)
         if predictions is not None:
             task["predictions"] = [
                 {
@@ -161,13 +190,15 @@ def build_tasks(
 def sent_state(obj: dict[str, Any]) -> dict[str, Any]:
     """What ``data.visionlens`` records of an object sent: its class and box, whether it has
     a shape the box does not move (``shaped``), and a rotated box's corners or a polygon's
-    ring as Label Studio holds them (what comes back unchanged)."""
+    ring as Label Studio holds them (what comes back unchanged), and its keypoints."""
     out = {"label": obj["label"], "bbox": obj["box"], "shaped": obj["shaped"]}
     if "obb" in obj:
         x, y, w, h, rotation = rotated_rect(obj["obb"])
         out["obb"] = rect_corners([x, y, w, h], rotation)
     if "polygon" in obj:
         out["polygon"] = obj["polygon"]
+    if "keypoints" in obj:
+        out["keypoints"] = obj["keypoints"]
     return out
 
 
@@ -175,7 +206,8 @@ def _objects(
     view: ExportView, sizes: dict[int, tuple[int, int]], source: str
 ) -> dict[int, list[dict[str, Any]]]:
     """Each sample's objects of ``view``: ``{"id", "label", "box", "score", "shaped"}``,
-    with ``obb`` (a rotated box's corners) or ``polygon`` (a mask's one ring)."""
+    with ``obb`` (a rotated box's corners) or ``polygon`` (a mask's one ring), and
+    ``keypoints`` (COCO's flat list) when it has them."""
     columns = ["ann_id", "label", "x", "y", "w", "h", "score", "segmentation", "keypoints",
                "obb"]  # fmt: skip
     out: dict[int, list[dict[str, Any]]] = {}
@@ -195,6 +227,8 @@ def _objects(
                 "shaped": (cols["segmentation"][i] is not None and ring is None)
                 or cols["keypoints"][i] is not None,
             }
+            if cols["keypoints"][i] is not None:
+                obj["keypoints"] = [float(v) for v in cols["keypoints"][i]]
             if ring is not None and cols["keypoints"][i] is None:
                 obj["polygon"] = ring
             elif cols["obb"][i] is not None and len(cols["obb"][i]) == 8:

@@ -83,7 +83,9 @@ def values_frame(
     return encode_values(map_values(catalog, dataset_id, map_id, field, model))
 
 
-def _ids_in(raw: Any) -> np.ndarray:
+def parse_ids_in(raw: Any) -> np.ndarray:
+    """The caller's ``ids_in`` list as sorted unique sample ids (empty for ``None``); a
+    :class:`MapError` for anything but a list of integers."""
     if raw is None:
         return np.empty(0, dtype=np.int64)
     if not isinstance(raw, list) or not all(
@@ -119,7 +121,7 @@ def select_ids(
         raise MapError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     if spec is not None and not isinstance(spec, dict):
         raise MapError("'filter' must be a JSON object")
-    previous = _ids_in(ids_in)
+    previous = parse_ids_in(ids_in)
     shape_poly = as_polygon(polygon) if polygon is not None else None
     shape_rect = as_rect(rect) if rect is not None else None
     dataset_id = dataset_id_of(catalog, dataset)

@@ -18,8 +18,8 @@ from .version_view import VersionView
 
 LOG_COLUMNS = [
     "seq", "batch", "kind", "op", "annotation_id", "sample_id", "source", "label_before",
-    "label_after", "bbox_before", "bbox_after", "tags_before", "tags_after", "user",
-    "created_at",
+    "label_after", "bbox_before", "bbox_after", "tags_before", "tags_after",
+    "labels_before", "labels_after", "user", "created_at",
 ]  # fmt: skip
 
 
@@ -32,7 +32,8 @@ class EditsMixin:
     def edit(self, operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """Apply ``operations`` in one transaction (``{"op": "relabel", "annotation_id":
         12, "label": "cat"}``, ``add``, ``delete``, ``move``, ``accept``, ``tag``,
-        ``untag``; see :mod:`visionlens_jlab.edits.operations`); returns ``{"applied",
+        ``untag``, and on a sample's image labels ``{"op": "classify", "sample_id": 3,
+        "label": "cat"}``, ``unclassify``; see :mod:`visionlens_jlab.edits.operations`); returns ``{"applied",
         "annotations", "batch", "added"}``. An invalid operation or a conflict raises
         :class:`~.connection.VisionLensError` naming it, and nothing is written."""
         body = {"operations": [dict(op) for op in operations]}
@@ -63,9 +64,11 @@ class EditsMixin:
         )
 
     def edit_log(self, limit: int = 1000) -> pd.DataFrame:
-        """The last ``limit`` operations, newest first: one row per object changed, and one
+        """The last ``limit`` operations, newest first: one row per object changed, one
         per sample whose tags a batch changed (op ``sample_tags``: ``annotation_id``,
-        ``source``, labels and boxes empty; ``tags_before`` / ``tags_after``: the sample's)."""
+        ``source``, labels and boxes empty; ``tags_before`` / ``tags_after``: the sample's),
+        and one per sample whose image labels a batch changed (op ``image_labels``:
+        ``labels_before`` / ``labels_after``, the sample's image labels of ``source``)."""
         answer = self._client.get_json(dataset_path(self.name, "edits"), limit=limit)
         rows = []
         for op in answer["operations"]:
@@ -75,6 +78,7 @@ class EditsMixin:
                 row[f"label_{side}"] = state.get("label")
                 row[f"bbox_{side}"] = state.get("bbox")
                 row[f"tags_{side}"] = state.get("tags")
+                row[f"labels_{side}"] = state.get("labels")
             rows.append(row)
         frame = pd.DataFrame(rows, columns=LOG_COLUMNS)
         frame["created_at"] = pd.to_datetime(frame["created_at"])

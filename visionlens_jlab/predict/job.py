@@ -179,8 +179,13 @@ def run_prediction(
                         break
             elif kind == "stages":
                 timer.absorb(message[1])
-                if "batch" in message[1]:  # the size the warm-up (or an out-of-memory) set
-                    result["batch_size"] = message[1]["batch"]["batch_size"]
+                size = message[1].get("batch", {}).get("batch_size", result["batch_size"])
+                if size != result["batch_size"]:  # the warm-up (or an out-of-memory) set it
+                    result["batch_size"] = size
+                    if ctx is not None:  # shown now, also when it settles after the last batch
+                        n = result["processed"] + result["failed"]
+                        note = f"{n}/{len(todo)} images, batch {size}"
+                        ctx.items("predicting", n, len(todo), note)
                 result["stages"] = timer.report()
                 if ctx is not None:
                     ctx.stages(result["stages"])

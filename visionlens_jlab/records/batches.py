@@ -205,5 +205,5 @@ class _NoPandas:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         """Refuse pandas and its submodules; leave every other module to the next finder."""
         if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not imported during an ingest")
+            raise ImportError("pandas is kept out of this command (without_pandas)")
         return None

@@ -97,18 +97,26 @@ class Representativeness:
 
 
 class Coverage:
-    """ProbCover: the gain of a candidate is the number of still-uncovered rows within
-    Euclidean distance ``delta`` of it (between unit rows; its ball, itself included);
-    choosing it covers its ball, and a labelled row's ball is covered from the start.
+    """ProbCover: the gain of a candidate is the number of still-uncovered rows it covers
+    (itself included); choosing it covers them, and what a labelled row covers is covered
+    from the start. Distances are Euclidean between unit rows.
 
-    ``delta`` defaults to ProbCover's purity rule: the largest radius at which at least
-    ``purity`` of the balls hold one k-means cluster only (``pseudo_classes`` clusters, the
-    paper's class count), over a sample of at most 5,000 rows. The paper's purity of 0.95
-    assumes self-supervised features whose clusters follow the classes; on raw vectors
-    (the digits' pixels, benchmarks/results/select.md) it gave a radius so small that the
-    balls hold a point or two and the choice (0.53 accuracy at K = 20) fell under random's
-    (0.63); 0.75 gives a radius of the scale that trains best there. Above ``sample`` rows
-    it runs on ``sample`` random rows (coverage counted, and candidates chosen, among them)."""
+    A row is covered by a centre within its radius: ``delta`` for every row when ``delta``
+    is given (the paper's fixed ball, unless ``neighbours`` is given too). Otherwise ``delta`` comes from ProbCover's purity
+    rule: the largest radius at which at least ``purity`` of the balls hold one k-means
+    cluster only (``pseudo_classes`` clusters, the paper's class count), over a sample of at
+    most 5,000 rows; the paper's purity of 0.95 assumes self-supervised features whose
+    clusters follow the classes, and on raw vectors (the digits' pixels,
+    benchmarks/results/select.md) it gave balls of a point or two and a choice under
+    random's, so 0.75. And with ``neighbours`` (default 5 there; 0: the paper's fixed ball) a
+    row's radius is the larger of that ``delta`` and its distance to its ``neighbours``-th
+    nearest other row: where rows lie sparser than ``delta`` (on the demo's vectors the
+    purity radius was 0.58, the bright images' nearest-neighbour spacing 0.72-0.76) a
+    single ball held one such row, so every ball went to the dense rows and the classifier
+    trained on them fell up to 20 points under random; with the per-row radius a sparse row
+    is covered by its few nearest neighbours, as a dense row is by the rows within
+    ``delta``. Above ``sample`` rows it runs on ``sample`` random rows (coverage counted,
+    and candidates chosen, among them)."""
 
     name = "coverage"
 
@@ -121,9 +129,12 @@ class Coverage:
         sample: int = 20_000,
         purity: float = 0.75,
         pseudo_classes: int = 10,
+        neighbours: int | None = None,
     ) -> None:
         self.vectors, self.labelled, self.delta, self.sample = vectors, labelled, delta, sample
         self.purity, self.pseudo_classes = purity, pseudo_classes
+        # the per-row radius by default with the purity rule's delta, not with a given one
+        self.neighbours = (0 if delta is not None else 5) if neighbours is None else neighbours
 
     def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Ball sizes over the rows the labelled rows leave uncovered."""
@@ -140,18 +151,27 @@ class Coverage:
         x = unit_rows(self.vectors[rows])
         if self.delta is None:
             self.delta = purity_delta(x, self.purity, self.pseudo_classes, rng)
-        limit = float(self.delta) ** 2
         sq = np.einsum("ij,ij->i", x, x)
+        # limit[i]: row i's squared radius (the paper's ball when all equal)
+        limit = np.full(rows.size, float(self.delta) ** 2, dtype=np.float32)
+        k = min(self.neighbours, rows.size - 1)
+        for a in range(0, rows.size, 2048) if k > 0 else ():
+            d2 = sq[a : a + 2048, None] - 2.0 * (x[a : a + 2048] @ x.T) + sq[None, :]
+            kth = np.partition(d2, k, axis=1)[:, k]  # the 0th is the row itself
+            # the k-th neighbour itself inside: a hair over its distance
+            np.maximum(limit[a : a + 2048], kth * (1 + 1e-5) + 1e-9, out=limit[a : a + 2048])
         parts = []
         for a in range(0, rows.size, 2048):
             d2 = sq[a : a + 2048, None] - 2.0 * (x[a : a + 2048] @ x.T) + sq[None, :]
-            r, c = np.nonzero(d2 < limit)
+            r, c = np.nonzero(d2 < limit[None, :])
             parts.append((r + a, c))
         r = np.concatenate([p[0] for p in parts])
         c = np.concatenate([p[1] for p in parts])
+        # _graph[c, i]: centre c covers row i; _covers_of (its transpose): who covers i
         self._graph = sparse.csr_matrix(
             (np.ones(r.size, dtype=np.int32), (r, c)), shape=(rows.size, rows.size)
         )
+        self._covers_of = self._graph.T.tocsr()
         self._covered = np.zeros(rows.size, dtype=bool)
         self._gain = np.asarray(self._graph.sum(axis=1), dtype=np.float64).ravel()
         self._slot = np.full(n, -1, dtype=np.int64)
@@ -168,8 +188,8 @@ class Coverage:
         self._out[lab] = -np.inf
         return self._out
 
-    def _cover(self, centre: np.ndarray, x: np.ndarray, limit: float) -> None:
-        """Cover the ball around ``centre``: each newly covered row leaves every ball it is in."""
+    def _cover(self, centre: np.ndarray, x: np.ndarray, limit: np.ndarray) -> None:
+        """Cover what ``centre`` covers: each newly covered row leaves every ball it is in."""
         d2 = np.einsum("ij,ij->i", x, x) - 2.0 * (x @ centre) + float(centre @ centre)
         self._take(np.flatnonzero((d2 < limit) & ~self._covered))
 
@@ -177,7 +197,7 @@ class Coverage:
         if newly.size == 0:
             return
         self._covered[newly] = True
-        sub = self._graph[newly]
+        sub = self._covers_of[newly]
         self._gain -= np.bincount(sub.indices, minlength=self._gain.size)
 
     def picked(self, position: int) -> np.ndarray:

@@ -74,3 +74,40 @@ def check_vectors(vectors: np.ndarray) -> int:
     if vectors.ndim != 2 or vectors.shape[0] == 0:
         raise ValueError("vectors must be a non-empty 2-d array (n, d)")
     return int(vectors.shape[0])
+
+
+def local_density(
+    x: np.ndarray, rows: np.ndarray, neighbours: int, sample: int, rng: np.random.Generator
+) -> np.ndarray:
+    """TypiClust's typicality of ``x[rows]`` over all of ``x``: one over (the mean Euclidean
+    distance to its ``neighbours`` nearest other rows, plus 1e-5). Up to ``sample`` rows of
+    ``x`` that is exact; above it the neighbours are sought among ``sample`` random rows and
+    their count shrinks in proportion (at least 1), which keeps the order of the densities
+    at a cost linear in ``len(rows)``. A lone row gets 1."""
+    n = x.shape[0]
+    if n < 2:
+        return np.ones(rows.size)
+    ref = np.arange(n) if n <= sample else np.sort(rng.choice(n, size=sample, replace=False))
+    k = max(1, min(round(neighbours * ref.size / n), ref.size - 1))
+    r = x[ref]
+    rn = np.einsum("ij,ij->i", r, r)
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[ref] = np.arange(ref.size)
+    out = np.empty(rows.size)
+    for a in range(0, rows.size, 2048):
+        b = rows[a : a + 2048]
+        block = x[b]
+        # |b|^2 - 2 b.r + |r|^2 in place, in that order (the same rounding as the plain
+        # expression): at scale (a 100,000-row pool against 4,096 sampled rows) the
+        # temporaries took 4x the product's time
+        d2 = block @ r.T
+        d2 *= -2.0
+        np.add(np.einsum("ij,ij->i", block, block)[:, None], d2, out=d2)
+        d2 += rn[None, :]
+        own = slot[b]
+        hit = np.flatnonzero(own >= 0)
+        d2[hit, own[hit]] = np.inf  # not its own neighbour
+        # one neighbour (the scale path's usual count): the minimum, 10x cheaper than a partition
+        near = d2.min(axis=1, keepdims=True) if k == 1 else np.partition(d2, k - 1, axis=1)[:, :k]
+        out[a : a + b.size] = 1.0 / (np.sqrt(np.maximum(near, 0.0)).mean(axis=1) + 1e-5)
+    return out

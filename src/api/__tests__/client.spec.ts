@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { ServerConnection } from '@jupyterlab/services';
+import { CommandRegistry } from '@lumino/commands';
 
 import { JobError, VisionLensClient } from '../client';
 import { VisionLensAPIError } from '../restTransport';
@@ -168,7 +169,7 @@ describe('VisionLensClient against a Jupyter server', () => {
     const q1 = await client.ingest({ source: files[0], name: 'q1' });
     const q2 = await client.ingest({ source: files[1], name: 'q2' });
     const jobs = new JobsModel(client, { activeMs: 50, idleMs: 50 });
-    const panel = new JobsPanel(jobs);
+    const panel = new JobsPanel(jobs, new CommandRegistry());
     try {
       let emitted = 0;
       jobs.changed.connect(() => emitted++);

@@ -12,7 +12,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
-import { row, select } from './formControls';
+import { row, select } from '../../ui/formControls';
 import { currentView, IExportView } from '../../model/sources/exports';
 import {
   countViewLabels,

@@ -9,12 +9,13 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { fmtInt, h } from '../../base/dom';
-import { row, select } from './formControls';
+import { row, select } from '../../ui/formControls';
 import {
   currentView,
   exportVersions,
   IExportView,
-  startExport
+  startExport,
+  viewText
 } from '../../model/sources/exports';
 import { datasetDetail, fileFormats } from '../../model/sources/datasets';
 import { FrameMode, framesOption } from '../../model/frameChoices';
@@ -102,6 +103,17 @@ export function exportRequest(
   return request;
 }
 
+/**
+ * The export formats a dataset can write: all of `formats` for a dataset of
+ * videos, those that write images (not `videos`) for one of still images.
+ */
+export function offeredFormats(
+  formats: IFileFormat[],
+  videos: boolean
+): IFileFormat[] {
+  return videos ? formats : formats.filter(f => !f.videos);
+}
+
 /** The dialog body: the form. */
 export class ExportForm
   extends Widget
@@ -109,7 +121,9 @@ export class ExportForm
 {
   /**
    * `formats`: what the server writes (`GET /formats`), in its order;
-   * `videos`: whether the dataset has videos (the frames row is offered only then).
+   * `videos`: whether the dataset has videos (the frames row, and the formats
+   * that write videos, are offered only then: the server refuses them for
+   * still images).
    */
   constructor(
     dataset: string,
@@ -124,7 +138,7 @@ export class ExportForm
     this._format = select(
       'jp-VisionLens-exportFormat',
       'Format',
-      formats.map(f => [f.name, f.title])
+      offeredFormats(formats, videos).map(f => [f.name, f.title])
     );
     this._out = h('input', {
       className: 'jp-VisionLens-exportOut jp-mod-styled',
@@ -245,20 +259,6 @@ export class ExportForm
 function versionText(v: ILabelVersion): string {
   const message = v.message ? ` “${v.message}”` : '';
   return `version ${v.version}${message} (${fmtInt(v.annotations)} labels)`;
-}
-
-/** The view in words: what the export will write. */
-function viewText(dataset: string, view: IExportView): string {
-  const n = view.count ?? 0;
-  const noun = n === 1 ? 'sample' : 'samples';
-  switch (view.kind) {
-    case 'selection':
-      return `the ${fmtInt(n)} selected ${noun} of “${dataset}”`;
-    case 'search':
-      return `the ${fmtInt(n)} ${noun} of “${dataset}” the search found`;
-    case 'filter':
-      return `the samples of “${dataset}” matching the current filter`;
-  }
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import { SearchBar } from './SearchBar';
 import { viewActionItems } from './viewActions';
 import { SelectionCode } from './SelectionCode';
+import { tracksItem } from './tracksItem';
 import { VersionBanner } from '../../ui/VersionBanner';
 
 /** Options of the toolbar. */
@@ -153,6 +154,7 @@ export class GridToolbar extends Panel {
           className: 'jp-VisionLens-openVideos'
         })
       ],
+      ['tracks', tracksItem(commands, model)],
       [
         'versions',
         commandButton(commands, CommandIDs.openVersions, {

@@ -22,7 +22,7 @@ import {
   ILabelStudioChanges,
   IVisionLensModel
 } from '../../model/tokens';
-import { row, select } from './formControls';
+import { row, select } from '../../ui/formControls';
 
 /** What the form holds, as typed. */
 export interface ILabelStudioForm {
@@ -112,22 +112,37 @@ export function operationText(op: EditOperation): string {
       return `relabel ${'annotation_id' in op ? `object ${op.annotation_id}` : 'objects'} to ${op.label}`;
     case 'delete':
       return `delete ${'annotation_id' in op ? `object ${op.annotation_id}` : 'objects'}`;
+    case 'keypoints':
+      return `new keypoints for object ${op.annotation_id}`;
+    case 'classify':
+      return `image labels of sample ${op.sample_id}: ${'labels' in op ? op.labels.join(', ') : op.label}`;
+    case 'unclassify':
+      return `remove the image labels of sample ${op.sample_id}`;
     default:
       return op.op;
   }
 }
 
-/** The changes of a pull in words. */
+/** The changes of a pull in words (keypoints and image labels where some changed). */
 export function changesText(changes: ILabelStudioChanges): string {
   const e = changes.edits;
   const skipped = changes.skipped.length
     ? `; ${fmtInt(changes.skipped.length)} annotations could not become edits`
     : '';
+  // keypoints and image labels only where there are some: most datasets have neither
+  const more = [
+    [e.keypoints_changed, 'with new keypoints'],
+    [e.classified, 'image labels set'],
+    [e.unclassified, 'image labels cleared']
+  ]
+    .filter(([n]) => n)
+    .map(([n, what]) => `, ${fmtInt(n as number)} ${what}`)
+    .join('');
   return (
     `${fmtInt(changes.annotated)} of ${fmtInt(changes.tasks)} tasks annotated: ` +
     `${fmtInt(e.added)} added, ${fmtInt(e.deleted)} deleted, ` +
     `${fmtInt(e.relabelled)} relabelled, ${fmtInt(e.moved)} moved, ` +
-    `${fmtInt(e.reshaped)} reshaped${skipped}.`
+    `${fmtInt(e.reshaped)} reshaped${more}${skipped}.`
   );
 }
 

@@ -10,7 +10,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { h } from '../../base/dom';
-import { row } from './formControls';
+import { row } from '../../ui/formControls';
 import { startMerge } from '../../model/sources/exports';
 import { IJob, IMergeRequest, IVisionLensModel } from '../../model/tokens';
 

@@ -8,12 +8,13 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { fmtInt, h } from '../../base/dom';
-import { row } from './formControls';
+import { h } from '../../base/dom';
+import { row } from '../../ui/formControls';
 import {
   currentView,
   IExportView,
-  startSubset
+  startSubset,
+  viewText
 } from '../../model/sources/exports';
 import { IJob, ISubsetRequest, IVisionLensModel } from '../../model/tokens';
 
@@ -37,20 +38,6 @@ export function subsetRequest(
   return { to, filter: view.filter };
 }
 
-/** The view in words: what the copy will hold. */
-export function subsetViewText(dataset: string, view: IExportView): string {
-  const n = view.count ?? 0;
-  const noun = n === 1 ? 'sample' : 'samples';
-  switch (view.kind) {
-    case 'selection':
-      return `Copies the ${fmtInt(n)} selected ${noun} of “${dataset}”`;
-    case 'search':
-      return `Copies the ${fmtInt(n)} ${noun} of “${dataset}” the search found`;
-    case 'filter':
-      return `Copies the samples of “${dataset}” matching the current filter`;
-  }
-}
-
 /** The dialog's body: what is copied and the new dataset's name. */
 export class SubsetForm extends Widget implements Dialog.IBodyWidget<string> {
   constructor(dataset: string, view: IExportView) {
@@ -64,7 +51,7 @@ export class SubsetForm extends Widget implements Dialog.IBodyWidget<string> {
     this.node.append(
       h('p', {
         text:
-          `${subsetViewText(dataset, view)} with their labels, predictions, ` +
+          `Copies ${viewText(dataset, view)} with their labels, predictions, ` +
           'evaluation results, tags, fields and embeddings into a new dataset. ' +
           'The images are shared, not copied.'
       }),

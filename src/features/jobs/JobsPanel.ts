@@ -5,30 +5,42 @@
  */
 import { Message } from '@lumino/messaging';
 import { IDisposable } from '@lumino/disposable';
+import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import { nameSidePanel } from '../../ui/panelNames';
 import { button, fmtDate, h } from '../../base/dom';
 import { isActive } from '../../api/jobs';
 import { describeProgress, errorHeadline } from '../../model/jobs';
-import { IJob, IJobsModel } from '../../model/tokens';
+import { CommandIDs, IJob, IJobsModel } from '../../model/tokens';
 import { visibleText } from '../../base/dataText';
 
-/** The panel; it polls the jobs only while it is visible. */
+/**
+ * The panel; it polls the jobs only while it is visible. Its header starts a
+ * model job ("Run a model…", the command of the model jobs plugin).
+ */
 export class JobsPanel extends Widget {
-  constructor(private readonly _jobs: IJobsModel) {
+  constructor(
+    private readonly _jobs: IJobsModel,
+    commands: CommandRegistry
+  ) {
     super();
     this.id = 'visionlens-jobs';
     this.addClass('jp-VisionLens-jobs');
     nameSidePanel(this.title, 'jobs');
     this._list = h('div', { className: 'jp-VisionLens-jobList' });
     this._message = h('div', { className: 'jp-VisionLens-message' });
+    const runModel = button('Run a model…', 'jp-VisionLens-runModel', () =>
+      commands.execute(CommandIDs.runModel)
+    );
+    runModel.title = 'Run a detector, classifier, captioner or VLM (a job)';
     this._message.hidden = true;
     this.node.append(
       h(
         'div',
         { className: 'jp-VisionLens-panelHeader' },
-        h('div', { className: 'jp-VisionLens-panelTitle', text: 'Jobs' })
+        h('div', { className: 'jp-VisionLens-panelTitle', text: 'Jobs' }),
+        runModel
       ),
       this._message,
       this._list

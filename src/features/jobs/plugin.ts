@@ -22,7 +22,7 @@ export const jobsPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ) => {
-    const panel = new JobsPanel(model.jobs);
+    const panel = new JobsPanel(model.jobs, app.commands);
     app.shell.add(panel, 'right', { rank: 610 });
     restorer?.add(panel, panel.id);
     app.commands.addCommand(CommandIDs.openJobs, {

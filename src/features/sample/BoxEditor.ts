@@ -7,7 +7,8 @@
  * (drag one, drag an edge to add one, Alt-click one to delete it) and selected
  * keypoints can be dragged (Alt-click: visible or hidden). A selected rotated
  * box shows its corners (drag: resize at the same angle) and a rotation handle,
- * a selected polyline its points; a drag inside either moves it. It only says
+ * a selected polyline its points (Alt-click one to delete it, the line to add
+ * one there); a drag inside either moves it. It only says
  * what the user did (`IBoxEdits`); the sample view sends the operations.
  */
 import { EditBox, IAnnotation } from '../../model/tokens';
@@ -22,8 +23,9 @@ import {
   objectAt,
   sameBox
 } from './boxEditing';
-import { IStagePointer, IStagePress, StageTool } from './SampleStage';
+import { IStagePointer, IStagePress, StageTool } from './stagePointer';
 import { PointColumn, pointShapeOf, samePoints } from './pointShapes';
+import { polylineAltClick } from './shapeDrawing';
 import {
   polygonsOf,
   withoutVertex,
@@ -60,6 +62,8 @@ export interface IBoxEdits {
   reshaped(object: IAnnotation, polygons: number[][]): void;
   /** The selected object's keypoints became `points` (COCO's flat list). */
   keypointsChanged(object: IAnnotation, points: number[]): void;
+  /** Say why a gesture on the selected object did nothing. */
+  say(text: string): void;
   /** The selected rotated box's corners or polyline's points became `points`. */
   pointsChanged(
     object: IAnnotation,
@@ -130,7 +134,7 @@ export class BoxEditor implements IStagePointer {
     const part = selected && shapePartAt(selected, x, y, slack, reach);
     if (selected && part) {
       if (press?.altKey) {
-        this._altPress(selected, part);
+        this._altPress(selected, part, x, y, slack);
         return false;
       }
       this._gesture = { kind: 'shape', object: selected, handle: part, x, y };
@@ -271,11 +275,30 @@ export class BoxEditor implements IStagePointer {
     this.node.dataset.selected = selected ? String(selected.ann_id) : '';
   }
 
-  /** An Alt-click on a part of the selected shape: a vertex goes, a keypoint shows or hides. */
-  private _altPress(object: IAnnotation, part: ShapePart): void {
+  /**
+   * An Alt-click on a part of the selected shape: a vertex goes, a keypoint
+   * shows or hides, a line's point goes or one is added on the line.
+   */
+  private _altPress(
+    object: IAnnotation,
+    part: ShapePart,
+    x: number,
+    y: number,
+    slack: number
+  ): void {
     const polygons = polygonsOf(object);
     const none = { polygons: null, keypoints: null, points: null };
-    if (part.kind === 'vertex' && polygons) {
+    const line = pointShapeOf(object);
+    if (line?.column === 'polyline') {
+      const onPoint = part.kind === 'point' ? part.point : null;
+      const size = this._edits.imageSize();
+      const click = polylineAltClick(line.points, onPoint, x, y, slack, size);
+      if (click && 'problem' in click) {
+        this._edits.say(click.problem);
+      } else if (click) {
+        this._shapeDone(object, { ...none, points: click.points });
+      }
+    } else if (part.kind === 'vertex' && polygons) {
       const fewer = withoutVertex(polygons, part.polygon, part.vertex);
       if (fewer) {
         this._shapeDone(object, { ...none, polygons: fewer });

@@ -21,7 +21,7 @@ import {
   MaskBitmap,
   nextBrushSize
 } from './brushRaster';
-import { IStagePointer, StageTool } from './SampleStage';
+import { IStagePointer, StageTool } from './stagePointer';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -80,6 +80,7 @@ export class MaskBrush implements IStagePointer {
     this._sizeInput.value = String(step < 0 ? BRUSH_SIZES.length - 1 : step);
     this._sizeText.textContent = `${this._size} px`;
     this.node.dataset.size = String(this._size);
+    this.render(this._scale);
   }
 
   /** One step smaller (-1) or larger (+1). */
@@ -128,12 +129,21 @@ export class MaskBrush implements IStagePointer {
     }
   }
 
+  /** The pointer between strokes: the brush's circle follows it (null: it left). */
+  hover(point: [number, number] | null): void {
+    this._pointer = point;
+    this.render(this._scale);
+  }
+
   cancel(): void {
     this._stroke = null;
     this.render(this._scale);
   }
 
-  /** Draw the stroke so far at `scale` screen pixels per image pixel. */
+  /**
+   * Draw the stroke so far, or between strokes the brush's circle where the
+   * pointer is (its size in image pixels), at `scale` screen pixels per image pixel.
+   */
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._host.imageSize();
@@ -142,7 +152,7 @@ export class MaskBrush implements IStagePointer {
     this.node.setAttribute('height', String(height));
     const stroke = this._stroke;
     if (!stroke) {
-      this.node.replaceChildren();
+      this.node.replaceChildren(...this._cursor());
       return;
     }
     const path = document.createElementNS(SVG, 'path');
@@ -158,6 +168,19 @@ export class MaskBrush implements IStagePointer {
     );
     path.setAttribute('stroke-width', String(this._size));
     this.node.replaceChildren(path);
+  }
+
+  /** The brush's circle at the pointer (none while it is off the stage). */
+  private _cursor(): SVGCircleElement[] {
+    if (!this._pointer) {
+      return [];
+    }
+    const c = document.createElementNS(SVG, 'circle');
+    c.setAttribute('cx', String(this._pointer[0]));
+    c.setAttribute('cy', String(this._pointer[1]));
+    c.setAttribute('r', String(this._size / 2));
+    c.classList.add('jp-VisionLens-brushCursor');
+    return [c];
   }
 
   /** Paint the stroke into its mask and keep it: the prompt's, or the object's through one edit. */
@@ -206,6 +229,7 @@ export class MaskBrush implements IStagePointer {
   private _sizeInput: HTMLInputElement;
   private _sizeText: HTMLSpanElement;
   private _stroke: IStroke | null = null;
+  private _pointer: [number, number] | null = null;
   private _scale = 1;
 }
 

@@ -9,7 +9,7 @@ import { ISegmentMask } from '../../model/tokens';
 import { rasterizeRuns, runsFromString } from '../../ui/labels/rle';
 import { drawnBox } from './boxEditing';
 import { clickLabel, maskPath, MaskSession } from './maskPrompt';
-import { IStagePointer, IStagePress, StageTool } from './SampleStage';
+import { IStagePointer, IStagePress, StageTool } from './stagePointer';
 
 const SVG = 'http://www.w3.org/2000/svg';
 

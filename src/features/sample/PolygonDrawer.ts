@@ -5,7 +5,7 @@
  * polygon's extent, visionlens_jlab/edits/mask_ops.py); Shift Backspace
  * takes back the last vertex and Escape drops the outline.
  */
-import { IStagePointer, StageTool } from './SampleStage';
+import { IStagePointer, StageTool } from './stagePointer';
 
 const SVG = 'http://www.w3.org/2000/svg';
 

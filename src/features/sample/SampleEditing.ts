@@ -12,7 +12,6 @@ import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import {
   datasetClasses,
-  conflictNow,
   editLabels,
   EditOutcome,
   redoEdit,
@@ -38,12 +37,15 @@ import {
   shapeHint
 } from './boxEditing';
 import { BoxEditor } from './BoxEditor';
+import { conflictChoices } from './editConflict';
 import { editToolbar } from './editToolbar';
 import { PolygonDrawer } from './PolygonDrawer';
 import { pointsOperation } from './pointShapes';
 import { keypointsOperation, reshapeOperation } from './shapeEditing';
+import { DrawnShape, PointShapeTools } from './pointShapeTools';
 import { SampleMasking } from './SampleMasking';
-import { SampleStage, StageTool } from './SampleStage';
+import { SampleStage } from './SampleStage';
+import { StageTool } from './stagePointer';
 
 /** The edit state and actions of one sample view. */
 export class SampleEditing {
@@ -61,6 +63,7 @@ export class SampleEditing {
       const s = this._sample();
       return [s?.width || 1, s?.height || 1];
     };
+    const say = (text: string) => (this.hint.textContent = visibleText(text));
     this.editor = new BoxEditor({
       objects: () => this._drawnObjects(),
       imageSize,
@@ -72,7 +75,8 @@ export class SampleEditing {
       keypointsChanged: (object, points) =>
         void this.apply([keypointsOperation(object, points)]),
       pointsChanged: (object, column, points) =>
-        void this.apply([pointsOperation(object, column, points)])
+        void this.apply([pointsOperation(object, column, points)]),
+      say
     });
     stage.setPointer(this.editor);
     this.polygons = new PolygonDrawer(
@@ -81,6 +85,13 @@ export class SampleEditing {
       () => this._commands.notifyCommandChanged(CommandIDs.samplePolygonClose)
     );
     stage.setPointer(this.polygons, ['polygon']);
+    this.pointShapes = new PointShapeTools(stage, {
+      imageSize,
+      drawn: shape => void this._add(shape),
+      say,
+      changed: () =>
+        this._commands.notifyCommandChanged(CommandIDs.samplePolylineFinish)
+    });
     this.masking = new SampleMasking(model, commands, this, sample);
     stage.setPointer(this.masking.editor, ['mask']);
     stage.setPointer(this.masking.brush, ['brush', 'erase']);
@@ -115,11 +126,13 @@ export class SampleEditing {
   readonly editor: BoxEditor;
   /** The polygon tool's layer. */
   readonly polygons: PolygonDrawer;
+  /** The rotated-box and line tools. */
+  readonly pointShapes: PointShapeTools;
   /** The click-to-mask tool. */
   readonly masking: SampleMasking;
   /** The class picker, for the view's toolbar. */
   readonly classItem: Widget;
-  /** What came of the last edit (and a conflict's choices), under the view's toolbars. */
+  /** What came of the last edit (and a conflict's choices), over the image's foot. */
   readonly message: HTMLDivElement;
   /** What can be done with the selected object when a drag cannot move it. */
   readonly hint: HTMLDivElement;
@@ -153,15 +166,17 @@ export class SampleEditing {
     this._stage.setTool(tool);
     this.editor.cancel();
     this.polygons.cancel();
-    // the polygon tool's keys (Enter, Shift Backspace: schema/sample.json) act while it is on
-    this.hint
-      .closest('.jp-VisionLens-sample')
-      ?.classList.toggle('jp-VisionLens-mod-polygon', tool === 'polygon');
+    // the polygon's and line's keys (Enter, Shift Backspace: schema/sample.json) act while on
+    const view = this.hint.closest('.jp-VisionLens-sample');
+    view?.classList.toggle('jp-VisionLens-mod-polygon', tool === 'polygon');
+    this.pointShapes.setTool(tool, view);
     this.masking.setActive(tool === 'mask', /^(brush|erase)$/.test(tool));
     this.onTool(tool);
     for (const id of [
       CommandIDs.sampleDrawBox,
       CommandIDs.sampleDrawPolygon,
+      CommandIDs.sampleDrawRotatedBox,
+      CommandIDs.sampleDrawPolyline,
       CommandIDs.sampleMaskTool,
       CommandIDs.sampleMaskBrush,
       CommandIDs.sampleMaskEraser
@@ -249,9 +264,9 @@ export class SampleEditing {
     }
   }
 
-  /** Add a drawn box or polygon (its box: its extent) as an object of the picked class. */
+  /** Add a drawn box, polygon, rotated box or line (its box: its extent) as an object of the picked class. */
   private async _add(
-    shape: { bbox: EditBox } | { segmentation: number[][] }
+    shape: { bbox: EditBox } | { segmentation: number[][] } | DrawnShape
   ): Promise<void> {
     const s = this._sample();
     const label = this._classPicker.value;
@@ -317,33 +332,23 @@ export class SampleEditing {
     sampleId: number
   ): void {
     this.editor.cancel();
-    const { current, text } = conflictNow(conflict);
-    const mine = current
-      ? operations.map(op =>
-          'expected' in op
-            ? { ...op, expected: { label: current.label, bbox: current.bbox } }
-            : op
-        )
-      : null;
-    const buttons = [
-      ...(mine
-        ? [
-            button('Apply mine', 'jp-VisionLens-editApplyMine', () =>
-              this.apply(mine)
-            )
-          ]
-        : []),
-      button('Keep theirs', 'jp-VisionLens-editKeepTheirs', () => {
-        this._say('');
-        this._model.notifyDataChanged({
-          dataset: this._model.dataset as string,
-          kind: 'labels',
-          ids: [sampleId]
-        });
-      })
-    ];
+    const keepTheirs = () => {
+      this._say('');
+      const dataset = this._model.dataset as string;
+      this._model.notifyDataChanged({
+        dataset,
+        kind: 'labels',
+        ids: [sampleId]
+      });
+    };
+    const choices = conflictChoices(
+      conflict,
+      operations,
+      mine => this.apply(mine),
+      keepTheirs
+    );
     this.message.classList.add('jp-mod-conflict');
-    this.message.replaceChildren(visibleText(text), ...buttons);
+    this.message.replaceChildren(...choices);
   }
 
   private _show(outcome: EditOutcome, done: string): void {
@@ -388,14 +393,4 @@ export class SampleEditing {
   private _classPicker: HTMLSelectElement;
   /** The object the last draw added, until the sample shows it. */
   private _added: number | null = null;
-}
-
-function button(
-  label: string,
-  className: string,
-  onClick: () => unknown
-): HTMLButtonElement {
-  const b = h('button', { className: `jp-mod-styled ${className}` }, label);
-  b.addEventListener('click', () => void onClick());
-  return b;
 }

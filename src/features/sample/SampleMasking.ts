@@ -131,6 +131,9 @@ export class SampleMasking {
     if (!active && !brushing) {
       this.session.cancel();
     }
+    if (!brushing) {
+      this.brush.hover(null); // its circle follows the pointer only while it is on
+    }
     this._changed();
   }
 

@@ -4,10 +4,11 @@
  * by dragging with the middle button, with Shift, or with the pan tool; the
  * keypoint names of the object under the pointer only (`keypointObjectAt`); a
  * plain drag goes to the tool's edit layer (`IStagePointer`: select, move and
- * resize with `select`, a new box with `draw`, click-to-mask prompts with
- * `mask`, where a right-button press is a click too; a mask painted with
- * `brush`, cleared with `erase`), in image pixels. Fits the image on
- * load and whenever the stage's own size changes.
+ * resize with `select`, a new box with `draw`, a polygon, rotated box or line
+ * with `polygon`, `obb`, `polyline`; click-to-mask prompts with `mask`, where
+ * a right-button press is a click too; a mask painted with `brush`, cleared
+ * with `erase`), in image pixels, the pointer's moves between presses too
+ * (`hover`). Fits the image on load and whenever the stage's own size changes.
  */
 import { IAnnotation, ISample, IVisionLensModel } from '../../model/tokens';
 import { KeypointClasses, LabelTypeToggles } from '../../model/labels';
@@ -18,6 +19,7 @@ import {
 } from '../../ui/labels/sampleLabels';
 import { keypointObjectAt } from '../../ui/labels/keypoints';
 import { h } from '../../base/dom';
+import { IStagePointer, startsPan, StageTool } from './stagePointer';
 
 /** How near a keypoint (screen pixels) the pointer names its object's points. */
 const KEYPOINT_REACH = 12;
@@ -44,40 +46,6 @@ export function labelPixelRatio(
   return Math.min(wanted, most);
 }
 
-/** What a plain primary-button drag on the stage does. */
-export type StageTool =
-  'select' | 'draw' | 'polygon' | 'pan' | 'mask' | 'brush' | 'erase';
-
-/** Which button a press is, with the modifier a tool may read. */
-export interface IStagePress {
-  button: number;
-  altKey: boolean;
-}
-
-/** An edit layer: what a plain drag does under its tools, in image pixels. */
-export interface IStagePointer {
-  /** The SVG the stage lays over the image (image pixels). */
-  readonly node: SVGSVGElement;
-  /** A press at `(x, y)`; true when it starts a drag the layer follows. */
-  down(x: number, y: number, tool: StageTool, press?: IStagePress): boolean;
-  move(x: number, y: number): void;
-  up(x: number, y: number): void;
-  cancel(): void;
-  /** Draw again at `scale` screen pixels per image pixel (a zoom, another sample). */
-  render(scale: number): void;
-}
-
-/** Whether a pointer-down starts a pan under `tool`. */
-export function startsPan(
-  tool: StageTool,
-  event: Pick<PointerEvent, 'button' | 'shiftKey'>
-): boolean {
-  return (
-    event.button === 1 ||
-    (event.button === 0 && (tool === 'pan' || event.shiftKey))
-  );
-}
-
 /** The zoomable, pannable image of one sample. */
 export class SampleStage {
   constructor(model: IVisionLensModel, labelTypes: LabelTypeToggles) {
@@ -93,7 +61,14 @@ export class SampleStage {
     this._img.draggable = false;
     this._labels = createLabelLayers();
     this._canvas.append(this._img, this._labels.canvas, this._labels.svg);
-    this.node.append(this._canvas, this._labels.chips);
+    // What the tools say (a hint, an edit's outcome, the mask's status) lies
+    // over the image's foot: a line that comes or goes never moves the image
+    // under the pointer. Its buttons (a conflict's choices) are no gesture.
+    this.notes = h('div', { className: 'jp-VisionLens-stageNotes' });
+    for (const type of ['pointerdown', 'wheel', 'contextmenu']) {
+      this.notes.addEventListener(type, e => e.stopPropagation());
+    }
+    this.node.append(this._canvas, this._labels.chips, this.notes);
     this.node.addEventListener('wheel', this, { passive: false });
     this.node.addEventListener('pointerdown', this);
     this.node.addEventListener('pointermove', this);
@@ -136,6 +111,8 @@ export class SampleStage {
 
   /** The stage element (put it in the view's body). */
   readonly node: HTMLDivElement;
+  /** The rows of text over the image's foot (empty rows take no room). */
+  readonly notes: HTMLDivElement;
 
   /**
    * Lay an edit layer over the image: plain drags under `tools` go to it
@@ -252,7 +229,7 @@ export class SampleStage {
         ) {
           e.preventDefault();
           this._editing = true;
-          if (this._tool === 'mask') {
+          if (this._tool === 'mask' || this._tool === 'obb') {
             // the prevented press moves no focus: the tool's keys need the view's
             this._focusView();
           }
@@ -271,11 +248,13 @@ export class SampleStage {
         } else if (this._editing) {
           this._active?.move(...this._imagePoint(e));
         } else {
+          this._active?.hover?.(this._imagePoint(e));
           this._name(this._keypointObject(...this._imagePoint(e)));
         }
         break;
       }
       case 'pointerleave':
+        this._active?.hover?.(null);
         this._name(null);
         break;
       case 'pointerup':

@@ -32,8 +32,9 @@ import {
 import { renderSampleSections } from '../../ui/contributions';
 import { VersionBanner } from '../../ui/VersionBanner';
 import { SampleEditing } from './SampleEditing';
-import { SampleStage, StageTool } from './SampleStage';
+import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
+import { SampleImageLabel } from './sampleImageLabel';
 import { SampleTagging } from './sampleTagging';
 import { sourceToggles } from './sourceToggles';
 import { VideoPlayer } from './VideoPlayer';
@@ -69,6 +70,11 @@ export class SampleView extends Widget {
     this._position = h('span', { className: 'jp-VisionLens-samplePosition' });
     this._sources = h('span', { className: 'jp-VisionLens-sources' });
     this._tagging = new SampleTagging(model, this.node, () => this._sample);
+    this._imageLabel = new SampleImageLabel(
+      model,
+      this.node,
+      () => this._sample
+    );
 
     this._stage = new SampleStage(model, this.labelTypes);
     this.labelTypes.changed.connect(this._onLabelTypes, this);
@@ -92,7 +98,7 @@ export class SampleView extends Widget {
       onClick: () =>
         this.editing.setTool(this._stage.tool === 'pan' ? 'select' : 'pan')
     });
-    this.editing.onTool = (tool: StageTool) => {
+    this.editing.onTool = tool => {
       pan.pressed = tool === 'pan';
     };
     // Items go to the "…" menu from the end of a toolbar: the least used last.
@@ -141,6 +147,7 @@ export class SampleView extends Widget {
     );
     const tagging = new OverflowToolbar('jp-VisionLens-sampleTagBar').add(
       ...this._tagging.items(),
+      ...this._imageLabel.items(),
       ['spacer', toolbarSpacer()],
       ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
       ['label-types', labelTypeControl(this.labelTypes)],
@@ -152,11 +159,10 @@ export class SampleView extends Widget {
       { className: 'jp-VisionLens-gridToolbar' },
       moving.node,
       tagging.node,
-      editBar.node,
-      this.editing.message,
-      this.editing.hint,
-      this.editing.masking.status
+      editBar.node
     );
+    const { message, hint, masking } = this.editing;
+    this._stage.notes.append(message, hint, masking.status);
     const banner = new VersionBanner(model);
     this.node.append(
       banner.node,
@@ -355,6 +361,7 @@ export class SampleView extends Widget {
     this._name.title = visibleText(s.file_name);
     this._renderPosition();
     this._tagging.render(s);
+    this._imageLabel.render();
     this._renderSources();
     this._renderSide();
     this._stage.show(
@@ -408,6 +415,7 @@ export class SampleView extends Widget {
   private _position: HTMLSpanElement;
   private _sources: HTMLSpanElement;
   private _tagging: SampleTagging;
+  private _imageLabel: SampleImageLabel;
   private _stage: SampleStage;
   private _side: HTMLDivElement;
   private _status: HTMLDivElement;

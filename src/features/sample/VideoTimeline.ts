@@ -14,7 +14,7 @@ import {
   frameX,
   trackLanes
 } from '../../model/videoFrames';
-import { laneMarks } from '../../model/timelineMarks';
+import { laneMarks, laneTitle } from '../../model/timelineMarks';
 import { IVideoTimeline } from '../../model/tokens';
 
 /** Longest lane list drawn (a crowd video): the rest are counted. */
@@ -52,9 +52,7 @@ export class VideoTimeline {
         const { track } = lane;
         const row = h('div', {
           className: 'jp-VisionLens-videoLane',
-          title:
-            `${track.label} · track ${track.track_id} (${track.source}), ` +
-            `frames ${track.first_frame}–${track.last_frame}`,
+          title: laneTitle(track),
           attrs: {
             'data-track': String(track.track_id),
             'data-source': track.source

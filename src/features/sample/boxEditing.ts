@@ -72,7 +72,9 @@ export function shapeHint(a: IAnnotation): string | null {
     );
   }
   if (Array.isArray(a.polyline)) {
-    ways.push('drag a point to move it, the line to move all of it');
+    ways.push(
+      'drag a point to move it, the line to move all of it; Alt-click a point to delete it, the line to add one'
+    );
   }
   const actions =
     a.source === GROUND_TRUTH

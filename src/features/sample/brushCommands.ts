@@ -6,7 +6,7 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 
 import { CommandIDs } from '../../model/tokens';
 import { SampleEditing } from './SampleEditing';
-import { StageTool } from './SampleStage';
+import { StageTool } from './stagePointer';
 
 /** Add the brush's commands, acting on the view `editing` gives (null: none). */
 export function addBrushCommands(
@@ -18,13 +18,13 @@ export function addBrushCommands(
       CommandIDs.sampleMaskBrush,
       'brush',
       'Mask Brush',
-      "Drag to paint the selected object's mask (a box gets one), or the click-to-mask mask; [ and ] change the size (U)"
+      "Drag to paint the selected object's mask (a box gets one), or the click-to-mask mask; [ and ] change the size"
     ],
     [
       CommandIDs.sampleMaskEraser,
       'erase',
       'Mask Eraser',
-      "Drag to clear pixels of the selected object's mask, or of the click-to-mask mask; [ and ] change the size (E)"
+      "Drag to clear pixels of the selected object's mask, or of the click-to-mask mask; [ and ] change the size"
     ]
   ];
   for (const [id, tool, label, caption] of tools) {
@@ -46,7 +46,7 @@ export function addBrushCommands(
   for (const [id, by, label] of sizes) {
     app.commands.addCommand(id, {
       label: `VisionLens Sample: ${label}`,
-      caption: `${label} for the mask brush and eraser (${by < 0 ? '[' : ']'})`,
+      caption: `${label} for the mask brush and eraser`,
       isEnabled: () => editing() !== null,
       execute: () => editing()?.masking.brush.resize(by)
     });

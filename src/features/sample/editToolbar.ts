@@ -29,6 +29,12 @@ export function editToolbar(
       'Draw polygon',
       'jp-VisionLens-drawPolygon'
     ),
+    item(
+      CommandIDs.sampleDrawRotatedBox,
+      'Rotated box',
+      'jp-VisionLens-drawRotatedBox'
+    ),
+    item(CommandIDs.sampleDrawPolyline, 'Line', 'jp-VisionLens-drawPolyline'),
     item(CommandIDs.sampleMaskTool, 'Click to mask', 'jp-VisionLens-maskTool'),
     item(CommandIDs.sampleMaskBrush, 'Brush', 'jp-VisionLens-maskBrush'),
     item(CommandIDs.sampleMaskEraser, 'Eraser', 'jp-VisionLens-maskEraser'),

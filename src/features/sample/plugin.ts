@@ -25,6 +25,8 @@ import { SampleView } from './SampleView';
 import { SampleEditing } from './SampleEditing';
 import { rotateOperation } from './pointShapes';
 import { addBrushCommands } from './brushCommands';
+import { addMaskCommands } from './maskCommands';
+import { addPointShapeCommands } from './pointShapeCommands';
 import { addMainAreaPanel } from '../../ui/mainAreaPanel';
 
 const PLUGIN_ID = 'visionlens_jlab:sample';
@@ -194,8 +196,11 @@ export const samplePlugin: JupyterFrontEndPlugin<void> = {
       caption: 'Close the sample view and focus its sample in the grid',
       execute: async () => {
         const view = active();
-        if (view?.editing.masking.cancel()) {
-          return; // Escape drops a mask being prompted first
+        if (
+          view?.editing.masking.cancel() ||
+          view?.editing.pointShapes.cancel()
+        ) {
+          return; // Escape drops a mask being prompted or a shape being drawn first
         }
         let index: number | null;
         if (overlay?.isOpen && view === overlay.view) {
@@ -244,7 +249,7 @@ function addEditCommands(
     [
       CommandIDs.sampleDeleteObject,
       'Delete the Selected Object',
-      'Delete the selected object (Delete)',
+      'Delete the selected object',
       () => selected() !== null,
       e => e.deleteSelected()
     ],
@@ -301,7 +306,7 @@ function addEditCommands(
   app.commands.addCommand(CommandIDs.sampleDrawBox, {
     label: 'VisionLens Sample: Draw a Box',
     caption:
-      'Drag on the image to add a ground-truth box of the class picked beside (B)',
+      'Drag on the image to add a ground-truth box of the class picked beside',
     isEnabled: () => editing() !== null,
     isToggled: () => editing()?.tool === 'draw',
     execute: () => {
@@ -312,6 +317,7 @@ function addEditCommands(
   addPolygonCommands(app, editing);
   addMaskCommands(app, editing);
   addBrushCommands(app, editing);
+  addPointShapeCommands(app, editing);
 }
 
 /** The polygon tool's commands (keys in schema/sample.json). */
@@ -322,7 +328,7 @@ function addPolygonCommands(
   app.commands.addCommand(CommandIDs.sampleDrawPolygon, {
     label: 'VisionLens Sample: Draw a Polygon',
     caption:
-      'Click the vertices of a new ground-truth polygon of the class picked beside; click the first one again or press Enter to close it (P)',
+      'Click the vertices of a new ground-truth polygon of the class picked beside; click the first one again or press Enter to close it',
     isEnabled: () => editing() !== null,
     isToggled: () => editing()?.tool === 'polygon',
     execute: () => {
@@ -332,65 +338,14 @@ function addPolygonCommands(
   });
   app.commands.addCommand(CommandIDs.samplePolygonClose, {
     label: 'VisionLens Sample: Close the Polygon',
-    caption: 'Add the polygon drawn so far as a new object (Enter)',
+    caption: 'Add the polygon drawn so far as a new object',
     isEnabled: () => editing()?.polygons.closable ?? false,
     execute: () => editing()?.polygons.close()
   });
   app.commands.addCommand(CommandIDs.samplePolygonUndoPoint, {
     label: "VisionLens Sample: Take Back the Polygon's Last Vertex",
-    caption:
-      'Drop the last vertex of the polygon being drawn (Shift Backspace)',
+    caption: 'Drop the last vertex of the polygon being drawn',
     isEnabled: () => (editing()?.polygons.points.length ?? 0) > 0,
     execute: () => editing()?.polygons.undoPoint()
   });
-}
-
-/** The click-to-mask commands (keys in schema/sample.json). */
-function addMaskCommands(
-  app: JupyterFrontEnd,
-  editing: () => SampleEditing | null
-): void {
-  const masking = () => editing()?.masking ?? null;
-  app.commands.addCommand(CommandIDs.sampleMaskTool, {
-    label: 'VisionLens Sample: Click to Mask',
-    caption:
-      'Click on an object for its mask (right-click or Alt-click: not the object; drag: a box) (M)',
-    isEnabled: () => editing() !== null,
-    isToggled: () => masking()?.active ?? false,
-    execute: () => {
-      const e = editing();
-      e?.setTool(e.masking.active ? 'select' : 'mask');
-    }
-  });
-  const commands: [string, string, string, () => boolean, () => unknown][] = [
-    [
-      CommandIDs.sampleMaskAccept,
-      'Add the Mask as a New Object',
-      'Keep the mask as a new object of the class picked beside (Enter)',
-      () => masking()?.ready ?? false,
-      () => masking()?.accept()
-    ],
-    [
-      CommandIDs.sampleMaskToSelected,
-      "Make the Mask the Selected Object's Mask",
-      'Keep the mask as the mask of the selected object, its box unchanged (Shift Enter)',
-      () => (masking()?.ready ?? false) && editing()?.selection !== null,
-      () => masking()?.acceptAsMaskOf()
-    ],
-    [
-      CommandIDs.sampleMaskUndoClick,
-      'Take Back the Last Mask Click',
-      'Drop the last click (then the box) of the mask being prompted (Shift Backspace)',
-      () => masking()?.session.state.kind !== 'idle' && masking() !== null,
-      () => masking()?.session.undoLast()
-    ]
-  ];
-  for (const [id, label, caption, isEnabled, run] of commands) {
-    app.commands.addCommand(id, {
-      label: `VisionLens Sample: ${label}`,
-      caption,
-      isEnabled,
-      execute: () => (isEnabled() ? run() : undefined)
-    });
-  }
 }

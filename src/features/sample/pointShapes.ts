@@ -87,10 +87,24 @@ export function pointHandleAt(
     }
     return insideQuad(points, x, y) ? { kind: 'body' } : null;
   }
+  return polylineSegmentAt(points, x, y, slack) === null
+    ? null
+    : { kind: 'body' };
+}
+
+/**
+ * The segment of the polyline `points` within `slack` of `(x, y)`: the
+ * index of the point it starts at, or null.
+ */
+export function polylineSegmentAt(
+  points: readonly number[],
+  x: number,
+  y: number,
+  slack: number
+): number | null {
   for (let i = 0; i + 3 < points.length; i += 2) {
-    const d = segmentDistance(x, y, points.slice(i, i + 4));
-    if (d <= slack) {
-      return { kind: 'body' };
+    if (segmentDistance(x, y, points.slice(i, i + 4)) <= slack) {
+      return i / 2;
     }
   }
   return null;

@@ -8,7 +8,8 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { h } from '../../base/dom';
-import { FrameMode, framesOption, takesNumber } from '../../model/frameChoices';
+import { FrameMode, framesOption } from '../../model/frameChoices';
+import { FramesPicker } from '../../ui/framesPicker';
 import { datasetDetail } from '../../model/sources/datasets';
 import {
   embeddingModels,
@@ -20,13 +21,6 @@ import {
   IJob,
   IVisionLensModel
 } from '../../model/tokens';
-
-const FRAME_MODES: [FrameMode, string][] = [
-  ['all', 'every frame'],
-  ['every', 'every K-th frame (K)'],
-  ['fps', 'R frames a second (R)'],
-  ['scenes', 'the first frame of each scene (threshold, empty: 30)']
-];
 
 /** What the picker holds: the model's index and, for videos, the frames as typed. */
 export interface IEmbedForm {
@@ -109,44 +103,23 @@ export class ModelPicker
       h('label', {}, 'Model ', this._select)
     );
     this._videos = videos;
-    this._frames = h('select', {
-      className: 'jp-VisionLens-embedFrames jp-mod-styled',
-      attrs: { 'aria-label': 'Frames' }
-    });
-    for (const [value, text] of FRAME_MODES) {
-      const option = h('option', { text });
-      option.value = value;
-      this._frames.append(option);
-    }
-    this._framesValue = h('input', {
-      className: 'jp-VisionLens-embedFramesValue jp-mod-styled',
-      attrs: { type: 'number', min: '0', 'aria-label': 'Frames number' }
-    });
-    const sync = () =>
-      (this._framesValue.disabled = !takesNumber(
-        this._frames.value as FrameMode
-      ));
-    this._frames.addEventListener('change', sync);
-    sync();
+    this._frames = new FramesPicker('jp-VisionLens-embed');
     if (videos) {
-      this.node.append(
-        h('label', {}, 'Frames ', this._frames, ' ', this._framesValue)
-      );
+      this.node.append(this._frames.node);
     }
   }
 
   getValue(): IEmbedForm {
     return {
       model: Number(this._select.value),
-      frames: this._videos ? (this._frames.value as FrameMode) : null,
-      framesValue: this._framesValue.value
+      frames: this._videos ? this._frames.mode : null,
+      framesValue: this._frames.value.value
     };
   }
 
   private _select: HTMLSelectElement;
   private _videos: boolean;
-  private _frames: HTMLSelectElement;
-  private _framesValue: HTMLInputElement;
+  private _frames: FramesPicker;
 }
 
 /**

@@ -237,6 +237,17 @@ export class DiffView {
           h('b', { text: String(diff.sample_tags[key]) }),
           ` sample tags ${key}`
         )
+      ),
+      ...(['added', 'removed'] as const).map(key =>
+        h(
+          'span',
+          {
+            className: 'jp-VisionLens-diffTotal',
+            attrs: { 'data-key': `image_labels.${key}` }
+          },
+          h('b', { text: String(diff.image_labels[key]) }),
+          ` image labels ${key}`
+        )
       )
     );
     const rows = diffRows(diff);

@@ -174,4 +174,28 @@ describe('label edits from the lab', () => {
       'The tags of sample 3 changed in another tab: the sample was deleted.'
     );
   });
+
+  it("tells a sample's image-label conflict (the third shape a 409 may take)", () => {
+    const conflict = {
+      message: 'conflict: the image labels of sample 4 (ground_truth) changed',
+      conflict: {
+        index: 0,
+        sample_id: 4,
+        source: 'ground_truth',
+        labels: ['dog']
+      }
+    };
+    expect(isObjectConflict(conflict)).toBe(false);
+    expect(conflictNow(conflict)).toEqual({
+      current: null,
+      text: 'The image labels of sample 4 changed in another tab: now [dog].'
+    });
+    const gone = {
+      ...conflict,
+      conflict: { ...conflict.conflict, labels: null }
+    };
+    expect(conflictNow(gone).text).toBe(
+      'The image labels of sample 4 changed in another tab: the sample was deleted.'
+    );
+  });
 });

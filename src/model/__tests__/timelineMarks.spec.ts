@@ -5,7 +5,7 @@
  * the `track` condition the tracking-outcome facets set (`model/filters.ts`).
  */
 import { getCategorical, getRange, setCategorical, setRange } from '../filters';
-import { changesText, laneMarks } from '../timelineMarks';
+import { changesText, laneMarks, laneTitle } from '../timelineMarks';
 import { IVideoTimeline } from '../tokens';
 
 type Track = IVideoTimeline['tracks'][number];
@@ -17,8 +17,9 @@ function track(parts: Partial<Track>): Track {
     label: 'car',
     first_frame: 1,
     last_frame: 100,
-    frames: [],
+    runs: [[1, 100]],
     changes: [],
+    changes_total: 0,
     keyframes: [],
     switches: [],
     ...parts
@@ -26,6 +27,16 @@ function track(parts: Partial<Track>): Track {
 }
 
 describe('timeline lane marks', () => {
+  it("says in the lane's title when the server capped its changes", () => {
+    const change = { frame: 3, what: 'label', before: 'car', after: 'bus' };
+    const whole = track({ changes: [change], changes_total: 1 });
+    expect(laneTitle(whole)).toBe('car · track 7 (ground_truth), frames 1–100');
+    const capped = track({ changes: [change], changes_total: 40 });
+    expect(laneTitle(capped)).toBe(
+      'car · track 7 (ground_truth), frames 1–100; 1 of 40 label changes marked, evenly spread'
+    );
+  });
+
   it('puts each mark at the middle of its frame, one per frame and kind', () => {
     const t = track({
       changes: [

@@ -184,14 +184,26 @@ function asConflict(body: unknown): IEditConflict | null {
 
 /**
  * What a conflict says the other tab did, as the panel tells it, and the object as it
- * is now (null: deleted, or the conflict is about a sample's tags: nothing to apply over).
+ * is now (null: deleted, or the conflict is about a sample's tags or image labels:
+ * nothing to apply over).
  */
 export function conflictNow(conflict: IEditConflict): {
   current: IEditedObject | null;
   text: string;
 } {
   if (!isObjectConflict(conflict)) {
-    const { sample_id, tags } = conflict.conflict;
+    const sampleConflict = conflict.conflict;
+    if ('labels' in sampleConflict) {
+      const { sample_id, labels } = sampleConflict;
+      const now = labels
+        ? `now [${[...labels].sort().join(', ')}]`
+        : 'the sample was deleted';
+      return {
+        current: null,
+        text: `The image labels of sample ${sample_id} changed in another tab: ${now}.`
+      };
+    }
+    const { sample_id, tags } = sampleConflict;
     const now = tags
       ? `now [${[...tags].sort().join(', ')}]`
       : 'the sample was deleted';

@@ -3,6 +3,7 @@
  * one, else the search results while a search ranks the grid, else its
  * filter) and the job that writes it to files on the server.
  */
+import { fmtInt } from '../../base/dom';
 import {
   IExportRequest,
   IFilter,
@@ -42,6 +43,24 @@ export function currentView(model: IVisionLensModel): IExportView {
     return { filter: { ids: hits }, kind: 'search', count: hits.length };
   }
   return { filter: model.filter, kind: 'filter', count: null };
+}
+
+/**
+ * `view` of `dataset` in words, for the dialogs that act on it: "the 2
+ * selected samples of “d”", "the 1 sample of “d” the search found" or "the
+ * samples of “d” matching the current filter".
+ */
+export function viewText(dataset: string, view: IExportView): string {
+  const n = view.count ?? 0;
+  const noun = n === 1 ? 'sample' : 'samples';
+  switch (view.kind) {
+    case 'selection':
+      return `the ${fmtInt(n)} selected ${noun} of “${dataset}”`;
+    case 'search':
+      return `the ${fmtInt(n)} ${noun} of “${dataset}” the search found`;
+    case 'filter':
+      return `the samples of “${dataset}” matching the current filter`;
+  }
 }
 
 /** Start the export job of `dataset`; the jobs list refreshes to show it. */

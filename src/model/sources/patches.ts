@@ -1,13 +1,10 @@
 /**
  * Objects of a dataset as the patches view reads them: pages of
- * `POST datasets/{name}/patches` by offset and limit, with the server's exact
- * total. A `PageCache` over this source gives the patches view what the
- * sample grid has (pages cached by offset, stale requests aborted and
- * dropped, only the pages in view fetched).
+ * `POST datasets/{name}/patches` (a `QueryPageSource`).
  */
 import { IPatch, IPatchQuery } from '../../api/patchTypes';
-import { IPage, IPageSource } from '../pageSource';
 import { IFilter, IVisionLensModel } from '../tokens';
+import { QueryPageSource } from './queryPages';
 
 /** One query of the patches view: which objects, in which order, under which filter. */
 export interface IPatchesQuery {
@@ -17,35 +14,21 @@ export interface IPatchesQuery {
   query: Omit<IPatchQuery, 'offset' | 'limit'>;
 }
 
-/**
- * The patches view's rows: immutable, a new choice, filter, version or edit
- * is a new source (its pages are fetched again).
- */
-export class PatchesPageSource implements IPageSource<IPatch> {
-  constructor(
-    private readonly _model: IVisionLensModel,
-    readonly query: IPatchesQuery
-  ) {}
-
-  /** Unknown until the first page answers (the server's exact count). */
-  readonly total = null;
-
-  key(patch: IPatch): number {
-    return patch.ann_id;
-  }
-
-  async fetch(
-    offset: number,
-    limit: number,
-    signal: AbortSignal
-  ): Promise<IPage<IPatch>> {
-    const { dataset, filter, query } = this.query;
-    const page = await this._model.client.queryPatches(
-      dataset,
-      filter,
-      { ...query, offset, limit },
-      signal
+/** The patches view's rows, keyed by their object id. */
+export class PatchesPageSource extends QueryPageSource<IPatch, IPatchesQuery> {
+  constructor(model: IVisionLensModel, query: IPatchesQuery) {
+    super(
+      query,
+      async ({ dataset, filter, query: body }, offset, limit, signal) => {
+        const page = await model.client.queryPatches(
+          dataset,
+          filter,
+          { ...body, offset, limit },
+          signal
+        );
+        return { rows: page.objects, total: page.total };
+      },
+      patch => patch.ann_id
     );
-    return { rows: page.objects, total: page.total, code: null };
   }
 }

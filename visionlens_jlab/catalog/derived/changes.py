@@ -23,6 +23,7 @@ class Kind(Enum):
     PREDICTIONS = "predictions"  # every box of one model (``sources``: that model)
     EVALUATION = "evaluation"  # the per-box rows of one evaluation (``eval_key``)
     TAGS = "tags"  # the tag lists of ``samples`` (``tags``: their new lists)
+    IMAGE_LABELS = "image labels"  # the image-level labels of ``samples`` of ``sources``
     FIELDS = "fields"  # computed or plugin field values (not ``samples.fields``)
 
 

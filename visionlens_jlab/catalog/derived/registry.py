@@ -60,6 +60,10 @@ class Structure:
 
 _STRUCTURES: dict[str, Structure] = {}
 
+_KEEPS_INDEXES = frozenset({Kind.TAGS, Kind.IMAGE_LABELS})
+"""Changes no in-memory index needs rebuilding for: tags are patched in place, and no index
+holds image-level labels (a filter on them is SQL, :mod:`..plan.planner`)."""
+
 
 def register_structure(structure: Structure) -> None:
     """Add (or replace, by name) a derived structure."""
@@ -92,9 +96,10 @@ def apply_change(catalog: Catalog, cur: duckdb.DuckDBPyConnection, change: Chang
     declared order, and patch the in-memory ones once it commits. Scopes the write to the
     dataset (the answers cache of the others stays valid) and says that it keeps the
     derived tables; a tag write also keeps the in-memory indexes (patched, see
-    :mod:`.memory_structures`), any other schedules the warmer for what was not patched."""
+    :mod:`.memory_structures`), as does an image-label write (no index holds them); any
+    other schedules the warmer for what was not patched."""
     catalog.scope_write(
-        change.dataset_id, keeps_derived=True, keeps_indexes=change.kind is Kind.TAGS
+        change.dataset_id, keeps_derived=True, keeps_indexes=change.kind in _KEEPS_INDEXES
     )
     written = Written(before=row_tokens(cur, change.dataset_id))
     steps = ordered(change.kind)

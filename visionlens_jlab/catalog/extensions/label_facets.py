@@ -37,6 +37,7 @@ from ..sql.facet_entries import numeric_entry
 from ..sql.facet_parts import store_part, stored_parts
 from ..sql.facet_sql import FACET_HISTOGRAM_BINS, MAX_CATEGORICAL_VALUES, bin_width_sql
 from ..store.catalog import Catalog
+from ..store.labels_position import labels_position
 from ..store.registry import register_step
 
 PART = "labels"
@@ -102,7 +103,8 @@ def label_facet_entries(
     identifier, the facets request's); the stored part when they are every sample."""
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
-    found = stored_parts(cur, dataset_id, [PART])
+    # a saved version's read counts its own rows: the stored part is of the current labels
+    found = None if labels_position() is not None else stored_parts(cur, dataset_id, [PART])
     stored = None if found is None else found[PART]
     if stored == []:  # no such label in the dataset (the part is exact): none in any filter
         return []
@@ -218,7 +220,15 @@ def install() -> None:
     register_structure(
         Structure(
             "label facet part",
-            frozenset({Kind.SAMPLES_ADDED, Kind.SAMPLES_REMOVED, Kind.PREDICTIONS, Kind.LABELS}),
+            frozenset(
+                {
+                    Kind.SAMPLES_ADDED,
+                    Kind.SAMPLES_REMOVED,
+                    Kind.PREDICTIONS,
+                    Kind.LABELS,
+                    Kind.IMAGE_LABELS,
+                }
+            ),  # fmt: skip
             _store_part,
             after=(FACET_PARTS,),
         )

@@ -33,6 +33,7 @@ from ..query.sample_sort import SampleSort, parse_sample_sort, sort_key_sql
 from ..store.catalog import Catalog
 from ..store.feature_reads import EVAL_BOX_RESULTS, EVAL_RUNS, available, relation
 from ..store.schema import GROUND_TRUTH
+from ..tables.classification_log import classifications_at
 from ..tables.sample_tag_log import samples_at
 
 BATCH_ROWS = 65_536
@@ -211,11 +212,17 @@ def export_annotations(
 
 @contextmanager
 def export_classifications(
-    catalog: Catalog, dataset: str, spec: dict[str, Any] | None, source: str | None = None
+    catalog: Catalog,
+    dataset: str,
+    spec: dict[str, Any] | None,
+    source: str | None = None,
+    position: int | None = None,
 ) -> Iterator[Export]:
     """The image-level labels of the samples matching ``spec``, by sample id, source and
     label. ``source``: as for :func:`export_annotations`. Columns: sample_id, source, label,
-    score (null for ground truth), scores (JSON text of the per-class scores, or null)."""
+    score (null for ground truth), scores (JSON text of the per-class scores, or null).
+    ``position``: the labels as they were at this position of the operation log (a
+    version's, :func:`..tables.classification_log.classifications_at`)."""
     model, ids_table = _planned(spec)
     with catalog.cursor() as cur:
         if ids_table is not None:
@@ -225,10 +232,11 @@ def export_classifications(
         params = Params()
         where = [f"a.dataset_id = {params.add(dataset_id)}", source_clause(source, params)]
         _restrict(where, params, dataset_id, model, ids_table)
+        rows = "classifications" if position is None else classifications_at(dataset_id, position)
         # alias ``a``: the source clause is the boxes' one, over the same column names
         sql = f"""
             SELECT a.sample_id, a.source, a.label, a.score, CAST(a.scores AS VARCHAR) AS scores
-            FROM classifications a WHERE {" AND ".join(where)}
+            FROM {rows} a WHERE {" AND ".join(where)}
             ORDER BY a.sample_id, a.source = 'ground_truth' DESC, a.source, a.label
         """  # noqa: S608 - compiled, parameterized
         reader = cur.sql(sql, params=params.values).to_arrow_reader(BATCH_ROWS)

@@ -42,6 +42,10 @@ EDITED_SQL = """
                    AND list_contains($s, source))
         OR EXISTS (SELECT 1 FROM models WHERE dataset_id = $d AND created_at > $t
                    AND list_contains($s, name))
+        OR EXISTS (SELECT 1 FROM classification_ops c JOIN edit_batches b
+                     ON b.dataset_id = c.dataset_id AND b.batch_id = c.batch_id
+                   WHERE c.dataset_id = $d AND b.created_at > $t
+                     AND list_contains($s, c.source))
 """
 
 

@@ -1,4 +1,4 @@
-"""Schema steps 9, 10, 14 and 15: the operation log of label edits, object tags, named versions.
+"""Schema steps 9, 10, 14, 15 and 27: the operation log of label edits, object tags, named versions.
 
 * ``edit_batches``: one row per batch of operations written in one transaction (an edit,
   an undo, a redo or a restore), with who wrote it and when;
@@ -22,7 +22,11 @@
   an operation changed (its tags before and after), numbered in the same ``seq`` as
   ``edit_ops`` and grouped in the same batches, so that one batch may change objects and
   sample tags, and a version's position covers both; ``version_sample_tags``, the tags of
-  a browsed version's samples (those with any), copied with its labels.
+  a browsed version's samples (those with any), copied with its labels;
+* the image-level labels in the log (step 27): ``classification_ops``, one row per sample
+  and source whose ``classifications`` rows an operation changed (the rows before and
+  after), in the same ``seq`` and batches; ``version_classifications``, the
+  ``classifications`` rows of a browsed version, copied with its labels.
 
 Every table is deleted with its dataset, so a dataset ingested again under the same name
 starts a new history.
@@ -132,9 +136,34 @@ SAMPLE_TAGS_DDL = [
 VERSION_SAMPLE_TAGS = "version_sample_tags"
 """The copy of a browsed version's sample tags (a derived table, like ``VERSION_COPIES``)."""
 
+CLASSIFICATION_ROWS_SQL = "STRUCT(label VARCHAR, score DOUBLE, scores VARCHAR)[]"
+"""A sample's ``classifications`` rows of one source as the log holds them (``scores``: its
+JSON text), :data:`~..tables.classification_log.CLASSIFICATION_ROW` in DuckDB's types."""
+
+CLASSIFICATIONS_DDL = [
+    f"""
+    CREATE TABLE IF NOT EXISTS classification_ops (
+        dataset_id INTEGER NOT NULL,
+        seq BIGINT NOT NULL,           -- shared with edit_ops: one position in one log
+        batch_id BIGINT NOT NULL,
+        sample_id BIGINT NOT NULL,
+        source VARCHAR NOT NULL,
+        rows_before {CLASSIFICATION_ROWS_SQL} NOT NULL,  -- the sample's rows of the source
+        rows_after {CLASSIFICATION_ROWS_SQL} NOT NULL
+    )
+    """,
+    "CREATE TABLE IF NOT EXISTS version_classifications AS "
+    "SELECT *, 0::INTEGER AS version FROM classifications WITH NO DATA",
+]
+
+VERSION_CLASSIFICATIONS = "version_classifications"
+"""The copy of a browsed version's image labels (a derived table, like ``VERSION_COPIES``)."""
+
 for _table in ("edit_batches", "edit_ops", "object_tags", "versions"):
     register_dataset_table(_table)
 for _table in (*VERSION_COPIES, "version_copies", "sample_tag_ops", VERSION_SAMPLE_TAGS):
+    register_dataset_table(_table)
+for _table in ("classification_ops", VERSION_CLASSIFICATIONS):
     register_dataset_table(_table)
 
 
@@ -162,4 +191,14 @@ def create_sample_tag_log(cur: duckdb.DuckDBPyConnection) -> None:
     for statement in SAMPLE_TAGS_DDL:
         cur.execute(statement)
     for table in (*VERSION_COPIES, "version_copies"):
+        cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+
+def create_classification_log(cur: duckdb.DuckDBPyConnection) -> None:
+    """Step 27: the image labels' rows of the log and their version copy (empty: the image
+    labels a catalog written before holds are where their history starts). The copies made
+    before lack the image labels: dropped, a browse copies again."""
+    for statement in CLASSIFICATIONS_DDL:
+        cur.execute(statement)
+    for table in (*VERSION_COPIES, VERSION_SAMPLE_TAGS, "version_copies"):
         cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names

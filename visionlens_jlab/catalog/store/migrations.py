@@ -24,6 +24,7 @@ import duckdb
 
 from ..base.errors import CatalogError
 from .edit_tables import (
+    create_classification_log,
     create_edit_log,
     create_sample_tag_log,
     create_version_copies,
@@ -118,3 +119,4 @@ register_step(17, "add the columns of rotated boxes", add_declared_columns)
 register_step(18, "add the columns of polylines", add_declared_columns)
 register_step(20, "add the objects' track identities", add_track_ids)
 register_step(26, "add the LVIS classes' frequency groups", add_category_frequency)
+register_step(27, "add the samples' image labels to the operation log", create_classification_log)

@@ -17,9 +17,15 @@ from pathlib import Path
 import duckdb
 
 from ..base.errors import CatalogError, DiskFullError, WriteCancelled
-from .edit_tables import VERSION_COPIES, VERSION_SAMPLE_TAGS
+from .edit_tables import VERSION_CLASSIFICATIONS, VERSION_COPIES, VERSION_SAMPLE_TAGS
 
-DERIVED_TABLES = ["facet_parts", "version_copies", *VERSION_COPIES, VERSION_SAMPLE_TAGS]
+DERIVED_TABLES = [
+    "facet_parts",
+    "version_copies",
+    *VERSION_COPIES,
+    VERSION_SAMPLE_TAGS,
+    VERSION_CLASSIFICATIONS,
+]
 """Tables of pre-aggregates derived from a dataset's rows (see :meth:`WriteTransactions.write`);
 the copies of browsed versions' labels (:mod:`.edit_tables`) too: an edit keeps them exact (a
 version never changes), a write outside the log may not."""

@@ -9,8 +9,8 @@ not exist then). :func:`changed_since` is that fold, the one reading of the log'
 that a restore (which writes them back) and an export of a version (which reads them as
 rows, :func:`objects_at`) share.
 
-Objects only: the samples' tags, the one part of a sample the log changes, are folded
-back by :mod:`.sample_tag_log`; image-level labels are not versioned.
+Objects only: the samples' tags are folded back by :mod:`.sample_tag_log`, their
+image-level labels by :mod:`.classification_log`.
 """
 
 from __future__ import annotations

@@ -5,22 +5,23 @@ sample and the patches view's objects) runs on its own cursor, where temporary v
 the relations a read of labels goes through: ``annotations`` (the objects at the
 version, :func:`.labels_at.objects_at`), ``object_tags`` (their tags then),
 ``box_summaries`` (the summaries of the samples an operation changed since the version
-computed again from those objects, the others' rows as they are) and ``samples`` (their
-rows as they are, with the tags they had then, :mod:`.sample_tag_log`). Every compiled filter,
+computed again from those objects, the others' rows as they are), ``samples`` (their
+rows as they are, with the tags they had then, :mod:`.sample_tag_log`) and
+``classifications`` (the image labels then, :mod:`.classification_log`). Every compiled filter,
 sort, facet and box read then answers for the version without a second query path; the
 planner sees the position (:mod:`..store.labels_position`) and plans the SQL route alone,
 since no in-memory index holds a version's labels.
 
 A saved version never changes, so the fold is done once: the first browse of a version
-writes the relations as they are in its views into the version's copies (steps 14 and 15,
-:mod:`..store.edit_tables`: the samples' tags only, of those that had any; one derived write, all or nothing, through the single writer;
+writes the relations as they are in its views into the version's copies (steps 14, 15 and
+27, :mod:`..store.edit_tables`: the samples' tags only, of those that had any; one derived write, all or nothing, through the single writer;
 at most :data:`KEPT_COPIES` versions per dataset), and every browse then shadows them with
 plain reads of those rows, whatever the number of edits since. A read-only catalog, which
 cannot write a copy, reads the views of the fold itself; the copies are the fold's rows,
 so both answer alike.
 
-Samples (but their tags) and image-level labels are not versioned (edits never change
-them): they read as they are now. Evaluations judged the current labels; a version's read does
+Samples (but their tags) are not versioned (edits never change them): they read as they
+are now. Evaluations judged the current labels; a version's read does
 not show their statuses (:func:`check_readable`).
 """
 
@@ -35,15 +36,17 @@ import duckdb
 
 from ..base.errors import CatalogError
 from ..store.catalog import Catalog
-from ..store.edit_tables import VERSION_COPIES, VERSION_SAMPLE_TAGS
+from ..store.edit_tables import VERSION_CLASSIFICATIONS, VERSION_COPIES, VERSION_SAMPLE_TAGS
 from ..store.labels_position import reading_position
 from .box_summaries import summary_aggregates
+from .classification_log import classifications_at, classifications_since
 from .labels_at import changed_since, objects_at, version_position
 from .sample_tag_log import sample_tags_since, samples_at
 
 SHADOWED = ("annotations", "object_tags", "box_summaries")
 """The relations a version's read sees at the version (their copies: ``VERSION_COPIES``);
-``samples`` is shadowed too, its tags from ``VERSION_SAMPLE_TAGS``."""
+``samples`` is shadowed too, its tags from ``VERSION_SAMPLE_TAGS``, and ``classifications``
+from ``VERSION_CLASSIFICATIONS``."""
 
 KEPT_COPIES = 2
 """Versions of a dataset whose copies are kept: copying another drops the oldest copy (each
@@ -123,7 +126,7 @@ def _main(cur: duckdb.DuckDBPyConnection) -> str:
 
 
 def _drop_shadows(cur: duckdb.DuckDBPyConnection) -> None:
-    for name in (*SHADOWED, "samples"):
+    for name in (*SHADOWED, "samples", "classifications"):
         cur.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
     for name in _FOLDS:
         cur.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
@@ -161,6 +164,11 @@ def _copy(catalog: Catalog, dataset_id: int, version: int, position: int) -> boo
                 f"SELECT dataset_id, sample_id, tags, {int(version)} FROM temp.main.samples "
                 f"WHERE dataset_id = {int(dataset_id)} AND len(tags) > 0"
             )
+            cur.execute(
+                f"INSERT INTO {main}.{VERSION_CLASSIFICATIONS} BY NAME "  # noqa: S608 - fixed names, integers
+                f"SELECT *, {int(version)} AS version FROM temp.main.classifications "
+                f"WHERE dataset_id = {int(dataset_id)}"
+            )
         finally:
             _drop_shadows(cur)
         when = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -170,7 +178,8 @@ def _copy(catalog: Catalog, dataset_id: int, version: int, position: int) -> boo
             "ORDER BY created_at DESC, version DESC OFFSET ?",
             [dataset_id, KEPT_COPIES],
         ).fetchall()
-        for table in (*VERSION_COPIES, VERSION_SAMPLE_TAGS, "version_copies"):
+        for table in (*VERSION_COPIES, VERSION_SAMPLE_TAGS, VERSION_CLASSIFICATIONS,
+                      "version_copies"):  # fmt: skip
             cur.execute(
                 f"DELETE FROM {table} WHERE dataset_id = ? "  # noqa: S608 - fixed names
                 "AND list_contains(?::INTEGER[], version)",
@@ -196,12 +205,15 @@ def _copy_views(dataset_id: int, version: int, main: str) -> list[str]:
             AS tags)
         FROM {main}.samples s LEFT JOIN {main}.{VERSION_SAMPLE_TAGS} c
           ON c.dataset_id = s.dataset_id AND c.sample_id = s.sample_id AND c.version = {number}""",  # noqa: S608 - fixed names, integers
+        f"CREATE OR REPLACE TEMP VIEW classifications AS "  # noqa: S608 - fixed names, integers
+        f"SELECT * EXCLUDE (version) FROM {main}.{VERSION_CLASSIFICATIONS} "
+        f"WHERE dataset_id = {ds} AND version = {number}",
     ]
 
 
-_FOLDS = ("_vl_changed", "_vl_touched", "_vl_sample_tags")
+_FOLDS = ("_vl_changed", "_vl_touched", "_vl_sample_tags", "_vl_classifications")
 """The temporary tables a version's read computes once: the fold of the log since the
-version, the samples it touched and the samples' tags it changed. The touched samples' box
+version, the samples it touched, the samples' tags and the image labels it changed. The touched samples' box
 summaries stay a view:
 computed only by the reads that name ``box_summaries`` (a class filter, a box count)."""
 
@@ -220,6 +232,12 @@ def _shadows(
         f"SELECT DISTINCT sample_id FROM {main}.edit_ops "
         f"WHERE dataset_id = {ds} AND seq > {int(position)}",
         f"CREATE OR REPLACE TEMP TABLE _vl_sample_tags AS {sample_tags_since(ds, position)}",
+        "CREATE OR REPLACE TEMP TABLE _vl_classifications AS "
+        + classifications_since(ds, position),
+        "CREATE OR REPLACE TEMP VIEW classifications AS SELECT * FROM "  # noqa: S608 - the fold's SQL
+        + classifications_at(
+            ds, position, f"{main}.classifications", "temp.main._vl_classifications"
+        ),
         f"CREATE OR REPLACE TEMP VIEW annotations AS {objects}",
         "CREATE OR REPLACE TEMP VIEW samples AS SELECT * FROM "  # noqa: S608 - the fold's SQL
         + samples_at(ds, position, f"{main}.samples", "temp.main._vl_sample_tags"),

@@ -15,6 +15,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from .sample_log import SampleLog
+
 TAG_CHANGES = pa.schema(
     [
         ("sample_id", pa.int64()),
@@ -24,14 +26,19 @@ TAG_CHANGES = pa.schema(
 )
 """The shape of a change of sample tags."""
 
+TAG_LOG = SampleLog("sample_tag_ops", TAG_CHANGES)
+"""Where sample-tag changes are logged, read back by batch and inverted."""
+
 
 def log_position(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
-    """The dataset's last ``seq`` in the log (objects and sample tags), 0 when empty."""
+    """The dataset's last ``seq`` in the log (objects, sample tags and image labels,
+    :mod:`.classification_log`), 0 when empty."""
     ((seq,),) = cur.execute(
         """
         SELECT GREATEST(
             (SELECT COALESCE(MAX(seq), 0) FROM edit_ops WHERE dataset_id = $1),
-            (SELECT COALESCE(MAX(seq), 0) FROM sample_tag_ops WHERE dataset_id = $1))
+            (SELECT COALESCE(MAX(seq), 0) FROM sample_tag_ops WHERE dataset_id = $1),
+            (SELECT COALESCE(MAX(seq), 0) FROM classification_ops WHERE dataset_id = $1))
         """,
         [dataset_id],
     ).fetchall()
@@ -60,50 +67,6 @@ def log_batch(
     cur.execute(
         "INSERT INTO edit_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [dataset_id, batch_id, kind, target, when, user, *seqs],
-    )
-
-
-def log_sample_tags(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    batch_id: int,
-    first: int,
-    changes: pa.Table,
-) -> int:
-    """Append ``changes`` (:data:`TAG_CHANGES`) to the log from ``seq`` ``first``, in their
-    order; return the last ``seq`` written (``first - 1`` when there are none)."""
-    if not changes.num_rows:
-        return first - 1
-    numbered = changes.append_column(
-        "seq", pa.array(range(first, first + changes.num_rows), pa.int64())
-    )
-    cur.register("_vl_tag_log", numbered)
-    try:
-        cur.execute(
-            "INSERT INTO sample_tag_ops SELECT ?, seq, ?, sample_id, tags_before, tags_after "
-            "FROM _vl_tag_log",
-            [dataset_id, batch_id],
-        )
-    finally:
-        cur.unregister("_vl_tag_log")
-    return first + changes.num_rows - 1
-
-
-def batch_sample_tags(cur: duckdb.DuckDBPyConnection, dataset_id: int, batch_id: int) -> pa.Table:
-    """The change of sample tags one logged batch made, in the order applied."""
-    table = cur.sql(
-        "SELECT sample_id, tags_before, tags_after FROM sample_tag_ops "
-        "WHERE dataset_id = $1 AND batch_id = $2 ORDER BY seq",
-        params=[dataset_id, batch_id],
-    ).to_arrow_table()
-    return table.cast(TAG_CHANGES)
-
-
-def inverse(changes: pa.Table) -> pa.Table:
-    """The change that takes the samples' tags back (before and after swapped)."""
-    return pa.table(
-        [changes["sample_id"], changes["tags_after"], changes["tags_before"]],
-        schema=TAG_CHANGES,
     )
 
 

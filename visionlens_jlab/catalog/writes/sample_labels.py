@@ -97,8 +97,13 @@ def box_columns(
     classes: set[str],
     width: int | None,
     height: int | None,
+    *,
+    flat: bool = False,
 ) -> list[Any]:
-    """The annotation columns from ``label`` to ``difficult``, then ``attributes``."""
+    """The annotation columns from ``label`` to ``difficult``, then ``attributes``.
+
+    ``flat``: the box is a line's extent, which may have no height (a level line) or no
+    width (an upright one), though not both (its points would all be one point)."""
     where = f"box {i}"
     if not isinstance(box, Mapping):
         raise CatalogError(f"{where}: expected an object with label, x, y, w, h")
@@ -120,7 +125,9 @@ def box_columns(
             raise CatalogError(f"{where}: {key} must be a finite number, got {value!r}")
         values.append(float(value))
     x, y, w, h = values
-    if w <= 0 or h <= 0:
+    if flat and (w < 0 or h < 0 or w + h == 0):
+        raise CatalogError(f"{where}: a line's points are all one point (w={w:g}, h={h:g})")
+    if not flat and (w <= 0 or h <= 0):
         raise CatalogError(f"{where}: w and h must be positive, got w={w:g}, h={h:g}")
     if x < 0 or y < 0:
         raise CatalogError(f"{where}: x and y must be >= 0, got x={x:g}, y={y:g}")

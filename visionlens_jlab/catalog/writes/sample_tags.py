@@ -21,9 +21,9 @@ from ..query.filters import FilterError, compile_filter
 from ..store.catalog import Catalog
 from ..tables.sample_tag_log import (
     TAG_CHANGES,
+    TAG_LOG,
     log_batch,
     log_position,
-    log_sample_tags,
     next_batch,
 )
 
@@ -79,7 +79,7 @@ def update_tags(
             changes = changes.cast(TAG_CHANGES)
             write_sample_tags(catalog, cur, dataset_id, changes)
             batch_id, first = next_batch(cur, dataset_id), log_position(cur, dataset_id) + 1
-            last = log_sample_tags(cur, dataset_id, batch_id, first, changes)
+            last = TAG_LOG.append(cur, dataset_id, batch_id, first, changes)
             log_batch(cur, dataset_id, (batch_id, "edit", None), (first, last), when, user)
         else:  # nothing changed: every answer and derived row stays as it is
             catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)

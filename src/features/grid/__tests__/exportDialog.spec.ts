@@ -7,7 +7,8 @@ import {
   defaultOut,
   ExportForm,
   exportRequest,
-  IExportForm
+  IExportForm,
+  offeredFormats
 } from '../ExportDialog';
 import { currentView } from '../../../model/sources/exports';
 import { IFilter, IVisionLensModel } from '../../../model/tokens';
@@ -289,5 +290,32 @@ describe('ExportForm', () => {
     expect(everyK.disabled).toBe(true);
     expect(exportRequest(widget.getValue(), FILTER).frames).toBe('all');
     widget.dispose();
+  });
+
+  it('offers the formats that write videos only for a dataset of videos', () => {
+    const view = { filter: FILTER, kind: 'filter' as const, count: null };
+    const all = [
+      { name: 'coco', title: 'COCO' },
+      { name: 'mot', title: 'MOT Challenge', videos: true },
+      { name: 'parquet', title: 'Parquet' },
+      { name: 'cvat-video', title: 'CVAT for video', videos: true }
+    ];
+    const offered = (widget: ExportForm) =>
+      [
+        ...widget.node.querySelectorAll<HTMLOptionElement>(
+          '.jp-VisionLens-exportFormat option'
+        )
+      ].map(o => o.value);
+    const still = new ExportForm('d', ['ground_truth'], view, all);
+    expect(offered(still)).toEqual(['coco', 'parquet']);
+    expect(still.getValue().format).toBe('coco');
+    still.dispose();
+    const video = new ExportForm('d', ['ground_truth'], view, all, [], true);
+    expect(offered(video)).toEqual(['coco', 'mot', 'parquet', 'cvat-video']);
+    video.dispose();
+    expect(offeredFormats(all, false).map(f => f.name)).toEqual([
+      'coco',
+      'parquet'
+    ]);
   });
 });

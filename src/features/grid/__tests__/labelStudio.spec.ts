@@ -23,14 +23,31 @@ describe('the Label Studio round trip dialogs', () => {
       project: 3,
       tasks: 20,
       annotated: 4,
-      edits: { added: 1, deleted: 2, relabelled: 3, moved: 1200, reshaped: 2 },
+      edits: {
+        added: 1,
+        deleted: 2,
+        relabelled: 3,
+        moved: 1200,
+        reshaped: 2,
+        keypoints_changed: 4,
+        classified: 5,
+        unclassified: 1
+      },
       operations: [],
       skipped: [{ task: 7, region: 'r1', reason: 'a rotated rectangle' }],
       applied: 0,
       batch: null
     };
     expect(changesText(changes)).toBe(
-      '4 of 20 tasks annotated: 1 added, 2 deleted, 3 relabelled, 1,200 moved, 2 reshaped; 1 annotations could not become edits.'
+      '4 of 20 tasks annotated: 1 added, 2 deleted, 3 relabelled, 1,200 moved, 2 reshaped, 4 with new keypoints, 5 image labels set, 1 image labels cleared; 1 annotations could not become edits.'
+    );
+    const boxesOnly = {
+      ...changes,
+      edits: { ...changes.edits, keypoints_changed: 0, classified: 0 },
+      skipped: []
+    };
+    expect(changesText(boxesOnly)).toBe(
+      '4 of 20 tasks annotated: 1 added, 2 deleted, 3 relabelled, 1,200 moved, 2 reshaped, 1 image labels cleared.'
     );
   });
 
@@ -58,6 +75,15 @@ describe('the Label Studio round trip dialogs', () => {
     ).toBe('new shape for object 4');
     expect(operationText({ op: 'delete', annotation_ids: [1, 2] })).toBe(
       'delete objects'
+    );
+    expect(
+      operationText({ op: 'keypoints', annotation_id: 4, keypoints: [1, 2, 2] })
+    ).toBe('new keypoints for object 4');
+    expect(
+      operationText({ op: 'classify', sample_id: 3, labels: ['cat', 'dog'] })
+    ).toBe('image labels of sample 3: cat, dog');
+    expect(operationText({ op: 'unclassify', sample_id: 3 })).toBe(
+      'remove the image labels of sample 3'
     );
   });
 });

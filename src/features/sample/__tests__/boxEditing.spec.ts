@@ -141,7 +141,8 @@ describe('the edit layer', () => {
       drawn: box => told.drawn.push(box),
       reshaped: () => undefined,
       keypointsChanged: () => undefined,
-      pointsChanged: () => undefined
+      pointsChanged: () => undefined,
+      say: () => undefined
     };
     const layer = new BoxEditor(edits);
     layer.render(2);

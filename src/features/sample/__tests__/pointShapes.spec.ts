@@ -170,6 +170,7 @@ describe('polyline geometry', () => {
 describe('the edit layer on rotated boxes and polylines', () => {
   function editor(objects: IAnnotation[]) {
     const told: { column: string; points: number[] }[] = [];
+    const said: string[] = [];
     const edits: IBoxEdits = {
       objects: () => objects,
       imageSize: () => [100, 80],
@@ -178,11 +179,12 @@ describe('the edit layer on rotated boxes and polylines', () => {
       drawn: () => undefined,
       reshaped: () => undefined,
       keypointsChanged: () => undefined,
-      pointsChanged: (_a, column, points) => told.push({ column, points })
+      pointsChanged: (_a, column, points) => told.push({ column, points }),
+      say: text => said.push(text)
     };
     const layer = new BoxEditor(edits);
     layer.render(1);
-    return { layer, told };
+    return { layer, told, said };
   }
 
   it('drags a corner as one reshape, shows the rotation handle, a click sends nothing', () => {
@@ -229,6 +231,30 @@ describe('the edit layer on rotated boxes and polylines', () => {
       column: 'polyline',
       points: [13, 12, 53, 12, 53, 42]
     });
+  });
+
+  it('Alt-click on a polyline adds a point on the line, deletes a point, keeps two', () => {
+    const alt = { button: 0, altKey: true };
+    const three = object({ polyline: [10, 10, 50, 10, 50, 40] });
+    const { layer, told, said } = editor([three]);
+    layer.select(three);
+    expect(layer.down(50, 25, 'select', alt)).toBe(false); // the second segment
+    expect(told).toEqual([
+      { column: 'polyline', points: [10, 10, 50, 10, 50, 25, 50, 40] }
+    ]);
+    layer.select(three);
+    layer.down(50, 10, 'select', alt); // the middle point
+    expect(told[1]).toEqual({ column: 'polyline', points: [10, 10, 50, 40] });
+    layer.select(three);
+    layer.down(90, 70, 'select', alt); // off the line: nothing
+    expect(told.length).toBe(2);
+    const two = object({ polyline: [10, 10, 50, 10] });
+    layer.select(two);
+    layer.down(10, 10, 'select', alt);
+    expect(told.length).toBe(2);
+    expect(said).toEqual([
+      'A line keeps at least 2 points: delete the object instead (Delete).'
+    ]);
   });
 });
 

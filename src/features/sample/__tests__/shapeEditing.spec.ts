@@ -115,7 +115,8 @@ describe('the edit layer on shapes', () => {
       drawn: () => undefined,
       reshaped: (_a, polygons) => told.reshaped.push(polygons),
       keypointsChanged: (_a, points) => told.keypoints.push(points),
-      pointsChanged: () => undefined
+      pointsChanged: () => undefined,
+      say: () => undefined
     };
     const layer = new BoxEditor(edits);
     layer.render(1);

@@ -1,4 +1,4 @@
-import { startsPan } from '../SampleStage';
+import { startsPan } from '../stagePointer';
 
 describe('the sample stage', () => {
   it('pans with the middle button, with Shift, or with the pan tool only', () => {

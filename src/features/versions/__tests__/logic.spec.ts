@@ -97,6 +97,7 @@ describe('diff tables', () => {
       moved: 0,
       samples_changed: 2,
       sample_tags: { added: 0, removed: 0 },
+      image_labels: { added: 0, removed: 0, by_class: {} },
       by_class: {
         zebra: { added: 1, removed: 0, relabelled: 0, moved: 0 },
         // Class names are dataset text: a prototype member's name is a class too.

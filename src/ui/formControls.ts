@@ -3,7 +3,7 @@
  * row and a select of (value, text) options. Option texts may be dataset text
  * (class or model names): set as text, never markup.
  */
-import { h } from '../../base/dom';
+import { h } from '../base/dom';
 
 /** A select of `options` (value, text), named `label` for assistive technology. */
 export function select(

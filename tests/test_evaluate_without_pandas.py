@@ -1,0 +1,69 @@
+"""``visionlens evaluate`` imports only what it needs: not pandas (pyarrow would, for ~50 MB
+of RSS and ~0.4 s: the report's tables are built on first use), not the other commands'
+modules and engines; the report's tables still come as DataFrames to whoever asks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.evaluate_fixtures import ingest, ingest_predictions
+from tests.evaluate_label_fixtures import synthetic_segm
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.cli import EXTENSION_COMMAND_MODULES, build_parser
+from visionlens_jlab.evaluate.report import EvaluationReport
+
+REPO = Path(__file__).resolve().parents[1]
+
+EVALUATE_THEN_REPORT = """
+import json, sys
+from visionlens_jlab.cli import main
+HEAVY = ["pandas", "visionlens_jlab.demo", "visionlens_jlab.cli.demo",
+         "visionlens_jlab.cli.dedup", "visionlens_jlab.dedup.near", "scipy"]
+code = main(["evaluate", "d", "--model", "m", "--iou-type", sys.argv[2],
+             "--data-dir", sys.argv[1], "--json"])
+print(json.dumps({"code": code, "imported": sorted(m for m in HEAVY if m in sys.modules)}))
+"""
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    """The subcommands ``parser`` knows."""
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    return set(sub.choices or {})
+
+
+def test_cli_evaluate_keeps_pandas_and_other_areas_out(tmp_path: Path) -> None:
+    gt, dets = synthetic_segm(2)
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "dt.json").write_text(json.dumps(dets))
+    data = tmp_path / "data"
+    with Catalog(data) as catalog:
+        ingest(catalog, "d", tmp_path / "gt.json", "coco")
+        ingest_predictions(catalog, "d", "m", tmp_path / "dt.json", "coco")
+    for iou_type in ("bbox", "segm"):
+        proc = subprocess.run(
+            [sys.executable, "-c", EVALUATE_THEN_REPORT, str(data), iou_type],
+            capture_output=True, text=True, cwd=REPO, check=True,
+        )  # fmt: skip
+        lines = proc.stdout.strip().splitlines()
+        report, result = json.loads(lines[-2]), json.loads(lines[-1])
+        assert result == {"code": 0, "imported": []}, proc.stderr
+        assert report["iou_type"] == iou_type and 0 < report["stats"]["AP"] < 1
+        tables = EvaluationReport.from_dict(report)  # in this process: pandas on demand
+        assert tables.per_class["class"].tolist() == [r["class"] for r in report["per_class"]]
+        labels = report["confusion"]["labels"]
+        assert tables.confusion.shape == (len(labels), len(labels))
+        assert tables.confusion.to_numpy().tolist() == report["confusion"]["matrix"]
+
+
+def test_every_command_parses_with_only_its_modules_imported() -> None:
+    """A command's parser (its own module's, else every area's) knows the command."""
+    every = _subcommands(build_parser())
+    assert "evaluate" in every and len(every) > len(EXTENSION_COMMAND_MODULES)
+    for command in sorted(every):
+        assert command in _subcommands(build_parser(command)), command
+    assert _subcommands(build_parser("evaluate")) == {
+        "ingest", "predictions", "datasets", "delete", "evaluate"}  # fmt: skip
