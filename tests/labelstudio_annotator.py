@@ -10,11 +10,13 @@ JSON list of changes on stdin, each for the task of one VisionLens sample:
 * ``{"sample_id", "polygon": [[x, y], ...] (percent), "label": CLASS}``: draw a polygon;
 * ``{"sample_id", "relabel": REGION, "label": CLASS}``;
 * ``{"sample_id", "delete": REGION}``;
-* ``{"sample_id", "add": {"x", "y", "width", "height"} (percent), "label": CLASS}``;
+* ``{"sample_id", "add": {"x", "y", "width", "height"} (percent), "label": CLASS}``,
+  optionally ``"id"``: the new region's (a keypoint's ``parent``);
 * ``{"sample_id", "choose": [CLASS, ...]}``: the image labels become these (none: the
   choices result goes);
-* ``{"sample_id", "keypoint": {"x", "y"} (percent), "name": NAME}``: draw a keypoint (a
-  ``move`` or ``delete`` of a keypoint region works as for any region);
+* ``{"sample_id", "keypoint": {"x", "y"} (percent), "name": NAME}``: draw a keypoint,
+  optionally with ``"parent"``: the region selected while drawing it (its ``parentID``); a
+  ``move`` or ``delete`` of a keypoint region works as for any region;
 * ``{"sample_id", "fresh": true}``: a second annotation made from scratch with the same
   regions under new ids (what an annotator who ignores the pre-annotation leaves).
 
@@ -76,8 +78,10 @@ def main(url: str, token: str, project: int) -> None:
                                "value": {"choices": change["choose"]}})  # fmt: skip
         elif "keypoint" in change:
             sized = next(r for r in result if "original_width" in r)
+            parent = {"parentID": change["parent"]} if "parent" in change else {}
             result.append(
                 {
+                    **parent,
                     "id": uuid.uuid4().hex[:10],
                     "from_name": "keypoint",
                     "to_name": "image",
@@ -97,7 +101,7 @@ def main(url: str, token: str, project: int) -> None:
             first = result[0] if result else None
             result.append(
                 {
-                    "id": uuid.uuid4().hex[:10],
+                    "id": change.get("id") or uuid.uuid4().hex[:10],
                     "from_name": "label",
                     "to_name": "image",
                     "type": "rectanglelabels",

@@ -149,6 +149,38 @@ def test_image_labels_and_keypoints_go_round_and_undo_takes_them_back(
     assert snapshot(data) == before
 
 
+def test_a_box_drawn_with_its_points_is_a_new_keypoint_object(
+    label_studio: LabelStudioServer, tmp_path: Path
+) -> None:
+    data, ids = people_data(tmp_path)
+    before = snapshot(data)
+    sent = cli(data, label_studio, "labelstudio-send", "people", "--server-url", "http://h/")
+    project = sent["project"]
+    # image two holds no person: the point names come from the dataset's classes
+    annotate(label_studio, project, [
+        {"sample_id": ids["two"], "add": {"x": 50.0, "y": 10.0, "width": 40.0, "height": 60.0},
+         "label": "person", "id": "drawn-person"},
+        {"sample_id": ids["two"], "keypoint": {"x": 60.0, "y": 20.0}, "name": "nose",
+         "parent": "drawn-person"},
+        {"sample_id": ids["two"], "keypoint": {"x": 70.0, "y": 30.0}, "name": "right_eye"},
+    ])  # fmt: skip
+    applied = cli(data, label_studio, "labelstudio-pull", "people", "--project", str(project),
+                  "--apply")  # fmt: skip
+    assert applied["skipped"] == [] and applied["edits"]["added"] == 1
+    assert applied["edits"]["keypoints_changed"] == 0
+    (add,) = applied["operations"]
+    assert add["label"] == "person" and add["bbox"] == pytest.approx([100.0, 10.0, 80.0, 60.0])
+    assert add["keypoints"] == pytest.approx([120.0, 20.0, 2.0, 0, 0, 0, 140.0, 30.0, 2.0])
+    after = snapshot(data)
+    (new,) = [o for o in after["objects"] if o[1] not in {o[1] for o in before["objects"]}]
+    assert new[2] == ids["two"] and new[3] == "person" and new[5] == 2
+    assert new[4] == pytest.approx(add["keypoints"])
+    again = cli(data, label_studio, "labelstudio-pull", "people", "--project", str(project))
+    assert sum(again["edits"].values()) == 0
+    cli(data, label_studio, "undo", "people")
+    assert snapshot(data) == before
+
+
 def test_changes_made_in_visionlens_since_the_send_are_conflicts_and_bad_results_listed(
     label_studio: LabelStudioServer, tmp_path: Path
 ) -> None:
@@ -229,6 +261,27 @@ def test_drawn_points_join_the_one_object_that_lacks_them_and_bad_points_are_lis
         "new-3": "a keypoint without x and y",
         "c": "image labels that are not a list of class names",
     }
+    # a new person's points: by its region (parentID), else inside its box; a new cat (no
+    # keypoints) takes none, and a point no object lacks is listed
+    drawn = [
+        {"id": "p1", "from_name": "label", "type": "rectanglelabels",
+         "value": {"x": 55.0, "y": 50.0, "width": 40.0, "height": 40.0,
+                   "rectanglelabels": ["person"]}},
+        {"id": "c1", "from_name": "label", "type": "rectanglelabels",
+         "value": {"x": 60.0, "y": 0.0, "width": 10.0, "height": 10.0,
+                   "rectanglelabels": ["cat"]}},
+        {**point("new-4", "left_eye", 5.0, 5.0), "parentID": "p1"},
+        point("new-5", "nose", 60.0, 60.0),
+        point("new-6", "nose", 62.0, 5.0),  # inside the cat only
+    ]  # fmt: skip
+    task = {"id": 1, "data": {"visionlens": sent},
+            "annotations": [{"id": 1, "updated_at": "2026-01-01",
+                             "result": [*result[:5], *drawn]}]}  # fmt: skip
+    changes = read_changes("d", [task], None, {"person": NAMES})
+    adds = [op for op in changes.operations if op["op"] == "add"]
+    assert [a["label"] for a in adds] == ["person", "cat"] and "keypoints" not in adds[1]
+    assert adds[0]["keypoints"] == [120.0, 60.0, 2.0, 10.0, 5.0, 2.0, 0.0, 0.0, 0.0]
+    assert [s["region"] for s in changes.skipped] == ["new-6"]
     # the choices a project offers, read back from its config: names stay text
     names = ['a"b', "c'd", "both\"'", "x&<y>", "new\nline", "plain"]
     assert offered_choices(choices_config(names, True)) == set(names)

@@ -34,7 +34,14 @@ from .classification_ops import classification_changes
 from .errors import EditConflict, EditError, ImageLabelConflict, SampleTagConflict
 from .log_stacks import stacks
 from .mask_ops import mask_columns
-from .object_changes import changed_state, checked_box, new_points, points_extent
+from .object_changes import (
+    changed_state,
+    checked_box,
+    keypoint_columns,
+    keypoints_extent,
+    new_points,
+    points_extent,
+)
 from .operations import IMAGE_LABEL_OPS, Operation, parse_operations
 from .sample_deletes import Vectors
 from .sample_undo import invert_sample_batch
@@ -155,12 +162,34 @@ def _steps(
                 raise EditError(str(exc), index) from exc
         return classes[source]
 
+    skeletons: dict[str, int] | None = None
+
+    def points_of(label: str, index: int) -> int:
+        """How many keypoints an object of class ``label`` has: its skeleton's names."""
+        nonlocal skeletons
+        if skeletons is None:
+            skeletons = dict(
+                cur.execute(
+                    "SELECT name, len(keypoint_names) FROM categories WHERE dataset_id = ? "
+                    "AND keypoint_names IS NOT NULL ORDER BY category_id",
+                    [dataset_id],
+                ).fetchall()
+            )
+        if label not in skeletons:
+            shown = ", ".join(list(skeletons)[:10]) or "none"
+            raise EditError(f"add: class {label!r} has no keypoint names here (the classes "
+                            f"with keypoints: {shown})", index)  # fmt: skip
+        return int(skeletons[label])
+
     next_id = catalog.next_annotation_id(cur)
     steps: list[Step] = []
     added: list[int] = []
     for op in ops:
         if op.op == "add":
-            new = _new_state(op, next_id, op.source, op.sample_id, sizes, classes_of)
+            # the points are checked before the box taken from them: a refusal names a point
+            size = None if op.sample_id is None else sizes.get(op.sample_id)
+            points = _added_keypoints(op, size, points_of)
+            new = {**_new_state(op, next_id, op.source, op.sample_id, sizes, classes_of), **points}
             steps.append(Step("add", next_id, None, new))
             states[next_id], next_id = new, next_id + 1
             added.append(next_id - 1)
@@ -205,6 +234,7 @@ class _AcceptedBox:
         self.bbox = (x, y, right - x, bottom - y)
         self.score = None
         self.attributes = None
+        self.keypoints = None
 
 
 def _new_state(
@@ -226,6 +256,8 @@ def _new_state(
     if getattr(op, "points", None) is not None:
         shape = new_points(op)
         mask, bbox = shape, bbox or points_extent(shape)
+    if getattr(op, "keypoints", None) is not None:
+        bbox = bbox or keypoints_extent(op.keypoints, op.index)
     box = dict(zip(("x", "y", "w", "h"), bbox, strict=True))
     columns = checked_box(op.index, {"label": op.label, **box, "score": op.score,
                                      "attributes": op.attributes}, source,
@@ -241,6 +273,18 @@ def _new_state(
         "difficult": difficult, "source_ann_id": None, "attributes": attributes,
         "track_id": None, **WITHOUT_LABELS, **mask, "tags": [],
     }  # fmt: skip
+
+
+def _added_keypoints(
+    op: Operation, size: tuple[Any, Any] | None, points_of: Callable[[str, int], int]
+) -> dict[str, Any]:
+    """The keypoint columns of an added object (none without ``keypoints``): as many points
+    as its class names; ``size``: its image's (None: no such sample, refused after)."""
+    if op.keypoints is None or op.label is None:
+        return {}
+    count = points_of(op.label, op.index)
+    what = f"add: class {op.label!r} has"
+    return keypoint_columns(op.keypoints, count, size or (None, None), what, op.index)
 
 
 def _check_expected(op: Operation, state: State) -> None:

@@ -150,24 +150,47 @@ def _keypoints(op: Operation, state: State, size: tuple[Any, Any]) -> dict[str, 
             "here): add them with the object",
             op.index,
         )
-    now = state["keypoints"]
-    new = list(op.keypoints or ())
-    if len(new) != len(now):
+    what = f"keypoints: object {state['ann_id']} has"
+    return keypoint_columns(op.keypoints or (), len(state["keypoints"]) // 3, size, what, op.index)
+
+
+def keypoint_columns(
+    points: Sequence[float], count: int, size: tuple[Any, Any], what: str, index: int
+) -> dict[str, Any]:
+    """The ``keypoints`` and ``num_keypoints`` columns of ``points`` (COCO's flat
+    ``[x, y, v, ...]``): exactly ``count`` points (``what`` says whose count, for the
+    refusal), each visibility 0, 1 or 2, a labelled one inside the ``size`` image."""
+    new = list(points)
+    if len(new) != 3 * count:
         raise EditError(
-            f"keypoints: object {state['ann_id']} has {len(now) // 3} keypoints, the "
-            f"operation gives {len(new) // 3}: a point past its skeleton, or one missing",
-            op.index,
+            f"{what} {count} keypoints, the operation gives {len(new) // 3}: a point past "
+            "its skeleton, or one missing",
+            index,
         )
+    op_name = what.split(":", 1)[0]
     width, height = size
     for k in range(0, len(new), 3):
         x, y, v = new[k : k + 3]
         if v not in VISIBILITIES:
-            raise EditError(f"keypoints: point {k // 3} has visibility {v!r}, not 0, 1 or 2",
-                            op.index)  # fmt: skip
+            raise EditError(f"{op_name}: point {k // 3} has visibility {v!r}, not 0, 1 or 2",
+                            index)  # fmt: skip
         outside = width and height and not (0 <= x <= width and 0 <= y <= height)
         if v and outside:
             raise EditError(
-                f"keypoints: point {k // 3} ({x:g}, {y:g}) lies outside the {width}x{height} image",
-                op.index,
+                f"{op_name}: point {k // 3} ({x:g}, {y:g}) lies outside the {width}x{height} image",
+                index,
             )
     return {"keypoints": new, "num_keypoints": sum(1 for v in new[2::3] if v)}
+
+
+def keypoints_extent(points: Sequence[float], index: int) -> tuple[float, float, float, float]:
+    """The box ``[x, y, w, h]`` around the labelled points of COCO's flat ``[x, y, v, ...]``
+    (an added keypoint object without a box)."""
+    xs = [points[k] for k in range(0, len(points), 3) if points[k + 2]]
+    ys = [points[k + 1] for k in range(0, len(points), 3) if points[k + 2]]
+    if not xs:
+        raise EditError("add: no labelled keypoint to take the box from: give a 'bbox'", index)
+    if max(xs) == min(xs) or max(ys) == min(ys):
+        raise EditError("add: the labelled keypoints span no area to take the box from: give a "
+                        "'bbox'", index)  # fmt: skip
+    return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))

@@ -7,7 +7,9 @@ An operation is a JSON object (what the CLI's ``--ops`` file, the REST body and
   (default ``ground_truth``; a model's name adds a prediction, with ``"score"``),
   ``"attributes"`` and ``"segmentation"`` (a mask, :mod:`.mask_ops`: its extent is the box
   when no ``bbox`` is given), or ``"obb"`` / ``"polyline"`` (a rotated box's four corners
-  or a line's points, ``[x1, y1, x2, ...]``: the box is their extent);
+  or a line's points, ``[x1, y1, x2, ...]``: the box is their extent), and ``"keypoints"``
+  (COCO's flat ``[x1, y1, v1, ...]``, as many points as the class's skeleton names: with
+  no ``bbox``, the box is the labelled points' extent);
 * ``{"op": "delete", "annotation_id"}``;
 * ``{"op": "relabel", "annotation_id", "label"}``;
 * ``{"op": "move", "annotation_id", "bbox"}`` (boxes only: an object with a mask or
@@ -75,6 +77,7 @@ _ALLOWED = {
         "score",
         "attributes",
         "segmentation",
+        "keypoints",
         *POINT_COLUMNS,
     },  # fmt: skip
     "delete": {"annotation_id", "annotation_ids", "expected"},
@@ -164,12 +167,15 @@ def _parse(index: int, item: Any) -> Operation:
         shapes = [key for key in POINT_COLUMNS if key in item]
         if len(shapes) > 1 or (shapes and item.get("segmentation") is not None):
             raise EditError(f"add: give one shape, not {', '.join(shapes)} and a mask", index)
+        if shapes and "keypoints" in item:
+            raise EditError(f"add: keypoints belong to a box or a mask, not to {shapes[0]}", index)
         if "bbox" not in item and item.get("segmentation") is None and not shapes:
-            raise EditError(
-                "add: 'bbox' is required (or a 'segmentation', 'obb' or 'polyline' to take it "
-                "from)",
-                index,
-            )
+            if "keypoints" not in item:
+                raise EditError(
+                    "add: 'bbox' is required (or a 'segmentation', 'obb', 'polyline' or "
+                    "'keypoints' to take it from)",
+                    index,
+                )
         if shapes:
             fields["points"] = (shapes[0], _points(item[shapes[0]], shapes[0], index))
         fields["sample_id"] = _integer(item["sample_id"], "sample_id", index)
@@ -199,7 +205,7 @@ def _parse(index: int, item: Any) -> Operation:
         or (op == "reshape" and "points" not in fields)
     ):
         fields["segmentation"] = parse_segmentation(item["segmentation"], index)
-    if op == "keypoints":
+    if op == "keypoints" or (op == "add" and "keypoints" in item):
         fields["keypoints"] = _keypoints(item["keypoints"], index)
     if "tag" in item:
         tag = _text(item["tag"], "tag", index)

@@ -55,11 +55,16 @@ class Changes:
 
 
 def read_changes(
-    dataset: str, tasks: list[dict[str, Any]], image_classes: set[str] | None = None
+    dataset: str,
+    tasks: list[dict[str, Any]],
+    image_classes: set[str] | None = None,
+    keypoint_classes: dict[str, list[str]] | None = None,
 ) -> Changes:
     """The edits that make ``dataset``'s ground truth what the annotators left in ``tasks``
     (a project's tasks with their annotations); ``image_classes``: the dataset's image-label
-    classes (an image label outside them is skipped; None: not checked)."""
+    classes (an image label outside them is skipped; None: not checked);
+    ``keypoint_classes``: the point names of its keypoint classes (a new object of one takes
+    the points drawn with it)."""
     changes = Changes()
     for task in tasks:
         sent = (task.get("data") or {}).get("visionlens")
@@ -71,11 +76,11 @@ def read_changes(
         if annotation is None:
             continue
         changes.annotated += 1
-        _task_changes(task.get("id"), sent, annotation, changes)
+        added = _task_changes(task.get("id"), sent, annotation, changes)
         result = annotation.get("result") or []
         gone = {str(op["annotation_id"]) for op in changes.operations if op["op"] == "delete"}
         for ops, skipped in (
-            keypoint_changes(task.get("id"), sent, result, gone),
+            keypoint_changes(task.get("id"), sent, result, gone, added, keypoint_classes or {}),
             image_label_changes(task.get("id"), sent, result, image_classes),
         ):
             changes.operations += ops
@@ -91,12 +96,14 @@ def _latest(annotations: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _task_changes(
     task_id: Any, sent: dict[str, Any], annotation: dict[str, Any], changes: Changes
-) -> None:
+) -> dict[str, dict[str, Any]]:
+    """Adds the task's operations to ``changes``; answers its ``add`` operations by the id
+    of the region each comes from (the keypoints drawn with a new object join it)."""
     sample_id, width, height = int(sent["sample_id"]), sent["width"], sent["height"]
     objects: dict[str, dict[str, Any]] = dict(sent.get("sent") or {})
     changes.sent.update(int(a) for a in objects)
     kept: set[str] = set()
-    fresh: list[tuple[str, Shape]] = []
+    fresh: list[tuple[str, str, Shape]] = []
     for r in annotation.get("result") or []:
         if (r.get("from_name"), r.get("type")) not in REGION_KINDS:
             continue
@@ -108,11 +115,12 @@ def _task_changes(
         rid = str(r.get("id") or "")
         ann = rid[len(REGION_PREFIX) :] if rid.startswith(REGION_PREFIX) else None
         if ann is None or ann not in objects or ann in kept:
-            fresh.append((label, shape))
+            fresh.append((rid, label, shape))
             continue
         kept.add(ann)
         _object_changes(task_id, int(ann), objects[ann], label, shape, changes)
-    for label, shape in fresh:
+    added: dict[str, dict[str, Any]] = {}
+    for rid, label, shape in fresh:
         same = next(
             (a for a, o in objects.items()
              if a not in kept and o["label"] == label and _same_shape(o, shape)),
@@ -125,12 +133,15 @@ def _task_changes(
             add["label"] = label
             add[key] = [points] if key == "segmentation" else points
             changes.operations.append(add)
+            if rid:
+                added[rid] = add
     for ann, o in objects.items():
         if ann not in kept:
             changes.operations.append(
                 {"op": "delete", "annotation_id": int(ann),
                  "expected": {"label": o["label"], "bbox": o["bbox"]}}
             )  # fmt: skip
+    return added
 
 
 def _object_changes(

@@ -15,10 +15,13 @@ a hidden point stays hidden), a sent point with no region left is unlabelled (``
 COCO's convention), and a point the annotator drew (another id) named ``n`` joins the
 object its ``parentID`` names (``vl-A`` or ``vl-A-j``), else the one sent object whose box
 holds it and whose class has an unlabelled point ``n``: it becomes that point, visible
-(``v = 2``). A drawn point that fits no object, or several, is listed in ``skipped``: a new
-keypoint object is added in VisionLens (an ``add`` takes no keypoints). An object whose
-points changed becomes one ``keypoints`` operation, the sent points its ``expected`` state
-(points dragged in VisionLens since make the batch a conflict).
+(``v = 2``). A new object (a region the annotator drew, its class a keypoint class) takes
+the points drawn with it the same way: those whose ``parentID`` is its region, else those
+inside its box that no other object can take; its ``add`` carries them as ``keypoints``
+(every point of its class, the undrawn ones unlabelled). A drawn point that fits no object,
+or several, is listed in ``skipped``. An object whose points changed becomes one
+``keypoints`` operation, the sent points its ``expected`` state (points dragged in
+VisionLens since make the batch a conflict).
 """
 
 from __future__ import annotations
@@ -90,14 +93,23 @@ def keypoint_changes(
     sent: dict[str, Any],
     result: list[dict[str, Any]],
     gone: set[str],
+    added: dict[str, dict[str, Any]] | None = None,
+    classes: dict[str, list[str]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The ``keypoints`` operations and the skipped rows of one task's ``result`` (the
-    objects of ``gone`` were deleted: their points go with them)."""
+    objects of ``gone`` were deleted: their points go with them); ``added``: the task's
+    ``add`` operations by their region's id, given the points drawn with them; ``classes``:
+    the point names of the dataset's keypoint classes."""
     width, height = sent["width"], sent["height"]
     objects = {a: o for a, o in (sent.get("sent") or {}).items()
                if "keypoints" in o and a not in gone}  # fmt: skip
-    names_of = sent.get("keypoint_names") or {}
+    names_of = {**(classes or {}), **(sent.get("keypoint_names") or {})}
     now = {a: [0.0] * len(o["keypoints"]) for a, o in objects.items()}
+    new = {rid: op for rid, op in (added or {}).items()
+           if names_of.get(op["label"]) and ("bbox" in op or "segmentation" in op)}  # fmt: skip
+    holders = {**objects, **{rid: {"label": op["label"], "bbox": _extent(op)}
+                             for rid, op in new.items()}}  # fmt: skip
+    now.update({rid: [0.0] * 3 * len(names_of[op["label"]]) for rid, op in new.items()})
     skipped: list[dict[str, Any]] = []
     drawn = []
     for r in result:
@@ -124,7 +136,7 @@ def keypoint_changes(
             continue
         drawn.append((r, point))
     for r, (name, x, y) in drawn:
-        ann_k = _owner(r, name, x, y, objects, names_of, now)
+        ann_k = _owner(r, name, x, y, holders, names_of, now)
         if isinstance(ann_k, str):
             skipped.append({"task": task_id, "region": r.get("id"), "reason": ann_k})
             continue
@@ -135,7 +147,19 @@ def keypoint_changes(
          "expected": {"keypoints": objects[a]["keypoints"]}}
         for a in objects if now[a] != objects[a]["keypoints"]
     ]  # fmt: skip
+    for rid, op in new.items():
+        if any(now[rid][2::3]):
+            op["keypoints"] = now[rid]
     return ops, skipped
+
+
+def _extent(add: dict[str, Any]) -> list[float]:
+    """The box of a new object's ``add``: its ``bbox``, else its polygon's extent."""
+    if "bbox" in add:
+        return list(add["bbox"])
+    ring = add["segmentation"][0]
+    xs, ys = ring[0::2], ring[1::2]
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
 
 
 def _settled(sent: dict[str, Any], k: int, got: tuple[float, float]) -> list[float]:
@@ -155,9 +179,12 @@ def _owner(
     now: dict[str, list[float]],
 ) -> tuple[str, int] | str:
     """The object and point index a drawn point becomes, or why there is none."""
-    parent = _PARENT.match(str(r.get("parentID") or ""))
+    parent_id = str(r.get("parentID") or "")
+    parent = _PARENT.match(parent_id)
     if parent and parent[1] in objects:
         candidates = [parent[1]]
+    elif parent_id in objects:  # a new object's region
+        candidates = [parent_id]
     else:
         candidates = [a for a, o in objects.items() if _inside(o["bbox"], x, y)]
     fits = []
@@ -169,8 +196,8 @@ def _owner(
     if len(fits) == 1:
         return fits[0]
     if not fits:
-        return (f"a point {name!r} that no sent keypoint object lacks here: new keypoint "
-                "objects are added in VisionLens")  # fmt: skip
+        return (f"a point {name!r} that no keypoint object lacks here: draw its object's box "
+                "and the point with the box selected")  # fmt: skip
     return f"a point {name!r} inside {len(fits)} keypoint objects that lack it: which one?"
 
 

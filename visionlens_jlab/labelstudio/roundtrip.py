@@ -82,7 +82,9 @@ def pull_changes(
     ``sample_ids`` says which samples it touched."""
     image_classes, _ = image_label_classes(catalog, dataset)
     offered = offered_choices(str(client.project(project_id).get("label_config") or ""))
-    changes = read_changes(dataset, client.tasks(project_id), set(image_classes) | offered)
+    skeletons = catalog.get_dataset(dataset)["category_keypoints"]
+    points = {c: k["keypoint_names"] for c, k in skeletons.items() if k["keypoint_names"]}
+    changes = read_changes(dataset, client.tasks(project_id), set(image_classes) | offered, points)
     if changes.tasks == 0:
         raise LabelStudioError(
             f"project {project_id} holds no task sent from {dataset!r}: nothing to take back"
