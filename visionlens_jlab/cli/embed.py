@@ -14,6 +14,7 @@ from .common import (
     CliError,
     add_common_options,
     add_frames_option,
+    batch_size_option,
     job_result,
     run_local_or_remote,
     run_model_job,
@@ -33,7 +34,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--model", help="builtin-color-gradient, ARCH or ARCH:TAG (see `models`)")
     p.add_argument("--checkpoint", help="local open_clip weights file or exported folder")
     p.add_argument("--device", default="auto", choices=DEVICES)
-    p.add_argument("--batch-size", type=int, help="images per forward pass (default by device)")
+    p.add_argument(
+        "--batch-size",
+        type=batch_size_option,
+        help="images per forward pass, or auto (the default: grown from the device's default "
+        "on the first batches while images/s improves)",
+    )
     p.add_argument(
         "--runner",
         default="process",

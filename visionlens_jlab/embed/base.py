@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..jobs.accelerator import BatchSizer
 from ..jobs.stages import StageTimer
 from .decode import InputSpec
 
@@ -62,6 +63,11 @@ class Embedder(ABC):
     timer: StageTimer | None = None
     """The running job's stage timer (:mod:`visionlens_jlab.jobs.stages`), set by the job;
     an embedder that splits its call into stages times them on it."""
+    sizer: BatchSizer | None = None
+    """The running job's batch size, set by the job, for an embedder that runs its batches
+    through it (``batches_itself``: its out-of-memory back-off and warm-up)."""
+    batches_itself: bool = False
+    """Whether :meth:`embed_images` runs through :attr:`sizer` (open_clip's model)."""
 
     @property
     def has_text(self) -> bool:

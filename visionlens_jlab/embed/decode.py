@@ -123,21 +123,24 @@ def decode_threads() -> int:
 def iter_batches(
     items: Iterable[tuple[int, str]],
     spec: InputSpec,
-    batch_size: int,
+    batch_size: int | Callable[[], int],
     *,
     threads: int | None = None,
     prefetch_batches: int = 2,
     timer: StageTimer | None = None,
 ) -> Iterator[Batch]:
-    """Decode ``(sample_id, location)`` items into batches of ``batch_size``, in order, on
+    """Decode ``(sample_id, location)`` items into batches of ``batch_size`` (or of what it
+    answers as each batch is cut: a warm-up's growing size), in order, on
     the model jobs' read-ahead (:class:`~visionlens_jlab.jobs.read_ahead.ReadAhead`): up to
     ``prefetch_batches`` batches decoded ahead of the consumer (as many as decoding is
     slower than the model), their images on ``threads`` decoder threads; the decoder
     threads' read and decode times go to ``timer``."""
     source = iter(items)
 
+    size = batch_size if callable(batch_size) else lambda: batch_size
+
     def cut() -> list[tuple[int, str]]:
-        return list(islice(source, max(1, batch_size)))
+        return list(islice(source, max(1, size())))
 
     with ThreadPoolExecutor(threads or decode_threads(), thread_name_prefix="vl-decode") as pool:
 

@@ -49,7 +49,8 @@ class EmbedOptions:
     dataset: str
     spec: ModelSpec
     device: str = "auto"
-    batch_size: int | None = None
+    batch_size: int | str | None = None
+    """Images per forward pass, or ``auto`` (None too): a warm-up (:mod:`.stream`)."""
     runner: str = "process"
     dtype: str = "auto"
     frames: str = "all"
@@ -149,7 +150,7 @@ def run_embedding(
         "failed": 0,
         "device": None,
         "dtype": None,
-        "batch_size": options.batch_size,
+        "batch_size": check_batch_size(options.batch_size),  # None under auto: not run yet
         "runner": options.runner,
         "seconds": 0.0,
         "images_per_second": 0.0,
@@ -208,6 +209,8 @@ def run_embedding(
             result["dtype"] = message[1].get("dtype", result["dtype"])
             result["batch_size"] = message[1].get("batch_size", result["batch_size"])
             result["reduced_cosine"] = message[1].get("reduced_cosine")
+            if "warm_up" in message[1]:  # --batch-size auto: the sizes tried, their rates
+                result["batch_warm_up"] = message[1]["warm_up"]
             if "cluster" in message[1]:  # the ray runner: the cluster and the workers used
                 result["cluster"] = message[1]["cluster"]
     if t_first is None:

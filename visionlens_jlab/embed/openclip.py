@@ -106,7 +106,9 @@ class OpenClipEmbedder(Embedder):
         self.dtype = _dtype_name(self._dtype)
         self.max_batch: int | None = None
         """The batch size an out-of-memory error left (``None``: never halved)."""
-        self._sizer: BatchSizer | None = None
+        self.sizer = None  # a job sets its own (embed_stream); else the first batch's
+
+    batches_itself = True
 
     @property
     def has_text(self) -> bool:
@@ -156,10 +158,10 @@ class OpenClipEmbedder(Embedder):
             return l2_normalise(host)
 
     def _forward_with_backoff(self, x: Any) -> np.ndarray:
-        if self._sizer is None:  # the job's batch size: the first batch's
-            self._sizer = BatchSizer(len(x), f"{self.name} ({self.version})")
-        parts = self._sizer.run(x, lambda part: self._forward(part, self.model, self._dtype))
-        self.max_batch = self._sizer.size if self._sizer.halved else None
+        if self.sizer is None:  # outside a job: the first batch's size
+            self.sizer = BatchSizer(len(x), f"{self.name} ({self.version})")
+        parts = self.sizer.run(x, lambda part: self._forward(part, self.model, self._dtype))
+        self.max_batch = self.sizer.size if self.sizer.halved else None
         return np.concatenate(parts)
 
     def _check_reduced(self, sample: Any) -> None:

@@ -108,7 +108,7 @@ def ray_embed_stream(
     spec_json: dict[str, Any],
     items: Sequence[tuple[int, str]],
     device: str = "auto",
-    batch_size: int | None = None,
+    batch_size: int | str | None = None,
     dtype: str = "auto",
     cancelled: Callable[[], bool] = never,
 ) -> Iterator[tuple[Any, ...]]:
@@ -172,7 +172,7 @@ def _embed_pool(
     session: RaySession,
     spec_json: dict[str, Any],
     device: str,
-    batch_size: int | None,
+    batch_size: int | str | None,
     dtype: str,
 ) -> tuple[dict[str, Any], str, ModelPool]:
     """The cluster, the device the actors run on, and the pool of this embedding model

@@ -143,7 +143,7 @@ class EmbeddingService:
         model: str | None = None,
         checkpoint: str | None = None,
         device: str = "auto",
-        batch_size: int | None = None,
+        batch_size: int | str | None = None,
         runner: str = "process",
         dtype: str = "auto",
         frames: str = "all",

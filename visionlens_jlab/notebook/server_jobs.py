@@ -28,7 +28,7 @@ class ServerJobsMixin:
         checkpoint: str | None = None,
         device: str = "auto",
         runner: str = "process",
-        batch_size: int | None = None,
+        batch_size: int | str | None = None,
         dtype: str = "auto",
         precision: str | None = None,
         frames: str = "all",
@@ -44,7 +44,9 @@ class ServerJobsMixin:
         has it and it matches float32 on the first batch), ``float32``, ``bfloat16`` or
         ``float16``; ``precision`` (``fp32``/``bf16``) is its deprecated spelling and warns.
         ``frames``: which frames of the dataset's videos, ``'all'``, ``'every:K'``,
-        ``'fps:R'`` or ``'scenes[:T]'`` (docs/video.md, "Models on video").
+        ``'fps:R'`` or ``'scenes[:T]'`` (docs/video.md, "Models on video"). ``batch_size``:
+        images per forward pass, or ``'auto'`` (None too): an open_clip model's grown on the
+        first batches while images/s improves.
         Shows a progress bar; returns the job result (model, space, dim, embedded, skipped,
         device, dtype, batch_size, runner, seconds, images_per_second). Interrupting the
         cell cancels the job.

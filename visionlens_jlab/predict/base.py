@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 from ..embed.base import EmbedError
 from ..embed.stream import check_batch_size
 from ..jobs.accelerator import DEVICES, DTYPES
-from ..jobs.batch_warmup import AUTO
 from ..jobs.runners import RunnerError, parse_runner
 from ..media.frame_sampling import FrameSamplingError, parse_frames
 from .tasks import REGISTRY, task_of
@@ -139,11 +138,10 @@ class PredictOptions:
             raise PredictError(f"unknown device {self.device!r}: use {', '.join(DEVICES)}")
         if self.dtype not in DTYPES:
             raise PredictError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
-        if self.batch_size != AUTO:
-            try:
-                check_batch_size(self.batch_size)  # type: ignore[arg-type]
-            except EmbedError as exc:
-                raise PredictError(f"{exc} (or auto: found on the job's first batches)") from exc
+        try:
+            check_batch_size(self.batch_size)  # a number, or auto (the warm-up)
+        except EmbedError as exc:
+            raise PredictError(str(exc)) from exc
         if self.decode not in DECODES:
             raise PredictError(f"unknown decode {self.decode!r}: use {' or '.join(DECODES)}")
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):

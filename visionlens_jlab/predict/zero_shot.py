@@ -21,7 +21,7 @@ import numpy as np
 
 from ..embed.decode import iter_batches
 from ..embed.models import parse_model
-from ..jobs.accelerator import lease_model
+from ..jobs.accelerator import BatchSizer, lease_model
 from ..jobs.batch_warmup import fixed_batch_size
 from ..jobs.stages import StageTimer, Ticker, timed
 from .base import PredictError, WorkItem
@@ -116,6 +116,8 @@ def _classify(
     threads = 1 if embedder.device == "cpu" else None  # the forward pass uses every core
     pairs = [(int(i.sample_id), str(i.location)) for i in items]
     timer = embedder.timer = StageTimer(embedder.device)
+    # a fresh size for this job: a warm embedder may hold an earlier job's (a warm-up's)
+    embedder.sizer = BatchSizer(size, request["model"])
     ticker = Ticker()
     batches = iter_batches(pairs, embedder.input_spec, size, threads=threads, timer=timer)
     for batch in timer.waiting(batches, ("read", "decode")):
