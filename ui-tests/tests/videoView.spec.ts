@@ -11,7 +11,9 @@
  * keyframes, the car turning occluded, the identity switch, each with its
  * hover text; the facet panel's switch facet keeps the switch frames. With a
  * second evaluated tracker that keeps the car's identity, the player's select
- * picks whose switches the lanes mark.
+ * picks whose switches the lanes mark. With TP/FP/FN on and the tracker's
+ * boxes evaluated as detections, the frames keep their statuses' colours
+ * while the video plays, as the server judges each frame.
  * Screenshots in both themes go to build/screenshots/.
  */
 import { execFileSync } from 'child_process';
@@ -29,12 +31,14 @@ import {
   openSidebar,
   runEnv,
   setTheme,
-  shot
+  shot,
+  toolbarItem
 } from './helpers';
 
 const NAME = 'ui-video';
 const MARKED = 'ui-video-marks';
 const TRACKERS = 'ui-video-trackers';
+const COLOURED = 'ui-video-colours';
 const FRAMES = 40;
 const TASK = path.join(
   runEnv('VISIONLENS_DATA_DIR'),
@@ -463,6 +467,80 @@ test.describe('the video view', () => {
     await expect(switches).toHaveCount(2);
     await tracker.selectOption('steady');
     await expect(switches).toHaveCount(0);
+  });
+
+  test('TP/FP/FN colours stay on the frames while the video plays', async ({
+    page,
+    request
+  }) => {
+    await ingestTracked(request, COLOURED);
+    const { evaluations } = await api(request, `datasets/${COLOURED}/evaluations`);
+    if (!evaluations.some((e: { model: string }) => e.model === 'trk')) {
+      const { job } = await api(request, `datasets/${COLOURED}/evaluations`, {
+        model: 'trk',
+        protocol: 'coco',
+        iou: 0.5
+      });
+      await doneJob(request, job.id);
+    }
+    /** How many boxes of `frame` the server judges TP, FP or FN. */
+    const judged = async (frame: number): Promise<number> => {
+      const id = await frameSampleId(request, frame, COLOURED);
+      const sample = await api(
+        request,
+        `datasets/${COLOURED}/samples/${id}?eval_status=trk`
+      );
+      return sample.annotations.filter((a: { status?: string }) =>
+        ['tp', 'fp', 'fn'].includes(a.status ?? '')
+      ).length;
+    };
+    const view = await openFrame(
+      page,
+      await frameSampleId(request, 1, COLOURED),
+      COLOURED
+    );
+    await atFrame(view, 1);
+    const bar = view.locator('.jp-VisionLens-sampleTagBar');
+    await (await toolbarItem(page, bar, '.jp-VisionLens-evalColours input')).check();
+    const coloured = view.locator('.jp-VisionLens-box[data-status]');
+    await expect(coloured).toHaveCount(await judged(1));
+    expect(await judged(1)).toBeGreaterThan(0);
+
+    // every frame drawn while playing: each of its boxes judged (the tracker's
+    // and the ground truth's all are), none drawn in its track's colour
+    const play = view.locator('.jp-VisionLens-videoPlay');
+    const counter = view.locator('.jp-VisionLens-videoCounter');
+    const seen: { frame: number; boxes: number; unjudged: number }[] = [];
+    await play.click();
+    await expect
+      .poll(async () => {
+        const now = await view.evaluate(v => ({
+          frame: Number(
+            v
+              .querySelector('.jp-VisionLens-videoCounter')
+              ?.getAttribute('data-frame')
+          ),
+          boxes: v.querySelectorAll('.jp-VisionLens-box').length,
+          unjudged: v.querySelectorAll('.jp-VisionLens-box:not([data-status])')
+            .length
+        }));
+        seen.push(now);
+        return now.frame;
+      }, { intervals: [50] }) // a look at most frames it plays
+      .toBeGreaterThan(15);
+    await play.click();
+    await expect(play).toHaveAttribute('aria-pressed', 'false');
+    const played = seen.filter(s => s.frame > 1);
+    expect(new Set(played.map(s => s.frame)).size).toBeGreaterThan(1);
+    for (const s of played) {
+      expect(s.boxes).toBeGreaterThan(0);
+      expect(s.unjudged).toBe(0);
+    }
+    const last = Number(await counter.getAttribute('data-frame'));
+    await atFrame(view, last);
+    await expect(coloured).toHaveCount(await judged(last));
+    await (await toolbarItem(page, bar, '.jp-VisionLens-evalColours input')).uncheck();
+    await expect(coloured).toHaveCount(0);
   });
 
   test('the facet panel keeps the frames of an identity switch', async ({

@@ -42,7 +42,8 @@ import { IRowPlace, locateSample, sampleAt } from '../../model/sources/rows';
 import { getSample, imageUrl } from '../../model/sources/samples';
 import {
   colouringEvaluation,
-  evaluationLabel
+  evaluationLabel,
+  FrameEvaluation
 } from '../../model/sources/evaluations';
 import { visibleText } from '../../base/dataText';
 
@@ -86,8 +87,13 @@ export class SampleView extends Widget {
       () => this._sample
     );
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
+    this._frameEvaluation = new FrameEvaluation(model);
     this.video = new VideoPlayer(model, {
-      showFrame: (sample, delta) => this._showFrame(sample, delta)
+      showFrame: (sample, delta) => this._showFrame(sample, delta),
+      frameEvaluation: () =>
+        this.labelTypes.evalColours && model.dataset
+          ? this._frameEvaluation.get(model.dataset, model.query.filter)
+          : Promise.resolve(null)
     });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
@@ -291,6 +297,7 @@ export class SampleView extends Widget {
   /** Another evaluation picked: with TP/FP/FN on, its statuses are read. */
   private _onEvalKeyChanged(): void {
     const shown = this._sample;
+    this.video.labelsChanged(); // frames loaded ahead carry the old statuses
     if (shown && this.labelTypes.evalColours) {
       void this.showSample(shown.sample_id, this._place.index);
     }
@@ -299,6 +306,10 @@ export class SampleView extends Widget {
   /** Draw the toggled types; TP/FP/FN colours need the boxes' statuses. */
   private _onLabelTypes(): void {
     const shown = this._sample;
+    if (this.labelTypes.evalColours !== this._framesColoured) {
+      this._framesColoured = this.labelTypes.evalColours;
+      this.video.labelsChanged(); // frames loaded ahead: with statuses, or without
+    }
     const unjudged = shown?.annotations.every(a => a.status === undefined);
     if (shown && this.labelTypes.evalColours && unjudged) {
       void this.showSample(shown.sample_id, this._place.index);
@@ -318,6 +329,7 @@ export class SampleView extends Widget {
         this.editing.labelsChanged();
       }
       this.video.labelsChanged();
+      this._frameEvaluation.clear(); // an evaluation may have been written
       void this.showSample(shown.sample_id, this._place.index);
     }
   }
@@ -419,4 +431,7 @@ export class SampleView extends Widget {
   private _stage: SampleStage;
   private _side: HTMLDivElement;
   private _status: HTMLDivElement;
+  private _frameEvaluation: FrameEvaluation;
+  /** Whether the frames loaded ahead were asked with TP/FP/FN statuses. */
+  private _framesColoured = false;
 }

@@ -9,7 +9,9 @@
  * A frame is shown only once both its sample (labels) and its image are
  * loaded (`FramePrefetch`, a few frames ahead while playing), so the labels
  * drawn are always those of the image shown; playback waits for a late frame
- * rather than show an image with another frame's labels.
+ * rather than show an image with another frame's labels. With TP/FP/FN on,
+ * each frame's labels come with their statuses in the colouring evaluation
+ * (`IVideoHost.frameEvaluation`), so they keep their colours while playing.
  */
 import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
@@ -23,13 +25,20 @@ import {
 } from '../../model/videoFrames';
 import { getSample, imageUrl } from '../../model/sources/samples';
 import { frameOf, videoTimeline } from '../../model/sources/videos';
-import { ISample, IVideoTimeline, IVisionLensModel } from '../../model/tokens';
+import {
+  IEvaluationSummary,
+  ISample,
+  IVideoTimeline,
+  IVisionLensModel
+} from '../../model/tokens';
 import { VideoTimeline } from './VideoTimeline';
 
 /** What the player asks of the sample view. */
 export interface IVideoHost {
   /** Show `sample` (a frame whose image is loaded): `delta` frames from the last. */
   showFrame(sample: ISample, delta: number): void;
+  /** The evaluation whose TP/FP/FN statuses the frames carry (null: colours off). */
+  frameEvaluation(): Promise<IEvaluationSummary | null>;
 }
 
 /** Frames loaded ahead while playing. */
@@ -316,7 +325,11 @@ export class VideoPlayer {
       throw new Error(`frame ${frame} has no sample`);
     }
     const [sample] = await Promise.all([
-      getSample(this._model, dataset, id),
+      this._host
+        .frameEvaluation()
+        .then(evaluation =>
+          getSample(this._model, dataset, id, undefined, evaluation)
+        ),
       decodedImage(imageUrl(this._model, dataset, id))
     ]);
     return sample;

@@ -2,7 +2,8 @@
  * TP/FP/FN statuses through the model's sources against a real Jupyter
  * server: the grid's page source and the sample view's `getSample` ask for
  * the boxes' statuses (`eval_status`) only with the colours on, of the model
- * `evalColourModel` picks, and get the server's statuses.
+ * `evalColourModel` picks, and get the server's statuses; a playing video's
+ * frames read the colouring evaluation once, not once per frame.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,7 +12,11 @@ import * as path from 'path';
 import { VisionLensClient } from '../../api/client';
 import { ITestServer, startServer } from '../../__tests__/jupyterServer';
 import { VisionLensModel } from '../model';
-import { colouringEvaluation, listEvaluations } from '../sources/evaluations';
+import {
+  colouringEvaluation,
+  FrameEvaluation,
+  listEvaluations
+} from '../sources/evaluations';
 import { getSample, SamplesPageSource } from '../sources/samples';
 import { IAnnotation, IFilter, IQueryOptions } from '../tokens';
 
@@ -171,6 +176,35 @@ describe('TP/FP/FN statuses through the sources', () => {
       'other cat 4': null, // not judged by det's evaluation
       'other cat 2': null
     });
+  });
+
+  it("reads a video's colouring evaluation once per filter and choice", async () => {
+    const client = model.client as VisionLensClient;
+    const list = jest.spyOn(client, 'listEvaluations');
+    try {
+      const frames = new FrameEvaluation(model);
+      const picked = await Promise.all(
+        [1, 2, 3].map(() => frames.get('ev', {}))
+      );
+      expect(picked.map(e => e?.model)).toEqual(['det', 'det', 'det']);
+      expect(list).toHaveBeenCalledTimes(1);
+      const other = { labels: [{ eval: { model: 'other' } }] };
+      expect((await frames.get('ev', other))?.model).toBe('other');
+      expect((await frames.get('ev', other))?.model).toBe('other');
+      expect(list).toHaveBeenCalledTimes(2); // another filter: read again, once
+      const { key } = (await listEvaluations(model, 'ev')).find(
+        e => e.model === 'other'
+      )!;
+      list.mockClear();
+      model.setEvalKey(key); // the Evaluation panel's pick
+      expect((await frames.get('ev', {}))?.model).toBe('other');
+      frames.clear(); // an evaluation written or deleted
+      expect((await frames.get('ev', {}))?.model).toBe('other');
+      expect(list).toHaveBeenCalledTimes(2);
+    } finally {
+      model.setEvalKey(null);
+      list.mockRestore();
+    }
   });
 
   it('gets one sample with statuses only with the colours on', async () => {

@@ -51,6 +51,39 @@ export async function colouringEvaluation(
   );
 }
 
+/**
+ * The colouring evaluation (`colouringEvaluation`) of a video's frames while
+ * it plays: read once per dataset, filter and chosen evaluation, not once per
+ * frame, and again after `clear()` (an evaluation written or deleted).
+ */
+export class FrameEvaluation {
+  constructor(private readonly _model: IVisionLensModel) {}
+
+  /** The evaluation whose statuses colour the frames of `dataset`. */
+  get(dataset: string, filter: IFilter): Promise<IEvaluationSummary | null> {
+    const key = JSON.stringify([
+      dataset,
+      this._model.evalKey,
+      filter.labels ?? []
+    ]);
+    if (this._key !== key || this._value === null) {
+      this._key = key;
+      this._value = colouringEvaluation(this._model, dataset, filter).catch(
+        () => null
+      );
+    }
+    return this._value;
+  }
+
+  /** Read it again next time. */
+  clear(): void {
+    this._value = null;
+  }
+
+  private _key = '';
+  private _value: Promise<IEvaluationSummary | null> | null = null;
+}
+
 /** An evaluation's iou type (bbox for a report stored before segm/keypoints evaluation). */
 export function iouTypeOf(e: { iou_type?: IouType }): IouType {
   return e.iou_type ?? 'bbox';
