@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.export_fixtures import coco_source, ingest_source
 from visionlens_jlab.catalog import Catalog
 
 CLASSES = [f"c{k}" for k in range(12)]
+
+
+def coco_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> Path:
+    """A synthetic COCO ``kind`` dataset (``segm`` or ``keypoints``) ingested as ``src``
+    into a data folder under ``tmp_path``; the data folder."""
+    coco_source(tmp_path / "src", kind)
+    return ingest_source(capsys, tmp_path / "src", tmp_path / "vl")
+
+
+def first_row(cat: Catalog, query: str, params: list[Any] | None = None) -> dict[str, Any]:
+    """The first row of ``query`` as a dict by column name (empty: none)."""
+    with cat.cursor() as cur:
+        cur.execute(query, params or [])
+        names = [d[0] for d in cur.description]
+        return dict(zip(names, cur.fetchone() or (), strict=True))
 
 
 def rows(cat: Catalog, ds: int) -> tuple[list[Any], list[Any]]:

@@ -11,25 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.export_fixtures import coco_source, ingest_cli, ingest_source, label_rows, run_cli
+from tests.edit_fixtures import coco_dataset, first_row
+from tests.export_fixtures import ingest_cli, label_rows, run_cli
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 
 
-def _source(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> Path:
-    coco_source(tmp_path / "src", kind)
-    return ingest_source(capsys, tmp_path / "src", tmp_path / "vl")
-
-
 def _row(cat: Catalog, ann_id: int) -> dict[str, Any]:
-    with cat.cursor() as cur:
-        cur.execute(
-            "SELECT label, x, y, w, h, area, keypoints, num_keypoints FROM annotations "
-            "WHERE ann_id = ?",
-            [ann_id],
-        )
-        names = [d[0] for d in cur.description]
-        return dict(zip(names, cur.fetchone() or (), strict=True))
+    query = "SELECT label, x, y, w, h, area, keypoints, num_keypoints FROM annotations "
+    return first_row(cat, query + "WHERE ann_id = ?", [ann_id])
 
 
 def _points(count: int) -> list[float]:
@@ -42,7 +32,7 @@ def _points(count: int) -> list[float]:
 def test_an_added_keypoint_object_takes_its_box_from_its_points_and_round_trips(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "keypoints")
+    data_dir = coco_dataset(tmp_path, capsys, "keypoints")
     before = label_rows(data_dir, "src")
     points = _points(17)
     with Catalog(data_dir) as cat:
@@ -96,7 +86,7 @@ def test_an_added_keypoint_object_takes_its_box_from_its_points_and_round_trips(
 def test_bad_added_keypoints_are_refused_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], op: dict[str, Any], message: str
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "keypoints")
+    data_dir = coco_dataset(tmp_path, capsys, "keypoints")
     before = label_rows(data_dir, "src")
     with Catalog(data_dir) as cat, pytest.raises(edits.EditError, match=message):
         edits.apply_edits(cat, "src", [{"op": "add", "sample_id": 1, "label": "pose1", **op}],
@@ -107,12 +97,15 @@ def test_bad_added_keypoints_are_refused_and_nothing_is_written(
 def test_keypoints_for_a_class_without_a_skeleton_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "segm")
+    data_dir = coco_dataset(tmp_path, capsys, "segm")
     before = label_rows(data_dir, "src")
     with Catalog(data_dir) as cat:
         with cat.cursor() as cur:
             (label,) = cur.execute("SELECT min(name) FROM categories").fetchone() or ("",)
-        with pytest.raises(edits.EditError, match=r"has no keypoint names here \(the classes with keypoints: none\)"):
+        with pytest.raises(
+            edits.EditError,
+            match=r"has no keypoint names here \(the classes with keypoints: none\)",
+        ):
             edits.apply_edits(cat, "src", [{"op": "add", "sample_id": 1, "label": label,
                                             "keypoints": _points(3)}], "tester")  # fmt: skip
     assert label_rows(data_dir, "src") == before

@@ -12,14 +12,10 @@ from typing import Any
 import pytest
 from pycocotools import mask as mask_utils
 
-from tests.export_fixtures import coco_source, ingest_cli, ingest_source, label_rows, run_cli
+from tests.edit_fixtures import coco_dataset, first_row
+from tests.export_fixtures import ingest_cli, label_rows, run_cli
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
-
-
-def _source(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> Path:
-    coco_source(tmp_path / "src", kind)
-    return ingest_source(capsys, tmp_path / "src", tmp_path / "vl")
 
 
 def _object(cat: Catalog, where: str) -> dict[str, Any]:
@@ -30,10 +26,7 @@ def _object(cat: Catalog, where: str) -> dict[str, Any]:
         "FROM annotations a JOIN samples s USING (sample_id) JOIN datasets d ON "
         "d.dataset_id = a.dataset_id WHERE d.name = 'src' AND a.source = 'ground_truth' AND "
     ) + f"{where} ORDER BY a.ann_id LIMIT 1"  # the tests' own predicates
-    with cat.cursor() as cur:
-        cur.execute(query)
-        names = [d[0] for d in cur.description]
-        return dict(zip(names, cur.fetchone() or (), strict=True))
+    return first_row(cat, query)
 
 
 def _edit(cat: Catalog, op: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +36,7 @@ def _edit(cat: Catalog, op: dict[str, Any]) -> dict[str, Any]:
 def test_a_polygon_reshaped_moves_its_box_and_undoes_to_the_exact_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "segm")
+    data_dir = coco_dataset(tmp_path, capsys, "segm")
     before = label_rows(data_dir, "src")
     with Catalog(data_dir) as cat:
         obj = _object(cat, "NOT a.iscrowd AND json_array_length(a.segmentation) = 1")
@@ -85,7 +78,7 @@ def test_a_polygon_reshaped_moves_its_box_and_undoes_to_the_exact_rows(
 def test_keypoints_dragged_and_hidden_undo_and_survive_export(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "keypoints")
+    data_dir = coco_dataset(tmp_path, capsys, "keypoints")
     before = label_rows(data_dir, "src")
     with Catalog(data_dir) as cat:
         obj = _object(cat, "a.num_keypoints > 1")
@@ -133,7 +126,7 @@ def test_keypoints_dragged_and_hidden_undo_and_survive_export(
 def test_bad_keypoints_are_refused_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any, message: str
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "keypoints")
+    data_dir = coco_dataset(tmp_path, capsys, "keypoints")
     before = label_rows(data_dir, "src")
     with Catalog(data_dir) as cat:
         obj = _object(cat, "a.num_keypoints > 0")
@@ -147,7 +140,7 @@ def test_bad_keypoints_are_refused_and_nothing_is_written(
 def test_reshape_and_keypoints_refuse_what_the_object_lacks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = _source(tmp_path, capsys, "segm")
+    data_dir = coco_dataset(tmp_path, capsys, "segm")
     before = label_rows(data_dir, "src")
     with Catalog(data_dir) as cat:
         obj = _object(cat, "NOT a.iscrowd")
@@ -196,14 +189,12 @@ def _shape_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
 
 def _shape(cat: Catalog, dataset: str) -> dict[str, Any]:
-    with cat.cursor() as cur:
-        cur.execute(
-            "SELECT a.ann_id, a.x, a.y, a.w, a.h, a.area, a.obb, a.polyline FROM annotations a "
-            "JOIN datasets d USING (dataset_id) WHERE d.name = ? ORDER BY a.ann_id LIMIT 1",
-            [dataset],
-        )
-        names = [d[0] for d in cur.description]
-        return dict(zip(names, cur.fetchone() or (), strict=True))
+    return first_row(
+        cat,
+        "SELECT a.ann_id, a.x, a.y, a.w, a.h, a.area, a.obb, a.polyline FROM annotations a "
+        "JOIN datasets d USING (dataset_id) WHERE d.name = ? ORDER BY a.ann_id LIMIT 1",
+        [dataset],
+    )
 
 
 def test_a_rotated_box_and_a_polyline_reshaped_move_their_box_and_undo_exactly(
