@@ -71,7 +71,7 @@ def test_the_batch_size_takes_a_number_or_auto_and_the_cli_passes_it() -> None:
     assert check_batch_size(8) == 8
     for bad in ("big", 0, 5000, True):
         with pytest.raises(EmbedError, match="batch size must be"):
-            check_batch_size(bad)  # type: ignore[arg-type]
+            check_batch_size(bad)
     parser = build_parser()
     assert parser.parse_args(["embed", "ds", "--batch-size", "auto"]).batch_size == "auto"
     assert parser.parse_args(["embed", "ds", "--batch-size", "16"]).batch_size == 16
