@@ -283,8 +283,8 @@ def _added_keypoints(
     if op.keypoints is None or op.label is None:
         return {}
     count = points_of(op.label, op.index)
-    what = f"add: class {op.label!r} has"
-    return keypoint_columns(op.keypoints, count, size or (None, None), what, op.index)
+    whose = f"class {op.label!r}"
+    return keypoint_columns(op.keypoints, count, size or (None, None), "add", whose, op.index)
 
 
 def _check_expected(op: Operation, state: State) -> None:

@@ -150,24 +150,30 @@ def _keypoints(op: Operation, state: State, size: tuple[Any, Any]) -> dict[str, 
             "here): add them with the object",
             op.index,
         )
-    what = f"keypoints: object {state['ann_id']} has"
-    return keypoint_columns(op.keypoints or (), len(state["keypoints"]) // 3, size, what, op.index)
+    whose = f"object {state['ann_id']}"
+    count = len(state["keypoints"]) // 3
+    return keypoint_columns(op.keypoints or (), count, size, op.op, whose, op.index)
 
 
 def keypoint_columns(
-    points: Sequence[float], count: int, size: tuple[Any, Any], what: str, index: int
+    points: Sequence[float],
+    count: int,
+    size: tuple[Any, Any],
+    op_name: str,
+    whose: str,
+    index: int,
 ) -> dict[str, Any]:
     """The ``keypoints`` and ``num_keypoints`` columns of ``points`` (COCO's flat
-    ``[x, y, v, ...]``): exactly ``count`` points (``what`` says whose count, for the
-    refusal), each visibility 0, 1 or 2, a labelled one inside the ``size`` image."""
+    ``[x, y, v, ...]``): exactly ``count`` points (``whose`` count, for the refusal of
+    operation ``op_name``), each visibility 0, 1 or 2, a labelled one inside the ``size``
+    image."""
     new = list(points)
     if len(new) != 3 * count:
         raise EditError(
-            f"{what} {count} keypoints, the operation gives {len(new) // 3}: a point past "
-            "its skeleton, or one missing",
+            f"{op_name}: {whose} has {count} keypoints, the operation gives {len(new) // 3}: "
+            "a point past its skeleton, or one missing",
             index,
         )
-    op_name = what.split(":", 1)[0]
     width, height = size
     for k in range(0, len(new), 3):
         x, y, v = new[k : k + 3]

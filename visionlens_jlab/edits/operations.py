@@ -169,13 +169,13 @@ def _parse(index: int, item: Any) -> Operation:
             raise EditError(f"add: give one shape, not {', '.join(shapes)} and a mask", index)
         if shapes and "keypoints" in item:
             raise EditError(f"add: keypoints belong to a box or a mask, not to {shapes[0]}", index)
-        if "bbox" not in item and item.get("segmentation") is None and not shapes:
-            if "keypoints" not in item:
-                raise EditError(
-                    "add: 'bbox' is required (or a 'segmentation', 'obb', 'polyline' or "
-                    "'keypoints' to take it from)",
-                    index,
-                )
+        takes_box_from = shapes or item.get("segmentation") is not None or "keypoints" in item
+        if "bbox" not in item and not takes_box_from:
+            raise EditError(
+                "add: 'bbox' is required (or a 'segmentation', 'obb', 'polyline' or "
+                "'keypoints' to take it from)",
+                index,
+            )
         if shapes:
             fields["points"] = (shapes[0], _points(item[shapes[0]], shapes[0], index))
         fields["sample_id"] = _integer(item["sample_id"], "sample_id", index)
