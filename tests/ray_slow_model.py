@@ -27,3 +27,8 @@ class SlowModel:
         time.sleep(self.seconds)
         self.batches += 1
         return {"sample_id": batch["sample_id"]}
+
+
+def as_is(block: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A pipeline's prepare step that prepares nothing: the block's ids go to the model."""
+    return {"sample_id": block["sample_id"]}

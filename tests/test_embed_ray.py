@@ -278,9 +278,10 @@ async def test_another_model_replaces_the_warm_actors_and_an_idle_driver_release
 async def test_a_worker_node_killed_mid_job_loses_nothing_and_writes_nothing_twice(
     api: Any, wait_job: Any, vl_app: Any, ray_cluster: RayTestCluster
 ) -> None:
-    # enough images that the job is still running when the test sees it mid-way, even on a
-    # loaded machine (the kill must land mid-job)
-    n = 600
+    # enough images that the job is still running when the test sees it mid-way (the kill
+    # must land mid-job): blocks of 256, so each of the two actors has blocks queued after
+    # its first result, even on warm actors on an idle machine (600 was done in one poll)
+    n = 1500
     ids = add_photos(vl_app, "photos", n)
     body = {"model": BUILTIN, "runner": "ray", "batch_size": 8}
     _, answer = await api("POST", "datasets/photos/embed", body)

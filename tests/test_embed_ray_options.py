@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.embed.ray_runner import EmbedModel
-from visionlens_jlab.jobs.ray_pipeline import Deduplicator, Stage, model_actors
+from visionlens_jlab.jobs.ray_pipeline import Deduplicator, Placement, Stage, model_actors
 from visionlens_jlab.jobs.ray_pool import RaySession
 
 from .embed_fixtures import add_photos
@@ -34,13 +34,18 @@ def test_a_warm_pool_runs_each_job_at_its_own_batch_size() -> None:
     assert other is not first
 
 
-def test_one_model_per_gpu_else_one_per_node() -> None:
-    gpus = {"nodes": ["a", "b"], "cpus": 64.0, "gpus": 8.0}
-    assert model_actors(gpus) == (8, {"num_gpus": 1})
-    cpus = {"nodes": ["a", "b"], "cpus": 4.0, "gpus": 0.0}
-    assert model_actors(cpus) == (2, {"num_cpus": 1})
-    one_cpu = {"nodes": ["a"], "cpus": 1.0, "gpus": 0.0}
-    assert model_actors(one_cpu) == (1, {"num_cpus": 1})
+def test_one_model_per_gpu_else_one_pinned_to_each_node_that_keeps_a_cpu_for_decoding() -> None:
+    gpus = {"node_cpus": {"a": 32.0, "b": 32.0}, "gpus": 8.0}
+    assert model_actors(gpus) == [Placement({"num_gpus": 1})] * 8
+    cpus = {"node_cpus": {"b": 2.0, "a": 2.0}, "gpus": 0.0}
+    assert model_actors(cpus) == [Placement({"num_cpus": 1}, "a"), Placement({"num_cpus": 1}, "b")]
+    # a one-CPU node's actor holds none (else its decode tasks could never start); a head
+    # started with --num-cpus 0 gets no model
+    mixed = {"node_cpus": {"head": 0.0, "small": 1.0, "big": 16.0}, "gpus": 0.0}
+    assert model_actors(mixed) == [
+        Placement({"num_cpus": 1}, "big"),
+        Placement({"num_cpus": 0}, "small"),
+    ]
 
 
 async def test_ray_without_an_address_is_refused_before_queueing(

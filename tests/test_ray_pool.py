@@ -14,11 +14,11 @@ import psutil
 import pytest
 
 from visionlens_jlab.jobs.ray_driver import RayDriver
-from visionlens_jlab.jobs.ray_pipeline import Stage
+from visionlens_jlab.jobs.ray_pipeline import Stage, run_pipeline
 from visionlens_jlab.jobs.ray_pool import RaySession
 
 from .ray_fixtures import RayTestCluster, wait_until
-from .ray_slow_model import SlowModel
+from .ray_slow_model import SlowModel, as_is
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -63,6 +63,45 @@ def test_a_cancelled_call_stops_its_block_after_the_batch_in_hand(
         driver.close()
     assert outcome["ended"] != "finished", outcome
     assert 1 <= outcome["batches"] < rows, outcome
+
+
+GONE_NODE = "ab" * 28
+"""A node id the cluster does not have (a node lost after the cluster was read)."""
+
+
+def fill_from_a_stale_view(
+    session: RaySession, started: str, cancelled: Callable[[], bool]
+) -> Iterator[dict[str, Any]]:
+    """In the driver: a pool filled from the cluster's nodes plus one that is gone, then 40
+    rows through it in blocks of 4. Yields the rows that came back, the nodes of the actors
+    that answered, and the pool's size after the job."""
+    cluster = session.cluster()
+    stale = {**cluster, "node_cpus": {**cluster["node_cpus"], GONE_NODE: 2.0}}
+    pool = session.pool_for(Stage(SlowModel, {"seconds": 0.0, "started": started}, 2))
+    pool.ready(stale)
+    items = [(i, f"row-{i}") for i in range(40)]
+    blocks = run_pipeline(
+        items, pool, session.cluster, Stage(as_is), block_rows=4, cancelled=cancelled
+    )
+    rows = sorted(int(i) for block in blocks for i in block["sample_id"])
+    import ray
+
+    nodes = sorted(ray.get([actor.describe.remote() for actor in pool.actors]), key=str)
+    yield {"rows": rows, "nodes": [d["node"] for d in nodes], "alive": cluster["nodes"]}
+
+
+def test_actors_are_pinned_one_per_node_and_one_on_a_lost_node_is_dropped(
+    ray_cluster: RayTestCluster, tmp_path: Path
+) -> None:
+    # Spread (not pinned), the gone node's actor landed beside another on a node alive:
+    # on 2-CPU nodes they held every CPU there, and the decode tasks never started (a hang)
+    driver = RayDriver(ray_cluster.address, idle_timeout=120)
+    try:
+        [got] = list(driver.stream(None, fill_from_a_stale_view, str(tmp_path / "started")))
+    finally:
+        driver.close()
+    assert got["rows"] == list(range(40))
+    assert sorted(got["nodes"]) == got["alive"]  # one actor per node alive, none twice
 
 
 def test_the_clusters_processes_include_the_heads_client_server(

@@ -5,8 +5,8 @@ Any model job (embeddings, detectors, captions) has the same shape: a list of
 step that turns a batch of prepared images into results. :func:`run_pipeline` runs that on
 the cluster: the items are split into blocks, the CPU step runs as Ray tasks
 (``num_cpus=1``), the model step on a warm pool of model actors (:mod:`.ray_pool`: one
-model per GPU, ``num_gpus=1``; one per node on the CPU when the cluster has no GPU, spread
-over the nodes), and the result blocks stream back to this process, the driver. The driver
+model per GPU, ``num_gpus=1``; one pinned to each node on the CPU when the cluster has no
+GPU, :func:`model_actors`), and the result blocks stream back to this process, the driver. The driver
 never opens the catalog: it runs in the server's long-lived driver process
 (:mod:`.ray_driver`) or the CLI, whose caller alone writes.
 
@@ -71,10 +71,11 @@ def connect(address: str, already: bool = False) -> dict[str, Any]:
     if not already:
         _init(ray, address)
     resources = ray.cluster_resources()
-    nodes = sorted(n["NodeManagerAddress"] for n in ray.nodes() if n.get("Alive"))
+    alive = [n for n in ray.nodes() if n.get("Alive")]
     return {
         "address": address,
-        "nodes": nodes,
+        "nodes": sorted(n["NodeManagerAddress"] for n in alive),
+        "node_cpus": {n["NodeID"]: float(n.get("Resources", {}).get("CPU", 0)) for n in alive},
         "cpus": float(resources.get("CPU", 0)),
         "gpus": float(resources.get("GPU", 0)),
         "ray_version": ray.__version__,
@@ -163,11 +164,29 @@ class Stage:
     batch_size: int | None = None
 
 
-def model_actors(cluster: dict[str, Any]) -> tuple[int, dict[str, float]]:
-    """How many model actors, and what each asks for: one per GPU, else one per node."""
+@dataclass(frozen=True)
+class Placement:
+    """Where one model actor goes (``node_id``: that node only; None: anywhere, spread)
+    and the resources it holds."""
+
+    resources: dict[str, float]
+    node_id: str | None = None
+
+
+def model_actors(cluster: dict[str, Any]) -> list[Placement]:
+    """The model actors a cluster gets: one per GPU, else one per node that has CPUs.
+
+    A CPU actor holds one of its node's CPUs only where the node keeps another for the
+    decode tasks, and is pinned to its node: actors holding every CPU of the nodes alive
+    would wait for ever on decode tasks that cannot start (seen when a node was lost and
+    both actors landed on the other), a dead lock Ray does not report."""
     if cluster["gpus"] >= 1:
-        return int(cluster["gpus"]), {"num_gpus": 1}
-    return max(1, min(len(cluster["nodes"]), int(cluster["cpus"]) // 2)), {"num_cpus": 1}
+        return [Placement({"num_gpus": 1})] * int(cluster["gpus"])
+    return [
+        Placement({"num_cpus": 1 if cpus >= 2 else 0}, node)
+        for node, cpus in sorted(cluster["node_cpus"].items())
+        if cpus >= 1
+    ]
 
 
 def start_task_workers(cluster: dict[str, Any], fn: Callable[..., Any]) -> None:
@@ -251,7 +270,7 @@ def run_pipeline(
                 except ray.exceptions.RayTaskError as exc:  # the code failed: no retry helps
                     raise RayRunnerError(f"on the cluster: {exc.cause}") from exc
                 except ray.exceptions.RayError as exc:  # a task, actor or object lost
-                    if isinstance(exc, ray.exceptions.RayActorError):
+                    if actor_lost(exc):
                         pool.drop(actor)
                     if tries + 1 >= BLOCK_TRIES:
                         raise RayRunnerError(f"a block failed {BLOCK_TRIES} times: {exc}") from exc
@@ -263,6 +282,14 @@ def run_pipeline(
         # KeyboardInterrupt in a running task, which can land inside its thread pool's lock
         # bookkeeping and leave that worker hung for good, holding its CPU (seen under load:
         # the pool's threads waiting on a lock the interrupted main thread never released).
+
+
+def actor_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the actor called is gone: it died, or its node was (an actor
+    pinned to a node lost before it started cannot be scheduled)."""
+    import ray
+
+    return isinstance(exc, (ray.exceptions.RayActorError, ray.exceptions.ActorUnschedulableError))
 
 
 def worker_label() -> str:

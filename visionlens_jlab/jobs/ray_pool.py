@@ -3,8 +3,8 @@
 Starting a Ray job is costly: the driver connects, Ray starts worker processes, and each
 model actor loads its model (seconds to tens of seconds). A :class:`RaySession` is one
 driver's connection, made once; its :class:`ModelPool` is the model actors of the last
-model used (one per GPU, else one per node), kept loaded between jobs. A job of the same
-model and settings reuses them; another model replaces them (the old actors are killed
+model used (one per GPU, else one pinned to each node), kept loaded between jobs. A job of
+the same model and settings reuses them; another model replaces them (the old actors are killed
 first, freeing their GPUs). The server keeps one session per cluster address in a
 long-lived driver process (:mod:`.ray_driver`), released after an idle timeout and when the
 server stops; the CLI makes one for its single job (:func:`run_once`).
@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 
-from .ray_pipeline import RayRunnerError, Stage, connect, disconnect, model_actors
+from .ray_pipeline import (
+    RayRunnerError,
+    Stage,
+    actor_lost,
+    connect,
+    disconnect,
+    model_actors,
+)
 
 
 def package_version() -> str:
@@ -60,6 +68,7 @@ class ModelActor:
             "visionlens_version": package_version(),
             "ray_version": ray.__version__,
             "actor_pid": os.getpid(),
+            "node": ray.util.get_node_ip_address(),
         }
 
     def run(self, block: dict[str, np.ndarray], batch_size: int) -> dict[str, np.ndarray]:
@@ -90,6 +99,7 @@ class ModelPool:
         self.model = model
         self.key = pool_key(model)
         self.actors: list[Any] = []
+        self._node: dict[int, str | None] = {}  # id(actor) -> the node it is pinned to
         self.started = 0
         """Actors started (models loaded) since :meth:`begin_job`."""
 
@@ -98,19 +108,28 @@ class ModelPool:
         self.started = 0
 
     def fill(self, cluster: dict[str, Any]) -> None:
-        """Start actors until the pool has its size on ``cluster``."""
+        """Start the actors :func:`model_actors` places on ``cluster`` that the pool lacks
+        (a pinned one where its node has none)."""
         import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        count, resources = model_actors(cluster)
+        held = Counter(self._node.get(id(actor)) for actor in self.actors)
         remote: Any = ray.remote(ModelActor)
-        new = [
-            remote.options(max_restarts=0, scheduling_strategy="SPREAD", **resources).remote(
-                self.model.fn, self.model.kwargs
+        for place in model_actors(cluster):
+            if held[place.node_id] > 0:
+                held[place.node_id] -= 1
+                continue
+            strategy: Any = (
+                "SPREAD"
+                if place.node_id is None
+                else NodeAffinitySchedulingStrategy(place.node_id, soft=False)
             )
-            for _ in range(count - len(self.actors))
-        ]
-        self.actors += new
-        self.started += len(new)
+            actor = remote.options(
+                max_restarts=0, scheduling_strategy=strategy, **place.resources
+            ).remote(self.model.fn, self.model.kwargs)
+            self.actors.append(actor)
+            self._node[id(actor)] = place.node_id
+            self.started += 1
 
     def ready(self, cluster: dict[str, Any]) -> dict[str, Any]:
         """Fill the pool, drop actors that died (their node lost), and return the model's
@@ -126,9 +145,11 @@ class ModelPool:
                 actor = asked.pop(done[0])
                 try:
                     described = ray.get(done[0])
-                except ray.exceptions.RayActorError as exc:
+                except ray.exceptions.RayError as exc:
+                    if not actor_lost(exc):
+                        raise
                     self.drop(actor)
-                    if exc.actor_init_failed:  # the model's constructor raised: say why
+                    if getattr(exc, "actor_init_failed", False):  # the constructor raised
                         self.release()
                         lines = [line for line in str(exc).splitlines() if line.strip()]
                         raise RayRunnerError(
@@ -155,6 +176,7 @@ class ModelPool:
     def drop(self, actor: Any) -> None:
         """Forget an actor that died."""
         self.actors = [a for a in self.actors if a is not actor]
+        self._node.pop(id(actor), None)
 
     def release(self) -> None:
         """Kill the actors (their models and GPUs are freed)."""
@@ -166,6 +188,7 @@ class ModelPool:
             except Exception:  # already dead, or the connection is gone: nothing to free
                 continue
         self.actors = []
+        self._node = {}
 
 
 def pool_key(model: Stage) -> str:

@@ -253,7 +253,7 @@ def ray_predict_stream(
     pool = session.pool_for(Stage(PredictModel, {"request": request, "device": on}, batch_size))
     start_task_workers(cluster, decode_images)  # while the actors start
     info = pool.ready(cluster)
-    for key in ("visionlens_version", "ray_version", "actor_pid"):
+    for key in ("visionlens_version", "ray_version", "actor_pid", "node"):
         info.pop(key)
     size = info.pop("input")
     # zero-shot classification decodes at the model's input size, as embeddings do
