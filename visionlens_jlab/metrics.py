@@ -141,11 +141,12 @@ class BusyClock:
         self._ids = itertools.count(1)
 
     @contextmanager
-    def busy(self) -> Iterator[None]:
-        """Time the block as busy."""
+    def busy(self, since: float | None = None) -> Iterator[None]:
+        """Time the block as busy, from ``since`` (a ``time.monotonic()`` reading) when
+        given, else from now."""
         with self._lock:
             spell = next(self._ids)
-            self._open[spell] = time.monotonic()
+            self._open[spell] = time.monotonic() if since is None else since
         try:
             yield
         finally:
@@ -229,9 +230,10 @@ def watch(source: ReadingSource) -> Callable[[], None]:
     return COLLECTOR.watch(source)
 
 
-def gpu_lane_busy() -> AbstractContextManager[None]:
-    """Time the block as the GPU lane running a job."""
-    return COLLECTOR.gpu_lane.busy()
+def gpu_lane_busy(since: float) -> AbstractContextManager[None]:
+    """Time the block as the GPU lane running a job that started at ``since`` (its
+    ``time.monotonic()`` start: the lane's busy time then holds the job's whole run)."""
+    return COLLECTOR.gpu_lane.busy(since)
 
 
 def job_submitted(kind: str, lane: str) -> None:

@@ -153,11 +153,11 @@ class JobManager:
             self._stop(job)
             return
         job.status = "running"
-        job.running_since = time.monotonic()
-        metrics.job_started(job.lane, job.running_since - job.queued_since)
+        job.running_since = started = time.monotonic()
+        metrics.job_started(job.lane, started - job.queued_since)
         self._status_changed(job)
         try:
-            with metrics.gpu_lane_busy() if job.lane == "gpu" else nullcontext():
+            with metrics.gpu_lane_busy(started) if job.lane == "gpu" else nullcontext():
                 self._run_turn(job, fn, then)
         finally:
             job.run_seconds = job.running_seconds()
