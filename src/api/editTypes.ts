@@ -52,6 +52,8 @@ export type EditOperation =
       /** A rotated box's four corners or a line's points: their extent is the box. */
       | { obb: number[] }
       | { polyline: number[] }
+      /** COCO's flat `[x, y, v, ...]`, one triple per point name of the class: the labelled points' extent is the box unless one is given. */
+      | { keypoints: number[]; bbox?: EditBox }
     ))
   | ({ op: 'delete'; expected?: IEditExpected } & EditTarget)
   | ({ op: 'relabel'; label: string; expected?: IEditExpected } & EditTarget)

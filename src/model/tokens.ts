@@ -226,6 +226,11 @@ export namespace CommandIDs {
   export const samplePolylineFinish = 'visionlens:sample-polyline-finish';
   export const samplePolylineUndoPoint =
     'visionlens:sample-polyline-undo-point';
+  export const sampleDrawKeypoints = 'visionlens:sample-draw-keypoints';
+  export const sampleKeypointsFinish = 'visionlens:sample-keypoints-finish';
+  export const sampleKeypointsSkip = 'visionlens:sample-keypoints-skip';
+  export const sampleKeypointsUndoPoint =
+    'visionlens:sample-keypoints-undo-point';
   export const sampleMaskTool = 'visionlens:sample-mask-tool';
   export const sampleMaskAccept = 'visionlens:sample-mask-accept';
   export const sampleMaskToSelected = 'visionlens:sample-mask-to-selected';

@@ -96,12 +96,29 @@ export class LabelStudioForm
   private _project: HTMLInputElement;
 }
 
+/** What an `add` draws: its box, else the kind of its shape. */
+function addedShape(
+  op: Extract<EditOperation, { op: 'add' }>,
+  box: (b: number[]) => string
+): string {
+  if ('bbox' in op && op.bbox) {
+    return box(op.bbox);
+  }
+  if ('keypoints' in op) {
+    return 'keypoints';
+  }
+  if ('obb' in op) {
+    return 'rotated box';
+  }
+  return 'polyline' in op ? 'line' : 'mask';
+}
+
 /** One operation of a pull as a line of the changes dialog. */
 export function operationText(op: EditOperation): string {
   const box = (b: number[]) => `[${b.map(v => Math.round(v)).join(', ')}]`;
   switch (op.op) {
     case 'add':
-      return `add ${op.label} ${'bbox' in op ? box(op.bbox) : 'mask'} on sample ${op.sample_id}`;
+      return `add ${op.label} ${addedShape(op, box)} on sample ${op.sample_id}`;
     case 'move':
       return `move object ${op.annotation_id} to ${box(op.bbox)}`;
     case 'mask':

@@ -87,10 +87,15 @@ export class SampleEditing {
     stage.setPointer(this.polygons, ['polygon']);
     this.pointShapes = new PointShapeTools(stage, {
       imageSize,
+      keypointNames: () =>
+        stage.keypointClasses.get(this.pickedClass)?.keypoint_names ?? null,
+      hasKeypointClasses: () => stage.keypointClasses.size > 0,
       drawn: shape => void this._add(shape),
       say,
-      changed: () =>
-        this._commands.notifyCommandChanged(CommandIDs.samplePolylineFinish)
+      changed: () => {
+        this._commands.notifyCommandChanged(CommandIDs.samplePolylineFinish);
+        this._commands.notifyCommandChanged(CommandIDs.sampleKeypointsFinish);
+      }
     });
     this.masking = new SampleMasking(model, commands, this, sample);
     stage.setPointer(this.masking.editor, ['mask']);
@@ -98,6 +103,12 @@ export class SampleEditing {
     this._classPicker = h('select', {
       className: 'jp-VisionLens-editClass jp-mod-styled',
       attrs: { 'aria-label': 'Class of a new box or a relabel' }
+    });
+    // another class: the keypoints placed are another skeleton's (dropped)
+    this._classPicker.addEventListener('change', () => {
+      if (this.tool === 'keypoints') {
+        this.setTool('keypoints');
+      }
     });
     // Keys typed in the picker (a letter picks a class) are not the view's
     // shortcuts; Escape leaves it (the next one closes the view).
@@ -177,6 +188,7 @@ export class SampleEditing {
       CommandIDs.sampleDrawPolygon,
       CommandIDs.sampleDrawRotatedBox,
       CommandIDs.sampleDrawPolyline,
+      CommandIDs.sampleDrawKeypoints,
       CommandIDs.sampleMaskTool,
       CommandIDs.sampleMaskBrush,
       CommandIDs.sampleMaskEraser
@@ -187,6 +199,8 @@ export class SampleEditing {
 
   /** The sample was read (again; `index`: its row): keep the selection, read the classes. */
   async sampleShown(index: number | null): Promise<void> {
+    // the keypoint tool shows where the dataset has keypoint classes (read with the sample)
+    this._commands.notifyCommandChanged(CommandIDs.sampleDrawKeypoints);
     if (!this._selectAdded()) {
       this.editor.refresh();
     }

@@ -35,6 +35,11 @@ export function editToolbar(
       'jp-VisionLens-drawRotatedBox'
     ),
     item(CommandIDs.sampleDrawPolyline, 'Line', 'jp-VisionLens-drawPolyline'),
+    item(
+      CommandIDs.sampleDrawKeypoints,
+      'Keypoints',
+      'jp-VisionLens-drawKeypoints'
+    ),
     item(CommandIDs.sampleMaskTool, 'Click to mask', 'jp-VisionLens-maskTool'),
     item(CommandIDs.sampleMaskBrush, 'Brush', 'jp-VisionLens-maskBrush'),
     item(CommandIDs.sampleMaskEraser, 'Eraser', 'jp-VisionLens-maskEraser'),

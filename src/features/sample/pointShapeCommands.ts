@@ -1,7 +1,8 @@
 /**
- * The commands of the tools drawing a new rotated box (R) and a new line (L),
- * and the line's Enter (finish) and Shift Backspace (take back a point) while
- * its tool is on (keys in schema/sample.json).
+ * The commands of the tools drawing a new rotated box (R), a new line (L) and
+ * a new keypoint object (K); the line's and the keypoints' Enter (finish) and
+ * Shift Backspace (take back a point), and the keypoints' S (skip one), while
+ * their tool is on (keys in schema/sample.json).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 
@@ -26,13 +27,23 @@ export function addPointShapeCommands(
       'polyline',
       'Draw a Line',
       'Click the points of a new ground-truth polyline of the class picked beside; click the last one again or press Enter to finish it'
+    ],
+    [
+      CommandIDs.sampleDrawKeypoints,
+      'keypoints',
+      'Draw Keypoints',
+      'Click the points of a new ground-truth object of the keypoint class picked beside, in its skeleton’s order (S skips one); Enter finishes it'
     ]
   ];
+  // the keypoint tool where the dataset has a keypoint class
+  const offered = (tool: StageTool) =>
+    tool !== 'keypoints' || (editing()?.pointShapes.keypointsOffered ?? false);
   for (const [id, tool, label, caption] of tools) {
     app.commands.addCommand(id, {
       label: `VisionLens Sample: ${label}`,
       caption,
-      isEnabled: () => editing() !== null,
+      isEnabled: () => editing() !== null && offered(tool),
+      isVisible: () => offered(tool),
       isToggled: () => editing()?.tool === tool,
       execute: () => {
         const e = editing();
@@ -53,5 +64,26 @@ export function addPointShapeCommands(
     caption: 'Drop the last point of the line being drawn',
     isEnabled: () => (line()?.points.length ?? 0) > 0,
     execute: () => line()?.undoPoint()
+  });
+  const points = () => editing()?.pointShapes.keypoints ?? null;
+  const placed = () => (points()?.points.length ?? 0) > 0;
+  app.commands.addCommand(CommandIDs.sampleKeypointsFinish, {
+    label: 'VisionLens Sample: Finish the Keypoints',
+    caption:
+      'Add the points placed so far as a new object (the rest unlabelled; at least two apart)',
+    isEnabled: placed,
+    execute: () => points()?.finish()
+  });
+  app.commands.addCommand(CommandIDs.sampleKeypointsSkip, {
+    label: 'VisionLens Sample: Skip the Next Keypoint',
+    caption: 'Leave the next point of the new object unlabelled',
+    isEnabled: () => editing()?.tool === 'keypoints',
+    execute: () => points()?.skip()
+  });
+  app.commands.addCommand(CommandIDs.sampleKeypointsUndoPoint, {
+    label: 'VisionLens Sample: Take Back the Last Keypoint',
+    caption: 'Drop the last point placed (or skipped) of the new object',
+    isEnabled: placed,
+    execute: () => points()?.undoPoint()
   });
 }

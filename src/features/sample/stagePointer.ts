@@ -11,6 +11,7 @@ export type StageTool =
   | 'polygon'
   | 'obb'
   | 'polyline'
+  | 'keypoints'
   | 'pan'
   | 'mask'
   | 'brush'

@@ -60,6 +60,23 @@ describe('the Label Studio round trip dialogs', () => {
         bbox: [1.4, 2.6, 10, 20]
       })
     ).toBe('add <b>cat</b> [1, 3, 10, 20] on sample 5');
+    // a new keypoint object drawn without a box (its box: the points' extent)
+    expect(
+      operationText({
+        op: 'add',
+        sample_id: 5,
+        label: 'person',
+        keypoints: [120, 20, 2, 0, 0, 0, 140, 30, 2]
+      })
+    ).toBe('add person keypoints on sample 5');
+    expect(
+      operationText({
+        op: 'add',
+        sample_id: 5,
+        label: 'lane',
+        polyline: [1, 2, 3, 4]
+      })
+    ).toBe('add lane line on sample 5');
     expect(
       operationText({ op: 'move', annotation_id: 9, bbox: [0, 0, 5.5, 5] })
     ).toBe('move object 9 to [0, 0, 6, 5]');

@@ -17,6 +17,7 @@ import { CommandIDs } from '../../../model/tokens';
 import { addBrushCommands } from '../brushCommands';
 import { addMaskCommands } from '../maskCommands';
 import { addPointShapeCommands } from '../pointShapeCommands';
+import { KEYPOINT_CLASS_HINT } from '../KeypointDrawer';
 import { POLYLINE_HINT } from '../PolylineDrawer';
 import { ROTATED_BOX_HINT } from '../RotatedBoxDrawer';
 import { SampleView } from '../SampleView';
@@ -35,6 +36,7 @@ const TOOLS = [
   'drawPolygon',
   'drawRotatedBox',
   'drawPolyline',
+  'drawKeypoints',
   'maskTool',
   'maskBrush',
   'maskEraser'
@@ -98,6 +100,7 @@ describe("the sample view's edit row", () => {
     const keys: [string, string][] = [
       ['drawRotatedBox', 'R'],
       ['drawPolyline', 'L'],
+      ['drawKeypoints', 'K'],
       ['maskTool', 'M'],
       ['maskBrush', 'U'],
       ['maskEraser', 'E']
@@ -127,6 +130,16 @@ describe("the sample view's edit row", () => {
     press('drawPolyline');
     expect(stage.dataset.tool).toBe('select');
     expect(hint.textContent).toBe('');
+  });
+
+  it('offers the keypoint tool only where the dataset has a keypoint class', async () => {
+    const bar = await editRow(view);
+    const keypoints = bar.querySelector('.jp-VisionLens-drawKeypoints')!;
+    // (no dataset shown: no keypoint class) hidden, and K does nothing
+    expect(keypoints.classList.contains('lm-mod-hidden')).toBe(true);
+    expect(view.editing.pointShapes.keypointsOffered).toBe(false);
+    view.editing.setTool('keypoints');
+    expect(view.editing.pointShapes.keypoints.hint()).toBe(KEYPOINT_CLASS_HINT);
   });
 
   it('says what the tools say over the image, not in the header above it', () => {
