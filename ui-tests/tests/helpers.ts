@@ -64,6 +64,21 @@ export async function api<T = any>(
   return (await response.json()) as T;
 }
 
+/** The first sample of `dataset` and its objects, as the server has them now. */
+export async function firstSampleObjects<T>(
+  request: APIRequestContext,
+  dataset: string
+): Promise<{ id: number; anns: T[] }> {
+  const { samples } = await api(request, `datasets/${dataset}/samples/query`, {
+    filter: {},
+    offset: 0,
+    limit: 1
+  });
+  const id = samples[0].sample_id;
+  const sample = await api(request, `datasets/${dataset}/samples/${id}`);
+  return { id, anns: sample.annotations };
+}
+
 /** The status code of a GET of the VisionLens REST API (for answers without JSON). */
 export async function apiStatus(request: APIRequestContext, endpoint: string): Promise<number> {
   return (await request.get(apiUrl(endpoint))).status();

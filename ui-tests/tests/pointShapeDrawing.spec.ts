@@ -16,10 +16,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {
-  api,
   clickToolbarItem,
   drag,
   command,
+  firstSampleObjects,
   ingestAnew,
   runEnv,
   SAMPLE_IN_TAB,
@@ -87,17 +87,10 @@ async function freshDataset(
 }
 
 /** The dataset's one sample id and its objects, as the server has them now. */
-async function objects(
+function objects(
   request: APIRequestContext
 ): Promise<{ id: number; anns: Ann[] }> {
-  const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
-    filter: {},
-    offset: 0,
-    limit: 5
-  });
-  const id = samples[0].sample_id;
-  const sample = await api(request, `datasets/${NAME}/samples/${id}`);
-  return { id, anns: sample.annotations };
+  return firstSampleObjects<Ann>(request, NAME);
 }
 
 test('draw a rotated box and a line, add and delete a line point, each undoable', async ({

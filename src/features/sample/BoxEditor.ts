@@ -25,7 +25,7 @@ import {
 } from './boxEditing';
 import { IStagePointer, IStagePress, StageTool } from './stagePointer';
 import { PointColumn, pointShapeOf, samePoints } from './pointShapes';
-import { polylineAltClick } from './shapeDrawing';
+import { fitLayer, polylineAltClick } from './shapeDrawing';
 import {
   polygonsOf,
   withoutVertex,
@@ -239,9 +239,7 @@ export class BoxEditor implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._edits.imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const parts: SVGElement[] = [];
     const selected = this._selection;
     const points = selected && pointShapeOf(selected);

@@ -7,7 +7,7 @@
  * sent when its last point is placed or skipped; its box is the labelled
  * points' extent (the server's rule for an `add` with keypoints and no box).
  */
-import { clamp } from './shapeDrawing';
+import { clamp, fitLayer } from './shapeDrawing';
 import { IStagePointer } from './stagePointer';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -138,9 +138,7 @@ export class KeypointDrawer implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._host.imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const p = this._points;
     const names = p.length ? (this._host.names() ?? []) : [];
     const parts: SVGElement[] = [];

@@ -22,6 +22,7 @@ import {
   nextBrushSize
 } from './brushRaster';
 import { IStagePointer, StageTool } from './stagePointer';
+import { fitLayer } from './shapeDrawing';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -147,9 +148,7 @@ export class MaskBrush implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._host.imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const stroke = this._stroke;
     if (!stroke) {
       this.node.replaceChildren(...this._cursor());

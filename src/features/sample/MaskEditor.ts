@@ -10,6 +10,7 @@ import { rasterizeRuns, runsFromString } from '../../ui/labels/rle';
 import { drawnBox } from './boxEditing';
 import { clickLabel, maskPath, MaskSession } from './maskPrompt';
 import { IStagePointer, IStagePress, StageTool } from './stagePointer';
+import { fitLayer } from './shapeDrawing';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -81,9 +82,7 @@ export class MaskEditor implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const state = this._session.state;
     const parts: SVGElement[] = [];
     const mask = this._session.mask;

@@ -6,6 +6,7 @@
  * takes back the last vertex and Escape drops the outline.
  */
 import { IStagePointer, StageTool } from './stagePointer';
+import { fitLayer } from './shapeDrawing';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -91,9 +92,7 @@ export class PolygonDrawer implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const p = this._points;
     const parts: SVGElement[] = [];
     if (p.length >= 4) {

@@ -6,7 +6,7 @@
  * takes back the last point and Escape drops it. A line of fewer than two
  * points is not sent: the hint row says why.
  */
-import { clamp, polylineDrawProblem } from './shapeDrawing';
+import { clamp, fitLayer, polylineDrawProblem } from './shapeDrawing';
 import { IStagePointer } from './stagePointer';
 import { IShapeDrawHost, pairs } from './RotatedBoxDrawer';
 
@@ -92,9 +92,7 @@ export class PolylineDrawer implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._host.imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const p = this._points;
     const parts: SVGElement[] = [];
     const next = p.length && this._pointer ? this._pointer : [];

@@ -9,6 +9,7 @@ import {
   clamp,
   DrawnEdge,
   edgeProblem,
+  fitLayer,
   obbDrawProblem,
   obbFromEdge
 } from './shapeDrawing';
@@ -131,9 +132,7 @@ export class RotatedBoxDrawer implements IStagePointer {
   render(scale: number): void {
     this._scale = scale;
     const [width, height] = this._host.imageSize();
-    this.node.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.node.setAttribute('width', String(width));
-    this.node.setAttribute('height', String(height));
+    fitLayer(this.node, width, height);
     const s = this._state;
     this.node.dataset.phase = s.phase;
     if (s.phase === 'idle') {

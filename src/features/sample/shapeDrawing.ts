@@ -1,7 +1,8 @@
 /**
  * The geometry of drawing a new rotated box or polyline and of adding or
- * deleting a polyline's points, in image pixels, and why a gesture leaves
- * nothing to send (said in the view's hint row instead).
+ * deleting a polyline's points, in image pixels, why a gesture leaves
+ * nothing to send (said in the view's hint row instead), and the drawing
+ * layers' size (image pixels as their units).
  *
  * A rotated box is drawn as in CVAT: its first edge (the heading, DOTA's
  * first two corners) from one point to another, then its width: how far the
@@ -108,6 +109,17 @@ export function withoutPolylinePoint(
 export const LAST_POINTS_HINT = `A line keeps at least ${MIN_POLYLINE_POINTS} points: delete the object instead (Delete).`;
 
 /** A coordinate inside `[0, size]`. */
+/** Size an edit layer's SVG to the image: its user units are image pixels. */
+export function fitLayer(
+  node: SVGSVGElement,
+  width: number,
+  height: number
+): void {
+  node.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  node.setAttribute('width', String(width));
+  node.setAttribute('height', String(height));
+}
+
 export function clamp(v: number, size: number): number {
   return Math.min(Math.max(v, 0), size);
 }
