@@ -129,6 +129,21 @@ test('draw a keypoint object point by point, a skipped point unlabelled, undoabl
   await page.mouse.click(...(await at(0.5 * image.width, 0.5 * image.height)));
   await expect(layer).toHaveAttribute('data-points', '0');
 
+  // the hint over the image's foot steps aside to the top while the pointer is in the
+  // strip it covers (what lies under it can be seen), and comes back after
+  const stageBox = (await stage.boundingBox())!;
+  const hintBox = async () => (await hint.boundingBox())!;
+  const footY = stageBox.y + stageBox.height - (await hintBox()).height / 2;
+  expect(Math.abs((await hintBox()).y + (await hintBox()).height - stageBox.y - stageBox.height)).toBeLessThan(2);
+  await page.mouse.move(stageBox.x + stageBox.width / 2, footY, { steps: 2 });
+  await expect.poll(async () => Math.round((await hintBox()).y - stageBox.y)).toBe(0);
+  await page.mouse.move(stageBox.x + stageBox.width / 2, stageBox.y + stageBox.height / 2, {
+    steps: 2
+  });
+  await expect
+    .poll(async () => Math.round(stageBox.y + stageBox.height - (await hintBox()).y))
+    .toBe(Math.round((await hintBox()).height));
+
   // "person": each click places the next named point; points in one column are refused
   // and kept, Shift+Backspace takes one back
   await picker.selectOption('person');

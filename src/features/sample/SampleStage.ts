@@ -62,8 +62,9 @@ export class SampleStage {
     this._labels = createLabelLayers();
     this._canvas.append(this._img, this._labels.canvas, this._labels.svg);
     // What the tools say (a hint, an edit's outcome, the mask's status) lies
-    // over the image's foot: a line that comes or goes never moves the image
-    // under the pointer. Its buttons (a conflict's choices) are no gesture.
+    // over the image's foot (at its top while the pointer is there): a line
+    // that comes or goes never moves the image under the pointer. Its
+    // buttons (a conflict's choices) are no gesture.
     this.notes = h('div', { className: 'jp-VisionLens-stageNotes' });
     for (const type of ['pointerdown', 'wheel', 'contextmenu']) {
       this.notes.addEventListener(type, e => e.stopPropagation());
@@ -241,6 +242,7 @@ export class SampleStage {
       }
       case 'pointermove': {
         const e = event as PointerEvent;
+        this._notesAside(e.clientY);
         if (this._drag) {
           this._tx = this._drag.tx + e.clientX - this._drag.x;
           this._ty = this._drag.ty + e.clientY - this._drag.y;
@@ -254,6 +256,7 @@ export class SampleStage {
         break;
       }
       case 'pointerleave':
+        this._notesAside(null);
         this._active?.hover?.(null);
         this._name(null);
         break;
@@ -270,6 +273,24 @@ export class SampleStage {
         this._endDrag();
         break;
     }
+  }
+
+  /**
+   * Move the notes to the stage's top while the pointer (at `clientY`; null:
+   * gone) is in the strip they cover at its foot, so that what lies under
+   * them can be seen where it is pointed at (a keypoint at the image's foot).
+   * Notes with buttons (a conflict's choices) stay, to be clicked.
+   */
+  private _notesAside(clientY: number | null): void {
+    const height = this.notes.offsetHeight;
+    const foot = this.node.getBoundingClientRect().bottom;
+    this.notes.classList.toggle(
+      'jp-mod-top',
+      clientY !== null &&
+        height > 0 &&
+        clientY >= foot - height &&
+        !this.notes.querySelector('button')
+    );
   }
 
   /** The object whose keypoints are at image point (x, y), if drawn. */
