@@ -15,10 +15,13 @@ import pytest
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.edits import apply_edits
+from visionlens_jlab.export.view import read_view
 from visionlens_jlab.labelstudio import LabelStudioClient
 from visionlens_jlab.labelstudio.changes import read_changes
 from visionlens_jlab.labelstudio.image_labels import choices_config, offered_choices
+from visionlens_jlab.labelstudio.tasks import build_tasks, offered_point_names
 
+from .evaluate_fixtures import ingest_predictions
 from .labelstudio_fixtures import LabelStudioServer
 from .test_labelstudio import annotate, cli
 
@@ -27,6 +30,7 @@ W, H = 200, 100
 NAMES = ["nose", "left_eye", "right_eye"]
 A_POINTS = [40.0, 20.0, 2.0, 50.0, 30.0, 2.0, 60.0, 30.0, 1.0]
 B_POINTS = [140.0, 20.0, 2.0, 150.0, 30.0, 2.0, 0.0, 0.0, 0.0]
+IMAGE_TWO = {"sample": {"file_name": {"contains": "two"}}}
 
 
 def people_data(tmp_path: Path) -> tuple[Path, dict[str, int]]:
@@ -154,9 +158,15 @@ def test_a_box_drawn_with_its_points_is_a_new_keypoint_object(
 ) -> None:
     data, ids = people_data(tmp_path)
     before = snapshot(data)
-    sent = cli(data, label_studio, "labelstudio-send", "people", "--server-url", "http://h/")
+    # image two alone, which holds no person: no point is sent, yet the config offers the
+    # person's point names (the dataset's keypoint classes), and the pull names them
+    sent = cli(data, label_studio, "labelstudio-send", "people", "--server-url", "http://h/",
+               "--filter", json.dumps(IMAGE_TWO))  # fmt: skip
     project = sent["project"]
-    # image two holds no person: the point names come from the dataset's classes
+    client = LabelStudioClient(label_studio.url, label_studio.token)
+    config = client.project(project)["label_config"]
+    assert all(f'<Label value="{n}"/>' in config for n in NAMES)
+    assert sent["tasks"] == 1
     annotate(label_studio, project, [
         {"sample_id": ids["two"], "add": {"x": 50.0, "y": 10.0, "width": 40.0, "height": 60.0},
          "label": "person", "id": "drawn-person"},
@@ -179,6 +189,36 @@ def test_a_box_drawn_with_its_points_is_a_new_keypoint_object(
     assert sum(again["edits"].values()) == 0
     cli(data, label_studio, "undo", "people")
     assert snapshot(data) == before
+
+
+def test_a_models_points_go_as_its_prediction_and_every_keypoint_class_is_offered(
+    tmp_path: Path,
+) -> None:
+    data, ids = people_data(tmp_path)
+    guess = {"image_id": 1, "category_id": 1, "bbox": [32.0, 12.0, 40.0, 40.0], "score": 0.9,
+             "keypoints": [45.0, 22.0, 2.0, 0.0, 0.0, 0.0, 61.0, 31.0, 1.0]}  # fmt: skip
+    (tmp_path / "kp.json").write_text(json.dumps([guess]))
+    with Catalog(data) as catalog:
+        ingest_predictions(catalog, "people", "kp", tmp_path / "kp.json", "coco")
+        with catalog.cursor() as cur:
+            [(pid,)] = cur.execute("SELECT ann_id FROM annotations WHERE source = 'kp'").fetchall()
+        truth = read_view(catalog, "people", None)
+        tasks = build_tasks("http://h/", truth, read_view(catalog, "people", None, source="kp"))
+        skeletons = catalog.get_dataset("people")["category_keypoints"]
+        alone = read_view(catalog, "people", IMAGE_TWO)
+        offered = offered_point_names(build_tasks("http://h/", alone, None), skeletons,
+                                      alone.class_names)  # fmt: skip
+    (one,) = [t for t in tasks if t["data"]["visionlens"]["sample_id"] == ids["one"]]
+    shown = {r["id"]: r for r in one["predictions"][0]["result"]}
+    # the box and its labelled points (not the unlabelled left eye), named, in percent
+    assert sorted(shown) == sorted([f"p{pid}", f"p{pid}-0", f"p{pid}-2"])
+    nose, eye = shown[f"p{pid}-0"]["value"], shown[f"p{pid}-2"]["value"]
+    assert (nose["keypointlabels"], eye["keypointlabels"]) == (["nose"], ["right_eye"])
+    assert (nose["x"], nose["y"], eye["x"], eye["y"]) == pytest.approx((22.5, 22.0, 30.5, 31.0))
+    # the ground truth's points keep their own ids, which come back
+    assert {r["id"] for r in one["annotations"][0]["result"]} >= {f"vl-{ids['A']}-0"}
+    # a view whose samples hold no keypoint object still offers the classes' point names
+    assert offered == NAMES
 
 
 def test_changes_made_in_visionlens_since_the_send_are_conflicts_and_bad_results_listed(

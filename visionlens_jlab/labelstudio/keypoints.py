@@ -50,9 +50,15 @@ def point_names(names: list[str] | None, count: int) -> list[str]:
 
 
 def keypoint_regions(
-    ann: int, keypoints: list[float], names: list[str], width: int, height: int
+    ann: int,
+    keypoints: list[float],
+    names: list[str],
+    width: int,
+    height: int,
+    prefix: str = "vl-",
 ) -> list[dict[str, Any]]:
-    """The Label Studio regions of one object's labelled points (percent of the image)."""
+    """The Label Studio regions ``<prefix><ann>-<k>`` of one object's labelled points
+    (percent of the image; ``prefix`` ``vl-`` for the ground truth, whose ids come back)."""
     out = []
     for k in range(len(keypoints) // 3):
         x, y, v = keypoints[3 * k : 3 * k + 3]
@@ -60,7 +66,7 @@ def keypoint_regions(
             continue
         out.append(
             {
-                "id": f"vl-{ann}-{k}",
+                "id": f"{prefix}{ann}-{k}",
                 "from_name": KEYPOINT_FROM_NAME,
                 "to_name": "image",
                 "type": KEYPOINT_TYPE,

@@ -17,7 +17,7 @@ from .client import LabelStudioClient
 from .errors import LabelStudioError
 from .image_labels import offered_choices
 from .shapes import single_ring
-from .tasks import build_tasks, label_config
+from .tasks import build_tasks, label_config, offered_point_names
 
 
 def send_view(
@@ -47,9 +47,9 @@ def send_view(
         names += [n for n in predictions.class_names if n not in names]
     image_classes, multiple = image_label_classes(catalog, dataset)
     tasks = build_tasks(server_url, truth, predictions, image_labels=bool(image_classes))
-    points = [n for t in tasks for ns in t["data"]["visionlens"].get("keypoint_names", {}).values()
-              for n in ns]  # fmt: skip
-    config = label_config(names, list(dict.fromkeys(points)), image_classes, multiple)
+    skeletons = catalog.get_dataset(dataset)["category_keypoints"]
+    points = offered_point_names(tasks, skeletons, names)
+    config = label_config(names, points, image_classes, multiple)
     client.whoami()  # a wrong URL or token is said before a project is made
     project = client.create_project(title or f"VisionLens: {dataset}", config)
     try:

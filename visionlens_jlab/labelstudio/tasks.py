@@ -24,7 +24,7 @@ from ..export.view import ExportView
 from ..outbound import http_url
 from .errors import LabelStudioError
 from .image_labels import choices_config, choices_result
-from .keypoints import keypoint_config, keypoint_regions, point_names
+from .keypoints import KEYPOINT_TYPE, keypoint_config, keypoint_regions, point_names
 from .shapes import (
     polygon_value,
     rect_corners,
@@ -174,17 +174,35 @@ def build_tasks(
             task["data"]["visionlens"]["image_labels"] = sample_labels
             result += choices_result(sample_labels)
         if predictions is not None:
-            task["predictions"] = [
-                {
-                    "model_version": predictions.source,
-                    "result": [
-                        region(f"p{o['id']}", o, width, height, o["score"])
-                        for o in predicted.get(sid, [])
-                    ],
-                }
-            ]
+            guesses = predicted.get(sid, [])
+            shown = [region(f"p{o['id']}", o, width, height, o["score"]) for o in guesses]
+            for o in guesses:  # a model's points, to copy from as its boxes are
+                if "keypoints" in o:
+                    named = point_names(skeletons.get(o["label"]), len(o["keypoints"]) // 3)
+                    shown += keypoint_regions(o["id"], o["keypoints"], named, width, height,
+                                              prefix="p")  # fmt: skip
+            task["predictions"] = [{"model_version": predictions.source, "result": shown}]
         tasks.append(task)
     return tasks
+
+
+def offered_point_names(
+    tasks: list[dict[str, Any]], category_keypoints: dict[str, Any], classes: list[str]
+) -> list[str]:
+    """The point names the config offers: those of the points sent (the ground truth's and
+    a model's), then those of the offered ``classes`` that are keypoint classes
+    (``category_keypoints``: the dataset's), so that an annotator can draw a keypoint
+    object where none was sent."""
+    found = [
+        region["value"][KEYPOINT_TYPE][0]
+        for task in tasks
+        for part in [*task.get("annotations", []), *task.get("predictions", [])]
+        for region in part["result"]
+        if region["type"] == KEYPOINT_TYPE
+    ]
+    for name in classes:
+        found += (category_keypoints.get(name) or {}).get("keypoint_names") or []
+    return list(dict.fromkeys(found))
 
 
 def sent_state(obj: dict[str, Any]) -> dict[str, Any]:
