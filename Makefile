@@ -131,7 +131,8 @@ PYTEST := VISIONLENS_DATUMARO_PATH=$(VENV)/datumaro VISIONLENS_FIFTYONE_PYTHON=$
 # the browser suite, beside the rest of pytest: the browser suite ends first, and its core would
 # otherwise sit idle while pytest finishes alone.
 SERVICE_TESTS := tests/test_embed_ray.py tests/test_predict_ray.py tests/test_ray_pool.py \
-  tests/test_ray_runner_confined.py tests/test_labelstudio.py tests/test_labelstudio_points.py
+  tests/test_ray_runner_confined.py tests/test_labelstudio.py tests/test_labelstudio_points.py \
+  tests/test_labelstudio_masks.py
 
 test-python: test-python-main test-python-services  ## the example plugins' own tests, then pytest (real DuckDB, Jupyter server, kernels, GCS emulator, Ray, datumaro, FiftyOne, Label Studio)
 

@@ -17,6 +17,10 @@ JSON list of changes on stdin, each for the task of one VisionLens sample:
 * ``{"sample_id", "keypoint": {"x", "y"} (percent), "name": NAME}``: draw a keypoint,
   optionally with ``"parent"``: the region selected while drawing it (its ``parentID``); a
   ``move`` or ``delete`` of a keypoint region works as for any region;
+* ``{"sample_id", "paint": REGION, "rect": [x0, y0, x1, y1], "erase": bool}``: paint (or
+  erase) a pixel rectangle of a brush region, through Label Studio's own RLE codec, in the
+  colour its editor paints a label with (opaque red);
+* ``{"sample_id", "brush": [x0, y0, x1, y1], "label": CLASS}``: paint a new brush region;
 * ``{"sample_id", "fresh": true}``: a second annotation made from scratch with the same
   regions under new ids (what an annotator who ignores the pre-annotation leaves).
 
@@ -31,7 +35,23 @@ import json
 import sys
 import uuid
 
+import numpy as np
 from label_studio_sdk import LabelStudio
+from label_studio_sdk.converter.brush import decode_rle, encode_rle
+
+PAINT = (255, 0, 0, 255)
+
+
+def painted(
+    rle: list[int] | None, width: int, height: int, rect: list[int], erase: bool
+) -> list[int]:
+    """A brush region's RLE with a pixel rectangle painted or erased."""
+    image = np.zeros((height, width, 4), dtype=np.uint8)
+    if rle is not None:
+        image = decode_rle(bytes(rle)).reshape(height, width, 4).copy()
+    x0, y0, x1, y1 = rect
+    image[y0:y1, x0:x1] = (0, 0, 0, 0) if erase else PAINT
+    return encode_rle(image.ravel())
 
 
 def main(url: str, token: str, project: int) -> None:
@@ -90,6 +110,26 @@ def main(url: str, token: str, project: int) -> None:
                     "original_height": sized["original_height"],
                     "value": {**change["keypoint"], "width": 0.5,
                               "keypointlabels": [change["name"]]},
+                }
+            )  # fmt: skip
+        elif "paint" in change:
+            region = regions[change["paint"]]
+            w, h = region["original_width"], region["original_height"]
+            region["value"]["rle"] = painted(region["value"]["rle"], w, h, change["rect"],
+                                             bool(change.get("erase")))  # fmt: skip
+        elif "brush" in change:
+            sized = next(r for r in result if "original_width" in r)
+            w, h = sized["original_width"], sized["original_height"]
+            result.append(
+                {
+                    "id": uuid.uuid4().hex[:10],
+                    "from_name": "brush",
+                    "to_name": "image",
+                    "type": "brushlabels",
+                    "original_width": w,
+                    "original_height": h,
+                    "value": {"format": "rle", "rle": painted(None, w, h, change["brush"], False),
+                              "brushlabels": [change["label"]]},
                 }
             )  # fmt: skip
         elif "relabel" in change:

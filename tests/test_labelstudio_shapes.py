@@ -1,16 +1,20 @@
-"""Rotated boxes and polygons through Label Studio's geometry (no server: the geometry and
-the diff; tests/test_labelstudio.py takes them through a real Label Studio): a rectangle's
-corner, size and clockwise turn about that corner, and polygon points in percent."""
+"""Rotated boxes, polygons and masks through Label Studio's geometry (no server: the geometry,
+the brush codec and the diff; tests/test_labelstudio.py and test_labelstudio_masks.py take
+them through a real Label Studio): a rectangle's corner, size and clockwise turn about that
+corner, polygon points in percent, and a brush region's packed RGBA runs."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
+from visionlens_jlab.labelstudio.brush import decode_brush, encode_brush
 from visionlens_jlab.labelstudio.changes import read_changes
 from visionlens_jlab.labelstudio.shapes import rect_corners, rotated_rect
+from visionlens_jlab.records.masks import mask_answer
 
 W, H = 200, 100
 
@@ -82,3 +86,79 @@ def test_turned_corners_moved_points_and_new_shapes_become_reshapes_and_adds() -
         "bad-poly": "a polygon needs at least 3 points",
     }
     assert changes.counts()["reshaped"] == 2
+
+
+def _brush(rid: str, label: str, mask: np.ndarray) -> dict[str, Any]:
+    return {"id": rid, "from_name": "brush", "type": "brushlabels",
+            "value": {"format": "rle", "rle": encode_brush(mask),
+                      "brushlabels": [label]}}  # fmt: skip
+
+
+def _stream(fields: list[tuple[int, int]]) -> list[int]:
+    """Bytes of ``(value, bits)`` fields written most significant bit first, zero-padded."""
+    bits = "".join(format(v, f"0{n}b") for v, n in fields)
+    bits += "0" * (-len(bits) % 8)
+    return [int(bits[i : i + 8], 2) for i in range(0, len(bits), 8)]
+
+
+def test_a_brush_mask_packs_long_runs_and_reads_words_given_one_by_one() -> None:
+    rng = np.random.default_rng(3)
+    for mask in (rng.random((37, 53)) < 0.4, np.ones((300, 400), bool), np.zeros((9, 1), bool)):
+        assert np.array_equal(decode_brush(encode_brush(mask), mask.shape[1], mask.shape[0]), mask)
+    # 120,000 values of one word: two 16-bit records (a record holds at most 65,536)
+    assert len(encode_brush(np.ones((100, 300), bool))) == 14  # 53 + 2 * 27 bits, padded
+    # what Label Studio's editor writes: a 2 x 1 image, the first pixel opaque red, the
+    # second a run of zeros; words given one by one (flag 0) and a run (flag 1)
+    header = [(8, 32), (7, 5), (2, 4), (3, 4), (7, 4), (15, 4)]
+    red = [(0, 1), (0, 2), (3, 3), (255, 8), (0, 8), (0, 8), (255, 8)]
+    stream = _stream([*header, *red, (1, 1), (0, 2), (3, 3), (0, 8)])
+    assert np.array_equal(decode_brush(stream, 2, 1), [[True, False]])
+    assert np.array_equal(decode_brush(stream, 1, 2), [[True], [False]])
+    assert decode_brush(stream, 3, 1) == "a brush mask of 8 RGBA values, the image has 12 (3 x 1)"
+    assert decode_brush(stream[:-2], 2, 1) == "a brush region's rle ends before its last value"
+    assert decode_brush([256], 1, 1) == "a brush region's rle is not a list of bytes (0 to 255)"
+    assert decode_brush(None, 1, 1) == "a brush region without its rle bytes"
+
+
+def test_a_painted_brush_region_is_a_reshape_a_new_one_an_add_and_bad_ones_are_listed() -> None:
+    inside = np.zeros((H, W), bool)
+    inside[20:60, 30:90] = True
+    sent_mask = mask_answer(inside)["mask"]
+    sent = {"dataset": "d", "sample_id": 5, "width": W, "height": H,
+            "sent": {"7": {"label": "cell", "bbox": [30.0, 20.0, 60.0, 40.0], "shaped": False,
+                           "mask": sent_mask},
+                     "8": {"label": "cell", "bbox": [0.0, 0.0, 10.0, 10.0], "shaped": False,
+                           "mask": mask_answer(np.eye(H, W, dtype=bool))["mask"]},
+                     "9": {"label": "cell", "bbox": [0.0, 0.0, 10.0, 10.0],
+                           "shaped": False}}}  # fmt: skip
+    grown = inside.copy()
+    grown[60:70, 30:40] = True
+    drawn = np.zeros((H, W), bool)
+    drawn[5:15, 150:190] = True
+    result = [
+        _brush("vl-7", "cell", grown),
+        _brush("vl-8", "cell", np.eye(H, W, dtype=bool)),  # left alone
+        _brush("vl-9", "cell", drawn),  # a box painted over: not the kind sent
+        _brush("new", "nucleus", drawn),
+        _brush("empty", "cell", np.zeros((H, W), bool)),
+        {**_brush("small", "cell", drawn[:50]), "id": "small"},
+        # a nucleus' centre drawn with the new brush region selected joins it
+        {"id": "c", "parentID": "new", "from_name": "keypoint", "type": "keypointlabels",
+         "value": {"x": 85.0, "y": 10.0, "keypointlabels": ["centre"]}},
+    ]  # fmt: skip
+    task = {"id": 1, "data": {"visionlens": sent},
+            "annotations": [{"id": 1, "updated_at": "2026-01-01", "result": result}]}  # fmt: skip
+    changes = read_changes("d", [task], keypoint_classes={"nucleus": ["centre"]})
+    reshape, add = changes.operations  # vl-9 is kept as it was, listed below
+    assert reshape == {"op": "reshape", "annotation_id": 7,
+                       "segmentation": mask_answer(grown)["mask"],
+                       "expected": {"bbox": [30.0, 20.0, 60.0, 40.0]}}  # fmt: skip
+    assert add == {"op": "add", "sample_id": 5, "label": "nucleus",
+                   "segmentation": mask_answer(drawn)["mask"],
+                   "keypoints": [170.0, 10.0, 2.0]}  # fmt: skip
+    reasons = {s["region"]: s["reason"] for s in changes.skipped}
+    assert reasons == {
+        "vl-9": "the object is a box, the region a mask",
+        "empty": "a brush mask with no pixel painted",
+        "small": f"a brush mask of {4 * W * 50} RGBA values, the image has {4 * W * H} ({W} x {H})",
+    }

@@ -5,7 +5,8 @@
  * point, S leaves one unlabelled, and the last point sends one `add` of the
  * class with COCO's keypoints (its box: the labelled points' extent, the
  * server's rule); Accel+Z takes it back. Points in one column are refused and
- * kept; a class without point names says to pick one. Screenshots in both
+ * kept; a class without point names says to pick one, and picking another
+ * class drops the points placed. Screenshots in both
  * themes go to build/screenshots/. Its own dataset (small20's first image as
  * COCO with a three-point "person" class beside a plain "car" class).
  */
@@ -169,6 +170,16 @@ test('draw a keypoint object point by point, a skipped point unlabelled, undoabl
   await keys.focus();
   await page.keyboard.press('Shift+Backspace');
   await page.keyboard.press('Shift+Backspace');
+  await expect(layer).toHaveAttribute('data-points', '1');
+
+  // another class drops the points placed (they were its skeleton's); back to "person",
+  // the head is placed afresh
+  await picker.selectOption('car');
+  await expect(layer).toHaveAttribute('data-points', '0');
+  await expect(hint).toContainText('Pick a keypoint class');
+  await picker.selectOption('person');
+  await expect(hint).toContainText('Click "head" (point 1 of 3)');
+  await page.mouse.click(...headOnScreen);
   await expect(layer).toHaveAttribute('data-points', '1');
 
   // S skips the hip (unlabelled); the foot sends the object

@@ -3,9 +3,10 @@
 For each task VisionLens sent (``data.visionlens``), the latest submitted annotation is
 compared with what was sent: a region ``vl-<id>`` is the object ``id`` (relabelled when its
 class differs; moved when its box does, reshaped when a rotated box's corners or a
-polygon's points do, beyond float noise of the percent round trip), a sent object with no
-region left was deleted, any other region is a new object (a box, a rotated box or a
-polygon). A region with no ``vl-`` id (an annotation started afresh) that equals a sent
+polygon's points do, beyond float noise of the percent round trip, or a brush region's
+painted pixels), a sent object with no
+region left was deleted, any other region is a new object (a box, a rotated box, a
+polygon or a mask). A region with no ``vl-`` id (an annotation started afresh) that equals a sent
 object exactly is that object. Each operation carries the sent state as ``expected``, so an
 object edited in VisionLens since it was sent makes the whole batch a conflict instead of
 being overwritten. What cannot become an edit (a box turned into a rotated one, a task from
@@ -21,17 +22,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..records.masks import mask_answer
+from .brush import decode_brush
 from .image_labels import image_label_changes
 from .keypoints import keypoint_changes
 from .shapes import rect_corners, ring_of, same_points, settled
-from .tasks import FROM_NAME, POLYGON_FROM_NAME, REGION_PREFIX
+from .tasks import BRUSH_FROM_NAME, FROM_NAME, POLYGON_FROM_NAME, REGION_PREFIX
 
 KINDS = {"add": "added", "delete": "deleted", "relabel": "relabelled", "move": "moved",
          "reshape": "reshaped", "keypoints": "keypoints_changed", "classify": "classified",
          "unclassify": "unclassified"}  # fmt: skip
-REGION_KINDS = {(FROM_NAME, "rectanglelabels"), (POLYGON_FROM_NAME, "polygonlabels")}
-"""The regions VisionLens sends and reads back: rectangles (rotated: rotated boxes), polygons."""
-NOUNS = {"bbox": "box", "obb": "rotated box", "segmentation": "polygon"}
+REGION_KINDS = {(FROM_NAME, "rectanglelabels"), (POLYGON_FROM_NAME, "polygonlabels"),
+                (BRUSH_FROM_NAME, "brushlabels")}  # fmt: skip
+"""The regions VisionLens sends and reads back: rectangles (rotated: rotated boxes),
+polygons and brush masks."""
+NOUNS = {"bbox": "box", "obb": "rotated box", "segmentation": "polygon", "mask": "mask"}
 
 
 @dataclass
@@ -131,7 +136,10 @@ def _task_changes(
         else:
             (key, points), add = next(iter(shape.items())), {"op": "add", "sample_id": sample_id}
             add["label"] = label
-            add[key] = [points] if key == "segmentation" else points
+            if key == "mask":  # a mask's add takes its extent as the box
+                add["segmentation"] = points
+            else:
+                add[key] = [points] if key == "segmentation" else points
             changes.operations.append(add)
             if rid:
                 added[rid] = add
@@ -173,6 +181,13 @@ def _object_changes(
             {"op": "move", "annotation_id": ann, "bbox": bbox, "expected": {"bbox": sent["bbox"]}}
         )
         return
+    if key == "mask":  # the same pixels encode to the same text
+        if shape["mask"] != sent["mask"]:
+            changes.operations.append(
+                {"op": "reshape", "annotation_id": ann, "segmentation": shape["mask"],
+                 "expected": {"bbox": sent["bbox"]}}
+            )  # fmt: skip
+        return
     was = sent["obb" if key == "obb" else "polygon"]
     got = shape.get(key) or rect_corners(shape["bbox"], 0.0)  # a rotated box turned upright
     points = settled(was, got)
@@ -183,20 +198,26 @@ def _object_changes(
         )
 
 
-Shape = dict[str, list[float]]
-"""A region's geometry in pixels: ``{"bbox": [x, y, w, h]}``, ``{"obb": corners}`` or
-``{"segmentation": ring}``."""
+Shape = dict[str, Any]
+"""A region's geometry in pixels: ``{"bbox": [x, y, w, h]}``, ``{"obb": corners}``,
+``{"segmentation": ring}`` or ``{"mask": compressed COCO RLE}``."""
 
 
 def _kind(sent: dict[str, Any]) -> str:
-    """Which shape an object was sent as: ``obb``, ``segmentation`` (a polygon) or ``bbox``."""
-    return "obb" if "obb" in sent else "segmentation" if "polygon" in sent else "bbox"
+    """Which shape an object was sent as: ``obb``, ``segmentation`` (a polygon), ``mask``
+    or ``bbox``."""
+    for key, held in (("obb", "obb"), ("segmentation", "polygon"), ("mask", "mask")):
+        if held in sent:
+            return key
+    return "bbox"
 
 
 def _same_shape(sent: dict[str, Any], shape: Shape) -> bool:
     key = _kind(sent)
     if key not in shape:
         return False
+    if key == "mask":
+        return bool(sent["mask"] == shape["mask"])
     was = sent["bbox"] if key == "bbox" else sent["obb" if key == "obb" else "polygon"]
     return same_points(was, shape[key])
 
@@ -206,9 +227,17 @@ def _shape(r: dict[str, Any], width: float, height: float) -> tuple[str, Shape] 
     value = r.get("value") or {}
     kind = str(r.get("type"))
     labels = value.get(kind) or []
-    noun = "polygon" if kind == "polygonlabels" else "rectangle"
+    noun = {"polygonlabels": "polygon", "brushlabels": "brush mask"}.get(kind, "rectangle")
     if len(labels) != 1:
         return f"a {noun} needs exactly one class, it has {len(labels)}"
+    if kind == "brushlabels":
+        mask = decode_brush(value.get("rle"), int(width), int(height))
+        if isinstance(mask, str):
+            return mask
+        answer = mask_answer(mask)
+        if not answer["area"]:
+            return "a brush mask with no pixel painted"
+        return str(labels[0]), {"mask": answer["mask"]}
     if kind == "polygonlabels":
         ring = ring_of(value.get("points"), width, height)
         return ring if isinstance(ring, str) else (str(labels[0]), {"segmentation": ring})

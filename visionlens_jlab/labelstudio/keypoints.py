@@ -160,9 +160,14 @@ def keypoint_changes(
 
 
 def _extent(add: dict[str, Any]) -> list[float]:
-    """The box of a new object's ``add``: its ``bbox``, else its polygon's extent."""
+    """The box of a new object's ``add``: its ``bbox``, else its mask's extent (a polygon's,
+    or a brush region's compressed RLE's)."""
     if "bbox" in add:
         return list(add["bbox"])
+    if isinstance(add["segmentation"], dict):
+        from pycocotools import mask as mask_utils
+
+        return [float(v) for v in mask_utils.toBbox(add["segmentation"])]
     ring = add["segmentation"][0]
     xs, ys = ring[0::2], ring[1::2]
     return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]

@@ -157,22 +157,33 @@ def _not_yet_applied(catalog: Catalog, dataset: str, changes: Changes) -> list[d
 
 def _shapes(box: Any, obb: Any, segmentation: Any) -> list[tuple[Any, ...]]:
     """An object's shapes as an ``add`` or ``reshape`` names them: its box, and its rotated
-    box's corners or its mask's one ring."""
+    box's corners, its mask's one ring or its compressed RLE's counts."""
     out = [("bbox", *box)]
     if obb is not None:
         out.append(("obb", *obb))
-    ring = single_ring(json.loads(segmentation) if isinstance(segmentation, str) else segmentation)
+    mask = json.loads(segmentation) if isinstance(segmentation, str) else segmentation
+    ring = single_ring(mask)
     if ring is not None:
         out.append(("segmentation", *ring))
+    elif isinstance(mask, dict) and isinstance(mask.get("counts"), str):
+        out.append(("mask", mask["counts"]))
     return out
+
+
+def _shape(op: dict[str, Any]) -> tuple[Any, ...]:
+    """The shape an ``add`` or ``reshape`` gives, as :func:`_shapes` names it."""
+    key = next(k for k in ("obb", "segmentation", "bbox") if k in op)
+    if key != "segmentation":
+        return (key, *op[key])
+    if isinstance(op[key], dict):  # a brush region's mask (:mod:`.changes`)
+        return ("mask", op[key]["counts"])
+    return (key, *op[key][0])
 
 
 def _shown(op: dict[str, Any], state: dict[str, Any] | None, added: set[Any]) -> bool:
     """Whether the ground truth shows ``op``'s result (``state``: its object now)."""
     if op["op"] == "add":
-        key = next(k for k in ("bbox", "obb", "segmentation") if k in op)
-        shape = op[key][0] if key == "segmentation" else op[key]
-        return (op["sample_id"], op["label"], (key, *shape)) in added
+        return (op["sample_id"], op["label"], _shape(op)) in added
     if op["op"] == "delete":
         return state is None
     if state is None:
@@ -184,7 +195,5 @@ def _shown(op: dict[str, Any], state: dict[str, Any] | None, added: set[Any]) ->
     now = _shapes([state["x"], state["y"], state["w"], state["h"]], state.get("obb"),
                   state.get("segmentation"))  # fmt: skip
     if op["op"] == "reshape":
-        key = "obb" if "obb" in op else "segmentation"
-        shape = op["obb"] if key == "obb" else op["segmentation"][0]
-        return (key, *shape) in now
+        return _shape(op) in now
     return ("bbox", *op["bbox"]) in now

@@ -9,7 +9,8 @@ as a prediction (with scores) to copy from. ``data.visionlens`` records what was
 (dataset, sample, and each object's class and box), which becomes each edit's ``expected``
 state: an object edited in VisionLens meanwhile is a conflict, not overwritten. A sample's
 image labels go as a ``Choices`` result (:mod:`.image_labels`), a keypoint object's points
-as ``KeyPointLabels`` regions ``vl-<id>-<k>`` (:mod:`.keypoints`).
+as ``KeyPointLabels`` regions ``vl-<id>-<k>`` (:mod:`.keypoints`), a mask other than one
+polygon ring as a ``BrushLabels`` region (:mod:`.brush`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ import urllib.parse
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+import numpy as np
+
 from ..catalog import GROUND_TRUTH
+from ..evaluate.masks import coco_rle
 from ..export.view import ExportView
 from ..outbound import http_url
+from ..records.masks import mask_answer
+from .brush import encode_brush
 from .errors import LabelStudioError
 from .image_labels import choices_config, choices_result
 from .keypoints import KEYPOINT_TYPE, keypoint_config, keypoint_regions, point_names
@@ -35,6 +41,7 @@ from .shapes import (
 
 FROM_NAME = "label"
 POLYGON_FROM_NAME = "polygon"
+BRUSH_FROM_NAME = "brush"
 TO_NAME = "image"
 REGION_PREFIX = "vl-"
 MAX_TASKS = 100_000
@@ -47,10 +54,11 @@ def label_config(
     image_classes: list[str] | None = None,
     multiple: bool = False,
 ) -> str:
-    """Label Studio's XML config: an image, one rectangle label (rotatable: rotated boxes)
-    and one polygon label per class (each name an XML attribute, quoted: a class name is
-    data, never markup), the keypoints' names when any are sent and the image-label
-    classes as choices (``multiple``: several per image) when the dataset has any."""
+    """Label Studio's XML config: an image, one rectangle label (rotatable: rotated boxes),
+    one polygon label and one brush label (masks) per class (each name an XML attribute,
+    quoted: a class name is data, never markup), the keypoints' names when any are sent and
+    the image-label classes as choices (``multiple``: several per image) when the dataset
+    has any."""
     if not class_names:
         raise LabelStudioError("the dataset has no classes to label with")
     for name in class_names:
@@ -64,6 +72,8 @@ def label_config(
         f"{labels}\n  </RectangleLabels>\n"
         f'  <PolygonLabels name="{POLYGON_FROM_NAME}" toName="{TO_NAME}">\n{labels}\n'
         "  </PolygonLabels>\n"
+        f'  <BrushLabels name="{BRUSH_FROM_NAME}" toName="{TO_NAME}">\n{labels}\n'
+        "  </BrushLabels>\n"
         f"{keypoint_config(keypoint_names or [])}"
         f"{choices_config(image_classes or [], multiple)}</View>"
     )
@@ -80,9 +90,12 @@ def region(
     region_id: str, obj: dict[str, Any], width: int, height: int, score: float | None
 ) -> dict[str, Any]:
     """One object in Label Studio's units (percent of the image): a polygon for an object
-    sent as its ring, a rotated rectangle for a rotated box, else its box."""
+    sent as its ring, a brush region for one sent as a mask, a rotated rectangle for a
+    rotated box, else its box."""
     if "polygon" in obj:
         kind, value = "polygonlabels", polygon_value(obj["polygon"], width, height)
+    elif "mask" in obj:
+        kind, value = "brushlabels", {"format": "rle", "rle": encode_brush(decode(obj["mask"]))}
     elif "obb" in obj:
         x, y, w, h, rotation = rotated_rect(obj["obb"])
         kind, value = "rectanglelabels", rectangle_value([x, y, w, h], width, height, rotation)
@@ -90,7 +103,7 @@ def region(
         kind, value = "rectanglelabels", rectangle_value(obj["box"], width, height)
     out: dict[str, Any] = {
         "id": region_id,
-        "from_name": POLYGON_FROM_NAME if kind == "polygonlabels" else FROM_NAME,
+        "from_name": FROM_NAMES[kind],
         "to_name": TO_NAME,
         "type": kind,
         "original_width": width,
@@ -101,6 +114,18 @@ def region(
     if score is not None:
         out["score"] = score
     return out
+
+
+FROM_NAMES = {"rectanglelabels": FROM_NAME, "polygonlabels": POLYGON_FROM_NAME,
+              "brushlabels": BRUSH_FROM_NAME}  # fmt: skip
+"""The control of each region type VisionLens sends."""
+
+
+def decode(mask: dict[str, Any]) -> np.ndarray:
+    """A compressed COCO RLE as a boolean ``height`` x ``width`` mask."""
+    from pycocotools import mask as mask_utils
+
+    return np.asarray(mask_utils.decode(dict(mask)), dtype=bool)
 
 
 def build_tasks(
@@ -207,14 +232,17 @@ def offered_point_names(
 
 def sent_state(obj: dict[str, Any]) -> dict[str, Any]:
     """What ``data.visionlens`` records of an object sent: its class and box, whether it has
-    a shape the box does not move (``shaped``), and a rotated box's corners or a polygon's
-    ring as Label Studio holds them (what comes back unchanged), and its keypoints."""
+    a shape the box does not move (``shaped``), and a rotated box's corners, a polygon's
+    ring or a mask (compressed COCO RLE) as Label Studio holds them (what comes back
+    unchanged), and its keypoints."""
     out = {"label": obj["label"], "bbox": obj["box"], "shaped": obj["shaped"]}
     if "obb" in obj:
         x, y, w, h, rotation = rotated_rect(obj["obb"])
         out["obb"] = rect_corners([x, y, w, h], rotation)
     if "polygon" in obj:
         out["polygon"] = obj["polygon"]
+    if "mask" in obj:
+        out["mask"] = obj["mask"]
     if "keypoints" in obj:
         out["keypoints"] = obj["keypoints"]
     return out
@@ -224,8 +252,10 @@ def _objects(
     view: ExportView, sizes: dict[int, tuple[int, int]], source: str
 ) -> dict[int, list[dict[str, Any]]]:
     """Each sample's objects of ``view``: ``{"id", "label", "box", "score", "shaped"}``,
-    with ``obb`` (a rotated box's corners) or ``polygon`` (a mask's one ring), and
-    ``keypoints`` (COCO's flat list) when it has them."""
+    with ``obb`` (a rotated box's corners), ``polygon`` (a mask's one ring) or ``mask``
+    (any other mask, as compressed COCO RLE), and ``keypoints`` (COCO's flat list) when it
+    has them. An object with keypoints keeps its mask out: Label Studio's regions are one
+    shape each, so its box goes (and is not moved alone)."""
     columns = ["ann_id", "label", "x", "y", "w", "h", "score", "segmentation", "keypoints",
                "obb"]  # fmt: skip
     out: dict[int, list[dict[str, Any]]] = {}
@@ -234,7 +264,8 @@ def _objects(
         for i, sid in enumerate(cols["sample_id"]):
             if cols["x"][i] is None:  # a classification-only or keypoint-only object
                 continue
-            ring = single_ring(_json(cols["segmentation"][i]))
+            segmentation = _json(cols["segmentation"][i])
+            ring = single_ring(segmentation)
             obj = {
                 "id": cols["ann_id"][i],
                 "label": cols["label"][i],
@@ -247,12 +278,30 @@ def _objects(
             }
             if cols["keypoints"][i] is not None:
                 obj["keypoints"] = [float(v) for v in cols["keypoints"][i]]
+            mask = None
+            if segmentation is not None and ring is None and cols["keypoints"][i] is None:
+                mask = _mask(segmentation, *sizes[sid])
             if ring is not None and cols["keypoints"][i] is None:
                 obj["polygon"] = ring
+            elif mask is not None:
+                obj["mask"], obj["shaped"] = mask, False
             elif cols["obb"][i] is not None and len(cols["obb"][i]) == 8:
                 obj["obb"] = [float(v) for v in cols["obb"][i]]
             out.setdefault(sid, []).append(obj)
     return out
+
+
+def _mask(segmentation: Any, width: int, height: int) -> dict[str, Any] | None:
+    """A stored mask (RLE, several rings) as compressed COCO RLE text, or None when it is
+    not one pycocotools reads at the image's size (the object goes as its box)."""
+    try:
+        rle = coco_rle(segmentation, height, width)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if [int(v) for v in rle["size"]] != [height, width]:
+        return None
+    answer = mask_answer(decode(rle))
+    return answer["mask"] if answer["area"] > 0 else None
 
 
 def _json(value: Any) -> Any:

@@ -50,8 +50,8 @@ from ..predict.model_runs import (
     start_model_run,
 )
 from ..predict.writers import FLUSH_SECONDS
+from ..records.masks import mask_answer
 from .engine import Embedded, Segmenter
-from .masks import mask_answer
 from .prompts import SegmentError
 from .service import read_image
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..predict.loading import LoadedModel, load_segmenter
-from .masks import mask_answer
+from ..records.masks import mask_answer
 from .prompts import Prompt, check_inside
 
 DEFAULT_CACHE_BYTES = 512 * 2**20

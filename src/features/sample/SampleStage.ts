@@ -242,12 +242,14 @@ export class SampleStage {
       }
       case 'pointermove': {
         const e = event as PointerEvent;
-        this._notesAside(e.clientY);
         if (this._drag) {
           this._tx = this._drag.tx + e.clientX - this._drag.x;
           this._ty = this._drag.ty + e.clientY - this._drag.y;
           this._applyTransform(false);
-        } else if (this._editing) {
+          break; // a pan writes the transform: reading layout now would force it
+        }
+        this._notesAside(e.clientY);
+        if (this._editing) {
           this._active?.move(...this._imagePoint(e));
         } else {
           this._active?.hover?.(this._imagePoint(e));

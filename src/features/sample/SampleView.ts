@@ -9,12 +9,7 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { nameTab } from '../../ui/panelNames';
-import {
-  CommandIDs,
-  IDataChange,
-  ISample,
-  IVisionLensModel
-} from '../../model/tokens';
+import { IDataChange, ISample, IVisionLensModel } from '../../model/tokens';
 import { fmtInt, h, replaceKeepingFocus } from '../../base/dom';
 import { keypointClasses, LabelTypeToggles } from '../../model/labels';
 import {
@@ -22,7 +17,6 @@ import {
   labelTypeControl
 } from '../../ui/labels/labelTypeControl';
 import {
-  commandButton,
   embedWidget,
   OverflowToolbar,
   textButton,
@@ -35,6 +29,7 @@ import { SampleEditing } from './SampleEditing';
 import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
 import { SampleImageLabel } from './sampleImageLabel';
+import { sampleMoveBar } from './sampleMoveBar';
 import { SampleTagging } from './sampleTagging';
 import { sourceToggles } from './sourceToggles';
 import { VideoPlayer } from './VideoPlayer';
@@ -107,50 +102,16 @@ export class SampleView extends Widget {
     this.editing.onTool = tool => {
       pan.pressed = tool === 'pan';
     };
-    // Items go to the "…" menu from the end of a toolbar: the least used last.
-    const moving = new OverflowToolbar('jp-VisionLens-sampleMoveBar').add(
-      [
-        'previous',
-        commandButton(commands, CommandIDs.samplePrevious, {
-          label: '◀ Prev',
-          className: 'jp-VisionLens-prev'
-        })
-      ],
-      [
-        'next',
-        commandButton(commands, CommandIDs.sampleNext, {
-          label: 'Next ▶',
-          className: 'jp-VisionLens-next'
-        })
-      ],
-      ['position', toolbarItem('jp-VisionLens-positionItem', this._position)],
-      ['spacer', toolbarSpacer()],
-      ...(moreLikeThis
-        ? ([
-            [
-              'similar',
-              textButton({
-                label: 'More like this',
-                className: 'jp-VisionLens-moreLikeThis',
-                tooltip: 'Show the samples most similar to this one',
-                onClick: () =>
-                  this._sample && moreLikeThis(this._sample.sample_id)
-              })
-            ]
-          ] as [string, Widget][])
-        : []),
-      ['pan', pan],
-      [
-        'fit',
-        textButton({
-          label: 'Fit',
-          className: 'jp-VisionLens-fit',
-          tooltip: 'Fit the image to the view',
-          onClick: () => this._stage.fit()
-        })
-      ],
-      ['name', toolbarItem('jp-VisionLens-sampleNameItem', this._name)]
-    );
+    const moving = sampleMoveBar({
+      commands,
+      position: this._position,
+      name: this._name,
+      pan,
+      fit: () => this._stage.fit(),
+      moreLikeThis:
+        moreLikeThis &&
+        (() => this._sample && moreLikeThis(this._sample.sample_id))
+    });
     const tagging = new OverflowToolbar('jp-VisionLens-sampleTagBar').add(
       ...this._tagging.items(),
       ...this._imageLabel.items(),

@@ -1,4 +1,5 @@
-"""A model's mask as the catalog stores masks: COCO's compressed RLE, its area and extent."""
+"""A mask as the catalog stores masks (a model's, a brush region's): COCO's compressed RLE,
+its area and its extent."""
 
 from __future__ import annotations
 
