@@ -6,15 +6,22 @@ corner, polygon points in percent, and a brush region's packed RGBA runs."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.edits import apply_edits
+from visionlens_jlab.export.view import read_view
 from visionlens_jlab.labelstudio.brush import decode_brush, encode_brush
 from visionlens_jlab.labelstudio.changes import read_changes
 from visionlens_jlab.labelstudio.shapes import rect_corners, rotated_rect
+from visionlens_jlab.labelstudio.tasks import build_tasks
 from visionlens_jlab.records.masks import mask_answer
+
+from .test_edits_server import write_toy
 
 W, H = 200, 100
 
@@ -162,3 +169,29 @@ def test_a_painted_brush_region_is_a_reshape_a_new_one_an_add_and_bad_ones_are_l
         "empty": "a brush mask with no pixel painted",
         "small": f"a brush mask of {4 * W * 50} RGBA values, the image has {4 * W * H} ({W} x {H})",
     }
+
+
+def test_a_polyline_goes_as_its_box_which_is_not_moved_alone(tmp_path: Path) -> None:
+    with Catalog(tmp_path / "data") as catalog:
+        write_toy(catalog, "toy")
+        view = read_view(catalog, "toy", None)
+        sample, width = view.samples["sample_id"][0], view.samples["width"][0]
+        line = [2.0, 2.0, width / 2, 6.0, width - 2.0, 3.0]
+        added = apply_edits(catalog, "toy", [{"op": "add", "sample_id": sample,
+                                              "label": view.class_names[0],
+                                              "polyline": line}], "t")  # fmt: skip
+        tasks = build_tasks("http://h/", read_view(catalog, "toy", None), None)
+    (ann,) = added["added"]
+    (task,) = [t for t in tasks if t["data"]["visionlens"]["sample_id"] == sample]
+    sent = task["data"]["visionlens"]["sent"]
+    assert sent[str(ann)]["shaped"] and sent[str(ann)]["bbox"] == [2.0, 2.0, width - 4.0, 4.0]
+    assert not any(o["shaped"] for a, o in sent.items() if a != str(ann))  # plain boxes
+    result = task["annotations"][0]["result"]
+    region = next(r for r in result if r["id"] == f"vl-{ann}")
+    assert region["type"] == "rectanglelabels"
+    region["value"]["x"] += 10.0
+    task = {**task, "id": 1, "annotations": [{"id": 1, "updated_at": "2026", "result": result}]}
+    changes = read_changes("toy", [task])
+    assert changes.operations == []
+    (skipped,) = changes.skipped
+    assert skipped["region"] == f"vl-{ann}" and "not moved alone" in skipped["reason"]

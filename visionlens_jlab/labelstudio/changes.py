@@ -174,7 +174,8 @@ def _object_changes(
         if sent.get("shaped"):
             changes.skipped.append(
                 {"task": task_id, "region": f"{REGION_PREFIX}{ann}",
-                 "reason": "the object has a mask or keypoints: its box is not moved alone"}
+                 "reason": "the object has labels beyond its box (keypoints, a mask or a "
+                           "polyline): its box is not moved alone"}
             )  # fmt: skip
             return
         changes.operations.append(

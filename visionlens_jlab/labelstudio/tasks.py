@@ -26,6 +26,7 @@ from ..catalog import GROUND_TRUTH
 from ..evaluate.masks import coco_rle
 from ..export.view import ExportView
 from ..outbound import http_url
+from ..records.label_kinds import OBJECT_KINDS
 from ..records.masks import mask_answer
 from .brush import encode_brush
 from .errors import LabelStudioError
@@ -254,40 +255,55 @@ def _objects(
     """Each sample's objects of ``view``: ``{"id", "label", "box", "score", "shaped"}``,
     with ``obb`` (a rotated box's corners), ``polygon`` (a mask's one ring) or ``mask``
     (any other mask, as compressed COCO RLE), and ``keypoints`` (COCO's flat list) when it
-    has them. An object with keypoints keeps its mask out: Label Studio's regions are one
-    shape each, so its box goes (and is not moved alone)."""
-    columns = ["ann_id", "label", "x", "y", "w", "h", "score", "segmentation", "keypoints",
-               "obb"]  # fmt: skip
+    has them. Label Studio's regions are one shape each: an object with keypoints keeps
+    its mask out, and one with a label a moved box would leave behind (keypoints, a
+    polyline, a mask beside keypoints) is ``shaped``: its box is not moved alone."""
+    columns = ["ann_id", "label", "x", "y", "w", "h", "score", *HELD]
     out: dict[int, list[dict[str, Any]]] = {}
     for _, _, labels in view.objects.batches(columns):
         cols = {name: labels.column(name) for name in ["sample_id", *columns]}
         for i, sid in enumerate(cols["sample_id"]):
-            if cols["x"][i] is None:  # a classification-only or keypoint-only object
+            if cols["x"][i] is None:  # a classification-only object, or points all unlabelled
                 continue
-            segmentation = _json(cols["segmentation"][i])
-            ring = single_ring(segmentation)
-            obj = {
+            obj: dict[str, Any] = {
                 "id": cols["ann_id"][i],
                 "label": cols["label"][i],
                 "box": [cols["x"][i], cols["y"][i], cols["w"][i], cols["h"][i]],
                 "score": cols["score"][i] if source != GROUND_TRUTH else None,
-                # a mask (other than one ring) or keypoints go with the box: such an
-                # object's box is not moved alone
-                "shaped": (cols["segmentation"][i] is not None and ring is None)
-                or cols["keypoints"][i] is not None,
             }
-            if cols["keypoints"][i] is not None:
-                obj["keypoints"] = [float(v) for v in cols["keypoints"][i]]
-            mask = None
-            if segmentation is not None and ring is None and cols["keypoints"][i] is None:
-                mask = _mask(segmentation, *sizes[sid])
-            if ring is not None and cols["keypoints"][i] is None:
-                obj["polygon"] = ring
-            elif mask is not None:
-                obj["mask"], obj["shaped"] = mask, False
-            elif cols["obb"][i] is not None and len(cols["obb"][i]) == 8:
-                obj["obb"] = [float(v) for v in cols["obb"][i]]
+            held = {column: cols[column][i] for column in HELD if cols[column][i] is not None}
+            obj.update(_shape(held, *sizes[sid]))
+            # what a moved box would leave behind: the server refuses the move (keypoints
+            # go as regions of their own, yet do not follow the box either)
+            shown = {"segmentation" for k in ("polygon", "mask") if k in obj} | (
+                {"obb"} if "obb" in obj else set()
+            )
+            obj["shaped"] = bool(set(held) - shown)
             out.setdefault(sid, []).append(obj)
+    return out
+
+
+HELD = tuple(kind.presence for kind in OBJECT_KINDS if kind.presence)
+"""The columns of the labels an object may hold beyond its box (a rotated box's corners,
+a polyline, a mask, keypoints): the label-kind declarations'."""
+
+
+def _shape(held: dict[str, Any], width: int, height: int) -> dict[str, Any]:
+    """What an object sends beside its box: its keypoints, and one shape (a mask's one
+    ring as ``polygon``, another mask as ``mask``, else a rotated box's ``obb``)."""
+    out: dict[str, Any] = {}
+    if "keypoints" in held:
+        out["keypoints"] = [float(v) for v in held["keypoints"]]
+    segmentation = _json(held.get("segmentation"))
+    ring = single_ring(segmentation)
+    if segmentation is not None and "keypoints" not in held:
+        if ring is not None:
+            return {**out, "polygon": ring}
+        mask = _mask(segmentation, width, height)
+        if mask is not None:
+            return {**out, "mask": mask}
+    if held.get("obb") is not None and len(held["obb"]) == 8:
+        out["obb"] = [float(v) for v in held["obb"]]
     return out
 
 
