@@ -246,8 +246,29 @@ def _outcome_counts(
     return out
 
 
-def _track_facets(answer: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(f["name"], f["source"]): f for f in answer["facets"] if f["name"].startswith("track.")}
+def _track_facets(
+    answer: dict[str, Any], model: str = "trk"
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The ``track.*`` facets of ``model``'s evaluation by (name, source)."""
+    return {
+        (f["name"], f["source"]): f
+        for f in answer["facets"]
+        if f["name"].startswith("track.") and f["model"] == model
+    }
+
+
+def _assert_counts(
+    got: dict[tuple[str, str], dict[str, Any]], expected: dict[tuple[str, str], Counter[Any]]
+) -> None:
+    """The facets count what ``expected`` (:func:`_outcome_counts`) says."""
+    assert set(got) == set(expected) | {("track.track_switches", GT)}
+    for (name, source), facet in got.items():
+        counts = expected.get((name, source), Counter())
+        if facet["type"] == "numeric":
+            assert facet["count"] == sum(counts.values())
+            assert (facet["min"], facet["max"]) == (min(counts), max(counts))
+        else:
+            assert {v["value"]: v["count"] for v in facet["values"]} == dict(counts)
 
 
 async def test_tracking_outcome_facets_count_the_engines_rows(
@@ -271,16 +292,13 @@ async def test_tracking_outcome_facets_count_the_engines_rows(
         assert_answers("/datasets/{name}/facets", "post", body)
         got = _track_facets(body)
         expected = _outcome_counts(tmp_path, seqs, frames)
-        assert set(got) == set(expected) | {("track.track_switches", GT)}
-        for (name, source), facet in got.items():
-            assert facet["model"] == "trk" and facet["unit"] == "objects"
+        if frames is not None:  # multi-pick: the facet the condition sets counts without it
+            everywhere = _outcome_counts(tmp_path, seqs, None)
+            expected[("track.switched", GT)] = everywhere[("track.switched", GT)]
+        _assert_counts(got, expected)
+        for (name, _), facet in got.items():
+            assert facet["unit"] == "objects"
             assert facet["filter"] == {"path": "labels.track", "key": name[len("track.") :]}
-            counts = expected.get((name, source), Counter())
-            if facet["type"] == "numeric":
-                assert facet["count"] == sum(counts.values())
-                assert (facet["min"], facet["max"]) == (min(counts), max(counts))
-            else:
-                assert {v["value"]: v["count"] for v in facet["values"]} == dict(counts)
         if frames is not None:  # the filter keeps the switch frames: each counts a switch
             assert sum(
                 v["count"] for v in got[("track.switched", GT)]["values"] if v["value"] is True
@@ -302,3 +320,47 @@ async def test_tracking_outcome_facets_count_the_engines_rows(
     assert status == 400, error
     assert "'nope' has no tracking evaluation" in error["message"]
     assert_answers(TIMELINE, "get", error, "400")
+
+
+async def test_a_picked_outcome_keeps_its_facets_other_values_and_other_models_facets_alone(
+    api: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    seqs = _write(tmp_path)
+    ingest(vl_app.catalog, "m", tmp_path / "mot")
+    for model in ("trk", "trk2"):  # the same tracker twice: the same outcomes
+        ingest_predictions(vl_app.catalog, "m", model, tmp_path / "trk", fmt="mot")
+        evaluate_dataset_tracking(vl_app.catalog, "m", model)
+    report = _report(tmp_path)
+    read = {s.name: s for s in read_mot_folders(tmp_path / "mot", tmp_path / "trk")}
+
+    def frames(missed: bool | None, switched: bool | None) -> set[tuple[str, int]]:
+        """The frames with a ground-truth object so (None: either way)."""
+        out: set[tuple[str, int]] = set()
+        for name, d in report.details.items():
+            keep = np.ones(len(read[name].gt_frame), dtype=bool)
+            if missed is not None:
+                keep &= (d.gt_status == GT_MISSED) == missed
+            if switched is not None:
+                keep &= d.gt_switched == switched
+            out |= {(name, int(f)) for f in read[name].gt_frame[keep]}
+        return out
+
+    condition = {"model": "trk", "status": ["missed"], "switched": False}
+    spec = {"labels": [{"source": GT, "track": condition}]}
+    status, body = await api("POST", "datasets/m/facets", {"filter": spec})
+    assert status == 200, body
+    kept = frames(True, False)
+    assert kept and kept != frames(None, False)  # the pick narrows the view
+    expected = _outcome_counts(tmp_path, seqs, kept)
+    # another model's facets: under the whole filter (its own objects under its name)
+    theirs = {(n, "trk2" if src == "trk" else src): c for (n, src), c in expected.items()}
+    _assert_counts(_track_facets(body, "trk2"), theirs)
+    # the model's own facets that the condition sets: each without its own part
+    wider = {
+        ("track.status", GT): _outcome_counts(tmp_path, seqs, frames(None, False)),
+        ("track.switched", GT): _outcome_counts(tmp_path, seqs, frames(True, None)),
+    }
+    mine = {**expected, **{key: counts[key] for key, counts in wider.items()}}
+    _assert_counts(_track_facets(body, "trk"), mine)
+    statuses = {v["value"] for v in _track_facets(body)[("track.status", GT)]["values"]}
+    assert {"missed", "matched"} <= statuses  # the other values stay to be picked too

@@ -36,7 +36,8 @@ from .store import EVAL_DDL, eval_facet_entries, store_facet_part
 from .tide_rows import TABLE as TIDE_TABLE
 from .tide_rows import create_tide_objects
 from .track_facets import FACET_PLACES as TRACK_FACET_PLACES
-from .track_facets import track_facet_entries
+from .track_facets import NAMES as TRACK_FACETS
+from .track_facets import track_facet_entries, track_facet_parts
 from .track_results import TABLE as TRACK_TABLE
 from .track_results import (
     compile_track_condition,
@@ -74,7 +75,9 @@ MANIFEST = Manifest(
     warmers=(warm,),
     label_conditions=(
         LabelConditionKind("eval", compile_eval_condition, parse_eval_condition),
-        LabelConditionKind("track", compile_track_condition, parse_track_condition),
+        LabelConditionKind(
+            "track", compile_track_condition, parse_track_condition, track_facet_parts
+        ),
     ),
     label_summaries={"eval": eval_summary_clause},
     label_backends=(LabelBackend("evaluation index", "eval", eval_label_mask),),
@@ -86,7 +89,7 @@ MANIFEST = Manifest(
             # of a labels entry is the Evaluation panel's)
             places=(FacetPlace("eval.", None, "objects"),),
         ),
-        FacetContribution(track_facet_entries, places=TRACK_FACET_PLACES),
+        FacetContribution(track_facet_entries, multi_pick=TRACK_FACETS, places=TRACK_FACET_PLACES),
     ),
     point_counts={PREFIX: eval_point_counts},
     summaries=(SUMMARY,),

@@ -11,12 +11,16 @@ tracking evaluation, counted exactly over the objects of the filtered samples:
 Each entry names its ``model`` and ``source``; its place is the labels entry of its source,
 ``track`` condition of its model, the key after ``track.`` (:data:`FACET_PLACES`): picking
 ``missed`` sets ``{"labels": [{"source": "ground_truth", "track": {"model": M, "status":
-["missed"]}}]}``. Counted under the whole filter (not multi-pick), like the other
-providers' facets: a frame kept for one missed object still counts its matched ones.
+["missed"]}}]}``. Counted over the filter's samples: a frame kept for one missed object
+still counts its matched ones. Multi-pick, like the built-in facets: the facet a ``track``
+condition's part stands for (:func:`track_facet_parts`) is counted without that part, so
+that picking ``missed`` keeps ``matched`` visible with the objects it would add.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -24,10 +28,15 @@ import duckdb
 from ..catalog.query.facet_places import FacetPlace
 from ..catalog.sql.facet_entries import integer_counts_entry
 from ..catalog.store.schema import GROUND_TRUTH
+from .track_results import TrackCondition
 
 PREFIX = "track."
 CATEGORICAL = ("status", "switched", "track_status")
 NUMERIC = "track_switches"
+NAMES = tuple(PREFIX + key for key in (*CATEGORICAL, NUMERIC))
+_FIELDS = {"status": "status", "switched": "switched", "track_status": "track_status",
+           NUMERIC: "switches"}  # fmt: skip
+"""Each facet's key and the :class:`TrackCondition` field it sets."""
 
 # Per model, source, facet and value: the objects of the filtered samples with that outcome
 # (track_switches and track_status are NULL on the model's own objects: no row then).
@@ -90,6 +99,20 @@ def track_facet_entries(
                 )
                 out.append({**entry, "source": source, "model": model})
     return out
+
+
+def track_facet_parts(cond: TrackCondition) -> Iterator[tuple[str, str | None, Any]]:
+    """The facet each part of a ``track`` condition of one model stands for, with the
+    condition less that part (None: nothing but the model is left, no condition). A
+    condition over any model's evaluation stands for no one facet."""
+    if cond.model is None:
+        return
+    for key, name in _FIELDS.items():
+        if getattr(cond, name) is None:
+            continue
+        rest = replace(cond, **{name: None})
+        left = any(getattr(rest, other) is not None for other in _FIELDS.values())
+        yield PREFIX + key, cond.model, rest if left else None
 
 
 FACET_PLACES = (FacetPlace(PREFIX, "labels.track", "objects"),)

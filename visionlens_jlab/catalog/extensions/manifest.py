@@ -33,6 +33,7 @@ from ..plan.facets import FacetProvider, register_facet_provider
 from ..plan.planner import LabelBackend, register_label_backend
 from ..query.facet_places import FacetPlace
 from ..query.filter_parser import (
+    FacetParts,
     register_box_field,
     register_label_condition,
     register_sample_field_prefix,
@@ -67,11 +68,13 @@ class Table:
 @dataclass(frozen=True)
 class LabelConditionKind:
     """A label filter key (``{"labels": {key: ...}}``): ``parse`` checks the request's value
-    once, ``compile`` returns SQL over the box alias ``a`` (:mod:`..query.filter_parser`)."""
+    once, ``compile`` returns SQL over the box alias ``a``, ``facets`` names the multi-pick
+    facets its parts stand for (:mod:`..query.filter_parser`)."""
 
     key: str
     compile: Callable[[Any, Params], str]
     parse: Callable[[Any], Any] | None = None
+    facets: FacetParts | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,9 @@ def install(manifest: Manifest, *, replace: bool = False) -> None:
     for warm in manifest.warmers:
         register_warmer(warm)
     for condition in manifest.label_conditions:
-        register_label_condition(condition.key, condition.compile, condition.parse)
+        register_label_condition(
+            condition.key, condition.compile, condition.parse, condition.facets
+        )
     for prefix, compiler in manifest.sample_fields.items():
         register_sample_field_prefix(prefix, compiler)
     for name, box_sql in manifest.box_fields.items():

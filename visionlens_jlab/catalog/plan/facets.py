@@ -151,7 +151,7 @@ def facets(
                 continue
             if entry is None:
                 continue
-            same = [bool(f) and (f["name"], f.get("source")) == (own.name, own.source) for f in out]
+            same = [bool(f) and _names(f) == (own.name, own.source, own.model) for f in out]
             # a provider leaves out a facet with nothing to count: the wider one goes last
             out = [entry if hit else f for f, hit in zip(out, same, strict=True)]
             if not any(same):
@@ -265,7 +265,7 @@ def _wider_provided(
     """A multi-pick provider's facet ``own`` over the filter without its own condition:
     the provider called on the samples of that filter (cached alone)."""
     flt = compile_parsed(dataset_id, own.reduced, shortcuts=not forced())
-    key = filter_key("facet", dataset_id, flt, own.name, own.source)
+    key = filter_key("facet", dataset_id, flt, own.name, own.source, own.model)
     cached = catalog.results.get(key, version)
     if cached is not None:
         return cached
@@ -278,8 +278,12 @@ def _wider_provided(
     provider = _MULTI_PICK[own.name]
     entries = provider(cur, dataset_id, table)  # ``filtered`` defaults to None: the table
     cur.unregister(table)
-    entry = next(
-        (e for e in entries if (e["name"], e.get("source")) == (own.name, own.source)), None
-    )
+    entry = next((e for e in entries if _names(e) == (own.name, own.source, own.model)), None)
     catalog.results.put(key, version, entry)
     return entry
+
+
+def _names(facet: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """What tells a facet from the others: its name, source and model (a tracking
+    evaluation's facets come one set per model)."""
+    return facet["name"], facet.get("source"), facet.get("model")

@@ -8,7 +8,7 @@ label condition keys and sample field prefixes here (their parser and their SQL)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,13 +43,20 @@ _LABEL_KEYS = ("source", "classes", "score", "where", "type")
 _CLASSIFICATION_KEYS = ("source", "classes", "score", "differs_from_ground_truth")
 
 
+FacetParts = Callable[[Any], Iterable[tuple[str, str | None, Any]]]
+"""The facets a parsed label condition stands for, each as ``(facet name, model, the
+condition without that facet's part)`` (None: nothing of the condition is left)."""
+
+
 @dataclass(frozen=True)
 class LabelKind:
-    """A registered label condition key: its parser (raises :class:`FilterError`) and its
-    compiler to SQL over the box alias ``a`` (appending its values to the params)."""
+    """A registered label condition key: its parser (raises :class:`FilterError`), its
+    compiler to SQL over the box alias ``a`` (appending its values to the params) and the
+    multi-pick facets its parts stand for (:mod:`..sql.facet_exclusion`), if any."""
 
     parse: Callable[[Any], Any]
     sql: Callable[[Any, Params], str]
+    facets: FacetParts | None = None
 
 
 LABEL_KINDS: dict[str, LabelKind] = {}
@@ -58,12 +65,16 @@ BOX_FIELDS: dict[str, Callable[[Params], str]] = {}
 
 
 def register_label_condition(
-    key: str, compiler: Callable[[Any, Params], str], parse: Callable[[Any], Any] | None = None
+    key: str,
+    compiler: Callable[[Any, Params], str],
+    parse: Callable[[Any], Any] | None = None,
+    facets: FacetParts | None = None,
 ) -> None:
     """Let another engine module add a key to label filters: ``parse(value)`` checks the
-    request's value once (default: kept as is, the compiler checks it) and
-    ``compiler(parsed, params)`` returns a SQL boolean over the annotation alias ``a``."""
-    LABEL_KINDS[key] = LabelKind(parse or (lambda value: value), compiler)
+    request's value once (default: kept as is, the compiler checks it),
+    ``compiler(parsed, params)`` returns a SQL boolean over the annotation alias ``a`` and
+    ``facets(parsed)`` names the multi-pick facets the condition's parts stand for."""
+    LABEL_KINDS[key] = LabelKind(parse or (lambda value: value), compiler, facets)
 
 
 def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], str]) -> None:

@@ -11,16 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from ..query.filter_model import ClassificationCondition, Filter, LabelCondition, Tags
+from ..query.filter_model import (
+    ClassificationCondition,
+    ExtraCondition,
+    Filter,
+    LabelCondition,
+    Tags,
+)
+from ..query.filter_parser import LABEL_KINDS
 
 
 @dataclass(frozen=True)
 class OwnCondition:
-    """A facet the filter conditions on, and the filter without that condition."""
+    """A facet the filter conditions on, and the filter without that condition; ``model``:
+    the model whose facet it is, where a source has one per model (a tracking evaluation's)."""
 
     name: str
     source: str | None
     reduced: Filter
+    model: str | None = None
 
 
 def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
@@ -32,7 +41,8 @@ def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
     labels beyond the box (``..extensions.label_facets``): ``label_type`` of a source
     stands for its label entries' ``type`` and its image-label condition of nothing but
     the source; ``classification`` / ``classification_score`` for the classes / score of
-    its ``classifications`` condition.
+    its ``classifications`` condition. A registered label condition names the facets its
+    parts stand for itself (``track.status`` of a model...: its ``facets``).
     """
     flt = replace(flt, raw={})  # a reduced filter is no longer the request's
     for one in flt.sample:
@@ -41,6 +51,7 @@ def own_conditions(flt: Filter) -> Iterator[OwnCondition]:
     if flt.tags is not None and dict(flt.tags.ops).get("any"):
         yield OwnCondition("tags", None, replace(flt, tags=_without_any(flt.tags)))
     yield from _label_conditions(flt)
+    yield from _extra_conditions(flt)
     yield from _box_count_conditions(flt)
     yield from _label_type_conditions(flt)
     yield from _classification_conditions(flt)
@@ -73,6 +84,30 @@ def _label_conditions(flt: Filter) -> Iterator[OwnCondition]:
             else:  # other conditions on this source's boxes remain
                 kept[i] = rest
             yield OwnCondition(facet, label.source, replace(flt, labels=tuple(kept)))
+
+
+def _extra_conditions(flt: Filter) -> Iterator[OwnCondition]:
+    """The facets of the registered conditions of a source's labels entry, each with the
+    entry less that facet's part (less the condition when nothing of it is left, less the
+    entry when nothing but its source is)."""
+    for i, label in enumerate(flt.labels):
+        if not _concrete(label):
+            continue
+        for extra in label.extras:
+            parts = LABEL_KINDS[extra.key].facets if extra.key in LABEL_KINDS else None
+            for name, model, rest in parts(extra.value) if parts else ():
+                extras = tuple(
+                    e if e is not extra else ExtraCondition(e.key, rest)
+                    for e in label.extras
+                    if e is not extra or rest is not None
+                )
+                reduced = replace(label, extras=extras)
+                kept = list(flt.labels)
+                if reduced.classes is None and reduced.class_only:
+                    del kept[i]
+                else:
+                    kept[i] = reduced
+                yield OwnCondition(name, label.source, replace(flt, labels=tuple(kept)), model)
 
 
 def _box_count_conditions(flt: Filter) -> Iterator[OwnCondition]:
