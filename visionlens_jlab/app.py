@@ -27,6 +27,7 @@ from .export.leftovers import sweep_recorded
 from .features import load as load_features
 from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
+from .importing.mask_jobs import SemanticJobs
 from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobEffects, JobKind, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
@@ -174,6 +175,10 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         self.query_embedders = QueryEmbedders(self.catalog, self.embedding.checkpoint)
         set_default_query_encoder(self.query_embedders.encoder)
         self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
+        # semantic and panoptic ingests: jobs in this process, every path read checked
+        self.mask_ingests = SemanticJobs(
+            self.jobs, self.catalog, self.allowed_roots, self.pregenerate
+        )
         # click-to-mask: the promptable model on its own thread, loaded on the first click
         self.segment = SegmentService(self.catalog, self.segment_cache_mb * 2**20)
         self._discover_plugins()
@@ -237,7 +242,8 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
 
         Raises :class:`~.vectors.VectorStoreUnavailableError` saying why when it cannot be
         opened (a Qdrant server out of reach, an Edge store held by another process; the
-        handlers answer 503); the next call tries again. Browsing never needs it, so the server starts without it.
+        handlers answer 503); the next call tries again. Browsing never needs it, so the
+        server starts without it.
         """
         return self.vectors.get()
 

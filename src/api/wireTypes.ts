@@ -1861,6 +1861,47 @@ export interface IWirePredictionsRequest {
   split?: string | null;
 }
 
+/** The body of `POST /semantic-datasets`. */
+export interface IWireSemanticDatasetsRequest {
+  /** the dataset's folder (server-side path) */
+  source: string;
+  name: string;
+  layout?: 'auto' | 'voc' | 'cityscapes' | 'ade20k' | 'masks' | null;
+  /** a file of class names, one a line (line i: pixel value i); ADE20K's objectInfo150.csv */
+  classes?: string | null;
+  /** the pixel value left out of every metric (default 255; ADE20K's 0 maps to it) */
+  ignore_index?: number | null;
+}
+
+/** The body of `POST /panoptic-datasets`. */
+export interface IWirePanopticDatasetsRequest {
+  /** the COCO panoptic JSON (server-side path) */
+  source: string;
+  name: string;
+  /** the PNG folder (default: the JSON's path without .json) */
+  masks?: string | null;
+  /** the images folder (default: images/ beside the PNG folder) */
+  images?: string | null;
+}
+
+/** The body of `POST /datasets/{name}/semantic-predictions`. */
+export interface IWireSemanticPredictionsRequest {
+  /** a folder of PNG masks named by their image's stem (server-side path) */
+  source: string;
+  model: string;
+  /** the PNG values are class indices (default: encoded like the ground truth, e.g. Cityscapes label ids) */
+  indices?: boolean | null;
+}
+
+/** The body of `POST /datasets/{name}/panoptic-predictions`. */
+export interface IWirePanopticPredictionsRequest {
+  /** the results' COCO panoptic JSON (server-side path) */
+  source: string;
+  model: string;
+  /** the PNG folder (default: the JSON's path without .json) */
+  masks?: string | null;
+}
+
 /** The body of `POST /datasets/{name}/samples/query`. */
 export interface IWireSamplesQueryRequest {
   filter?: IWireFilter | null;

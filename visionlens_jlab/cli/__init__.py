@@ -24,6 +24,7 @@ from .common import (
     EXIT_FAILED,
     EXIT_OK,
     CliError,
+    absolute_path,
     add_common_options,
     job_result,
     run_local_or_remote,
@@ -48,14 +49,14 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
     def remote(client: Any) -> dict[str, Any]:
         body = {
-            "source": _absolute(args.source),
+            "source": absolute_path(args.source),
             "name": args.name,
             "format": args.format,
-            "images": _absolute(args.images),
+            "images": absolute_path(args.images),
             "split": args.split,
         }
         if args.image_labels:
-            body["image_labels"] = _absolute(args.image_labels)
+            body["image_labels"] = absolute_path(args.image_labels)
         return job_result(client, client.post_json("datasets", body))
 
     with without_pandas():  # ~50 MB and ~0.4 s that pyarrow would spend on it
@@ -80,7 +81,7 @@ def cmd_predictions(args: argparse.Namespace) -> dict[str, Any]:
         ).to_dict()
 
     def remote(client: Any) -> dict[str, Any]:
-        body = {"source": _absolute(args.source), "model": args.model, "format": args.format}
+        body = {"source": absolute_path(args.source), "model": args.model, "format": args.format}
         if args.split:
             body["split"] = args.split
         return job_result(client, client.post_json(f"datasets/{args.dataset}/predictions", body))
@@ -126,13 +127,6 @@ def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
         return {"deleted": args.dataset}
 
     return run_local_or_remote(args, local, remote)
-
-
-def _absolute(path: str | None) -> str | None:
-    """Paths are resolved here, since the server's working directory may differ."""
-    if path is None or path.startswith("gs://"):
-        return path
-    return str(Path(path).expanduser().resolve())
 
 
 def _print_human(result: dict[str, Any]) -> None:

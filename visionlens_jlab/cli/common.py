@@ -191,6 +191,16 @@ def run_model_job(
     return result
 
 
+def absolute_path(path: str | None) -> str | None:
+    """A path as the server must read it: resolved here, since the server's working
+    folder may differ (a ``gs://`` location as it is; none or empty: None)."""
+    if not path:
+        return None
+    if path.startswith("gs://"):
+        return path
+    return str(Path(path).expanduser().resolve())
+
+
 def job_result(client: Any, answer: dict[str, Any], job_name: str = "job") -> dict[str, Any]:
     """Wait for the server job ``answer`` started and return its result (a failed or
     cancelled job raises :class:`CliError`: its error, or ``job_name`` and its status)."""

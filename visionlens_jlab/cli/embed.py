@@ -12,6 +12,7 @@ from ..jobs.stages import summary as stage_summary
 from .common import (
     EXIT_USAGE,
     CliError,
+    absolute_path,
     add_common_options,
     add_frames_option,
     batch_size_option,
@@ -154,7 +155,7 @@ def cmd_embed(args: argparse.Namespace) -> dict[str, Any]:
     def remote(client: Any) -> dict[str, Any]:
         body = {
             "model": args.model,
-            "checkpoint": _absolute(args.checkpoint),
+            "checkpoint": absolute_path(args.checkpoint),
             "device": args.device,
             "batch_size": args.batch_size,
             "runner": args.runner,
@@ -188,7 +189,7 @@ def cmd_embeddings_import(args: argparse.Namespace) -> dict[str, Any]:
     from ..embed.imported import import_embeddings
     from ..vectors import open_vector_store
 
-    source, ids = _absolute(args.file), _absolute(args.ids)
+    source, ids = absolute_path(args.file), absolute_path(args.ids)
 
     def local(catalog: Any) -> dict[str, Any]:
         with open_vector_store(catalog.data_dir) as store:
@@ -223,7 +224,7 @@ def cmd_models(args: argparse.Namespace) -> dict[str, Any]:
     from ..embed.registry import list_models
 
     try:
-        models = list_models(_absolute(args.checkpoint))
+        models = list_models(absolute_path(args.checkpoint))
     except EmbedError as exc:
         raise CliError(str(exc)) from exc
     lines = [
@@ -254,9 +255,3 @@ def cmd_reconcile(args: argparse.Namespace) -> dict[str, Any]:
             + (", ".join(f"{k}: {v}" for k, v in missing.items()) or "none")
         )
     return result
-
-
-def _absolute(path: str | None) -> str | None:
-    from pathlib import Path
-
-    return str(Path(path).expanduser().resolve()) if path else None

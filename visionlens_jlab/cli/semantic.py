@@ -2,9 +2,10 @@
 datasets (per-pixel class masks) and a model's predicted masks; ``panoptic-ingest`` and
 ``panoptic-predictions``: the same for COCO panoptic files.
 
-These run on the catalog itself: while a server owns the data directory they say so
-(the server has no route for them yet). ``visionlens evaluate NAME --model M`` evaluates a
-model recorded here (:mod:`visionlens_jlab.semantic.evaluate`).
+While a server owns the data directory each goes through its route (a job in the server,
+:mod:`visionlens_jlab.handlers.semantic`), else it writes the catalog itself. ``visionlens
+evaluate NAME --model M`` evaluates a model recorded here
+(:mod:`visionlens_jlab.semantic.evaluate`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import CliError, add_common_options, run_local_or_remote, usage_errors
+from .common import (
+    absolute_path,
+    add_common_options,
+    job_result,
+    run_local_or_remote,
+    usage_errors,
+)
 
 _LAYOUTS = ("auto", "voc", "cityscapes", "ade20k", "masks")
 
@@ -76,11 +83,17 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=cmd_panoptic_predictions)
 
 
-def _no_server(_client: Any) -> dict[str, Any]:
-    raise CliError(
-        "a VisionLens server owns this data directory and has no route for semantic masks: "
-        "stop it, or run this with another --data-dir"
-    )
+def _through(route: str, body: dict[str, Any], dataset: str | None = None) -> Any:
+    """What posts ``body`` to the server's ``route`` (under ``dataset``'s path when given)
+    and waits for its job's result."""
+
+    def remote(client: Any) -> dict[str, Any]:
+        from ..rest_client import dataset_path  # requests: only with a server to call
+
+        path = route if dataset is None else dataset_path(dataset, route)
+        return job_result(client, client.post_json(path, body))
+
+    return remote
 
 
 def cmd_semantic_ingest(args: argparse.Namespace) -> dict[str, Any]:
@@ -88,9 +101,14 @@ def cmd_semantic_ingest(args: argparse.Namespace) -> dict[str, Any]:
     from ..semantic.ingest import ingest_semantic
     from ..semantic.layouts import open_semantic
 
-    with usage_errors():
-        found = open_semantic(args.source, args.layout, args.classes, args.ignore_index)
-    return run_local_or_remote(args, lambda c: ingest_semantic(c, args.name, found), _no_server)
+    def local(catalog: Any) -> dict[str, Any]:
+        with usage_errors():
+            found = open_semantic(args.source, args.layout, args.classes, args.ignore_index)
+        return ingest_semantic(catalog, args.name, found)
+
+    body = {"source": absolute_path(args.source), "name": args.name, "layout": args.layout,
+            "classes": absolute_path(args.classes), "ignore_index": args.ignore_index}  # fmt: skip
+    return run_local_or_remote(args, local, _through("semantic-datasets", body))
 
 
 def cmd_semantic_predictions(args: argparse.Namespace) -> dict[str, Any]:
@@ -102,7 +120,9 @@ def cmd_semantic_predictions(args: argparse.Namespace) -> dict[str, Any]:
             catalog, args.dataset, args.model, args.source, indices=args.indices
         )
 
-    return run_local_or_remote(args, local, _no_server)
+    body = {"source": absolute_path(args.source), "model": args.model, "indices": args.indices}
+    remote = _through("semantic-predictions", body, args.dataset)
+    return run_local_or_remote(args, local, remote)
 
 
 def cmd_panoptic_ingest(args: argparse.Namespace) -> dict[str, Any]:
@@ -112,7 +132,9 @@ def cmd_panoptic_ingest(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
         return ingest_panoptic(catalog, args.name, args.source, args.masks, args.images)
 
-    return run_local_or_remote(args, local, _no_server)
+    body = {"source": absolute_path(args.source), "name": args.name,
+            "masks": absolute_path(args.masks), "images": absolute_path(args.images)}  # fmt: skip
+    return run_local_or_remote(args, local, _through("panoptic-datasets", body))
 
 
 def cmd_panoptic_predictions(args: argparse.Namespace) -> dict[str, Any]:
@@ -124,4 +146,7 @@ def cmd_panoptic_predictions(args: argparse.Namespace) -> dict[str, Any]:
             catalog, args.dataset, args.model, args.source, args.masks
         )
 
-    return run_local_or_remote(args, local, _no_server)
+    body = {"source": absolute_path(args.source), "model": args.model,
+            "masks": absolute_path(args.masks)}  # fmt: skip
+    remote = _through("panoptic-predictions", body, args.dataset)
+    return run_local_or_remote(args, local, remote)

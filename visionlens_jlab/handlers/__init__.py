@@ -35,6 +35,7 @@ HANDLER_MODULES = [
     "segment",
     "bulk",
     "videos",
+    "semantic",
 ]
 """Modules of this package exporting ``ROUTES``; each feature adds its own module here."""
 

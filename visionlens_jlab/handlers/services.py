@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..embed.service import EmbeddingService
+    from ..importing.mask_jobs import SemanticJobs
     from ..jobs import Job, JobManager
     from ..jobs.events import LabelEvents
     from ..loop_lag import LoopLagProbe
@@ -37,6 +38,8 @@ class Services(Protocol):
     embedding: EmbeddingService
     predict: PredictService
     maps: MapJobs
+    mask_ingests: SemanticJobs
+    """Semantic and panoptic datasets and a model's masks, ingested as jobs."""
     segment: SegmentService
     """Click-to-mask: the promptable model's thread and its embedding cache."""
     search_cache: VectorMatrixCache

@@ -126,10 +126,7 @@ def submit_ingest(
 
     ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
     """
-    validate_name(name)
-    if any(d["name"] == name for d in catalog.list_datasets()):
-        # Answer at once; the writer checks again inside its transaction for races.
-        raise ConflictError(f"a dataset named {name!r} already exists: delete it first")
+    check_new_dataset(catalog, name)
     options = {"source": source, "fmt": fmt, "images": images, "split": split,
                "image_labels": image_labels}  # fmt: skip
 
@@ -144,6 +141,14 @@ def submit_ingest(
             ).to_dict()  # fmt: skip
 
     return jobs.submit(INGEST_JOB, run, title=f"Ingest {name}", then=then, dataset=name)
+
+
+def check_new_dataset(catalog: Catalog, name: str) -> None:
+    """Refuse a dataset name that is not valid, or taken (:class:`ConflictError`), so a
+    request is answered at once; the writer checks again inside its transaction for races."""
+    validate_name(name)
+    if any(d["name"] == name for d in catalog.list_datasets()):
+        raise ConflictError(f"a dataset named {name!r} already exists: delete it first")
 
 
 def submit_predictions(

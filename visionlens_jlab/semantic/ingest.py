@@ -20,7 +20,7 @@ from ..catalog import GROUND_TRUTH, NotFoundError
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
-from .layouts import SemanticSource
+from .layouts import PathCheck, SemanticSource, check_paths
 from .records import read_classes, read_encoding, write_classes, write_masks
 
 if TYPE_CHECKING:
@@ -64,10 +64,14 @@ def mask_size(location: str) -> tuple[int, int]:
         raise IngestError(f"{location}: cannot read the mask ({exc})") from None
 
 
-def ingest_semantic(catalog: Catalog, name: str, found: SemanticSource) -> dict[str, Any]:
-    """Write dataset ``name`` from ``found``: samples, classes and ground-truth masks."""
+def ingest_semantic(
+    catalog: Catalog, name: str, found: SemanticSource, check: PathCheck = None
+) -> dict[str, Any]:
+    """Write dataset ``name`` from ``found``: samples, classes and ground-truth masks;
+    ``check`` sees every image and mask first (a server's allowed roots)."""
     from ..catalog.writes.dataset_writer import write_dataset
 
+    check_paths(check, (path for pair in found.pairs for path in (pair.image, pair.mask)))
     summary = write_dataset(catalog, name, SemanticSamples(found)).to_dict()
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, name)
@@ -99,18 +103,27 @@ def image_key(path: str) -> str:
 
 
 def ingest_semantic_predictions(
-    catalog: Catalog, dataset: str, model: str, folder: str, *, indices: bool = False
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    folder: str,
+    *,
+    indices: bool = False,
+    check: PathCheck = None,
 ) -> dict[str, Any]:
     """Record ``model``'s masks: the PNGs under ``folder`` named by their image's stem
     (Cityscapes' ``_leftImg8bit`` / ``_gtFine_labelIds`` suffixes aside), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
-    A mask whose image is not in the dataset is counted, not stored; none matched fails."""
+    A mask whose image is not in the dataset is counted, not stored; none matched fails.
+    ``check`` sees the folder and every mask first (a server's allowed roots)."""
+    check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise IngestError(f"{folder}: not a folder")
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
     masks = {image_key(str(p)): str(p) for p in sorted(root.rglob("*.png"))}
+    check_paths(check, masks.values())
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         names = read_classes(cur, dataset_id)

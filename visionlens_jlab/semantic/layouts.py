@@ -16,6 +16,7 @@ Only images with a mask are read: a semantic dataset is its labelled images.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,18 @@ def detect_layout(root: Path) -> str:
         f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass/, "
         "images/ + annotations/, images/ + masks/)"
     )
+
+
+PathCheck = Callable[[str], None] | None
+"""What refuses a path an ingest reads or stores (raising: a server's allowed roots), or
+None: every path allowed."""
+
+
+def check_paths(check: PathCheck, paths: Iterable[str]) -> None:
+    """Run ``check`` on each of ``paths`` (nothing when there is no check)."""
+    if check is not None:
+        for path in paths:
+            check(path)
 
 
 def open_semantic(

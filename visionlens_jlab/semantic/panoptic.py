@@ -27,6 +27,7 @@ from ..catalog.extensions.computed import write_computed
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet, voc_colors
+from .layouts import PathCheck, check_paths
 from .panoptic_quality import (
     PanopticError,
     PQStat,
@@ -52,6 +53,11 @@ def _load(path: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise IngestError(f"{path}: no 'annotations' list (COCO panoptic JSON)")
     return data
+
+
+def _png_paths(data: dict[str, Any], folder: Path) -> list[str]:
+    """The PNG each annotation names (a ``..`` in a name may lead out of the folder)."""
+    return [str(folder / str(a.get("file_name"))) for a in data["annotations"]]
 
 
 def _png_folder(json_path: str, folder: str | None) -> Path:
@@ -93,17 +99,29 @@ class PanopticSamples:
 
 
 def ingest_panoptic(
-    catalog: Catalog, name: str, json_path: str, masks: str | None, images: str | None
+    catalog: Catalog,
+    name: str,
+    json_path: str,
+    masks: str | None,
+    images: str | None,
+    check: PathCheck = None,
 ) -> dict[str, Any]:
     """Write dataset ``name`` from a COCO panoptic JSON, its PNG folder (``masks``) and its
-    images folder (``images``; default: the PNG folder's sibling ``images``)."""
+    images folder (``images``; default: the PNG folder's sibling ``images``); ``check``
+    sees every path read or stored before anything is written (a server's allowed roots)."""
     from ..catalog.writes.dataset_writer import write_dataset
 
+    check_paths(check, [json_path])
     data = _load(json_path)
     if not isinstance(data.get("categories"), list) or not data["categories"]:
         raise IngestError(f"{json_path}: no 'categories' (with isthing) in a COCO panoptic JSON")
     folder = _png_folder(json_path, masks)
     image_root = Path(images).resolve() if images else folder.parent / "images"
+    check_paths(check, [str(folder), str(image_root)])
+    check_paths(
+        check, [str(image_root / str(im.get("file_name"))) for im in data.get("images", [])]
+    )
+    check_paths(check, _png_paths(data, folder))
     summary = write_dataset(catalog, name, PanopticSamples(data, image_root, json_path)).to_dict()
     cats = data["categories"]
     classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
@@ -152,14 +170,22 @@ def _write_source(
 
 
 def ingest_panoptic_predictions(
-    catalog: Catalog, dataset: str, model: str, json_path: str, masks: str | None
+    catalog: Catalog,
+    dataset: str,
+    model: str,
+    json_path: str,
+    masks: str | None,
+    check: PathCheck = None,
 ) -> dict[str, Any]:
     """Record ``model``'s panoptic results (COCO panoptic JSON + PNG folder); an annotation
-    names its image by ``image_id``, else by its PNG's stem."""
+    names its image by ``image_id``, else by its PNG's stem; ``check`` as for
+    :func:`ingest_panoptic`."""
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
+    check_paths(check, [json_path])
     data = _load(json_path)
     folder = _png_folder(json_path, masks)
+    check_paths(check, [str(folder), *_png_paths(data, folder)])
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         if not read_categories(cur, dataset_id):

@@ -1,0 +1,159 @@
+"""Semantic and panoptic ingests through a real Jupyter server's routes (issue #53): each is a
+job whose result is what the CLI prints when it writes a catalog itself, ``visionlens
+semantic-ingest`` / ``panoptic-ingest`` / ``*-predictions`` go through those routes while a
+server owns the data directory, and every path a job reads or stores must lie inside the
+server's ``allowed_roots``: a source outside them is a 403 before any job, a mask reached
+through a symlink or a ``..`` name fails the job before anything is written."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
+from visionlens_jlab.semantic.layouts import open_semantic
+from visionlens_jlab.semantic.mask_evaluation import evaluate_masks
+from visionlens_jlab.semantic.panoptic import ingest_panoptic, ingest_panoptic_predictions
+
+from .panoptic_fixtures import write_panoptic
+from .semantic_fixtures import write_voc
+
+
+@pytest.fixture
+def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
+    (tmp_path / "allowed").mkdir()
+    return {"allowed_roots": [str(tmp_path / "allowed"), str(jp_root_dir)]}
+
+
+async def _job(api: Any, wait_job: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    status, answer = await api("POST", path, body)
+    assert status == 202, answer
+    return dict(await wait_job(answer["job"], timeout=120))
+
+
+def _same_report(ours: dict[str, Any], local: dict[str, Any]) -> None:
+    """Two evaluation reports with the same figures (the run's own keys aside)."""
+    drop = {"key", "created_at", "seconds"}
+    assert {k: v for k, v in ours.items() if k not in drop} == {
+        k: v for k, v in local.items() if k not in drop
+    }
+
+
+async def test_semantic_and_panoptic_ingests_are_jobs_that_write_what_the_cli_writes(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    allowed = tmp_path / "allowed"
+    voc, preds, _, _ = write_voc(allowed / "seg", 6, seed=2)
+    pan = write_panoptic(allowed / "pan", 5, seed=1)
+    with Catalog(tmp_path / "local") as local:  # the CLI's own writes, as the reference
+        want_seg = ingest_semantic(local, "seg", open_semantic(str(voc)))
+        want_net = ingest_semantic_predictions(local, "seg", "net", str(preds))
+        want_pan = ingest_panoptic(local, "pan", str(pan["gt_json"]), None, str(pan["images"]))
+        want_m = ingest_panoptic_predictions(local, "pan", "m", str(pan["pred_json"]), None)
+        local_seg, local_pan = (
+            evaluate_masks(local, "seg", "net"),
+            evaluate_masks(local, "pan", "m"),
+        )
+    assert local_seg is not None and local_pan is not None
+
+    seg = await _job(api, wait_job, "semantic-datasets", {"source": str(voc), "name": "seg"})
+    assert seg["status"] == "done" and seg["result"] == want_seg, seg
+    net = {"source": str(preds), "model": "net"}
+    done = await _job(api, wait_job, "datasets/seg/semantic-predictions", net)
+    assert done["status"] == "done" and done["result"] == want_net, done
+    body = {"source": str(pan["gt_json"]), "name": "pan", "images": str(pan["images"])}
+    done = await _job(api, wait_job, "panoptic-datasets", body)
+    assert done["status"] == "done" and done["result"] == want_pan, done
+    results = {"source": str(pan["pred_json"]), "model": "m"}
+    done = await _job(api, wait_job, "datasets/pan/panoptic-predictions", results)
+    assert done["status"] == "done" and done["result"] == want_m, done
+    # the masks written through the routes evaluate as the CLI's do
+    for dataset, model, local_report in (("seg", "net", local_seg), ("pan", "m", local_pan)):
+        done = await _job(api, wait_job, f"datasets/{dataset}/evaluations", {"model": model})
+        assert done["status"] == "done", done
+        kind = "semantic" if dataset == "seg" else "panoptic"
+        _same_report(done["result"][kind], local_report[kind])
+
+
+async def test_paths_outside_the_allowed_roots_and_bad_requests_write_nothing(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    allowed = tmp_path / "allowed"
+    outside, _, _, _ = write_voc(tmp_path / "outside", 3, seed=5)
+    status, answer = await api("POST", "semantic-datasets", {"source": str(outside), "name": "a"})
+    assert status == 403 and "outside the folders this server may ingest from" in answer["message"]
+    # a folder inside whose masks lead outside through a symlink: the job refuses it
+    voc, _, _, _ = write_voc(allowed / "linked", 3, seed=6)
+    mask = next((voc / "SegmentationClass").glob("*.png"))
+    mask.unlink()
+    mask.symlink_to(next((outside / "SegmentationClass").glob("*.png")))
+    done = await _job(api, wait_job, "semantic-datasets", {"source": str(voc), "name": "linked"})
+    assert done["status"] == "failed" and "outside the folders" in done["error"], done
+    # a panoptic annotation whose PNG name climbs out of the PNG folder: refused the same way
+    pan = write_panoptic(allowed / "pan", 3, seed=2)
+    doc = json.loads(pan["gt_json"].read_text())
+    doc["annotations"][0]["file_name"] = "../../../outside/x.png"
+    climbing = allowed / "climbing.json"
+    climbing.write_text(json.dumps(doc))
+    body = {"source": str(climbing), "name": "climb", "masks": str(pan["gt_folder"]),
+            "images": str(pan["images"])}  # fmt: skip
+    done = await _job(api, wait_job, "panoptic-datasets", body)
+    assert done["status"] == "failed" and "outside the folders" in done["error"], done
+    for name in ("a", "linked", "climb"):
+        status, _ = await api("GET", f"datasets/{name}")
+        assert status == 404, name  # nothing written
+    # a folder without a semantic layout, a layout not offered, a name taken
+    (allowed / "empty").mkdir()
+    status, answer = await api("POST", "semantic-datasets", {"source": str(allowed / "empty"),
+                                                             "name": "e"})  # fmt: skip
+    assert status == 400 and "no semantic layout found" in answer["message"]
+    bad = {"source": str(voc), "name": "e", "layout": "coco"}
+    status, answer = await api("POST", "semantic-datasets", bad)
+    assert status == 400, answer
+    good, _, _, _ = write_voc(allowed / "good", 2, seed=7)
+    done = await _job(api, wait_job, "semantic-datasets", {"source": str(good), "name": "good"})
+    assert done["status"] == "done", done
+    status, answer = await api("POST", "semantic-datasets", {"source": str(good), "name": "good"})
+    assert status == 409 and "already exists" in answer["message"]
+    status, answer = await api("POST", "datasets/good/semantic-predictions",
+                               {"source": str(outside), "model": "net"})  # fmt: skip
+    assert status == 403, answer
+
+
+async def _cli(data_dir: Path, *argv: str) -> dict[str, Any]:
+    env = {**os.environ, "VISIONLENS_DATA_DIR": str(data_dir)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "visionlens_jlab.cli", *argv, "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return dict(json.loads(out))
+
+
+async def test_the_cli_goes_through_the_server_that_owns_the_catalog(
+    vl_app: Any, vl_data_dir: Path, http_server_client: Any, tmp_path: Path
+) -> None:
+    allowed = tmp_path / "allowed"
+    voc, preds, _, _ = write_voc(allowed / "seg", 4, seed=3)
+    pan = write_panoptic(allowed / "pan", 3, seed=4)
+    seg = await _cli(vl_data_dir, "semantic-ingest", str(voc), "--name", "seg")
+    assert seg["semantic"] == {"layout": "voc", "masks": 4, "classes": 21}
+    net = await _cli(vl_data_dir, "semantic-predictions", "seg", str(preds), "--model", "net")
+    assert (net["model"], net["masks"]) == ("net", 4)
+    done = await _cli(vl_data_dir, "panoptic-ingest", str(pan["gt_json"]), "--name", "pan",
+                      "--images", str(pan["images"]))  # fmt: skip
+    assert done["panoptic"]["masks"] == 3
+    done = await _cli(vl_data_dir, "panoptic-predictions", "pan", str(pan["pred_json"]),
+                      "--model", "m")  # fmt: skip
+    assert done["masks"] == 3
+    # written by the server's catalog (the CLI never opened it): its evaluation sees them
+    assert evaluate_masks(vl_app.catalog, "seg", "net") is not None
+    assert evaluate_masks(vl_app.catalog, "pan", "m") is not None

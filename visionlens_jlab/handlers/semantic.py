@@ -1,0 +1,114 @@
+"""Semantic and panoptic segmentation datasets, and a model's masks, ingested as jobs.
+
+``POST /semantic-datasets`` ``{source, name, layout, classes, ignore_index}`` and ``POST
+/panoptic-datasets`` ``{source, name, masks, images}`` write a dataset; ``POST
+/datasets/{name}/semantic-predictions`` ``{source, model, indices}`` and ``POST
+/datasets/{name}/panoptic-predictions`` ``{source, model, masks}`` record a model's masks.
+Each answers 202 with the job, whose result is what the CLI command of the same name prints
+with ``--json``. A path outside ``allowed_roots`` is a 403, a taken dataset name a 409, a
+bad name or a semantic folder without a known layout a 400, before any job starts
+(:mod:`..importing.mask_jobs`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
+
+from ..semantic.layouts import LayoutError
+from .base import VisionLensHandler
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    """An optional string of a body the contract checked, stripped; empty is absent."""
+    value = body.get(key)
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _required(body: dict[str, Any], key: str) -> str:
+    """A required string of a checked body (``openapi.yaml``: not blank), stripped."""
+    return str(body[key]).strip()
+
+
+class _MaskIngestHandler(VisionLensHandler):
+    """Queues one of the app's mask ingests from the body, off the loop (the checks read
+    the catalog and the file system), and answers 202 with its job."""
+
+    async def queue(self, start: Any) -> None:
+        try:
+            job = await self.run_blocking(start)
+        except LayoutError as exc:
+            raise HTTPError(400, str(exc)) from exc
+        await self.write_json({"job": job.to_dict()}, status=202)
+
+
+class SemanticDatasetsHandler(_MaskIngestHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        await self.queue(
+            lambda: self.app.mask_ingests.ingest_semantic(
+                _required(body, "name"),
+                _required(body, "source"),
+                _text(body, "layout") or "auto",
+                _text(body, "classes"),
+                body.get("ignore_index"),
+            )  # fmt: skip
+        )
+
+
+class SemanticPredictionsHandler(_MaskIngestHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        await self.queue(
+            lambda: self.app.mask_ingests.semantic_predictions(
+                name,
+                _required(body, "model"),
+                _required(body, "source"),
+                bool(body.get("indices")),
+            )  # fmt: skip
+        )
+
+
+class PanopticDatasetsHandler(_MaskIngestHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        await self.queue(
+            lambda: self.app.mask_ingests.ingest_panoptic(
+                _required(body, "name"),
+                _required(body, "source"),
+                _text(body, "masks"),
+                _text(body, "images"),
+            )  # fmt: skip
+        )
+
+
+class PanopticPredictionsHandler(_MaskIngestHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        await self.queue(
+            lambda: self.app.mask_ingests.panoptic_predictions(
+                name,
+                _required(body, "model"),
+                _required(body, "source"),
+                _text(body, "masks"),
+            )  # fmt: skip
+        )
+
+
+ROUTES = [
+    (r"/semantic-datasets", SemanticDatasetsHandler),
+    (r"/panoptic-datasets", PanopticDatasetsHandler),
+    (r"/datasets/(?P<name>[^/]+)/semantic-predictions", SemanticPredictionsHandler),
+    (r"/datasets/(?P<name>[^/]+)/panoptic-predictions", PanopticPredictionsHandler),
+]
