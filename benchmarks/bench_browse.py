@@ -87,11 +87,15 @@ def requests_for(n: int) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def dataset_dir(cache: Path, n: int, labels: str = "boxes") -> Path:
+def dataset_dir(
+    cache: Path, n: int, labels: str = "boxes", size: tuple[int, int] = (640, 480)
+) -> Path:
     """The cached data dir of size ``n``, written on first use. ``labels="masks"``: every
     object also has a mask (a polygon; every 10th a COCO RLE) and every 4th ground-truth
-    object 5 keypoints (the grid benchmark's drawing load; cached under its own name)."""
-    path = cache / (f"browse-{n}" if labels == "boxes" else f"browse-{n}-{labels}")
+    object 5 keypoints (the grid benchmark's drawing load; cached under its own name).
+    ``size``: every image's width and height (another than 640 x 480: its own name too)."""
+    name = f"browse-{n}" if labels == "boxes" else f"browse-{n}-{labels}"
+    path = cache / (name if size == (640, 480) else f"{name}-{size[0]}x{size[1]}")
     if (path / ".complete").exists():
         return path
     from masked_source import MaskedSource
@@ -109,7 +113,7 @@ def dataset_dir(cache: Path, n: int, labels: str = "boxes") -> Path:
     catalog = Catalog(path)
 
     def source(k: int, predictions: bool) -> Any:
-        plain = SyntheticSource(n, k, predictions=predictions)
+        plain = SyntheticSource(n, k, predictions=predictions, width=size[0], height=size[1])
         return MaskedSource(plain, keypoints=not predictions) if labels == "masks" else plain
 
     write_dataset(catalog, "bench", source(3, False))

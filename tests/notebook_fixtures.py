@@ -32,8 +32,9 @@ CLASSES = ["cat", "dog", "person", "car", "bus"]
 
 @dataclass
 class SyntheticSource:
-    """A ``ParsedSource`` of ``n`` images with ``boxes_per_image`` boxes each (predictions
-    when ``predictions`` is true: they name their image by file name and carry a score)."""
+    """A ``ParsedSource`` of ``n`` images (``width`` x ``height``) with ``boxes_per_image``
+    boxes each (predictions when ``predictions`` is true: they name their image by file name
+    and carry a score)."""
 
     n: int
     boxes_per_image: int
@@ -45,6 +46,8 @@ class SyntheticSource:
     media_root: str = "/nonexistent"
     json_checked: bool = False
     report: IngestReport = field(default_factory=IngestReport)
+    width: int = 640
+    height: int = 480
 
     def batches(self) -> Iterator[Batch]:
         rng = np.random.default_rng(7 if self.predictions else 3)
@@ -57,8 +60,8 @@ class SyntheticSource:
                         "sample_index": idx,
                         "file_name": [f"img_{i:07d}.jpg" for i in idx],
                         "location": [f"/nonexistent/img_{i:07d}.jpg" for i in idx],
-                        "width": np.full(len(idx), 640, dtype=np.int32),
-                        "height": np.full(len(idx), 480, dtype=np.int32),
+                        "width": np.full(len(idx), self.width, dtype=np.int32),
+                        "height": np.full(len(idx), self.height, dtype=np.int32),
                         "split": ["train" if i % 5 else "val" for i in idx],
                         "source_image_id": [str(i) for i in idx],
                         "fields": [
