@@ -230,3 +230,32 @@ def test_step_8_restores_the_visible_keypoints_of_a_part_stored_before_them(
             "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?", [ds, PART]
         ).fetchall()
         assert orjson.loads(entries) == fresh
+
+
+def test_the_box_index_mask_path_counts_what_the_sql_path_counts(
+    catalog: Catalog,  # noqa: F811 - the fixture
+    rows: dict[str, Any],  # noqa: F811 - the fixture
+    monkeypatch: Any,
+) -> None:
+    import visionlens_jlab.catalog.extensions.label_facets as label_facets
+
+    answered: list[Any] = []
+    kept_rows = label_facets._masked_entries
+
+    def spied(*args: Any) -> Any:
+        answered.append(args)
+        return kept_rows(*args)
+
+    monkeypatch.setattr(label_facets, "_masked_entries", spied)
+    for spec in (
+        {"sample": {"split": {"in": ["val"]}}},
+        {"labels": {"source": GT, "type": ["keypoints"]}},
+        {"sample": {"split": {"in": ["nope"]}}},  # no sample
+    ):
+        with plain(catalog):
+            indexed = found_facets(queries.facets(catalog, "d", spec))
+        with plain(catalog), forced_sql():
+            assert found_facets(queries.facets(catalog, "d", spec)) == indexed, spec
+        if "labels" not in spec:  # (label_type is counted without its own condition)
+            assert indexed == expected_facets(rows, expected(rows, spec)), spec
+    assert answered  # the in-memory path answered (the box index held the filter's mask)
