@@ -8,19 +8,23 @@ through a symlink or a ``..`` name fails the job before anything is written."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.semantic.classes import voc_colors
 from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
 from visionlens_jlab.semantic.layouts import open_semantic
 from visionlens_jlab.semantic.mask_evaluation import evaluate_masks
 from visionlens_jlab.semantic.panoptic import ingest_panoptic, ingest_panoptic_predictions
+from visionlens_jlab.semantic.panoptic_quality import segment_ids
 
 from .panoptic_fixtures import write_panoptic
 from .semantic_fixtures import write_voc
@@ -157,3 +161,62 @@ async def test_the_cli_goes_through_the_server_that_owns_the_catalog(
     # written by the server's catalog (the CLI never opened it): its evaluation sees them
     assert evaluate_masks(vl_app.catalog, "seg", "net") is not None
     assert evaluate_masks(vl_app.catalog, "pan", "m") is not None
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.mode == "RGBA"
+        return np.asarray(image)
+
+
+async def test_a_samples_mask_is_a_png_in_its_classes_colours(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    allowed = tmp_path / "allowed"
+    voc, preds, gts, outs = write_voc(allowed / "seg", 3, seed=8)
+    pan = write_panoptic(allowed / "pan", 2, seed=9)
+    for path, body in (
+        ("semantic-datasets", {"source": str(voc), "name": "seg"}),
+        ("datasets/seg/semantic-predictions", {"source": str(preds), "model": "net"}),
+        ("panoptic-datasets", {"source": str(pan["gt_json"]), "name": "pan",
+                               "images": str(pan["images"])}),
+    ):  # fmt: skip
+        assert (await _job(api, wait_job, path, body))["status"] == "done"
+    status, dataset = await api("GET", "datasets/seg")
+    assert status == 200 and dataset["mask_sources"] == ["ground_truth", "net"]
+    status, page = await api("POST", "datasets/seg/samples/query", {"limit": 10})
+    ids = [s["sample_id"] for s in sorted(page["samples"], key=lambda s: s["file_name"])]
+    colours = np.array([(*c, 255) for c in voc_colors(256)], dtype=np.uint8)
+    for sample, (source, label_map) in zip(
+        [*ids, *ids],
+        [*(("ground_truth", g) for g in gts), *(("net", o) for o in outs)],
+        strict=True,
+    ):
+        status, png = await api("GET", f"datasets/seg/samples/{sample}/masks/{source}")
+        assert status == 200, png
+        want = colours[label_map]
+        want[(label_map == 0) | (label_map == 255)] = 0  # background and void: transparent
+        assert np.array_equal(_pixels(png), want), (sample, source)
+    # panoptic: each segment in its category's colour, void (id 0) transparent
+    doc = json.loads(pan["gt_json"].read_text())
+    status, page = await api("POST", "datasets/pan/samples/query", {"limit": 10})
+    by_image = {s["file_name"]: s["sample_id"] for s in page["samples"]}
+    status, answer = await api("GET", "datasets/pan")
+    assert answer["mask_sources"] == ["ground_truth"]
+    colour_of = {c["id"]: (*voc_colors(len(doc["categories"]) + 1)[k + 1], 255)
+                 for k, c in enumerate(doc["categories"])}  # fmt: skip
+    for image, ann in zip(doc["images"], doc["annotations"], strict=True):
+        status, png = await api("GET", f"datasets/pan/samples/{by_image[image['file_name']]}"
+                                f"/masks/ground_truth")  # fmt: skip
+        assert status == 200
+        ids_png = segment_ids(str(pan["gt_folder"] / ann["file_name"]))
+        want = np.zeros((*ids_png.shape, 4), dtype=np.uint8)
+        for segment in ann["segments_info"]:
+            want[ids_png == segment["id"]] = colour_of[segment["category_id"]]
+        assert np.array_equal(_pixels(png), want)
+    status, _ = await api("GET", f"datasets/seg/samples/{ids[0]}/masks/nope")
+    assert status == 404
+    status, _ = await api("GET", "datasets/seg/samples/999999/masks/ground_truth")
+    assert status == 404

@@ -18,6 +18,11 @@ BINARY = {
     ("get", "/datasets/{name}/samples/{sample_id}/image", "image/webp"): "the image's bytes",
     ("get", "/datasets/{name}/samples/{sample_id}/image", "image/png"): "the image's bytes",
     ("get", "/datasets/{name}/objects/{ann_id}/crop", "image/jpeg"): "the crop's bytes",
+    (
+        "get",
+        "/datasets/{name}/samples/{sample_id}/masks/{source}",
+        "image/png",
+    ): "the mask drawn in its classes' colours",
     ("get", "/datasets/{name}/samples/{sample_id}/video", "video/mp4"): "the video file's bytes",
     (
         "get",

@@ -463,4 +463,10 @@ export class VisionLensClient
     const url = this.url(`datasets/${enc(dataset)}/samples/${sampleId}/image`);
     return size ? `${url}?size=${size}` : url;
   }
+
+  maskUrl(dataset: string, sampleId: number, source: string): string {
+    return this.url(
+      `datasets/${enc(dataset)}/samples/${sampleId}/masks/${enc(source)}`
+    );
+  }
 }

@@ -363,6 +363,11 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
   ): Promise<void>;
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
+  /**
+   * Plain HTTP URL of a sample's semantic or panoptic mask of `source`: an
+   * RGBA PNG in its classes' colours (`mask_sources` of the sample).
+   */
+  maskUrl(dataset: string, sampleId: number, source: string): string;
   /** A page of objects (the patches view) of the samples `filter` selects. */
   queryPatches(
     dataset: string,

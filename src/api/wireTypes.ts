@@ -65,7 +65,7 @@ export interface IWireLabelFilter {
 /** A saved version's number (GET .../versions); absent, null, empty or current: the current labels */
 export type WireVersion = number | string | null;
 
-/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints, media, num_videos and num_tracks, and each model's label_types, report and num_tracks */
+/** A dataset as GET datasets lists it (visionlens_jlab/catalog/store/catalog.py: list_datasets); GET datasets/{name} adds report, categories, category_keypoints, media, num_videos, num_tracks and mask_sources, and each model's label_types, report and num_tracks */
 export interface IWireDataset {
   id: number;
   name: string;
@@ -90,6 +90,8 @@ export interface IWireDataset {
   num_videos?: number;
   /** GET datasets/{name} only: its tracks, the ground truth's and every model's (visionlens_jlab/importing/video_reads.py: track_counts); the lab offers the grid's Tracks button by it */
   num_tracks?: number;
+  /** GET datasets/{name} only: the sources with semantic or panoptic masks, the ground truth first (visionlens_jlab/semantic/overlay.py: mask_sources); the sample view lays each one's mask over the photo (GET .../samples/{sample_id}/masks/{source}) */
+  mask_sources?: string[];
 }
 
 /** A model (prediction source) of a dataset */
@@ -1773,6 +1775,8 @@ export interface IWireSample {
   annotations: IWireBox[];
   /** image-level labels: ground truth first, then each model's, best score first */
   classifications: IWireClassification[];
+  /** GET samples/{sample_id} only: the sources with a semantic or panoptic mask of this sample, the ground truth first (GET .../masks/{source}: the mask as an image) */
+  mask_sources?: string[];
 }
 
 /** One facet of the filter panel: a categorical facet counts each of its values, a numeric one gives its range and histogram. Every facet names its `filter` place and `unit`; `source` where it is of one source's labels (ground truth, predictions or a model), `key` on the evaluation facets (eval.status, eval.error), `model` on the tracking-outcome facets (track.status, track.switched, track.track_status, track.track_switches). No other key. */

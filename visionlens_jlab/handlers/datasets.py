@@ -10,6 +10,7 @@ from .. import formats
 from ..formats import AUTO, DATASET_FORMATS, FileFormat, names
 from ..importing.video_reads import track_counts, video_count
 from ..media.lookup import bad_media_counts
+from ..semantic.overlay import mask_sources
 from .base import VisionLensHandler
 
 FORMATS = {AUTO, *names(DATASET_FORMATS)}
@@ -105,6 +106,7 @@ class DatasetHandler(VisionLensHandler):
         dataset["num_videos"] = await self.run_blocking(video_count, self.catalog, name)
         tracks = await self.run_blocking(track_counts, self.catalog, name)
         dataset["num_tracks"] = sum(tracks.values())
+        dataset["mask_sources"] = await self.run_blocking(mask_sources, self.catalog, name)
         for model in dataset["models"]:
             model["num_tracks"] = tracks.get(model["name"], 0)
         await self.write_json(dataset)

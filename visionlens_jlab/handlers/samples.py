@@ -20,6 +20,7 @@ from ..catalog.reads.positions import selection_position
 from ..catalog.tables.labels_view import parse_version
 from ..catalog.writes.sample_tags import update_tags
 from ..importing.video_timeline import video_timeline
+from ..semantic.overlay import sample_mask_sources
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -94,6 +95,9 @@ class SampleHandler(VisionLensHandler):
         version = version_option(self.get_query_argument("version", None))
         sample = await self.run_blocking(
             queries.sample_detail, self.catalog, name, int(sample_id), model, version
+        )
+        sample["mask_sources"] = await self.run_blocking(
+            sample_mask_sources, self.catalog, name, int(sample_id)
         )
         await self.write_json(sample)
 

@@ -5,7 +5,9 @@
 /datasets/{name}/semantic-predictions`` ``{source, model, indices}`` and ``POST
 /datasets/{name}/panoptic-predictions`` ``{source, model, masks}`` record a model's masks.
 Each answers 202 with the job, whose result is what the CLI command of the same name prints
-with ``--json``. A path outside ``allowed_roots`` is a 403, a taken dataset name a 409, a
+with ``--json``. ``GET /datasets/{name}/samples/{id}/masks/{source}`` is a sample's mask of
+a source as an RGBA PNG in the classes' colours (:mod:`..semantic.overlay`): what the lab
+lays over the photo. A path outside ``allowed_roots`` is a 403, a taken dataset name a 409, a
 bad name or a semantic folder without a known layout a 400, before any job starts
 (:mod:`..importing.mask_jobs`).
 """
@@ -19,6 +21,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..semantic.layouts import LayoutError
+from ..semantic.overlay import overlay_png
 from .base import VisionLensHandler
 
 
@@ -106,9 +109,22 @@ class PanopticPredictionsHandler(_MaskIngestHandler):
         )
 
 
+class SampleMaskHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, sample_id: str, source: str) -> None:
+        png = await self.run_blocking(overlay_png, self.catalog, name, int(sample_id), source)
+        self.set_header("Cache-Control", "private, no-cache")  # a model's masks may be replaced
+        self.finish(png, set_content_type="image/png")
+
+
 ROUTES = [
     (r"/semantic-datasets", SemanticDatasetsHandler),
     (r"/panoptic-datasets", PanopticDatasetsHandler),
     (r"/datasets/(?P<name>[^/]+)/semantic-predictions", SemanticPredictionsHandler),
     (r"/datasets/(?P<name>[^/]+)/panoptic-predictions", PanopticPredictionsHandler),
+    (
+        r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>[0-9]{1,18})/masks/(?P<source>[^/]+)",
+        SampleMaskHandler,
+    ),
 ]

@@ -19,6 +19,7 @@ import {
 } from '../../ui/labels/sampleLabels';
 import { keypointObjectAt } from '../../ui/labels/keypoints';
 import { h } from '../../base/dom';
+import { IMaskLayer, SemanticMasks } from './semanticMasks';
 import { IStagePointer, startsPan, StageTool } from './stagePointer';
 
 /** How near a keypoint (screen pixels) the pointer names its object's points. */
@@ -60,7 +61,12 @@ export class SampleStage {
     this._img.alt = '';
     this._img.draggable = false;
     this._labels = createLabelLayers();
-    this._canvas.append(this._img, this._labels.canvas, this._labels.svg);
+    this._canvas.append(
+      this._img,
+      this._masks.node,
+      this._labels.canvas,
+      this._labels.svg
+    );
     // What the tools say (a hint, an edit's outcome, the mask's status) lies
     // over the image's foot (at its top while the pointer is there): a line
     // that comes or goes never moves the image under the pointer. Its
@@ -153,6 +159,12 @@ export class SampleStage {
     this.fit();
   }
 
+  /** Lay the sample's semantic or panoptic masks over its image (none: []). */
+  showMasks(layers: readonly IMaskLayer[]): void {
+    this._masks.show(layers);
+    this._updateMasks();
+  }
+
   /** Scale the image to fit the stage, centred. */
   fit(): void {
     const [w, h] = this._size();
@@ -170,6 +182,7 @@ export class SampleStage {
 
   /** Draw the labels again (sources, threshold, colours or types changed). */
   redraw(): void {
+    this._updateMasks();
     const [w, h] = this._size();
     const shown = this._sample;
     const sample = shown ? { ...shown, width: w, height: h } : null;
@@ -309,6 +322,12 @@ export class SampleStage {
     );
   }
 
+  private _updateMasks(): void {
+    this._masks.update(this._labelTypes.shown.has('masks'), source =>
+      this._model.isSourceVisible(source)
+    );
+  }
+
   /** Draw the keypoint names of `object` (null: of none). */
   private _name(object: IAnnotation | null): void {
     if (object !== this._named) {
@@ -388,6 +407,7 @@ export class SampleStage {
   private _canvas: HTMLDivElement;
   private _img: HTMLImageElement;
   private _labels: ILabelLayers;
+  private _masks = new SemanticMasks();
   private _labelTypes: LabelTypeToggles;
   private _scale = 1;
   private _tx = 0;

@@ -34,7 +34,7 @@ import { SampleTagging } from './sampleTagging';
 import { sourceToggles } from './sourceToggles';
 import { VideoPlayer } from './VideoPlayer';
 import { IRowPlace, locateSample, sampleAt } from '../../model/sources/rows';
-import { getSample, imageUrl } from '../../model/sources/samples';
+import { getSample, imageUrl, maskUrl } from '../../model/sources/samples';
 import {
   colouringEvaluation,
   evaluationLabel,
@@ -337,9 +337,13 @@ export class SampleView extends Widget {
     this._imageLabel.render();
     this._renderSources();
     this._renderSide();
-    this._stage.show(
-      s,
-      imageUrl(this.model, this.model.dataset as string, s.sample_id)
+    const dataset = this.model.dataset as string;
+    this._stage.show(s, imageUrl(this.model, dataset, s.sample_id));
+    this._stage.showMasks(
+      (s.mask_sources ?? []).map(source => ({
+        source,
+        url: maskUrl(this.model, dataset, s.sample_id, source)
+      }))
     );
     void this.editing.sampleShown(this._place.index);
     void this.video.update(s, this.model.dataset);

@@ -35,6 +35,16 @@ export function imageUrl(
   return model.client.imageUrl(dataset, sampleId, size);
 }
 
+/** Plain HTTP URL of a sample's semantic or panoptic mask of `source`. */
+export function maskUrl(
+  model: IVisionLensModel,
+  dataset: string,
+  sampleId: number,
+  source: string
+): string {
+  return model.client.maskUrl(dataset, sampleId, source);
+}
+
 /**
  * One sample with its boxes, tags and fields; with `evaluation` (TP/FP/FN
  * colours on: the `colouringEvaluation` of the view), each box's status in it.

@@ -1,0 +1,155 @@
+/**
+ * Semantic masks in the sample view (issue #53 item 2): a dataset of label
+ * maps (the "masks" layout: images/, masks/, classes.txt), ingested through
+ * the server's semantic route, opens with its mask laid over the photo in the
+ * classes' colours (the background class transparent), half transparent; the
+ * "masks" label type hides and shows it. Screenshots in both themes go to
+ * build/screenshots/. The PNGs are written here (8-bit grey, zlib-deflated).
+ */
+import { expect, test } from './fixtures';
+import { Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+
+import {
+  api,
+  command,
+  jobDone,
+  runEnv,
+  SAMPLE_IN_TAB,
+  setTheme,
+  shot,
+  toolbarItem
+} from './helpers';
+
+test.use({ mockSettings: SAMPLE_IN_TAB });
+test.use({ autoGoto: true });
+
+const NAME = 'ui-semantic';
+const W = 96;
+const H = 64;
+/** Class 1 ("road") fills the lower half, class 2 ("car") a block in it. */
+const CLASSES = ['background', 'road', 'car'];
+const ROAD: [number, number] = [10, 50];
+const CAR: [number, number] = [60, 45];
+const SKY: [number, number] = [40, 10];
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) {
+      crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+    }
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** An 8-bit grey PNG of `pixel(x, y)`. */
+function greyPng(pixel: (x: number, y: number) => number): Buffer {
+  const rows = Buffer.alloc((W + 1) * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      rows[y * (W + 1) + 1 + x] = pixel(x, y);
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(W, 0);
+  header.writeUInt32BE(H, 4);
+  header[8] = 8; // bit depth; colour type 0 (grey), no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0))
+  ]);
+}
+
+function classOf(x: number, y: number): number {
+  if (x >= 50 && x < 80 && y >= 36 && y < 56) {
+    return 2;
+  }
+  return y >= H / 2 ? 1 : 0;
+}
+
+/** The colour of the mask picture at image point `at` (drawn at its size). */
+async function maskPixel(img: Locator, at: [number, number]): Promise<number[]> {
+  return img.evaluate((el, [x, y]) => {
+    const image = el as HTMLImageElement;
+    const canvas = document.createElement('canvas');
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    ctx.drawImage(image, 0, 0);
+    return [...ctx.getImageData(x, y, 1, 1).data];
+  }, at);
+}
+
+test('a semantic mask lies over the photo in its classes colours', async ({
+  page,
+  request
+}, testInfo) => {
+  const root = testInfo.outputPath('semantic');
+  fs.mkdirSync(path.join(root, 'images'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'masks'), { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'images', 'street.png'),
+    greyPng((x, y) => 60 + ((x * 2 + y) % 120))
+  );
+  fs.writeFileSync(path.join(root, 'masks', 'street.png'), greyPng(classOf));
+  fs.writeFileSync(path.join(root, 'classes.txt'), CLASSES.join('\n') + '\n');
+  const { datasets } = await api(request, 'datasets');
+  if (datasets.some((d: { name: string }) => d.name === NAME)) {
+    await request.delete(`${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`);
+  }
+  await jobDone(
+    request,
+    (await api(request, 'semantic-datasets', { source: root, name: NAME })).job
+  );
+  const page1 = await api(request, `datasets/${NAME}/samples/query`, { limit: 1 });
+  const sampleId = page1.samples[0].sample_id;
+  await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId });
+  const view = page.locator('#visionlens-sample-main');
+  const mask = view.locator('img.jp-VisionLens-semanticMask[data-source="ground_truth"]');
+  await expect(mask).toBeVisible();
+  await expect(mask).toHaveJSProperty('complete', true);
+  expect(await mask.evaluate(el => (el as HTMLImageElement).naturalWidth)).toBe(W);
+  // VOC's palette: road (128, 0, 0), car (0, 128, 0), opaque; the background clear
+  expect(await maskPixel(mask, ROAD)).toEqual([128, 0, 0, 255]);
+  expect(await maskPixel(mask, CAR)).toEqual([0, 128, 0, 255]);
+  expect((await maskPixel(mask, SKY))[3]).toBe(0);
+  // laid over the image at its size, half transparent
+  const [imageBox, maskBox] = await Promise.all([
+    view.locator('.jp-VisionLens-fullImage').boundingBox(),
+    mask.boundingBox()
+  ]);
+  expect(maskBox).toEqual(imageBox);
+  const opacity = await mask.evaluate(el => Number(getComputedStyle(el).opacity));
+  expect(opacity).toBeGreaterThan(0.2);
+  expect(opacity).toBeLessThan(0.9);
+
+  // the "masks" label type hides it and shows it again
+  const bar = view.locator('.jp-VisionLens-sampleTagBar');
+  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
+    .locator('input[data-label-type="masks"]')
+    .uncheck();
+  await expect(mask).toBeHidden();
+  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
+    .locator('input[data-label-type="masks"]')
+    .check();
+  await expect(mask).toBeVisible();
+  for (const dark of [false, true]) {
+    await setTheme(page, dark);
+    await shot(view, `semantic-mask-${dark ? 'dark' : 'light'}`);
+  }
+  await setTheme(page, false);
+});
