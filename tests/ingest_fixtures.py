@@ -19,9 +19,11 @@ from visionlens_jlab.ingest.open import open_dataset, open_predictions
 
 __all__ = [
     "DATASETS",
+    "allowed_settings",
     "count",
     "ingest",
     "ingest_predictions",
+    "queued_job",
     "tiny_jpeg",
     "write_coco",
     "write_voc",
@@ -186,3 +188,18 @@ def write_voc(root: Path, n_images: int, boxes_per_image: int = 3, *, seed: int 
     for split, stems in ids.items():
         (root / "ImageSets" / "Main" / f"{split}.txt").write_text("\n".join(stems) + "\n")
     return n_boxes
+
+
+def allowed_settings(tmp_path: Path, root_dir: Path) -> dict[str, Any]:
+    """A test server's settings that confine ingests to ``tmp_path / "allowed"`` (made
+    here) and the server's root folder: what a test module's ``vl_settings`` returns."""
+    (tmp_path / "allowed").mkdir()
+    return {"allowed_roots": [str(tmp_path / "allowed"), str(root_dir)]}
+
+
+async def queued_job(api: Any, wait_job: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` to the route ``path``, which answers 202 with a job, and the job once
+    it has ended."""
+    status, answer = await api("POST", path, body)
+    assert status == 202, answer
+    return dict(await wait_job(answer["job"], timeout=120))

@@ -12,20 +12,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.ingest_fixtures import allowed_settings, queued_job
 from tests.video_fixtures import write_mot, write_video
 from tests.vis_fixtures import HEIGHT, WIDTH, compressed_rle, write_youtube_vis
 
 
 @pytest.fixture
 def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
-    (tmp_path / "allowed").mkdir()
-    return {"allowed_roots": [str(tmp_path / "allowed"), str(jp_root_dir)]}
-
-
-async def _job(api: Any, wait_job: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    status, answer = await api("POST", path, body)
-    assert status == 202, answer
-    return dict(await wait_job(answer["job"], timeout=120))
+    return allowed_settings(tmp_path, jp_root_dir)
 
 
 async def test_a_mot_folder_and_its_results_ingest_through_jobs(
@@ -33,7 +27,7 @@ async def test_a_mot_folder_and_its_results_ingest_through_jobs(
 ) -> None:
     allowed = tmp_path / "allowed"
     seqs = write_mot(allowed / "mot", {"S1": 6, "S2": 4}, tracks=3)
-    job = await _job(api, wait_job, "datasets", {"source": str(allowed / "mot"), "name": "m"})
+    job = await queued_job(api, wait_job, "datasets", {"source": str(allowed / "mot"), "name": "m"})
     assert job["status"] == "done", job
     result = job["result"]
     assert (result["videos"], result["frames"]) == (2, 10)
@@ -49,7 +43,7 @@ async def test_a_mot_folder_and_its_results_ingest_through_jobs(
     (allowed / "trk").mkdir()
     (allowed / "trk" / "S1.txt").write_text("1,4,1,1,5,5,0.9,-1,-1,-1\n2,4,2,2,5,5,0.8,-1,-1,-1\n")
     body = {"source": str(allowed / "trk"), "model": "trk", "format": "mot"}
-    job = await _job(api, wait_job, "datasets/m/predictions", body)
+    job = await queued_job(api, wait_job, "datasets/m/predictions", body)
     assert job["status"] == "done", job
     assert job["result"]["predictions"] == 2
     with vl_app.catalog.cursor() as cur:
@@ -67,7 +61,7 @@ async def test_youtube_vis_and_its_results_ingest_through_jobs(
     """The worker process gets the dataset's video ids with the results (``videos``)."""
     allowed = tmp_path / "allowed"
     written = write_youtube_vis(allowed / "vis", {5: 4, 9: 3}, tracks=4, seed=2)
-    job = await _job(api, wait_job, "datasets", {"source": str(written.path), "name": "yv"})
+    job = await queued_job(api, wait_job, "datasets", {"source": str(written.path), "name": "yv"})
     assert job["status"] == "done", job
     tracks = len({o.track for o in written.objects})
     assert (job["result"]["videos"], job["result"]["frames"], job["result"]["tracks"]) == (
@@ -81,7 +75,7 @@ async def test_youtube_vis_and_its_results_ingest_through_jobs(
                 "segmentations": [None, compressed_rle(mask), compressed_rle(mask)]}]  # fmt: skip
     (allowed / "res.json").write_text(json.dumps(results))
     body = {"source": str(allowed / "res.json"), "model": "seg", "format": "vis"}
-    job = await _job(api, wait_job, "datasets/yv/predictions", body)
+    job = await queued_job(api, wait_job, "datasets/yv/predictions", body)
     assert job["status"] == "done", job
     assert (job["result"]["predictions"], job["result"]["tracks"]) == (2, 1)
     with vl_app.catalog.cursor() as cur:
@@ -100,7 +94,9 @@ async def test_video_files_ingest_and_links_out_of_the_roots_are_refused(
     write_video(outside / "secret.mp4", 8, gop=4)
     (allowed / "clips").mkdir()
     write_video(allowed / "clips" / "a.mp4", 12, gop=4)
-    job = await _job(api, wait_job, "datasets", {"source": str(allowed / "clips"), "name": "v"})
+    job = await queued_job(
+        api, wait_job, "datasets", {"source": str(allowed / "clips"), "name": "v"}
+    )
     assert job["status"] == "done", job
     assert (job["result"]["videos"], job["result"]["frames"]) == (1, 12)
     (allowed / "linked").mkdir()
@@ -110,7 +106,9 @@ async def test_video_files_ingest_and_links_out_of_the_roots_are_refused(
     (allowed / "mot" / "S" / "gt").mkdir()
     (allowed / "mot" / "S" / "gt" / "gt.txt").symlink_to(outside / "mot" / "S" / "gt" / "gt.txt")
     for name in ("linked", "mot"):
-        job = await _job(api, wait_job, "datasets", {"source": str(allowed / name), "name": name})
+        job = await queued_job(
+            api, wait_job, "datasets", {"source": str(allowed / name), "name": name}
+        )
         assert job["status"] == "failed", job
         assert "outside the folders this server may ingest from" in job["error"], job
     assert [d["name"] for d in vl_app.catalog.list_datasets()] == ["v"]
@@ -129,7 +127,7 @@ async def test_an_ingested_video_serves_exactly_frame_n_through_the_media_route(
     clips = tmp_path / "allowed" / "clips"
     clips.mkdir()
     write_video(clips / "walk.mp4", 40, gop=10, bframes=3)
-    job = await _job(api, wait_job, "datasets", {"source": str(clips), "name": "v"})
+    job = await queued_job(api, wait_job, "datasets", {"source": str(clips), "name": "v"})
     assert job["status"] == "done" and job["result"]["frames"] == 40, job
     with vl_app.catalog.cursor() as cur:
         frames = dict(

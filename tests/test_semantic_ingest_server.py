@@ -26,20 +26,14 @@ from visionlens_jlab.semantic.mask_evaluation import evaluate_masks
 from visionlens_jlab.semantic.panoptic import ingest_panoptic, ingest_panoptic_predictions
 from visionlens_jlab.semantic.panoptic_quality import segment_ids
 
+from .ingest_fixtures import allowed_settings, queued_job
 from .panoptic_fixtures import write_panoptic
 from .semantic_fixtures import write_voc
 
 
 @pytest.fixture
 def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
-    (tmp_path / "allowed").mkdir()
-    return {"allowed_roots": [str(tmp_path / "allowed"), str(jp_root_dir)]}
-
-
-async def _job(api: Any, wait_job: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    status, answer = await api("POST", path, body)
-    assert status == 202, answer
-    return dict(await wait_job(answer["job"], timeout=120))
+    return allowed_settings(tmp_path, jp_root_dir)
 
 
 def _same_report(ours: dict[str, Any], local: dict[str, Any]) -> None:
@@ -67,20 +61,20 @@ async def test_semantic_and_panoptic_ingests_are_jobs_that_write_what_the_cli_wr
         )
     assert local_seg is not None and local_pan is not None
 
-    seg = await _job(api, wait_job, "semantic-datasets", {"source": str(voc), "name": "seg"})
+    seg = await queued_job(api, wait_job, "semantic-datasets", {"source": str(voc), "name": "seg"})
     assert seg["status"] == "done" and seg["result"] == want_seg, seg
     net = {"source": str(preds), "model": "net"}
-    done = await _job(api, wait_job, "datasets/seg/semantic-predictions", net)
+    done = await queued_job(api, wait_job, "datasets/seg/semantic-predictions", net)
     assert done["status"] == "done" and done["result"] == want_net, done
     body = {"source": str(pan["gt_json"]), "name": "pan", "images": str(pan["images"])}
-    done = await _job(api, wait_job, "panoptic-datasets", body)
+    done = await queued_job(api, wait_job, "panoptic-datasets", body)
     assert done["status"] == "done" and done["result"] == want_pan, done
     results = {"source": str(pan["pred_json"]), "model": "m"}
-    done = await _job(api, wait_job, "datasets/pan/panoptic-predictions", results)
+    done = await queued_job(api, wait_job, "datasets/pan/panoptic-predictions", results)
     assert done["status"] == "done" and done["result"] == want_m, done
     # the masks written through the routes evaluate as the CLI's do
     for dataset, model, local_report in (("seg", "net", local_seg), ("pan", "m", local_pan)):
-        done = await _job(api, wait_job, f"datasets/{dataset}/evaluations", {"model": model})
+        done = await queued_job(api, wait_job, f"datasets/{dataset}/evaluations", {"model": model})
         assert done["status"] == "done", done
         kind = "semantic" if dataset == "seg" else "panoptic"
         _same_report(done["result"][kind], local_report[kind])
@@ -98,7 +92,9 @@ async def test_paths_outside_the_allowed_roots_and_bad_requests_write_nothing(
     mask = next((voc / "SegmentationClass").glob("*.png"))
     mask.unlink()
     mask.symlink_to(next((outside / "SegmentationClass").glob("*.png")))
-    done = await _job(api, wait_job, "semantic-datasets", {"source": str(voc), "name": "linked"})
+    done = await queued_job(
+        api, wait_job, "semantic-datasets", {"source": str(voc), "name": "linked"}
+    )
     assert done["status"] == "failed" and "outside the folders" in done["error"], done
     # a panoptic annotation whose PNG name climbs out of the PNG folder: refused the same way
     pan = write_panoptic(allowed / "pan", 3, seed=2)
@@ -108,7 +104,7 @@ async def test_paths_outside_the_allowed_roots_and_bad_requests_write_nothing(
     climbing.write_text(json.dumps(doc))
     body = {"source": str(climbing), "name": "climb", "masks": str(pan["gt_folder"]),
             "images": str(pan["images"])}  # fmt: skip
-    done = await _job(api, wait_job, "panoptic-datasets", body)
+    done = await queued_job(api, wait_job, "panoptic-datasets", body)
     assert done["status"] == "failed" and "outside the folders" in done["error"], done
     for name in ("a", "linked", "climb"):
         status, _ = await api("GET", f"datasets/{name}")
@@ -122,7 +118,9 @@ async def test_paths_outside_the_allowed_roots_and_bad_requests_write_nothing(
     status, answer = await api("POST", "semantic-datasets", bad)
     assert status == 400, answer
     good, _, _, _ = write_voc(allowed / "good", 2, seed=7)
-    done = await _job(api, wait_job, "semantic-datasets", {"source": str(good), "name": "good"})
+    done = await queued_job(
+        api, wait_job, "semantic-datasets", {"source": str(good), "name": "good"}
+    )
     assert done["status"] == "done", done
     status, answer = await api("POST", "semantic-datasets", {"source": str(good), "name": "good"})
     assert status == 409 and "already exists" in answer["message"]
@@ -183,7 +181,7 @@ async def test_a_samples_mask_is_a_png_in_its_classes_colours(
         ("panoptic-datasets", {"source": str(pan["gt_json"]), "name": "pan",
                                "images": str(pan["images"])}),
     ):  # fmt: skip
-        assert (await _job(api, wait_job, path, body))["status"] == "done"
+        assert (await queued_job(api, wait_job, path, body))["status"] == "done"
     status, dataset = await api("GET", "datasets/seg")
     assert status == 200 and dataset["mask_sources"] == ["ground_truth", "net"]
     status, page = await api("POST", "datasets/seg/samples/query", {"limit": 10})
