@@ -67,7 +67,7 @@ _CLS = (
 )
 MASKED_ROWS = 200_000
 """Up to this many labelled objects and image labels in the dataset, a filter given as the
-box index's mask keeps them in memory (:func:`label_entries`) rather than joining the
+box index's mask keeps them in memory (:func:`label_facet_entries`) rather than joining the
 filter's samples in SQL (a hash of every filtered sample: 40 ms at 1M images)."""
 _TYPE_COUNTS = "\n    UNION ALL ".join(
     f"SELECT source, '{word}' AS value, COUNT(*) FILTER (WHERE has_{k.name}) AS n "  # noqa: S608 - declared words
