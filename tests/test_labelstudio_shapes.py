@@ -125,6 +125,15 @@ def test_a_brush_mask_packs_long_runs_and_reads_words_given_one_by_one() -> None
     assert decode_brush(stream[:-2], 2, 1) == "a brush region's rle ends before its last value"
     assert decode_brush([256], 1, 1) == "a brush region's rle is not a list of bytes (0 to 255)"
     assert decode_brush(None, 1, 1) == "a brush region without its rle bytes"
+    # a painted region as an editor writes it: one record of 64 words given one by one
+    # (16 pixels, opaque red and clear by turns), read in one step
+    pixels = [(255, 0, 0, 255) if k % 2 == 0 else (0, 0, 0, 0) for k in range(16)]
+    given = [(0, 1), (2, 2), (63, 8), *((v, 8) for p in pixels for v in p)]
+    long_record = _stream([(64, 32), *header[1:], *given])
+    assert np.array_equal(decode_brush(long_record, 16, 1), [[k % 2 == 0 for k in range(16)]])
+    assert decode_brush(long_record[:-3], 16, 1) == (
+        "a brush region's rle ends before its last value"
+    )
 
 
 def test_a_painted_brush_region_is_a_reshape_a_new_one_an_add_and_bad_ones_are_listed() -> None:

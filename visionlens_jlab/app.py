@@ -27,7 +27,7 @@ from .export.leftovers import sweep_recorded
 from .features import load as load_features
 from .gc_pauses import freeze_startup_heap
 from .importing.jobs import submit_ingest, submit_predictions
-from .importing.mask_jobs import SemanticJobs
+from .importing.mask_jobs import MaskIngests
 from .ingest.allowed_roots import check_allowed_source, read_allowed_roots
 from .jobs import Job, JobEffects, JobKind, JobManager
 from .jobs.events import DatasetEvents, JobEvents, LabelEvents
@@ -176,7 +176,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         set_default_query_encoder(self.query_embedders.encoder)
         self.maps = MapJobs(self.jobs, self.catalog, self.vector_store)
         # semantic and panoptic ingests: jobs in this process, every path read checked
-        self.mask_ingests = SemanticJobs(
+        self.mask_ingests = MaskIngests(
             self.jobs, self.catalog, self.allowed_roots, self.pregenerate
         )
         # click-to-mask: the promptable model on its own thread, loaded on the first click

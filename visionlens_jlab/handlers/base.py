@@ -241,6 +241,16 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def required_str(body: dict[str, Any], key: str) -> str:
+    """A required string of a body the contract checked (``openapi.yaml``: not blank)."""
+    return str(body[key]).strip()
+
+
+def optional_str(body: dict[str, Any], key: str) -> str | None:
+    """An optional string of a checked body; empty is absent."""
+    return body.get(key) or None
+
+
 @contextmanager
 def engine_errors() -> Iterator[None]:
     """Turn the engine's user-facing errors into ``HTTPError`` with the same message."""

@@ -11,26 +11,16 @@ from ..formats import AUTO, DATASET_FORMATS, FileFormat, names
 from ..importing.video_reads import track_counts, video_count
 from ..media.lookup import bad_media_counts
 from ..semantic.overlay import mask_sources
-from .base import VisionLensHandler
+from .base import VisionLensHandler, optional_str, required_str
 
 FORMATS = {AUTO, *names(DATASET_FORMATS)}
 PREDICTION_FORMATS = {AUTO, *names(formats.PREDICTION_FORMATS)}
 
 
-def _required_str(body: dict, key: str) -> str:
-    """A required string of a body the contract checked (``openapi.yaml``: not blank)."""
-    return str(body[key]).strip()
-
-
-def _optional_str(body: dict, key: str) -> str | None:
-    """An optional string of a checked body; empty is absent."""
-    return body.get(key) or None
-
-
 def _format(
     body: dict, plugin_formats: frozenset[str] = frozenset(), formats: set[str] = FORMATS
 ) -> str:
-    fmt = _optional_str(body, "format") or "auto"
+    fmt = optional_str(body, "format") or "auto"
     if fmt not in formats | plugin_formats:
         known = sorted(formats | plugin_formats)
         raise HTTPError(400, f"unknown format {fmt!r}; use one of {known}")
@@ -78,10 +68,10 @@ class DatasetsHandler(VisionLensHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        source, name = _required_str(body, "source"), _required_str(body, "name")
+        source, name = required_str(body, "source"), required_str(body, "name")
         fmt = _format(body, frozenset(self.app.plugins.ingest_formats))
-        images, split = _optional_str(body, "images"), _optional_str(body, "split")
-        image_labels = _optional_str(body, "image_labels")
+        images, split = optional_str(body, "images"), optional_str(body, "split")
+        image_labels = optional_str(body, "image_labels")
         # off the loop: submitting checks the name against every dataset (a catalog query)
         # and resolves the source against the allowed roots (file system)
         job = await self.run_blocking(
@@ -125,11 +115,11 @@ class PredictionsHandler(VisionLensHandler):
     async def post(self, name: str) -> None:
         body = self.json_body()
         source, model, fmt = (
-            _required_str(body, "source"),
-            _required_str(body, "model"),
+            required_str(body, "source"),
+            required_str(body, "model"),
             _format(body, formats=PREDICTION_FORMATS),
         )
-        split = _optional_str(body, "split")
+        split = optional_str(body, "split")
         job = await self.run_blocking(  # reads the dataset's classes from the catalog
             lambda: self.app.import_predictions(
                 dataset=name, source=source, model=model, fmt=fmt, split=split

@@ -22,18 +22,7 @@ from tornado.web import HTTPError
 
 from ..semantic.layouts import LayoutError
 from ..semantic.overlay import overlay_png
-from .base import VisionLensHandler
-
-
-def _text(body: dict[str, Any], key: str) -> str | None:
-    """An optional string of a body the contract checked, stripped; empty is absent."""
-    value = body.get(key)
-    return (value.strip() or None) if isinstance(value, str) else None
-
-
-def _required(body: dict[str, Any], key: str) -> str:
-    """A required string of a checked body (``openapi.yaml``: not blank), stripped."""
-    return str(body[key]).strip()
+from .base import VisionLensHandler, optional_str, required_str
 
 
 class _MaskIngestHandler(VisionLensHandler):
@@ -55,10 +44,10 @@ class SemanticDatasetsHandler(_MaskIngestHandler):
         body = self.json_body()
         await self.queue(
             lambda: self.app.mask_ingests.ingest_semantic(
-                _required(body, "name"),
-                _required(body, "source"),
-                _text(body, "layout") or "auto",
-                _text(body, "classes"),
+                required_str(body, "name"),
+                required_str(body, "source"),
+                optional_str(body, "layout") or "auto",
+                optional_str(body, "classes"),
                 body.get("ignore_index"),
             )  # fmt: skip
         )
@@ -72,8 +61,8 @@ class SemanticPredictionsHandler(_MaskIngestHandler):
         await self.queue(
             lambda: self.app.mask_ingests.semantic_predictions(
                 name,
-                _required(body, "model"),
-                _required(body, "source"),
+                required_str(body, "model"),
+                required_str(body, "source"),
                 bool(body.get("indices")),
             )  # fmt: skip
         )
@@ -86,10 +75,10 @@ class PanopticDatasetsHandler(_MaskIngestHandler):
         body = self.json_body()
         await self.queue(
             lambda: self.app.mask_ingests.ingest_panoptic(
-                _required(body, "name"),
-                _required(body, "source"),
-                _text(body, "masks"),
-                _text(body, "images"),
+                required_str(body, "name"),
+                required_str(body, "source"),
+                optional_str(body, "masks"),
+                optional_str(body, "images"),
             )  # fmt: skip
         )
 
@@ -102,9 +91,9 @@ class PanopticPredictionsHandler(_MaskIngestHandler):
         await self.queue(
             lambda: self.app.mask_ingests.panoptic_predictions(
                 name,
-                _required(body, "model"),
-                _required(body, "source"),
-                _text(body, "masks"),
+                required_str(body, "model"),
+                required_str(body, "source"),
+                optional_str(body, "masks"),
             )  # fmt: skip
         )
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..embed.service import EmbeddingService
-    from ..importing.mask_jobs import SemanticJobs
+    from ..importing.mask_jobs import MaskIngests
     from ..jobs import Job, JobManager
     from ..jobs.events import LabelEvents
     from ..loop_lag import LoopLagProbe
@@ -38,7 +38,7 @@ class Services(Protocol):
     embedding: EmbeddingService
     predict: PredictService
     maps: MapJobs
-    mask_ingests: SemanticJobs
+    mask_ingests: MaskIngests
     """Semantic and panoptic datasets and a model's masks, ingested as jobs."""
     segment: SegmentService
     """Click-to-mask: the promptable model's thread and its embedding cache."""

@@ -31,7 +31,7 @@ MASK_PREDICTIONS_JOB = JobKind(
 """A model's semantic or panoptic masks recorded on a dataset."""
 
 
-class SemanticJobs:
+class MaskIngests:
     """Queues the four kinds of job on ``jobs`` over ``catalog``, every path inside
     ``roots`` (none: anywhere); ``then(name)`` runs after a dataset is written
     (thumbnails)."""

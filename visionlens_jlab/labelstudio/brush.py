@@ -23,6 +23,8 @@ import numpy as np
 RUN_BITS = (3, 4, 8, 16)
 """The record-length field sizes written: runs of up to 8, 16, 256 and 65,536 words."""
 WORD_BITS = 8
+LONG_RECORD = 64
+"""Words given one by one from this many on are read in one NumPy step, fewer one at a time."""
 MAX_VALUES = 2**32 - 1
 """The 32-bit value count bounds an image at about a billion pixels."""
 
@@ -90,6 +92,8 @@ def _decode(bits: str, width: int, height: int) -> np.ndarray | str:
         )
     word = int(bits[32:37], 2) + 1
     sizes = [int(bits[37 + 4 * i : 41 + 4 * i], 2) + 1 for i in range(4)]
+    places = np.int64(1) << np.arange(word - 1, -1, -1, dtype=np.int64)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []  # (words, repeats), in order
     words: list[int] = []
     repeats: list[int] = []
     done, at = 0, 53
@@ -97,19 +101,26 @@ def _decode(bits: str, width: int, height: int) -> np.ndarray | str:
         repeated, size = bits[at], sizes[int(bits[at + 1 : at + 3], 2)]
         length = int(bits[at + 3 : at + 3 + size], 2) + 1
         at += 3 + size
-        if repeated == "1":
-            words.append(int(bits[at : at + word], 2))
-            repeats.append(length)
-            at += word
-        else:
-            for _ in range(length):
+        if repeated == "1" or length < LONG_RECORD:
+            for _ in range(1 if repeated == "1" else length):
                 words.append(int(bits[at : at + word], 2))
-                repeats.append(1)
+                repeats.append(length if repeated == "1" else 1)
                 at += word
+        else:  # many words given one by one (an editor's painted region): read at once
+            chunk = bits[at : at + length * word]
+            if len(chunk) < length * word:
+                raise ValueError("cut short")
+            digits = np.frombuffer(chunk.encode("ascii"), dtype=np.uint8) - 48
+            parts += [(np.array(words, np.int64), np.array(repeats, np.int64))]
+            parts += [(digits.reshape(length, word) @ places, np.ones(length, np.int64))]
+            words, repeats = [], []
+            at += length * word
         done += length
     if at > len(bits):
         raise ValueError("cut short")
     if done != count:
         return f"a brush region's rle holds {done} values, its header says {count}"
-    alpha = np.repeat(np.array(words, dtype=np.uint8 if word <= 8 else np.int64), repeats)[3::4]
+    parts.append((np.array(words, np.int64), np.array(repeats, np.int64)))
+    values = np.concatenate([w for w, _ in parts]).astype(np.uint8 if word <= 8 else np.int64)
+    alpha = np.repeat(values, np.concatenate([r for _, r in parts]))[3::4]
     return alpha.reshape(height, width) != 0

@@ -4,10 +4,9 @@ For each task VisionLens sent (``data.visionlens``), the latest submitted annota
 compared with what was sent: a region ``vl-<id>`` is the object ``id`` (relabelled when its
 class differs; moved when its box does, reshaped when a rotated box's corners or a
 polygon's points do, beyond float noise of the percent round trip, or a brush region's
-painted pixels), a sent object with no
-region left was deleted, any other region is a new object (a box, a rotated box, a
-polygon or a mask). A region with no ``vl-`` id (an annotation started afresh) that equals a sent
-object exactly is that object. Each operation carries the sent state as ``expected``, so an
+painted pixels), a sent object with no region left was deleted, any other region is a new
+object (a box, a rotated box, a polygon or a mask). A region with no ``vl-`` id (an
+annotation started afresh) that equals a sent object exactly is that object. Each operation carries the sent state as ``expected``, so an
 object edited in VisionLens since it was sent makes the whole batch a conflict instead of
 being overwritten. What cannot become an edit (a box turned into a rotated one, a task from
 elsewhere, an object with a mask moved by its box) is listed in ``skipped`` with the

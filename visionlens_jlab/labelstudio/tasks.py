@@ -96,7 +96,7 @@ def region(
     if "polygon" in obj:
         kind, value = "polygonlabels", polygon_value(obj["polygon"], width, height)
     elif "mask" in obj:
-        kind, value = "brushlabels", {"format": "rle", "rle": encode_brush(decode(obj["mask"]))}
+        kind, value = "brushlabels", {"format": "rle", "rle": obj["brush"]}
     elif "obb" in obj:
         x, y, w, h, rotation = rotated_rect(obj["obb"])
         kind, value = "rectanglelabels", rectangle_value([x, y, w, h], width, height, rotation)
@@ -120,13 +120,6 @@ def region(
 FROM_NAMES = {"rectanglelabels": FROM_NAME, "polygonlabels": POLYGON_FROM_NAME,
               "brushlabels": BRUSH_FROM_NAME}  # fmt: skip
 """The control of each region type VisionLens sends."""
-
-
-def decode(mask: dict[str, Any]) -> np.ndarray:
-    """A compressed COCO RLE as a boolean ``height`` x ``width`` mask."""
-    from pycocotools import mask as mask_utils
-
-    return np.asarray(mask_utils.decode(dict(mask)), dtype=bool)
 
 
 def build_tasks(
@@ -254,10 +247,11 @@ def _objects(
 ) -> dict[int, list[dict[str, Any]]]:
     """Each sample's objects of ``view``: ``{"id", "label", "box", "score", "shaped"}``,
     with ``obb`` (a rotated box's corners), ``polygon`` (a mask's one ring) or ``mask``
-    (any other mask, as compressed COCO RLE), and ``keypoints`` (COCO's flat list) when it
-    has them. Label Studio's regions are one shape each: an object with keypoints keeps
-    its mask out, and one with a label a moved box would leave behind (keypoints, a
-    polyline, a mask beside keypoints) is ``shaped``: its box is not moved alone."""
+    (any other mask, as compressed COCO RLE, with ``brush``: its brush bytes), and
+    ``keypoints`` (COCO's flat list) when it has them. Label Studio's regions are one
+    shape each: an object with keypoints keeps its mask out, and one with a label a moved
+    box would leave behind (keypoints, a polyline, a mask beside keypoints) is ``shaped``:
+    its box is not moved alone."""
     columns = ["ann_id", "label", "x", "y", "w", "h", "score", *HELD]
     out: dict[int, list[dict[str, Any]]] = {}
     for _, _, labels in view.objects.batches(columns):
@@ -301,23 +295,29 @@ def _shape(held: dict[str, Any], width: int, height: int) -> dict[str, Any]:
             return {**out, "polygon": ring}
         mask = _mask(segmentation, width, height)
         if mask is not None:
-            return {**out, "mask": mask}
+            return {**out, "mask": mask[0], "brush": mask[1]}
     if held.get("obb") is not None and len(held["obb"]) == 8:
         out["obb"] = [float(v) for v in held["obb"]]
     return out
 
 
-def _mask(segmentation: Any, width: int, height: int) -> dict[str, Any] | None:
-    """A stored mask (RLE, several rings) as compressed COCO RLE text, or None when it is
-    not one pycocotools reads at the image's size (the object goes as its box)."""
+def _mask(segmentation: Any, width: int, height: int) -> tuple[dict[str, Any], list[int]] | None:
+    """A stored mask (RLE, several rings) as compressed COCO RLE text (what the pull
+    compares with) and as Label Studio's brush bytes, its pixels decoded once; None when
+    pycocotools cannot read it at the image's size, or it covers no pixel (the object goes
+    as its box)."""
     try:
         rle = coco_rle(segmentation, height, width)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
     if [int(v) for v in rle["size"]] != [height, width]:
         return None
-    answer = mask_answer(decode(rle))
-    return answer["mask"] if answer["area"] > 0 else None
+    from pycocotools import mask as mask_utils
+
+    pixels = np.asarray(mask_utils.decode(rle), dtype=bool)
+    if not pixels.any():
+        return None
+    return mask_answer(pixels)["mask"], encode_brush(pixels)
 
 
 def _json(value: Any) -> Any:

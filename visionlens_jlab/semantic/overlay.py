@@ -106,10 +106,14 @@ def _palette(classes: list[tuple[Any, ...]]) -> dict[int, tuple[int, int, int, i
 
 
 def _coloured(labels: np.ndarray, palette: dict[int, tuple[int, int, int, int]]) -> np.ndarray:
-    """A label map (class index a pixel, -1 none) as RGBA pixels."""
-    values, inverse = np.unique(labels, return_inverse=True)
-    table = np.array([palette.get(int(v), (0, 0, 0, 0)) for v in values], dtype=np.uint8)
-    return table[inverse.reshape(labels.shape)]
+    """A label map (class index a pixel, -1 none) as RGBA pixels: one lookup per pixel in
+    a table of every index up to the largest (a class without a colour is clear)."""
+    top = int(labels.max()) if labels.size else -1
+    table = np.zeros((top + 2, 4), dtype=np.uint8)
+    for index, rgba in palette.items():
+        if 0 <= index <= top:
+            table[index + 1] = rgba
+    return table[labels + 1]
 
 
 def _panoptic(
