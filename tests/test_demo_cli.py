@@ -154,6 +154,8 @@ def test_force_replaces_the_dataset(tmp_path: Path, capsys: pytest.CaptureFixtur
         "--force",
     )  # fmt: skip
     assert code == 0 and second["created"] is True and second["samples"] == 40
+    # the new dataset takes the old one's ids: none may keep the old images' vectors
+    assert (first["embeddings"]["embedded"], second["embeddings"]["embedded"]) == (30, 40)
     coco = json.loads(Path(second["files"]["annotations"]).read_text())
     # the objects and one image label per image
     assert second["annotations"] == len(coco["annotations"]) + 40

@@ -117,3 +117,28 @@ def catalog_fixture(tmp_path: Path) -> Iterator[Catalog]:
     cat = Catalog(tmp_path / "data")
     yield cat
     cat.close()
+
+
+def edge_dir(data_dir: Path) -> Path:
+    """The data dir's embedded store."""
+    return data_dir / "vectors" / "edge"
+
+
+def embed(data_dir: Path, points: dict[int, list[int]]) -> str:
+    """Write vectors for ``{dataset_id: sample_ids}`` straight into the data dir's Edge store
+    (as an earlier server session would have), then close it; returns the space name."""
+    with EdgeVectorStore(edge_dir(data_dir)) as store:
+        space = store.ensure_space("clip", "1", 4).name
+        for dataset_id, ids in points.items():
+            store.upsert(space, ids, fan(len(ids)), dataset_ids=dataset_id)
+    return space
+
+
+def points_on_disk(data_dir: Path, space: str) -> dict[int, list[int]]:
+    """``{dataset_id: sample_ids}`` of the space, read by opening the shards afresh."""
+    with EdgeVectorStore(edge_dir(data_dir)) as store:
+        ids, datasets = store.points(space)
+    out: dict[int, list[int]] = {}
+    for sample_id, dataset_id in zip(ids.tolist(), datasets.tolist(), strict=True):
+        out.setdefault(dataset_id, []).append(sample_id)
+    return out

@@ -110,16 +110,9 @@ def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
         return cmd_delete_view(args)
 
     def local(catalog: Any) -> dict[str, Any]:
-        from ..vectors import LazyVectorStore
+        from ..vectors.lazy import delete_dataset_and_vectors
 
-        with catalog.cursor() as cur:
-            dataset_id = catalog.dataset_id(cur, args.dataset)
-        catalog.delete_dataset(args.dataset)  # the authority first, then what derives from it
-        vectors = LazyVectorStore(catalog, catalog.data_dir)
-        try:
-            vectors.delete_dataset(dataset_id)
-        finally:
-            vectors.close()
+        delete_dataset_and_vectors(catalog, args.dataset)
         return {"deleted": args.dataset}
 
     def remote(client: Any) -> dict[str, Any]:

@@ -121,6 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
 
     def local(catalog: Any) -> dict[str, Any]:
         from ..demo.ingest import demo_counts, ingest_demo
+        from ..vectors.lazy import delete_dataset_and_vectors
 
         counts = demo_counts(catalog, args.name)
         if counts is not None and not args.force:
@@ -128,8 +129,8 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
             _say(args, message)
             return _result(counts, None, None, False, message)
         files, seconds = _files(args, data_dir)
-        if counts is not None:
-            catalog.delete_dataset(args.name)
+        if counts is not None:  # its vectors too: a new dataset may take its ids
+            delete_dataset_and_vectors(catalog, args.name)
         _say(args, f"ingesting {files.annotations} as {args.name!r} ...")
         summary = ingest_demo(catalog, files, args.name)
         return _result(summary, files, seconds, True, f"demo dataset {args.name!r} is ready")

@@ -5,6 +5,8 @@ server/cluster through ``qdrant-client`` when ``VISIONLENS_QDRANT_URL`` is set. 
 are catalog sample ids; DuckDB stays the source of truth (see :mod:`.reconcile`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .base import (
     DISTANCES,
     Hit,
@@ -16,7 +18,6 @@ from .base import (
     VectorStoreUnavailableError,
     space_name,
 )
-from .client import QdrantClientVectorStore
 from .edge import EdgeVectorStore
 from .edge_process import EdgeProcessStore
 from .factory import API_KEY_ENV, PREFIX_ENV, URL_ENV, instance_prefix, open_vector_store
@@ -29,6 +30,20 @@ from .reconcile import (
     missing_ids,
     reconcile,
 )
+
+if TYPE_CHECKING:
+    from .client import QdrantClientVectorStore
+
+
+def __getattr__(name: str) -> Any:
+    """``QdrantClientVectorStore`` imported on first use: qdrant-client takes a second to
+    import, which a process on the embedded store never needs."""
+    if name == "QdrantClientVectorStore":
+        from .client import QdrantClientVectorStore
+
+        return QdrantClientVectorStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "API_KEY_ENV",

@@ -249,6 +249,10 @@ class VectorStore(ABC):
 
     _generation: int | None = None
 
+    write_failed: bool = False
+    """Whether a write through this store raised: it may then hold points the catalog does
+    not (a failed delete after a commit), so its state cannot be stamped as in step."""
+
     def generation(self) -> int:
         """A number that changes after every write through this store (upsert, delete, drop,
         index swap) and differs between stores: what a cache of vectors read out of the
@@ -260,10 +264,14 @@ class VectorStore(ABC):
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """Wraps every write of the adapters: a new generation before it (a read that starts
-        meanwhile is already stale) and after it, even when it fails half-way."""
+        meanwhile is already stale) and after it, even when it fails half-way (then
+        :attr:`write_failed`)."""
         self._generation = next(_GENERATIONS)
         try:
             yield
+        except BaseException:
+            self.write_failed = True
+            raise
         finally:
             self._generation = next(_GENERATIONS)
 

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 from .base import VectorStore, VectorStoreError
-from .client import QdrantClientVectorStore
 from .edge import EdgeVectorStore
 from .edge_process import EdgeProcessStore
 
@@ -66,6 +65,10 @@ def open_vector_store(
     """
     url = url or os.environ.get(URL_ENV) or None
     if url:
+        # imported here: qdrant-client's models take a second to import, which every
+        # command on the embedded store would pay
+        from .client import QdrantClientVectorStore
+
         key = api_key or os.environ.get(API_KEY_ENV) or None
         chosen = prefix or os.environ.get(PREFIX_ENV) or instance_prefix(data_dir)
         return QdrantClientVectorStore.connect(url, key, prefix=chosen)

@@ -3,7 +3,8 @@
 Most sessions never touch vectors, and opening costs: Qdrant Edge loads every shard, a
 Qdrant server is a network round trip (and may be down), and :func:`~.reconcile.reconcile`
 reads every point. So :class:`LazyVectorStore` opens the store, then repairs drift from the
-catalog, the first time something asks for it.
+catalog, the first time something asks for it; reconcile is skipped when the last holder
+closed the embedded store stamped as in step with the catalog (:mod:`.in_step`).
 
 Deleting a dataset must still reach its vectors when the store was never opened: the next
 dataset may be given the same dataset id and the same sample ids (the catalog numbers from
@@ -30,6 +31,7 @@ from .base import (
     VectorStoreUnavailableError,
 )
 from .factory import EDGE_DIR, URL_ENV, open_vector_store, vectors_dir
+from .in_step import STAMP_FILE, clear_stamp, stamp_holds, write_stamp
 from .reconcile import delete_dataset_vectors, reconcile
 
 log = logging.getLogger(__name__)
@@ -92,11 +94,28 @@ class LazyVectorStore:
             raise VectorStoreUnavailableError(f"the vector store is unavailable: {exc}") from exc
         try:
             self._apply_pending_deletes(store)
-            log.info("VisionLens vectors: %s", reconcile(self.catalog, store).to_json())
+            stamp = self._stamp_path()
+            if stamp_holds(stamp, self.catalog, store):
+                log.info("VisionLens vectors: in step with the catalog as stamped at last close")
+            else:
+                log.info("VisionLens vectors: %s", reconcile(self.catalog, store).to_json())
+            clear_stamp(stamp)
         except BaseException:
             store.close()
             raise
         return store
+
+    def _stamp_path(self) -> Path:
+        return vectors_dir(self.data_dir) / STAMP_FILE
+
+    def _leave_stamp(self, store: VectorStore) -> None:
+        """Stamp the store as in step with the catalog when nothing says it is not."""
+        if store.write_failed or self.pending_deletes():
+            return
+        try:
+            write_stamp(self._stamp_path(), self.catalog, store)
+        except Exception:  # the next open reconciles instead
+            log.warning("could not stamp the vector store as in step", exc_info=True)
 
     def delete_dataset(self, dataset_id: int) -> int | None:
         """Remove a deleted dataset's points; call after ``Catalog.delete_dataset``.
@@ -121,11 +140,13 @@ class LazyVectorStore:
         return removed
 
     def close(self) -> None:
-        """Close the store if it was opened; later calls to :meth:`get` raise."""
+        """Close the store if it was opened (stamped in step when nothing says otherwise:
+        :mod:`.in_step`); later calls to :meth:`get` raise."""
         with self._lock:
             self._closed = True
             store, self._store = self._store, None
         if store is not None:
+            self._leave_stamp(store)
             store.close()
 
     # ---------------------------------------------------------------- pending deletes
@@ -177,3 +198,16 @@ class LazyVectorStore:
             log.info("deleted %d pending vectors of dataset %s", removed, dataset_id)
         if pending:
             self._write_pending([])
+
+
+def delete_dataset_and_vectors(catalog: Catalog, name: str) -> None:
+    """Delete dataset ``name`` from the catalog, then its points (for a process that does not
+    hold the store: it is opened for this only when it may hold some, and closed)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, name)
+    catalog.delete_dataset(name)  # the authority first, then what derives from it
+    vectors = LazyVectorStore(catalog, catalog.data_dir)
+    try:
+        vectors.delete_dataset(dataset_id)
+    finally:
+        vectors.close()
