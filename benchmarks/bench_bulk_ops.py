@@ -36,6 +36,9 @@ through the ``visionlens`` command in a new process each (process start, imports
 catalog's opening included), the view named by the tag ``bulk-view`` (set on the view's
 samples before any timing: a list of 100K ids does not fit one command-line argument), so
 the CLI deletes the view itself (``--delete-fraction`` then should equal ``--fraction``).
+The in-process part writes the store directly, so the first command reconciles it with
+the catalog (reads every point); each command then leaves it stamped in step, and the next
+skips that read, as a user's next command would (:mod:`visionlens_jlab.vectors.in_step`).
 At 1M images (issue #54's size) with the view and the deleted samples 100K:
 
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_bulk_ops.py --sizes 1000000 \\
@@ -71,6 +74,7 @@ from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.embed.spaces import record_space
 from visionlens_jlab.features import load as load_features
 from visionlens_jlab.vectors import EdgeVectorStore
+from visionlens_jlab.vectors.lazy import delete_dataset_and_vectors
 
 CPU_SECONDS: dict[str, list[float]] = {}
 """Per function timed by :func:`seconds`, the CPU seconds of the process (every thread:
@@ -242,16 +246,12 @@ def measure_cli(
 
 
 def drop_copy(work: Path) -> None:
-    """Delete the subset's dataset ``part`` (catalog and vectors) for the next run."""
+    """Delete the subset's dataset ``part`` (catalog and vectors) for the next run, as
+    ``visionlens delete`` does (the store left stamped in step for the next command)."""
     catalog = Catalog(work)
-    store = EdgeVectorStore(work / "vectors" / "edge")
     try:
-        with catalog.cursor() as cur:
-            part = catalog.dataset_id(cur, "part")
-        catalog.delete_dataset("part")
-        store.delete_dataset(part)
+        delete_dataset_and_vectors(catalog, "part")
     finally:
-        store.close()
         catalog.close()
 
 
