@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 import visionlens_jlab.edits.sample_deletes as sample_deletes_module
@@ -390,3 +391,33 @@ def first_object(cat: Catalog) -> int:
             "SELECT MIN(ann_id) FROM annotations WHERE NOT list_contains(?, sample_id)"
             " AND dataset_id = ?", [chosen, dataset_id(cat, "rich")]
         ).fetchall()[0][0])  # fmt: skip
+
+
+def kept_bytes(cat: Catalog, batch: int) -> int:
+    """The bytes batch ``batch`` keeps of its samples' rows."""
+    with cat.cursor() as cur:
+        ((size,),) = cur.execute(
+            "SELECT SUM(octet_length(data)) FROM deleted_samples WHERE batch_id = ? "
+            "AND what = 'rows'",
+            [batch],
+        ).fetchall()
+    return int(size)
+
+
+def test_kept_rows_are_compressed_and_plain_ones_kept_before_still_restore(
+    catalog: Catalog,  # noqa: F811
+    store: EdgeVectorStore,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill_every_table(catalog)
+    rows_before, seen_before = table_rows(catalog), answers(catalog, store)
+    # the parts as the code before compression kept them: plain Arrow streams
+    monkeypatch.setattr(sample_deletes_module, "KEPT_COMPRESSION", pa.ipc.IpcWriteOptions())
+    plain = delete_view_samples(catalog, "rich", VIEW, "tester", vectors=lambda: store)
+    monkeypatch.undo()
+    edits.undo(catalog, "rich", "tester", vectors=lambda: store)
+    assert table_rows(catalog) == rows_before and answers(catalog, store) == seen_before
+    redone = edits.redo(catalog, "rich", "tester", vectors=lambda: store)
+    assert kept_bytes(catalog, redone["batch"]) < kept_bytes(catalog, plain["batch"]) / 2
+    edits.undo(catalog, "rich", "tester", vectors=lambda: store)
+    assert table_rows(catalog) == rows_before and answers(catalog, store) == seen_before
