@@ -161,6 +161,45 @@ async def test_the_cli_goes_through_the_server_that_owns_the_catalog(
     assert evaluate_masks(vl_app.catalog, "pan", "m") is not None
 
 
+async def test_a_page_names_its_samples_masks_and_a_tile_gets_them_fitted(
+    api: Any, wait_job: Any, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    allowed = tmp_path / "allowed"
+    voc, preds, gts, outs = write_voc(allowed / "seg", 3, size=(48, 64), seed=4)
+    (preds / "2007_000001.png").unlink()  # the model has masks of two of the three
+    for path, body in (
+        ("semantic-datasets", {"source": str(voc), "name": "seg"}),
+        ("datasets/seg/semantic-predictions", {"source": str(preds), "model": "net"}),
+    ):
+        assert (await queued_job(api, wait_job, path, body))["status"] == "done"
+    status, page = await api("POST", "datasets/seg/samples/query", {"limit": 10})
+    assert status == 200
+    by_name = {Path(s["file_name"]).stem: s for s in page["samples"]}
+    assert {stem: s["mask_sources"] for stem, s in by_name.items()} == {
+        "2007_000000": ["ground_truth", "net"],
+        "2007_000001": ["ground_truth"],
+        "2007_000002": ["ground_truth", "net"],
+    }
+    sample = by_name["2007_000002"]["sample_id"]
+    colours = np.array([(*c, 255) for c in voc_colors(256)], dtype=np.uint8)
+    colours[[0, 255]] = 0  # background and void: transparent
+    for size, shape in ((20, (15, 20)), (64, (48, 64)), (4096, (48, 64))):
+        status, png = await api(
+            "GET", f"datasets/seg/samples/{sample}/masks/net", params={"size": size}
+        )
+        assert status == 200
+        # PIL's nearest-pixel resize of the label map is the oracle
+        small = np.asarray(Image.fromarray(outs[2]).resize(shape[::-1], Image.Resampling.NEAREST))
+        assert np.array_equal(_pixels(png), colours[small]), size
+    for bad in (8, 5000, "big"):
+        status, answer = await api(
+            "GET", f"datasets/seg/samples/{sample}/masks/net", params={"size": bad}
+        )
+        assert status == 400, answer
+
+
 def _pixels(png: bytes) -> np.ndarray:
     from PIL import Image
 

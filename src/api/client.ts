@@ -464,9 +464,15 @@ export class VisionLensClient
     return size ? `${url}?size=${size}` : url;
   }
 
-  maskUrl(dataset: string, sampleId: number, source: string): string {
-    return this.url(
+  maskUrl(
+    dataset: string,
+    sampleId: number,
+    source: string,
+    size?: number
+  ): string {
+    const url = this.url(
       `datasets/${enc(dataset)}/samples/${sampleId}/masks/${enc(source)}`
     );
+    return size ? `${url}?size=${size}` : url;
   }
 }

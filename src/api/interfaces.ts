@@ -365,9 +365,15 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
   imageUrl(dataset: string, sampleId: number, size?: number): string;
   /**
    * Plain HTTP URL of a sample's semantic or panoptic mask of `source`: an
-   * RGBA PNG in its classes' colours (`mask_sources` of the sample).
+   * RGBA PNG in its classes' colours (`mask_sources` of the sample), its
+   * longer side at most `size` pixels when given (a tile's).
    */
-  maskUrl(dataset: string, sampleId: number, source: string): string;
+  maskUrl(
+    dataset: string,
+    sampleId: number,
+    source: string,
+    size?: number
+  ): string;
   /** A page of objects (the patches view) of the samples `filter` selects. */
   queryPatches(
     dataset: string,

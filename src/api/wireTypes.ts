@@ -1775,7 +1775,7 @@ export interface IWireSample {
   annotations: IWireBox[];
   /** image-level labels: ground truth first, then each model's, best score first */
   classifications: IWireClassification[];
-  /** GET samples/{sample_id} only: the sources with a semantic or panoptic mask of this sample, the ground truth first (GET .../masks/{source}: the mask as an image) */
+  /** the sources with a semantic or panoptic mask of this sample, the ground truth first (GET .../masks/{source}: the mask as an image); a page's sample names them only when it has one (visionlens_jlab/semantic/overlay.py: with_mask_sources), GET samples/{sample_id} always */
   mask_sources?: string[];
 }
 

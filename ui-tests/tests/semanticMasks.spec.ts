@@ -7,7 +7,7 @@
  * build/screenshots/. The PNGs are written here (8-bit grey, zlib-deflated).
  */
 import { expect, test } from './fixtures';
-import { Locator } from '@playwright/test';
+import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -16,6 +16,7 @@ import {
   api,
   command,
   jobDone,
+  openGrid,
   runEnv,
   SAMPLE_IN_TAB,
   setTheme,
@@ -94,11 +95,11 @@ async function maskPixel(img: Locator, at: [number, number]): Promise<number[]> 
   }, at);
 }
 
-test('a semantic mask lies over the photo in its classes colours', async ({
-  page,
-  request
-}, testInfo) => {
-  const root = testInfo.outputPath('semantic');
+/** The street dataset ingested anew through the semantic route; its sample id. */
+async function ingestStreet(
+  request: APIRequestContext,
+  root: string
+): Promise<number> {
   fs.mkdirSync(path.join(root, 'images'), { recursive: true });
   fs.mkdirSync(path.join(root, 'masks'), { recursive: true });
   fs.writeFileSync(
@@ -116,17 +117,28 @@ test('a semantic mask lies over the photo in its classes colours', async ({
     (await api(request, 'semantic-datasets', { source: root, name: NAME })).job
   );
   const page1 = await api(request, `datasets/${NAME}/samples/query`, { limit: 1 });
-  const sampleId = page1.samples[0].sample_id;
+  return page1.samples[0].sample_id;
+}
+
+/** VOC's palette: road (128, 0, 0), car (0, 128, 0), opaque; the background clear. */
+async function expectClassColours(mask: Locator): Promise<void> {
+  expect(await maskPixel(mask, ROAD)).toEqual([128, 0, 0, 255]);
+  expect(await maskPixel(mask, CAR)).toEqual([0, 128, 0, 255]);
+  expect((await maskPixel(mask, SKY))[3]).toBe(0);
+}
+
+test('a semantic mask lies over the photo in its classes colours', async ({
+  page,
+  request
+}, testInfo) => {
+  const sampleId = await ingestStreet(request, testInfo.outputPath('semantic'));
   await command(page, 'visionlens:open-sample', { dataset: NAME, sampleId });
   const view = page.locator('#visionlens-sample-main');
   const mask = view.locator('img.jp-VisionLens-semanticMask[data-source="ground_truth"]');
   await expect(mask).toBeVisible();
   await expect(mask).toHaveJSProperty('complete', true);
   expect(await mask.evaluate(el => (el as HTMLImageElement).naturalWidth)).toBe(W);
-  // VOC's palette: road (128, 0, 0), car (0, 128, 0), opaque; the background clear
-  expect(await maskPixel(mask, ROAD)).toEqual([128, 0, 0, 255]);
-  expect(await maskPixel(mask, CAR)).toEqual([0, 128, 0, 255]);
-  expect((await maskPixel(mask, SKY))[3]).toBe(0);
+  await expectClassColours(mask);
   // laid over the image at its size, half transparent
   const [imageBox, maskBox] = await Promise.all([
     view.locator('.jp-VisionLens-fullImage').boundingBox(),
@@ -150,6 +162,48 @@ test('a semantic mask lies over the photo in its classes colours', async ({
   for (const dark of [false, true]) {
     await setTheme(page, dark);
     await shot(view, `semantic-mask-${dark ? 'dark' : 'light'}`);
+  }
+  await setTheme(page, false);
+});
+
+test("a grid tile lays its sample's mask over the thumbnail", async ({
+  page,
+  request
+}, testInfo) => {
+  const sampleId = await ingestStreet(request, testInfo.outputPath('semantic'));
+  const grid = await openGrid(page, NAME);
+  const tile = grid.locator(`.jp-VisionLens-tile[data-sample-id="${sampleId}"]`);
+  const mask = tile.locator(
+    'img.jp-VisionLens-semanticMask[data-source="ground_truth"]'
+  );
+  await expect(mask).toBeVisible();
+  await expect(mask).toHaveJSProperty('complete', true);
+  expect(await mask.getAttribute('src')).toMatch(/\?size=256$/);
+  await expectClassColours(mask);
+  // fitted in the tile as its image is: the same box and proportions
+  const image = tile.locator('img.jp-VisionLens-tileImage');
+  await expect(image).toHaveJSProperty('complete', true);
+  const fit = (img: Locator) =>
+    img.evaluate(el => {
+      const { naturalWidth, naturalHeight } = el as HTMLImageElement;
+      const style = getComputedStyle(el);
+      return [naturalWidth / naturalHeight, style.objectFit];
+    });
+  expect(await fit(mask)).toEqual(await fit(image));
+  expect(await mask.boundingBox()).toEqual(await image.boundingBox());
+
+  const bar = grid.locator('.jp-VisionLens-gridTagBar');
+  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
+    .locator('input[data-label-type="masks"]')
+    .uncheck();
+  await expect(mask).toBeHidden();
+  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
+    .locator('input[data-label-type="masks"]')
+    .check();
+  await expect(mask).toBeVisible();
+  for (const dark of [false, true]) {
+    await setTheme(page, dark);
+    await shot(tile, `semantic-mask-tile-${dark ? 'dark' : 'light'}`);
   }
   await setTheme(page, false);
 });

@@ -20,7 +20,7 @@ from ..catalog.reads.positions import selection_position
 from ..catalog.tables.labels_view import parse_version
 from ..catalog.writes.sample_tags import update_tags
 from ..importing.video_timeline import video_timeline
-from ..semantic.overlay import sample_mask_sources
+from ..semantic.overlay import sample_mask_sources, with_mask_sources
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -56,6 +56,7 @@ class _PageHandler(VisionLensHandler):
                 eval_status=eval_status,
                 version=version,
             )
+            page = with_mask_sources(self.catalog, name, page)  # the grid's tiles draw them
             return {**page, "code": view_code.samples_code(name, flt, sort)}
 
         page = await self.run_blocking(read)

@@ -7,7 +7,7 @@
 Each answers 202 with the job, whose result is what the CLI command of the same name prints
 with ``--json``. ``GET /datasets/{name}/samples/{id}/masks/{source}`` is a sample's mask of
 a source as an RGBA PNG in the classes' colours (:mod:`..semantic.overlay`): what the lab
-lays over the photo. A path outside ``allowed_roots`` is a 403, a taken dataset name a 409, a
+lays over the photo; ``?size=N`` fits its longer side in N pixels (a grid tile's). A path outside ``allowed_roots`` is a 403, a taken dataset name a 409, a
 bad name or a semantic folder without a known layout a 400, before any job starts
 (:mod:`..importing.mask_jobs`).
 """
@@ -23,6 +23,9 @@ from tornado.web import HTTPError
 from ..semantic.layouts import LayoutError
 from ..semantic.overlay import overlay_png
 from .base import VisionLensHandler, optional_str, required_str
+
+MIN_SIZE, MAX_SIZE = 16, 4096
+"""The sizes a mask may be drawn at (its longer side, pixels)."""
 
 
 class _MaskIngestHandler(VisionLensHandler):
@@ -102,7 +105,10 @@ class SampleMaskHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, sample_id: str, source: str) -> None:
-        png = await self.run_blocking(overlay_png, self.catalog, name, int(sample_id), source)
+        size = self.int_argument("size", 0) or None
+        if size is not None and not MIN_SIZE <= size <= MAX_SIZE:
+            raise HTTPError(400, f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels")
+        png = await self.run_blocking(overlay_png, self.catalog, name, int(sample_id), source, size)
         self.set_header("Cache-Control", "private, no-cache")  # a model's masks may be replaced
         self.finish(png, set_content_type="image/png")
 

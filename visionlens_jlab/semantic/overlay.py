@@ -55,13 +55,42 @@ def sample_mask_sources(catalog: Catalog, dataset: str, sample_id: int) -> list[
     return _truth_first(rows)
 
 
+def with_mask_sources(catalog: Catalog, dataset: str, page: dict[str, Any]) -> dict[str, Any]:
+    """A page of samples whose samples with a semantic or panoptic mask name its sources
+    (``mask_sources``, the ground truth first); the page itself is left as it is (it may
+    be a cached answer). One query on the page's ids; a page with no mask is returned."""
+    ids = [int(s["sample_id"]) for s in page.get("samples", [])]
+    if not ids:
+        return page
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        rows = cur.execute(
+            f"SELECT sample_id, source FROM {MASKS} WHERE dataset_id = ? "  # noqa: S608 - fixed identifiers
+            "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
+            [dataset_id, ids],
+        ).fetchall()
+    if not rows:
+        return page
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    for sample_id, source in rows:
+        found.setdefault(int(sample_id), []).append((source,))
+    samples = [
+        {**s, "mask_sources": _truth_first(found[s["sample_id"]])} if s["sample_id"] in found else s
+        for s in page["samples"]
+    ]
+    return {**page, "samples": samples}
+
+
 def _truth_first(rows: list[tuple[Any, ...]]) -> list[str]:
     return sorted((str(r[0]) for r in rows), key=lambda s: (s != GROUND_TRUTH, s))
 
 
-def overlay_png(catalog: Catalog, dataset: str, sample_id: int, source: str) -> bytes:
+def overlay_png(
+    catalog: Catalog, dataset: str, sample_id: int, source: str, size: int | None = None
+) -> bytes:
     """The RGBA PNG of ``source``'s mask of sample ``sample_id`` (:class:`NotFoundError`
-    when it has none)."""
+    when it has none); with ``size``, its longer side at most that many pixels (a grid
+    tile's), each pixel the class of the mask's pixel nearest its centre."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         found = cur.execute(
@@ -79,10 +108,10 @@ def overlay_png(catalog: Catalog, dataset: str, sample_id: int, source: str) -> 
     location, segments, layout, ignore_index, value_map = found[0]
     palette = _palette(classes)
     if layout == PANOPTIC:
-        rgba = _panoptic(location, segments, palette)
+        rgba = _panoptic(location, segments, palette, size)
     else:
         lookup = None if value_map is None else np.asarray(value_map, dtype=np.int64)
-        labels = read_label_map(location, lookup).astype(np.int64)
+        labels = fitted(read_label_map(location, lookup), size).astype(np.int64)
         labels[labels == ignore_index] = -1
         rgba = _coloured(labels, palette)
     out = io.BytesIO()
@@ -116,11 +145,28 @@ def _coloured(labels: np.ndarray, palette: dict[int, tuple[int, int, int, int]])
     return table[labels + 1]
 
 
+def fitted(pixels: np.ndarray, size: int | None) -> np.ndarray:
+    """A map of ids (classes, segments: below 2**31) sampled at the nearest pixel so that
+    its longer side is at most ``size``, in its proportions (as is, when it is no larger):
+    ids are never blended, a tile shows the classes the mask has. Pillow's nearest-pixel
+    resize on 32-bit integer pixels (its rounding at cell edges, not a second one here)."""
+    height, width = pixels.shape[:2]
+    if size is None or max(height, width) <= size:
+        return pixels
+    scale = size / max(height, width)
+    shape = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image = Image.fromarray(pixels.astype(np.int32))  # mode "I"
+    return np.asarray(image.resize(shape, Image.Resampling.NEAREST))
+
+
 def _panoptic(
-    location: str, segments: str | None, palette: dict[int, tuple[int, int, int, int]]
+    location: str,
+    segments: str | None,
+    palette: dict[int, tuple[int, int, int, int]],
+    size: int | None,
 ) -> np.ndarray:
     """A COCO panoptic PNG's pixels coloured by their segment's category."""
-    ids = segment_ids(location).astype(np.int64)
+    ids = fitted(segment_ids(location), size).astype(np.int64)
     category = {int(s["id"]): int(s["category_id"]) for s in json.loads(segments or "[]")}
     values, inverse = np.unique(ids, return_inverse=True)
     per_value = np.array([category.get(int(v), -1) for v in values], dtype=np.int64)

@@ -22,7 +22,8 @@ import { ITileRenderer } from '../../ui/virtualGrid/VirtualGrid';
 import { fmtValue, h, sampleField } from '../../base/dom';
 import { renderTileOverlays } from '../../ui/contributions';
 import { fmtScore } from '../../model/similarity';
-import { imageUrl } from '../../model/sources/samples';
+import { imageUrl, maskUrl } from '../../model/sources/samples';
+import { SemanticMasks } from '../../ui/labels/semanticMasks';
 import { sampleCaption } from '../../model/captions';
 import { visibleText } from '../../base/dataText';
 
@@ -31,6 +32,8 @@ export interface ITileEl extends HTMLDivElement {
   _sampleId?: number;
   _img?: HTMLImageElement;
   _labels?: ILabelLayers;
+  /** The sample's semantic and panoptic masks, over the image. */
+  _masks?: SemanticMasks;
   /** The drawing of its canvas for the sample shown now, if it has one. */
   _drawCanvas?: () => void;
   /** The layer of the registered tile overlays (other extensions). */
@@ -46,6 +49,8 @@ export interface ITileEl extends HTMLDivElement {
 const NAMED_TILE_SIZE = 120;
 /** The text size (CSS px) of a tile's box names: smaller than the sample view's. */
 const TILE_LABEL_SIZE = 10;
+/** The longer side (px) of a tile's image and masks, as the server makes them. */
+const TILE_PICTURE_SIZE = 256;
 
 /** Draws samples into the grid's tiles. */
 export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
@@ -96,6 +101,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     img.decoding = 'async';
     img.draggable = false;
     const labels = createLabelLayers();
+    const masks = new SemanticMasks();
     const ext = h('div', { className: 'jp-VisionLens-tileExt' });
     const caption = h('div', { className: 'jp-VisionLens-tileCaption' });
     caption.hidden = true;
@@ -103,6 +109,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     score.hidden = true;
     el.append(
       img,
+      masks.node,
       labels.canvas,
       labels.svg,
       labels.chips,
@@ -113,6 +120,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     );
     el._img = img;
     el._labels = labels;
+    el._masks = masks;
     el._ext = ext;
     el._caption = caption;
     el._score = score;
@@ -133,9 +141,22 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
         model,
         model.dataset as string,
         sample.sample_id,
-        256
+        TILE_PICTURE_SIZE
       );
     }
+    // loaded again only when they change (a model's masks ingested meanwhile)
+    el._masks?.show(
+      (sample.mask_sources ?? []).map(source => ({
+        source,
+        url: maskUrl(
+          model,
+          model.dataset as string,
+          sample.sample_id,
+          source,
+          TILE_PICTURE_SIZE
+        )
+      }))
+    );
     const score = this.scores.get(sample.sample_id) ?? null;
     const badge = el._score as HTMLDivElement;
     const found = this.sources.get(sample.sample_id) ?? null;
@@ -167,6 +188,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
     el._sampleId = undefined;
     delete el.dataset.sampleId;
     el._img?.removeAttribute('src');
+    el._masks?.show([]);
     this._drawLabels(el, null, tile);
     renderTileOverlays(this._model, el._ext as HTMLDivElement, null, tile);
     (el._caption as HTMLDivElement).hidden = true;
@@ -181,6 +203,9 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
    * again when they are ready, if it still shows the same sample.
    */
   private _drawLabels(el: ITileEl, sample: ISample | null, tile: number): void {
+    el._masks?.update(this.labelTypes.has('masks'), source =>
+      this._model.isSourceVisible(source)
+    );
     this._canvasQueue.cancel(el);
     delete el.dataset.labelsPending;
     const ratio = window.devicePixelRatio || 1;

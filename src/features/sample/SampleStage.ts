@@ -19,7 +19,7 @@ import {
 } from '../../ui/labels/sampleLabels';
 import { keypointObjectAt } from '../../ui/labels/keypoints';
 import { h } from '../../base/dom';
-import { IMaskLayer, SemanticMasks } from './semanticMasks';
+import { IMaskLayer, SemanticMasks } from '../../ui/labels/semanticMasks';
 import { IStagePointer, startsPan, StageTool } from './stagePointer';
 
 /** How near a keypoint (screen pixels) the pointer names its object's points. */

@@ -35,14 +35,18 @@ export function imageUrl(
   return model.client.imageUrl(dataset, sampleId, size);
 }
 
-/** Plain HTTP URL of a sample's semantic or panoptic mask of `source`. */
+/**
+ * Plain HTTP URL of a sample's semantic or panoptic mask of `source` (its
+ * longer side at most `size` pixels when given).
+ */
 export function maskUrl(
   model: IVisionLensModel,
   dataset: string,
   sampleId: number,
-  source: string
+  source: string,
+  size?: number
 ): string {
-  return model.client.maskUrl(dataset, sampleId, source);
+  return model.client.maskUrl(dataset, sampleId, source, size);
 }
 
 /**

@@ -51,13 +51,17 @@ const SAMPLES = [
   sample(5, [box(GROUND_TRUTH, 'cat', [0, 0, 640, 480])])
 ];
 
-function renderer(): SampleTileRenderer {
+function demoModel(): VisionLensModel {
   const model = new VisionLensModel({
     client: new VisionLensClient(ServerConnection.makeSettings()),
     state: null,
     saveDelay: 0
   });
   model.setDataset('demo');
+  return model;
+}
+
+function renderer(model = demoModel()): SampleTileRenderer {
   return new SampleTileRenderer(model);
 }
 
@@ -88,4 +92,58 @@ describe('a grid tile drawn again for other samples', () => {
       expect(svg.hasAttribute('viewBox')).toBe(false);
     }
   );
+});
+
+describe("a grid tile's semantic masks", () => {
+  const masked = (id: number, sources: string[]): ISample =>
+    wireSample({ sample_id: id, annotations: [], mask_sources: sources });
+  const pictures = (tile: HTMLElement) =>
+    [...tile.querySelectorAll('img.jp-VisionLens-semanticMask')].map(img => ({
+      source: (img as HTMLImageElement).dataset.source,
+      src: (img as HTMLImageElement).src,
+      hidden: (img as HTMLImageElement).hidden
+    }));
+
+  it("lays each source's mask at the tile's size over the image, following the toggles", () => {
+    const model = demoModel();
+    const tiles = renderer(model);
+    const tile = tiles.create(document.createElement('div'));
+    tiles.fill(tile, masked(7, [GROUND_TRUTH, 'net']), 192);
+    expect(pictures(tile)).toEqual([
+      {
+        source: GROUND_TRUTH,
+        src: expect.stringMatching(
+          /datasets\/demo\/samples\/7\/masks\/ground_truth\?size=256$/
+        ),
+        hidden: false
+      },
+      {
+        source: 'net',
+        src: expect.stringMatching(/samples\/7\/masks\/net\?size=256$/),
+        hidden: false
+      }
+    ]);
+    // above the image, below the labels
+    const layers = [...tile.children].map(c => c.classList[0]);
+    expect(layers.indexOf('jp-VisionLens-semanticMasks')).toBe(
+      layers.indexOf('jp-VisionLens-tileImage') + 1
+    );
+    model.setSourceVisible('net', false);
+    tiles.fill(tile, masked(7, [GROUND_TRUTH, 'net']), 192);
+    expect(pictures(tile).map(p => p.hidden)).toEqual([false, true]);
+    tiles.labelTypes = new Set(['boxes']);
+    tiles.fill(tile, masked(7, [GROUND_TRUTH, 'net']), 192);
+    expect(pictures(tile).map(p => p.hidden)).toEqual([true, true]);
+    // the next sample: its own masks, none for a sample without
+    tiles.labelTypes = new Set(['masks']);
+    tiles.fill(tile, masked(8, [GROUND_TRUTH]), 192);
+    expect(pictures(tile).map(p => p.src)).toEqual([
+      expect.stringMatching(/samples\/8\/masks\/ground_truth\?size=256$/)
+    ]);
+    tiles.fill(tile, masked(9, []), 192);
+    expect(pictures(tile)).toEqual([]);
+    tiles.fill(tile, masked(8, [GROUND_TRUTH]), 192);
+    tiles.fill(tile, null, 192);
+    expect(pictures(tile)).toEqual([]);
+  });
 });

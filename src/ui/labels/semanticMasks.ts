@@ -1,8 +1,10 @@
 /**
- * A sample's semantic and panoptic masks over its image: one picture per
- * source that has a mask of the sample (the server colours each pixel by its
- * class, background and void transparent), shown while masks are shown and
- * its source is, half transparent so that the image shows through.
+ * A sample's semantic and panoptic masks over its image, in the sample view
+ * and on a grid tile: one picture per source that has a mask of the sample
+ * (the server colours each pixel by its class, background and void
+ * transparent), shown while masks are shown and its source is, half
+ * transparent so that the image shows through. Each picture has the image's
+ * proportions and is fitted as the image is (contained, centred).
  */
 import { h } from '../../base/dom';
 
