@@ -92,12 +92,14 @@ def delete_samples(
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         spaces = _spaces(cur, dataset_id)
-    store = _open(vectors, spaces, dataset)
+    opener = _opener(vectors, spaces, dataset)
     when = datetime.now(timezone.utc).replace(tzinfo=None)
     with ThreadPoolExecutor(1) as beside, catalog.write(dataset_id, keeps_derived=True) as cur:
-        # the vectors read beside the catalog's work (DuckDB and the store each release or
-        # hold the GIL in turn), awaited before the commit: a failed read rolls it back
-        reading = beside.submit(read_spaces, store, spaces, chosen)
+        # the store opened (a command's: a second at 1M points) and the vectors read beside
+        # the catalog's work (DuckDB and the store each release or hold the GIL in turn),
+        # awaited before the commit: a failed open or read rolls it back
+        opened = beside.submit(opener)
+        reading = beside.submit(lambda: read_spaces(opened.result(), spaces, chosen))
         if check_log is not None:
             check_log(cur)
         cur.register("_vl_chosen", pa.table({"sample_id": pa.array(chosen, pa.int64())}))
@@ -129,6 +131,7 @@ def delete_samples(
             _keep(cur, dataset_id, batch_id, VECTORS, space, part)
         counts = _counts(rows, kept)
         _move_vector_counts(cur, dataset_id, counts, -1)
+    store = opened.result()
     pending = False
     for space, part in kept.items():
         try:
@@ -158,14 +161,18 @@ def restore_samples(
         spaces = set(_spaces(cur, dataset_id))
         # a space dropped since has no vectors to restore into
         kept = {s: t for s, t in _kept(cur, dataset_id, deleted_by, VECTORS).items() if s in spaces}
-    store = _open(vectors, list(kept), dataset)
+    opener = _opener(vectors, list(kept), dataset)
     written: dict[str, np.ndarray] = {}
     when = datetime.now(timezone.utc).replace(tzinfo=None)
     beside, stop = ThreadPoolExecutor(1), threading.Event()
     try:
-        # the points written beside the catalog's work and awaited before its commit: a
-        # point of no sample is what reconcile fixes, a sample without its point is not
-        writing = beside.submit(write_spaces, store, kept, dataset_id, written, stop)
+        # the store opened and the points written beside the catalog's work, awaited before
+        # its commit: a point of no sample is what reconcile fixes, a sample without its
+        # point is not
+        opened = beside.submit(opener)
+        writing = beside.submit(
+            lambda: write_spaces(opened.result(), kept, dataset_id, written, stop)
+        )
         with catalog.write(dataset_id, keeps_derived=True) as cur:
             if check_log is not None:
                 check_log(cur)
@@ -192,8 +199,9 @@ def restore_samples(
     except BaseException:
         stop.set()
         beside.shutdown()  # the points being written are there before they are removed
-        for space, ids in written.items():
+        for space, ids in written.items():  # some: the store was opened
             try:
+                store = opened.result()
                 assert store is not None
                 store.delete(ids, space=space)
             except Exception:  # the restore's own error is the one to report
@@ -219,13 +227,15 @@ def deleted_sample_ids(
     return _kept(cur, dataset_id, batch_id, ROWS)["samples"].column("sample_id").to_numpy()
 
 
-def _open(vectors: Vectors, spaces: list[str], dataset: str) -> VectorStore | None:
+def _opener(vectors: Vectors, spaces: list[str], dataset: str) -> Callable[[], VectorStore | None]:
+    """What opens the store for ``spaces`` (none: opens nothing); raises now when the
+    dataset has vectors and nothing can open the store."""
     if not spaces:
-        return None
+        return lambda: None
     if vectors is None:
         raise EditError(f"{dataset!r} has embeddings but no vector store is open: its "
                         "vectors cannot go with their samples")  # fmt: skip
-    return vectors()
+    return vectors
 
 
 def _spaces(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
