@@ -329,6 +329,46 @@ async def test_the_rest_export_job_takes_frames(
     assert not (tmp_path / "exports" / "bad").exists()
 
 
+async def test_a_video_format_for_a_view_with_still_images_is_refused_before_any_job(
+    api: Any, wait_job: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    from visionlens_jlab.bulk.merge import merge_datasets
+
+    job = vl_app.ingest(name="street", source=str(_task(tmp_path / "task")))
+    assert vl_app.jobs.wait(job.id, timeout=120).status == "done", job.error
+    coco_source(tmp_path / "src", "segm")
+    job = vl_app.ingest(
+        name="stills",
+        source=str(tmp_path / "src" / "gt.json"),
+        images=str(tmp_path / "src" / "images"),
+    )
+    assert vl_app.jobs.wait(job.id, timeout=120).status == "done", job.error
+    merged = merge_datasets(vl_app.catalog, "stills", "street", "file_name")
+    assert merged.added > 0
+    jobs_before = len(vl_app.jobs.list())
+    out = tmp_path / "exports" / "mot"
+    for fmt in ("mot", "cvat-video"):
+        status, answer = await api(
+            "POST", "datasets/street/exports", {"format": fmt, "out": str(out)}
+        )
+        assert status == 400, answer
+        assert (
+            f"{merged.added} of the view's {FRAMES + merged.added} samples are no frame of a video"
+            in answer["message"]
+        )
+        assert f"--format {fmt} writes videos only" in answer["message"]
+    assert len(vl_app.jobs.list()) == jobs_before and not out.exists()
+    # a view of the frames alone passes the check and is exported
+    with vl_app.catalog.cursor() as cur:
+        frames = [r[0] for r in cur.execute("SELECT sample_id FROM video_frames").fetchall()]
+    assert len(frames) == FRAMES
+    body = {"format": "mot", "out": str(out), "filter": {"ids": frames}, "frames": "every:10"}
+    status, answer = await api("POST", "datasets/street/exports", body)
+    assert status == 202, answer
+    done = await wait_job(answer["job"])
+    assert done["status"] == "done" and done["result"]["samples"] == 3, done
+
+
 async def test_the_notebook_and_the_cli_through_a_server_take_frames(
     vl_app: Any, vl_data_dir: Path, http_server_client: Any, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..catalog import Catalog
 from ..catalog.reads.export_queries import export_categories, export_label_names
@@ -16,7 +17,7 @@ from .errors import ExportError
 from .media_files import dataset_media_roots
 from .splits import parse_ratios
 from .staging import IMAGE_MODES, check_out
-from .video_frames import FrameChoice, has_videos, parse_frames
+from .video_frames import FrameChoice, check_only_frames, has_videos, parse_frames
 from .view import check_classes, check_source, version_position_of
 
 FORMATS = names(EXPORT_FORMATS)
@@ -71,12 +72,13 @@ def check_export(
     overwrite: bool = False,
     version: int | None = None,
     frames: str | None = None,
+    spec: dict[str, Any] | None = None,
     allowed_roots: Sequence[str] = (),
     protected: Sequence[str] = (),
 ) -> None:
     """Everything :func:`~.run.export_view` would refuse before writing, checked with a few
     small catalog reads (the datasets' media roots, the classes, the source's label names,
-    the version): :class:`ExportError` (:class:`~.destination.OutNotAllowedError` for an
+    the version; for a video format, that every sample of the view ``spec`` is a frame): :class:`ExportError` (:class:`~.destination.OutNotAllowedError` for an
     ``out`` outside ``allowed_roots``), or the catalog's ``NotFoundError`` / ``FilterError``
     for an unknown dataset, version or source."""
     choice = check_options(fmt, images, splits, frames)[1]
@@ -85,7 +87,8 @@ def check_export(
     real = resolve_out(out, roots=allowed_roots, protected=protected, media_roots=media_roots)
     check_out(real, overwrite)
     version_position_of(catalog, dataset, version, source)
-    has_videos(catalog, dataset, fmt, choice)
+    if has_videos(catalog, dataset, fmt, choice):
+        check_only_frames(catalog, dataset, fmt, spec, version)
     names = [c["name"] for c in export_categories(catalog, dataset)]
     labels = export_label_names(catalog, dataset, source)
     if classes:

@@ -15,11 +15,14 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from ..catalog import Catalog
+from ..catalog.reads.queries import sample_ids
 from ..formats import IMAGE_EXPORT_FORMATS, VIDEO_EXPORT_FORMATS
 from ..video.locator import is_video_name
 from .errors import ExportError
-from .video_reads import dataset_videos, frames_of_samples, frames_of_videos
+from .video_reads import dataset_videos, frames_of_samples, frames_of_videos, sample_file_name
 from .view import ExportView
 
 LABELLED, ALL, EVERY = "labelled", "all", "every"
@@ -70,6 +73,26 @@ def has_videos(catalog: Catalog, dataset: str, fmt: str, choice: FrameChoice | N
             f"--frames chooses frames of videos and {dataset!r} has none: leave it out"
         )
     return False
+
+
+def check_only_frames(
+    catalog: Catalog, dataset: str, fmt: str, spec: dict[str, Any] | None, version: int | None
+) -> None:
+    """Refuse a video format (MOT, CVAT for video) for a view that holds samples that are no
+    frame of a video: the server's check before it queues the export, which would otherwise
+    fail at the first such sample. The view's ids, then their frames: two reads."""
+    if fmt not in VIDEO_EXPORT_FORMATS:
+        return
+    ids = sample_ids(catalog, dataset, spec, version).to_numpy()
+    frames = frames_of_samples(catalog, dataset, ids)
+    stills = np.setdiff1d(ids, frames.column("sample_id").to_numpy(), assume_unique=True)
+    if len(stills):
+        example = sample_file_name(catalog, int(stills[0]))
+        raise ExportError(
+            f"{len(stills)} of the view's {len(ids)} samples are no frame of a video "
+            f"({example!r} is one): --format {fmt} writes videos only; leave them out of "
+            f"the view, or export with --format {'|'.join(IMAGE_EXPORT_FORMATS)}"
+        )
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ so their reads live with their reader, as the tracking evaluation's do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..catalog import Catalog
@@ -34,7 +36,9 @@ def dataset_videos(catalog: Catalog, dataset: str) -> dict[int, dict[str, Any]]:
     return {int(r[0]): dict(zip(VIDEO_COLUMNS, r, strict=True)) for r in rows}
 
 
-def frames_of_samples(catalog: Catalog, dataset: str, sample_ids: list[int]) -> pa.Table:
+def frames_of_samples(
+    catalog: Catalog, dataset: str, sample_ids: Sequence[int] | np.ndarray
+) -> pa.Table:
     """``(sample_id, video_id, frame_number)`` of the samples of ``sample_ids`` that are
     frames of a video (the others have no row)."""
     with catalog.cursor() as cur:
@@ -62,3 +66,10 @@ def frames_of_videos(catalog: Catalog, dataset: str, video_ids: list[int], step:
             [dataset_id, video_ids, step],
         ).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def sample_file_name(catalog: Catalog, sample_id: int) -> str:
+    """The file name of sample ``sample_id`` (what an error names it by)."""
+    with catalog.cursor() as cur:
+        rows = cur.execute("SELECT file_name FROM samples WHERE sample_id = ?", [sample_id])
+        return str(rows.fetchall()[0][0])

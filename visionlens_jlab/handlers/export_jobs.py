@@ -65,7 +65,7 @@ class ExportJobsHandler(VisionLensHandler):
         out = params["out"] = os.path.abspath(os.path.join(root, os.path.expanduser(params["out"])))
         catalog = self.catalog
         roots, data_dir = self.app.allowed_roots, str(self.app.resolved_data_dir)
-        checks = {k: v for k, v in params.items() if k not in ("out", "spec", "seed")}
+        checks = {k: v for k, v in params.items() if k not in ("out", "seed")}
 
         # what no export may replace: the server's root, its allowed roots, its data folder
         protected = [root, *roots, data_dir]
