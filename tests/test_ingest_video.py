@@ -6,6 +6,7 @@ truncated video) gets report rows; frames are samples the field filters and face
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -228,6 +229,29 @@ def test_mot_results_are_a_prediction_set_with_track_ids(tmp_path: Path) -> None
     assert detect_predictions_format(str(results)) == "mot"
     (results / "S3.txt").write_text("1 0.9 10 10 20 20\n")  # a per-image txt row among them
     assert detect_predictions_format(str(results)) != "mot"
+
+
+def test_mot_detections_of_id_minus_one_are_boxes_without_a_track(tmp_path: Path) -> None:
+    write_mot(tmp_path / "mot", {"S1": 8}, tracks=3, seed=6)
+    results = tmp_path / "detector"
+    results.mkdir()
+    # MOT's detection rows (det.txt): id -1, two boxes on each frame; one tracked row beside
+    lines = [f"{f},-1,{x},5,10,10,0.{f}" for f in range(1, 9) for x in (2, 30)]
+    lines.append("3,7,40,20,8,8,0.9")
+    (results / "S1.txt").write_text("\n".join(lines) + "\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", tmp_path / "mot")
+        summary = ingest_predictions(catalog, "m", "det", results, fmt="mot").to_dict()
+        assert (summary["predictions"], summary["tracks"]) == (17, 1)
+        assert not summary["errors"]  # no box dropped as a track's second on its frame
+        rows = _rows(
+            catalog,
+            "SELECT s.file_name, a.track_id FROM annotations a JOIN samples s "
+            "USING (sample_id) WHERE a.source = 'det'",
+        )
+    untracked = Counter(name for name, track in rows if track is None)
+    assert len(untracked) == 8 and set(untracked.values()) == {2}
+    assert [track for _, track in rows if track is not None] == [1]
 
 
 def test_the_cli_ingests_with_auto_and_prints_the_video_counts(tmp_path: Path) -> None:

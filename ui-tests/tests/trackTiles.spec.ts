@@ -7,7 +7,9 @@
  * sample view's video view. Screenshot to build/screenshots/. Issue #52's
  * picker: the grid's own "Tracks" button opens the view, "Tracks of" picks a
  * tracker's predictions (imported through the REST API), whose tiles are the
- * server's total for that model, and a reload shows the same tracks.
+ * server's total for that model, and a reload shows the same tracks. A
+ * detector's predictions beside the tracker's (boxes without identities): its
+ * boxes are drawn, and the picker offers the tracker alone.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -39,6 +41,9 @@ const TRACKER_TRACKS: [video: string, id: number, first: number, last: number][]
   ['V1', 2, 21, 60],
   ['V2', 1, 1, 12]
 ];
+
+/** A detector's predictions on V1: one box a frame, no identities (MOT id -1). */
+const DETECTOR = 'toy-detector';
 
 test.use({ autoGoto: true, mockSettings: SAMPLE_IN_TAB });
 
@@ -175,6 +180,86 @@ test("the tracks view: a tile per track, its crops over time, opened at the trac
   await expect(sample.locator('.jp-VisionLens-videoCounter')).toHaveText(
     `frame ${track.first_frame} / ${SEQUENCES.V1}`
   );
+});
+
+/** The detector's MOT results imported as `DETECTOR` (once per data folder). */
+async function importDetector(request: APIRequestContext): Promise<void> {
+  const { datasets } = await api(request, 'datasets');
+  const dataset = datasets.find((d: { name: string }) => d.name === NAME);
+  if (dataset.models.some((m: { name: string }) => m.name === DETECTOR)) {
+    return;
+  }
+  const results = `${SOURCE}-${DETECTOR}`;
+  fs.rmSync(results, { recursive: true, force: true });
+  fs.mkdirSync(results, { recursive: true });
+  const rows = Array.from(
+    { length: SEQUENCES.V1 },
+    (_, i) => `${i + 1},-1,60,40,30,30,0.8,-1,-1,-1`
+  );
+  fs.writeFileSync(path.join(results, 'V1.txt'), rows.join('\n') + '\n');
+  const { job } = await api(request, `datasets/${NAME}/predictions`, {
+    source: results,
+    model: DETECTOR,
+    format: 'mot'
+  });
+  await jobDone(request, job);
+}
+
+test("a detector beside a tracker: its boxes are drawn, the tracks view offers the tracker alone", async ({
+  page,
+  request
+}) => {
+  await ingestSequences(request);
+  await importTracker(request);
+  await importDetector(request);
+  const detail = await api(request, `datasets/${NAME}`);
+  const tracksOf = Object.fromEntries(
+    detail.models.map((m: { name: string; num_tracks: number }) => [
+      m.name,
+      m.num_tracks
+    ])
+  );
+  expect(tracksOf).toEqual({
+    [DETECTOR]: 0,
+    [TRACKER]: TRACKER_TRACKS.length
+  });
+  const grid = await openGrid(page, NAME);
+  // V1's first frame: the detector's box beside the ground truth's and the tracker's
+  const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
+    filter: { sample: { 'fields.frame_number': { min: 1, max: 1 } } },
+    limit: 10
+  });
+  const first = samples.find((s: { file_name: string }) =>
+    s.file_name.startsWith('V1/')
+  );
+  const predicted = first.annotations.filter(
+    (a: { source: string }) => a.source === DETECTOR
+  );
+  expect(predicted).toHaveLength(1);
+  const tile = grid.locator(
+    `.jp-VisionLens-tile[data-sample-id="${first.sample_id}"]`
+  );
+  await tile.scrollIntoViewIfNeeded();
+  await expect(tile.locator('g.jp-VisionLens-box')).toHaveCount(
+    first.annotations.length
+  );
+
+  await clickToolbarItem(
+    page,
+    grid.locator('.jp-VisionLens-gridShownBar'),
+    '.jp-VisionLens-openTracks'
+  );
+  const view = page.locator('#visionlens-tracks-main');
+  const picker = view.locator('select.jp-VisionLens-trackSource');
+  await expect(picker.locator('option')).toHaveText([
+    'Ground truth',
+    `Predictions: ${TRACKER}`
+  ]);
+  const none = await api(request, `datasets/${NAME}/tracks/query`, {
+    limit: 10,
+    model: DETECTOR
+  });
+  expect(none.total).toBe(0);
 });
 
 test("the tracks view from the grid's button: a tracker's tracks picked, kept across a reload", async ({

@@ -27,6 +27,7 @@ from .base import SPLIT_FOLDERS, ParsedBase, prefetch
 from .images import image_size, list_images
 from .mot_rows import (
     MOT17_CLASSES,
+    NO_TRACK,
     MotRows,
     dense_tracks,
     drop_out_of_range,
@@ -177,7 +178,8 @@ def object_table(
     score: bool = False,
 ) -> pa.Table:
     """An annotation batch of MOT rows: ground truth by ``sample_index`` (with the consider
-    flag and visibility as attributes), or predictions by ``image_refs`` with their score."""
+    flag and visibility as attributes), or predictions by ``image_refs`` with their score;
+    ``tracks`` the rows' identities (:data:`NO_TRACK`: none)."""
     n = len(rows)
     consider = pc.if_else(pa.array(rows.conf != 0), "true", "false")
     attributes = None
@@ -214,7 +216,8 @@ def object_table(
         "normalized": pa.array(np.zeros(n, dtype=bool)),
     }
     schema = ANNOTATION_SCHEMA.append(TRACK_ID_FIELD)
-    arrays = [*(columns[f.name] for f in ANNOTATION_SCHEMA), pa.array(tracks, pa.int64())]
+    track_ids = pa.array(tracks, pa.int64(), mask=tracks == NO_TRACK)
+    arrays = [*(columns[f.name] for f in ANNOTATION_SCHEMA), track_ids]
     return as_checked_json(pa.Table.from_arrays(arrays, schema=schema), ("attributes",))
 
 

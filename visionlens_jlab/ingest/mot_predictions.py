@@ -3,7 +3,8 @@ files (TrackEval's layout) or one such file, rows ``frame, id, x, y, w, h, conf,
 
 A row's frame is named ``<sequence>/<frame>``, the ``source_image_id`` of that frame of the
 dataset's video of that name (:mod:`.video_rows`); rows of frames the dataset lacks are
-counted by the writer. Each (sequence, id) is one track identity of the set.
+counted by the writer. Each (sequence, id) is one track identity of the set; a row of id
+-1 (MOT's detections, ``det.txt``) is a box without one: a detector's results.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import ParsedBase
 from .mot import FORMAT, object_table
-from .mot_rows import DEFAULT_CLASS, MOT17_CLASSES, drop_repeated_boxes, read_mot_rows
+from .mot_rows import (
+    DEFAULT_CLASS,
+    MOT17_CLASSES,
+    dense_tracks,
+    drop_repeated_boxes,
+    read_mot_rows,
+)
 from .video_rows import natural_key
 
 
@@ -55,9 +62,8 @@ class MotPredictions(ParsedBase):
             refs = pc.binary_join_element_wise(
                 f"{sequence}/", pc.cast(pa.array(rows.frame), pa.string()), ""
             )
-            tracks = np.unique(rows.track, return_inverse=True)[1].astype(np.int64)
-            tracks += self.tracks + 1
-            self.tracks = int(tracks.max())
+            tracks, count = dense_tracks(rows.track, self.tracks + 1)
+            self.tracks += count
             labels = pa.array(np.full(len(rows), label, dtype=object), pa.string())
             yield Batch(annotations=object_table(rows, labels, tracks, image_refs=refs, score=True))
         self.report.counts["tracks"] = self.tracks

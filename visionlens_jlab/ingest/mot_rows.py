@@ -16,6 +16,10 @@ import pyarrow.csv as pacsv
 
 from ..records.report import IngestReport
 
+NO_TRACK = -1
+"""A row's identity when it has none: MOT's id -1, a detection (``det.txt``, a detector's
+results) rather than an object of a track."""
+
 MOT17_CLASSES = {
     1: "pedestrian",
     2: "person_on_vehicle",
@@ -128,15 +132,17 @@ def drop_out_of_range(rows: MotRows, num_frames: int, where: str, report: Ingest
 
 def drop_repeated_boxes(rows: MotRows, where: str, report: IngestReport) -> None:
     """Keep a track's first box on a frame; drop (and report) its others there (an identity
-    is at most one object per frame, which evaluation relies on)."""
-    if not len(rows):
+    is at most one object per frame, which evaluation relies on). Rows of id -1 (MOT's
+    detections, no identity) are all kept."""
+    tracked = np.flatnonzero(rows.track >= 0)
+    if not len(tracked):
         return
-    pairs = rows.frame * (int(rows.track.max()) - int(rows.track.min()) + 1) + (
-        rows.track - rows.track.min()
-    )
+    track, frame = rows.track[tracked], rows.frame[tracked]
+    pairs = frame * (int(track.max()) - int(track.min()) + 1) + (track - track.min())
     _, first = np.unique(pairs, return_index=True)
-    keep = np.zeros(len(rows), dtype=bool)
-    keep[first] = True
+    keep = np.ones(len(rows), dtype=bool)
+    keep[tracked] = False
+    keep[tracked[first]] = True
     if not keep.all():
         repeated = ~keep
         report.error(
@@ -153,6 +159,10 @@ def drop_repeated_boxes(rows: MotRows, where: str, report: IngestReport) -> None
 
 def dense_tracks(tracks: np.ndarray, first: int) -> tuple[np.ndarray, int]:
     """The source's track ids as dataset-wide identities from ``first`` (dense, in id
-    order), and how many distinct ones there are."""
-    ids, inverse = np.unique(tracks, return_inverse=True)
-    return inverse.astype(np.int64) + first, len(ids)
+    order; :data:`NO_TRACK` for id -1, MOT's detection without identity), and how many
+    distinct ones there are."""
+    out = np.full(len(tracks), NO_TRACK, dtype=np.int64)
+    tracked = tracks >= 0
+    ids, inverse = np.unique(tracks[tracked], return_inverse=True)
+    out[tracked] = inverse.astype(np.int64) + first
+    return out, len(ids)
