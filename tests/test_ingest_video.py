@@ -252,6 +252,13 @@ def test_mot_detections_of_id_minus_one_are_boxes_without_a_track(tmp_path: Path
     untracked = Counter(name for name, track in rows if track is None)
     assert len(untracked) == 8 and set(untracked.values()) == {2}
     assert [track for _, track in rows if track is not None] == [1]
+    # MOT's public detections, <sequence>/det/det.txt, are of that sequence
+    det = tmp_path / "public" / "S1" / "det" / "det.txt"
+    det.parent.mkdir(parents=True)
+    det.write_text("\n".join(lines[:16]) + "\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        public = ingest_predictions(catalog, "m", "public", det, fmt="mot").to_dict()
+    assert (public["predictions"], public["tracks"]) == (16, 0)
 
 
 def test_the_cli_ingests_with_auto_and_prints_the_video_counts(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """A tracker's MOT Challenge results as a prediction set: a folder of ``<sequence>.txt``
-files (TrackEval's layout) or one such file, rows ``frame, id, x, y, w, h, conf, ...``.
+files (TrackEval's layout) or one such file (a sequence's ``det/det.txt``, MOT's public
+detections, is of that sequence), rows ``frame, id, x, y, w, h, conf, ...``.
 
 A row's frame is named ``<sequence>/<frame>``, the ``source_image_id`` of that frame of the
 dataset's video of that name (:mod:`.video_rows`); rows of frames the dataset lacks are
@@ -30,6 +31,16 @@ from .mot_rows import (
 from .video_rows import natural_key
 
 
+def sequence_name(path: str) -> str:
+    """The sequence a results file is of: its stem (TrackEval's ``<sequence>.txt``), or the
+    sequence folder of MOT's public detections (``<sequence>/det/det.txt``)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    folder = os.path.dirname(path)
+    if stem == "det" and os.path.basename(folder) == "det":
+        return os.path.basename(os.path.dirname(folder)) or stem
+    return stem
+
+
 def result_files(path: str) -> list[str]:
     """The ``.txt`` result files of ``path`` (itself when it is a file), in natural order."""
     if os.path.isfile(path):
@@ -54,7 +65,7 @@ class MotPredictions(ParsedBase):
         label = MOT17_CLASSES[DEFAULT_CLASS]
         self.add_class(label, source_id=DEFAULT_CLASS)
         for path in self.files:
-            sequence = os.path.splitext(os.path.basename(path))[0]
+            sequence = sequence_name(path)
             rows = read_mot_rows(path, self.report, with_class=False)
             if rows is None or not len(rows):
                 continue
