@@ -205,7 +205,7 @@ async function importDetector(request: APIRequestContext): Promise<void> {
   await jobDone(request, job);
 }
 
-test("a detector beside a tracker: its boxes are drawn, the tracks view offers the tracker alone", async ({
+test('a detector beside a tracker: its boxes are drawn, the tracks view offers the tracker alone', async ({
   page,
   request
 }) => {
