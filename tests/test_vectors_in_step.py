@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,24 +18,18 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.vectors import EdgeVectorStore, LazyVectorStore, VectorStoreError, lazy
 from visionlens_jlab.vectors.in_step import STAMP_FILE
 
-from .vectors_fixtures import add_dataset, edge_dir, embed, fan, points_on_disk
+from .vectors_fixtures import (  # noqa: F401 - the fixtures
+    add_dataset,
+    catalog_fixture,
+    data_dir_fixture,
+    edge_dir,
+    embed,
+    fan,
+    no_qdrant_server_fixture,
+    points_on_disk,
+)
 
-
-@pytest.fixture(autouse=True)
-def _no_qdrant_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("VISIONLENS_QDRANT_URL", raising=False)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def catalog(data_dir: Path) -> Iterator[Catalog]:
-    cat = Catalog(data_dir)
-    yield cat
-    cat.close()
+pytestmark = pytest.mark.usefixtures("no_qdrant_server")
 
 
 @pytest.fixture

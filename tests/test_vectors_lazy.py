@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +23,18 @@ from visionlens_jlab.vectors import (
 )
 from visionlens_jlab.vectors.lazy import PENDING_FILE
 
-from .vectors_fixtures import add_dataset, edge_dir, embed, fan, points_on_disk
+from .vectors_fixtures import (  # noqa: F401 - the fixtures
+    add_dataset,
+    catalog_fixture,
+    data_dir_fixture,
+    edge_dir,
+    embed,
+    fan,
+    no_qdrant_server_fixture,
+    points_on_disk,
+)
 
-
-@pytest.fixture(autouse=True)
-def _no_qdrant_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("VISIONLENS_QDRANT_URL", raising=False)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def catalog(data_dir: Path) -> Iterator[Catalog]:
-    cat = Catalog(data_dir)
-    yield cat
-    cat.close()
+pytestmark = pytest.mark.usefixtures("no_qdrant_server")
 
 
 def test_nothing_is_opened_until_asked(catalog: Catalog, data_dir: Path) -> None:

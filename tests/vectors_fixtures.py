@@ -111,6 +111,19 @@ def edge_fixture(tmp_path: Path) -> Iterator[EdgeVectorStore]:
     store.close()
 
 
+@pytest.fixture(name="no_qdrant_server")
+def no_qdrant_server_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded store, whatever the environment names (a module takes it for every test
+    with ``pytestmark = pytest.mark.usefixtures("no_qdrant_server")``)."""
+    monkeypatch.delenv("VISIONLENS_QDRANT_URL", raising=False)
+
+
+@pytest.fixture(name="data_dir")
+def data_dir_fixture(tmp_path: Path) -> Path:
+    """The data dir of the ``catalog`` fixture (its store under ``vectors/``)."""
+    return tmp_path / "data"
+
+
 @pytest.fixture(name="catalog")
 def catalog_fixture(tmp_path: Path) -> Iterator[Catalog]:
     """A fresh catalog beside the ``edge`` store, closed afterwards."""

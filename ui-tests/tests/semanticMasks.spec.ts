@@ -7,6 +7,7 @@
  * build/screenshots/. The PNGs are written here (8-bit grey, zlib-deflated).
  */
 import { expect, test } from './fixtures';
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -127,6 +128,22 @@ async function expectClassColours(mask: Locator): Promise<void> {
   expect((await maskPixel(mask, SKY))[3]).toBe(0);
 }
 
+/** The "masks" label type of the toolbar `bar` hides `mask` and shows it again. */
+async function expectMasksToggled(
+  page: IJupyterLabPageFixture,
+  bar: Locator,
+  mask: Locator
+): Promise<void> {
+  const masks = async () =>
+    (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem')).locator(
+      'input[data-label-type="masks"]'
+    );
+  await (await masks()).uncheck();
+  await expect(mask).toBeHidden();
+  await (await masks()).check();
+  await expect(mask).toBeVisible();
+}
+
 test('a semantic mask lies over the photo in its classes colours', async ({
   page,
   request
@@ -150,15 +167,7 @@ test('a semantic mask lies over the photo in its classes colours', async ({
   expect(opacity).toBeLessThan(0.9);
 
   // the "masks" label type hides it and shows it again
-  const bar = view.locator('.jp-VisionLens-sampleTagBar');
-  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
-    .locator('input[data-label-type="masks"]')
-    .uncheck();
-  await expect(mask).toBeHidden();
-  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
-    .locator('input[data-label-type="masks"]')
-    .check();
-  await expect(mask).toBeVisible();
+  await expectMasksToggled(page, view.locator('.jp-VisionLens-sampleTagBar'), mask);
   for (const dark of [false, true]) {
     await setTheme(page, dark);
     await shot(view, `semantic-mask-${dark ? 'dark' : 'light'}`);
@@ -192,15 +201,7 @@ test("a grid tile lays its sample's mask over the thumbnail", async ({
   expect(await fit(mask)).toEqual(await fit(image));
   expect(await mask.boundingBox()).toEqual(await image.boundingBox());
 
-  const bar = grid.locator('.jp-VisionLens-gridTagBar');
-  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
-    .locator('input[data-label-type="masks"]')
-    .uncheck();
-  await expect(mask).toBeHidden();
-  await (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem'))
-    .locator('input[data-label-type="masks"]')
-    .check();
-  await expect(mask).toBeVisible();
+  await expectMasksToggled(page, grid.locator('.jp-VisionLens-gridTagBar'), mask);
   for (const dark of [false, true]) {
     await setTheme(page, dark);
     await shot(tile, `semantic-mask-tile-${dark ? 'dark' : 'light'}`);

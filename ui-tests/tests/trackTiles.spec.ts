@@ -71,32 +71,57 @@ async function ingestSequences(request: APIRequestContext): Promise<void> {
   await jobDone(request, job);
 }
 
-/** The tracker's MOT results imported as `TRACKER` (once per data folder). */
-async function importTracker(request: APIRequestContext): Promise<void> {
+/**
+ * MOT results imported as `model`, one file of `rows` per sequence (once per
+ * data folder).
+ */
+async function importMot(
+  request: APIRequestContext,
+  model: string,
+  rows: Record<string, string[]>
+): Promise<void> {
   const { datasets } = await api(request, 'datasets');
   const dataset = datasets.find((d: { name: string }) => d.name === NAME);
-  if (dataset.models.some((m: { name: string }) => m.name === TRACKER)) {
+  if (dataset.models.some((m: { name: string }) => m.name === model)) {
     return;
   }
-  const results = `${SOURCE}-${TRACKER}`;
+  const results = `${SOURCE}-${model}`;
   fs.rmSync(results, { recursive: true, force: true });
   fs.mkdirSync(results, { recursive: true });
-  for (const video of Object.keys(SEQUENCES)) {
-    const rows = TRACKER_TRACKS.filter(t => t[0] === video).flatMap(
-      ([, id, first, last]) =>
+  for (const [video, lines] of Object.entries(rows)) {
+    fs.writeFileSync(path.join(results, `${video}.txt`), lines.join('\n') + '\n');
+  }
+  const { job } = await api(request, `datasets/${NAME}/predictions`, {
+    source: results,
+    model,
+    format: 'mot'
+  });
+  await jobDone(request, job);
+}
+
+/** The tracker's results: each of `TRACKER_TRACKS` a box a frame. */
+function importTracker(request: APIRequestContext): Promise<void> {
+  const rows = Object.fromEntries(
+    Object.keys(SEQUENCES).map(video => [
+      video,
+      TRACKER_TRACKS.filter(t => t[0] === video).flatMap(([, id, first, last]) =>
         Array.from(
           { length: last - first + 1 },
           (_, i) => `${first + i},${id},${5 + id * 10},5,20,20,0.9,-1,-1,-1`
         )
-    );
-    fs.writeFileSync(path.join(results, `${video}.txt`), rows.join('\n') + '\n');
-  }
-  const { job } = await api(request, `datasets/${NAME}/predictions`, {
-    source: results,
-    model: TRACKER,
-    format: 'mot'
-  });
-  await jobDone(request, job);
+      )
+    ])
+  );
+  return importMot(request, TRACKER, rows);
+}
+
+/** The detector's results on V1: one box a frame, MOT's id -1. */
+function importDetector(request: APIRequestContext): Promise<void> {
+  const rows = Array.from(
+    { length: SEQUENCES.V1 },
+    (_, i) => `${i + 1},-1,60,40,30,30,0.8,-1,-1,-1`
+  );
+  return importMot(request, DETECTOR, { V1: rows });
 }
 
 test("the tracks view: a tile per track, its crops over time, opened at the track's first frame", async ({
@@ -181,29 +206,6 @@ test("the tracks view: a tile per track, its crops over time, opened at the trac
     `frame ${track.first_frame} / ${SEQUENCES.V1}`
   );
 });
-
-/** The detector's MOT results imported as `DETECTOR` (once per data folder). */
-async function importDetector(request: APIRequestContext): Promise<void> {
-  const { datasets } = await api(request, 'datasets');
-  const dataset = datasets.find((d: { name: string }) => d.name === NAME);
-  if (dataset.models.some((m: { name: string }) => m.name === DETECTOR)) {
-    return;
-  }
-  const results = `${SOURCE}-${DETECTOR}`;
-  fs.rmSync(results, { recursive: true, force: true });
-  fs.mkdirSync(results, { recursive: true });
-  const rows = Array.from(
-    { length: SEQUENCES.V1 },
-    (_, i) => `${i + 1},-1,60,40,30,30,0.8,-1,-1,-1`
-  );
-  fs.writeFileSync(path.join(results, 'V1.txt'), rows.join('\n') + '\n');
-  const { job } = await api(request, `datasets/${NAME}/predictions`, {
-    source: results,
-    model: DETECTOR,
-    format: 'mot'
-  });
-  await jobDone(request, job);
-}
 
 test('a detector beside a tracker: its boxes are drawn, the tracks view offers the tracker alone', async ({
   page,
