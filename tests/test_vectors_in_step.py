@@ -17,6 +17,7 @@ import pytest
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.vectors import EdgeVectorStore, LazyVectorStore, VectorStoreError, lazy
 from visionlens_jlab.vectors.in_step import STAMP_FILE
+from visionlens_jlab.vectors.lazy import delete_dataset_and_vectors
 
 from .vectors_fixtures import (  # noqa: F401 - the fixtures
     add_dataset,
@@ -151,3 +152,16 @@ def test_an_unreadable_stamp_is_a_reconcile(
     stamp(data_dir).write_text("{not json")
     open_and_close(catalog, data_dir)
     assert len(reconciles) == 2 and stamp(data_dir).is_file()
+
+
+def test_a_dataset_deleted_by_a_command_keeps_the_store_in_step(
+    catalog: Catalog, data_dir: Path, reconciles: list[int]
+) -> None:
+    a_id, a = add_dataset(catalog, "a", 3)
+    b_id, b = add_dataset(catalog, "b", 2)
+    space = embed(data_dir, {a_id: a, b_id: b})
+    open_and_close(catalog, data_dir)
+    delete_dataset_and_vectors(catalog, "b")  # visionlens delete b
+    assert points_on_disk(data_dir, space) == {a_id: a} and stamp(data_dir).is_file()
+    open_and_close(catalog, data_dir)
+    assert len(reconciles) == 1  # the store was opened before the catalog changed

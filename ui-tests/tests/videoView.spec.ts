@@ -510,11 +510,16 @@ test.describe('the video view', () => {
     // and the ground truth's all are), none drawn in its track's colour
     const play = view.locator('.jp-VisionLens-videoPlay');
     const counter = view.locator('.jp-VisionLens-videoCounter');
-    const seen: { frame: number; boxes: number; unjudged: number }[] = [];
-    await play.click();
-    await expect
-      .poll(async () => {
-        const now = await view.evaluate(v => ({
+    // what each painted frame shows, sampled in the page at every animation frame
+    // (a poll from the test is too slow for a loaded machine: it may see one frame)
+    await view.evaluate(v => {
+      const looks: { frame: number; boxes: number; unjudged: number }[] = [];
+      (window as any).__vlLooks = looks;
+      const look = () => {
+        if ((window as any).__vlLooks !== looks) {
+          return;
+        }
+        looks.push({
           frame: Number(
             v
               .querySelector('.jp-VisionLens-videoCounter')
@@ -523,13 +528,23 @@ test.describe('the video view', () => {
           boxes: v.querySelectorAll('.jp-VisionLens-box').length,
           unjudged: v.querySelectorAll('.jp-VisionLens-box:not([data-status])')
             .length
-        }));
-        seen.push(now);
-        return now.frame;
-      }, { intervals: [50] }) // a look at most frames it plays
+        });
+        requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await play.click();
+    await expect
+      .poll(async () => Number(await counter.getAttribute('data-frame')))
       .toBeGreaterThan(15);
     await play.click();
     await expect(play).toHaveAttribute('aria-pressed', 'false');
+    const seen: { frame: number; boxes: number; unjudged: number }[] =
+      await view.evaluate(() => {
+        const looks = (window as any).__vlLooks;
+        (window as any).__vlLooks = null;
+        return looks;
+      });
     const played = seen.filter(s => s.frame > 1);
     expect(new Set(played.map(s => s.frame)).size).toBeGreaterThan(1);
     for (const s of played) {

@@ -117,6 +117,16 @@ class LazyVectorStore:
         except Exception:  # the next open reconciles instead
             log.warning("could not stamp the vector store as in step", exc_info=True)
 
+    def open_if_it_may_hold(self) -> None:
+        """Open the store now when it may hold points; one that cannot be opened is left to
+        :meth:`delete_dataset`, which records the dataset for the next open."""
+        if self.is_open or not self._may_hold_vectors():
+            return
+        try:
+            self.get()
+        except VectorStoreError as exc:
+            log.info("the vector store is not opened before the delete: %s", exc)
+
     def delete_dataset(self, dataset_id: int) -> int | None:
         """Remove a deleted dataset's points; call after ``Catalog.delete_dataset``.
 
@@ -205,9 +215,10 @@ def delete_dataset_and_vectors(catalog: Catalog, name: str) -> None:
     hold the store: it is opened for this only when it may hold some, and closed)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, name)
-    catalog.delete_dataset(name)  # the authority first, then what derives from it
     vectors = LazyVectorStore(catalog, catalog.data_dir)
     try:
+        vectors.open_if_it_may_hold()  # before the catalog changes: a stamp in step holds
+        catalog.delete_dataset(name)  # the authority first, then what derives from it
         vectors.delete_dataset(dataset_id)
     finally:
         vectors.close()
