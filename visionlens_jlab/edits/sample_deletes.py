@@ -57,8 +57,8 @@ PART_ROWS = 50_000
 """Rows of one table kept per part (one BLOB of ``deleted_samples``)."""
 KEPT_COMPRESSION = pa.ipc.IpcWriteOptions(compression="zstd")
 """How a part is kept: an Arrow IPC stream compressed by zstd, a third of its plain size
-(100K samples' rows of 1M: 190 -> 69 MB), which DuckDB writes at the delete and reads at
-the undo in a third of the time. The undo reads a plain stream too (kept before this)."""
+(100K samples' rows of 1M: 190 -> 69 MB), the bytes DuckDB writes at the delete and reads at
+the undo. The undo reads a plain stream too (kept before this)."""
 MAX_TOLD_SAMPLES = 1000
 """Most deleted sample ids an answer lists (``sample_ids``; null past it)."""
 DELETE_KIND = "delete_samples"
