@@ -22,6 +22,7 @@ from tests.export_fixtures import coco_source, ingest_source, leftovers, run_cli
 from tests.notebook_fixtures import running_kernel
 from tests.tracking_fixtures import TRACKER, run_trackeval
 from tests.video_fixtures import read_number, write_mot, write_video
+from visionlens_jlab.export import ExportError, export_view
 
 FRAMES = 30
 TRACKS = """
@@ -358,6 +359,12 @@ async def test_a_video_format_for_a_view_with_still_images_is_refused_before_any
         )
         assert f"--format {fmt} writes videos only" in answer["message"]
     assert len(vl_app.jobs.list()) == jobs_before and not out.exists()
+    # the CLI without a server runs the export itself: refused as a whole, nothing staged
+    for fmt in ("mot", "cvat-video"):
+        with pytest.raises(ExportError, match=f"{merged.added} of the view's") as refused:
+            export_view(vl_app.catalog, "street", fmt, out)
+        assert f"--format {fmt} writes videos only; leave them out" in str(refused.value)
+    assert not out.exists()
     # a view of the frames alone passes the check and is exported
     with vl_app.catalog.cursor() as cur:
         frames = [r[0] for r in cur.execute("SELECT sample_id FROM video_frames").fetchall()]

@@ -28,6 +28,7 @@ from .video_frames import (
     labelled_only,
     named_frames,
     read_frames,
+    refuse_stills,
 )
 from .view import ExportView, read_view
 from .voc import write_voc
@@ -107,6 +108,8 @@ def export_view(
     video_frames = None
     if has_videos(catalog, dataset, fmt, choice):
         video_frames = read_frames(catalog, dataset, view)
+        # before a file is staged: a writer would otherwise stop at the first still image
+        refuse_stills(catalog, fmt, view.samples["sample_id"], list(video_frames.of_sample))
         if choice is None or choice.mode == LABELLED:
             view = labelled_only(view)
         elif video_frames.of_sample:  # every frame (or every K-th) of the view's videos

@@ -85,7 +85,17 @@ def check_only_frames(
         return
     ids = sample_ids(catalog, dataset, spec, version).to_numpy()
     frames = frames_of_samples(catalog, dataset, ids)
-    stills = np.setdiff1d(ids, frames.column("sample_id").to_numpy(), assume_unique=True)
+    refuse_stills(catalog, fmt, ids, frames.column("sample_id").to_numpy())
+
+
+def refuse_stills(catalog: Catalog, fmt: str, ids: Any, framed: Any) -> None:
+    """Refuse a video format for a view whose sample ``ids`` are not all ``framed`` (the ids
+    that are frames of a video), counting the others and naming one: the one message of the
+    server's check (:func:`check_only_frames`) and of the export itself, before it writes."""
+    if fmt not in VIDEO_EXPORT_FORMATS:
+        return
+    ids = np.asarray(ids, dtype=np.int64)
+    stills = np.setdiff1d(ids, np.asarray(framed, dtype=np.int64))
     if len(stills):
         example = sample_file_name(catalog, int(stills[0]))
         raise ExportError(
