@@ -53,6 +53,7 @@ def test_demo_ingests_with_the_expected_counts(ingested: dict[str, Any]) -> None
     stars = sum(1 for a in coco["annotations"] if "keypoints" in a)
     assert result["label_types"] == {
         "boxes": len(coco["annotations"]), "rotated_boxes": 0, "polylines": 0, "masks": len(coco["annotations"]),
+        "label_maps": 0,
         "keypoints": stars, "classifications": N,
     }  # fmt: skip
     assert 0 < stars < len(coco["annotations"])
@@ -110,8 +111,9 @@ def test_demo_rows_in_the_catalog(ingested: dict[str, Any]) -> None:
     with_keypoints = sum(1 for p in ingested["preds"] if "keypoints" in p)
     assert models == {
         "simulated-model": {"boxes": len(ingested["preds"]), "rotated_boxes": 0, "polylines": 0, "masks": len(ingested["preds"]),
+                            "label_maps": 0,
                             "keypoints": with_keypoints, "classifications": 0},
-        "simulated-shape-classifier": {"boxes": 0, "rotated_boxes": 0, "polylines": 0, "masks": 0, "keypoints": 0,
+        "simulated-shape-classifier": {"boxes": 0, "rotated_boxes": 0, "polylines": 0, "masks": 0, "label_maps": 0, "keypoints": 0,
                                  "classifications": N},
     }  # fmt: skip
     assert 0 < with_keypoints < len(ingested["preds"])

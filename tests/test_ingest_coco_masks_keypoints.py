@@ -315,6 +315,7 @@ def test_cli_counts_label_types(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "rotated_boxes": 0,
         "polylines": 0,
         "masks": 4,
+        "label_maps": 0,
         "keypoints": 2,
         "classifications": 0,
     }
@@ -325,6 +326,7 @@ def test_cli_counts_label_types(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "rotated_boxes": 0,
         "polylines": 0,
         "masks": 2,
+        "label_maps": 0,
         "keypoints": 1,
         "classifications": 0,
     }
@@ -355,6 +357,7 @@ def test_real_coco_val2014_masks_and_segm_results(
         "rotated_boxes": 0,
         "polylines": 0,
         "masks": 839,
+        "label_maps": 0,
         "keypoints": 0,
         "classifications": 0,
     }
@@ -365,6 +368,7 @@ def test_real_coco_val2014_masks_and_segm_results(
         "rotated_boxes": 0,
         "polylines": 0,
         "masks": 734,
+        "label_maps": 0,
         "keypoints": 0,
         "classifications": 0,
     }

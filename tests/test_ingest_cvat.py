@@ -130,6 +130,7 @@ def test_cvat_export_ingests_every_shape_as_datumaro_reads_it(export: Path, tmp_
         "rotated_boxes": 0,
         "polylines": 1,
         "masks": 2,
+        "label_maps": 0,
         "keypoints": 2,
         "classifications": 1,
     }

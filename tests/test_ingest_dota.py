@@ -78,7 +78,7 @@ def test_a_dota_folder_is_detected_and_ingested_with_its_corners(
         assert [r[7] for r in rows] == [False, True, False]
         assert json.loads(gsd[0][0]) == {"gsd": 0.146}
         assert summary.label_types == {
-            "boxes": 3, "rotated_boxes": 3, "polylines": 0, "masks": 0, "keypoints": 0, "classifications": 0
+            "boxes": 3, "rotated_boxes": 3, "polylines": 0, "masks": 0, "label_maps": 0, "keypoints": 0, "classifications": 0
         }  # fmt: skip
 
 
@@ -215,7 +215,7 @@ def test_dota_task1_results_are_a_models_rotated_boxes(
             assert (unknown["code"], unknown["count"]) == ("prediction_unknown_image", 1)
             assert unknown["examples"] == ["P0009"]
             assert s.label_types == {
-                "boxes": 3, "rotated_boxes": 3, "polylines": 0, "masks": 0, "keypoints": 0, "classifications": 0
+                "boxes": 3, "rotated_boxes": 3, "polylines": 0, "masks": 0, "label_maps": 0, "keypoints": 0, "classifications": 0
             }  # fmt: skip
             _check_predictions(_predicted(catalog, model))
         with catalog.cursor() as cur:

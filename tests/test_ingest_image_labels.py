@@ -54,6 +54,7 @@ def test_image_labels_join_the_objects_and_unknown_images_are_reported(tmp_path:
         "rotated_boxes": 0,
         "polylines": 0,
         "masks": 0,
+        "label_maps": 0,
         "keypoints": 0,
         "classifications": 2,
     }

@@ -28,7 +28,7 @@ BAD_ROWS = (
     "1 0.1 0.1 0.2 0.1 0.3 0.3\n"  # three corners
     "0 0.1 0.1 0.2 0.1 0.2 x 0.1 0.2\n"  # a word for a coordinate
 )
-NO_OTHER_KINDS = {"masks": 0, "keypoints": 0, "classifications": 0}
+NO_OTHER_KINDS = {"masks": 0, "label_maps": 0, "keypoints": 0, "classifications": 0}
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_the_same_rows_read_as_yolo_are_polygons(catalog: Catalog, obb: Path) ->
     rows OBB refuses are a box and a triangle)."""
     s = ingest(catalog, "seg", obb, fmt="yolo")
     assert s.label_types == {
-        "boxes": 5, "rotated_boxes": 0, "polylines": 0, "masks": 4, "keypoints": 0, "classifications": 0
+        "boxes": 5, "rotated_boxes": 0, "polylines": 0, "masks": 4, "label_maps": 0, "keypoints": 0, "classifications": 0
     }  # fmt: skip
     assert {e["code"] for e in s.errors} == {"yolo_bad_value"}
     (plane, ship) = stored_rows(catalog, "seg", "a")

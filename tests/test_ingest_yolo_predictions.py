@@ -86,6 +86,7 @@ def test_segmentation_predictions_written_by_ultralytics(catalog: Catalog, tmp_p
         "rotated_boxes": 0,
         "polylines": 0,
         "masks": 2,
+        "label_maps": 0,
         "keypoints": 0,
         "classifications": 0,
     }

@@ -75,7 +75,7 @@ def test_parsers_batches_carry_every_object_column() -> None:
 def test_filter_words_are_the_kinds_words() -> None:
     assert FILTER_LABEL_TYPES == tuple(FILTER_WORDS) == ("rotated", "polyline", "mask", "keypoints")
     assert LABEL_TYPES == (
-        "boxes", "rotated_boxes", "polylines", "masks", "keypoints", "classifications"
+        "boxes", "rotated_boxes", "polylines", "masks", "label_maps", "keypoints", "classifications"
     )  # fmt: skip
     for word in FILTER_WORDS:
         parse_filter({"labels": {"type": word}})

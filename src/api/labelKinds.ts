@@ -5,7 +5,13 @@
 
 /** A kind of label. */
 export type LabelKindName =
-  'box' | 'rotated_box' | 'polyline' | 'mask' | 'keypoints' | 'classification';
+  | 'box'
+  | 'rotated_box'
+  | 'polyline'
+  | 'mask'
+  | 'label_map'
+  | 'keypoints'
+  | 'classification';
 
 /** What a view shows or hides, and what a model's label counts name. */
 export type LabelType =
@@ -13,6 +19,7 @@ export type LabelType =
   | 'rotated_boxes'
   | 'polylines'
   | 'masks'
+  | 'label_maps'
   | 'keypoints'
   | 'classifications';
 
@@ -76,6 +83,15 @@ export const LABEL_KINDS: readonly ILabelKind[] = [
     filterWord: 'mask',
     iouType: 'segm',
     fields: ['segmentation', 'mask_area']
+  },
+  {
+    name: 'label_map',
+    labelType: 'label_maps',
+    title: 'Label maps',
+    scope: 'image',
+    filterWord: null,
+    iouType: null,
+    fields: []
   },
   {
     name: 'keypoints',

@@ -106,6 +106,8 @@ export interface IWireModel {
     rotated_boxes: number;
     polylines: number;
     masks: number;
+    /** semantic or panoptic masks (one per image) */
+    label_maps: number;
     keypoints: number;
     classifications: number;
   };

@@ -39,7 +39,7 @@ function hasLabelledPoint(points: unknown): boolean {
 /** Count the visible labels of `sample` by type and side. */
 export function labelCounts(
   style: IChipStyle,
-  sample: Pick<ISample, 'annotations' | 'classifications'>
+  sample: Pick<ISample, 'annotations' | 'classifications' | 'mask_sources'>
 ): ISampleLabelCounts {
   const out = { groundTruth: noLabelCounts(), predictions: noLabelCounts() };
   const side = (source: string) =>
@@ -63,6 +63,11 @@ export function labelCounts(
       counts.polylines++;
     }
   }
+  for (const source of sample.mask_sources ?? []) {
+    if (style.isBoxVisible(source, null)) {
+      side(source).label_maps++;
+    }
+  }
   for (const c of sample.classifications ?? []) {
     const gt = c.source === GROUND_TRUTH;
     if (style.isBoxVisible(c.source, gt ? null : c.score)) {
@@ -76,7 +81,7 @@ const plural = (n: number, one: string, many: string) =>
   `${n} ${n === 1 ? one : many}`;
 
 /**
- * "3 boxes · 2 rotated · 3 masks · 1 with keypoints · 1 classification": the non-zero
+ * "3 boxes · 2 rotated · 3 masks · 1 label map · 1 with keypoints · 1 classification": the non-zero
  * counts of one side (boxes always, so an image without objects says
  * "0 boxes").
  */
@@ -90,6 +95,9 @@ export function countsText(counts: ILabelCounts): string {
   }
   if (counts.masks) {
     parts.push(plural(counts.masks, 'mask', 'masks'));
+  }
+  if (counts.label_maps) {
+    parts.push(plural(counts.label_maps, 'label map', 'label maps'));
   }
   if (counts.keypoints) {
     parts.push(`${counts.keypoints} with keypoints`);

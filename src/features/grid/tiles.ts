@@ -203,7 +203,7 @@ export class SampleTileRenderer implements ITileRenderer<ISample, ITileEl> {
    * again when they are ready, if it still shows the same sample.
    */
   private _drawLabels(el: ITileEl, sample: ISample | null, tile: number): void {
-    el._masks?.update(this.labelTypes.has('masks'), source =>
+    el._masks?.update(this.labelTypes.has('label_maps'), source =>
       this._model.isSourceVisible(source)
     );
     this._canvasQueue.cancel(el);
@@ -265,7 +265,7 @@ export function fillTooltip(
   const line = (text: string) => h('div', { text });
   const { predictions } = counts;
   const predicted =
-    predictions.boxes || predictions.classifications
+    predictions.boxes || predictions.label_maps || predictions.classifications
       ? line(`predictions: ${countsText(predictions)}`)
       : '';
   const caption = sampleCaption(sample);

@@ -323,7 +323,7 @@ export class SampleStage {
   }
 
   private _updateMasks(): void {
-    this._masks.update(this._labelTypes.shown.has('masks'), source =>
+    this._masks.update(this._labelTypes.shown.has('label_maps'), source =>
       this._model.isSourceVisible(source)
     );
   }

@@ -62,8 +62,11 @@ export interface ISampleLabelsOptions extends IOverlayOptions {
   deferCanvas?: (draw: () => void) => void;
 }
 
-/** What was drawn, per label type. */
-export type DrawnLabels = Record<LabelType, number>;
+/**
+ * What was drawn, per label type; label maps are not among them: a view lays
+ * them over the image with a layer of their own (`semanticMasks.ts`).
+ */
+export type DrawnLabels = Record<Exclude<LabelType, 'label_maps'>, number>;
 
 /**
  * What is drawn of an image: its size and labels (a sample, or one object:

@@ -128,6 +128,23 @@ describe('the grid tooltip', () => {
     );
   });
 
+  it('counts a label map per shown source', () => {
+    const model = makeModel();
+    const bare = {
+      ...sample,
+      annotations: [],
+      classifications: [],
+      mask_sources: [GROUND_TRUTH, 'seg']
+    };
+    const tip = document.createElement('div');
+    fillTooltip(tip, model, bare);
+    expect(tip.textContent).toContain('ground truth: 0 boxes · 1 label map');
+    expect(tip.textContent).toContain('predictions: 0 boxes · 1 label map');
+    model.setSourceVisible('seg', false);
+    expect(labelCounts(model, bare).predictions.label_maps).toBe(0);
+    expect(labelCounts(model, bare).groundTruth.label_maps).toBe(1);
+  });
+
   it('says 0 boxes and leaves predictions out for an image without labels', () => {
     const tip = document.createElement('div');
     fillTooltip(tip, makeModel(), {
