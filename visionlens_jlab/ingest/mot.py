@@ -222,10 +222,12 @@ def object_table(
 
 
 def _seqinfo(path: str) -> dict[str, str]:
-    """``seqinfo.ini``'s ``[Sequence]`` keys, lower-cased (none when it is missing)."""
-    parser = configparser.ConfigParser(interpolation=None)
+    """``seqinfo.ini``'s ``[Sequence]`` keys, lower-cased (none when it is missing). Read
+    as other tools write it: a byte-order mark (Windows editors) or a key given twice (the
+    last counts) would otherwise make the whole file unreadable, its frame rate lost."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
-        parser.read(os.path.join(path, SEQINFO), encoding="utf-8")
+        parser.read(os.path.join(path, SEQINFO), encoding="utf-8-sig")
     except (configparser.Error, UnicodeDecodeError):
         return {}
     return dict(parser["Sequence"]) if parser.has_section("Sequence") else {}
