@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ingest_fixtures import ingest, tiny_jpeg
+from tests.ingest_fixtures import ingest, ingest_predictions, tiny_jpeg
 from visionlens_jlab.catalog import Catalog
 
 INFO = "[Sequence]\nname=S\nimDir=img1\nframeRate=25\nseqLength=3\nimWidth=64\nimHeight=48\n"
@@ -74,3 +74,44 @@ def test_seqinfo_written_by_other_tools_gives_its_frame_rate(tmp_path: Path, inf
             video = cur.execute("SELECT name, fps, num_frames, width FROM videos").fetchall()
     assert summary["errors"] == []
     assert video == [("S", 25.0, 3, 64)]
+
+
+def test_sequences_of_one_name_become_videos_of_their_own_names(tmp_path: Path) -> None:
+    # train/S and test/S, and a copied seqinfo.ini naming its sequence S in folder T
+    root = tmp_path / "mot"
+    _sequence(root / "train", "1,1,10,10,5,5,1,1,1\n2,1,11,10,5,5,1,1,1\n")
+    _sequence(root / "test", "1,1,20,10,5,5,1,1,1\n")
+    _sequence(root / "train" / "copy", "3,1,30,10,5,5,1,1,1\n").joinpath("S").rename(
+        root / "train" / "T"
+    )
+    results = tmp_path / "tracker"
+    results.mkdir()
+    (results / "S.txt").write_text("1,5,40,10,5,5,0.9,-1,-1,-1\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", root).to_dict()
+        predicted = ingest_predictions(catalog, "m", "trk", results, fmt="mot").to_dict()
+        with catalog.cursor() as cur:
+            videos = cur.execute("SELECT name, location FROM videos ORDER BY video_id").fetchall()
+            names = cur.execute("SELECT source_image_id FROM samples").fetchall()
+            boxes = cur.execute(
+                "SELECT v.name, a.source, a.x FROM annotations a JOIN video_frames f "
+                "USING (sample_id) JOIN videos v ON v.dataset_id = f.dataset_id "
+                "AND v.video_id = f.video_id ORDER BY a.ann_id"
+            ).fetchall()
+    assert [(name, Path(location).relative_to(root).as_posix()) for name, location in videos] == [
+        ("S", "test/S"),
+        ("S (2)", "train/S"),
+        ("T", "train/T"),
+    ]
+    assert len({n[0] for n in names}) == len(names) == 9  # every frame named once
+    (warning,) = summary["warnings"]
+    assert warning["code"] == "mot_duplicate_name" and warning["count"] == 2
+    # the results of S are the first S's (test/S) alone, not mixed into another's frames
+    assert predicted["predictions"] == 1
+    assert boxes == [
+        ("S", "ground_truth", 20.0),
+        ("S (2)", "ground_truth", 10.0),
+        ("S (2)", "ground_truth", 11.0),
+        ("T", "ground_truth", 30.0),
+        ("S", "trk", 40.0),
+    ]
