@@ -115,3 +115,14 @@ def test_sequences_of_one_name_become_videos_of_their_own_names(tmp_path: Path) 
         ("T", "ground_truth", 30.0),
         ("S", "trk", 40.0),
     ]
+
+
+def test_rows_without_a_frame_or_id_number_are_report_rows(tmp_path: Path) -> None:
+    rows = "1,1,10,10,5,5,1,1,1\n2,,11,10,5,5,1,1,1\n,1,12,10,5,5,1,1,1\n3,nan,13,10,5,5,1,1,1\n"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    (error,) = summary["errors"]
+    assert (error["code"], error["count"]) == ("mot_bad_row", 3)
+    assert error["examples"][0].endswith("gt.txt: row 2")
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0)]

@@ -94,6 +94,16 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     while width > 6 and table.column(width - 1).null_count == n:
         width -= 1  # a trailing comma on every row: an empty column, not MOT15's layout
     cols = [_floats(table.column(i)) for i in range(width)]
+    bad = ~(np.isfinite(cols[0]) & np.isfinite(cols[1]))
+    if bad.any():  # an empty frame or id would become -2**63: an id of its own, no track
+        report.error(
+            "mot_bad_row",
+            "MOT rows without a frame or id number (not ingested)",
+            count=int(bad.sum()),
+            examples=[f"{path}: row {i + 1}" for i in np.flatnonzero(bad)[:3]],
+        )
+        cols = [c[~bad] for c in cols]
+        n = len(cols[0])
     # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
     # class and a visibility: its rows are pedestrians, as TrackEval reads them
     extra = with_class and 8 <= width <= 9
