@@ -135,3 +135,84 @@ def test_a_task_video_cut_short_is_a_report_row_and_its_frames_ingest(tmp_path: 
     (example,) = warnings["video_truncated"]["examples"]
     assert example.endswith(f"street.mp4: {summary['frames']} of 40 frames")
     assert 0 < summary["frames"] < 40
+
+
+def _task_xml(frames: str, tracks: str) -> str:
+    """A CVAT for video task of the frames ``frames`` (meta elements) holding ``tracks``."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta><task>'
+        f"<name>street</name>{frames}<labels><label><name>car</name></label></labels>"
+        f"<source>street.mp4</source></task></meta>{tracks}</annotations>"
+    )
+
+
+def _box(frame: int, x: float, keyframe: int = 1) -> str:
+    return (f'<box frame="{frame}" outside="0" occluded="0" keyframe="{keyframe}" xtl="{x}" '
+            f'ytl="0" xbr="{x + 10}" ybr="10" z_order="0"/>')  # fmt: skip
+
+
+def test_a_task_of_part_of_a_video_exported_with_images_maps_frames_by_its_step(
+    tmp_path: Path,
+) -> None:
+    # CVAT names a task's frames by the source video's: start 10, every 5th (10, 15...30);
+    # "save images" writes only those, and every shape names its source frame
+    task = tmp_path / "task"
+    (task / "images").mkdir(parents=True)
+    for f in range(10, 31, 5):
+        (task / "images" / f"frame_{f:06d}.PNG").write_bytes(tiny_jpeg(64, 48))
+    meta = (
+        "<start_frame>10</start_frame><stop_frame>30</stop_frame>"
+        "<frame_filter>step=5</frame_filter>"
+    )
+    track = "".join(_box(f, f) for f in (10, 20, 30)) + _box(12, 12)  # 12: not a task frame
+    (task / "annotations.xml").write_text(
+        _task_xml(meta, f'<track id="0" label="car">{track}</track>')
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "frames", task / "annotations.xml", fmt="cvat").to_dict()
+        with catalog.cursor() as cur:
+            rows = cur.execute(
+                "SELECT f.frame_number, s.file_name, a.x FROM annotations a "
+                "JOIN video_frames f USING (sample_id) JOIN samples s USING (sample_id) "
+                "ORDER BY f.frame_number"
+            ).fetchall()
+    assert summary["frames"] == 5
+    (error,) = summary["errors"]
+    assert error["code"] == "cvat_frame_out_of_range" and error["count"] == 1
+    assert "track 0 frame 12" in error["examples"][0]
+    # each box on the image CVAT named it by; 15 and 25 interpolated between the keyframes
+    assert rows == [
+        (1, "frame_000010.PNG", 10.0),
+        (2, "frame_000015.PNG", 15.0),
+        (3, "frame_000020.PNG", 20.0),
+        (4, "frame_000025.PNG", 25.0),
+        (5, "frame_000030.PNG", 30.0),
+    ]
+
+
+def test_a_track_is_held_to_the_tasks_stop_frame_and_other_shapes_are_read_or_reported(
+    tmp_path: Path,
+) -> None:
+    task = tmp_path / "task"
+    task.mkdir()
+    write_video(task / "street.mp4", 10, width=64, height=48, gop=5)
+    tracks = (
+        f'<track id="0" label="car">{_box(2, 2)}</track>'  # held to the task's stop, CVAT 4
+        '<track id="1" label="car"><mask frame="1" outside="0" occluded="0" keyframe="1" '
+        'rle="4, 4, 4" left="1" top="1" width="3" height="4" z_order="0"/></track>'
+        '<track id="2" label="car"><ellipse frame="0" outside="0" occluded="0" keyframe="1" '
+        'cx="5" cy="5" rx="2" ry="3" z_order="0"/></track>'
+        '<track id="3" label="car"><box frame="two" outside="0" occluded="0" keyframe="1" '
+        'xtl="0" ytl="0" xbr="5" ybr="5" z_order="0"/></track>'
+    )
+    meta = "<start_frame>0</start_frame><stop_frame>4</stop_frame>"
+    (task / "annotations.xml").write_text(_task_xml(meta, tracks))
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "street", task).to_dict()
+        objects = _objects(catalog)
+    assert [o[2] for o in objects if o[1] == "0"] == [3, 4, 5]
+    mask = [o for o in objects if o[1] == "1"]
+    assert [o[2] for o in mask] == [2, 3, 4, 5] and all(o[9] for o in mask)
+    assert [w["code"] for w in summary["warnings"]] == ["cvat_shape_skipped"]
+    (bad,) = summary["errors"]
+    assert bad["code"] == "cvat_bad_shape" and "track 3 frame two" in bad["examples"][0]

@@ -10,14 +10,20 @@ video's end unless it is ``outside`` (CVAT keeps an object until it leaves). ``o
 shapes make no object. ``keyframe``, ``occluded``, ``z_order``, ``source`` and the
 ``<attribute>`` children are the object's attributes.
 
-CVAT numbers frames from 0: frame ``f`` is VisionLens' frame ``f + 1``. Report rows: two
-shapes of one track on one frame (``cvat_track_overlap``, the first kept), a shape on a
-frame the video lacks (``cvat_frame_out_of_range``).
+CVAT numbers frames from 0: frame ``f`` is VisionLens' frame ``f + 1``. They are the source
+video's frames: a task of part of a video (``start_frame``, ``stop_frame``, a
+``frame_filter`` of ``step=K``) names its frames ``start + i K``, and its exported images are
+only those frames (``images/frame_{start + i K}``), so frame ``f`` of an images export is
+its ``(f - start) / K``-th image; with the video, a track is held no further than
+``stop_frame``. Report rows: two shapes of one track on one frame (``cvat_track_overlap``,
+the first kept), a shape on a frame the video lacks (``cvat_frame_out_of_range``), an
+ellipse or cuboid (``cvat_shape_skipped``: no label type holds them).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,15 +36,16 @@ from ..records.report import IngestError
 from ..video.locator import is_video_name
 from ..video.probe import VideoError, probe_video
 from .base import ParsedBase
-from .cvat import Shape, cvat_xml_path, read_shape
+from .cvat import SKIPPED_SHAPES, Shape, cvat_xml_path, read_shape
 from .images import image_size, list_images
 from .object_rows import ObjectRows
 from .video_folder import report_truncated
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
 
 FORMAT = "cvat"
-TRACK_SHAPES = ("box", "polygon", "polyline", "points", "skeleton")
+TRACK_SHAPES = ("box", "polygon", "polyline", "points", "skeleton", "mask")
 _FLAGS = ("keyframe", "occluded", "z_order", "source")
+_STEP = re.compile(r"step\s*=\s*(\d+)")
 
 
 def is_cvat_video(path: str) -> bool:
@@ -82,14 +89,26 @@ class CvatVideo(ParsedBase):
         self.split = split
         self.rows = VideoRows()
         self.points_of: dict[str, list[str]] = {}
-        self.video, self.frame_names = self._media(media, here)
+        meta = _meta(self.source)
+        self.video, self.frame_names = self._media(media, here, meta)
         width, height = self.video.width, self.video.height
         self.size = (width, height) if width and height else None
+        self.start, self.step, self.end = 0, 1, self.video.num_frames
+        """CVAT's frame of the first frame, CVAT frames per frame, and the end of a track held
+        (frame indices): a frames folder holds the task's frames only, a video all."""
+        start = _count(meta.get("start_frame")) or 0
+        stop = _count(meta.get("stop_frame"))
+        step = _STEP.search(meta.get("frame_filter") or "")
+        if self.frame_names is not None:
+            self.start, self.step = start, max(1, int(step.group(1))) if step else 1
+        elif stop is not None:
+            self.end = min(self.end, stop + 1)
 
-    def _media(self, media: str | None, here: str) -> tuple[Video, list[str] | None]:
+    def _media(
+        self, media: str | None, here: str, meta: dict[str, str]
+    ) -> tuple[Video, list[str] | None]:
         """The task's video file (``media``, the ``<source>`` beside the XML, or the only
         video there) or its frames (``media`` or ``images/``, in natural order)."""
-        meta = _meta(self.source)
         candidates = [media] if media else []
         if meta.get("source"):
             candidates.append(os.path.join(here, meta["source"]))
@@ -165,10 +184,9 @@ class CvatVideo(ParsedBase):
             return 0
         self.add_class(label)
         listed = self._listed(el, label)
-        n = self.video.num_frames
         added = 0
         for i, shape in enumerate(listed):
-            end = listed[i + 1].frame if i + 1 < len(listed) else n
+            end = listed[i + 1].frame if i + 1 < len(listed) else max(self.end, shape.frame + 1)
             if shape.outside:
                 continue
             for frame in range(shape.frame, end):
@@ -183,19 +201,31 @@ class CvatVideo(ParsedBase):
         return added
 
     def _listed(self, el: ET.Element, label: str) -> list[TrackShape]:
-        """The track's readable shapes by frame: the first of two on one frame, none past
-        the video's frames (both reported)."""
+        """The track's readable shapes by frame index (from 0): the first of two on one
+        frame, none past the video's frames (both reported)."""
         by_frame: dict[int, TrackShape] = {}
         for child in el:
+            if child.tag in SKIPPED_SHAPES:
+                self.report.warn(
+                    "cvat_shape_skipped",
+                    "ellipses and cuboids (not stored: no label type holds them)",
+                    f"track {el.get('id')}: {child.tag}",
+                )
             if child.tag not in TRACK_SHAPES:
                 continue
-            frame = int(child.get("frame", "-1"))
-            where = f"track {el.get('id')} frame {frame}"
-            if not 0 <= frame < self.video.num_frames:
+            where = f"track {el.get('id')} frame {child.get('frame')}"
+            cvat_frame = _count(child.get("frame"))
+            if cvat_frame is None:
+                self.report.error("cvat_bad_shape", "shapes with unreadable coordinates (skipped)",
+                                  f"{where}: not a frame number")  # fmt: skip
+                continue
+            frame, off_step = divmod(cvat_frame - self.start, self.step)
+            if off_step or not 0 <= frame < self.video.num_frames:
+                task = f", frames from {self.start} every {self.step}" if self.frame_names else ""
                 self.report.error(
                     "cvat_frame_out_of_range",
                     "track shapes on a frame the video does not have (not ingested)",
-                    f"{where} of {self.video.num_frames} (CVAT counts from 0)",
+                    f"{where} of {self.video.num_frames} (CVAT counts from 0{task})",
                 )
                 continue
             if frame in by_frame:
@@ -247,12 +277,22 @@ def _add(
         rows.set_labels(keypoints=points, num_keypoints=sum(1 for v in points[2::3] if v > 0))
 
 
+def _count(text: str | None) -> int | None:
+    """A whole number of frames, or None for anything else."""
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 def _meta(path: str) -> dict[str, str]:
-    """``<meta><task>``'s (or ``<job>``'s) ``name`` and ``source``."""
+    """``<meta><task>``'s (or ``<job>``'s) ``name``, ``source`` and frames (``start_frame``,
+    ``stop_frame``, ``frame_filter``)."""
+    keys = ("name", "source", "start_frame", "stop_frame", "frame_filter")
     found: dict[str, str] = {}
     with open(path, "rb") as f:
         for _event, el in ET.iterparse(f, events=("end",)):
-            if el.tag in ("name", "source") and el.tag not in found and el.text:
+            if el.tag in keys and el.tag not in found and el.text:
                 found[el.tag] = el.text.strip()
             if el.tag in ("meta", "track"):
                 break

@@ -98,6 +98,7 @@ class MotDataset(ParsedBase):
         self.rows = VideoRows()
         self.tracks = 0
         self._classes_seen: set[int] = set()
+        self._names: set[str] = set()
 
     def batches(self) -> Iterator[Batch]:
         return prefetch(self._batches)
@@ -113,7 +114,7 @@ class MotDataset(ParsedBase):
 
     def _sequence(self, sequence: Sequence) -> Batch | None:
         info = _seqinfo(sequence.path)
-        name = info.get("name") or os.path.basename(sequence.path)
+        name = self._unique_name(info.get("name") or os.path.basename(sequence.path), sequence)
         folder = info.get("imdir") or IMAGE_FOLDER
         frames = sorted(
             list_images(os.path.join(sequence.path, folder), self.report), key=natural_key
@@ -151,6 +152,27 @@ class MotDataset(ParsedBase):
         drop_out_of_range(rows, len(frames), name, self.report)
         drop_repeated_boxes(rows, name, self.report)
         return Batch(samples=samples, annotations=self._objects(rows, first))
+
+    def _unique_name(self, name: str, sequence: Sequence) -> str:
+        """``name``, or where another sequence has it (``train/`` and ``test/`` both holding
+        ``S``, a ``seqinfo.ini`` copied with its name), the folder's name, else ``name (N)``:
+        a frame is named ``<video>/<N>``, which is how results find it, so two videos of
+        one name would mix their frames' predictions."""
+        if name in self._names:
+            taken = name
+            folder = os.path.basename(sequence.path)
+            name = folder if folder not in self._names else taken
+            number = 1
+            while name in self._names:
+                number += 1
+                name = f"{taken} ({number})"
+            self.report.warn(
+                "mot_duplicate_name",
+                "sequences named as another sequence (renamed: results name them so)",
+                f"{sequence.path}: {taken} is {name}",
+            )
+        self._names.add(name)
+        return name
 
     def _objects(self, rows: MotRows, first: int) -> pa.Table | None:
         if not len(rows):
@@ -222,10 +244,12 @@ def object_table(
 
 
 def _seqinfo(path: str) -> dict[str, str]:
-    """``seqinfo.ini``'s ``[Sequence]`` keys, lower-cased (none when it is missing)."""
-    parser = configparser.ConfigParser(interpolation=None)
+    """``seqinfo.ini``'s ``[Sequence]`` keys, lower-cased (none when it is missing). Read
+    as other tools write it: a byte-order mark (Windows editors) or a key given twice (the
+    last counts) would otherwise make the whole file unreadable, its frame rate lost."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
-        parser.read(os.path.join(path, SEQINFO), encoding="utf-8")
+        parser.read(os.path.join(path, SEQINFO), encoding="utf-8-sig")
     except (configparser.Error, UnicodeDecodeError):
         return {}
     return dict(parser["Sequence"]) if parser.has_section("Sequence") else {}

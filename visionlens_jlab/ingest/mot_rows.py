@@ -65,8 +65,8 @@ class MotRows:
 
 def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRows | None:
     """The rows of MOT text file ``path``; ``with_class``: its 8th and 9th columns are class
-    and visibility (ground truth of MOT16 and later) rather than MOT15's world coordinates.
-    A file that is not MOT rows is a report error and None."""
+    and visibility (ground truth of MOT16 and later, 8 or 9 columns) rather than MOT15's
+    world coordinates (10 columns). A file that is not MOT rows is a report error and None."""
     try:
         # opened by Python, not by Arrow's C++: the parse worker's audit hook confines it
         # to the server's allowed roots (allowed_roots.confine_reads)
@@ -89,9 +89,24 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
             f"{path}: fewer than 6 columns",
         )
         return None
-    cols = [_floats(table.column(i)) for i in range(table.num_columns)]
     n = table.num_rows
-    extra = with_class and table.num_columns >= 8
+    width = table.num_columns
+    while width > 6 and table.column(width - 1).null_count == n:
+        width -= 1  # a trailing comma on every row: an empty column, not MOT15's layout
+    cols = [_floats(table.column(i)) for i in range(width)]
+    bad = ~(np.isfinite(cols[0]) & np.isfinite(cols[1]))
+    if bad.any():  # an empty frame or id would become -2**63: an id of its own, no track
+        report.error(
+            "mot_bad_row",
+            "MOT rows without a frame or id number (not ingested)",
+            count=int(bad.sum()),
+            examples=[f"{path}: row {i + 1}" for i in np.flatnonzero(bad)[:3]],
+        )
+        cols = [c[~bad] for c in cols]
+        n = len(cols[0])
+    # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
+    # class and a visibility: its rows are pedestrians, as TrackEval reads them
+    extra = with_class and 8 <= width <= 9
     return MotRows(
         {
             "frame": cols[0].astype(np.int64),
@@ -100,9 +115,9 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
             "y": cols[3],
             "w": cols[4],
             "h": cols[5],
-            "conf": cols[6] if table.num_columns > 6 else np.ones(n),
+            "conf": cols[6] if width > 6 else np.ones(n),
             "cls": cols[7].astype(np.int64) if extra else np.full(n, DEFAULT_CLASS, np.int64),
-            "visibility": cols[8] if extra and table.num_columns > 8 else np.full(n, np.nan),
+            "visibility": cols[8] if extra and width > 8 else np.full(n, np.nan),
         }
     )
 

@@ -1,0 +1,128 @@
+"""MOT Challenge files as other tools write them, ingested from real sequence folders: MOT15's
+10-column ground truth (world coordinates, no class), rows with a trailing comma, and a
+``seqinfo.ini`` with a byte-order mark or a key given twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ingest_fixtures import ingest, ingest_predictions, tiny_jpeg
+from visionlens_jlab.catalog import Catalog
+
+INFO = "[Sequence]\nname=S\nimDir=img1\nframeRate=25\nseqLength=3\nimWidth=64\nimHeight=48\n"
+
+
+def _sequence(root: Path, gt: str, info: bytes = INFO.encode()) -> Path:
+    """A MOT sequence ``root/S`` of 3 frames with ``gt`` as its ``gt/gt.txt``."""
+    seq = root / "S"
+    (seq / "img1").mkdir(parents=True)
+    (seq / "gt").mkdir()
+    for i in range(1, 4):
+        (seq / "img1" / f"{i:06d}.jpg").write_bytes(tiny_jpeg())
+    (seq / "seqinfo.ini").write_bytes(info)
+    (seq / "gt" / "gt.txt").write_text(gt)
+    return root
+
+
+def _objects(catalog: Catalog) -> list[tuple]:
+    with catalog.cursor() as cur:
+        return cur.execute(
+            "SELECT label, source_ann_id, x, attributes->>'visibility' FROM annotations "
+            "ORDER BY ann_id"
+        ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # MOT15: frame, id, x, y, w, h, conf, then world coordinates x, y, z (-1)
+        ("1,1,10,10,5,5,1,-1,-1,-1\n2,4,11,10,5,5,1,-1,-1,-1\n", ("pedestrian", None)),
+        # MOT17 with a trailing comma on every row: still its class and visibility
+        ("1,1,10,10,5,5,1,3,0.5,\n2,4,11,10,5,5,1,3,0.5,\n", ("car", "0.5")),
+    ],
+)
+def test_ground_truth_columns_are_read_by_the_layout_that_wrote_them(
+    tmp_path: Path, rows: str, expected: tuple
+) -> None:
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        assert summary["errors"] == summary["warnings"] == []
+        assert summary["annotations"] == summary["tracks"] == 2
+        objects = _objects(catalog)
+        with catalog.cursor() as cur:
+            names = [c[0] for c in cur.execute("SELECT name FROM categories").fetchall()]
+    assert [(o[0], o[3]) for o in objects] == [expected, expected]
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0), ("4", 11.0)]
+    assert names == [expected[0]]  # no class_-1 from MOT15's world coordinates
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        b"\xef\xbb\xbf" + INFO.encode(),  # a byte-order mark (Windows Notepad)
+        (INFO + "frameRate=25\n").encode(),  # a key given twice
+        INFO.replace("\n", "\r\n").encode(),
+    ],
+)
+def test_seqinfo_written_by_other_tools_gives_its_frame_rate(tmp_path: Path, info: bytes) -> None:
+    root = _sequence(tmp_path / "mot", "1,1,10,10,5,5,1,1,1\n", info)
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", root).to_dict()
+        with catalog.cursor() as cur:
+            video = cur.execute("SELECT name, fps, num_frames, width FROM videos").fetchall()
+    assert summary["errors"] == []
+    assert video == [("S", 25.0, 3, 64)]
+
+
+def test_sequences_of_one_name_become_videos_of_their_own_names(tmp_path: Path) -> None:
+    # train/S and test/S, and a copied seqinfo.ini naming its sequence S in folder T
+    root = tmp_path / "mot"
+    _sequence(root / "train", "1,1,10,10,5,5,1,1,1\n2,1,11,10,5,5,1,1,1\n")
+    _sequence(root / "test", "1,1,20,10,5,5,1,1,1\n")
+    _sequence(root / "train" / "copy", "3,1,30,10,5,5,1,1,1\n").joinpath("S").rename(
+        root / "train" / "T"
+    )
+    results = tmp_path / "tracker"
+    results.mkdir()
+    (results / "S.txt").write_text("1,5,40,10,5,5,0.9,-1,-1,-1\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", root).to_dict()
+        predicted = ingest_predictions(catalog, "m", "trk", results, fmt="mot").to_dict()
+        with catalog.cursor() as cur:
+            videos = cur.execute("SELECT name, location FROM videos ORDER BY video_id").fetchall()
+            names = cur.execute("SELECT source_image_id FROM samples").fetchall()
+            boxes = cur.execute(
+                "SELECT v.name, a.source, a.x FROM annotations a JOIN video_frames f "
+                "USING (sample_id) JOIN videos v ON v.dataset_id = f.dataset_id "
+                "AND v.video_id = f.video_id ORDER BY a.ann_id"
+            ).fetchall()
+    assert [(name, Path(location).relative_to(root).as_posix()) for name, location in videos] == [
+        ("S", "test/S"),
+        ("S (2)", "train/S"),
+        ("T", "train/T"),
+    ]
+    assert len({n[0] for n in names}) == len(names) == 9  # every frame named once
+    (warning,) = summary["warnings"]
+    assert warning["code"] == "mot_duplicate_name" and warning["count"] == 2
+    # the results of S are the first S's (test/S) alone, not mixed into another's frames
+    assert predicted["predictions"] == 1
+    assert boxes == [
+        ("S", "ground_truth", 20.0),
+        ("S (2)", "ground_truth", 10.0),
+        ("S (2)", "ground_truth", 11.0),
+        ("T", "ground_truth", 30.0),
+        ("S", "trk", 40.0),
+    ]
+
+
+def test_rows_without_a_frame_or_id_number_are_report_rows(tmp_path: Path) -> None:
+    rows = "1,1,10,10,5,5,1,1,1\n2,,11,10,5,5,1,1,1\n,1,12,10,5,5,1,1,1\n3,nan,13,10,5,5,1,1,1\n"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    (error,) = summary["errors"]
+    assert (error["code"], error["count"]) == ("mot_bad_row", 3)
+    assert error["examples"][0].endswith("gt.txt: row 2")
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0)]
