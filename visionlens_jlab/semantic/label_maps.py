@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+LABEL_MAP_MODES = ("P", "L", "I", "I;16")
+"""Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey."""
+
 
 class LabelMapError(ValueError):
     """A mask file that is not a label map (the message names the file)."""
@@ -19,7 +22,7 @@ def read_label_map(location: str, value_map: np.ndarray | None = None) -> np.nda
     palette to become classes."""
     try:
         with Image.open(location) as image:
-            if image.mode not in ("P", "L", "I", "I;16"):
+            if image.mode not in LABEL_MAP_MODES:
                 raise LabelMapError(
                     f"{location}: a {image.mode} image, not a label map (save the masks as "
                     "palette or single-channel PNGs of class indices)"
