@@ -176,3 +176,23 @@ def test_a_colour_coded_mask_is_refused_at_ingest(
     assert "Traceback" not in out["stderr"]
     code, out = _run(capsys, "datasets", "--data-dir", data)
     assert out["datasets"] == []  # nothing half-written
+
+
+def test_sixteen_bit_label_ids_map_like_eight_bit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, data = tmp_path / "cityscapes", str(tmp_path / "data")
+    ids = np.array([[7, 8, 26, 0], [7, 7, 33, 1]])  # road, sidewalk, car, void; bicycle
+    stem = "aachen_000000_000019"
+    _image(root / "leftImg8bit" / "val" / "aachen" / f"{stem}_leftImg8bit.png", ids.shape)
+    _grey(ids, root / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
+    (tmp_path / "preds").mkdir()
+    Image.fromarray(ids.astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")  # 16-bit
+    assert _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)[0] == 0
+    args = ("--model", "m", "--data-dir", data)
+    assert _run(capsys, "semantic-predictions", "cs", str(tmp_path / "preds"), *args)[0] == 0
+    code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    assert code == 0 and out["semantic"]["mIoU"] == 1.0, out
+    Image.fromarray((ids * 100).astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")
+    code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    assert code == 1 and "value 3300, outside the 0..255" in out["stderr"]
