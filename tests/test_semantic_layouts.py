@@ -143,3 +143,56 @@ def test_masks_layout_classes_file_ignore_index_and_errors(
         capsys, "semantic-ingest", str(tmp_path / "rgb"), "--name", "no", "--data-dir", data
     )
     assert code == 2 and "no semantic layout found" in out["stderr"]
+
+
+def test_uppercase_png_masks_are_masks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    voc, data = tmp_path / "VOC2012", str(tmp_path / "data")
+    gt = np.array([[0, 15, 255], [15, 15, 0]])
+    for stem, mask_name in (("2007_000001", "2007_000001.png"), ("DSC_0002", "DSC_0002.PNG")):
+        _image(voc / "JPEGImages" / f"{stem}.JPG", gt.shape)
+        _grey(gt, voc / "SegmentationClass" / mask_name)
+        _grey(gt, tmp_path / "preds" / mask_name.replace(".png", ".PNG"))
+    code, out = _run(capsys, "semantic-ingest", str(tmp_path), "--name", "v", "--data-dir", data)
+    assert code == 0 and out["semantic"]["masks"] == 2 and out["samples"] == 2
+    code, out = _run(
+        capsys, "semantic-predictions", "v", str(tmp_path / "preds"), "--model", "m",
+        "--data-dir", data,
+    )  # fmt: skip
+    assert code == 0 and out["masks"] == 2 and out["unmatched"] == 0
+
+
+def test_a_colour_coded_mask_is_refused_at_ingest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\n")
+    _image(root / "images" / "a.jpg", (2, 3))
+    _grey(np.array([[0, 1, 1], [0, 0, 1]]), root / "masks" / "a.png")
+    _image(root / "images" / "b.jpg", (2, 3))
+    Image.new("RGB", (3, 2), (128, 64, 128)).save(root / "masks" / "b.png")  # a colour mask
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    assert code == 1 and "b.png: a RGB image, not a label map" in out["stderr"]
+    assert "Traceback" not in out["stderr"]
+    code, out = _run(capsys, "datasets", "--data-dir", data)
+    assert out["datasets"] == []  # nothing half-written
+
+
+def test_sixteen_bit_label_ids_map_like_eight_bit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, data = tmp_path / "cityscapes", str(tmp_path / "data")
+    ids = np.array([[7, 8, 26, 0], [7, 7, 33, 1]])  # road, sidewalk, car, void; bicycle
+    stem = "aachen_000000_000019"
+    _image(root / "leftImg8bit" / "val" / "aachen" / f"{stem}_leftImg8bit.png", ids.shape)
+    _grey(ids, root / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
+    (tmp_path / "preds").mkdir()
+    Image.fromarray(ids.astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")  # 16-bit
+    assert _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)[0] == 0
+    args = ("--model", "m", "--data-dir", data)
+    assert _run(capsys, "semantic-predictions", "cs", str(tmp_path / "preds"), *args)[0] == 0
+    code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    assert code == 0 and out["semantic"]["mIoU"] == 1.0, out
+    Image.fromarray((ids * 100).astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")
+    code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    assert code == 1 and "value 3300, outside the 0..255" in out["stderr"]

@@ -41,14 +41,21 @@ def boundary_band(labels: np.ndarray, d: int) -> np.ndarray:
 
 
 def boundary_counts(
-    gt: np.ndarray, pred: np.ndarray, num_classes: int, ratio: float = DILATION_RATIO
+    gt: np.ndarray,
+    pred: np.ndarray,
+    num_classes: int,
+    ratio: float = DILATION_RATIO,
+    ignore_index: int | None = None,
 ) -> np.ndarray:
     """One image's per-class ``[intersection, union]`` of the boundary bands (shape
-    ``(2, C)``), over its pixels whose ground truth is a class."""
+    ``(2, C)``), over its pixels whose ground truth is a class other than ``ignore_index``
+    (whose own counts stay 0: an ignored class has no score)."""
     d = band_width(gt.shape[0], gt.shape[1], ratio)
     gt_band = boundary_band(gt, d)
     pred_band = boundary_band(pred, d)
     counted = (gt >= 0) & (gt < num_classes)
+    if ignore_index is not None:
+        counted &= gt != ignore_index
     g = gt[counted & gt_band].astype(np.int64)
     p_in = counted & pred_band
     p = pred[p_in].astype(np.int64)
@@ -56,7 +63,10 @@ def boundary_counts(
     inter = np.bincount(gt[both].astype(np.int64), minlength=num_classes)[:num_classes]
     gt_sizes = np.bincount(g, minlength=num_classes)[:num_classes]
     pred_sizes = np.bincount(p, minlength=num_classes)[:num_classes]
-    return np.stack([inter, gt_sizes + pred_sizes - inter])
+    counts = np.stack([inter, gt_sizes + pred_sizes - inter])
+    if ignore_index is not None and 0 <= ignore_index < num_classes:
+        counts[:, ignore_index] = 0
+    return counts
 
 
 def boundary_iou(counts: np.ndarray) -> tuple[np.ndarray, float | None]:

@@ -13,10 +13,14 @@ from typing import Any
 import numpy as np
 
 
-def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int) -> np.ndarray:
+def confusion(
+    gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int | None = None
+) -> np.ndarray:
     """The ``C x C`` confusion matrix of one image (rows: ground truth, columns: prediction)
-    over its pixels whose ground truth is a class. ``pred`` values outside ``[0, C)`` are a
-    :class:`ValueError` (a prediction names a class or it is not a prediction)."""
+    over its pixels whose ground truth is a class other than ``ignore_index`` (an ignore
+    index inside the classes, ``--ignore-index 0``, names a class that is not scored).
+    ``pred`` values outside ``[0, C)`` are a :class:`ValueError` (a prediction names a
+    class or it is not a prediction)."""
     if gt.shape != pred.shape:
         raise ValueError(
             f"ground truth is {gt.shape[1]}x{gt.shape[0]}, prediction {pred.shape[1]}x{pred.shape[0]}"
@@ -24,6 +28,8 @@ def confusion(gt: np.ndarray, pred: np.ndarray, num_classes: int) -> np.ndarray:
     g = gt.ravel().astype(np.int64, copy=False)
     p = pred.ravel().astype(np.int64, copy=False)
     keep = (g >= 0) & (g < num_classes)
+    if ignore_index is not None:
+        keep &= g != ignore_index
     if not keep.all():
         g, p = g[keep], p[keep]
     if p.size and (int(p.min()) < 0 or int(p.max()) >= num_classes):
@@ -40,25 +46,34 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def per_class(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per class: IoU (NaN when the class is in neither ground truth nor prediction),
-    accuracy (recall; NaN without ground-truth pixels) and its ground-truth pixels."""
+def per_class(
+    matrix: np.ndarray, ignore_index: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per class: IoU (NaN when the class is in neither ground truth nor prediction, or is
+    the ``ignore_index``: its predictions count against the true class, not as its own
+    zero, as torchmetrics' macro mean leaves it out), accuracy (recall; NaN without
+    ground-truth pixels) and its ground-truth pixels."""
     m = matrix.astype(np.float64)
     tp = np.diag(m)
     gt_pixels = m.sum(axis=1)
     pred_pixels = m.sum(axis=0)
     iou = _ratio(tp, gt_pixels + pred_pixels - tp)
     accuracy = _ratio(tp, gt_pixels)
+    if ignore_index is not None and 0 <= ignore_index < len(iou):
+        iou[ignore_index] = np.nan
     return iou, accuracy, gt_pixels
 
 
-def summary(matrix: np.ndarray, names: list[str]) -> dict[str, Any]:
+def summary(
+    matrix: np.ndarray, names: list[str], ignore_index: int | None = None
+) -> dict[str, Any]:
     """The metrics of a confusion matrix: pixel accuracy, mean class accuracy, mIoU,
     frequency-weighted IoU, per class and the matrix itself. The means are torchmetrics'
     macro averages: over the classes in the ground truth or the prediction (a class absent
     from both has no score), a class predicted but absent from the ground truth counting 0
-    accuracy; ``fwIoU`` weights each class's IoU by its ground-truth pixels."""
-    iou, accuracy, pixels = per_class(matrix)
+    accuracy; ``fwIoU`` weights each class's IoU by its ground-truth pixels. An
+    ``ignore_index`` inside the classes has no score (:func:`per_class`)."""
+    iou, accuracy, pixels = per_class(matrix, ignore_index)
     total = float(pixels.sum())
     tp = float(np.trace(matrix))
     has_iou = ~np.isnan(iou)
@@ -80,10 +95,10 @@ def summary(matrix: np.ndarray, names: list[str]) -> dict[str, Any]:
     }
 
 
-def image_iou(matrix: np.ndarray) -> float:
-    """One image's mean IoU over the classes in its ground truth or its prediction (NaN for
-    an image whose pixels are all ignored)."""
-    return _mean(per_class(matrix)[0]) if matrix.any() else float("nan")
+def image_iou(matrix: np.ndarray, ignore_index: int | None = None) -> float:
+    """One image's mean IoU over the classes in its ground truth or its prediction, the
+    ``ignore_index`` aside (NaN for an image whose pixels are all ignored)."""
+    return _mean(per_class(matrix, ignore_index)[0]) if matrix.any() else float("nan")
 
 
 def _mean(values: np.ndarray) -> float:

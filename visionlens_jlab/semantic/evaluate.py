@@ -67,6 +67,9 @@ def evaluate_semantic(
     ]
     gt_lut = _lut(truth.value_map, truth.ignore_index)
     pred_lut = _lut(predicted.value_map, predicted.ignore_index)
+    # the ground truth's ignore index: usually past the classes (255), left out by being no
+    # class; one inside them (``--ignore-index 0``) is left out by name
+    ignored = truth.ignore_index
 
     def one(pair: tuple[int, str, str]) -> tuple[np.ndarray, np.ndarray | None]:
         _, gt_at, pred_file = pair
@@ -76,10 +79,10 @@ def evaluate_semantic(
         except LabelMapError as exc:
             raise SemanticEvaluationError(str(exc)) from None
         try:
-            matrix = confusion(gt, pred, num_classes)
+            matrix = confusion(gt, pred, num_classes, ignored)
         except ValueError as exc:
             raise SemanticEvaluationError(f"{pred_file}: {exc}") from None
-        counts = boundary_counts(gt, pred, num_classes) if boundary else None
+        counts = boundary_counts(gt, pred, num_classes, ignore_index=ignored) if boundary else None
         return matrix, counts
 
     total = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -88,10 +91,10 @@ def evaluate_semantic(
     with ThreadPoolExecutor(workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
         for i, (matrix, counts) in enumerate(pool.map(one, pairs)):
             total += matrix
-            per_image[i] = image_iou(matrix)
+            per_image[i] = image_iou(matrix, ignored)
             if counts is not None:
                 bounds += counts
-    report = summary(total, names)
+    report = summary(total, names, ignored)
     report.update(model=model, images=len(pairs), missing=len(truth.sample_ids) - len(pairs))
     if boundary:
         per, mean = boundary_iou(bounds)

@@ -20,7 +20,8 @@ from ..catalog import GROUND_TRUTH, NotFoundError
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
-from .layouts import PathCheck, SemanticSource, check_paths
+from .label_maps import LABEL_MAP_MODES
+from .layouts import PathCheck, SemanticSource, check_paths, png_files
 from .records import read_classes, read_encoding, write_classes, write_masks
 
 if TYPE_CHECKING:
@@ -56,12 +57,20 @@ class SemanticSamples:
 
 
 def mask_size(location: str) -> tuple[int, int]:
-    """A mask's width and height from its header."""
+    """A mask's width and height from its header, which also says whether it is a label
+    map: an RGB (colour-coded) mask is refused here, before the dataset is written, rather
+    than by every evaluation and overlay of a dataset that can never be evaluated."""
     try:
         with Image.open(location) as image:
-            return image.size
+            mode, size = image.mode, image.size
     except OSError as exc:
         raise IngestError(f"{location}: cannot read the mask ({exc})") from None
+    if mode not in LABEL_MAP_MODES:
+        raise IngestError(
+            f"{location}: a {mode} image, not a label map (save the masks as palette or "
+            "single-channel PNGs of class indices)"
+        )
+    return size
 
 
 def ingest_semantic(
@@ -122,7 +131,7 @@ def ingest_semantic_predictions(
         raise IngestError(f"{folder}: not a folder")
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
-    masks = {image_key(str(p)): str(p) for p in sorted(root.rglob("*.png"))}
+    masks = {image_key(str(p)): str(p) for p in png_files(root, recursive=True)}
     check_paths(check, masks.values())
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)

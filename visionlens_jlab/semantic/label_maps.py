@@ -7,6 +7,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+LABEL_MAP_MODES = ("P", "L", "I", "I;16")
+"""Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey."""
+
 
 class LabelMapError(ValueError):
     """A mask file that is not a label map (the message names the file)."""
@@ -19,7 +22,7 @@ def read_label_map(location: str, value_map: np.ndarray | None = None) -> np.nda
     palette to become classes."""
     try:
         with Image.open(location) as image:
-            if image.mode not in ("P", "L", "I", "I;16"):
+            if image.mode not in LABEL_MAP_MODES:
                 raise LabelMapError(
                     f"{location}: a {image.mode} image, not a label map (save the masks as "
                     "palette or single-channel PNGs of class indices)"
@@ -29,6 +32,15 @@ def read_label_map(location: str, value_map: np.ndarray | None = None) -> np.nda
         raise LabelMapError(f"{location}: cannot read the mask ({exc})") from None
     if value_map is not None:
         if array.dtype != np.uint8:
-            raise LabelMapError(f"{location}: values past 255 in a source mapped by its label ids")
+            # a 16-bit PNG of label ids (as OpenCV writes a wider array) maps like an 8-bit
+            # one; only a value outside the map's 0..255 cannot be mapped
+            low, high = (int(array.min()), int(array.max())) if array.size else (0, 0)
+            if low < 0 or high > 255:
+                bad = high if high > 255 else low
+                raise LabelMapError(
+                    f"{location}: value {bad}, outside the 0..255 of a source mapped by "
+                    "its label ids"
+                )
+            array = array.astype(np.uint8)
         array = value_map[array]
     return array

@@ -116,7 +116,7 @@ def _voc(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], Cla
     images = _by_stem(root / "JPEGImages")
     pairs = [
         MaskPair(os.path.relpath(images[m.stem], root), images[m.stem], str(m), splits.get(m.stem))
-        for m in sorted((root / "SegmentationClass").glob("*.png"))
+        for m in png_files(root / "SegmentationClass")
         if m.stem in images
     ]
     classes = known.voc_classes() if names is None else _named(names)
@@ -174,7 +174,7 @@ def _matched(root: Path, masks: str) -> list[MaskPair]:
         if p.suffix.lower() in IMAGE_SUFFIXES
     }
     pairs = []
-    for mask in sorted((root / masks).rglob("*.png")):
+    for mask in png_files(root / masks, recursive=True):
         key = str(mask.relative_to(root / masks).with_suffix(""))
         image = images.get(key)
         if image is not None:
@@ -182,6 +182,13 @@ def _matched(root: Path, masks: str) -> list[MaskPair]:
             split = parts[0] if len(parts) > 1 else None
             pairs.append(MaskPair(os.path.relpath(image, root), str(image), str(mask), split))
     return pairs
+
+
+def png_files(folder: Path, recursive: bool = False) -> list[Path]:
+    """The PNGs in ``folder`` (and below it with ``recursive``), sorted, whatever the case
+    of their extension: ``.PNG`` masks, as Windows tools write them, are masks too."""
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    return sorted(p for p in found if p.suffix.lower() == ".png")
 
 
 def _by_stem(folder: Path) -> dict[str, str]:

@@ -55,9 +55,64 @@ def _load(path: str) -> dict[str, Any]:
     return data
 
 
+def _checked(data: dict[str, Any], path: str, truth: bool) -> dict[str, Any]:
+    """``data``, once every entry the ingest and the evaluation read is there: each
+    annotation's PNG ``file_name`` (and the ground truth's ``image_id``), its
+    ``segments_info`` a list of segments with integer ``id`` and ``category_id`` (and the
+    ground truth's ``area``, its PQ's denominator); the ground truth's categories with
+    ``id`` and ``name``, its images with ``id`` and ``file_name``. Else an
+    :class:`IngestError` naming the first entry without, where a ``KeyError`` would come
+    mid-ingest or mid-evaluation, after the dataset was written without its masks."""
+    annotation = ("file_name", "image_id") if truth else ("file_name",)
+    segment = ("id", "category_id", "area") if truth else ("id", "category_id")
+    for i, ann in enumerate(data["annotations"]):
+        where = f"{path}: annotations[{i}]"
+        _require(ann, annotation, where)
+        segments = ann.get("segments_info", [])
+        if not isinstance(segments, list):
+            raise IngestError(f"{where}: 'segments_info' is not a list of segments")
+        for k, seg in enumerate(segments):
+            _require(seg, segment, f"{where}.segments_info[{k}]", ("id", "category_id"))
+    if truth:
+        for key, fields in (("categories", ("id", "name")), ("images", ("id", "file_name"))):
+            for i, entry in enumerate(data.get(key) or []):
+                _require(
+                    entry, fields, f"{path}: {key}[{i}]", ("id",) if key == "categories" else ()
+                )
+    return data
+
+
+def _require(
+    entry: Any, fields: tuple[str, ...], where: str, integers: tuple[str, ...] = ()
+) -> None:
+    """Refuse an ``entry`` that is not an object with ``fields`` (``integers`` among them
+    integers, or their digits)."""
+    if not isinstance(entry, dict):
+        raise IngestError(f"{where} is not an object")
+    missing = [f"{name!r}" for name in fields if entry.get(name) is None]
+    if missing:
+        raise IngestError(f"{where} has no {', '.join(missing)}")
+    for name in integers:
+        try:
+            int(entry[name])
+        except (TypeError, ValueError):
+            raise IngestError(f"{where}: {name!r} is {entry[name]!r}, not an integer") from None
+
+
 def _png_paths(data: dict[str, Any], folder: Path) -> list[str]:
     """The PNG each annotation names (a ``..`` in a name may lead out of the folder)."""
     return [str(folder / str(a.get("file_name"))) for a in data["annotations"]]
+
+
+def _require_files(paths: list[str], json_path: str) -> None:
+    """Refuse a JSON whose PNGs are not all there (after the paths were allowed): found
+    here, not by an evaluation that stops at the first."""
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise IngestError(
+            f"{json_path}: {len(missing)} of its {len(paths)} PNGs are not there "
+            f"(first: {missing[0]}; give their folder with --masks)"
+        )
 
 
 def _png_folder(json_path: str, folder: str | None) -> Path:
@@ -81,9 +136,11 @@ class PanopticSamples:
 
     def batches(self) -> Iterator[Batch]:
         """One batch of the images that have an annotation."""
-        labelled = {a["image_id"] for a in self.data["annotations"]}
+        # by their text, as an annotation finds its sample: an image id 1 and an
+        # annotation's "1" (JSON written by different tools) are one image
+        labelled = {str(a["image_id"]) for a in self.data["annotations"]}
         rows: dict[str, list[Any]] = {n: [] for n in SAMPLE_SCHEMA.names}
-        kept = [im for im in self.data.get("images", []) if im["id"] in labelled]
+        kept = [im for im in self.data.get("images", []) if str(im["id"]) in labelled]
         for index, im in enumerate(kept):
             values = (
                 index, im["file_name"], str(self.images / im["file_name"]),
@@ -115,6 +172,7 @@ def ingest_panoptic(
     data = _load(json_path)
     if not isinstance(data.get("categories"), list) or not data["categories"]:
         raise IngestError(f"{json_path}: no 'categories' (with isthing) in a COCO panoptic JSON")
+    _checked(data, json_path, truth=True)
     folder = _png_folder(json_path, masks)
     image_root = Path(images).resolve() if images else folder.parent / "images"
     check_paths(check, [str(folder), str(image_root)])
@@ -122,6 +180,7 @@ def ingest_panoptic(
         check, [str(image_root / str(im.get("file_name"))) for im in data.get("images", [])]
     )
     check_paths(check, _png_paths(data, folder))
+    _require_files(_png_paths(data, folder), json_path)
     summary = write_dataset(catalog, name, PanopticSamples(data, image_root, json_path)).to_dict()
     cats = data["categories"]
     classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
@@ -183,9 +242,10 @@ def ingest_panoptic_predictions(
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
     check_paths(check, [json_path])
-    data = _load(json_path)
+    data = _checked(_load(json_path), json_path, truth=False)
     folder = _png_folder(json_path, masks)
     check_paths(check, [str(folder), *_png_paths(data, folder)])
+    _require_files(_png_paths(data, folder), json_path)
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         if not read_categories(cur, dataset_id):

@@ -1,0 +1,113 @@
+"""COCO panoptic JSON as other tools write it, through ``panoptic-ingest`` and
+``panoptic-predictions``: an entry without a field the ingest or the evaluation reads, or a
+PNG that is not there, is one line naming it before anything is written (not a traceback,
+not a dataset left without its masks); image ids written as text still find their images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visionlens_jlab.cli import main
+
+from .panoptic_fixtures import write_panoptic
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    out = captured.out.strip()
+    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
+
+
+def _edited(tmp_path: Path, key: str, edit: Any) -> tuple[dict[str, Path], str]:
+    files = write_panoptic(tmp_path, 3, seed=2)
+    data = json.loads(files[key].read_text())
+    edit(data)
+    files[key].write_text(json.dumps(data))
+    return files, str(tmp_path / "data")
+
+
+def _ingest(capsys: pytest.CaptureFixture[str], files: dict[str, Path], data: str) -> Any:
+    return _run(
+        capsys, "panoptic-ingest", str(files["gt_json"]), "--name", "pan",
+        "--images", str(files["images"]), "--data-dir", data,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["annotations"][1].pop("file_name"), "annotations[1] has no 'file_name'"),
+        (lambda d: d["annotations"][0].pop("image_id"), "annotations[0] has no 'image_id'"),
+        (
+            lambda d: d["annotations"][2]["segments_info"][0].pop("area"),
+            "annotations[2].segments_info[0] has no 'area'",
+        ),
+        (
+            lambda d: d["annotations"][0].update(segments_info=None),
+            "annotations[0]: 'segments_info' is not a list",
+        ),
+        (lambda d: d["categories"][0].pop("name"), "categories[0] has no 'name'"),
+        (lambda d: d["images"][1].pop("id"), "images[1] has no 'id'"),
+    ],
+)
+def test_a_ground_truth_entry_without_a_field_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, message: str
+) -> None:
+    files, data = _edited(tmp_path, "gt_json", edit)
+    code, out = _ingest(capsys, files, data)
+    assert code == 1 and message in out["stderr"] and "Traceback" not in out["stderr"]
+    assert _run(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
+
+
+def test_a_missing_ground_truth_png_is_found_at_ingest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files, data = _edited(tmp_path, "gt_json", lambda d: None)
+    (files["gt_folder"] / "000000000001.png").unlink()
+    code, out = _ingest(capsys, files, data)
+    assert code == 1 and "1 of its 3 PNGs are not there" in out["stderr"]
+    assert "000000000001.png" in out["stderr"]
+    assert _run(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
+
+
+def test_image_ids_written_as_text_find_their_images(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def as_text(d: dict[str, Any]) -> None:
+        for ann in d["annotations"]:
+            ann["image_id"] = str(ann["image_id"])
+
+    files, data = _edited(tmp_path, "gt_json", as_text)
+    code, out = _ingest(capsys, files, data)
+    assert code == 0 and out["samples"] == 3 and out["panoptic"]["masks"] == 3
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["annotations"][0]["segments_info"][0].pop("category_id"),
+            "annotations[0].segments_info[0] has no 'category_id'",
+        ),
+        (
+            lambda d: d["annotations"][1]["segments_info"][0].update(id="x"),
+            "annotations[1].segments_info[0]: 'id' is 'x', not an integer",
+        ),
+        (lambda d: d["annotations"][2].pop("file_name"), "annotations[2] has no 'file_name'"),
+    ],
+)
+def test_a_malformed_result_is_one_line_at_predictions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, message: str
+) -> None:
+    files, data = _edited(tmp_path, "pred_json", edit)
+    assert _ingest(capsys, files, data)[0] == 0
+    code, out = _run(
+        capsys, "panoptic-predictions", "pan", str(files["pred_json"]), "--model", "m",
+        "--data-dir", data,
+    )  # fmt: skip
+    assert code == 1 and message in out["stderr"] and "Traceback" not in out["stderr"]
