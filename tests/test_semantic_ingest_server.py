@@ -60,6 +60,10 @@ async def test_semantic_and_panoptic_ingests_are_jobs_that_write_what_the_cli_wr
             evaluate_masks(local, "pan", "m"),
         )
     assert local_seg is not None and local_pan is not None
+    # each source's labels by the declared kinds: its label maps, one per masked image
+    for result, masks in ((want_seg, 6), (want_net, 6), (want_pan, 5), (want_m, 5)):
+        assert result["label_types"]["label_maps"] == masks, result
+        assert sum(result["label_types"].values()) == masks, result
 
     seg = await queued_job(api, wait_job, "semantic-datasets", {"source": str(voc), "name": "seg"})
     assert seg["status"] == "done" and seg["result"] == want_seg, seg

@@ -3,8 +3,9 @@
  * maps (the "masks" layout: images/, masks/, classes.txt), ingested through
  * the server's semantic route, opens with its mask laid over the photo in the
  * classes' colours (the background class transparent), half transparent; the
- * "masks" label type hides and shows it. Screenshots in both themes go to
- * build/screenshots/. The PNGs are written here (8-bit grey, zlib-deflated).
+ * "Label maps" toggle hides and shows it (the instance masks' toggle leaves
+ * it). Screenshots in both themes go to build/screenshots/. The PNGs are
+ * written here (8-bit grey, zlib-deflated).
  */
 import { expect, test } from './fixtures';
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
@@ -128,19 +129,25 @@ async function expectClassColours(mask: Locator): Promise<void> {
   expect((await maskPixel(mask, SKY))[3]).toBe(0);
 }
 
-/** The "masks" label type of the toolbar `bar` hides `mask` and shows it again. */
+/**
+ * The "Label maps" toggle of the toolbar `bar` hides `mask` and shows it
+ * again; the instance masks' toggle leaves it as it is.
+ */
 async function expectMasksToggled(
   page: IJupyterLabPageFixture,
   bar: Locator,
   mask: Locator
 ): Promise<void> {
-  const masks = async () =>
+  const toggle = async (type: string) =>
     (await toolbarItem(page, bar, '.jp-VisionLens-labelTypesItem')).locator(
-      'input[data-label-type="masks"]'
+      `input[data-label-type="${type}"]`
     );
-  await (await masks()).uncheck();
+  await (await toggle('masks')).uncheck();
+  await expect(mask).toBeVisible();
+  await (await toggle('masks')).check();
+  await (await toggle('label_maps')).uncheck();
   await expect(mask).toBeHidden();
-  await (await masks()).check();
+  await (await toggle('label_maps')).check();
   await expect(mask).toBeVisible();
 }
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
+from ..catalog.writes.label_rows import label_type_counts
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
@@ -92,6 +93,7 @@ def ingest_semantic(
         rows = [(by_file[p.file_name], p.mask) for p in found.pairs]
         write_classes(cur, dataset_id, found.classes)
         write_masks(cur, dataset_id, GROUND_TRUTH, rows, found.classes, found.layout)
+        summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
     summary["semantic"] = {
         "layout": found.layout,
         "masks": len(rows),
@@ -149,9 +151,11 @@ def ingest_semantic_predictions(
         if not rows:
             raise IngestError(f"{folder}: no mask is named after an image of {dataset!r}")
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
+        types = label_type_counts(cur, dataset_id, model)
     return {
         "dataset": dataset,
         "model": model,
         "masks": len(rows),
+        "label_types": types,
         "unmatched": len(masks) - len(rows),
     }

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.extensions.computed import write_computed
+from ..catalog.writes.label_rows import label_type_counts
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet, voc_colors
@@ -194,6 +195,7 @@ def ingest_panoptic(
             [bool(c.get("isthing")) for c in cats],
         )
         count = _write_source(cur, dataset_id, GROUND_TRUTH, data, folder, classes)
+        summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
     summary["panoptic"] = {"masks": count, "categories": len(cats)}
     return summary
 
@@ -251,7 +253,8 @@ def ingest_panoptic_predictions(
         if not read_categories(cur, dataset_id):
             raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
         count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0))
-    return {"dataset": dataset, "model": model, "masks": count}
+        types = label_type_counts(cur, dataset_id, model)
+    return {"dataset": dataset, "model": model, "masks": count, "label_types": types}
 
 
 def evaluate_panoptic(
