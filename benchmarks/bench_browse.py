@@ -88,16 +88,22 @@ def requests_for(n: int) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def dataset_dir(
-    cache: Path, n: int, labels: str = "boxes", size: tuple[int, int] = (640, 480)
+    cache: Path,
+    n: int,
+    labels: str = "boxes",
+    size: tuple[int, int] = (640, 480),
+    videos: int = 0,
 ) -> Path:
     """The cached data dir of size ``n``, written on first use. ``labels="masks"``: every
     object also has a mask (a polygon; every 10th a COCO RLE) and every 4th ground-truth
     object 5 keypoints (the grid benchmark's drawing load; cached under its own name).
     ``size``: every image's width and height (another than 640 x 480: its own name too)."""
     name = f"browse-{n}" if labels == "boxes" else f"browse-{n}-{labels}"
+    name += f"-videos-{videos}" if videos else ""
     path = cache / (name if size == (640, 480) else f"{name}-{size[0]}x{size[1]}")
     if (path / ".complete").exists():
         return path
+    from browse_videos import SyntheticVideoSource
     from masked_source import MaskedSource
 
     from tests.notebook_fixtures import SyntheticSource
@@ -113,7 +119,11 @@ def dataset_dir(
     catalog = Catalog(path)
 
     def source(k: int, predictions: bool) -> Any:
-        plain = SyntheticSource(n, k, predictions=predictions, width=size[0], height=size[1])
+        plain = (
+            SyntheticVideoSource(n, k, predictions, width=size[0], height=size[1], videos=videos)
+            if videos
+            else SyntheticSource(n, k, predictions=predictions, width=size[0], height=size[1])
+        )
         return MaskedSource(plain, keypoints=not predictions) if labels == "masks" else plain
 
     write_dataset(catalog, "bench", source(3, False))
@@ -126,9 +136,13 @@ def dataset_dir(
     return path
 
 
-def selected(n: int, only: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
-    """The requests of size ``n`` whose label starts with one of ``only`` (all if empty)."""
-    return [r for r in requests_for(n) if not only or r[0].split(",")[0].split()[0] in only]
+def selected(n: int, only: list[str], videos: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
+    """The requests of size ``n`` (of ``videos`` videos' frames: the video fields' requests
+    too) whose label starts with one of ``only`` (all if empty)."""
+    from browse_videos import video_requests
+
+    every = requests_for(n) + (video_requests(n, videos) if videos else [])
+    return [r for r in every if not only or r[0].split(",")[0].split()[0] in only]
 
 
 def _free_port() -> int:
@@ -199,12 +213,14 @@ def timings(server: Server, path: str, body: Any, reps: int, cold: bool) -> list
     return times
 
 
-def measure(server: Server, n: int, reps: int, modes: list[str], only: list[str]) -> dict[str, Any]:
+def measure(
+    server: Server, n: int, reps: int, modes: list[str], only: list[str], videos: int = 0
+) -> dict[str, Any]:
     """Per request and mode (``cold``: the first request after a write; ``warm``: the same
     request again): p50/p95 (ms), the answer's total and page ids; the server's RSS after
     them. ``only``: the request labels' first words to run (all when empty)."""
     out: dict[str, Any] = {}
-    for label, endpoint, body in selected(n, only):
+    for label, endpoint, body in selected(n, only, videos):
         path = f"datasets/bench/{endpoint}"
         status, raw = server.post(path, body)  # warm-up (and the answer to compare)
         if status != 200:
@@ -239,6 +255,12 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
+        "--videos",
+        type=int,
+        default=0,
+        help="the samples are the frames of this many videos (browse_videos.py): 0, images",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         default=[],
@@ -248,7 +270,7 @@ def main() -> None:
     codes = [c.split("=", 1) for c in (args.code or [f"this={ROOT}"])]
     load_start, env, sections = load_average(), environment(), []
     for n in args.sizes:
-        data = dataset_dir(args.cache, n)
+        data = dataset_dir(args.cache, n, videos=args.videos)
         results: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in codes}
         for run in range(args.runs):
             k = run % len(codes)  # the order rotates from run to run
@@ -256,11 +278,13 @@ def main() -> None:
                 modes = ["warm"] if label in args.warm_only else ["cold", "warm"]
                 server = Server(Path(code).resolve(), data)
                 try:
-                    results[label].append(measure(server, n, args.reps, modes, args.only))
+                    results[label].append(
+                        measure(server, n, args.reps, modes, args.only, args.videos)
+                    )
                 finally:
                     server.close()
                 print(f"  {n:,}: run {run + 1} {label} done, load {load_average()}", flush=True)
-        sections.append(report(n, results, data, load_average(), args.reps, args.only))
+        sections.append(report(n, results, data, load_average(), args.reps, args.only, args.videos))
         print(sections[-1], flush=True)
     text = header("Browsing benchmark (issue #16)", env, load_start, load_average())
     text += "\n" + "\n".join(sections)
@@ -287,11 +311,12 @@ def report(
     load: str,
     reps: int,
     only: list[str],
+    videos: int = 0,
 ) -> str:
     """One size's table: per request, checkout and mode the median over the runs of p50
     and p95 and the range of p95; totals and page ids checked equal across checkouts and
     runs."""
-    requests = selected(n, only)
+    requests = selected(n, only, videos)
     columns = [(lb, mode) for lb in results for mode in ("cold", "warm")
                if any(mode in r.get(req, {}) for r in results[lb] for req, _, _ in requests)]  # fmt: skip
     rows = []
@@ -312,7 +337,8 @@ def report(
     head = ["request", *(f"{lb} {mode} p50 / p95 (p95 range) ms" for lb, mode in columns),
             "total", "same page ids"]  # fmt: skip
     return (
-        f"\n## {n:,} images ({written}; {runs_n} runs x {reps} requests per mode; "
+        f"\n## {n:,} {f'frames of {videos:,} videos' if videos else 'images'} ({written}; "
+        f"{runs_n} runs x {reps} requests per mode; "
         f"load after: {load})\n\n"
         + table(head, rows)
         + "\n\nServer RSS after the requests (highest of the runs): " + "; ".join(rss) + "\n"
