@@ -196,3 +196,21 @@ def test_values_aligned_by_runs_of_spaces_are_refused_with_what_to_do(tmp_path: 
     (error,) = summary["errors"]
     assert error["code"] == "mot_unreadable"
     assert "write one comma, tab or space between values" in error["examples"][0]
+
+
+def test_a_frame_or_id_that_is_not_whole_is_a_report_row_not_truncated(tmp_path: Path) -> None:
+    # truncated, id 1.5 would be track 1: another object's box on that identity
+    rows = (
+        "1,1,10,10,5,5,1,1,1\n2,1.5,11,10,5,5,1,1,1\n2.5,2,12,10,5,5,1,1,1\n3,2,13,10,5,5,1,1,1\n"
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    (error,) = summary["errors"]
+    assert (error["code"], error["count"]) == ("mot_fractional_frame_or_id", 2)
+    assert [e.split("gt.txt: ")[1] for e in error["examples"]] == [
+        "line 2: frame 2, id 1.5",
+        "line 3: frame 2.5, id 2",
+    ]
+    assert summary["tracks"] == 2
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0), ("2", 13.0)]

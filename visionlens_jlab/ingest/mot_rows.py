@@ -79,7 +79,8 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     Values may be separated by commas (with spaces or not), tabs or single spaces, and a
     first line that is a header (``frame,id,bb_left,...``, as pandas writes it) is skipped.
     A row that is not one (too few or many values, a value that is not a number, no frame,
-    id or box) is a report row with its line number; the others are read."""
+    id or box, a frame or id that is not whole) is a report row with its line number; the
+    others are read."""
     invalid: list[tuple[int | None, str]] = []
 
     def skip_invalid(row: pacsv.InvalidRow) -> str:
@@ -152,6 +153,13 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     # an empty frame or id would become -2**63: an id of its own, no track
     missing = ~np.all(np.isfinite(cols[:6]), axis=0)
     checks.drop(text | missing, "mot_bad_row", BAD_ROW, lambda i: _why_bad(table, parsed, i))
+    # truncated, 1.5 would be id 1: two identities merged into one track
+    checks.drop(
+        (cols[0] != np.floor(cols[0])) | (cols[1] != np.floor(cols[1])),
+        "mot_fractional_frame_or_id",
+        "MOT rows whose frame or id is not a whole number (not ingested)",
+        lambda i: f"frame {cols[0][i]:g}, id {cols[1][i]:g}",
+    )
     cols = [c[checks.keep] for c in cols]
     n = len(cols[0])
     # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
