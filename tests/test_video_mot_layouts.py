@@ -214,3 +214,25 @@ def test_a_frame_or_id_that_is_not_whole_is_a_report_row_not_truncated(tmp_path:
     ]
     assert summary["tracks"] == 2
     assert [(o[1], o[2]) for o in objects] == [("1", 10.0), ("2", 13.0)]
+
+
+def test_boxes_with_no_area_are_report_rows_in_ground_truth_and_results(tmp_path: Path) -> None:
+    rows = "1,1,10,10,0,5,1,1,1\n2,1,11,10,5,-3,1,1,1\n3,1,12,10,5,5,1,1,1\n"
+    results = tmp_path / "tracker"
+    results.mkdir()
+    (results / "S.txt").write_text("1,7,40,10,-5,5,0.9,-1,-1,-1\n2,7,41,10,5,5,0.9,-1,-1,-1\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        predicted = ingest_predictions(catalog, "m", "trk", results, fmt="mot").to_dict()
+        with catalog.cursor() as cur:
+            boxes = cur.execute(
+                "SELECT source, x, area FROM annotations ORDER BY ann_id"
+            ).fetchall()
+    (warning,) = summary["warnings"]
+    assert (warning["code"], warning["count"]) == ("mot_empty_box", 2)
+    assert [e.split("gt.txt: ")[1] for e in warning["examples"]] == [
+        "line 1: w 0, h 5",
+        "line 2: w 5, h -3",
+    ]
+    assert [w["code"] for w in predicted["warnings"]] == ["mot_empty_box"]
+    assert boxes == [("ground_truth", 12.0, 25.0), ("trk", 41.0, 25.0)]

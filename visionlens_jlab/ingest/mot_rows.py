@@ -79,8 +79,8 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     Values may be separated by commas (with spaces or not), tabs or single spaces, and a
     first line that is a header (``frame,id,bb_left,...``, as pandas writes it) is skipped.
     A row that is not one (too few or many values, a value that is not a number, no frame,
-    id or box, a frame or id that is not whole) is a report row with its line number; the
-    others are read."""
+    id or box, a frame or id that is not whole, a box with no area) is a report row with its
+    line number; the others are read."""
     invalid: list[tuple[int | None, str]] = []
 
     def skip_invalid(row: pacsv.InvalidRow) -> str:
@@ -159,6 +159,14 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
         "mot_fractional_frame_or_id",
         "MOT rows whose frame or id is not a whole number (not ingested)",
         lambda i: f"frame {cols[0][i]:g}, id {cols[1][i]:g}",
+    )
+    # as the YOLO and DOTA ingests skip theirs (yolo_empty_box): a negative area otherwise
+    checks.drop(
+        (cols[4] <= 0) | (cols[5] <= 0),
+        "mot_empty_box",
+        "box with no area (zero or negative width or height): skipped",
+        lambda i: f"w {cols[4][i]:g}, h {cols[5][i]:g}",
+        warn=True,
     )
     cols = [c[checks.keep] for c in cols]
     n = len(cols[0])
