@@ -13,6 +13,7 @@ from tests.ingest_fixtures import ingest, tiny_jpeg
 from tests.video_fixtures import index_first, write_video
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.ingest.detect import detect_dataset_format
+from visionlens_jlab.records.report import IngestError
 
 TRACKS = """
   <track id="0" label="car" source="manual">
@@ -216,3 +217,31 @@ def test_a_track_is_held_to_the_tasks_stop_frame_and_other_shapes_are_read_or_re
     assert [w["code"] for w in summary["warnings"]] == ["cvat_shape_skipped"]
     (bad,) = summary["errors"]
     assert bad["code"] == "cvat_bad_shape" and "track 3 frame two" in bad["examples"][0]
+
+
+def test_a_project_export_of_several_tasks_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    # CVAT 2.x's project export: <meta><project><tasks>, a <task> each (its own video), and
+    # every track naming its task: frames of one number would be of different videos
+    task = tmp_path / "project"
+    task.mkdir()
+    write_video(task / "street.mp4", 6, width=64, height=48, gop=3)
+    tasks = "".join(
+        f"<task><id>{i}</id><name>{name}</name><size>6</size><mode>interpolation</mode>"
+        f"<start_frame>0</start_frame><stop_frame>5</stop_frame><source>{name}.mp4</source>"
+        "</task>"
+        for i, name in ((1, "street"), (2, "square"))
+    )
+    (task / "annotations.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta>'
+        f"<project><id>7</id><name>city</name><labels><label><name>car</name></label></labels>"
+        f"<tasks>{tasks}</tasks></project></meta>"
+        f'<track id="0" label="car" task_id="1" subset="default">{_box(1, 1)}</track>'
+        f'<track id="1" label="car" task_id="2" subset="default">{_box(1, 30)}</track>'
+        "</annotations>"
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        with pytest.raises(IngestError, match="project export of 2 tasks .street, square.") as e:
+            ingest(catalog, "city", task / "annotations.xml")
+        assert "Export each task on its own" in str(e.value)
+        with catalog.cursor() as cur:
+            assert cur.execute("SELECT count(*) FROM annotations").fetchone() == (0,)

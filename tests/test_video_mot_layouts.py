@@ -1,11 +1,13 @@
 """MOT Challenge files as other tools write them, ingested from real sequence folders: MOT15's
-10-column ground truth (world coordinates, no class), rows with a trailing comma, and a
+10-column ground truth (world coordinates, no class), rows with a trailing comma, a header
+line (pandas), values separated by tabs or spaces, malformed rows among good ones, and a
 ``seqinfo.ini`` with a byte-order mark or a key given twice."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.ingest_fixtures import ingest, ingest_predictions, tiny_jpeg
@@ -124,5 +126,113 @@ def test_rows_without_a_frame_or_id_number_are_report_rows(tmp_path: Path) -> No
         objects = _objects(catalog)
     (error,) = summary["errors"]
     assert (error["code"], error["count"]) == ("mot_bad_row", 3)
-    assert error["examples"][0].endswith("gt.txt: row 2")
+    assert error["examples"][0].endswith("gt.txt: line 2: no frame, id or box value")
     assert [(o[1], o[2]) for o in objects] == [("1", 10.0)]
+
+
+def test_a_header_line_as_pandas_writes_it_is_skipped(tmp_path: Path) -> None:
+    root = _sequence(tmp_path / "mot", "")
+    columns = ["frame", "id", "bb_left", "bb_top", "bb_width", "bb_height", "conf", "x", "y", "z"]
+    frame = pd.DataFrame([[1, 1, 10.0, 10.0, 5.0, 5.0, 1, -1, -1, -1],
+                          [2, 4, 11.0, 10.0, 5.0, 5.0, 1, -1, -1, -1]], columns=columns)  # fmt: skip
+    frame.to_csv(root / "S" / "gt" / "gt.txt", index=False)
+    results = tmp_path / "tracker"
+    results.mkdir()
+    frame.assign(conf=0.9).to_csv(results / "S.txt", index=False)  # a tracker's, with a header
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", root).to_dict()
+        objects = _objects(catalog)
+        predicted = ingest_predictions(catalog, "m", "trk", results).to_dict()  # format detected
+    assert predicted["predictions"] == 2
+    assert summary["errors"] == []
+    (warning,) = summary["warnings"]
+    assert (warning["code"], warning["count"]) == ("mot_header_skipped", 1)
+    assert warning["examples"][0].endswith(
+        "gt.txt: frame,id,bb_left,bb_top,bb_width,bb_height,conf,x,y,z"
+    )
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0), ("4", 11.0)]
+
+
+def test_malformed_rows_are_report_rows_by_line_and_the_others_ingest(tmp_path: Path) -> None:
+    rows = (
+        "1,1,10,10,5,5,1,1,1\n"
+        "2,1,11\n"  # line 2: short
+        "\n"  # a blank line: no row, no report
+        "2,2,12,10,5,5,1,1,1,7,7\n"  # line 4: long
+        "3,1,x,10,5,5,1,1,1\n"  # line 5: not a number
+        "3,2,13.5,10,5,5,1,1,1\n"  # a fraction after whole numbers: read as such
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    (error,) = summary["errors"]
+    assert (error["code"], error["count"]) == ("mot_bad_row", 3)
+    assert sorted(e.split("gt.txt: ")[1] for e in error["examples"]) == [
+        "line 2: 3 values, not 9",
+        "line 4: 11 values, not 9",
+        "line 5: 'x' is not a number",
+    ]
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0), ("2", 13.5)]
+
+
+@pytest.mark.parametrize("separator", ["\t", " ", ", "])
+def test_rows_separated_by_tabs_or_spaces_are_read(tmp_path: Path, separator: str) -> None:
+    rows = "".join(
+        separator.join(r) + "\n"
+        for r in (["1", "1", "10", "10", "5", "5", "1", "3", "0.5"],
+                  ["2", "4", "11", "10", "5", "5", "1", "3", "0.5"])
+    )  # fmt: skip
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    assert summary["errors"] == summary["warnings"] == []
+    assert objects == [("car", "1", 10.0, "0.5"), ("car", "4", 11.0, "0.5")]
+
+
+def test_values_aligned_by_runs_of_spaces_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    rows = "  1  1  10  10  5  5  1  1  1\n"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+    (error,) = summary["errors"]
+    assert error["code"] == "mot_unreadable"
+    assert "write one comma, tab or space between values" in error["examples"][0]
+
+
+def test_a_frame_or_id_that_is_not_whole_is_a_report_row_not_truncated(tmp_path: Path) -> None:
+    # truncated, id 1.5 would be track 1: another object's box on that identity
+    rows = (
+        "1,1,10,10,5,5,1,1,1\n2,1.5,11,10,5,5,1,1,1\n2.5,2,12,10,5,5,1,1,1\n3,2,13,10,5,5,1,1,1\n"
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    (error,) = summary["errors"]
+    assert (error["code"], error["count"]) == ("mot_fractional_frame_or_id", 2)
+    assert [e.split("gt.txt: ")[1] for e in error["examples"]] == [
+        "line 2: frame 2, id 1.5",
+        "line 3: frame 2.5, id 2",
+    ]
+    assert summary["tracks"] == 2
+    assert [(o[1], o[2]) for o in objects] == [("1", 10.0), ("2", 13.0)]
+
+
+def test_boxes_with_no_area_are_report_rows_in_ground_truth_and_results(tmp_path: Path) -> None:
+    rows = "1,1,10,10,0,5,1,1,1\n2,1,11,10,5,-3,1,1,1\n3,1,12,10,5,5,1,1,1\n"
+    results = tmp_path / "tracker"
+    results.mkdir()
+    (results / "S.txt").write_text("1,7,40,10,-5,5,0.9,-1,-1,-1\n2,7,41,10,5,5,0.9,-1,-1,-1\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        predicted = ingest_predictions(catalog, "m", "trk", results, fmt="mot").to_dict()
+        with catalog.cursor() as cur:
+            boxes = cur.execute(
+                "SELECT source, x, area FROM annotations ORDER BY ann_id"
+            ).fetchall()
+    (warning,) = summary["warnings"]
+    assert (warning["code"], warning["count"]) == ("mot_empty_box", 2)
+    assert [e.split("gt.txt: ")[1] for e in warning["examples"]] == [
+        "line 1: w 0, h 5",
+        "line 2: w 5, h -3",
+    ]
+    assert [w["code"] for w in predicted["warnings"]] == ["mot_empty_box"]
+    assert boxes == [("ground_truth", 12.0, 25.0), ("trk", 41.0, 25.0)]

@@ -4,10 +4,15 @@ with images, its frames as CVAT's "save images" export names them,
 --format cvat`` reads back.
 
 CVAT numbers frames from 0: VisionLens' frame N is CVAT's frame N - 1 (names and
-``frame`` attributes alike). Each track is one ``<track>`` (an object of no track is a
+``frame`` attributes alike). Frames exported evenly spaced (``--frames all``,
+``every:K``) are the task's frames: ``start_frame``, ``stop_frame`` and a ``frame_filter``
+of ``step=K`` say so, as CVAT's export of a task of every K-th frame does, and its image
+``i`` is frame ``start + i K``; other choices (labelled frames with gaps) are written as a
+task of the whole video. Each track is one ``<track>`` (an object of no track is a
 track of its own, one frame long) with a ``<box>`` on every frame it has an object, and an
-``outside`` box on the frame after each run of frames (after the track's last frame, or
-before a gap), unless the video ends there: CVAT keeps a track's object until it leaves.
+``outside`` box on the task's frame after each run of frames (after the track's last
+frame, or before a gap), unless the task ends there: CVAT keeps a track's object until it
+leaves.
 A track whose objects change class is one ``<track>`` per class. The ``keyframe``,
 ``occluded``, ``z_order`` and ``source`` attributes ingested from CVAT are the box's own
 again (``keyframe`` 1, the others 0 when absent); the other attributes are
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +86,43 @@ def write_cvat_video(
         suffix = os.path.splitext(name)[1] or ".jpg"
         dest = root / frames.stem(vid) / IMAGES_FOLDER / f"frame_{number - 1:06d}{suffix}"
         pairs.append((location, str(dest)))
+    numbers: dict[int, set[int]] = {vid: set() for vid in videos}
+    for vid, number in video_of.values():
+        numbers[vid].add(number)
     for vid in videos:
         folder = root / frames.stem(vid)
         folder.mkdir(parents=True, exist_ok=True)
-        document = _document(frames.videos[vid], frames.stem(vid), view.class_names, tracks[vid])
+        task = task_frames(sorted(numbers[vid]), int(frames.videos[vid]["num_frames"]))
+        document = _document(
+            frames.videos[vid], frames.stem(vid), view.class_names, tracks[vid], task
+        )
         ET.indent(document, space="  ")
         document.write(folder / ANNOTATIONS_FILE, encoding="utf-8", xml_declaration=True)
     return count, pairs
+
+
+@dataclass(frozen=True)
+class TaskFrames:
+    """The CVAT frames (0-based, the source video's) a task folder's images are: ``start``,
+    ``start + step``... up to ``stop``, ``size`` of them."""
+
+    start: int
+    stop: int
+    step: int
+    size: int
+
+
+def task_frames(numbers: list[int], num_frames: int) -> TaskFrames:
+    """The task of a video whose frames ``numbers`` (from 1, sorted) are exported: every
+    ``step``-th frame from the first to the last when they are evenly spaced (``--frames
+    all``, ``every:K``), which CVAT's ``start_frame``, ``stop_frame`` and ``frame_filter``
+    say, so that CVAT (and our reader) put image ``i`` at frame ``start + i step``; else
+    (labelled frames with gaps, which no frame filter describes) the whole video."""
+    steps = {b - a for a, b in zip(numbers, numbers[1:], strict=False)}
+    if len(steps) > 1 or not numbers:
+        return TaskFrames(0, num_frames - 1, 1, num_frames)
+    step = steps.pop() if steps else 1
+    return TaskFrames(numbers[0] - 1, numbers[-1] - 1, step, len(numbers))
 
 
 def _document(
@@ -94,15 +130,18 @@ def _document(
     name: str,
     class_names: list[str],
     tracks: dict[tuple[Any, str], list[Shape]],
+    frames: TaskFrames,
 ) -> ET.ElementTree:
     """The XML of one video: its task's meta and its tracks."""
     top = ET.Element("annotations")
     ET.SubElement(top, "version").text = "1.1"
     task = ET.SubElement(ET.SubElement(top, "meta"), "task")
-    n = int(video["num_frames"])
-    for key, value in (("name", name), ("size", n), ("mode", "interpolation"), ("overlap", 0),
-                       ("start_frame", 0), ("stop_frame", n - 1)):  # fmt: skip
+    for key, value in (("name", name), ("size", frames.size), ("mode", "interpolation"),
+                       ("overlap", 0), ("start_frame", frames.start),
+                       ("stop_frame", frames.stop)):  # fmt: skip
         ET.SubElement(task, key).text = str(value)
+    if frames.step > 1:
+        ET.SubElement(task, "frame_filter").text = f"step={frames.step}"
     labels = ET.SubElement(task, "labels")
     for label in class_names:
         el = ET.SubElement(labels, "label")
@@ -124,9 +163,11 @@ def _document(
             if i and shape[0] == shapes[i - 1][0]:
                 continue  # two objects of one track on a frame: CVAT holds one
             _box(track, shape, outside=False)
-            following = shapes[i + 1][0] if i + 1 < len(shapes) else n
-            if following > shape[0] + 1 and shape[0] + 1 < n:
-                _box(track, (shape[0] + 1, *shape[1:5], {}), outside=True)
+            # the task's next frame: a frame the filter leaves out would be no frame of it
+            after = shape[0] + frames.step
+            following = shapes[i + 1][0] if i + 1 < len(shapes) else frames.stop + 1
+            if following > after and after <= frames.stop:
+                _box(track, (after, *shape[1:5], {}), outside=True)
     return ET.ElementTree(top)
 
 

@@ -17,7 +17,8 @@ only those frames (``images/frame_{start + i K}``), so frame ``f`` of an images 
 its ``(f - start) / K``-th image; with the video, a track is held no further than
 ``stop_frame``. Report rows: two shapes of one track on one frame (``cvat_track_overlap``,
 the first kept), a shape on a frame the video lacks (``cvat_frame_out_of_range``), an
-ellipse or cuboid (``cvat_shape_skipped``: no label type holds them).
+ellipse or cuboid (``cvat_shape_skipped``: no label type holds them). A project export of
+several tasks (each a video of its own) is refused, never mixed into one video.
 """
 
 from __future__ import annotations
@@ -89,7 +90,14 @@ class CvatVideo(ParsedBase):
         self.split = split
         self.rows = VideoRows()
         self.points_of: dict[str, list[str]] = {}
-        meta = _meta(self.source)
+        meta, tasks = _meta(self.source)
+        if len(tasks) > 1:  # their tracks name frames of different videos: never mixed
+            raise IngestError(
+                f"{self.source} is a CVAT project export of {len(tasks)} tasks "
+                f"({', '.join(tasks[:3])}{', ...' if len(tasks) > 3 else ''}): "
+                "their tracks are of different videos. Export each task on its own from CVAT "
+                "(the task's Export task dataset, CVAT for video 1.1) and ingest each"
+            )
         self.video, self.frame_names = self._media(media, here, meta)
         width, height = self.video.width, self.video.height
         self.size = (width, height) if width and height else None
@@ -285,15 +293,19 @@ def _count(text: str | None) -> int | None:
         return None
 
 
-def _meta(path: str) -> dict[str, str]:
+def _meta(path: str) -> tuple[dict[str, str], list[str]]:
     """``<meta><task>``'s (or ``<job>``'s) ``name``, ``source`` and frames (``start_frame``,
-    ``stop_frame``, ``frame_filter``)."""
+    ``stop_frame``, ``frame_filter``), and the names of its tasks (a project export,
+    ``<meta><project><tasks>``, has one per task)."""
     keys = ("name", "source", "start_frame", "stop_frame", "frame_filter")
     found: dict[str, str] = {}
+    tasks: list[str] = []
     with open(path, "rb") as f:
         for _event, el in ET.iterparse(f, events=("end",)):
             if el.tag in keys and el.tag not in found and el.text:
                 found[el.tag] = el.text.strip()
+            if el.tag == "task":
+                tasks.append((el.findtext("name") or el.findtext("id") or "").strip())
             if el.tag in ("meta", "track"):
                 break
-    return found
+    return found, tasks

@@ -213,8 +213,10 @@ def _first_result_key(path: str) -> str | None:
 def _is_mot_results(path: str, lines: int = 5) -> bool:
     """Whether the first rows of ``path`` are MOT Challenge rows: comma-separated, at least
     ``frame, id, x, y, w, h`` numbers, frame and id whole (per-image txt formats separate
-    by spaces)."""
+    by spaces), after a header line if there is one (``frame,id,...``, as pandas writes
+    it: the MOT reader skips it)."""
     seen = 0
+    header = False
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:
             for line in f:
@@ -223,7 +225,10 @@ def _is_mot_results(path: str, lines: int = 5) -> bool:
                 try:
                     values = [float(v) for v in line.split(",")]
                 except ValueError:
-                    return False
+                    if seen or header or "," not in line:
+                        return False
+                    header = True
+                    continue
                 if len(values) < 6 or not (values[0].is_integer() and values[1].is_integer()):
                     return False
                 seen += 1

@@ -9,6 +9,9 @@ frame) works on whole columns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import BinaryIO
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -63,21 +66,61 @@ class MotRows:
             setattr(self, name, getattr(self, name)[mask])
 
 
+MAX_COLUMNS = 64
+"""Columns read as text (a MOT row has 6 to 10; more is no MOT file, read all the same)."""
+
+BAD_ROW = "MOT rows that are not a frame, id and box of numbers (not ingested)"
+
+
 def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRows | None:
     """The rows of MOT text file ``path``; ``with_class``: its 8th and 9th columns are class
     and visibility (ground truth of MOT16 and later, 8 or 9 columns) rather than MOT15's
-    world coordinates (10 columns). A file that is not MOT rows is a report error and None."""
+    world coordinates (10 columns). A file that is not MOT rows is a report error and None.
+    Values may be separated by commas (with spaces or not), tabs or single spaces, and a
+    first line that is a header (``frame,id,bb_left,...``, as pandas writes it) is skipped.
+    A row that is not one (too few or many values, a value that is not a number, no frame,
+    id or box, a frame or id that is not whole, a box with no area) is a report row with its
+    line number; the others are read."""
+    invalid: list[tuple[int | None, str]] = []
+
+    def skip_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append((row.number, f"{row.actual_columns} values, not {row.expected_columns}"))
+        return "skip"
+
     try:
         # opened by Python, not by Arrow's C++: the parse worker's audit hook confines it
         # to the server's allowed roots (allowed_roots.confine_reads)
         with open(path, "rb") as file:
+            skip, delimiter, header = _layout(file)
+            if header is not None:
+                report.warn(
+                    "mot_header_skipped",
+                    "MOT files whose first line is a header, not a row (skipped)",
+                    f"{path}: {header[:80]}",
+                )
+            file.seek(0)
             table = pacsv.read_csv(
                 file,
-                read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-                parse_options=pacsv.ParseOptions(delimiter=","),
-                convert_options=pacsv.ConvertOptions(column_types={"f0": pa.float64()}),
+                # one thread: the invalid rows' line numbers are known
+                read_options=pacsv.ReadOptions(
+                    autogenerate_column_names=True, skip_rows=skip, use_threads=False
+                ),
+                # blank lines are rows of nulls (dropped below) rather than left out, so
+                # that every line is a row or an invalid row: each row's line is known
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter,
+                    quote_char=False,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=skip_invalid,
+                ),
+                # text, converted below: Arrow infers a column's type from its first block,
+                # so an "8.5" after a block of "8"s, or one "x", would fail the whole file
+                convert_options=pacsv.ConvertOptions(
+                    column_types={f"f{i}": pa.string() for i in range(MAX_COLUMNS)},
+                    strings_can_be_null=True,
+                ),
             )
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (ValueError, OSError) as exc:  # ArrowInvalid and UnicodeDecodeError among them
         if "Empty CSV file" in str(exc):
             return MotRows(_empty())
         report.error("mot_unreadable", "MOT text files that could not be read", f"{path}: {exc}")
@@ -89,21 +132,44 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
             f"{path}: fewer than 6 columns",
         )
         return None
+    if invalid:
+        report.error(
+            "mot_bad_row",
+            BAD_ROW,
+            count=len(invalid),
+            examples=[f"{path}: line {number}: {why}" for number, why in invalid[:3]],
+        )
+    lines = _line_numbers(table.num_rows, skip, [number for number, _ in invalid])
+    blank = np.all([pc.is_null(c).to_numpy(zero_copy_only=False) for c in table.columns], 0)
+    table, lines = table.filter(pa.array(~blank)), lines[~blank]
     n = table.num_rows
     width = table.num_columns
     while width > 6 and table.column(width - 1).null_count == n:
         width -= 1  # a trailing comma on every row: an empty column, not MOT15's layout
-    cols = [_floats(table.column(i)) for i in range(width)]
-    bad = ~(np.isfinite(cols[0]) & np.isfinite(cols[1]))
-    if bad.any():  # an empty frame or id would become -2**63: an id of its own, no track
-        report.error(
-            "mot_bad_row",
-            "MOT rows without a frame or id number (not ingested)",
-            count=int(bad.sum()),
-            examples=[f"{path}: row {i + 1}" for i in np.flatnonzero(bad)[:3]],
-        )
-        cols = [c[~bad] for c in cols]
-        n = len(cols[0])
+    parsed = [_floats(table.column(i)) for i in range(width)]
+    cols = [values for values, _ in parsed]
+    text = np.any([not_number for _, not_number in parsed], axis=0)
+    checks = _RowChecks(path, lines, report)
+    # an empty frame or id would become -2**63: an id of its own, no track
+    missing = ~np.all(np.isfinite(cols[:6]), axis=0)
+    checks.drop(text | missing, "mot_bad_row", BAD_ROW, lambda i: _why_bad(table, parsed, i))
+    # truncated, 1.5 would be id 1: two identities merged into one track
+    checks.drop(
+        (cols[0] != np.floor(cols[0])) | (cols[1] != np.floor(cols[1])),
+        "mot_fractional_frame_or_id",
+        "MOT rows whose frame or id is not a whole number (not ingested)",
+        lambda i: f"frame {cols[0][i]:g}, id {cols[1][i]:g}",
+    )
+    # as the YOLO and DOTA ingests skip theirs (yolo_empty_box): a negative area otherwise
+    checks.drop(
+        (cols[4] <= 0) | (cols[5] <= 0),
+        "mot_empty_box",
+        "box with no area (zero or negative width or height): skipped",
+        lambda i: f"w {cols[4][i]:g}, h {cols[5][i]:g}",
+        warn=True,
+    )
+    cols = [c[checks.keep] for c in cols]
+    n = len(cols[0])
     # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
     # class and a visibility: its rows are pedestrians, as TrackEval reads them
     extra = with_class and 8 <= width <= 9
@@ -122,8 +188,99 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     )
 
 
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    return pc.fill_null(pc.cast(column, pa.float64()), np.nan).to_numpy()
+class _RowChecks:
+    """The rows a file keeps, as checks drop (and report) others: a row is reported by the
+    first check it fails."""
+
+    def __init__(self, path: str, lines: np.ndarray, report: IngestReport) -> None:
+        self.path, self.lines, self.report = path, lines, report
+        self.keep = np.ones(len(lines), dtype=bool)
+
+    def drop(
+        self, bad: np.ndarray, code: str, message: str, why: Callable[[int], str],
+        *, warn: bool = False,
+    ) -> None:  # fmt: skip
+        """Drop the kept rows where ``bad``, reported as ``code`` with line and ``why``."""
+        bad = bad & self.keep
+        if not bad.any():
+            return
+        add = self.report.warn if warn else self.report.error
+        add(
+            code,
+            message,
+            count=int(bad.sum()),
+            examples=[
+                f"{self.path}: line {self.lines[i]}: {why(i)}" for i in np.flatnonzero(bad)[:3]
+            ],
+        )
+        self.keep &= ~bad
+
+
+def _layout(file: BinaryIO) -> tuple[int, str, str | None]:
+    """The lines before a MOT file's rows (blank ones, and a header: a first line whose first
+    value is not a number), the rows' delimiter (a comma, else a tab, else a space) and the
+    header. Values aligned by runs of spaces are refused (a ValueError): Arrow's reader
+    would read the runs as empty values."""
+    skip, header = 0, None
+    for raw in iter(file.readline, b""):
+        line = raw.decode("utf-8-sig").rstrip("\r\n")
+        if not line.strip():
+            skip += 1
+            continue
+        delimiter = "," if "," in line else "\t" if "\t" in line else " "
+        first = line.split(delimiter, 1)[0].strip()
+        if header is None and first and not _is_number(first):
+            header, skip = line.strip(), skip + 1
+            continue
+        if delimiter != "," and "" in line.rstrip().split(delimiter):
+            runs = "tabs" if delimiter == "\t" else "spaces"
+            raise ValueError(
+                f"line {skip + 1} starts with {runs} or has runs of them between values: "
+                "write one comma, tab or space between values, as MOT's gt.txt does"
+            )
+        return skip, delimiter, header
+    return skip, ",", header
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _line_numbers(rows: int, skip: int, invalid: list[int | None]) -> np.ndarray:
+    """The line number (from 1) of each of ``rows`` read after ``skip`` lines, with the
+    ``invalid`` lines (left out by the reader) among them."""
+    known = [number for number in invalid if number is not None]
+    lines = np.arange(skip + 1, skip + rows + len(known) + 1)
+    return np.setdiff1d(lines, known)[:rows] if known else lines
+
+
+NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?(inf|infinity)$"
+"""A value Arrow casts to a float (case aside): what the fast cast failed on is tested so."""
+
+
+def _floats(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as floats (NaN where empty), and where its text is not a number."""
+    text = pc.utf8_trim_whitespace(column)
+    try:
+        values = pc.cast(text, pa.float64())
+        not_number = np.zeros(len(column), dtype=bool)
+    except pa.ArrowInvalid:
+        number = pc.match_substring_regex(text, NUMBER, ignore_case=True)
+        values = pc.cast(pc.if_else(number, text, None), pa.float64())
+        not_number = pc.fill_null(pc.invert(number), False).to_numpy(zero_copy_only=False)
+    return pc.fill_null(values, np.nan).to_numpy(), not_number
+
+
+def _why_bad(table: pa.Table, parsed: list[tuple[np.ndarray, np.ndarray]], i: int) -> str:
+    """Why row ``i`` is no MOT row: its first value that is not a number, or a missing one."""
+    for c, (_, not_number) in enumerate(parsed):
+        if not_number[i]:
+            return f"{table.column(c)[i].as_py()!r} is not a number"
+    return "no frame, id or box value"
 
 
 def _empty() -> dict[str, np.ndarray]:
