@@ -54,10 +54,14 @@ def create_image_keys(
         if not found or not found[0]:
             known = ", ".join(str(s) for s in (found[1] if found else []) if s is not None)
             raise CatalogError(f"the dataset has no split {split!r}; its splits: {known or 'none'}")
+    # a key two samples give (one's image id, another's stem: image id 1 of "2.jpg" beside
+    # image id 0 of "1.jpg") means the sample of the first name in the order above; among
+    # equals, the first sample. Every column comes from that one row.
+    first = "(priority, sample_id)"
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE _vl_image_keys AS "  # noqa: S608 - fixed text
-        "SELECT key, MIN(sample_id) AS sample_id, MIN(width) AS width, "
-        "MIN(height) AS height, MIN(priority) AS priority "
-        f"FROM ({names}) GROUP BY key",
+        f"SELECT key, arg_min(sample_id, {first}) AS sample_id, "
+        f"arg_min(width, {first}) AS width, arg_min(height, {first}) AS height, "
+        f"MIN(priority) AS priority FROM ({names}) GROUP BY key",
         params,
     )
