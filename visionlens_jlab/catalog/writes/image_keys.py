@@ -1,7 +1,9 @@
 """The names a prediction may give its image, and the sample each one means.
 
 A prediction row names its image by ``image_ref``: the source image id, the file name, its
-base name or its stem, tried in that order (the ``priority`` column). The prediction writer
+base name, its stem or, for a stem of digits, its number (``000000000139.jpg``: ``139``, the
+``image_id`` Ultralytics' ``val(save_json=True)`` writes, ``int(stem)``), tried in that order
+(the ``priority`` column). The prediction writer
 and the classification writer join their rows to the temporary table ``_vl_image_keys``
 made here.
 
@@ -27,6 +29,11 @@ UNION ALL SELECT regexp_replace(file_name, '^.*[/\\\\]', ''), sample_id, width, 
 UNION ALL SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''), '\\.[^.]*$', ''),
                  sample_id, width, height, 3
   FROM samples WHERE dataset_id = $dataset {only}
+UNION ALL SELECT regexp_replace(stem, '^0+([0-9])', '\\1'), sample_id, width, height, 4
+  FROM (SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''), '\\.[^.]*$', '')
+               AS stem, sample_id, width, height
+          FROM samples WHERE dataset_id = $dataset {only})
+ WHERE regexp_matches(stem, '^0+[0-9]+$')
 """
 _SPLIT_IDS = """
 UNION ALL SELECT source_image_id[length($split) + 2:], sample_id, width, height, 0
