@@ -313,7 +313,8 @@ def write_predictions(
     that turns true before the end rolls the whole replacement back).
 
     Prediction rows name their image by ``image_ref``: the source image id, the file name,
-    its base name or its stem, tried in that order; given a ``split``, among that split's
+    its base name, its stem or a stem's number (``139`` for ``000000000139.jpg``), tried in
+    that order; given a ``split``, among that split's
     samples only (:mod:`.image_keys`). Rows whose image is not in the dataset are counted
     in the report, never silently dropped. A set with more predictions on one image than
     ``limits`` allow is refused (:class:`IngestError`), the previous set kept.

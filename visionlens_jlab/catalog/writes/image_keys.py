@@ -1,7 +1,9 @@
 """The names a prediction may give its image, and the sample each one means.
 
 A prediction row names its image by ``image_ref``: the source image id, the file name, its
-base name or its stem, tried in that order (the ``priority`` column). The prediction writer
+base name, its stem or, for a stem of digits, its number (``000000000139.jpg``: ``139``, the
+``image_id`` Ultralytics' ``val(save_json=True)`` writes, ``int(stem)``), tried in that order
+(the ``priority`` column). The prediction writer
 and the classification writer join their rows to the temporary table ``_vl_image_keys``
 made here.
 
@@ -27,6 +29,11 @@ UNION ALL SELECT regexp_replace(file_name, '^.*[/\\\\]', ''), sample_id, width, 
 UNION ALL SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''), '\\.[^.]*$', ''),
                  sample_id, width, height, 3
   FROM samples WHERE dataset_id = $dataset {only}
+UNION ALL SELECT regexp_replace(stem, '^0+([0-9])', '\\1'), sample_id, width, height, 4
+  FROM (SELECT regexp_replace(regexp_replace(file_name, '^.*[/\\\\]', ''), '\\.[^.]*$', '')
+               AS stem, sample_id, width, height
+          FROM samples WHERE dataset_id = $dataset {only})
+ WHERE regexp_matches(stem, '^0+[0-9]+$')
 """
 _SPLIT_IDS = """
 UNION ALL SELECT source_image_id[length($split) + 2:], sample_id, width, height, 0
@@ -54,10 +61,14 @@ def create_image_keys(
         if not found or not found[0]:
             known = ", ".join(str(s) for s in (found[1] if found else []) if s is not None)
             raise CatalogError(f"the dataset has no split {split!r}; its splits: {known or 'none'}")
+    # a key two samples give (one's image id, another's stem: image id 1 of "2.jpg" beside
+    # image id 0 of "1.jpg") means the sample of the first name in the order above; among
+    # equals, the first sample. Every column comes from that one row.
+    first = "(priority, sample_id)"
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE _vl_image_keys AS "  # noqa: S608 - fixed text
-        "SELECT key, MIN(sample_id) AS sample_id, MIN(width) AS width, "
-        "MIN(height) AS height, MIN(priority) AS priority "
-        f"FROM ({names}) GROUP BY key",
+        f"SELECT key, arg_min(sample_id, {first}) AS sample_id, "
+        f"arg_min(width, {first}) AS width, arg_min(height, {first}) AS height, "
+        f"MIN(priority) AS priority FROM ({names}) GROUP BY key",
         params,
     )
