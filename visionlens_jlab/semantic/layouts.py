@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import classes as known
-from .classes import ClassSet, read_class_file
+from .classes import IGNORE, ClassSet, read_class_file
 
 LAYOUTS = ("voc", "cityscapes", "ade20k", "masks")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -87,25 +87,29 @@ def open_semantic(
 ) -> SemanticSource:
     """Find the image and mask pairs and the classes of a semantic dataset at ``source``.
     ``class_file`` names the classes (one a line) instead of the layout's own;
-    ``ignore_index`` replaces the layout's (255; ADE20K's 0 maps to it)."""
+    ``ignore_index`` replaces the layout's (255): the value left out of every metric, and
+    what the layout's value map sends its ignored values to (ADE20K's 0, Cityscapes'
+    unevaluated label ids)."""
     root = Path(source).expanduser().resolve()
     if not root.is_dir():
         raise LayoutError(f"{source}: not a folder")
+    if ignore_index is not None and ignore_index < 0:
+        # a value map holds it as a pixel value: a negative one could never be read back
+        raise LayoutError(f"--ignore-index {ignore_index}: a pixel value, 0 or more")
     if (root / "VOC2012" / "SegmentationClass").is_dir() and layout in ("auto", "voc"):
         root = root / "VOC2012"
     chosen = detect_layout(root) if layout == "auto" else layout
     if chosen not in LAYOUTS:
         raise LayoutError(f"unknown layout {layout!r} (one of auto, {', '.join(LAYOUTS)})")
     names = read_class_file(class_file) if class_file else None
-    pairs, class_set = _READERS[chosen](root, names)
-    if ignore_index is not None:
-        class_set = ClassSet(class_set.names, class_set.colors, ignore_index, class_set.value_map)
+    ignore = IGNORE if ignore_index is None else ignore_index
+    pairs, class_set = _READERS[chosen](root, names, ignore)
     if not pairs:
         raise LayoutError(f"{root}: no image has a mask in the {chosen} layout")
     return SemanticSource(chosen, str(root), pairs, class_set)
 
 
-def _voc(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[list[MaskPair], ClassSet]:
     splits: dict[str, str] = {}
     lists = root / "ImageSets" / "Segmentation"
     for split in ("train", "val", "test"):
@@ -119,11 +123,13 @@ def _voc(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], Cla
         for m in png_files(root / "SegmentationClass")
         if m.stem in images
     ]
-    classes = known.voc_classes() if names is None else _named(names)
+    classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
     return pairs, classes
 
 
-def _cityscapes(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _cityscapes(
+    root: Path, names: tuple[str, ...] | None, ignore: int
+) -> tuple[list[MaskPair], ClassSet]:
     suffix = "_gtFine_labelIds.png"
     pairs = []
     for mask in sorted((root / "gtFine").glob(f"*/*/*{suffix}")):
@@ -136,10 +142,12 @@ def _cityscapes(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPai
         raise LayoutError(
             "cityscapes: the classes are its 19 evaluated ones; --classes is not read"
         )
-    return pairs, known.cityscapes_classes()
+    return pairs, known.cityscapes_classes(ignore)
 
 
-def _ade20k(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _ade20k(
+    root: Path, names: tuple[str, ...] | None, ignore: int
+) -> tuple[list[MaskPair], ClassSet]:
     if names is None:
         info = next(iter(root.glob("objectInfo150.*")), None) or next(
             iter(root.parent.glob("objectInfo150.*")), None
@@ -149,20 +157,22 @@ def _ade20k(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], 
                 f"{root}: ADE20K needs its class names: objectInfo150.csv beside it or --classes"
             )
         names = read_class_file(info)
-    return _matched(root, "annotations"), known.ade20k_classes(names)
+    return _matched(root, "annotations"), known.ade20k_classes(names, ignore)
 
 
-def _masks(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _masks(
+    root: Path, names: tuple[str, ...] | None, ignore: int
+) -> tuple[list[MaskPair], ClassSet]:
     if names is None:
         listed = root / "classes.txt"
         if not listed.is_file():
             raise LayoutError(f"{root}: name the classes: classes.txt in the folder or --classes")
         names = read_class_file(listed)
-    return _matched(root, "masks"), _named(names)
+    return _matched(root, "masks"), _named(names, ignore)
 
 
-def _named(names: tuple[str, ...]) -> ClassSet:
-    return ClassSet(names, known.voc_colors(len(names)))
+def _named(names: tuple[str, ...], ignore: int) -> ClassSet:
+    return ClassSet(names, known.voc_colors(len(names)), ignore)
 
 
 def _matched(root: Path, masks: str) -> list[MaskPair]:
