@@ -83,6 +83,17 @@ def cityscapes_classes(ignore_index: int = IGNORE) -> ClassSet:
     return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS, ignore_index, tuple(value_map))
 
 
+def cityscapes_train_classes(ignore_index: int = IGNORE) -> ClassSet:
+    """Cityscapes ``*_gtFine_labelTrainIds.png`` (cityscapesScripts'
+    ``createTrainIdLabelImgs``, which mmsegmentation's converter runs): the values are the
+    19 train ids themselves and 255 every other label (its ``labels.py``: trainId 255), which
+    maps to ``ignore_index``."""
+    if ignore_index == IGNORE:
+        return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS)
+    value_map = tuple(ignore_index if v == IGNORE else v for v in range(256))
+    return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS, ignore_index, value_map)
+
+
 def ade20k_classes(names: tuple[str, ...], ignore_index: int = IGNORE) -> ClassSet:
     """ADE20K (SceneParsing): value 0 is "other" and maps to ``ignore_index``, value ``k``
     is class ``k-1``."""

@@ -102,7 +102,7 @@ def ingest_semantic(
     return summary
 
 
-_STRIPPED = ("_gtFine_labelIds", "_leftImg8bit")
+_STRIPPED = ("_gtFine_labelIds", "_gtFine_labelTrainIds", "_gtFine_trainIds", "_leftImg8bit")
 
 
 def image_key(path: str) -> str:
@@ -123,7 +123,8 @@ def ingest_semantic_predictions(
     check: PathCheck = None,
 ) -> dict[str, Any]:
     """Record ``model``'s masks: the PNGs under ``folder`` named by their image's stem
-    (Cityscapes' ``_leftImg8bit`` / ``_gtFine_labelIds`` suffixes aside), encoded like the
+    (Cityscapes' ``_leftImg8bit`` / ``_gtFine_labelIds`` / ``_gtFine_labelTrainIds``
+    suffixes aside), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
     A mask whose image is not in the dataset is counted, not stored; none matched fails.
     ``check`` sees the folder and every mask first (a server's allowed roots)."""

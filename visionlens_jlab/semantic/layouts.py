@@ -4,7 +4,9 @@
   void border); the split from ``ImageSets/Segmentation/<split>.txt`` where present.
 * ``cityscapes``: ``leftImg8bit/<split>/<city>/<id>_leftImg8bit.png`` +
   ``gtFine/<split>/<city>/<id>_gtFine_labelIds.png`` (label ids, evaluated as the 19
-  train-id classes, :func:`.classes.cityscapes_classes`).
+  train-id classes, :func:`.classes.cityscapes_classes`); where there is none,
+  ``<id>_gtFine_labelTrainIds.png`` (the train ids themselves, as cityscapesScripts and
+  mmsegmentation's converter write them, :func:`.classes.cityscapes_train_classes`).
 * ``ade20k``: ``images/<split>/<id>.jpg`` + ``annotations/<split>/<id>.png`` (0 = other,
   ignored; class names from ``objectInfo150.csv`` or ``--classes``).
 * ``masks``: ``images/`` + ``masks/`` matched by relative path without the extension
@@ -24,6 +26,10 @@ from . import classes as known
 from .classes import IGNORE, ClassSet, read_class_file
 
 LAYOUTS = ("voc", "cityscapes", "ade20k", "masks")
+LABEL_ID_SUFFIX = "_gtFine_labelIds.png"
+TRAIN_ID_SUFFIXES = ("_gtFine_labelTrainIds.png", "_gtFine_trainIds.png")
+"""A Cityscapes mask's suffixes: its label ids; its train ids (cityscapesScripts' name,
+then a shorter one some converters write)."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -130,19 +136,36 @@ def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[list[M
 def _cityscapes(
     root: Path, names: tuple[str, ...] | None, ignore: int
 ) -> tuple[list[MaskPair], ClassSet]:
-    suffix = "_gtFine_labelIds.png"
+    if names is not None:
+        raise LayoutError(
+            "cityscapes: the classes are its 19 evaluated ones; --classes is not read"
+        )
+    # label ids where there are any (the download's own); else the train-id PNGs a
+    # training setup made from them: one encoding per source, as its value map is one
+    suffix, classes = LABEL_ID_SUFFIX, known.cityscapes_classes(ignore)
+    masks = sorted((root / "gtFine").glob(f"*/*/*{suffix}"))
+    if not masks:
+        for suffix in TRAIN_ID_SUFFIXES:
+            masks = sorted((root / "gtFine").glob(f"*/*/*{suffix}"))
+            if masks:
+                classes = known.cityscapes_train_classes(ignore)
+                break
+    if not masks:
+        found = [p.relative_to(root).as_posix() for p in png_files(root / "gtFine", True)[:3]]
+        raise LayoutError(
+            f"{root}: no gtFine/<split>/<city>/<id>{LABEL_ID_SUFFIX} nor "
+            f"<id>{TRAIN_ID_SUFFIXES[0]} (found: {', '.join(found) or 'no PNG'}); the "
+            "label ids come with gtFine_trainvaltest.zip, the train ids from "
+            "cityscapesScripts' createTrainIdLabelImgs"
+        )
     pairs = []
-    for mask in sorted((root / "gtFine").glob(f"*/*/*{suffix}")):
+    for mask in masks:
         split, city = mask.parent.parent.name, mask.parent.name
         stem = mask.name[: -len(suffix)]
         image = root / "leftImg8bit" / split / city / f"{stem}_leftImg8bit.png"
         if image.is_file():
             pairs.append(MaskPair(os.path.relpath(image, root), str(image), str(mask), split))
-    if names is not None:
-        raise LayoutError(
-            "cityscapes: the classes are its 19 evaluated ones; --classes is not read"
-        )
-    return pairs, known.cityscapes_classes(ignore)
+    return pairs, classes
 
 
 def _ade20k(
