@@ -49,7 +49,13 @@ def test_cityscapes_label_ids_become_train_ids(
             masks.append(mask)
     data = str(tmp_path / "data")
     code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
-    assert code == 0 and out["semantic"] == {"layout": "cityscapes", "masks": 3, "classes": 19}
+    assert code == 0 and out["semantic"] == {
+        "layout": "cityscapes",
+        "masks": 3,
+        "classes": 19,
+        "masks_without_image": 0,
+        "images_without_mask": 0,
+    }
     assert out["samples"] == 3
     code, _ = _run(
         capsys, "semantic-predictions", "cs", str(preds), "--model", "m", "--data-dir", data
@@ -216,7 +222,13 @@ def test_cityscapes_train_id_masks_are_read(
         masks.append(mask)
     code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
     assert code == 0, out
-    assert out["semantic"] == {"layout": "cityscapes", "masks": 2, "classes": 19}
+    assert out["semantic"] == {
+        "layout": "cityscapes",
+        "masks": 2,
+        "classes": 19,
+        "masks_without_image": 0,
+        "images_without_mask": 0,
+    }
     args = ("--model", "m", "--data-dir", data)
     assert _run(capsys, "semantic-predictions", "cs", str(preds), *args)[0] == 0
     code, out = _run(capsys, "evaluate", "cs", *args)

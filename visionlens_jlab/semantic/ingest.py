@@ -41,6 +41,22 @@ class SemanticSamples:
         self.source = found.root
         self.media_root = found.root
         self.report = IngestReport()
+        # what the layout could not pair is left out, so it is counted: a typo in a name
+        # (or masks from another tool's naming) shows here instead of as a smaller dataset
+        if found.lone_masks:
+            self.report.warn(
+                "semantic_mask_without_image",
+                "masks whose image is not there (not ingested: check their names)",
+                count=len(found.lone_masks),
+                examples=found.lone_masks,
+            )
+        if found.lone_images:
+            self.report.warn(
+                "semantic_image_without_mask",
+                "images without a mask (not ingested: a semantic dataset is its labelled images)",
+                count=len(found.lone_images),
+                examples=found.lone_images,
+            )
 
     def batches(self) -> Iterator[Batch]:
         """One batch of every labelled image, its size read from its mask's header."""
@@ -98,6 +114,8 @@ def ingest_semantic(
         "layout": found.layout,
         "masks": len(rows),
         "classes": len(found.classes.names),
+        "masks_without_image": len(found.lone_masks),
+        "images_without_mask": len(found.lone_images),
     }
     return summary
 

@@ -1,0 +1,68 @@
+"""What a semantic ingest leaves out is in its report: masks without an image and images
+without a mask (counted, the first few named), on real PNGs through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from visionlens_jlab.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    out = captured.out.strip()
+    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
+
+
+def _grey(array: np.ndarray, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array.astype(np.uint8), mode="L").save(path)
+
+
+def _image(path: Path, width: int, height: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, height)).save(path)
+
+
+def _warning(out: dict[str, Any], code: str) -> dict[str, Any]:
+    found = [w for w in out["warnings"] if w["code"] == code]
+    assert found, out["warnings"]
+    return found[0]
+
+
+def test_unpaired_masks_and_images_are_counted_and_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\n")
+    mask = np.array([[0, 1, 1], [0, 0, 1]])
+    for stem in ("train/a", "train/b", "val/c"):
+        _image(root / "images" / f"{stem}.jpg", 3, 2)
+    for stem in ("train/a", "val/c", "val/c_typo", "val/d"):
+        _grey(mask, root / "masks" / f"{stem}.png")
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    assert code == 0, out
+    assert out["samples"] == 2
+    sem = out["semantic"]
+    assert (sem["masks"], sem["masks_without_image"], sem["images_without_mask"]) == (2, 2, 1)
+    lone = _warning(out, "semantic_mask_without_image")
+    assert lone["count"] == 2 and lone["examples"] == ["masks/val/c_typo.png", "masks/val/d.png"]
+    missing = _warning(out, "semantic_image_without_mask")
+    assert missing["count"] == 1 and missing["examples"] == ["images/train/b.jpg"]
+    # nothing pairs: the refusal says what is on each side
+    bare = tmp_path / "bare"
+    (bare / "images").mkdir(parents=True)
+    (bare / "classes.txt").write_text("bg\nroad\n")
+    _image(bare / "images" / "x.jpg", 3, 2)
+    _grey(mask, bare / "masks" / "y.png")
+    code, out = _run(capsys, "semantic-ingest", str(bare), "--name", "b", "--data-dir", data)
+    assert code == 2
+    assert "(1 masks, 1 images; e.g. masks/y.png, images/x.jpg)" in out["stderr"]
