@@ -1,5 +1,6 @@
 """What a semantic ingest leaves out is in its report: masks without an image and images
-without a mask (counted, the first few named), on real PNGs through the CLI."""
+without a mask (counted, the first few named), and masks whose size is not their image's
+(reported and left out), on real PNGs through the CLI."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.cli import main
 
 
@@ -66,3 +68,32 @@ def test_unpaired_masks_and_images_are_counted_and_named(
     code, out = _run(capsys, "semantic-ingest", str(bare), "--name", "b", "--data-dir", data)
     assert code == 2
     assert "(1 masks, 1 images; e.g. masks/y.png, images/x.jpg)" in out["stderr"]
+
+
+def test_a_mask_of_another_size_than_its_image_is_reported_and_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\n")
+    _image(root / "images" / "a.jpg", 60, 40)
+    _grey(np.zeros((20, 30)), root / "masks" / "a.png")  # half the image's size
+    _image(root / "images" / "b.jpg", 30, 20)
+    _grey(np.ones((20, 30)), root / "masks" / "b.png")
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    assert code == 0, out
+    assert out["samples"] == 1 and out["semantic"]["masks"] == 1
+    row = _warning(out, "semantic_size_mismatch")
+    assert row["count"] == 1
+    assert row["examples"] == ["images/a.jpg: image 60x40, mask masks/a.png 30x20"]
+    with Catalog(Path(data)) as catalog, catalog.cursor() as cur:
+        stored = cur.execute("SELECT file_name, width, height FROM samples").fetchall()
+    assert stored == [("images/b.jpg", 30, 20)]
+    # every pair differs: refused, nothing written
+    (root / "masks" / "b.png").unlink()
+    _grey(np.ones((10, 10)), root / "masks" / "b.png")
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "t", "--data-dir", data)
+    assert code == 1
+    assert "every mask's size differs from its image's" in out["stderr"]
+    assert "images/a.jpg: image 60x40, mask masks/a.png 30x20" in out["stderr"]
+    assert [d["name"] for d in _run(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == ["s"]

@@ -3,12 +3,13 @@
 
 The samples go through the catalog's dataset writer like every format's; the masks'
 rows follow in one transaction once the dataset exists, after every pair was found and
-every mask's size read, so a dataset appears with its masks or the command fails before
-writing it.
+every mask's and image's size read, so a dataset appears with its masks or the command
+fails before writing it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +19,12 @@ from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.writes.label_rows import label_type_counts
+from ..ingest.images import image_size
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
 from .label_maps import LABEL_MAP_MODES
-from .layouts import PathCheck, SemanticSource, check_paths, png_files
+from .layouts import MaskPair, PathCheck, SemanticSource, check_paths, png_files
 from .records import read_classes, read_encoding, write_classes, write_masks
 
 if TYPE_CHECKING:
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 
 class SemanticSamples:
     """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of a semantic dataset's
-    images (no objects: its labels are the masks)."""
+    images (no objects: its labels are the masks). Made before the dataset is written: it
+    reads every mask's and image's header (:func:`sized_pairs`)."""
 
     format = "semantic"
     json_checked = True
@@ -57,12 +60,12 @@ class SemanticSamples:
                 count=len(found.lone_images),
                 examples=found.lone_images,
             )
+        self.sized = sized_pairs(found, self.report)
 
     def batches(self) -> Iterator[Batch]:
-        """One batch of every labelled image, its size read from its mask's header."""
+        """One batch of every labelled image whose mask fits it, with its size."""
         rows: dict[str, list[Any]] = {name: [] for name in SAMPLE_SCHEMA.names}
-        for index, pair in enumerate(self.found.pairs):
-            width, height = mask_size(pair.mask)
+        for index, (pair, width, height) in enumerate(self.sized):
             values = (index, pair.file_name, pair.image, width, height, pair.split, None, None)
             for name, value in zip(SAMPLE_SCHEMA.names, values, strict=True):
                 rows[name].append(value)
@@ -90,6 +93,44 @@ def mask_size(location: str) -> tuple[int, int]:
     return size
 
 
+def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskPair, int, int]]:
+    """``found``'s pairs with their image's width and height (from the headers, as
+    displayed), less those whose mask is another size: each such pair is a
+    ``semantic_size_mismatch`` warning naming both sizes, and is left out (its overlay and
+    its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
+    whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
+    kept, differ = [], []
+    for pair in found.pairs:
+        mask = mask_size(pair.mask)
+        image = image_size(pair.image, report)
+        if image is None:
+            report.warn(
+                "semantic_image_unreadable",
+                "images whose header could not be read (sized by their mask)",
+                pair.file_name,
+            )
+            image = mask
+        if image != mask:
+            where = os.path.relpath(pair.mask, found.root)
+            differ.append(
+                f"{pair.file_name}: image {image[0]}x{image[1]}, mask {where} {mask[0]}x{mask[1]}"
+            )
+            continue
+        kept.append((pair, image[0], image[1]))
+    if not kept:
+        raise IngestError(
+            f"{found.root}: every mask's size differs from its image's (first: {differ[0]})"
+        )
+    if differ:
+        report.warn(
+            "semantic_size_mismatch",
+            "masks whose size differs from their image's (left out: resize or re-export them)",
+            count=len(differ),
+            examples=differ,
+        )
+    return kept
+
+
 def ingest_semantic(
     catalog: Catalog, name: str, found: SemanticSource, check: PathCheck = None
 ) -> dict[str, Any]:
@@ -98,7 +139,8 @@ def ingest_semantic(
     from ..catalog.writes.dataset_writer import write_dataset
 
     check_paths(check, (path for pair in found.pairs for path in (pair.image, pair.mask)))
-    summary = write_dataset(catalog, name, SemanticSamples(found)).to_dict()
+    samples = SemanticSamples(found)  # every header read: a refusal comes before any write
+    summary = write_dataset(catalog, name, samples).to_dict()
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, name)
         by_file = dict(
@@ -106,7 +148,7 @@ def ingest_semantic(
                 "SELECT file_name, sample_id FROM samples WHERE dataset_id = ?", [dataset_id]
             ).fetchall()
         )
-        rows = [(by_file[p.file_name], p.mask) for p in found.pairs]
+        rows = [(by_file[p.file_name], p.mask) for p, _, _ in samples.sized]
         write_classes(cur, dataset_id, found.classes)
         write_masks(cur, dataset_id, GROUND_TRUTH, rows, found.classes, found.layout)
         summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
