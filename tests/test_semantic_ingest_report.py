@@ -1,6 +1,7 @@
 """What a semantic ingest leaves out is in its report: masks without an image and images
 without a mask (counted, the first few named), and masks whose size is not their image's
-(reported and left out), on real PNGs through the CLI."""
+(reported and left out); a model's masks matched by path, a duplicate refused, on real
+PNGs through the CLI."""
 
 from __future__ import annotations
 
@@ -97,3 +98,45 @@ def test_a_mask_of_another_size_than_its_image_is_reported_and_left_out(
     assert "every mask's size differs from its image's" in out["stderr"]
     assert "images/a.jpg: image 60x40, mask masks/a.png 30x20" in out["stderr"]
     assert [d["name"] for d in _run(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == ["s"]
+
+
+def test_predictions_are_matched_by_path_and_a_duplicate_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``images/train/a.jpg`` and ``images/val/a.jpg`` each get their own mask
+    (``train/a.png``, ``val/a.png``); a flat ``b.png`` is the only ``b``; a flat ``a.png``
+    fits both ``a`` images and is reported, not given to either; two masks of one image
+    are refused."""
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\n")
+    for stem in ("train/a", "val/a", "val/b"):
+        _image(root / "images" / f"{stem}.jpg", 3, 2)
+        _grey(np.zeros((2, 3)), root / "masks" / f"{stem}.png")
+    assert _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)[0] == 0
+    preds = tmp_path / "preds"
+    for name in ("train/a", "val/a", "b"):
+        _grey(np.ones((2, 3)), preds / f"{name}.png")
+    args = ("--model", "m", "--data-dir", data)
+    code, out = _run(capsys, "semantic-predictions", "s", str(preds), *args)
+    assert code == 0 and out["masks"] == 3 and out["unmatched"] == 0, out
+    with Catalog(Path(data)) as catalog, catalog.cursor() as cur:
+        stored = cur.execute(
+            "SELECT s.file_name, m.location FROM semantic_masks m JOIN samples s "
+            "USING (dataset_id, sample_id) WHERE m.source = 'm' ORDER BY 1"
+        ).fetchall()
+    assert [(f, Path(loc).relative_to(preds).as_posix()) for f, loc in stored] == [
+        ("images/train/a.jpg", "train/a.png"),
+        ("images/val/a.jpg", "val/a.png"),
+        ("images/val/b.jpg", "b.png"),
+    ]
+    flat = tmp_path / "flat"
+    for name in ("a", "b"):
+        _grey(np.ones((2, 3)), flat / f"{name}.png")
+    code, out = _run(capsys, "semantic-predictions", "s", str(flat), *args)
+    assert code == 0 and out["masks"] == 1 and out["unmatched"] == 1
+    row = _warning(out, "semantic_prediction_ambiguous")
+    assert row["examples"] == ["a.png: images/train/a.jpg, images/val/a.jpg"]
+    _grey(np.ones((2, 3)), flat / "val" / "b.png")
+    code, out = _run(capsys, "semantic-predictions", "s", str(flat), *args)
+    assert code == 1 and "b.png and val/b.png are both masks of images/val/b.jpg" in out["stderr"]

@@ -173,6 +173,69 @@ def image_key(path: str) -> str:
     return stem
 
 
+AMBIGUOUS = "semantic_prediction_ambiguous"
+"""The report's code of a predicted mask whose name fits several images."""
+
+
+def _key_parts(path: str) -> list[str]:
+    """``path``'s folders and its :func:`image_key`."""
+    parts = path.replace("\\", "/").split("/")
+    return [*parts[:-1], image_key(parts[-1])]
+
+
+def match_predictions(
+    root: Path, files: list[Path], samples: list[tuple[int, str]], report: IngestReport
+) -> list[tuple[int, str]]:
+    """``(sample_id, mask)`` for each PNG under ``root`` that names one image of
+    ``samples`` (``(sample_id, file_name)``): by the longest end of its path (below
+    ``root``, without the extension and Cityscapes' suffixes) that ends an image's path,
+    so ``preds/val/a.png`` is ``images/val/a.jpg`` and a flat ``a.png`` is the only image
+    named ``a``. A mask whose name ends several images' paths (``a.png`` for
+    ``images/train/a.jpg`` and ``images/val/a.jpg``) or none is counted in ``report``, not
+    stored; two masks of one image are an :class:`IngestError` naming both."""
+    ends: dict[str, set[int]] = {}
+    for sid, file_name in samples:
+        parts = _key_parts(file_name)
+        for k in range(len(parts)):
+            ends.setdefault("/".join(parts[k:]), set()).add(sid)
+    names = dict(samples)
+    found: dict[int, str] = {}
+    lone, ambiguous = [], []
+    for path in files:
+        where = path.relative_to(root).as_posix()
+        parts = _key_parts(where)
+        keys = ("/".join(parts[k:]) for k in range(len(parts)))
+        hits = next((ends[key] for key in keys if key in ends), None)
+        if hits is None:
+            lone.append(where)
+        elif len(hits) > 1:
+            ambiguous.append(f"{where}: {', '.join(sorted(names[h] for h in hits)[:3])}")
+        else:
+            (sid,) = hits
+            if sid in found:
+                raise IngestError(
+                    f"{root}: {Path(found[sid]).relative_to(root).as_posix()} and {where} are "
+                    f"both masks of {names[sid]}; keep one of them"
+                )
+            found[sid] = str(path)
+    if lone:
+        report.warn(
+            "prediction_unknown_image",
+            "masks named after no image of the dataset (not stored)",
+            count=len(lone),
+            examples=lone,
+        )
+    if ambiguous:
+        report.warn(
+            AMBIGUOUS,
+            "masks whose name fits several images (not stored: put them in folders as the "
+            "images are)",
+            count=len(ambiguous),
+            examples=ambiguous,
+        )
+    return sorted(found.items())
+
+
 def ingest_semantic_predictions(
     catalog: Catalog,
     dataset: str,
@@ -182,20 +245,21 @@ def ingest_semantic_predictions(
     indices: bool = False,
     check: PathCheck = None,
 ) -> dict[str, Any]:
-    """Record ``model``'s masks: the PNGs under ``folder`` named by their image's stem
-    (Cityscapes' ``_leftImg8bit`` / ``_gtFine_labelIds`` / ``_gtFine_labelTrainIds``
-    suffixes aside), encoded like the
+    """Record ``model``'s masks: the PNGs under ``folder`` named by their image's path or,
+    where one image has that name, its stem (:func:`match_predictions`), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
-    A mask whose image is not in the dataset is counted, not stored; none matched fails.
-    ``check`` sees the folder and every mask first (a server's allowed roots)."""
+    A mask whose image is not in the dataset, or that fits several, is counted, not
+    stored; none matched fails. ``check`` sees the folder and every mask first (a
+    server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise IngestError(f"{folder}: not a folder")
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
-    masks = {image_key(str(p)): str(p) for p in png_files(root, recursive=True)}
-    check_paths(check, masks.values())
+    files = png_files(root, recursive=True)
+    check_paths(check, (str(p) for p in files))
+    report = IngestReport()
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         names = read_classes(cur, dataset_id)
@@ -208,9 +272,14 @@ def ingest_semantic_predictions(
         samples = cur.execute(
             "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
-        rows = [(sid, masks[image_key(fn)]) for sid, fn in samples if image_key(fn) in masks]
+        rows = match_predictions(root, files, samples, report)
         if not rows:
-            raise IngestError(f"{folder}: no mask is named after an image of {dataset!r}")
+            fits = [w for w in report.warnings if w["code"] == AMBIGUOUS]
+            raise IngestError(
+                f"{folder}: no mask is named after an image of {dataset!r}"
+                + (f" ({fits[0]['count']} fit several images, e.g. {fits[0]['examples'][0]}: "
+                   "put them in folders as the images are)" if fits else "")
+            )  # fmt: skip
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
         types = label_type_counts(cur, dataset_id, model)
     return {
@@ -218,5 +287,6 @@ def ingest_semantic_predictions(
         "model": model,
         "masks": len(rows),
         "label_types": types,
-        "unmatched": len(masks) - len(rows),
+        "unmatched": len(files) - len(rows),
+        "warnings": report.warnings,
     }
