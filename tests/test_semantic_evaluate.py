@@ -83,7 +83,13 @@ def evaluated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, A
     data = str(tmp_path / "data")
     code, ingested = _run(capsys, "semantic-ingest", str(voc), "--name", "seg", "--data-dir", data)
     assert code == 0, ingested
-    assert ingested["semantic"] == {"layout": "voc", "masks": 24, "classes": C}
+    assert ingested["semantic"] == {
+        "layout": "voc",
+        "masks": 24,
+        "classes": C,
+        "masks_without_image": 0,
+        "images_without_mask": 0,
+    }
     code, recorded = _run(
         capsys, "semantic-predictions", "seg", str(preds), "--model", "net", "--data-dir", data
     )

@@ -1,6 +1,8 @@
 """``--ignore-index`` naming one of the classes (``classes.txt`` line 0 "unlabelled",
 ``--ignore-index 0``): its ground-truth pixels are left out of every metric and the class
-itself has no score, as torchmetrics' ``ignore_index`` does, through the CLI on real PNGs."""
+itself has no score, as torchmetrics' ``ignore_index`` does, through the CLI on real PNGs;
+and the layouts' value maps send their ignored values (ADE20K's 0, Cityscapes' unevaluated
+ids) to the given ignore index."""
 
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ import torch
 from PIL import Image
 from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardIndex
 
+from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.cli import main
+from visionlens_jlab.label_quality.job import run_label_quality
+from visionlens_jlab.label_quality.semantic_masks import image_score
+from visionlens_jlab.semantic.evaluate import evaluate_semantic
+from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
+from visionlens_jlab.semantic.layouts import open_semantic
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
@@ -73,3 +81,58 @@ def test_an_ignore_index_inside_the_classes_is_left_out(
 def _touch(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def test_ignore_index_is_where_a_value_map_sends_its_ignored_values(tmp_path: Path) -> None:
+    """``--ignore-index 9`` on ADE20K: "other" (0) maps to 9, as the option says, so label
+    quality leaves those pixels out (it used to count them as a class 255, labelled) and
+    the evaluation equals torchmetrics' with ``ignore_index=9`` on the mapped masks;
+    Cityscapes' unevaluated label ids map to it too."""
+    root = tmp_path / "ADEChallengeData2016"
+    root.mkdir()
+    (root / "objectInfo150.csv").write_text(
+        "Idx,Ratio,Train,Val,Name\n1,0.1,1,1,wall\n2,0.1,1,1,building\n3,0.1,1,1,sky\n"
+    )
+    rng = np.random.default_rng(5)
+    gts, preds = [], []
+    for stem in ("ADE_val_00000001", "ADE_val_00000002"):
+        gt = rng.integers(0, 4, (12, 16))  # 0: "other"
+        pred = np.where(rng.random(gt.shape) < 0.3, rng.integers(1, 4, gt.shape), gt)
+        pred = np.where(pred == 0, 1, pred)  # the model always names a class
+        Image.new("RGB", (16, 12)).save(_touch(root / "images" / "validation" / f"{stem}.jpg"))
+        _grey(gt, root / "annotations" / "validation" / f"{stem}.png")
+        _grey(pred, tmp_path / "preds" / f"{stem}.png")
+        gts.append(gt)
+        preds.append(pred)
+    found = open_semantic(str(root), ignore_index=9)
+    assert found.classes.value_map == (9, *range(255))  # the definition: 0 -> 9, k -> k-1
+    catalog = Catalog(tmp_path / "data")
+    ingest_semantic(catalog, "ade", found)
+    ingest_semantic_predictions(catalog, "ade", "m", str(tmp_path / "preds"))
+    sem = evaluate_semantic(catalog, "ade", "m", boundary=False)["semantic"]
+    target = torch.from_numpy(np.stack([np.where(g == 0, 9, g - 1) for g in gts]))
+    predicted = torch.from_numpy(np.stack([p - 1 for p in preds]))
+    kw: dict[str, Any] = {"num_classes": 3, "ignore_index": 9}
+    iou = MulticlassJaccardIndex(**kw, average="macro")(predicted, target).item()
+    accuracy = MulticlassAccuracy(**kw, average="micro")(predicted, target).item()
+    assert sem["mIoU"] == pytest.approx(iou, abs=1e-6)
+    assert sem["pixel_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    result = run_label_quality(catalog, "ade", "m")
+    with catalog.cursor() as cur:
+        by_file = dict(cur.execute("SELECT sample_id, file_name FROM samples").fetchall())
+    assert len(result["images"]) == 2
+    for row in result["images"]:
+        i = 0 if by_file[row["sample_id"]].endswith("1.jpg") else 1
+        labelled = gts[i] != 0  # "other" is no label
+        agree = int((labelled & (preds[i] == gts[i])).sum())
+        expected = image_score(np.array([agree]), np.array([int(labelled.sum()) - agree]))
+        assert row["score"] == pytest.approx(float(expected[0]))
+    cs = tmp_path / "cityscapes"
+    stem = "aachen_000000_000019"
+    Image.new("RGB", (2, 1)).save(
+        _touch(cs / "leftImg8bit" / "val" / "aachen" / f"{stem}_leftImg8bit.png")
+    )
+    _grey(np.array([[7, 0]]), cs / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
+    value_map = open_semantic(str(cs), ignore_index=100).classes.value_map
+    assert value_map is not None
+    assert [value_map[i] for i in (0, 1, 7, 33, 34, 255)] == [100, 100, 0, 18, 100, 100]

@@ -151,7 +151,13 @@ async def test_the_cli_goes_through_the_server_that_owns_the_catalog(
     voc, preds, _, _ = write_voc(allowed / "seg", 4, seed=3)
     pan = write_panoptic(allowed / "pan", 3, seed=4)
     seg = await _cli(vl_data_dir, "semantic-ingest", str(voc), "--name", "seg")
-    assert seg["semantic"] == {"layout": "voc", "masks": 4, "classes": 21}
+    assert seg["semantic"] == {
+        "layout": "voc",
+        "masks": 4,
+        "classes": 21,
+        "masks_without_image": 0,
+        "images_without_mask": 0,
+    }
     net = await _cli(vl_data_dir, "semantic-predictions", "seg", str(preds), "--model", "net")
     assert (net["model"], net["masks"]) == ("net", 4)
     done = await _cli(vl_data_dir, "panoptic-ingest", str(pan["gt_json"]), "--name", "pan",

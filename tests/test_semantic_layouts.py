@@ -49,7 +49,13 @@ def test_cityscapes_label_ids_become_train_ids(
             masks.append(mask)
     data = str(tmp_path / "data")
     code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
-    assert code == 0 and out["semantic"] == {"layout": "cityscapes", "masks": 3, "classes": 19}
+    assert code == 0 and out["semantic"] == {
+        "layout": "cityscapes",
+        "masks": 3,
+        "classes": 19,
+        "masks_without_image": 0,
+        "images_without_mask": 0,
+    }
     assert out["samples"] == 3
     code, _ = _run(
         capsys, "semantic-predictions", "cs", str(preds), "--model", "m", "--data-dir", data
@@ -196,3 +202,46 @@ def test_sixteen_bit_label_ids_map_like_eight_bit(
     Image.fromarray((ids * 100).astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")
     code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
     assert code == 1 and "value 3300, outside the 0..255" in out["stderr"]
+
+
+def test_cityscapes_train_id_masks_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only ``*_gtFine_labelTrainIds.png`` (mmsegmentation's converter): values 0..18 are
+    the 19 classes, 255 ignored (cityscapesScripts' labels.py); a model's train-id masks
+    evaluate against them. A gtFine without either encoding is refused naming what it has."""
+    root, preds, data = tmp_path / "cityscapes", tmp_path / "preds", str(tmp_path / "data")
+    rng = np.random.default_rng(2)
+    masks = []
+    for i in range(2):
+        stem = f"frankfurt_{i:06d}_000019"
+        mask = np.array([0, 1, 13, 18, 255])[rng.integers(0, 5, (8, 12))]
+        _image(root / "leftImg8bit" / "val" / "frankfurt" / f"{stem}_leftImg8bit.png", mask.shape)
+        _grey(mask, root / "gtFine" / "val" / "frankfurt" / f"{stem}_gtFine_labelTrainIds.png")
+        _grey(np.where(mask == 255, 0, mask), preds / f"{stem}_leftImg8bit.png")
+        masks.append(mask)
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
+    assert code == 0, out
+    assert out["semantic"] == {
+        "layout": "cityscapes",
+        "masks": 2,
+        "classes": 19,
+        "masks_without_image": 0,
+        "images_without_mask": 0,
+    }
+    args = ("--model", "m", "--data-dir", data)
+    assert _run(capsys, "semantic-predictions", "cs", str(preds), *args)[0] == 0
+    code, out = _run(capsys, "evaluate", "cs", *args)
+    sem = out["semantic"]
+    assert code == 0 and sem["mIoU"] == 1.0
+    every = np.concatenate([m.ravel() for m in masks])
+    for train_id in (0, 1, 13, 18):
+        name = CITYSCAPES_CLASSES[train_id]
+        assert sem["per_class"][name]["pixels"] == int((every == train_id).sum())
+    assert sum(r["pixels"] for r in sem["per_class"].values()) == int((every != 255).sum())
+    other = tmp_path / "colours"
+    _image(other / "gtFine" / "val" / "bonn" / "bonn_000000_000019_gtFine_color.png", (2, 2))
+    code, out = _run(capsys, "semantic-ingest", str(other), "--name", "c", "--data-dir", data)
+    assert code == 2
+    assert "_gtFine_labelIds.png nor <id>_gtFine_labelTrainIds.png" in out["stderr"]
+    assert "found: gtFine/val/bonn/bonn_000000_000019_gtFine_color.png" in out["stderr"]

@@ -111,3 +111,31 @@ def test_a_malformed_result_is_one_line_at_predictions(
         "--data-dir", data,
     )  # fmt: skip
     assert code == 1 and message in out["stderr"] and "Traceback" not in out["stderr"]
+
+
+def _twice(d: dict[str, Any]) -> None:
+    """A second annotation of image 1 (another tool's export of it, say)."""
+    d["annotations"].append({**d["annotations"][1], "file_name": "000000000002.png"})
+
+
+def test_two_annotations_of_one_image_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files, data = _edited(tmp_path, "gt_json", _twice)
+    code, out = _ingest(capsys, files, data)
+    assert code == 1, out
+    assert (
+        "annotations[1] (000000000001.png) and annotations[3] (000000000002.png) are both "
+        "for image 000000000001.jpg" in out["stderr"]
+    )
+    assert _run(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
+    for key, edit in (("gt_json", lambda d: d["annotations"].pop()), ("pred_json", _twice)):
+        data = json.loads(files[key].read_text())
+        edit(data)
+        files[key].write_text(json.dumps(data))
+    assert _ingest(capsys, files, str(tmp_path / "data2"))[0] == 0
+    code, out = _run(
+        capsys, "panoptic-predictions", "pan", str(files["pred_json"]), "--model", "m",
+        "--data-dir", str(tmp_path / "data2"),
+    )  # fmt: skip
+    assert code == 1 and "are both for image 000000000001.jpg" in out["stderr"]

@@ -42,7 +42,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--ignore-index",
         type=int,
-        help="the pixel value left out of every metric (default 255; ADE20K's 0 maps to it)",
+        help="the pixel value left out of every metric (default 255; ADE20K's 0 and "
+        "Cityscapes' unevaluated ids map to it)",
     )
     add_common_options(p)
     p.set_defaults(func=cmd_semantic_ingest)

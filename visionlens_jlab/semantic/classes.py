@@ -71,20 +71,34 @@ def voc_classes(ignore_index: int = IGNORE) -> ClassSet:
     return ClassSet(VOC_CLASSES, voc_colors(len(VOC_CLASSES)), ignore_index)
 
 
-def cityscapes_classes() -> ClassSet:
+def cityscapes_classes(ignore_index: int = IGNORE) -> ClassSet:
     """Cityscapes ``*_gtFine_labelIds.png``: the 19 evaluated classes by their train ids;
-    every other label id (void, license plate, the classes the benchmark leaves out) is
-    ignored (255)."""
-    value_map = [IGNORE] * 256
+    every other label id (void, license plate, the classes the benchmark leaves out) maps
+    to ``ignore_index``."""
+    # the value map sends the unevaluated ids to the ignore index itself: every reader of
+    # the mapped masks (evaluation, overlay, label quality) leaves out that one value
+    value_map = [ignore_index] * 256
     for train_id, label_id in enumerate(CITYSCAPES_TRAIN_IDS):
         value_map[label_id] = train_id
-    return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS, IGNORE, tuple(value_map))
+    return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS, ignore_index, tuple(value_map))
 
 
-def ade20k_classes(names: tuple[str, ...]) -> ClassSet:
-    """ADE20K (SceneParsing): value 0 is "other" and ignored, value ``k`` is class ``k-1``."""
-    value_map = [IGNORE] + list(range(255))
-    return ClassSet(names, voc_colors(len(names) + 1)[1:], IGNORE, tuple(value_map))
+def cityscapes_train_classes(ignore_index: int = IGNORE) -> ClassSet:
+    """Cityscapes ``*_gtFine_labelTrainIds.png`` (cityscapesScripts'
+    ``createTrainIdLabelImgs``, which mmsegmentation's converter runs): the values are the
+    19 train ids themselves and 255 every other label (its ``labels.py``: trainId 255), which
+    maps to ``ignore_index``."""
+    if ignore_index == IGNORE:
+        return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS)
+    value_map = tuple(ignore_index if v == IGNORE else v for v in range(256))
+    return ClassSet(CITYSCAPES_CLASSES, CITYSCAPES_COLORS, ignore_index, value_map)
+
+
+def ade20k_classes(names: tuple[str, ...], ignore_index: int = IGNORE) -> ClassSet:
+    """ADE20K (SceneParsing): value 0 is "other" and maps to ``ignore_index``, value ``k``
+    is class ``k-1``."""
+    value_map = [ignore_index, *range(255)]
+    return ClassSet(names, voc_colors(len(names) + 1)[1:], ignore_index, tuple(value_map))
 
 
 def read_class_file(path: str | Path) -> tuple[str, ...]:

@@ -3,12 +3,13 @@
 
 The samples go through the catalog's dataset writer like every format's; the masks'
 rows follow in one transaction once the dataset exists, after every pair was found and
-every mask's size read, so a dataset appears with its masks or the command fails before
-writing it.
+every mask's and image's size read, so a dataset appears with its masks or the command
+fails before writing it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +19,12 @@ from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.writes.label_rows import label_type_counts
+from ..ingest.images import image_size
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
 from .label_maps import LABEL_MAP_MODES
-from .layouts import PathCheck, SemanticSource, check_paths, png_files
+from .layouts import MaskPair, PathCheck, SemanticSource, check_paths, png_files
 from .records import read_classes, read_encoding, write_classes, write_masks
 
 if TYPE_CHECKING:
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 
 class SemanticSamples:
     """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of a semantic dataset's
-    images (no objects: its labels are the masks)."""
+    images (no objects: its labels are the masks). Made before the dataset is written: it
+    reads every mask's and image's header (:func:`sized_pairs`)."""
 
     format = "semantic"
     json_checked = True
@@ -41,12 +44,28 @@ class SemanticSamples:
         self.source = found.root
         self.media_root = found.root
         self.report = IngestReport()
+        # what the layout could not pair is left out, so it is counted: a typo in a name
+        # (or masks from another tool's naming) shows here instead of as a smaller dataset
+        if found.lone_masks:
+            self.report.warn(
+                "semantic_mask_without_image",
+                "masks whose image is not there (not ingested: check their names)",
+                count=len(found.lone_masks),
+                examples=found.lone_masks,
+            )
+        if found.lone_images:
+            self.report.warn(
+                "semantic_image_without_mask",
+                "images without a mask (not ingested: a semantic dataset is its labelled images)",
+                count=len(found.lone_images),
+                examples=found.lone_images,
+            )
+        self.sized = sized_pairs(found, self.report)
 
     def batches(self) -> Iterator[Batch]:
-        """One batch of every labelled image, its size read from its mask's header."""
+        """One batch of every labelled image whose mask fits it, with its size."""
         rows: dict[str, list[Any]] = {name: [] for name in SAMPLE_SCHEMA.names}
-        for index, pair in enumerate(self.found.pairs):
-            width, height = mask_size(pair.mask)
+        for index, (pair, width, height) in enumerate(self.sized):
             values = (index, pair.file_name, pair.image, width, height, pair.split, None, None)
             for name, value in zip(SAMPLE_SCHEMA.names, values, strict=True):
                 rows[name].append(value)
@@ -74,6 +93,44 @@ def mask_size(location: str) -> tuple[int, int]:
     return size
 
 
+def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskPair, int, int]]:
+    """``found``'s pairs with their image's width and height (from the headers, as
+    displayed), less those whose mask is another size: each such pair is a
+    ``semantic_size_mismatch`` warning naming both sizes, and is left out (its overlay and
+    its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
+    whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
+    kept, differ = [], []
+    for pair in found.pairs:
+        mask = mask_size(pair.mask)
+        image = image_size(pair.image, report)
+        if image is None:
+            report.warn(
+                "semantic_image_unreadable",
+                "images whose header could not be read (sized by their mask)",
+                pair.file_name,
+            )
+            image = mask
+        if image != mask:
+            where = os.path.relpath(pair.mask, found.root)
+            differ.append(
+                f"{pair.file_name}: image {image[0]}x{image[1]}, mask {where} {mask[0]}x{mask[1]}"
+            )
+            continue
+        kept.append((pair, image[0], image[1]))
+    if not kept:
+        raise IngestError(
+            f"{found.root}: every mask's size differs from its image's (first: {differ[0]})"
+        )
+    if differ:
+        report.warn(
+            "semantic_size_mismatch",
+            "masks whose size differs from their image's (left out: resize or re-export them)",
+            count=len(differ),
+            examples=differ,
+        )
+    return kept
+
+
 def ingest_semantic(
     catalog: Catalog, name: str, found: SemanticSource, check: PathCheck = None
 ) -> dict[str, Any]:
@@ -82,7 +139,8 @@ def ingest_semantic(
     from ..catalog.writes.dataset_writer import write_dataset
 
     check_paths(check, (path for pair in found.pairs for path in (pair.image, pair.mask)))
-    summary = write_dataset(catalog, name, SemanticSamples(found)).to_dict()
+    samples = SemanticSamples(found)  # every header read: a refusal comes before any write
+    summary = write_dataset(catalog, name, samples).to_dict()
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, name)
         by_file = dict(
@@ -90,7 +148,7 @@ def ingest_semantic(
                 "SELECT file_name, sample_id FROM samples WHERE dataset_id = ?", [dataset_id]
             ).fetchall()
         )
-        rows = [(by_file[p.file_name], p.mask) for p in found.pairs]
+        rows = [(by_file[p.file_name], p.mask) for p, _, _ in samples.sized]
         write_classes(cur, dataset_id, found.classes)
         write_masks(cur, dataset_id, GROUND_TRUTH, rows, found.classes, found.layout)
         summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
@@ -98,11 +156,13 @@ def ingest_semantic(
         "layout": found.layout,
         "masks": len(rows),
         "classes": len(found.classes.names),
+        "masks_without_image": len(found.lone_masks),
+        "images_without_mask": len(found.lone_images),
     }
     return summary
 
 
-_STRIPPED = ("_gtFine_labelIds", "_leftImg8bit")
+_STRIPPED = ("_gtFine_labelIds", "_gtFine_labelTrainIds", "_gtFine_trainIds", "_leftImg8bit")
 
 
 def image_key(path: str) -> str:
@@ -111,6 +171,69 @@ def image_key(path: str) -> str:
     for suffix in _STRIPPED:
         stem = stem.removesuffix(suffix)
     return stem
+
+
+AMBIGUOUS = "semantic_prediction_ambiguous"
+"""The report's code of a predicted mask whose name fits several images."""
+
+
+def _key_parts(path: str) -> list[str]:
+    """``path``'s folders and its :func:`image_key`."""
+    parts = path.replace("\\", "/").split("/")
+    return [*parts[:-1], image_key(parts[-1])]
+
+
+def match_predictions(
+    root: Path, files: list[Path], samples: list[tuple[int, str]], report: IngestReport
+) -> list[tuple[int, str]]:
+    """``(sample_id, mask)`` for each PNG under ``root`` that names one image of
+    ``samples`` (``(sample_id, file_name)``): by the longest end of its path (below
+    ``root``, without the extension and Cityscapes' suffixes) that ends an image's path,
+    so ``preds/val/a.png`` is ``images/val/a.jpg`` and a flat ``a.png`` is the only image
+    named ``a``. A mask whose name ends several images' paths (``a.png`` for
+    ``images/train/a.jpg`` and ``images/val/a.jpg``) or none is counted in ``report``, not
+    stored; two masks of one image are an :class:`IngestError` naming both."""
+    ends: dict[str, set[int]] = {}
+    for sid, file_name in samples:
+        parts = _key_parts(file_name)
+        for k in range(len(parts)):
+            ends.setdefault("/".join(parts[k:]), set()).add(sid)
+    names = dict(samples)
+    found: dict[int, str] = {}
+    lone, ambiguous = [], []
+    for path in files:
+        where = path.relative_to(root).as_posix()
+        parts = _key_parts(where)
+        keys = ("/".join(parts[k:]) for k in range(len(parts)))
+        hits = next((ends[key] for key in keys if key in ends), None)
+        if hits is None:
+            lone.append(where)
+        elif len(hits) > 1:
+            ambiguous.append(f"{where}: {', '.join(sorted(names[h] for h in hits)[:3])}")
+        else:
+            (sid,) = hits
+            if sid in found:
+                raise IngestError(
+                    f"{root}: {Path(found[sid]).relative_to(root).as_posix()} and {where} are "
+                    f"both masks of {names[sid]}; keep one of them"
+                )
+            found[sid] = str(path)
+    if lone:
+        report.warn(
+            "prediction_unknown_image",
+            "masks named after no image of the dataset (not stored)",
+            count=len(lone),
+            examples=lone,
+        )
+    if ambiguous:
+        report.warn(
+            AMBIGUOUS,
+            "masks whose name fits several images (not stored: put them in folders as the "
+            "images are)",
+            count=len(ambiguous),
+            examples=ambiguous,
+        )
+    return sorted(found.items())
 
 
 def ingest_semantic_predictions(
@@ -122,19 +245,21 @@ def ingest_semantic_predictions(
     indices: bool = False,
     check: PathCheck = None,
 ) -> dict[str, Any]:
-    """Record ``model``'s masks: the PNGs under ``folder`` named by their image's stem
-    (Cityscapes' ``_leftImg8bit`` / ``_gtFine_labelIds`` suffixes aside), encoded like the
+    """Record ``model``'s masks: the PNGs under ``folder`` named by their image's path or,
+    where one image has that name, its stem (:func:`match_predictions`), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
-    A mask whose image is not in the dataset is counted, not stored; none matched fails.
-    ``check`` sees the folder and every mask first (a server's allowed roots)."""
+    A mask whose image is not in the dataset, or that fits several, is counted, not
+    stored; none matched fails. ``check`` sees the folder and every mask first (a
+    server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise IngestError(f"{folder}: not a folder")
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
-    masks = {image_key(str(p)): str(p) for p in png_files(root, recursive=True)}
-    check_paths(check, masks.values())
+    files = png_files(root, recursive=True)
+    check_paths(check, (str(p) for p in files))
+    report = IngestReport()
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         names = read_classes(cur, dataset_id)
@@ -147,9 +272,14 @@ def ingest_semantic_predictions(
         samples = cur.execute(
             "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
-        rows = [(sid, masks[image_key(fn)]) for sid, fn in samples if image_key(fn) in masks]
+        rows = match_predictions(root, files, samples, report)
         if not rows:
-            raise IngestError(f"{folder}: no mask is named after an image of {dataset!r}")
+            fits = [w for w in report.warnings if w["code"] == AMBIGUOUS]
+            raise IngestError(
+                f"{folder}: no mask is named after an image of {dataset!r}"
+                + (f" ({fits[0]['count']} fit several images, e.g. {fits[0]['examples'][0]}: "
+                   "put them in folders as the images are)" if fits else "")
+            )  # fmt: skip
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
         types = label_type_counts(cur, dataset_id, model)
     return {
@@ -157,5 +287,6 @@ def ingest_semantic_predictions(
         "model": model,
         "masks": len(rows),
         "label_types": types,
-        "unmatched": len(masks) - len(rows),
+        "unmatched": len(files) - len(rows),
+        "warnings": report.warnings,
     }

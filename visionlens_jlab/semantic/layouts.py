@@ -4,26 +4,33 @@
   void border); the split from ``ImageSets/Segmentation/<split>.txt`` where present.
 * ``cityscapes``: ``leftImg8bit/<split>/<city>/<id>_leftImg8bit.png`` +
   ``gtFine/<split>/<city>/<id>_gtFine_labelIds.png`` (label ids, evaluated as the 19
-  train-id classes, :func:`.classes.cityscapes_classes`).
+  train-id classes, :func:`.classes.cityscapes_classes`); where there is none,
+  ``<id>_gtFine_labelTrainIds.png`` (the train ids themselves, as cityscapesScripts and
+  mmsegmentation's converter write them, :func:`.classes.cityscapes_train_classes`).
 * ``ade20k``: ``images/<split>/<id>.jpg`` + ``annotations/<split>/<id>.png`` (0 = other,
   ignored; class names from ``objectInfo150.csv`` or ``--classes``).
 * ``masks``: ``images/`` + ``masks/`` matched by relative path without the extension
   (PNG values are the class indices; names from ``classes.txt`` or ``--classes``).
 
-Only images with a mask are read: a semantic dataset is its labelled images.
+Only images with a mask are read: a semantic dataset is its labelled images. The masks
+without an image and the images without a mask are listed too, for the ingest's report.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import classes as known
-from .classes import ClassSet, read_class_file
+from .classes import IGNORE, ClassSet, read_class_file
 
 LAYOUTS = ("voc", "cityscapes", "ade20k", "masks")
+LABEL_ID_SUFFIX = "_gtFine_labelIds.png"
+TRAIN_ID_SUFFIXES = ("_gtFine_labelTrainIds.png", "_gtFine_trainIds.png")
+"""A Cityscapes mask's suffixes: its label ids; its train ids (cityscapesScripts' name,
+then a shorter one some converters write)."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -49,6 +56,19 @@ class SemanticSource:
     root: str
     pairs: list[MaskPair]
     classes: ClassSet
+    lone_masks: list[str] = field(default_factory=list)
+    """Masks whose image is not there, relative to the root (not ingested)."""
+    lone_images: list[str] = field(default_factory=list)
+    """Images without a mask, relative to the root (not ingested)."""
+
+
+@dataclass(frozen=True)
+class Matched:
+    """A layout's images and masks, paired by their key; the rest on either side."""
+
+    pairs: list[MaskPair]
+    lone_masks: list[str]
+    lone_images: list[str]
 
 
 def detect_layout(root: Path) -> str:
@@ -87,25 +107,37 @@ def open_semantic(
 ) -> SemanticSource:
     """Find the image and mask pairs and the classes of a semantic dataset at ``source``.
     ``class_file`` names the classes (one a line) instead of the layout's own;
-    ``ignore_index`` replaces the layout's (255; ADE20K's 0 maps to it)."""
+    ``ignore_index`` replaces the layout's (255): the value left out of every metric, and
+    what the layout's value map sends its ignored values to (ADE20K's 0, Cityscapes'
+    unevaluated label ids)."""
     root = Path(source).expanduser().resolve()
     if not root.is_dir():
         raise LayoutError(f"{source}: not a folder")
+    if ignore_index is not None and ignore_index < 0:
+        # a value map holds it as a pixel value: a negative one could never be read back
+        raise LayoutError(f"--ignore-index {ignore_index}: a pixel value, 0 or more")
     if (root / "VOC2012" / "SegmentationClass").is_dir() and layout in ("auto", "voc"):
         root = root / "VOC2012"
     chosen = detect_layout(root) if layout == "auto" else layout
     if chosen not in LAYOUTS:
         raise LayoutError(f"unknown layout {layout!r} (one of auto, {', '.join(LAYOUTS)})")
     names = read_class_file(class_file) if class_file else None
-    pairs, class_set = _READERS[chosen](root, names)
-    if ignore_index is not None:
-        class_set = ClassSet(class_set.names, class_set.colors, ignore_index, class_set.value_map)
-    if not pairs:
-        raise LayoutError(f"{root}: no image has a mask in the {chosen} layout")
-    return SemanticSource(chosen, str(root), pairs, class_set)
+    ignore = IGNORE if ignore_index is None else ignore_index
+    matched, class_set = _READERS[chosen](root, names, ignore)
+    if not matched.pairs:
+        lone = [*matched.lone_masks[:1], *matched.lone_images[:1]]
+        raise LayoutError(
+            f"{root}: no image has a mask in the {chosen} layout "
+            f"({len(matched.lone_masks)} masks, {len(matched.lone_images)} images"
+            + (f"; e.g. {', '.join(lone)}" if lone else "")
+            + ")"
+        )
+    return SemanticSource(
+        chosen, str(root), matched.pairs, class_set, matched.lone_masks, matched.lone_images
+    )
 
 
-def _voc(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
     splits: dict[str, str] = {}
     lists = root / "ImageSets" / "Segmentation"
     for split in ("train", "val", "test"):
@@ -113,33 +145,46 @@ def _voc(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], Cla
         if listed.is_file():
             for stem in listed.read_text(encoding="utf-8").split():
                 splits.setdefault(stem, split)
-    images = _by_stem(root / "JPEGImages")
-    pairs = [
-        MaskPair(os.path.relpath(images[m.stem], root), images[m.stem], str(m), splits.get(m.stem))
-        for m in png_files(root / "SegmentationClass")
-        if m.stem in images
-    ]
-    classes = known.voc_classes() if names is None else _named(names)
-    return pairs, classes
+    images = {p.stem: p for p in _images(root / "JPEGImages", recursive=False)}
+    masks = {m.stem: m for m in png_files(root / "SegmentationClass")}
+    classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
+    return _pair_up(root, images, masks, splits.get), classes
 
 
-def _cityscapes(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
-    suffix = "_gtFine_labelIds.png"
-    pairs = []
-    for mask in sorted((root / "gtFine").glob(f"*/*/*{suffix}")):
-        split, city = mask.parent.parent.name, mask.parent.name
-        stem = mask.name[: -len(suffix)]
-        image = root / "leftImg8bit" / split / city / f"{stem}_leftImg8bit.png"
-        if image.is_file():
-            pairs.append(MaskPair(os.path.relpath(image, root), str(image), str(mask), split))
+def _cityscapes(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
     if names is not None:
         raise LayoutError(
             "cityscapes: the classes are its 19 evaluated ones; --classes is not read"
         )
-    return pairs, known.cityscapes_classes()
+    # label ids where there are any (the download's own); else the train-id PNGs a
+    # training setup made from them: one encoding per source, as its value map is one
+    suffix, classes = LABEL_ID_SUFFIX, known.cityscapes_classes(ignore)
+    masks = sorted((root / "gtFine").glob(f"*/*/*{suffix}"))
+    if not masks:
+        for suffix in TRAIN_ID_SUFFIXES:
+            masks = sorted((root / "gtFine").glob(f"*/*/*{suffix}"))
+            if masks:
+                classes = known.cityscapes_train_classes(ignore)
+                break
+    if not masks:
+        found = [p.relative_to(root).as_posix() for p in png_files(root / "gtFine", True)[:3]]
+        raise LayoutError(
+            f"{root}: no gtFine/<split>/<city>/<id>{LABEL_ID_SUFFIX} nor "
+            f"<id>{TRAIN_ID_SUFFIXES[0]} (found: {', '.join(found) or 'no PNG'}); the "
+            "label ids come with gtFine_trainvaltest.zip, the train ids from "
+            "cityscapesScripts' createTrainIdLabelImgs"
+        )
+    images = root / "leftImg8bit"
+    image_suffix = "_leftImg8bit.png"
+    by_key = {  # <split>/<city>/<id> on both sides
+        p.relative_to(images).as_posix()[: -len(image_suffix)]: p
+        for p in images.glob(f"*/*/*{image_suffix}")
+    }
+    by_mask = {m.relative_to(root / "gtFine").as_posix()[: -len(suffix)]: m for m in masks}
+    return _pair_up(root, by_key, by_mask, lambda key: key.split("/")[0]), classes
 
 
-def _ade20k(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _ade20k(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
     if names is None:
         info = next(iter(root.glob("objectInfo150.*")), None) or next(
             iter(root.parent.glob("objectInfo150.*")), None
@@ -149,39 +194,52 @@ def _ade20k(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], 
                 f"{root}: ADE20K needs its class names: objectInfo150.csv beside it or --classes"
             )
         names = read_class_file(info)
-    return _matched(root, "annotations"), known.ade20k_classes(names)
+    return _matched(root, "annotations"), known.ade20k_classes(names, ignore)
 
 
-def _masks(root: Path, names: tuple[str, ...] | None) -> tuple[list[MaskPair], ClassSet]:
+def _masks(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
     if names is None:
         listed = root / "classes.txt"
         if not listed.is_file():
             raise LayoutError(f"{root}: name the classes: classes.txt in the folder or --classes")
         names = read_class_file(listed)
-    return _matched(root, "masks"), _named(names)
+    return _matched(root, "masks"), _named(names, ignore)
 
 
-def _named(names: tuple[str, ...]) -> ClassSet:
-    return ClassSet(names, known.voc_colors(len(names)))
+def _named(names: tuple[str, ...], ignore: int) -> ClassSet:
+    return ClassSet(names, known.voc_colors(len(names)), ignore)
 
 
-def _matched(root: Path, masks: str) -> list[MaskPair]:
+def _matched(root: Path, masks: str) -> Matched:
     """Images and masks matched by their path under ``images/`` and ``masks`` without the
     extension; the first folder below is the split when there is one."""
     images = {
-        str(p.relative_to(root / "images").with_suffix("")): p
-        for p in (root / "images").rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES
+        p.relative_to(root / "images").with_suffix("").as_posix(): p
+        for p in _images(root / "images", recursive=True)
     }
-    pairs = []
-    for mask in png_files(root / masks, recursive=True):
-        key = str(mask.relative_to(root / masks).with_suffix(""))
-        image = images.get(key)
-        if image is not None:
-            parts = Path(key).parts
-            split = parts[0] if len(parts) > 1 else None
-            pairs.append(MaskPair(os.path.relpath(image, root), str(image), str(mask), split))
-    return pairs
+    by_key = {
+        m.relative_to(root / masks).with_suffix("").as_posix(): m
+        for m in png_files(root / masks, recursive=True)
+    }
+    return _pair_up(root, images, by_key, lambda key: key.split("/")[0] if "/" in key else None)
+
+
+def _pair_up(
+    root: Path,
+    images: dict[str, Path],
+    masks: dict[str, Path],
+    split_of: Callable[[str], str | None],
+) -> Matched:
+    """The masks paired with the image of the same key (in the masks' order), and the
+    masks and images left over, relative to ``root``."""
+    pairs = [
+        MaskPair(os.path.relpath(images[key], root), str(images[key]), str(mask), split_of(key))
+        for key, mask in masks.items()
+        if key in images
+    ]
+    lone_masks = [os.path.relpath(m, root) for key, m in masks.items() if key not in images]
+    lone_images = sorted(os.path.relpath(p, root) for key, p in images.items() if key not in masks)
+    return Matched(pairs, lone_masks, lone_images)
 
 
 def png_files(folder: Path, recursive: bool = False) -> list[Path]:
@@ -191,8 +249,9 @@ def png_files(folder: Path, recursive: bool = False) -> list[Path]:
     return sorted(p for p in found if p.suffix.lower() == ".png")
 
 
-def _by_stem(folder: Path) -> dict[str, str]:
-    return {p.stem: str(p) for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES}
+def _images(folder: Path, recursive: bool) -> list[Path]:
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    return sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 _READERS = {"voc": _voc, "cityscapes": _cityscapes, "ade20k": _ade20k, "masks": _masks}

@@ -182,6 +182,11 @@ def ingest_panoptic(
     )
     check_paths(check, _png_paths(data, folder))
     _require_files(_png_paths(data, folder), json_path)
+    # the images the dataset will have, matched as _write_source matches them once
+    # written: two annotations of one image are refused here, before anything is written
+    labelled = {str(a["image_id"]) for a in data["annotations"]}
+    kept = [im for im in data.get("images", []) if str(im["id"]) in labelled]
+    _match(data["annotations"], _keys([(str(im["id"]), im["file_name"]) for im in kept]), json_path)
     summary = write_dataset(catalog, name, PanopticSamples(data, image_root, json_path)).to_dict()
     cats = data["categories"]
     classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
@@ -194,35 +199,70 @@ def ingest_panoptic(
             [int(c["id"]) for c in cats],
             [bool(c.get("isthing")) for c in cats],
         )
-        count = _write_source(cur, dataset_id, GROUND_TRUTH, data, folder, classes)
+        count = _write_source(cur, dataset_id, GROUND_TRUTH, data, folder, classes, json_path)
         summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
     summary["panoptic"] = {"masks": count, "categories": len(cats)}
     return summary
 
 
-def _write_source(
-    cur: Any, dataset_id: int, source: str, data: dict[str, Any], folder: Path, classes: ClassSet
-) -> int:
-    by_id = dict(
-        cur.execute(
-            "SELECT source_image_id, sample_id FROM samples WHERE dataset_id = ?", [dataset_id]
-        ).fetchall()
-    )
-    by_stem = dict(
-        cur.execute(
-            "SELECT regexp_replace(file_name, '^.*/|\\.[^.]*$', '', 'g'), sample_id FROM samples "
-            "WHERE dataset_id = ?",
-            [dataset_id],
-        ).fetchall()
-    )
-    rows, segments = [], []
-    for ann in data["annotations"]:
-        sample = by_id.get(str(ann.get("image_id")))
-        if sample is None:
-            sample = by_stem.get(Path(str(ann.get("file_name", ""))).stem)
-        if sample is None:
+ImageKeys = tuple[dict[str, int], dict[str, int], list[str]]
+"""How an annotation finds its image (a row number): by image id (as text), else by its
+PNG's stem; and the images' file names."""
+
+
+def _keys(images: list[tuple[str | None, str]]) -> ImageKeys:
+    """The keys of ``(image id, file name)`` rows; a stem that two images share finds
+    neither (which of them would be a guess)."""
+    by_id = {image_id: i for i, (image_id, _) in enumerate(images) if image_id is not None}
+    stems: dict[str, list[int]] = {}
+    for i, (_, name) in enumerate(images):
+        stems.setdefault(Path(name).stem, []).append(i)
+    unique = {stem: found[0] for stem, found in stems.items() if len(found) == 1}
+    return by_id, unique, [name for _, name in images]
+
+
+def _match(annotations: list[Any], keys: ImageKeys, where: str) -> list[tuple[int, int]]:
+    """``(annotation index, image row)`` of each annotation that finds its image; two for
+    one image are an :class:`IngestError` naming both (COCO panoptic has one PNG per image;
+    storing both would leave the evaluation to pick one)."""
+    by_id, by_stem, names = keys
+    found: dict[int, int] = {}
+    for k, ann in enumerate(annotations):
+        image = by_id.get(str(ann.get("image_id")))
+        if image is None:
+            image = by_stem.get(Path(str(ann.get("file_name", ""))).stem)
+        if image is None:
             continue
-        rows.append((sample, str(folder / ann["file_name"])))
+        if image in found:
+            first = annotations[found[image]]
+            raise IngestError(
+                f"{where}: annotations[{found[image]}] ({first['file_name']}) and "
+                f"annotations[{k}] ({ann['file_name']}) are both for image {names[image]}; "
+                "keep one of them"
+            )
+        found[image] = k
+    return [(k, image) for image, k in found.items()]
+
+
+def _write_source(
+    cur: Any,
+    dataset_id: int,
+    source: str,
+    data: dict[str, Any],
+    folder: Path,
+    classes: ClassSet,
+    where: str,
+) -> int:
+    samples = cur.execute(
+        "SELECT sample_id, source_image_id, file_name FROM samples WHERE dataset_id = ? "
+        "ORDER BY sample_id",
+        [dataset_id],
+    ).fetchall()
+    keys = _keys([(image_id, name) for _, image_id, name in samples])
+    rows, segments = [], []
+    for k, row in sorted(_match(data["annotations"], keys, where)):
+        ann = data["annotations"][k]
+        rows.append((samples[row][0], str(folder / ann["file_name"])))
         segments.append(json.dumps(ann.get("segments_info", [])))
     if not rows:
         raise IngestError("no panoptic annotation names an image of the dataset")
@@ -252,7 +292,7 @@ def ingest_panoptic_predictions(
         dataset_id = catalog.dataset_id(cur, dataset)
         if not read_categories(cur, dataset_id):
             raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
-        count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0))
+        count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0), json_path)
         types = label_type_counts(cur, dataset_id, model)
     return {"dataset": dataset, "model": model, "masks": count, "label_types": types}
 
