@@ -10,7 +10,9 @@ Predictions never create samples: each row names its image by ``image_ref`` and 
 matches it to the dataset's samples (source image id, file name, base name or stem). Classes
 are matched by name: COCO category ids go through the file's own ``categories`` (dataset
 dict) or the ``categories`` mapping the caller gives (bare results list, usually the ground
-truth's COCO categories, see :func:`~.dataset.coco_category_map`).
+truth's COCO categories, see :func:`~.dataset.coco_category_map`); on a dataset whose
+classes have no COCO ids, a bare list's ids are positions in its class list
+(:mod:`.class_ids`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ...records.report import IngestError
 from ..base import ParsedBase, prefetch
 from .annotations import AnnotationReader
 from .categories import CocoCategory, keypoint_counts
+from .class_ids import positional_category_ids
 from .dataset import TOP_KEYS, read_categories
 from .jsonstream import iter_array, scan_layout
 from .label_checks import LabelChecks
@@ -46,7 +49,7 @@ class CocoPredictions(ParsedBase):
             if categories:
                 self.cat_by_id = dict(categories)
             elif classes:
-                self.cat_by_id = dict(enumerate(classes))
+                self.cat_by_id = positional_category_ids(path, classes, self.report)
             else:
                 raise IngestError(
                     f"{path} is a COCO results list: its category ids need the categories of "
