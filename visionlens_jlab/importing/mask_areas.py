@@ -9,7 +9,8 @@ their pages draw a mask. This step gives them the area a COCO ingest gives today
 else pycocotools' area of the mask, which then fills a missing ``area`` too (as for
 predictions); a mask pycocotools cannot read keeps NULL, as at ingest. The same goes for the
 browsed versions' copies and for the object states of the operation log (an undo or a
-restore writes them back), and the label facets stored per dataset are counted again.
+restore writes them back), and the label facets stored per dataset are dropped, to be
+counted from the rows (:func:`.label_facets.drop_stored_parts` says why not here).
 The step is declared by the ingest's manifest (:mod:`.manifest`).
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..catalog.extensions.label_facets import recount_stored_parts
+from ..catalog.extensions.label_facets import drop_stored_parts
 from ..ingest.coco.mask_geometry import mask_area
 
 TABLES = ("annotations", "version_annotations")
@@ -58,7 +59,7 @@ def measure_old_masks(cur: duckdb.DuckDBPyConnection) -> None:
                 {"ann_id": pa.array(ids, pa.int64()), "area": pa.array(areas, pa.float64())},
             )
     _measure_logged_states(cur)
-    recount_stored_parts(cur)
+    drop_stored_parts(cur)
 
 
 def _measure_logged_states(cur: duckdb.DuckDBPyConnection) -> None:

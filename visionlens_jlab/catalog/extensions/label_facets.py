@@ -14,8 +14,8 @@ A source with none of these labels has no entry: a dataset without them (one ing
 before schema step 6 with boxes only included; step 16 measured its COCO masks) answers an
 empty list. The unfiltered view's entries are
 stored by the writer as the ``labels`` facet part (:mod:`..sql.facet_parts`), refreshed with
-the rows they count; a dataset without that part (written before it existed) is counted
-from its rows. An empty stored part answers every filter at once (most datasets have boxes
+the rows they count; a dataset without that part (written before it existed, or whose part
+migration step 8 or 16 dropped) is counted from its rows. An empty stored part answers every filter at once (most datasets have boxes
 only: their facets requests pay one small read); others, one statement over the samples
 table of the facets request.
 """
@@ -238,13 +238,14 @@ def _store_part(_: Catalog, cur: duckdb.DuckDBPyConnection, change: Change, __: 
     store_part(cur, change.dataset_id, PART, label_entries(cur, change.dataset_id, None))
 
 
-def recount_stored_parts(cur: duckdb.DuckDBPyConnection) -> None:
-    """Migration step 8: store again the label facet part of every dataset that has one,
-    so catalogs written before ``visible_keypoints`` facet it too."""
-    for (dataset_id,) in cur.execute(
-        "SELECT DISTINCT dataset_id FROM facet_parts WHERE part = ? ORDER BY 1", [PART]
-    ).fetchall():
-        store_part(cur, int(dataset_id), PART, label_entries(cur, int(dataset_id), None))
+def drop_stored_parts(cur: duckdb.DuckDBPyConnection) -> None:
+    """Migration step 8 (and step 16): drop every dataset's stored label facet part, so
+    catalogs written before ``visible_keypoints`` (or before mask areas) facet them too:
+    their label facets are counted from the rows, and the next write of a dataset's labels
+    stores its part again. Not counted here: :func:`label_entries` reads every label column
+    of today's schema, which later steps add (``obb`` is step 17's), so a recount inside a
+    migration from version 6-15 failed and left the catalog unopenable."""
+    cur.execute("DELETE FROM facet_parts WHERE part = ?", [PART])
 
 
 def install() -> None:
@@ -280,7 +281,7 @@ def install() -> None:
             after=(FACET_PARTS,),
         )
     )
-    register_step(8, "facet the visible keypoints of stored label facets", recount_stored_parts)
+    register_step(8, "facet the visible keypoints of stored label facets", drop_stored_parts)
 
 
 install()
