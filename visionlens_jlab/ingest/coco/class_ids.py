@@ -37,9 +37,7 @@ def category_ids_in(path: str) -> set[int]:
             return {int(m.group(1)) for m in _CATEGORY_ID.finditer(view)}
 
 
-def positional_category_ids(
-    path: str, classes: list[str], report: IngestReport
-) -> dict[int, str]:
+def positional_category_ids(path: str, classes: list[str], report: IngestReport) -> dict[int, str]:
     """``{category_id: class name}`` for the results list ``path`` on a dataset of
     ``classes`` (in their order): from 0 if an id is 0, COCO's 91 ids for 80 classes and
     ids past 80 that are all COCO's, else from 1; the reading taken is a warning."""
