@@ -41,7 +41,7 @@ from visionlens_jlab.predict.model_runs import model_run_state
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
-LATEST = 27
+LATEST = 28
 """The schema version of this code: steps 1-27 (see docs/architecture.md)."""
 
 
@@ -377,6 +377,22 @@ def test_an_old_catalog_gets_an_empty_vlm_labels_table_and_takes_labels(old_data
         with catalog.cursor() as cur:
             rows = cur.execute("SELECT sample_id, question, answer FROM vlm_labels").fetchall()
     assert rows == [(first, "lighting", "dim")]
+
+
+def test_a_catalog_stamped_past_13_without_the_vlm_labels_table_opens(old_data: Path) -> None:
+    """Step 28: the code of one main commit (8a007684) stamped catalogs 13 with another step
+    13 (the resume lists' move, renumbered 12 the next commit), so today's step 13 never ran
+    for them and every later open failed on the missing ``vlm_labels``. Such a catalog, as
+    the steps after 13 leave it (the table missing, stamped 27), opens with its rows."""
+    with Catalog(old_data) as catalog, catalog.cursor() as cur:
+        samples = cur.execute("SELECT COUNT(*) FROM samples").fetchall()
+    with duckdb.connect(str(old_data / CATALOG_FILE)) as con:
+        con.execute("DROP TABLE vlm_labels")
+        con.execute("UPDATE meta SET value = '27' WHERE key = 'schema_version'")
+    with Catalog(old_data) as catalog, catalog.cursor() as cur:
+        assert schema_version(cur) == LATEST
+        assert cur.execute("SELECT COUNT(*) FROM vlm_labels").fetchall() == [(0,)]
+        assert cur.execute("SELECT COUNT(*) FROM samples").fetchall() == samples
 
 
 def test_an_old_catalog_browses_a_version_through_its_copy(old_data: Path) -> None:

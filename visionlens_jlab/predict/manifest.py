@@ -6,7 +6,7 @@ is imported (:mod:`visionlens_jlab.features`).
   replaced) and migration step 12, which moves the resume lists of older catalogs' run
   reports into it.
 * The VLM: the table ``vlm_labels`` (the user's labels, :mod:`.vlm_labels`) with migration
-  step 13, which creates it, and the computed field ``vlm_<key>`` of each default question.
+  step 13, which creates it (and step 28, again where a catalog skipped it), and the computed field ``vlm_<key>`` of each default question.
   A run's own questions are declared when it starts (:func:`declare_question`), each as a
   manifest ``vlm.<key>`` of its field.
 """
@@ -37,7 +37,12 @@ def question_field(question: Question) -> ComputedFieldKind:
 VLM_MANIFEST = Manifest(
     "vlm",
     tables=(Table("vlm_labels"),),
-    steps=(Step(13, "add the table of the user's VLM labels", create_labels_table),),
+    steps=(
+        Step(13, "add the table of the user's VLM labels", create_labels_table),
+        # a catalog stamped 13 by the code of 8a007684 (its step 13 moved the resume lists,
+        # renumbered 12 the commit after) skipped step 13: every open then failed
+        Step(28, "add the VLM labels table where an earlier step 13 did not", create_labels_table),
+    ),
     computed_fields=tuple(question_field(q) for q in DEFAULT_QUESTIONS),
 )
 """The VLM's catalog extension (see the module docstring)."""

@@ -135,5 +135,6 @@ def answer_pairs(
 
 
 def create_labels_table(cur: duckdb.DuckDBPyConnection) -> None:
-    """Migration step 13: the (empty) table of the user's VLM labels."""
+    """Migration steps 13 and 28: the (empty) table of the user's VLM labels (28: where a
+    catalog stamped 13 lacks it; nothing where it is there)."""
     cur.execute(LABELS_DDL)
