@@ -300,6 +300,23 @@ def test_results_match_coco_load_res(tmp_path: Path) -> None:
                 assert row["num_keypoints"] == 3 and row["mask_area"] is None
 
 
+@pytest.mark.parametrize("sql", [False, True], ids=["python", "sql"])
+def test_a_models_keypoint_confidences_are_no_bad_visibility_flags(
+    tmp_path: Path, sql: bool
+) -> None:
+    """detectron2, mmpose and Ultralytics write each point's confidence where the ground
+    truth has its visibility flag (COCO's evaluation reads x and y only): kept as given,
+    without a warning per object, as a ground-truth flag of 0.73 would get."""
+    points = [35, 12, 0.73, 40, 14, 1.4, 30.5, 9, 0.02, 38, 30, 0.0]
+    path = tmp_path / "kp.json"
+    path.write_text(json.dumps([{"image_id": 1, "category_id": 1, "score": 0.8,
+                                 "keypoints": points}]))  # fmt: skip
+    rows, parser = parse(path, sql=sql, predictions=True)
+    assert rows[0]["keypoints"] == [float(v) for v in points]
+    codes = {w["code"] for w in parser.report.warnings}
+    assert "coco_bad_keypoint_visibility" not in codes, parser.report.warnings
+
+
 def cli_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     assert main([*args, "--json"]) == 0
     return json.loads(capsys.readouterr().out)

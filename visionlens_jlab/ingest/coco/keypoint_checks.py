@@ -31,10 +31,14 @@ def check_keypoints(
     keypoint_counts: dict[str, int],
     sizes: tuple[np.ndarray, np.ndarray] | None,
     warn: Warn,
+    predicted: bool = False,
 ) -> pa.Table:
     """``table`` with ``num_keypoints`` completed; its bad keypoints passed to ``warn``.
     ``keypoint_counts``: class name -> number of keypoint names (empty: not checked);
-    ``sizes``: each row's image (width, height), -1 where unknown (None: no images)."""
+    ``sizes``: each row's image (width, height), -1 where unknown (None: no images);
+    ``predicted``: a model's points, whose third values are its confidences (detectron2,
+    mmpose and Ultralytics write them there; COCO's evaluation reads only x and y), not
+    visibility flags to check."""
     lengths = pc.fill_null(pc.list_value_length(kp), 0).to_numpy(zero_copy_only=False)
     flat = pc.list_flatten(kp).to_numpy(zero_copy_only=False)
     parent = pc.list_parent_indices(kp).to_numpy(zero_copy_only=False)
@@ -57,7 +61,7 @@ def check_keypoints(
                 int(i),
                 f"label {labels[i]!r}",
             )
-    bad = ~np.isin(flags, (0.0, 1.0, 2.0))
+    bad = np.zeros(len(flags), dtype=bool) if predicted else ~np.isin(flags, (0.0, 1.0, 2.0))
     for i in np.unique(owner[bad]):
         warn(
             "coco_bad_keypoint_visibility",

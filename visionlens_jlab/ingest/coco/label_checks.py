@@ -295,7 +295,7 @@ class LabelChecks:
         def warn(code: str, message: str, i: int, detail: str | None) -> None:
             self._warn(code, message, table, i, detail)
 
-        return check_keypoints(table, kp, self.keypoint_counts, sizes, warn)
+        return check_keypoints(table, kp, self.keypoint_counts, sizes, warn, self.predictions)
 
     def _warn(
         self, code: str, message: str, table: pa.Table, i: int, detail: str | None = None
