@@ -322,6 +322,10 @@ def test_a_results_file_of_one_split_imports_with_split(tmp_path: Path) -> None:
     assert got == [row for row in _expected(docs) if row[0] == "val"]
     code, text = _cli_failure(data, "predictions", "rf", str(file), "--model", "m2")
     assert code != 0 and "no prediction could be matched" in text
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")  # a model that found nothing: said as such, not as unmatched
+    code, text = _cli_failure(data, "predictions", "rf", str(empty), "--model", "m4")
+    assert code != 0 and "(it holds no prediction)" in text, text
     code, text = _cli_failure(data, "predictions", "rf", str(file), "--model", "m3", "--split",
                               "valid")  # fmt: skip
     assert code != 0 and "no split 'valid'; its splits: test, train, val" in text

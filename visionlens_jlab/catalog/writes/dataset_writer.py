@@ -339,9 +339,10 @@ def write_predictions(
             )
         create_image_keys(cur, dataset_id, split)
         ann_next = catalog.next_annotation_id(cur)
-        n_preds = 0
+        n_preds = n_read = 0
         for batch in parsed.batches():
             if batch.classifications is not None and batch.classifications.num_rows:
+                n_read += batch.classifications.num_rows
                 n_preds += write_classification_predictions(
                     cur, batch.classifications, dataset_id, model, report
                 )
@@ -370,6 +371,7 @@ def write_predictions(
             ).fetchall()
             inserted = int(row[0])
             ann_next += table.num_rows
+            n_read += table.num_rows
             n_preds += inserted
             if progress:
                 progress(-1.0, f"{n_preds} predictions")
@@ -378,7 +380,11 @@ def write_predictions(
         if n_preds == 0:
             raise IngestError(
                 _nothing_read(parsed)
-                + " (no prediction could be matched to an image of the dataset)"
+                + (
+                    " (no prediction could be matched to an image of the dataset)"
+                    if n_read
+                    else " (it holds no prediction)"
+                )
             )
         limits.check_labels_per_image(cur, dataset_id, parsed.source, labels=model)
         report.counts.update(predictions=n_preds)
