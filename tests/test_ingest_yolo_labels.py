@@ -269,3 +269,25 @@ def test_flat_and_self_crossing_polygons_are_reported(catalog: Catalog, tmp_path
     warnings = {w["code"]: w["count"] for w in s.warnings}
     assert warnings["yolo_degenerate_polygon"] == 1
     assert warnings["yolo_self_intersecting_polygon"] == 1
+
+
+def test_a_box_inside_the_image_keeps_the_files_width_and_height(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """A box the image does not clamp is stored with the file's own width and height times
+    the image's (the right edge less the left one rounds in the last bits, enough to tip an
+    IoU of exactly a threshold); its left and top edge are the centre less half of them."""
+    rng = np.random.default_rng(5)
+    values = [
+        [xc, yc, w, h]
+        for w, h in rng.uniform(0.01, 0.4, size=(300, 2)).round(6)
+        for xc, yc in [rng.uniform([w / 2, h / 2], [1 - w / 2, 1 - h / 2]).round(6)]
+        if xc - w / 2 >= 0 and xc + w / 2 <= 1 and yc - h / 2 >= 0 and yc + h / 2 <= 1
+    ]
+    text = "\n".join(yolo_row(v) for v in values) + "\n"
+    ingest(catalog, "ds", yolo_dataset(tmp_path / "ds", SEG_YAML, {"img": text}))
+    rows = stored_rows(catalog, "ds", "img")
+    assert len(rows) == len(values)
+    for row, (xc, yc, w, h) in zip(rows, values, strict=True):
+        assert (row["w"], row["h"]) == (w * W, h * H)
+        assert (row["x"], row["y"]) == ((xc - w / 2) * W, (yc - h / 2) * H)

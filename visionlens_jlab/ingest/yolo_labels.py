@@ -283,7 +283,11 @@ class LabelFileReader:
             )
             return 0
         width, height = target.size
-        box = (c1 * width, d1 * height, (c2 - c1) * width, (d2 - d1) * height)
+        # the file's own width and height where nothing was clamped: (c2 - c1) * width
+        # rounds in the last bits (9.000000000000007), enough to tip an IoU of exactly 0.75
+        bw = w * width if c1 == x1 and c2 == x2 else (c2 - c1) * width
+        bh = h * height if d1 == y1 and d2 == y2 else (d2 - d1) * height
+        box = (c1 * width, d1 * height, bw, bh)
         rows.add(
             target.idx, target.ref, row.label, *box, score=row.score, normalized=target.normalized
         )
