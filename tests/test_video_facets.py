@@ -23,6 +23,7 @@ from visionlens_jlab.catalog.reads.object_pages import patches_page
 from visionlens_jlab.catalog.reads.patch_query import PatchQuery
 from visionlens_jlab.edits.engine import apply_edits
 from visionlens_jlab.importing.video_reads import track_rows, video_rows
+from visionlens_jlab.importing.video_track_index import track_index
 
 GT = "ground_truth"
 COLUMNS = ["frame", "id", "x", "y", "w", "h", "conf", "cls", "vis"]
@@ -132,6 +133,54 @@ def test_video_tracks_filters_and_facets_frames_by_their_videos_tracks(
     page = queries.samples_page(catalog, "mot", None, limit=62, sort="video_tracks", order="asc")
     first = [s["fields"]["video"] for s in page["samples"]]
     assert first[:12] == ["C"] * 12
+
+
+def _video_entries(catalog: Catalog, spec: dict[str, Any] | None) -> list[dict[str, Any]]:
+    catalog.results.clear()  # each answer computed, not the other path's cached one
+    answer = queries.facets(catalog, "mot", spec)
+    return [f for f in answer["facets"] if f["name"] in ("video_tracks", "track_length")]
+
+
+def test_the_track_index_counts_what_the_sql_counts(
+    tmp_path: Path, mot: tuple[Catalog, pd.DataFrame]
+) -> None:
+    """The facets counted from the in-memory track index (``importing/video_track_index``)
+    equal the SQL's (the reference, ``forced_sql``) on every kind of filter, with a model's
+    tracks beside the ground truth's; a write that changes boxes renews the index."""
+    catalog, gt = mot
+    a = gt[gt.seq == "A"]
+    rows = [f"{f},{i + 50},{x + 1},{y},{w},{h},0.9,-1,-1,-1" for f, i, x, y, w, h in
+            zip(a.frame, a.id, a.x, a.y, a.w, a.h, strict=True)]  # fmt: skip
+    (tmp_path / "trk").mkdir()
+    (tmp_path / "trk" / "A.txt").write_text("\n".join(rows) + "\n")
+    ingest_predictions(catalog, "mot", "trk", tmp_path / "trk", fmt="mot")
+    specs: list[dict[str, Any] | None] = [
+        None,
+        {"sample": {"video_tracks": {"min": 3}}},
+        {"labels": {"source": GT, "where": {"track_length": {"max": 10}}}},
+        {"sample": {"fields.video": {"in": ["A", "C"]}, "fields.frame_number": {"max": 9}}},
+        {"labels": {"source": "trk", "score": {"min": 0.5}}},
+        {"ids": []},
+    ]
+    for spec in specs:
+        indexed = _video_entries(catalog, spec)
+        with forced_sql():
+            assert indexed == _video_entries(catalog, spec), spec
+    with catalog.cursor() as cur:
+        held = track_index(cur, catalog.dataset_id(cur, "mot"))
+    assert held is not None and held.sources == (GT, "trk")
+    # an edit of a box: a new token, a new index, the new counts
+    with catalog.cursor() as cur:
+        (ann,) = cur.execute(
+            "SELECT ann_id FROM annotations WHERE source = ? AND track_id IS NOT NULL LIMIT 1",
+            [GT],
+        ).fetchone() or (None,)
+    apply_edits(catalog, "mot", [{"op": "delete", "annotation_id": int(ann)}], "tester")
+    after = _video_entries(catalog, None)
+    with forced_sql():
+        assert after == _video_entries(catalog, None)
+    with catalog.cursor() as cur:
+        assert track_index(cur, catalog.dataset_id(cur, "mot")) is not held
 
 
 def test_a_model_has_its_own_tracks_and_an_edit_shortens_a_track_at_once(

@@ -25,10 +25,13 @@ from typing import Any
 
 import duckdb
 
+from ..catalog.indexes.filtered_samples import FilteredSamples
+from ..catalog.plan.planner import forced
 from ..catalog.query.facet_places import FacetPlace
 from ..catalog.query.filters import FilterError, Params
 from ..catalog.sql.facet_entries import integer_counts_entry
 from ..catalog.store.schema import GROUND_TRUTH
+from .video_track_index import track_index
 
 TRACK_LENGTH = "track_length"
 VIDEO_PREFIX = "video_"
@@ -93,26 +96,36 @@ def video_field_sql(name: str, params: Params) -> str:
 
 
 def video_facet_entries(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, samples_table: str
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    samples_table: str,
+    filtered: FilteredSamples | None = None,
 ) -> list[dict[str, Any]]:
-    """Facets of the filtered samples (the table ``samples_table``) of a dataset with
-    videos: ``video_tracks`` (numeric, one value per frame) and ``track_length`` per source
-    with tracks (numeric, one value per tracked object); none for a dataset without videos.
-    Bins as every numeric facet's (:func:`..catalog.sql.facet_entries.integer_counts_entry`)."""
+    """Facets of the filtered samples (the table ``samples_table``, or ``filtered``: the
+    box index's mask of them) of a dataset with videos: ``video_tracks`` (numeric, one
+    value per frame) and ``track_length`` per source with tracks (numeric, one value per
+    tracked object); none for a dataset without videos. Counted from the track index
+    (:mod:`.video_track_index`) where there is one, else in SQL (the same numbers). Bins
+    as every numeric facet's (:func:`..catalog.sql.facet_entries.integer_counts_entry`)."""
     if not samples_table.isidentifier():
         raise ValueError(f"not a table name: {samples_table!r}")
-    if (
-        cur.execute("SELECT 1 FROM videos WHERE dataset_id = ? LIMIT 1", [dataset_id]).fetchone()
-        is None
-    ):
+    # fetchall, not fetchone: the facets go on with this cursor, which must hold no result
+    if not cur.execute(
+        "SELECT 1 FROM videos WHERE dataset_id = ? LIMIT 1", [dataset_id]
+    ).fetchall():
         return []
+    index = None if forced() else track_index(cur, dataset_id)  # forced: the SQL reference
+    mask = index.mask(cur, samples_table, filtered) if index is not None else None
+    if index is not None and mask is not None:
+        return _entries(index.video_tracks(mask), index.track_lengths(mask))
+    if filtered is not None:  # what follows reads the table
+        filtered.register(cur, samples_table)
     frames = cur.execute(
         f"SELECT n.tracks, COUNT(*) FROM {samples_table} x "  # noqa: S608 - checked identifier
         "JOIN video_frames f ON f.dataset_id = ? AND f.sample_id = x.sample_id "
         f"JOIN ({per_video_tracks_sql()}) n ON n.video_id = f.video_id GROUP BY n.tracks",
         [dataset_id, dataset_id],
     ).fetchall()
-    out = [integer_counts_entry(VIDEO_TRACKS, {int(v): int(n) for v, n in frames})]
     objects = cur.execute(
         "WITH lengths AS (SELECT source, track_id, COUNT(*) AS n FROM annotations "  # noqa: S608 - checked identifier
         "WHERE dataset_id = ? AND track_id IS NOT NULL GROUP BY source, track_id) "
@@ -129,6 +142,12 @@ def video_facet_entries(
     by_source: dict[str, dict[int, int]] = {str(r[0]): {} for r in tracked}
     for source, length, n in objects:
         by_source.setdefault(str(source), {})[int(length)] = int(n)
+    return _entries({int(v): int(n) for v, n in frames}, by_source)
+
+
+def _entries(frames: dict[int, int], by_source: dict[str, dict[int, int]]) -> list[dict[str, Any]]:
+    """The ``video_tracks`` entry, then each source's ``track_length`` (ground truth first)."""
+    out = [integer_counts_entry(VIDEO_TRACKS, frames)]
     for source in sorted(by_source, key=lambda s: (s != GROUND_TRUTH, s)):
         out.append({**integer_counts_entry(TRACK_LENGTH, by_source[source]), "source": source})
     return out

@@ -75,7 +75,12 @@ MANIFEST = Manifest(
     sample_fields={VIDEO_PREFIX: video_field_sql},
     box_fields={TRACK_LENGTH: track_length_sql},
     facets=(
-        FacetContribution(video_facet_entries, multi_pick=(VIDEO_TRACKS,), places=FACET_PLACES),
+        FacetContribution(
+            video_facet_entries,
+            takes_filtered=True,
+            multi_pick=(VIDEO_TRACKS,),
+            places=FACET_PLACES,
+        ),
     ),
 )
 """The videos' catalog extension (see the module docstring)."""
