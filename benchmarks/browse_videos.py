@@ -5,8 +5,10 @@
 splits, fields and tag) whose ``n`` samples are the frames of ``V`` videos, as a video
 parser hands them to the real writer: every frame's ``fields`` hold its ``video`` and
 ``frame_number``, its ``source_image_id`` is ``<video>/<frame>``, the ground-truth boxes
-belong to tracks (``track_id``; video ``v`` has 10 + v % 41 tracks, so ``video_tracks``
-spreads over 10-50), and ``feature_rows()`` gives the ``videos`` and ``video_frames`` rows.
+belong to tracks (``track_id``: the k boxes of a frame take k consecutive tracks of the
+video's 10 + v % 41, moving on every ``TRACK_SPAN`` frames, so a video of 2,000 frames shows
+10-16 of them and ``video_tracks >= 40`` keeps no frame: its cost is the per-video count, not
+the rows kept), and ``feature_rows()`` gives the ``videos`` and ``video_frames`` rows.
 Nothing is decoded: browsing reads the catalog only. :func:`video_requests` adds the
 requests only a video dataset has (its video and track fields) to the images' set.
 """
