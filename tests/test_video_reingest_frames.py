@@ -85,6 +85,12 @@ def _comes_back_on_its_frames(data: Path, dataset: str, frames: list[int]) -> No
     original = [r for r in _objects(data, "street") if r[0] in frames]
     back = _objects(data, dataset)
     assert _frame_numbers(data, dataset) == frames
+    with Catalog(data) as catalog, catalog.cursor() as cur:
+        ((length,),) = cur.execute(
+            "SELECT v.num_frames FROM videos v JOIN datasets d USING (dataset_id) WHERE d.name = ?",
+            [dataset],
+        ).fetchall()
+    assert length == FRAMES  # the original video's length
     assert len(back) == len(original) > 0
     tracks: dict[int, int] = {}
     for (number, location, track, *box), was in zip(back, original, strict=True):
@@ -157,3 +163,71 @@ def test_mot_images_named_by_number_are_those_frames_and_rows_without_one_are_re
     assert errors["mot_frame_without_image"]["count"] == 2  # frames 4 and 10
     assert "S: frame 4" in errors["mot_frame_without_image"]["examples"][0]
     assert errors["mot_frame_out_of_range"]["count"] == 1  # 11, past seqLength
+
+
+@pytest.mark.parametrize(
+    ("choice", "frames"), [("every:3", list(range(1, FRAMES + 1, 3))), ("labelled", LABELLED)]
+)
+def test_a_cvat_video_export_of_some_frames_comes_back_on_its_frames(
+    street: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    choice: str,
+    frames: list[int],
+) -> None:
+    out = tmp_path / "cvat"
+    code, result = run_cli(
+        capsys, street, "export", "street", "--out", str(out), "--format", "cvat-video",
+        "--frames", choice,
+    )  # fmt: skip
+    assert code == 0, result
+    images = out / "street" / "images"
+    assert sorted(int(p.stem.removeprefix("frame_")) + 1 for p in images.iterdir()) == frames
+    code, again = run_cli(
+        capsys, street, "ingest", str(out / "street"), "--name", "again", "--format", "cvat"
+    )
+    assert code == 0, again
+    assert again["errors"] == [] and again["frames"] == len(frames), again
+    _comes_back_on_its_frames(street, "again", frames)
+
+
+def test_cvat_images_named_by_frame_are_those_frames_and_shapes_without_one_are_reported(
+    tmp_path: Path,
+) -> None:
+    task = tmp_path / "task"
+    (task / "images").mkdir(parents=True)
+    for f in (0, 1, 4, 7):  # frames 2, 3, 5, 6 deleted in CVAT: no image
+        (task / "images" / f"frame_{f:06d}.jpg").write_bytes(tiny_jpeg(64, 48))
+    boxes = [(0, 0, 0), (4, 8, 0), (5, 9, 1), (6, 0, 0)]  # (frame, x, outside)
+    track = "".join(
+        f'<box frame="{f}" outside="{o}" occluded="0" keyframe="1" xtl="{x}" ytl="0" '
+        f'xbr="{x + 5}" ybr="5" z_order="0"/>'
+        for f, x, o in boxes
+    )
+    (task / "annotations.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta><task>'
+        "<name>s</name><size>10</size><start_frame>0</start_frame><stop_frame>9</stop_frame>"
+        "<labels><label><name>car</name></label></labels></task></meta>"
+        f'<track id="0" label="car">{track}</track></annotations>'
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "s", task / "annotations.xml", fmt="cvat").to_dict()
+        with catalog.cursor() as cur:
+            back = cur.execute(
+                "SELECT f.frame_number, s.file_name, a.x FROM video_frames f "
+                "JOIN samples s USING (sample_id) LEFT JOIN annotations a USING (sample_id) "
+                "ORDER BY f.frame_number"
+            ).fetchall()
+            ((length,),) = cur.execute("SELECT num_frames FROM videos").fetchall()
+    # CVAT 1 interpolated between the boxes of 0 and 4; the outside box on 5 (no image)
+    # ends the track; the box on 6 has no image: reported
+    assert back == [
+        (1, "frame_000000.jpg", 0.0),
+        (2, "frame_000001.jpg", 2.0),
+        (5, "frame_000004.jpg", 8.0),
+        (8, "frame_000007.jpg", None),
+    ]
+    assert length == 10 and summary["frames"] == 4
+    (error,) = summary["errors"]
+    assert error["code"] == "cvat_frame_out_of_range" and error["count"] == 1
+    assert "frame_000006 is none of the images" in error["examples"][0]
