@@ -181,13 +181,14 @@ def test_a_task_of_part_of_a_video_exported_with_images_maps_frames_by_its_step(
     (error,) = summary["errors"]
     assert error["code"] == "cvat_frame_out_of_range" and error["count"] == 1
     assert "track 0 frame 12" in error["examples"][0]
-    # each box on the image CVAT named it by; 15 and 25 interpolated between the keyframes
+    # each box on the image CVAT named it by, that frame (from 1) of the source video; 15
+    # and 25 interpolated between the keyframes
     assert rows == [
-        (1, "frame_000010.PNG", 10.0),
-        (2, "frame_000015.PNG", 15.0),
-        (3, "frame_000020.PNG", 20.0),
-        (4, "frame_000025.PNG", 25.0),
-        (5, "frame_000030.PNG", 30.0),
+        (11, "frame_000010.PNG", 10.0),
+        (16, "frame_000015.PNG", 15.0),
+        (21, "frame_000020.PNG", 20.0),
+        (26, "frame_000025.PNG", 25.0),
+        (31, "frame_000030.PNG", 30.0),
     ]
 
 

@@ -4,11 +4,14 @@ with images, its frames as CVAT's "save images" export names them,
 --format cvat`` reads back.
 
 CVAT numbers frames from 0: VisionLens' frame N is CVAT's frame N - 1 (names and
-``frame`` attributes alike). Frames exported evenly spaced (``--frames all``,
-``every:K``) are the task's frames: ``start_frame``, ``stop_frame`` and a ``frame_filter``
-of ``step=K`` say so, as CVAT's export of a task of every K-th frame does, and its image
-``i`` is frame ``start + i K``; other choices (labelled frames with gaps) are written as a
-task of the whole video. Each track is one ``<track>`` (an object of no track is a
+``frame`` attributes alike): each image is named by its frame, as CVAT names a task's
+images, which is how our reader (and CVAT) put it on its frame. Frames exported evenly
+spaced (``--frames all``, ``every:K``) are the task's frames: ``start_frame``,
+``stop_frame`` and a ``frame_filter`` of ``step=K`` say so, as CVAT's export of a task of
+every K-th frame does, and its image ``i`` is frame ``start + i K``; other choices (the
+labelled frames, with gaps no frame filter describes) are written as a task of the whole
+video whose images are the exported frames only, as CVAT writes a task with deleted
+frames: the frames without an image hold no shape but ``outside`` ones. Each track is one ``<track>`` (an object of no track is a
 track of its own, one frame long) with a ``<box>`` on every frame it has an object, and an
 ``outside`` box on the task's frame after each run of frames (after the track's last
 frame, or before a gap), unless the task ends there: CVAT keeps a track's object until it
@@ -117,12 +120,16 @@ def task_frames(numbers: list[int], num_frames: int) -> TaskFrames:
     ``step``-th frame from the first to the last when they are evenly spaced (``--frames
     all``, ``every:K``), which CVAT's ``start_frame``, ``stop_frame`` and ``frame_filter``
     say, so that CVAT (and our reader) put image ``i`` at frame ``start + i step``; else
-    (labelled frames with gaps, which no frame filter describes) the whole video."""
+    (labelled frames with gaps, which no frame filter describes) the whole video, its images
+    placed on their frames by their names (``frame_{N - 1:06d}``) alone."""
     steps = {b - a for a, b in zip(numbers, numbers[1:], strict=False)}
     if len(steps) > 1 or not numbers:
         return TaskFrames(0, num_frames - 1, 1, num_frames)
     step = steps.pop() if steps else 1
-    return TaskFrames(numbers[0] - 1, numbers[-1] - 1, step, len(numbers))
+    # to the video's last frame when the step has no frame past the last exported: the
+    # same images, and the video ingested back keeps its length
+    stop = num_frames if numbers[-1] + step > num_frames else numbers[-1]
+    return TaskFrames(numbers[0] - 1, stop - 1, step, len(numbers))
 
 
 def _document(

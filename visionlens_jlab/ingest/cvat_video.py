@@ -12,10 +12,13 @@ shapes make no object. ``keyframe``, ``occluded``, ``z_order``, ``source`` and t
 
 CVAT numbers frames from 0: frame ``f`` is VisionLens' frame ``f + 1``. They are the source
 video's frames: a task of part of a video (``start_frame``, ``stop_frame``, a
-``frame_filter`` of ``step=K``) names its frames ``start + i K``, and its exported images are
-only those frames (``images/frame_{start + i K}``), so frame ``f`` of an images export is
-its ``(f - start) / K``-th image; with the video, a track is held no further than
-``stop_frame``. Report rows: two shapes of one track on one frame (``cvat_track_overlap``,
+``frame_filter`` of ``step=K``) names its frames ``start + i K``, and CVAT's "save images"
+export names each image by its frame (``images/frame_{f:06d}``), writing only the task's
+frames that are not deleted: images so named are frames ``f + 1`` whatever the gaps between
+them (the video's length reaching ``stop_frame``; a frame without an image has no sample,
+and a shape on it is reported unless ``outside``). A folder of other names is the task's
+frames in order, frame ``f`` its ``(f - start) / K``-th image; with the video, a track is
+held no further than ``stop_frame``. Report rows: two shapes of one track on one frame (``cvat_track_overlap``,
 the first kept), a shape on a frame the video lacks (``cvat_frame_out_of_range``), an
 ellipse or cuboid (``cvat_shape_skipped``: no label type holds them). A project export of
 several tasks (each a video of its own) is refused, never mixed into one video.
@@ -27,9 +30,10 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..records.batches import TRACK_ID_FIELD, Batch, dumps_or_none
@@ -104,10 +108,21 @@ class CvatVideo(ParsedBase):
         self.start, self.step, self.end = 0, 1, self.video.num_frames
         """CVAT's frame of the first frame, CVAT frames per frame, and the end of a track held
         (frame indices): a frames folder holds the task's frames only, a video all."""
+        self.position: dict[int, int] | None = None
+        """Where a folder's images have CVAT's names: the sample offset of each frame index
+        (CVAT's frame) with an image; the frames without one have no sample."""
+        self.numbers: np.ndarray | None = None
+        """Those images' frame numbers (from 1)."""
         start = _count(meta.get("start_frame")) or 0
         stop = _count(meta.get("stop_frame"))
         step = _STEP.search(meta.get("frame_filter") or "")
-        if self.frame_names is not None:
+        named = cvat_frame_numbers(self.frame_names) if self.frame_names is not None else None
+        if named is not None:  # each image is the frame it names, whatever the task says
+            self.position = {f: i for i, f in enumerate(named)}
+            self.numbers = np.array(named, dtype=np.int64) + 1
+            self.end = max(named[-1], stop if stop is not None else 0) + 1
+            self.video = replace(self.video, num_frames=self.end)
+        elif self.frame_names is not None:
             self.start, self.step = start, max(1, int(step.group(1))) if step else 1
         elif stop is not None:
             self.end = min(self.end, stop + 1)
@@ -151,7 +166,7 @@ class CvatVideo(ParsedBase):
         return video, frames
 
     def batches(self) -> Iterator[Batch]:
-        video_id, first = self.rows.add(self.video)
+        video_id, first = self.rows.add(self.video, self.numbers)
         yield Batch(
             samples=self.rows.samples(video_id, self.frame_names, self.media_root, split=self.split)
         )
@@ -198,13 +213,16 @@ class CvatVideo(ParsedBase):
             if shape.outside:
                 continue
             for frame in range(shape.frame, end):
+                at = frame if self.position is None else self.position.get(frame)
+                if at is None:  # a frame without an image (a folder of some frames)
+                    continue
                 geometry = shape.shape
                 attributes = shape.attributes
                 if frame > shape.frame:
                     attributes = {**attributes, "keyframe": "0"}
                     if i + 1 < len(listed) and shape.tag == listed[i + 1].tag == "box":
                         geometry = _between(shape, listed[i + 1], frame)
-                _add(rows, first + frame, label, shape.tag, geometry, attributes, el.get("id"))
+                _add(rows, first + at, label, shape.tag, geometry, attributes, el.get("id"))
                 added += 1
         return added
 
@@ -228,8 +246,17 @@ class CvatVideo(ParsedBase):
                                   f"{where}: not a frame number")  # fmt: skip
                 continue
             frame, off_step = divmod(cvat_frame - self.start, self.step)
-            if off_step or not 0 <= frame < self.video.num_frames:
+            # with CVAT's image names, an outside shape may be on a frame with no image:
+            # it ends the track there all the same
+            imageless = self.position is not None and frame not in self.position
+            if (
+                off_step
+                or not 0 <= frame < self.video.num_frames
+                or (imageless and child.get("outside") != "1")
+            ):
                 task = f", frames from {self.start} every {self.step}" if self.frame_names else ""
+                if self.position is not None:
+                    task = f"; frame_{cvat_frame:06d} is none of the images"
                 self.report.error(
                     "cvat_frame_out_of_range",
                     "track shapes on a frame the video does not have (not ingested)",
@@ -283,6 +310,25 @@ def _add(
         rows.set_labels(mask_area=area)
     elif points is not None:
         rows.set_labels(keypoints=points, num_keypoints=sum(1 for v in points[2::3] if v > 0))
+
+
+CVAT_IMAGE = re.compile(r"frame_(\d+)\.[^.]+")
+
+
+def cvat_frame_numbers(names: list[str]) -> list[int] | None:
+    """The CVAT frames (from 0) of a task's images (in natural order) named as CVAT's "save
+    images" export names them, ``frame_000012.jpg`` (each image by its frame: a task of
+    some frames, frames deleted in CVAT or an export of the labelled frames leaves gaps);
+    None where any name is another (the images are then the task's frames in order)."""
+    numbers = []
+    for name in names:
+        found = CVAT_IMAGE.fullmatch(name)
+        if found is None:
+            return None
+        numbers.append(int(found.group(1)))
+    if any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)):
+        return None  # one frame twice (two suffixes): no telling which
+    return numbers
 
 
 def _count(text: str | None) -> int | None:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..records.batches import ANNOTATION_SCHEMA, TRACK_ID_FIELD, Batch, as_checked_json
-from ..records.report import IngestError
+from ..records.report import IngestError, IngestReport
 from .base import SPLIT_FOLDERS, ParsedBase, prefetch
 from .images import image_size, list_images
 from .mot_rows import (
@@ -122,21 +122,14 @@ class MotDataset(ParsedBase):
         if not frames:
             self.report.error("mot_no_frames", "MOT sequences without frame images", sequence.path)
             return None
-        length = _int(info.get("seqlength"))
-        if length is not None and length != len(frames):
-            self.report.warn(
-                "mot_length_mismatch",
-                "sequences whose seqinfo.ini seqLength differs from their frame images "
-                "(the images count)",
-                f"{name}: seqLength {length}, {len(frames)} images",
-            )
+        numbers, num_frames = self._frame_numbers(name, frames, _int(info.get("seqlength")))
         width, height = _int(info.get("imwidth")), _int(info.get("imheight"))
         if width is None or height is None:
             size = image_size(os.path.join(sequence.path, folder, frames[0]), self.report)
             width, height = size if size else (None, None)
         fps = _float(info.get("framerate"))
-        video = Video(name, sequence.path, SEQUENCE, len(frames), fps, None, width, height)
-        video_id, first = self.rows.add(video)
+        video = Video(name, sequence.path, SEQUENCE, num_frames, fps, None, width, height)
+        video_id, first = self.rows.add(video, numbers)
         images = os.path.join(sequence.path, folder)
         relative = os.path.relpath(images, self.source)
         split = sequence.split or self.split
@@ -149,9 +142,30 @@ class MotDataset(ParsedBase):
         rows = read_mot_rows(gt, self.report, with_class=True)
         if rows is None:
             return Batch(samples=samples)
-        drop_out_of_range(rows, len(frames), name, self.report)
+        drop_out_of_range(rows, num_frames, name, self.report)
+        drop_without_image(rows, numbers, name, self.report)
         drop_repeated_boxes(rows, name, self.report)
-        return Batch(samples=samples, annotations=self._objects(rows, first))
+        return Batch(samples=samples, annotations=self._objects(rows, first, numbers))
+
+    def _frame_numbers(
+        self, name: str, frames: list[str], length: int | None
+    ) -> tuple[np.ndarray, int]:
+        """The frame number of each of a sequence's images (:func:`image_numbers`, else
+        their order) and its length: ``seqLength`` where numbered images leave frames out
+        (an export of every K-th or the labelled frames), else the images'; a
+        ``seqLength`` that contradicts them is a warning."""
+        numbered = image_numbers(frames)
+        numbers = numbered if numbered is not None else np.arange(1, len(frames) + 1)
+        last = int(numbers[-1])
+        if length is not None and (length < last if numbered is not None else length != last):
+            self.report.warn(
+                "mot_length_mismatch",
+                "sequences whose seqinfo.ini seqLength differs from their frame images "
+                "(the images count)",
+                f"{name}: seqLength {length}, {len(frames)} images"
+                + (f" to frame {last}" if numbered is not None else ""),
+            )
+        return numbers, max(last, length or 0) if numbered is not None else last
 
     def _unique_name(self, name: str, sequence: Sequence) -> str:
         """``name``, or where another sequence has it (``train/`` and ``test/`` both holding
@@ -174,7 +188,7 @@ class MotDataset(ParsedBase):
         self._names.add(name)
         return name
 
-    def _objects(self, rows: MotRows, first: int) -> pa.Table | None:
+    def _objects(self, rows: MotRows, first: int, numbers: np.ndarray) -> pa.Table | None:
         if not len(rows):
             return None
         tracks, count = dense_tracks(rows.track, self.tracks + 1)
@@ -183,7 +197,8 @@ class MotDataset(ParsedBase):
         self._classes_seen.update(int(c) for c in classes)
         names = pa.array([MOT17_CLASSES.get(int(c), f"class_{int(c)}") for c in classes])
         labels = pc.take(names, pa.array(np.searchsorted(classes, rows.cls)))
-        return object_table(rows, labels, tracks, sample_index=first + rows.frame - 1)
+        index = first + np.searchsorted(numbers, rows.frame)  # frame numbers[i]: sample i
+        return object_table(rows, labels, tracks, sample_index=index)
 
     def feature_rows(self) -> dict[str, pa.Table]:
         """The ``videos`` and ``video_frames`` rows (once the batches are done)."""
@@ -241,6 +256,38 @@ def object_table(
     track_ids = pa.array(tracks, pa.int64(), mask=tracks == NO_TRACK)
     arrays = [*(columns[f.name] for f in ANNOTATION_SCHEMA), track_ids]
     return as_checked_json(pa.Table.from_arrays(arrays, schema=schema), ("attributes",))
+
+
+def image_numbers(frames: list[str]) -> np.ndarray | None:
+    """The frame numbers of a sequence's images (sorted in natural order) when each is
+    named by a distinct number from 1 (MOT's ``000001.jpg``, an export's ``<N>.jpg``), as
+    TrackEval and the MOT devkit read frame N as image N: a folder missing frames (an export
+    of every K-th frame) keeps each box on its image. None for other names (the N-th image
+    is then frame N)."""
+    stems = [os.path.splitext(f)[0] for f in frames]
+    if not all(stem.isdigit() for stem in stems):
+        return None
+    numbers = np.array([int(stem) for stem in stems], dtype=np.int64)
+    if numbers[0] < 1 or (np.diff(numbers) <= 0).any():  # frame 0, one number twice
+        return None
+    return numbers
+
+
+def drop_without_image(
+    rows: MotRows, numbers: np.ndarray, where: str, report: IngestReport
+) -> None:
+    """Drop (and report) the rows naming a frame the sequence has no image of (its
+    images' frame ``numbers``, ascending)."""
+    at = np.minimum(np.searchsorted(numbers, rows.frame), len(numbers) - 1)
+    bad = numbers[at] != rows.frame
+    if bad.any():
+        report.error(
+            "mot_frame_without_image",
+            "MOT rows naming a frame the sequence has no image of (not ingested)",
+            count=int(bad.sum()),
+            examples=[f"{where}: frame {f}" for f in rows.frame[bad][:3]],
+        )
+        rows.keep(~bad)
 
 
 def _seqinfo(path: str) -> dict[str, str]:

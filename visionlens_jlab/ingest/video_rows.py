@@ -91,16 +91,24 @@ class VideoRows:
     def __init__(self) -> None:
         self.videos: list[Video] = []
         self.first_index: list[int] = []
+        self.numbers: list[np.ndarray] = []
+        """Each video's frame numbers that are samples, ascending."""
         self.next_index = 0
         """The ``sample_index`` the next frame gets."""
 
-    def add(self, video: Video) -> tuple[int, int]:
+    def add(self, video: Video, numbers: np.ndarray | None = None) -> tuple[int, int]:
         """Add ``video``; returns its ``video_id`` (from 1) and its first frame's sample
-        index (frame N is ``first + N - 1``)."""
+        index. Its samples are its frames 1 to ``num_frames`` (frame N is sample
+        ``first + N - 1``), or only the frames ``numbers`` (ascending, from 1 to
+        ``num_frames``: a sequence whose images are some of its frames, frame
+        ``numbers[i]`` sample ``first + i``)."""
+        if numbers is None:
+            numbers = np.arange(1, video.num_frames + 1, dtype=np.int64)
         self.videos.append(video)
         first = self.next_index
         self.first_index.append(first)
-        self.next_index += video.num_frames
+        self.numbers.append(numbers)
+        self.next_index += len(numbers)
         return len(self.videos), first
 
     def samples(
@@ -115,8 +123,8 @@ class VideoRows:
         in ``folder``, in frame order; their file names under ``relative``, the folder as
         the dataset names it), or a video file's frame locations."""
         video = self.videos[video_id - 1]
-        first, n = self.first_index[video_id - 1], video.num_frames
-        numbers = range(1, n + 1)
+        first, numbers = self.first_index[video_id - 1], self.numbers[video_id - 1].tolist()
+        n = len(numbers)
         if frames is None:
             names = [f"{video.name}#frame={i}" for i in numbers]
             locations = [frame_location(video.location, i) for i in numbers]
@@ -163,26 +171,27 @@ class VideoRows:
             },
             schema=VIDEO_SCHEMA,
         )
-        counts = np.array([x.num_frames for x in v], dtype=np.int64)
+        counts = np.array([len(n) for n in self.numbers], dtype=np.int64)
         total = int(counts.sum())
         starts = np.repeat(np.cumsum(counts) - counts, counts)
         firsts = np.repeat(np.array(self.first_index, dtype=np.int64), counts)
         offsets = np.arange(total, dtype=np.int64) - starts
+        numbers = np.concatenate(self.numbers) if self.numbers else np.zeros(0, np.int64)
         frames = pa.Table.from_arrays(
             [
                 pa.array(firsts + offsets),
                 pa.array(np.repeat(np.arange(1, len(v) + 1, dtype=np.int32), counts)),
-                pa.array((offsets + 1).astype(np.int32)),
+                pa.array(numbers.astype(np.int32)),
             ],
             schema=FRAME_SCHEMA,
         )
         return {"videos": videos, "video_frames": frames}
 
     def count(self, counts: dict[str, int], tracks: int = 0) -> None:
-        """Set the report's ``videos``, ``frames`` and ``tracks`` counts."""
+        """Set the report's ``videos``, ``frames`` (frame samples) and ``tracks`` counts."""
         counts.update(
             videos=len(self.videos),
-            frames=sum(x.num_frames for x in self.videos),
+            frames=sum(len(n) for n in self.numbers),
             tracks=tracks,
         )
 
