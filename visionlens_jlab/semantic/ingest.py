@@ -60,6 +60,14 @@ class SemanticSamples:
                 count=len(found.lone_images),
                 examples=found.lone_images,
             )
+        if found.clashes:
+            self.report.warn(
+                "semantic_name_clash",
+                "images or masks named alike but for the extension (not ingested: which "
+                "one a mask labels would be a guess; rename or remove one)",
+                count=len(found.clashes),
+                examples=found.clashes,
+            )
         self.sized = sized_pairs(found, self.report)
 
     def batches(self) -> Iterator[Batch]:
