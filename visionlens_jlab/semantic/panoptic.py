@@ -61,7 +61,7 @@ def _checked(data: dict[str, Any], path: str, truth: bool) -> dict[str, Any]:
     annotation's PNG ``file_name`` (and the ground truth's ``image_id``), its
     ``segments_info`` a list of segments with integer ``id`` and ``category_id`` (and the
     ground truth's ``area``, its PQ's denominator); the ground truth's categories with
-    ``id`` and ``name``, its images with ``id`` and ``file_name``. Else an
+    ``id`` and ``name``, its images with ``id`` and ``file_name``, each id once. Else an
     :class:`IngestError` naming the first entry without, where a ``KeyError`` would come
     mid-ingest or mid-evaluation, after the dataset was written without its masks."""
     annotation = ("file_name", "image_id") if truth else ("file_name",)
@@ -80,7 +80,22 @@ def _checked(data: dict[str, Any], path: str, truth: bool) -> dict[str, Any]:
                 _require(
                     entry, fields, f"{path}: {key}[{i}]", ("id",) if key == "categories" else ()
                 )
+        _unique_ids(data.get("images") or [], path)
     return data
+
+
+def _unique_ids(images: list[dict[str, Any]], path: str) -> None:
+    """Refuse an image id listed twice: each entry would be a sample, and an annotation
+    finds its image by id, so one of them would stay without its mask."""
+    first: dict[str, int] = {}
+    for i, image in enumerate(images):
+        key = str(image["id"])  # by its text, as an annotation finds its image
+        if key in first:
+            raise IngestError(
+                f"{path}: images[{first[key]}] and images[{i}] have one id, {image['id']!r} "
+                "(an image is listed once: remove or renumber one)"
+            )
+        first[key] = i
 
 
 def _require(
