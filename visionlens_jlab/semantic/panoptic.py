@@ -139,6 +139,14 @@ def _png_folder(json_path: str, folder: str | None) -> Path:
     return found.resolve()
 
 
+def labelled_images(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON's images that have an annotation: the dataset's samples, in their order."""
+    # by their text, as an annotation finds its sample: an image id 1 and an
+    # annotation's "1" (JSON written by different tools) are one image
+    labelled = {str(a["image_id"]) for a in data["annotations"]}
+    return [im for im in data.get("images", []) if str(im["id"]) in labelled]
+
+
 class PanopticSamples:
     """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of the JSON's images."""
 
@@ -151,13 +159,9 @@ class PanopticSamples:
         self.report = IngestReport()
 
     def batches(self) -> Iterator[Batch]:
-        """One batch of the images that have an annotation."""
-        # by their text, as an annotation finds its sample: an image id 1 and an
-        # annotation's "1" (JSON written by different tools) are one image
-        labelled = {str(a["image_id"]) for a in self.data["annotations"]}
+        """One batch of the images that have an annotation (:func:`labelled_images`)."""
         rows: dict[str, list[Any]] = {n: [] for n in SAMPLE_SCHEMA.names}
-        kept = [im for im in self.data.get("images", []) if str(im["id"]) in labelled]
-        for index, im in enumerate(kept):
+        for index, im in enumerate(labelled_images(self.data)):
             values = (
                 index, im["file_name"], str(self.images / im["file_name"]),
                 im.get("width"), im.get("height"), None, str(im["id"]), None,
@@ -199,8 +203,7 @@ def ingest_panoptic(
     _require_files(_png_paths(data, folder), json_path)
     # the images the dataset will have, matched as _write_source matches them once
     # written: two annotations of one image are refused here, before anything is written
-    labelled = {str(a["image_id"]) for a in data["annotations"]}
-    kept = [im for im in data.get("images", []) if str(im["id"]) in labelled]
+    kept = labelled_images(data)
     _match(data["annotations"], _keys([(str(im["id"]), im["file_name"]) for im in kept]), json_path)
     summary = write_dataset(catalog, name, PanopticSamples(data, image_root, json_path)).to_dict()
     cats = data["categories"]
