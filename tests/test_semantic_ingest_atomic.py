@@ -5,13 +5,14 @@ the name is free for the next try."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.semantic.ingest import ingest_semantic
+from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
 from visionlens_jlab.semantic.layouts import open_semantic
 from visionlens_jlab.semantic.panoptic import ingest_panoptic
 
@@ -72,3 +73,18 @@ def test_a_panoptic_ingest_whose_masks_fail_leaves_nothing(tmp_path: Path) -> No
         assert _answers(catalog) == before
         done = ingest_panoptic(catalog, "new", str(kept["gt_json"]), None, None)
         assert done["samples"] == done["panoptic"]["masks"] == 2
+
+
+def test_a_models_masks_that_fail_keep_the_previous_ones_and_say_why(tmp_path: Path) -> None:
+    """The insert's own error is raised (not the aborted transaction's, which hid it)."""
+    voc, preds, *_ = write_voc(tmp_path, 2)
+    with Catalog(tmp_path / "data") as catalog:
+        ingest_semantic(catalog, "seg", open_semantic(str(voc)))
+        ingest_semantic_predictions(catalog, "seg", "net", str(preds))
+        refused = tmp_path / "refused"
+        shutil.copytree(preds, refused)
+        _refuse_masks_under(catalog, refused)
+        before = _answers(catalog)
+        with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
+            ingest_semantic_predictions(catalog, "seg", "net", str(refused))
+        assert _answers(catalog) == before and before["semantic_masks"] == 4

@@ -135,13 +135,13 @@ def write_masks(
         )
     for table, batch in mask_rows(source, rows, classes, layout, segments).items():
         cur.register("_vl_semantic", batch)
-        try:
-            cur.execute(
-                f"INSERT INTO {table} BY NAME SELECT ? AS dataset_id, * FROM _vl_semantic",  # noqa: S608 - fixed identifiers
-                [dataset_id],
-            )
-        finally:
-            cur.unregister("_vl_semantic")
+        # no try/finally: after a failed insert the transaction is aborted and unregister()
+        # would raise, hiding the real error; the cursor is closed with the transaction
+        cur.execute(
+            f"INSERT INTO {table} BY NAME SELECT ? AS dataset_id, * FROM _vl_semantic",  # noqa: S608 - fixed identifiers
+            [dataset_id],
+        )
+        cur.unregister("_vl_semantic")
 
 
 def read_classes(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
