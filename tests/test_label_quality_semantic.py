@@ -210,3 +210,32 @@ def test_stale_after_a_sample_delete_fresh_after_its_undo(tmp_path: Path) -> Non
         assert answer["stale"] is False and answer["samples_removed"] == 0
     finally:
         catalog.close()
+
+
+def test_values_past_the_classes_are_left_out_as_the_evaluation_leaves_them(
+    tmp_path: Path,
+) -> None:
+    """VOC read with ``--ignore-index 0``: its 255 border is no class; the scored pixels are
+    those the confusion matrix counts, and a border the model paints as background is not a
+    region (it was counted as one, and its flag crashed naming class 255)."""
+    from visionlens_jlab.semantic.confusion import confusion
+
+    gt = np.zeros((H, W), np.uint8)
+    gt[8:30, 10:40] = 15
+    gt[6:8, 8:42] = 255  # a void band of 68 pixels, past the 21 classes
+    pred = np.where(gt == 255, 0, gt).astype(np.uint8)
+    pred[20:30, 10:40] = 12  # 300 of the person's 660 pixels: not flagged, scored
+    voc, out = tmp_path / "VOC", tmp_path / "preds"
+    (voc / "JPEGImages").mkdir(parents=True)
+    Image.new("RGB", (W, H)).save(voc / "JPEGImages" / "a.jpg")
+    save_palette(gt, voc / "SegmentationClass" / "a.png")
+    save_palette(pred, out / "a.png")
+    with Catalog(tmp_path / "data") as catalog:
+        ingest_semantic(catalog, "seg", open_semantic(str(voc), ignore_index=0))
+        ingest_semantic_predictions(catalog, "seg", "net", str(out))
+        result = run_label_quality(catalog, "seg", "net")
+    agree, disagree, regions = image_regions(gt, pred, K, 0)
+    counted = confusion(gt, pred, K, 0)
+    assert (agree, agree + disagree) == (int(np.trace(counted)), int(counted.sum())) == (360, 660)
+    assert [r["class"] for r in regions] == [15]
+    assert result["regions"] == [] and result["summary"]["images"] == 1

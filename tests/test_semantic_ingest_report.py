@@ -140,3 +140,36 @@ def test_predictions_are_matched_by_path_and_a_duplicate_is_refused(
     _grey(np.ones((2, 3)), flat / "val" / "b.png")
     code, out = _run(capsys, "semantic-predictions", "s", str(flat), *args)
     assert code == 1 and "b.png and val/b.png are both masks of images/val/b.jpg" in out["stderr"]
+
+
+def test_two_images_of_one_name_are_reported_not_chosen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``a.jpg`` and ``a.png`` beside one mask ``a.png`` (VOC, the ``masks`` layout): which
+    one it labels would be a guess, so the pair is left out and named in a report row; the
+    ingest is refused when it was the only pair."""
+    data = str(tmp_path / "data")
+    voc = tmp_path / "VOC"
+    for name in ("a.jpg", "a.png", "b.jpg"):
+        _image(voc / "JPEGImages" / name, 3, 2)
+    for stem in ("a", "b"):
+        _grey(np.zeros((2, 3)), voc / "SegmentationClass" / f"{stem}.png")
+    code, out = _run(capsys, "semantic-ingest", str(voc), "--name", "v", "--data-dir", data)
+    assert code == 0, out
+    assert out["samples"] == 1 and out["semantic"]["masks"] == 1
+    row = _warning(out, "semantic_name_clash")
+    assert row["count"] == 1
+    assert row["examples"] == ["JPEGImages/a.jpg and JPEGImages/a.png with SegmentationClass/a.png"]
+    with Catalog(Path(data)) as catalog, catalog.cursor() as cur:
+        assert cur.execute("SELECT file_name FROM samples").fetchall() == [("JPEGImages/b.jpg",)]
+    root = tmp_path / "set"
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\n")
+    for name in ("train/a.jpg", "train/a.png"):
+        _image(root / "images" / name, 3, 2)
+    _grey(np.zeros((2, 3)), root / "masks" / "train" / "a.png")
+    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "m", "--data-dir", data)
+    assert code == 2
+    assert "images/train/a.jpg and images/train/a.png with masks/train/a.png" in out["stderr"]
+    assert "rename or remove one" in out["stderr"]
+    assert [d["name"] for d in _run(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == ["v"]

@@ -53,6 +53,10 @@ def _ingest(capsys: pytest.CaptureFixture[str], files: dict[str, Path], data: st
         ),
         (lambda d: d["categories"][0].pop("name"), "categories[0] has no 'name'"),
         (lambda d: d["images"][1].pop("id"), "images[1] has no 'id'"),
+        (  # one id twice (as text the second time): two samples, one of them without a mask
+            lambda d: d["images"].append({**d["images"][1], "id": "1", "file_name": "b.jpg"}),
+            "images[1] and images[3] have one id, '1'",
+        ),
     ],
 )
 def test_a_ground_truth_entry_without_a_field_is_one_line(

@@ -17,8 +17,9 @@ label, 0 elsewhere. On those probabilities:
   probabilities flags exactly the disagreeing pixels, so a region is flagged when at least
   that fraction of its pixels are cleanlab's pixel issues.
 
-Pixels of the ignore index are left out (cleanlab has none); a predicted value that is not a
-class counts as a disagreement. Regions are 8-connected; regions smaller than
+Pixels of the ignore index and ground-truth values past the classes are left out, as the
+evaluation leaves them out (:func:`~visionlens_jlab.semantic.confusion.confusion`; cleanlab
+has none); a predicted value that is not a class counts as a disagreement. Regions are 8-connected; regions smaller than
 :data:`MIN_REGION_PIXELS` are scored but never flagged (a few pixels at a boundary are
 the model's jitter, not a label error). The image score and the flagged-region count are
 the computed sample fields ``lq_seg_score`` and ``lq_seg_regions``, so the grid filters,
@@ -86,7 +87,8 @@ def image_score(
 def image_regions(
     truth: np.ndarray, predicted: np.ndarray, num_classes: int, ignore_index: int
 ) -> tuple[int, int, list[dict[str, Any]]]:
-    """An image's agreeing and disagreeing labelled pixels and its regions: ``{"class",
+    """An image's agreeing and disagreeing labelled pixels (ground truth a class other than
+    ``ignore_index``) and their regions: ``{"class",
     "pixels", "x", "y", "w", "h", "score", "predicted", "flagged"}`` (``predicted``: the class
     the model gives most of the region's pixels; -1 for values that are no class)."""
     from scipy import ndimage  # here: importing the catalog's manifests must not load scipy
@@ -95,7 +97,9 @@ def image_regions(
         raise ValueError(f"a {predicted.shape} prediction for a {truth.shape} label map")
     pred = predicted.astype(np.int64)  # before -1 is put in: a uint8 map would wrap it
     pred[pred >= num_classes] = -1
-    labelled = truth != ignore_index
+    # as the evaluation counts: a ground-truth value that is no class (VOC's 255 border
+    # under --ignore-index 0) is not a label, and has no name to report a region by
+    labelled = (truth >= 0) & (truth < num_classes) & (truth != ignore_index)
     agree_px = labelled & (pred == truth)
     regions: list[dict[str, Any]] = []
     for cls in np.unique(truth[labelled]).tolist():

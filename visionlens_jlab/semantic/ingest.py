@@ -1,10 +1,10 @@
 """Ingesting a semantic dataset (its images as samples, its masks as rows of
 :mod:`.records`) and a model's predicted masks.
 
-The samples go through the catalog's dataset writer like every format's; the masks'
-rows follow in one transaction once the dataset exists, after every pair was found and
-every mask's and image's size read, so a dataset appears with its masks or the command
-fails before writing it.
+The samples go through the catalog's dataset writer like every format's, after every pair
+was found and every mask's and image's size read; the classes' and masks' rows are its
+feature rows, written in its last transaction with the ``datasets`` row: the dataset
+appears with its masks or not at all.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
 from .label_maps import LABEL_MAP_MODES
 from .layouts import MaskPair, PathCheck, SemanticSource, check_paths, png_files
-from .records import read_classes, read_encoding, write_classes, write_masks
+from .records import class_rows, mask_rows, read_classes, read_encoding, write_masks
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -60,6 +60,14 @@ class SemanticSamples:
                 count=len(found.lone_images),
                 examples=found.lone_images,
             )
+        if found.clashes:
+            self.report.warn(
+                "semantic_name_clash",
+                "images or masks named alike but for the extension (not ingested: which "
+                "one a mask labels would be a guess; rename or remove one)",
+                count=len(found.clashes),
+                examples=found.clashes,
+            )
         self.sized = sized_pairs(found, self.report)
 
     def batches(self) -> Iterator[Batch]:
@@ -74,6 +82,17 @@ class SemanticSamples:
     def categories(self) -> list[tuple[Any, ...]]:
         """The classes, as the dataset's categories."""
         return [(name, None) for name in self.found.classes.names]
+
+    def feature_rows(self) -> dict[str, pa.Table]:
+        """The classes and the ground-truth masks (by the samples' numbering of
+        :meth:`batches`), which the dataset writer adds in the transaction that makes the
+        dataset appear: a failure writing them leaves no dataset without its masks."""
+        classes = self.found.classes
+        rows = [(index, pair.mask) for index, (pair, _, _) in enumerate(self.sized)]
+        return {
+            **class_rows(classes),
+            **mask_rows(GROUND_TRUTH, rows, classes, self.found.layout, sample_key="sample_index"),
+        }
 
 
 def mask_size(location: str) -> tuple[int, int]:
@@ -140,21 +159,10 @@ def ingest_semantic(
 
     check_paths(check, (path for pair in found.pairs for path in (pair.image, pair.mask)))
     samples = SemanticSamples(found)  # every header read: a refusal comes before any write
-    summary = write_dataset(catalog, name, samples).to_dict()
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, name)
-        by_file = dict(
-            cur.execute(
-                "SELECT file_name, sample_id FROM samples WHERE dataset_id = ?", [dataset_id]
-            ).fetchall()
-        )
-        rows = [(by_file[p.file_name], p.mask) for p, _, _ in samples.sized]
-        write_classes(cur, dataset_id, found.classes)
-        write_masks(cur, dataset_id, GROUND_TRUTH, rows, found.classes, found.layout)
-        summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
+    summary = write_dataset(catalog, name, samples).to_dict()  # with its masks: feature_rows
     summary["semantic"] = {
         "layout": found.layout,
-        "masks": len(rows),
+        "masks": len(samples.sized),
         "classes": len(found.classes.names),
         "masks_without_image": len(found.lone_masks),
         "images_without_mask": len(found.lone_images),

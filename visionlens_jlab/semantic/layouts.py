@@ -13,7 +13,9 @@
   (PNG values are the class indices; names from ``classes.txt`` or ``--classes``).
 
 Only images with a mask are read: a semantic dataset is its labelled images. The masks
-without an image and the images without a mask are listed too, for the ingest's report.
+without an image, the images without a mask and the files that share a name but for the
+extension (``a.jpg`` and ``a.png``: which one a mask labels would be a guess) are listed
+too, for the ingest's report.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class SemanticSource:
     """Masks whose image is not there, relative to the root (not ingested)."""
     lone_images: list[str] = field(default_factory=list)
     """Images without a mask, relative to the root (not ingested)."""
+    clashes: list[str] = field(default_factory=list)
+    """Images or masks that share their key with another of their side, one line a key
+    naming them and what they would pair with (not ingested)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Matched:
     pairs: list[MaskPair]
     lone_masks: list[str]
     lone_images: list[str]
+    clashes: list[str]
 
 
 def detect_layout(root: Path) -> str:
@@ -124,6 +130,11 @@ def open_semantic(
     names = read_class_file(class_file) if class_file else None
     ignore = IGNORE if ignore_index is None else ignore_index
     matched, class_set = _READERS[chosen](root, names, ignore)
+    if not matched.pairs and matched.clashes:
+        raise LayoutError(
+            f"{root}: no mask pairs with one image: {matched.clashes[0]} (files named alike "
+            "but for the extension: rename or remove one)"
+        )
     if not matched.pairs:
         lone = [*matched.lone_masks[:1], *matched.lone_images[:1]]
         raise LayoutError(
@@ -133,7 +144,13 @@ def open_semantic(
             + ")"
         )
     return SemanticSource(
-        chosen, str(root), matched.pairs, class_set, matched.lone_masks, matched.lone_images
+        chosen,
+        str(root),
+        matched.pairs,
+        class_set,
+        matched.lone_masks,
+        matched.lone_images,
+        matched.clashes,
     )
 
 
@@ -145,8 +162,8 @@ def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matche
         if listed.is_file():
             for stem in listed.read_text(encoding="utf-8").split():
                 splits.setdefault(stem, split)
-    images = {p.stem: p for p in _images(root / "JPEGImages", recursive=False)}
-    masks = {m.stem: m for m in png_files(root / "SegmentationClass")}
+    images = [(p.stem, p) for p in _images(root / "JPEGImages", recursive=False)]
+    masks = [(m.stem, m) for m in png_files(root / "SegmentationClass")]
     classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
     return _pair_up(root, images, masks, splits.get), classes
 
@@ -176,11 +193,11 @@ def _cityscapes(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple
         )
     images = root / "leftImg8bit"
     image_suffix = "_leftImg8bit.png"
-    by_key = {  # <split>/<city>/<id> on both sides
-        p.relative_to(images).as_posix()[: -len(image_suffix)]: p
+    by_key = [  # <split>/<city>/<id> on both sides
+        (p.relative_to(images).as_posix()[: -len(image_suffix)], p)
         for p in images.glob(f"*/*/*{image_suffix}")
-    }
-    by_mask = {m.relative_to(root / "gtFine").as_posix()[: -len(suffix)]: m for m in masks}
+    ]
+    by_mask = [(m.relative_to(root / "gtFine").as_posix()[: -len(suffix)], m) for m in masks]
     return _pair_up(root, by_key, by_mask, lambda key: key.split("/")[0]), classes
 
 
@@ -213,33 +230,55 @@ def _named(names: tuple[str, ...], ignore: int) -> ClassSet:
 def _matched(root: Path, masks: str) -> Matched:
     """Images and masks matched by their path under ``images/`` and ``masks`` without the
     extension; the first folder below is the split when there is one."""
-    images = {
-        p.relative_to(root / "images").with_suffix("").as_posix(): p
+    images = [
+        (p.relative_to(root / "images").with_suffix("").as_posix(), p)
         for p in _images(root / "images", recursive=True)
-    }
-    by_key = {
-        m.relative_to(root / masks).with_suffix("").as_posix(): m
+    ]
+    by_key = [
+        (m.relative_to(root / masks).with_suffix("").as_posix(), m)
         for m in png_files(root / masks, recursive=True)
-    }
+    ]
     return _pair_up(root, images, by_key, lambda key: key.split("/")[0] if "/" in key else None)
 
 
 def _pair_up(
     root: Path,
-    images: dict[str, Path],
-    masks: dict[str, Path],
+    images: Iterable[tuple[str, Path]],
+    masks: Iterable[tuple[str, Path]],
     split_of: Callable[[str], str | None],
 ) -> Matched:
     """The masks paired with the image of the same key (in the masks' order), and the
-    masks and images left over, relative to ``root``."""
-    pairs = [
-        MaskPair(os.path.relpath(images[key], root), str(images[key]), str(mask), split_of(key))
-        for key, mask in masks.items()
-        if key in images
-    ]
-    lone_masks = [os.path.relpath(m, root) for key, m in masks.items() if key not in images]
-    lone_images = sorted(os.path.relpath(p, root) for key, p in images.items() if key not in masks)
-    return Matched(pairs, lone_masks, lone_images)
+    masks and images left over, relative to ``root``. A key that two images (``a.jpg``,
+    ``a.png``) or two masks share is no pair but a clash naming them all: keeping either
+    would be a silent guess."""
+    by_image, by_mask = _grouped(images), _grouped(masks)
+    pairs, lone_masks, clashes = [], [], []
+    for key, found in by_mask.items():
+        named = [os.path.relpath(m, root) for m in found]
+        image = by_image.get(key, [])
+        if not image:
+            lone_masks.extend(named)
+        elif len(image) == 1 and len(found) == 1:
+            where = os.path.relpath(image[0], root)
+            pairs.append(MaskPair(where, str(image[0]), str(found[0]), split_of(key)))
+        else:
+            clashes.append(
+                f"{' and '.join(os.path.relpath(p, root) for p in image)} with "
+                f"{' and '.join(named)}"
+            )
+    lone_images = sorted(
+        os.path.relpath(p, root) for key, found in by_image.items() if key not in by_mask
+        for p in found
+    )  # fmt: skip
+    return Matched(pairs, lone_masks, lone_images, clashes)
+
+
+def _grouped(found: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
+    """The paths of each key, in their order."""
+    groups: dict[str, list[Path]] = {}
+    for key, path in found:
+        groups.setdefault(key, []).append(path)
+    return groups
 
 
 def png_files(folder: Path, recursive: bool = False) -> list[Path]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ from .panoptic_quality import (
     pq_summary,
     segment_ids,
 )
-from .records import read_categories, read_panoptic, write_classes, write_masks
+from .records import class_rows, mask_rows, read_categories, read_panoptic, write_masks
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -61,7 +61,7 @@ def _checked(data: dict[str, Any], path: str, truth: bool) -> dict[str, Any]:
     annotation's PNG ``file_name`` (and the ground truth's ``image_id``), its
     ``segments_info`` a list of segments with integer ``id`` and ``category_id`` (and the
     ground truth's ``area``, its PQ's denominator); the ground truth's categories with
-    ``id`` and ``name``, its images with ``id`` and ``file_name``. Else an
+    ``id`` and ``name``, its images with ``id`` and ``file_name``, each id once. Else an
     :class:`IngestError` naming the first entry without, where a ``KeyError`` would come
     mid-ingest or mid-evaluation, after the dataset was written without its masks."""
     annotation = ("file_name", "image_id") if truth else ("file_name",)
@@ -80,7 +80,22 @@ def _checked(data: dict[str, Any], path: str, truth: bool) -> dict[str, Any]:
                 _require(
                     entry, fields, f"{path}: {key}[{i}]", ("id",) if key == "categories" else ()
                 )
+        _unique_ids(data.get("images") or [], path)
     return data
+
+
+def _unique_ids(images: list[dict[str, Any]], path: str) -> None:
+    """Refuse an image id listed twice: each entry would be a sample, and an annotation
+    finds its image by id, so one of them would stay without its mask."""
+    first: dict[str, int] = {}
+    for i, image in enumerate(images):
+        key = str(image["id"])  # by its text, as an annotation finds its image
+        if key in first:
+            raise IngestError(
+                f"{path}: images[{first[key]}] and images[{i}] have one id, {image['id']!r} "
+                "(an image is listed once: remove or renumber one)"
+            )
+        first[key] = i
 
 
 def _require(
@@ -124,25 +139,34 @@ def _png_folder(json_path: str, folder: str | None) -> Path:
     return found.resolve()
 
 
+def labelled_images(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON's images that have an annotation: the dataset's samples, in their order."""
+    # by their text, as an annotation finds its sample: an image id 1 and an
+    # annotation's "1" (JSON written by different tools) are one image
+    labelled = {str(a["image_id"]) for a in data["annotations"]}
+    return [im for im in data.get("images", []) if str(im["id"]) in labelled]
+
+
 class PanopticSamples:
-    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of the JSON's images."""
+    """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of the JSON's images, with
+    their PNGs in ``folder``. Made before the dataset is written: two annotations of one
+    image are refused here (:func:`_match`)."""
 
     format = LAYOUT
     json_checked = True
 
-    def __init__(self, data: dict[str, Any], images: Path, source: str) -> None:
-        self.data, self.images = data, images
+    def __init__(self, data: dict[str, Any], images: Path, source: str, folder: Path) -> None:
+        self.data, self.images, self.folder = data, images, folder
         self.source, self.media_root = source, str(images)
         self.report = IngestReport()
+        self.kept = labelled_images(data)
+        keys = _keys([(str(im["id"]), im["file_name"]) for im in self.kept])
+        self.matched = _match(data["annotations"], keys, source)
 
     def batches(self) -> Iterator[Batch]:
-        """One batch of the images that have an annotation."""
-        # by their text, as an annotation finds its sample: an image id 1 and an
-        # annotation's "1" (JSON written by different tools) are one image
-        labelled = {str(a["image_id"]) for a in self.data["annotations"]}
+        """One batch of the images that have an annotation (:func:`labelled_images`)."""
         rows: dict[str, list[Any]] = {n: [] for n in SAMPLE_SCHEMA.names}
-        kept = [im for im in self.data.get("images", []) if str(im["id"]) in labelled]
-        for index, im in enumerate(kept):
+        for index, im in enumerate(self.kept):
             values = (
                 index, im["file_name"], str(self.images / im["file_name"]),
                 im.get("width"), im.get("height"), None, str(im["id"]), None,
@@ -154,6 +178,19 @@ class PanopticSamples:
     def categories(self) -> list[tuple[Any, ...]]:
         """The categories, with their COCO ids."""
         return [(c["name"], c.get("supercategory"), int(c["id"])) for c in self.data["categories"]]
+
+    def feature_rows(self) -> dict[str, pa.Table]:
+        """The categories (with their ids and ``isthing``) and the ground-truth PNGs, which
+        the dataset writer adds in the transaction that makes the dataset appear: a failure
+        writing them leaves no dataset without its masks."""
+        cats = self.data["categories"]
+        classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
+        rows, segments = _mask_rows(self.data, self.matched, self.folder, range(len(self.kept)))
+        ids, things = [int(c["id"]) for c in cats], [bool(c.get("isthing")) for c in cats]
+        return {
+            **class_rows(classes, ids, things),
+            **mask_rows(GROUND_TRUTH, rows, classes, LAYOUT, segments, "sample_index"),
+        }
 
 
 def ingest_panoptic(
@@ -182,26 +219,9 @@ def ingest_panoptic(
     )
     check_paths(check, _png_paths(data, folder))
     _require_files(_png_paths(data, folder), json_path)
-    # the images the dataset will have, matched as _write_source matches them once
-    # written: two annotations of one image are refused here, before anything is written
-    labelled = {str(a["image_id"]) for a in data["annotations"]}
-    kept = [im for im in data.get("images", []) if str(im["id"]) in labelled]
-    _match(data["annotations"], _keys([(str(im["id"]), im["file_name"]) for im in kept]), json_path)
-    summary = write_dataset(catalog, name, PanopticSamples(data, image_root, json_path)).to_dict()
-    cats = data["categories"]
-    classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, name)
-        write_classes(
-            cur,
-            dataset_id,
-            classes,
-            [int(c["id"]) for c in cats],
-            [bool(c.get("isthing")) for c in cats],
-        )
-        count = _write_source(cur, dataset_id, GROUND_TRUTH, data, folder, classes, json_path)
-        summary["label_types"] = label_type_counts(cur, dataset_id, GROUND_TRUTH)
-    summary["panoptic"] = {"masks": count, "categories": len(cats)}
+    samples = PanopticSamples(data, image_root, json_path, folder)  # refusals before a write
+    summary = write_dataset(catalog, name, samples).to_dict()  # with its masks: feature_rows
+    summary["panoptic"] = {"masks": len(samples.matched), "categories": len(data["categories"])}
     return summary
 
 
@@ -244,6 +264,19 @@ def _match(annotations: list[Any], keys: ImageKeys, where: str) -> list[tuple[in
     return [(k, image) for image, k in found.items()]
 
 
+def _mask_rows(
+    data: dict[str, Any], matched: list[tuple[int, int]], folder: Path, samples: Sequence[int]
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """``(sample, PNG)`` and the ``segments_info`` JSON of each :func:`_match` pair, the
+    image rows' samples in ``samples``."""
+    rows, segments = [], []
+    for k, row in sorted(matched):
+        ann = data["annotations"][k]
+        rows.append((samples[row], str(folder / ann["file_name"])))
+        segments.append(json.dumps(ann.get("segments_info", [])))
+    return rows, segments
+
+
 def _write_source(
     cur: Any,
     dataset_id: int,
@@ -259,11 +292,8 @@ def _write_source(
         [dataset_id],
     ).fetchall()
     keys = _keys([(image_id, name) for _, image_id, name in samples])
-    rows, segments = [], []
-    for k, row in sorted(_match(data["annotations"], keys, where)):
-        ann = data["annotations"][k]
-        rows.append((samples[row][0], str(folder / ann["file_name"])))
-        segments.append(json.dumps(ann.get("segments_info", [])))
+    matched = _match(data["annotations"], keys, where)
+    rows, segments = _mask_rows(data, matched, folder, [s[0] for s in samples])
     if not rows:
         raise IngestError("no panoptic annotation names an image of the dataset")
     write_masks(cur, dataset_id, source, rows, classes, LAYOUT, segments)

@@ -26,7 +26,16 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
 
 MASKS, SOURCES, CLASSES = "semantic_masks", "semantic_sources", "semantic_classes"
-__all__ = ["GROUND_TRUTH", "TABLES", "create_tables", "read_encoding", "read_masks", "write_masks"]
+__all__ = [
+    "GROUND_TRUTH",
+    "TABLES",
+    "class_rows",
+    "create_tables",
+    "mask_rows",
+    "read_encoding",
+    "read_masks",
+    "write_masks",
+]
 TABLES = (MASKS, SOURCES, CLASSES)
 
 _DDL = (
@@ -55,6 +64,59 @@ class SourceMasks:
     value_map: tuple[int, ...] | None
 
 
+def mask_rows(
+    source: str,
+    rows: list[tuple[int, str]],
+    classes: ClassSet,
+    layout: str,
+    segments: Sequence[str | None] | None = None,
+    sample_key: str = "sample_id",
+) -> dict[str, pa.Table]:
+    """``source``'s masks (``(sample, location)`` rows, with each one's panoptic
+    ``segments`` JSON where given) and its encoding, as rows of :data:`MASKS` and
+    :data:`SOURCES` without their dataset id. ``sample_key`` names the sample column:
+    ``sample_index`` for a dataset still being written, whose writer numbers the samples."""
+    ids, locations = zip(*rows, strict=True) if rows else ((), ())
+    value_map = list(classes.value_map) if classes.value_map else None
+    return {
+        MASKS: pa.table(
+            {
+                sample_key: pa.array(ids, pa.int64()),
+                "source": pa.array([source] * len(ids), pa.string()),
+                "location": pa.array(locations, pa.string()),
+                "segments": pa.array(segments or [None] * len(ids), pa.string()),
+            }
+        ),
+        SOURCES: pa.table(
+            {
+                "source": pa.array([source], pa.string()),
+                "layout": pa.array([layout], pa.string()),
+                "ignore_index": pa.array([classes.ignore_index], pa.int32()),
+                "value_map": pa.array([value_map], pa.list_(pa.int32())),
+            }
+        ),
+    }
+
+
+def class_rows(
+    classes: ClassSet, ids: list[int] | None = None, things: list[bool] | None = None
+) -> dict[str, pa.Table]:
+    """The dataset's classes (panoptic: their category ``ids`` and ``things``) as rows of
+    :data:`CLASSES` without their dataset id."""
+    count = len(classes.names)
+    colors = [list(c) for c in classes.colors[:count]]
+    return {
+        CLASSES: pa.table(
+            {
+                "class_index": pa.array(ids or range(count), pa.int32()),
+                "name": pa.array(classes.names, pa.string()),
+                "color": pa.array(colors + [None] * (count - len(colors)), pa.list_(pa.int32())),
+                "isthing": pa.array(things, pa.bool_()) if things else pa.nulls(count, pa.bool_()),
+            }
+        )
+    }
+
+
 def write_masks(
     cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -64,63 +126,22 @@ def write_masks(
     layout: str,
     segments: Sequence[str | None] | None = None,
 ) -> None:
-    """Replace ``source``'s masks (``(sample_id, location)`` rows, with each one's panoptic
-    ``segments`` JSON where given) and encoding, inside the caller's transaction."""
+    """Replace ``source``'s masks (:func:`mask_rows`, by sample id) and encoding, inside the
+    caller's transaction."""
     for table in (MASKS, SOURCES):
         cur.execute(
             f"DELETE FROM {table} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
             [dataset_id, source],
         )
-    ids, locations = zip(*rows, strict=True) if rows else ((), ())
-    batch = pa.table(
-        {
-            "sample_id": pa.array(ids, pa.int64()),
-            "location": pa.array(locations, pa.string()),
-            "segments": pa.array(segments if segments else [None] * len(ids), pa.string()),
-        }
-    )
-    cur.register("_vl_semantic", batch)
-    try:
+    for table, batch in mask_rows(source, rows, classes, layout, segments).items():
+        cur.register("_vl_semantic", batch)
+        # no try/finally: after a failed insert the transaction is aborted and unregister()
+        # would raise, hiding the real error; the cursor is closed with the transaction
         cur.execute(
-            f"INSERT INTO {MASKS} SELECT ?, sample_id, ?, location, segments FROM _vl_semantic",  # noqa: S608 - fixed identifiers
-            [dataset_id, source],
+            f"INSERT INTO {table} BY NAME SELECT ? AS dataset_id, * FROM _vl_semantic",  # noqa: S608 - fixed identifiers
+            [dataset_id],
         )
-    finally:
         cur.unregister("_vl_semantic")
-    cur.execute(
-        f"INSERT INTO {SOURCES} VALUES (?, ?, ?, ?, ?)",  # noqa: S608 - fixed identifiers
-        [
-            dataset_id,
-            source,
-            layout,
-            classes.ignore_index,
-            list(classes.value_map) if classes.value_map else None,
-        ],
-    )
-
-
-def write_classes(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    classes: ClassSet,
-    ids: list[int] | None = None,
-    things: list[bool] | None = None,
-) -> None:
-    """Replace the dataset's classes (panoptic: their category ``ids`` and ``things``)."""
-    cur.execute(f"DELETE FROM {CLASSES} WHERE dataset_id = ?", [dataset_id])  # noqa: S608 - fixed identifiers
-    cur.executemany(
-        f"INSERT INTO {CLASSES} VALUES (?, ?, ?, ?, ?)",  # noqa: S608 - fixed identifiers
-        [
-            [
-                dataset_id,
-                ids[i] if ids else i,
-                name,
-                list(classes.colors[i]) if i < len(classes.colors) else None,
-                things[i] if things else None,
-            ]
-            for i, name in enumerate(classes.names)
-        ],
-    )
 
 
 def read_classes(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
