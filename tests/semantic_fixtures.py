@@ -4,12 +4,30 @@ the benchmark)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from visionlens_jlab.cli import main
 from visionlens_jlab.semantic.classes import VOC_CLASSES, voc_colors
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    """Run ``visionlens *argv --json``: its exit code and printed JSON, with ``stderr``."""
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    out = captured.out.strip()
+    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
+
+
+def save_grey(array: np.ndarray, path: Path) -> None:
+    """Write ``array`` as an 8-bit grey PNG (a label map of class indices) at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array.astype(np.uint8), mode="L").save(path)
 
 
 def blob_mask(rng: np.random.Generator, height: int, width: int, classes: int) -> np.ndarray:

@@ -7,27 +7,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
-from visionlens_jlab.cli import main
+from tests.semantic_fixtures import run_cli
 
 from .panoptic_fixtures import CATEGORIES, write_panoptic
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
 
 
 def _ingest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Path], str]:
     files = write_panoptic(tmp_path, 30, seed=5)
     data = str(tmp_path / "data")
-    code, out = _run(
+    code, out = run_cli(
         capsys, "panoptic-ingest", str(files["gt_json"]), "--name", "pan",
         "--images", str(files["images"]), "--data-dir", data,
     )  # fmt: skip
@@ -42,7 +34,7 @@ def test_pq_equals_panopticapis_definition(
     from hotcoco import panoptic
 
     files, data = _ingest(tmp_path, capsys)
-    code, out = _run(
+    code, out = run_cli(
         capsys,
         "panoptic-predictions",
         "pan",
@@ -53,7 +45,7 @@ def test_pq_equals_panopticapis_definition(
         data,
     )
     assert code == 0 and out["masks"] == 30
-    code, report = _run(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)
+    code, report = run_cli(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)
     assert code == 0, report
     ours = report["panoptic"]
     expected = panoptic.pq_compute(
@@ -84,7 +76,7 @@ def test_a_segment_missing_from_its_png_is_one_line(
     results = json.loads(files["pred_json"].read_text())
     results["annotations"][0]["segments_info"].append({"id": 4242, "category_id": 1, "iscrowd": 0})
     files["pred_json"].write_text(json.dumps(results))
-    _run(
+    run_cli(
         capsys,
         "panoptic-predictions",
         "pan",
@@ -94,7 +86,7 @@ def test_a_segment_missing_from_its_png_is_one_line(
         "--data-dir",
         data,
     )
-    code, out = _run(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)
     assert code == 1
     assert "segments [4242] are in segments_info, not in the PNG" in out["stderr"]
 
@@ -112,8 +104,8 @@ def test_per_image_pq_is_a_sortable_field(
 
     files, data = _ingest(tmp_path, capsys)
     argv = ("panoptic-predictions", "pan", str(files["pred_json"]), "--model", "m")
-    assert _run(capsys, *argv, "--data-dir", data)[0] == 0
-    assert _run(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)[0] == 0
+    assert run_cli(capsys, *argv, "--data-dir", data)[0] == 0
+    assert run_cli(capsys, "evaluate", "pan", "--model", "m", "--data-dir", data)[0] == 0
     gt, pred = json.loads(files["gt_json"].read_text()), json.loads(files["pred_json"].read_text())
     expected: dict[str, dict[str, float]] = {}
     for image, gt_ann, pred_ann in zip(

@@ -6,7 +6,6 @@ ids) to the given ignore index."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +15,13 @@ import torch
 from PIL import Image
 from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardIndex
 
+from tests.semantic_fixtures import run_cli, save_grey
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.cli import main
 from visionlens_jlab.label_quality.job import run_label_quality
 from visionlens_jlab.label_quality.semantic_masks import image_score
 from visionlens_jlab.semantic.evaluate import evaluate_semantic
 from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
 from visionlens_jlab.semantic.layouts import open_semantic
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
-
-
-def _grey(array: np.ndarray, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array.astype(np.uint8), mode="L").save(path)
 
 
 def test_an_ignore_index_inside_the_classes_is_left_out(
@@ -49,20 +36,24 @@ def test_an_ignore_index_inside_the_classes_is_left_out(
         gt = rng.integers(0, 3, (12, 16))
         pred = np.where(rng.random(gt.shape) < 0.3, rng.integers(0, 3, gt.shape), gt)
         Image.new("RGB", (16, 12)).save(_touch(root / "images" / f"{stem}.jpg"))
-        _grey(gt, root / "masks" / f"{stem}.png")
-        _grey(pred, tmp_path / "preds" / f"{stem}.png")
+        save_grey(gt, root / "masks" / f"{stem}.png")
+        save_grey(pred, tmp_path / "preds" / f"{stem}.png")
         gts.append(gt)
         preds.append(pred)
     args = ("--data-dir", data)
     assert (
-        _run(capsys, "semantic-ingest", str(root), "--name", "s", "--ignore-index", "0", *args)[0]
+        run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--ignore-index", "0", *args)[
+            0
+        ]
         == 0
     )
     assert (
-        _run(capsys, "semantic-predictions", "s", str(tmp_path / "preds"), "--model", "m", *args)[0]
+        run_cli(
+            capsys, "semantic-predictions", "s", str(tmp_path / "preds"), "--model", "m", *args
+        )[0]
         == 0
     )
-    code, out = _run(capsys, "evaluate", "s", "--model", "m", *args)
+    code, out = run_cli(capsys, "evaluate", "s", "--model", "m", *args)
     assert code == 0, out
     sem = out["semantic"]
     every_gt = np.concatenate([g.ravel() for g in gts])
@@ -100,8 +91,8 @@ def test_ignore_index_is_where_a_value_map_sends_its_ignored_values(tmp_path: Pa
         pred = np.where(rng.random(gt.shape) < 0.3, rng.integers(1, 4, gt.shape), gt)
         pred = np.where(pred == 0, 1, pred)  # the model always names a class
         Image.new("RGB", (16, 12)).save(_touch(root / "images" / "validation" / f"{stem}.jpg"))
-        _grey(gt, root / "annotations" / "validation" / f"{stem}.png")
-        _grey(pred, tmp_path / "preds" / f"{stem}.png")
+        save_grey(gt, root / "annotations" / "validation" / f"{stem}.png")
+        save_grey(pred, tmp_path / "preds" / f"{stem}.png")
         gts.append(gt)
         preds.append(pred)
     found = open_semantic(str(root), ignore_index=9)
@@ -132,7 +123,7 @@ def test_ignore_index_is_where_a_value_map_sends_its_ignored_values(tmp_path: Pa
     Image.new("RGB", (2, 1)).save(
         _touch(cs / "leftImg8bit" / "val" / "aachen" / f"{stem}_leftImg8bit.png")
     )
-    _grey(np.array([[7, 0]]), cs / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
+    save_grey(np.array([[7, 0]]), cs / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
     value_map = open_semantic(str(cs), ignore_index=100).classes.value_map
     assert value_map is not None
     assert [value_map[i] for i in (0, 1, 7, 33, 34, 255)] == [100, 100, 0, 18, 100, 100]

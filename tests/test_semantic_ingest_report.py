@@ -5,7 +5,6 @@ PNGs through the CLI."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.semantic_fixtures import run_cli, save_grey
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.cli import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
-
-
-def _grey(array: np.ndarray, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array.astype(np.uint8), mode="L").save(path)
 
 
 def _image(path: Path, width: int, height: int) -> None:
@@ -50,8 +37,8 @@ def test_unpaired_masks_and_images_are_counted_and_named(
     for stem in ("train/a", "train/b", "val/c"):
         _image(root / "images" / f"{stem}.jpg", 3, 2)
     for stem in ("train/a", "val/c", "val/c_typo", "val/d"):
-        _grey(mask, root / "masks" / f"{stem}.png")
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+        save_grey(mask, root / "masks" / f"{stem}.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
     assert code == 0, out
     assert out["samples"] == 2
     sem = out["semantic"]
@@ -65,8 +52,8 @@ def test_unpaired_masks_and_images_are_counted_and_named(
     (bare / "images").mkdir(parents=True)
     (bare / "classes.txt").write_text("bg\nroad\n")
     _image(bare / "images" / "x.jpg", 3, 2)
-    _grey(mask, bare / "masks" / "y.png")
-    code, out = _run(capsys, "semantic-ingest", str(bare), "--name", "b", "--data-dir", data)
+    save_grey(mask, bare / "masks" / "y.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(bare), "--name", "b", "--data-dir", data)
     assert code == 2
     assert "(1 masks, 1 images; e.g. masks/y.png, images/x.jpg)" in out["stderr"]
 
@@ -78,10 +65,10 @@ def test_a_mask_of_another_size_than_its_image_is_reported_and_left_out(
     root.mkdir()
     (root / "classes.txt").write_text("bg\nroad\n")
     _image(root / "images" / "a.jpg", 60, 40)
-    _grey(np.zeros((20, 30)), root / "masks" / "a.png")  # half the image's size
+    save_grey(np.zeros((20, 30)), root / "masks" / "a.png")  # half the image's size
     _image(root / "images" / "b.jpg", 30, 20)
-    _grey(np.ones((20, 30)), root / "masks" / "b.png")
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    save_grey(np.ones((20, 30)), root / "masks" / "b.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
     assert code == 0, out
     assert out["samples"] == 1 and out["semantic"]["masks"] == 1
     row = _warning(out, "semantic_size_mismatch")
@@ -92,12 +79,14 @@ def test_a_mask_of_another_size_than_its_image_is_reported_and_left_out(
     assert stored == [("images/b.jpg", 30, 20)]
     # every pair differs: refused, nothing written
     (root / "masks" / "b.png").unlink()
-    _grey(np.ones((10, 10)), root / "masks" / "b.png")
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "t", "--data-dir", data)
+    save_grey(np.ones((10, 10)), root / "masks" / "b.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "t", "--data-dir", data)
     assert code == 1
     assert "every mask's size differs from its image's" in out["stderr"]
     assert "images/a.jpg: image 60x40, mask masks/a.png 30x20" in out["stderr"]
-    assert [d["name"] for d in _run(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == ["s"]
+    assert [d["name"] for d in run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == [
+        "s"
+    ]
 
 
 def test_predictions_are_matched_by_path_and_a_duplicate_is_refused(
@@ -112,13 +101,13 @@ def test_predictions_are_matched_by_path_and_a_duplicate_is_refused(
     (root / "classes.txt").write_text("bg\nroad\n")
     for stem in ("train/a", "val/a", "val/b"):
         _image(root / "images" / f"{stem}.jpg", 3, 2)
-        _grey(np.zeros((2, 3)), root / "masks" / f"{stem}.png")
-    assert _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)[0] == 0
+        save_grey(np.zeros((2, 3)), root / "masks" / f"{stem}.png")
+    assert run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)[0] == 0
     preds = tmp_path / "preds"
     for name in ("train/a", "val/a", "b"):
-        _grey(np.ones((2, 3)), preds / f"{name}.png")
+        save_grey(np.ones((2, 3)), preds / f"{name}.png")
     args = ("--model", "m", "--data-dir", data)
-    code, out = _run(capsys, "semantic-predictions", "s", str(preds), *args)
+    code, out = run_cli(capsys, "semantic-predictions", "s", str(preds), *args)
     assert code == 0 and out["masks"] == 3 and out["unmatched"] == 0, out
     with Catalog(Path(data)) as catalog, catalog.cursor() as cur:
         stored = cur.execute(
@@ -132,13 +121,13 @@ def test_predictions_are_matched_by_path_and_a_duplicate_is_refused(
     ]
     flat = tmp_path / "flat"
     for name in ("a", "b"):
-        _grey(np.ones((2, 3)), flat / f"{name}.png")
-    code, out = _run(capsys, "semantic-predictions", "s", str(flat), *args)
+        save_grey(np.ones((2, 3)), flat / f"{name}.png")
+    code, out = run_cli(capsys, "semantic-predictions", "s", str(flat), *args)
     assert code == 0 and out["masks"] == 1 and out["unmatched"] == 1
     row = _warning(out, "semantic_prediction_ambiguous")
     assert row["examples"] == ["a.png: images/train/a.jpg, images/val/a.jpg"]
-    _grey(np.ones((2, 3)), flat / "val" / "b.png")
-    code, out = _run(capsys, "semantic-predictions", "s", str(flat), *args)
+    save_grey(np.ones((2, 3)), flat / "val" / "b.png")
+    code, out = run_cli(capsys, "semantic-predictions", "s", str(flat), *args)
     assert code == 1 and "b.png and val/b.png are both masks of images/val/b.jpg" in out["stderr"]
 
 
@@ -153,8 +142,8 @@ def test_two_images_of_one_name_are_reported_not_chosen(
     for name in ("a.jpg", "a.png", "b.jpg"):
         _image(voc / "JPEGImages" / name, 3, 2)
     for stem in ("a", "b"):
-        _grey(np.zeros((2, 3)), voc / "SegmentationClass" / f"{stem}.png")
-    code, out = _run(capsys, "semantic-ingest", str(voc), "--name", "v", "--data-dir", data)
+        save_grey(np.zeros((2, 3)), voc / "SegmentationClass" / f"{stem}.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(voc), "--name", "v", "--data-dir", data)
     assert code == 0, out
     assert out["samples"] == 1 and out["semantic"]["masks"] == 1
     row = _warning(out, "semantic_name_clash")
@@ -167,9 +156,11 @@ def test_two_images_of_one_name_are_reported_not_chosen(
     (root / "classes.txt").write_text("bg\nroad\n")
     for name in ("train/a.jpg", "train/a.png"):
         _image(root / "images" / name, 3, 2)
-    _grey(np.zeros((2, 3)), root / "masks" / "train" / "a.png")
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "m", "--data-dir", data)
+    save_grey(np.zeros((2, 3)), root / "masks" / "train" / "a.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "m", "--data-dir", data)
     assert code == 2
     assert "images/train/a.jpg and images/train/a.png with masks/train/a.png" in out["stderr"]
     assert "rename or remove one" in out["stderr"]
-    assert [d["name"] for d in _run(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == ["v"]
+    assert [d["name"] for d in run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"]] == [
+        "v"
+    ]

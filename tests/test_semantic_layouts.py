@@ -4,28 +4,14 @@ file and an ignore index, and the errors a user meets."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from visionlens_jlab.cli import main
+from tests.semantic_fixtures import run_cli, save_grey
 from visionlens_jlab.semantic.classes import CITYSCAPES_CLASSES
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
-
-
-def _grey(array: np.ndarray, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array.astype(np.uint8), mode="L").save(path)
 
 
 def _image(path: Path, shape: tuple[int, int]) -> None:
@@ -44,11 +30,11 @@ def test_cityscapes_label_ids_become_train_ids(
             stem = f"{city}_{i:06d}_000019"
             mask = ids[rng.integers(0, len(ids), (16, 24))]
             _image(root / "leftImg8bit" / split / city / f"{stem}_leftImg8bit.png", mask.shape)
-            _grey(mask, root / "gtFine" / split / city / f"{stem}_gtFine_labelIds.png")
-            _grey(mask, preds / f"{stem}_leftImg8bit.png")  # a perfect model, in label ids
+            save_grey(mask, root / "gtFine" / split / city / f"{stem}_gtFine_labelIds.png")
+            save_grey(mask, preds / f"{stem}_leftImg8bit.png")  # a perfect model, in label ids
             masks.append(mask)
     data = str(tmp_path / "data")
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
     assert code == 0 and out["semantic"] == {
         "layout": "cityscapes",
         "masks": 3,
@@ -57,11 +43,11 @@ def test_cityscapes_label_ids_become_train_ids(
         "images_without_mask": 0,
     }
     assert out["samples"] == 3
-    code, _ = _run(
+    code, _ = run_cli(
         capsys, "semantic-predictions", "cs", str(preds), "--model", "m", "--data-dir", data
     )
     assert code == 0
-    code, report = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    code, report = run_cli(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
     sem = report["semantic"]
     assert sem["mIoU"] == 1.0 and sem["pixel_accuracy"] == 1.0
     every = np.concatenate([m.ravel() for m in masks])
@@ -82,11 +68,13 @@ def test_ade20k_zero_is_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     gt = np.array([[0, 1, 2, 3], [1, 1, 2, 3]])
     pred = np.array([[3, 1, 1, 3], [1, 1, 2, 3]])  # value k is class k-1, like the ground truth
     _image(root / "images" / "validation" / "ADE_val_00000001.jpg", gt.shape)
-    _grey(gt, root / "annotations" / "validation" / "ADE_val_00000001.png")
-    _grey(pred, tmp_path / "preds" / "ADE_val_00000001.png")
+    save_grey(gt, root / "annotations" / "validation" / "ADE_val_00000001.png")
+    save_grey(pred, tmp_path / "preds" / "ADE_val_00000001.png")
     data = str(tmp_path / "data")
-    assert _run(capsys, "semantic-ingest", str(root), "--name", "ade", "--data-dir", data)[0] == 0
-    _run(
+    assert (
+        run_cli(capsys, "semantic-ingest", str(root), "--name", "ade", "--data-dir", data)[0] == 0
+    )
+    run_cli(
         capsys,
         "semantic-predictions",
         "ade",
@@ -96,7 +84,7 @@ def test_ade20k_zero_is_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "--data-dir",
         data,
     )
-    code, report = _run(capsys, "evaluate", "ade", "--model", "m", "--data-dir", data)
+    code, report = run_cli(capsys, "evaluate", "ade", "--model", "m", "--data-dir", data)
     per = report["semantic"]["per_class"]
     assert code == 0 and list(per) == ["wall", "building", "sky"]
     # the "other" pixel (gt 0) is left out whatever was predicted there
@@ -114,27 +102,27 @@ def test_masks_layout_classes_file_ignore_index_and_errors(
     (root / "classes.txt").write_text("bg\nlane\n")
     gt = np.array([[0, 1, 9], [1, 1, 9]])  # 9: ignored by --ignore-index 9
     _image(root / "images" / "a.jpg", gt.shape)
-    _grey(gt, root / "masks" / "a.png")
+    save_grey(gt, root / "masks" / "a.png")
     args = ("semantic-ingest", str(root), "--name", "lanes", "--data-dir", data)
-    assert _run(capsys, *args, "--ignore-index", "9")[0] == 0
+    assert run_cli(capsys, *args, "--ignore-index", "9")[0] == 0
     rgb = tmp_path / "rgb"
     rgb.mkdir()
     Image.new("RGB", (3, 2)).save(rgb / "a.png")
-    _run(capsys, "semantic-predictions", "lanes", str(rgb), "--model", "m", "--data-dir", data)
-    code, out = _run(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
+    run_cli(capsys, "semantic-predictions", "lanes", str(rgb), "--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
     assert code == 1 and "not a label map" in out["stderr"]
     bad = tmp_path / "bad"
-    _grey(np.array([[0, 5, 0], [1, 1, 0]]), bad / "a.png")  # 5 is no class
-    _run(capsys, "semantic-predictions", "lanes", str(bad), "--model", "m", "--data-dir", data)
-    code, out = _run(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
+    save_grey(np.array([[0, 5, 0], [1, 1, 0]]), bad / "a.png")  # 5 is no class
+    run_cli(capsys, "semantic-predictions", "lanes", str(bad), "--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
     assert code == 1 and "value 5, not a class (0..1)" in out["stderr"]
     good = tmp_path / "good"
-    _grey(np.array([[0, 1, 0], [1, 0, 0]]), good / "a.png")
-    _run(capsys, "semantic-predictions", "lanes", str(good), "--model", "m", "--data-dir", data)
-    code, out = _run(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
+    save_grey(np.array([[0, 1, 0], [1, 0, 0]]), good / "a.png")
+    run_cli(capsys, "semantic-predictions", "lanes", str(good), "--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
     assert out["semantic"]["per_class"]["lane"]["pixels"] == 3
     assert out["semantic"]["pixel_accuracy"] == pytest.approx(3 / 4)
-    code, out = _run(
+    code, out = run_cli(
         capsys,
         "semantic-predictions",
         "lanes",
@@ -145,7 +133,7 @@ def test_masks_layout_classes_file_ignore_index_and_errors(
         data,
     )
     assert code == 1 and "not a folder" in out["stderr"]
-    code, out = _run(
+    code, out = run_cli(
         capsys, "semantic-ingest", str(tmp_path / "rgb"), "--name", "no", "--data-dir", data
     )
     assert code == 2 and "no semantic layout found" in out["stderr"]
@@ -156,11 +144,11 @@ def test_uppercase_png_masks_are_masks(tmp_path: Path, capsys: pytest.CaptureFix
     gt = np.array([[0, 15, 255], [15, 15, 0]])
     for stem, mask_name in (("2007_000001", "2007_000001.png"), ("DSC_0002", "DSC_0002.PNG")):
         _image(voc / "JPEGImages" / f"{stem}.JPG", gt.shape)
-        _grey(gt, voc / "SegmentationClass" / mask_name)
-        _grey(gt, tmp_path / "preds" / mask_name.replace(".png", ".PNG"))
-    code, out = _run(capsys, "semantic-ingest", str(tmp_path), "--name", "v", "--data-dir", data)
+        save_grey(gt, voc / "SegmentationClass" / mask_name)
+        save_grey(gt, tmp_path / "preds" / mask_name.replace(".png", ".PNG"))
+    code, out = run_cli(capsys, "semantic-ingest", str(tmp_path), "--name", "v", "--data-dir", data)
     assert code == 0 and out["semantic"]["masks"] == 2 and out["samples"] == 2
-    code, out = _run(
+    code, out = run_cli(
         capsys, "semantic-predictions", "v", str(tmp_path / "preds"), "--model", "m",
         "--data-dir", data,
     )  # fmt: skip
@@ -174,13 +162,13 @@ def test_a_colour_coded_mask_is_refused_at_ingest(
     root.mkdir()
     (root / "classes.txt").write_text("bg\nroad\n")
     _image(root / "images" / "a.jpg", (2, 3))
-    _grey(np.array([[0, 1, 1], [0, 0, 1]]), root / "masks" / "a.png")
+    save_grey(np.array([[0, 1, 1], [0, 0, 1]]), root / "masks" / "a.png")
     _image(root / "images" / "b.jpg", (2, 3))
     Image.new("RGB", (3, 2), (128, 64, 128)).save(root / "masks" / "b.png")  # a colour mask
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
     assert code == 1 and "b.png: a RGB image, not a label map" in out["stderr"]
     assert "Traceback" not in out["stderr"]
-    code, out = _run(capsys, "datasets", "--data-dir", data)
+    code, out = run_cli(capsys, "datasets", "--data-dir", data)
     assert out["datasets"] == []  # nothing half-written
 
 
@@ -191,16 +179,16 @@ def test_sixteen_bit_label_ids_map_like_eight_bit(
     ids = np.array([[7, 8, 26, 0], [7, 7, 33, 1]])  # road, sidewalk, car, void; bicycle
     stem = "aachen_000000_000019"
     _image(root / "leftImg8bit" / "val" / "aachen" / f"{stem}_leftImg8bit.png", ids.shape)
-    _grey(ids, root / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
+    save_grey(ids, root / "gtFine" / "val" / "aachen" / f"{stem}_gtFine_labelIds.png")
     (tmp_path / "preds").mkdir()
     Image.fromarray(ids.astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")  # 16-bit
-    assert _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)[0] == 0
+    assert run_cli(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)[0] == 0
     args = ("--model", "m", "--data-dir", data)
-    assert _run(capsys, "semantic-predictions", "cs", str(tmp_path / "preds"), *args)[0] == 0
-    code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    assert run_cli(capsys, "semantic-predictions", "cs", str(tmp_path / "preds"), *args)[0] == 0
+    code, out = run_cli(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
     assert code == 0 and out["semantic"]["mIoU"] == 1.0, out
     Image.fromarray((ids * 100).astype(np.uint16)).save(tmp_path / "preds" / f"{stem}.png")
-    code, out = _run(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "evaluate", "cs", "--model", "m", "--data-dir", data)
     assert code == 1 and "value 3300, outside the 0..255" in out["stderr"]
 
 
@@ -217,10 +205,10 @@ def test_cityscapes_train_id_masks_are_read(
         stem = f"frankfurt_{i:06d}_000019"
         mask = np.array([0, 1, 13, 18, 255])[rng.integers(0, 5, (8, 12))]
         _image(root / "leftImg8bit" / "val" / "frankfurt" / f"{stem}_leftImg8bit.png", mask.shape)
-        _grey(mask, root / "gtFine" / "val" / "frankfurt" / f"{stem}_gtFine_labelTrainIds.png")
-        _grey(np.where(mask == 255, 0, mask), preds / f"{stem}_leftImg8bit.png")
+        save_grey(mask, root / "gtFine" / "val" / "frankfurt" / f"{stem}_gtFine_labelTrainIds.png")
+        save_grey(np.where(mask == 255, 0, mask), preds / f"{stem}_leftImg8bit.png")
         masks.append(mask)
-    code, out = _run(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)
     assert code == 0, out
     assert out["semantic"] == {
         "layout": "cityscapes",
@@ -230,8 +218,8 @@ def test_cityscapes_train_id_masks_are_read(
         "images_without_mask": 0,
     }
     args = ("--model", "m", "--data-dir", data)
-    assert _run(capsys, "semantic-predictions", "cs", str(preds), *args)[0] == 0
-    code, out = _run(capsys, "evaluate", "cs", *args)
+    assert run_cli(capsys, "semantic-predictions", "cs", str(preds), *args)[0] == 0
+    code, out = run_cli(capsys, "evaluate", "cs", *args)
     sem = out["semantic"]
     assert code == 0 and sem["mIoU"] == 1.0
     every = np.concatenate([m.ravel() for m in masks])
@@ -241,7 +229,7 @@ def test_cityscapes_train_id_masks_are_read(
     assert sum(r["pixels"] for r in sem["per_class"].values()) == int((every != 255).sum())
     other = tmp_path / "colours"
     _image(other / "gtFine" / "val" / "bonn" / "bonn_000000_000019_gtFine_color.png", (2, 2))
-    code, out = _run(capsys, "semantic-ingest", str(other), "--name", "c", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-ingest", str(other), "--name", "c", "--data-dir", data)
     assert code == 2
     assert "_gtFine_labelIds.png nor <id>_gtFine_labelTrainIds.png" in out["stderr"]
     assert "found: gtFine/val/bonn/bonn_000000_000019_gtFine_color.png" in out["stderr"]

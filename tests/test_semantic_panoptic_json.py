@@ -11,16 +11,9 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.cli import main
+from tests.semantic_fixtures import run_cli
 
 from .panoptic_fixtures import write_panoptic
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
 
 
 def _edited(tmp_path: Path, key: str, edit: Any) -> tuple[dict[str, Path], str]:
@@ -32,7 +25,7 @@ def _edited(tmp_path: Path, key: str, edit: Any) -> tuple[dict[str, Path], str]:
 
 
 def _ingest(capsys: pytest.CaptureFixture[str], files: dict[str, Path], data: str) -> Any:
-    return _run(
+    return run_cli(
         capsys, "panoptic-ingest", str(files["gt_json"]), "--name", "pan",
         "--images", str(files["images"]), "--data-dir", data,
     )  # fmt: skip
@@ -65,7 +58,7 @@ def test_a_ground_truth_entry_without_a_field_is_one_line(
     files, data = _edited(tmp_path, "gt_json", edit)
     code, out = _ingest(capsys, files, data)
     assert code == 1 and message in out["stderr"] and "Traceback" not in out["stderr"]
-    assert _run(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
+    assert run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
 
 
 def test_a_missing_ground_truth_png_is_found_at_ingest(
@@ -76,7 +69,7 @@ def test_a_missing_ground_truth_png_is_found_at_ingest(
     code, out = _ingest(capsys, files, data)
     assert code == 1 and "1 of its 3 PNGs are not there" in out["stderr"]
     assert "000000000001.png" in out["stderr"]
-    assert _run(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
+    assert run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
 
 
 def test_image_ids_written_as_text_find_their_images(
@@ -110,7 +103,7 @@ def test_a_malformed_result_is_one_line_at_predictions(
 ) -> None:
     files, data = _edited(tmp_path, "pred_json", edit)
     assert _ingest(capsys, files, data)[0] == 0
-    code, out = _run(
+    code, out = run_cli(
         capsys, "panoptic-predictions", "pan", str(files["pred_json"]), "--model", "m",
         "--data-dir", data,
     )  # fmt: skip
@@ -132,13 +125,13 @@ def test_two_annotations_of_one_image_are_refused(
         "annotations[1] (000000000001.png) and annotations[3] (000000000002.png) are both "
         "for image 000000000001.jpg" in out["stderr"]
     )
-    assert _run(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
+    assert run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
     for key, edit in (("gt_json", lambda d: d["annotations"].pop()), ("pred_json", _twice)):
         data = json.loads(files[key].read_text())
         edit(data)
         files[key].write_text(json.dumps(data))
     assert _ingest(capsys, files, str(tmp_path / "data2"))[0] == 0
-    code, out = _run(
+    code, out = run_cli(
         capsys, "panoptic-predictions", "pan", str(files["pred_json"]), "--model", "m",
         "--data-dir", str(tmp_path / "data2"),
     )  # fmt: skip
