@@ -45,6 +45,10 @@ def _ingest(capsys: pytest.CaptureFixture[str], files: dict[str, Path], data: st
             "annotations[0]: 'segments_info' is not a list",
         ),
         (lambda d: d["categories"][0].pop("name"), "categories[0] has no 'name'"),
+        (  # the catalog keeps class ids in 32 bits: refused as a line, not an Arrow error
+            lambda d: d["categories"][0].update(id=2**40),
+            "categories[0]: 'id' is 1099511627776, past the 32-bit ids a catalog keeps",
+        ),
         (lambda d: d["images"][1].pop("id"), "images[1] has no 'id'"),
         (  # one id twice (as text the second time): two samples, one of them without a mask
             lambda d: d["images"].append({**d["images"][1], "id": "1", "file_name": "b.jpg"}),

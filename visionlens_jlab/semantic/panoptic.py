@@ -102,7 +102,7 @@ def _require(
     entry: Any, fields: tuple[str, ...], where: str, integers: tuple[str, ...] = ()
 ) -> None:
     """Refuse an ``entry`` that is not an object with ``fields`` (``integers`` among them
-    integers, or their digits)."""
+    integers, or their digits, that fit in 32 bits: the catalog keeps class ids so)."""
     if not isinstance(entry, dict):
         raise IngestError(f"{where} is not an object")
     missing = [f"{name!r}" for name in fields if entry.get(name) is None]
@@ -110,9 +110,11 @@ def _require(
         raise IngestError(f"{where} has no {', '.join(missing)}")
     for name in integers:
         try:
-            int(entry[name])
+            value = int(entry[name])
         except (TypeError, ValueError):
             raise IngestError(f"{where}: {name!r} is {entry[name]!r}, not an integer") from None
+        if not -(2**31) <= value < 2**31:
+            raise IngestError(f"{where}: {name!r} is {value}, past the 32-bit ids a catalog keeps")
 
 
 def _png_paths(data: dict[str, Any], folder: Path) -> list[str]:
