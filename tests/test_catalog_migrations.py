@@ -42,7 +42,7 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
 DATASET = "demo"
 LATEST = 28
-"""The schema version of this code: steps 1-27 (see docs/architecture.md)."""
+"""The schema version of this code: steps 1-28 (see docs/architecture.md)."""
 
 
 @pytest.fixture
