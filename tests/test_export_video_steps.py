@@ -15,8 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.export_fixtures import run_cli
-from tests.video_fixtures import read_number, write_video
-from visionlens_jlab.catalog import Catalog
+from tests.video_fixtures import frame_objects, ingest_cvat_street, read_number
 
 FRAMES = 24
 TRACKS = """
@@ -36,32 +35,11 @@ on CVAT frames 3 to 7."""
 @pytest.fixture
 def street(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """Data dir with a CVAT for video task of a 24-frame video ingested as ``street``."""
-    task = tmp_path / "task"
-    task.mkdir()
-    write_video(task / "street.mp4", FRAMES, width=192, height=48, gop=6)
-    (task / "annotations.xml").write_text(
-        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task>'
-        f"<name>street</name><size>{FRAMES}</size><mode>interpolation</mode>"
-        "<labels><label><name>car</name></label></labels>"
-        f"<source>street.mp4</source></task></meta>{TRACKS}</annotations>"
-    )
-    data = tmp_path / "vl"
-    code, result = run_cli(capsys, data, "ingest", str(task), "--name", "street")
-    assert code == 0 and result["errors"] == [], result
-    return data
+    return ingest_cvat_street(tmp_path, capsys, TRACKS, FRAMES)
 
 
 def _objects(data: Path, dataset: str) -> list[tuple[Any, ...]]:
-    """``(frame number, file name, track, x, y, w, h)`` of the dataset's ground truth."""
-    with Catalog(data) as catalog, catalog.cursor() as cur:
-        rows = cur.execute(
-            "SELECT f.frame_number, s.file_name, a.track_id, a.x, a.y, a.w, a.h "
-            "FROM annotations a JOIN video_frames f USING (sample_id) "
-            "JOIN samples s USING (sample_id) JOIN datasets d ON d.dataset_id = a.dataset_id "
-            "WHERE d.name = ? ORDER BY f.frame_number, a.x",
-            [dataset],
-        ).fetchall()
-    return [tuple(r) for r in rows]
+    return frame_objects(data, dataset, "file_name")
 
 
 def test_cvat_video_every_kth_frame_comes_back_on_its_frames(

@@ -17,11 +17,15 @@ import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
 
 from tests.ingest_fixtures import tiny_jpeg
+
+if TYPE_CHECKING:  # the UI tests import this module with only the package's dependencies
+    import pytest
 
 BITS = 12
 """Bits of the drawn frame number (frames 1..4095)."""
@@ -256,3 +260,44 @@ def write_scenes_sequence(
                 folder / f"{number}.jpg", quality=90
             )
     return [1 + sum(scene_lengths[:i]) for i in range(len(scene_lengths))]
+
+
+def ingest_cvat_street(
+    root: Path, capsys: pytest.CaptureFixture[str], tracks: str, frames: int
+) -> Path:
+    """A data dir (under ``root``) with a CVAT for video task of a ``frames``-frame video
+    (192x48, its numbers in its pixels) and the ``<track>`` elements ``tracks``, ingested
+    through the CLI as ``street``."""
+    from tests.export_fixtures import run_cli
+
+    task = root / "task"
+    task.mkdir()
+    write_video(task / "street.mp4", frames, width=192, height=48, gop=6)
+    (task / "annotations.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task>'
+        f"<name>street</name><size>{frames}</size><mode>interpolation</mode>"
+        "<labels><label><name>car</name></label></labels>"
+        f"<source>street.mp4</source></task></meta>{tracks}</annotations>"
+    )
+    data = root / "vl"
+    code, result = run_cli(capsys, data, "ingest", str(task), "--name", "street")
+    assert code == 0 and result["errors"] == [], result
+    return data
+
+
+def frame_objects(data: Path, dataset: str, place: str = "file_name") -> list[tuple[Any, ...]]:
+    """``(frame number, the sample's place, track, x, y, w, h)`` of the ground truth of
+    ``dataset``, by frame; ``place``: ``file_name`` or ``location``."""
+    from visionlens_jlab.catalog import Catalog
+
+    if place not in ("file_name", "location"):
+        raise ValueError(f"not a sample place: {place!r}")
+    with Catalog(data) as catalog, catalog.cursor() as cur:
+        rows = cur.execute(
+            f"SELECT f.frame_number, s.{place}, a.track_id, a.x, a.y, a.w, a.h "  # noqa: S608 - checked column
+            "FROM annotations a JOIN video_frames f USING (sample_id) "
+            "JOIN samples s USING (sample_id) JOIN datasets d ON d.dataset_id = a.dataset_id "
+            "WHERE d.name = ? ORDER BY f.frame_number, a.x",
+            [dataset],
+        ).fetchall()
+    return [tuple(r) for r in rows]
