@@ -94,7 +94,7 @@ def test_interrupted_index_swap_is_recovered(tmp_path: Path) -> None:
     (tmp_path / space / "build-dead").mkdir()  # and a build left behind
     with EdgeVectorStore(tmp_path) as store:
         assert store.ids(space).tolist() == [1, 2]
-    assert sorted(p.name for p in (tmp_path / space).iterdir()) == ["shard", SPACE_FILE]
+    assert sorted(p.name for p in (tmp_path / space).iterdir()) == ["rows", "shard", SPACE_FILE]
 
 
 def test_optimize_builds_out_of_process_and_keeps_concurrent_writes(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_optimize_builds_out_of_process_and_keeps_concurrent_writes(tmp_path: Pa
             vectors[[300, 399]] / np.linalg.norm(vectors[[300, 399]], axis=1, keepdims=True),
             atol=1e-5,
         )
-        assert sorted(p.name for p in (tmp_path / space).iterdir()) == ["shard", SPACE_FILE]
+        assert sorted(p.name for p in (tmp_path / space).iterdir()) == ["rows", "shard", SPACE_FILE]
 
 
 def test_unreachable_server_is_reported_with_its_url(

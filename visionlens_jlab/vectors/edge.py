@@ -39,6 +39,7 @@ from .base import (
     upsert_inputs,
     vectors_in_asked_order,
 )
+from .edge_rows import REBUILT_DIR, ROWS_DIR, VectorRows, stored_vectors
 from .edge_spaces import SHARD_DIR, SPACE_DIR_RE, BrokenSpace, create_space, load_space, trash
 from .edge_util import dataset_filter, edge_errors, pids
 
@@ -59,6 +60,8 @@ class EdgeVectorStore(VectorStore):
         self._lock = threading.RLock()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._infos: dict[str, SpaceInfo] = {}
+        self._rows: dict[str, VectorRows] = {}
+        """Each space's vectors as plain rows (:mod:`.edge_rows`): what reads gather from."""
         self._building: dict[str, edge_index.Changes] = {}
         self.broken: dict[str, str] = {}
         """Spaces that failed to open (name -> why); the others work. ``drop_space`` clears."""
@@ -81,6 +84,7 @@ class EdgeVectorStore(VectorStore):
             info, shard = loaded
             self._shards[info.name] = shard
             self._infos[info.name] = info
+            self._rows[info.name] = VectorRows(space_dir / ROWS_DIR, info.dim)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -112,6 +116,10 @@ class EdgeVectorStore(VectorStore):
             shard = create_space(self.root, wanted)
             self._shards[wanted.name] = shard
             self._infos[wanted.name] = wanted
+            self._rows[wanted.name] = rows = VectorRows(
+                self.root / wanted.name / ROWS_DIR, wanted.dim
+            )
+            rows.start_empty()
             return wanted
 
     def spaces(self) -> list[SpaceInfo]:
@@ -125,6 +133,7 @@ class EdgeVectorStore(VectorStore):
         with self._lock, self._writing():
             shard = self._shards.pop(name, None)
             self._infos.pop(name, None)
+            self._rows.pop(name, None)
             self._building.pop(name, None)
             self.broken.pop(name, None)
             if shard is not None:
@@ -147,27 +156,29 @@ class EdgeVectorStore(VectorStore):
         """Insert or replace vectors, in batches of :data:`BATCH` points."""
         with self._lock, self._writing():
             shard = self._shard(space)
-            ids, matrix, datasets = upsert_inputs(
-                self._infos[space], sample_ids, vectors, dataset_ids
-            )
+            info = self._infos[space]
+            ids, given, datasets = upsert_inputs(info, sample_ids, vectors, dataset_ids)
+            # Normalized here, the shard keeps them as they are (it leaves unit vectors
+            # alone), so the row copy holds the very same floats.
+            matrix = stored_vectors(given, info.distance)
+            rows_copy = self._rows[space]
             changes = self._building.get(space)
             if changes is not None:
                 # Before writing: if a batch fails, replay reads whatever the live shard has.
                 changes.upserted.update(ids)
                 changes.deleted.difference_update(ids)
-            for start in range(0, len(ids), BATCH):
-                rows = matrix[start : start + BATCH].tolist()
-                points = [
-                    qe.Point(pid, {space: row}, {"dataset_id": ds})
-                    for pid, row, ds in zip(
-                        ids[start : start + BATCH],
-                        rows,
-                        datasets[start : start + BATCH],
-                        strict=True,
-                    )
-                ]
-                with edge_errors(f"writing vectors to {space!r}"):
-                    shard.update(qe.UpdateOperation.upsert_points(points))
+            with rows_copy.writing():
+                for start in range(0, len(ids), BATCH):
+                    batch = slice(start, start + BATCH)
+                    points = [
+                        qe.Point(pid, {space: row}, {"dataset_id": ds})
+                        for pid, row, ds in zip(
+                            ids[batch], matrix[batch].tolist(), datasets[batch], strict=True
+                        )
+                    ]
+                    with edge_errors(f"writing vectors to {space!r}"):
+                        shard.update(qe.UpdateOperation.upsert_points(points))
+                    rows_copy.append(ids[batch], datasets[batch], matrix[batch])
             return len(ids)
 
     def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
@@ -179,10 +190,12 @@ class EdgeVectorStore(VectorStore):
             for name in names:
                 shard = self._shard(name)
                 changes = self._building.get(name)
+                rows_copy = self._rows[name]
                 for start in range(0, len(ids), BATCH * 8):
                     chunk = ids[start : start + BATCH * 8]
-                    with edge_errors(f"deleting vectors from {name!r}"):
+                    with rows_copy.writing(), edge_errors(f"deleting vectors from {name!r}"):
                         shard.update(qe.UpdateOperation.delete_points(pids(chunk)))
+                        rows_copy.delete_ids(chunk)
                     if changes is not None:  # after writing: only what was deleted
                         changes.deleted.update(chunk)
                         changes.upserted.difference_update(chunk)
@@ -197,9 +210,14 @@ class EdgeVectorStore(VectorStore):
             names = [space] if space is not None else list(self._shards)
             for name in names:
                 shard = self._shard(name)
-                with edge_errors(f"deleting dataset {dataset_id} from {name!r}"):
+                rows_copy = self._rows[name]
+                with (
+                    rows_copy.writing(),
+                    edge_errors(f"deleting dataset {dataset_id} from {name!r}"),
+                ):
                     removed += shard.count(qe.CountRequest(exact=True, filter=flt))
                     shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+                    rows_copy.delete_dataset(int(dataset_id))
                 changes = self._building.get(name)
                 if changes is not None:
                     changes.deleted_datasets.add(int(dataset_id))
@@ -222,8 +240,13 @@ class EdgeVectorStore(VectorStore):
             build_dir = space_dir / f"build-{uuid.uuid4().hex[:8]}"
             edge_index.copy_shard(space_dir / SHARD_DIR, build_dir)
             self._building[space] = edge_index.Changes()
+            # A space without its row copy (written by older code, or dropped after a
+            # failed write) gets one from the copy, in the child too.
+            rebuilt = None if self._rows[space].valid else space_dir / REBUILT_DIR
         try:
-            edge_index.optimize_in_subprocess(build_dir)
+            edge_index.optimize_in_subprocess(
+                build_dir, None if rebuilt is None else (rebuilt, space, self._infos[space].dim)
+            )
         except BaseException:
             with self._lock:
                 self._building.pop(space, None)
@@ -248,6 +271,10 @@ class EdgeVectorStore(VectorStore):
                 raise
             self._shards[space] = new_shard
             edge_index.replay(new_shard, changes, records)
+            if rebuilt is not None:
+                rows = VectorRows(rebuilt, self._infos[space].dim)
+                edge_index.replay_rows(rows, space, changes, records)
+                self._rows[space].adopt(rows)
 
     # ---------------------------------------------------------------- reads
 
@@ -301,11 +328,16 @@ class EdgeVectorStore(VectorStore):
     def get_vectors(
         self, space: str, sample_ids: Sequence[int] | np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Stored vectors of those ids that have one, in the order asked."""
+        """Stored vectors of those ids that have one, in the order asked (gathered from the
+        space's row copy where it is in step, else read from the shard)."""
         ids = as_ids(sample_ids)
         found: dict[int, list[float]] = {}
         with self._lock, edge_errors(f"reading vectors of {space!r}"):
             shard = self._shard(space)
+            rows = self._rows[space]
+            live = rows.live(lambda: self.count(space))
+            if live is not None:
+                return rows.gather(live, np.asarray(ids, dtype=np.int64))
             for start in range(0, len(ids), BATCH):
                 for rec in shard.retrieve(pids(ids[start : start + BATCH]), False, [space]):
                     vec = rec.vector
@@ -324,6 +356,12 @@ class EdgeVectorStore(VectorStore):
     def points(self, space: str, dataset_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(sample_ids, dataset_ids)`` of every point, sorted by sample id."""
         flt = dataset_filter(dataset_id, None)
+        with self._lock:
+            self._shard(space)
+            live = self._rows[space].live(lambda: self.count(space))
+            if live is not None:
+                keep = slice(None) if dataset_id is None else live.datasets == dataset_id
+                return live.ids[keep].copy(), live.datasets[keep].copy()
 
         with self._lock, edge_errors(f"listing {space!r}"):
             shard = self._shard(space)

@@ -17,10 +17,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import qdrant_edge as qe
 
 from .base import VectorStoreError
+from .edge_rows import VectorRows
 from .edge_util import dataset_filter, edge_errors, pids
 
 OLD_SUFFIX = ".old"
@@ -34,10 +37,13 @@ def copy_shard(shard_dir: Path, build_dir: Path) -> None:
     shutil.copytree(shard_dir, build_dir)
 
 
-def optimize_in_subprocess(build_dir: Path) -> None:
-    """Run :func:`main` on ``build_dir`` in a fresh interpreter; raise with its stderr on failure."""
+def optimize_in_subprocess(build_dir: Path, rows: tuple[Path, str, int] | None = None) -> None:
+    """Run :func:`main` on ``build_dir`` in a fresh interpreter; raise with its stderr on
+    failure. ``rows``: ``(directory, space, dim)`` to write the copy's vectors as rows
+    (:mod:`.edge_rows`) too."""
+    extra = [] if rows is None else [str(rows[0]), rows[1], str(rows[2])]
     proc = subprocess.run(
-        [sys.executable, "-m", "visionlens_jlab.vectors.edge_index", str(build_dir)],
+        [sys.executable, "-m", "visionlens_jlab.vectors.edge_index", str(build_dir), *extra],
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_S,
@@ -90,6 +96,51 @@ def replay(new: qe.EdgeShard, changes: Changes, records: list[qe.Record]) -> Non
         new.flush()
 
 
+def replay_rows(rows: VectorRows, space: str, changes: Changes, records: list[qe.Record]) -> None:
+    """Apply the build-time writes to rows written from the copy, as :func:`replay` does."""
+    for dataset_id in sorted(changes.deleted_datasets):
+        rows.delete_dataset(dataset_id)
+    if changes.deleted:
+        rows.delete_ids(np.array(sorted(changes.deleted), dtype=np.int64))
+    if records:
+        rows.append(*record_rows(records, space))
+
+
+def record_rows(records: list[qe.Record], space: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(sample ids, dataset ids, vectors)`` of Edge records read with their payload's
+    ``dataset_id`` and the space's vector."""
+    vectors = []
+    for rec in records:
+        vec = rec.vector
+        assert isinstance(vec, dict)
+        vectors.append(vec[space])
+    return (
+        np.array([int(r.id) for r in records], dtype=np.int64),
+        np.array([int((r.payload or {})["dataset_id"]) for r in records], dtype=np.int64),
+        np.array(vectors, dtype=np.float32),
+    )
+
+
+def write_rows(shard: qe.EdgeShard, rows: VectorRows, space: str) -> None:
+    """Every point of ``shard`` into the empty ``rows``, page by page."""
+    rows.start_empty()
+    offset: Any = None
+    while True:
+        with edge_errors(f"reading the vectors of {space!r}"):
+            page, offset = shard.scroll(
+                qe.ScrollRequest(
+                    offset=offset,
+                    limit=REPLAY_BATCH * 4,
+                    with_payload=["dataset_id"],
+                    with_vector=[space],
+                )
+            )
+        if page:
+            rows.append(*record_rows(page, space))
+        if offset is None:
+            return
+
+
 def swap_in(shard_dir: Path, build_dir: Path) -> qe.EdgeShard:
     """Replace the (closed) shard at ``shard_dir`` by ``build_dir`` and open it."""
     old = shard_dir.with_name(shard_dir.name + OLD_SUFFIX)
@@ -118,13 +169,18 @@ def recover_swap(shard_dir: Path) -> None:
 
 def main(argv: list[str]) -> int:
     """Optimize the shard in ``argv[0]`` (the child process's entry point)."""
-    if len(argv) != 1:
-        print("usage: python -m visionlens_jlab.vectors.edge_index SHARD_DIR", file=sys.stderr)
+    if len(argv) not in (1, 4):
+        print(
+            "usage: python -m visionlens_jlab.vectors.edge_index SHARD_DIR [ROWS_DIR SPACE DIM]",
+            file=sys.stderr,
+        )
         return 2
     shard = qe.EdgeShard.load(argv[0])
     try:
         shard.optimize()
         shard.flush()
+        if len(argv) == 4:
+            write_rows(shard, VectorRows(Path(argv[1]), int(argv[3])), argv[2])
     finally:
         shard.close()
     return 0

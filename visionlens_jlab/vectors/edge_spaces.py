@@ -6,6 +6,7 @@ Layout of a space under the store's root::
                          is a half-created one and is discarded on open)
     <space>/shard/       the Edge shard (segments + WAL; the WAL lock keeps other processes out)
     <space>/build-*/     a copy being indexed by a worker process (see :mod:`.edge_index`)
+    <space>/rows/        the vectors as plain rows, kept in step with the shard (:mod:`.edge_rows`)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import qdrant_edge as qe
 
 from . import edge_index
 from .base import SpaceInfo, VectorStoreError, VectorStoreLockedError
+from .edge_rows import clear_leftovers
 from .edge_util import edge_errors
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ def load_space(root: Path, space_dir: Path) -> tuple[SpaceInfo, qe.EdgeShard] | 
         return None
     for leftover in space_dir.glob("build-*"):
         shutil.rmtree(leftover, ignore_errors=True)
+    clear_leftovers(space_dir)
     edge_index.recover_swap(space_dir / SHARD_DIR)
     try:
         info = SpaceInfo.from_json(json.loads(meta.read_text()))
