@@ -10,11 +10,8 @@ from typing import Any
 
 from tests.paths import DATASETS
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.catalog.writes.dataset_writer import (
-    IngestSummary,
-    write_dataset,
-    write_predictions,
-)
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.ingest_summary import IngestSummary
 from visionlens_jlab.ingest.open import open_dataset, open_predictions
 
 __all__ = [

@@ -1,12 +1,12 @@
 /**
  * Editing the labels of the sample shown: the edit layer on the stage
- * (select, move, resize, draw), the class the next box or relabel takes, the
- * actions the plugin's commands run (delete, relabel, accept a prediction,
- * undo, redo), the click-to-mask tool and mask brush (`SampleMasking`) and what came of the last one: a conflict with another tab is
- * shown with its two ways out (apply mine over it, or keep theirs).
+ * (select, move, resize, draw), the class the next box or relabel takes
+ * (`ClassPicker`), the actions the plugin's commands run (delete, relabel,
+ * accept a prediction, undo, redo), the click-to-mask tool and mask brush
+ * (`SampleMasking`) and what came of the last one: a conflict with another
+ * tab is shown with its two ways out (apply mine over it, or keep theirs).
  */
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
 
 import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
@@ -27,7 +27,7 @@ import {
   ISample,
   IVisionLensModel
 } from '../../model/tokens';
-import { OverflowToolbar, toolbarItem } from '../../ui/toolbar';
+import { OverflowToolbar } from '../../ui/toolbar';
 import {
   acceptOperation,
   afterSaved,
@@ -37,6 +37,7 @@ import {
   shapeHint
 } from './boxEditing';
 import { BoxEditor } from './BoxEditor';
+import { ClassPicker } from './classPicker';
 import { conflictChoices } from './editConflict';
 import { editToolbar } from './editToolbar';
 import { PolygonDrawer } from './PolygonDrawer';
@@ -100,23 +101,10 @@ export class SampleEditing {
     this.masking = new SampleMasking(model, commands, this, sample);
     stage.setPointer(this.masking.editor, ['mask']);
     stage.setPointer(this.masking.brush, ['brush', 'erase']);
-    this._classPicker = h('select', {
-      className: 'jp-VisionLens-editClass jp-mod-styled',
-      attrs: { 'aria-label': 'Class of a new box or a relabel' }
-    });
     // another class: the keypoints placed are another skeleton's (dropped)
-    this._classPicker.addEventListener('change', () => {
+    this._classPicker = new ClassPicker(() => {
       if (this.tool === 'keypoints') {
         this.setTool('keypoints');
-      }
-    });
-    // Keys typed in the picker (a letter picks a class) are not the view's
-    // shortcuts; Escape leaves it (the next one closes the view).
-    this._classPicker.addEventListener('keydown', e => {
-      e.stopPropagation();
-      if (e.key === 'Escape') {
-        const view = this._classPicker.closest('.jp-VisionLens-sample');
-        (view as HTMLElement | null)?.focus();
       }
     });
     this.message = h('div', {
@@ -127,10 +115,6 @@ export class SampleEditing {
       className: 'jp-VisionLens-editHint',
       attrs: { 'aria-live': 'polite' }
     });
-    this.classItem = toolbarItem(
-      'jp-VisionLens-editClassItem',
-      this._classPicker
-    );
   }
 
   /** The edit layer over the image. */
@@ -141,8 +125,6 @@ export class SampleEditing {
   readonly pointShapes: PointShapeTools;
   /** The click-to-mask tool. */
   readonly masking: SampleMasking;
-  /** The class picker, for the view's toolbar. */
-  readonly classItem: Widget;
   /** What came of the last edit (and a conflict's choices), over the image's foot. */
   readonly message: HTMLDivElement;
   /** What can be done with the selected object when a drag cannot move it. */
@@ -150,7 +132,8 @@ export class SampleEditing {
 
   /** The edit row of the view's toolbar: the commands' buttons and the class picker. */
   createToolbar(): OverflowToolbar {
-    const { classItem, editor, masking } = this;
+    const { editor, masking } = this;
+    const classItem = this._classPicker.item;
     return editToolbar(this._commands, this._model, classItem, editor, masking);
   }
 
@@ -209,14 +192,7 @@ export class SampleEditing {
     if (!dataset) {
       return;
     }
-    const classes = await datasetClasses(this._model, dataset);
-    const kept = this._classPicker.value;
-    this._classPicker.replaceChildren(
-      ...classes.map(c => h('option', { attrs: { value: c } }, visibleText(c)))
-    );
-    this._classPicker.value = classes.includes(kept)
-      ? kept
-      : (classes[0] ?? '');
+    this._classPicker.setClasses(await datasetClasses(this._model, dataset));
   }
 
   /**
@@ -404,7 +380,7 @@ export class SampleEditing {
   private _commands: CommandRegistry;
   private _stage: SampleStage;
   private _sample: () => ISample | null;
-  private _classPicker: HTMLSelectElement;
+  private _classPicker: ClassPicker;
   /** The object the last draw added, until the sample shows it. */
   private _added: number | null = null;
 }

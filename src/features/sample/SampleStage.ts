@@ -21,31 +21,14 @@ import { keypointObjectAt } from '../../ui/labels/keypoints';
 import { h } from '../../base/dom';
 import { IMaskLayer, SemanticMasks } from '../../ui/labels/semanticMasks';
 import { IStagePointer, startsPan, StageTool } from './stagePointer';
+import { labelPixelRatio, StageTransform } from './stageTransform';
 
 /** How near a keypoint (screen pixels) the pointer names its object's points. */
 const KEYPOINT_REACH = 12;
 
-/** Most canvas pixels of the label layer (a zoomed-in large image). */
-const MAX_CANVAS_PIXELS = 16e6;
-
 /** Longest side of an RLE mask's bitmap in the sample view (a 12 MP mask
  * at full size takes long to paint, and the canvas is capped anyway). */
 const MAX_MASK_SIDE = 2048;
-
-/**
- * Canvas pixels per image pixel at `zoom` (screen pixels per image pixel):
- * a power of two, so that zooming resizes the canvas only now and then,
- * within `MAX_CANVAS_PIXELS`.
- */
-export function labelPixelRatio(
-  zoom: number,
-  width: number,
-  height: number
-): number {
-  const wanted = 2 ** Math.ceil(Math.log2(Math.max(zoom, 1 / 64)));
-  const most = Math.sqrt(MAX_CANVAS_PIXELS / Math.max(1, width * height));
-  return Math.min(wanted, most);
-}
 
 /** The zoomable, pannable image of one sample. */
 export class SampleStage {
@@ -132,7 +115,7 @@ export class SampleStage {
       this._pointer = pointer;
     }
     this._canvas.append(pointer.node);
-    pointer.render(this._scale);
+    pointer.render(this._view.scale);
   }
 
   /** The layer the current tool's presses go to. */
@@ -169,11 +152,7 @@ export class SampleStage {
   fit(): void {
     const [w, h] = this._size();
     this._fitted = [this.node.clientWidth, this.node.clientHeight];
-    const sw = this._fitted[0] || 1;
-    const sh = this._fitted[1] || 1;
-    this._scale = Math.min(sw / w, sh / h);
-    this._tx = (sw - w * this._scale) / 2;
-    this._ty = (sh - h * this._scale) / 2;
+    this._view.fit(w, h, this._fitted[0] || 1, this._fitted[1] || 1);
     this._applyTransform(true);
   }
 
@@ -186,9 +165,9 @@ export class SampleStage {
     const [w, h] = this._size();
     const shown = this._sample;
     const sample = shown ? { ...shown, width: w, height: h } : null;
-    const zoom = this._scale * (window.devicePixelRatio || 1);
+    const zoom = this._view.scale * (window.devicePixelRatio || 1);
     drawSampleLabels(this._labels, this._model, sample, {
-      displaySize: Math.max(w, h) * this._scale,
+      displaySize: Math.max(w, h) * this._view.scale,
       labels: this._labelTypes.names,
       shown: this._labelTypes.shown,
       evalColours: this._labelTypes.evalColours,
@@ -230,12 +209,7 @@ export class SampleStage {
         const e = event as PointerEvent;
         if (startsPan(this._tool, e)) {
           e.preventDefault();
-          this._drag = {
-            x: e.clientX,
-            y: e.clientY,
-            tx: this._tx,
-            ty: this._ty
-          };
+          this._view.startPan(e.clientX, e.clientY);
           this.node.classList.add('jp-mod-dragging');
         } else if (
           (e.button === 0 || (e.button === 2 && this._tool === 'mask')) &&
@@ -255,9 +229,8 @@ export class SampleStage {
       }
       case 'pointermove': {
         const e = event as PointerEvent;
-        if (this._drag) {
-          this._tx = this._drag.tx + e.clientX - this._drag.x;
-          this._ty = this._drag.ty + e.clientY - this._drag.y;
+        if (this._view.panning) {
+          this._view.panTo(e.clientX, e.clientY);
           this._applyTransform(false);
           break; // a pan writes the transform: reading layout now would force it
         }
@@ -317,7 +290,7 @@ export class SampleStage {
       this._sample?.annotations ?? [],
       x,
       y,
-      KEYPOINT_REACH / this._scale,
+      KEYPOINT_REACH / this._view.scale,
       a => this._model.isBoxVisible(a.source, a.score)
     );
   }
@@ -344,7 +317,7 @@ export class SampleStage {
   }
 
   private _endDrag(): void {
-    this._drag = null;
+    this._view.endPan();
     this._editing = false;
     this.node.classList.remove('jp-mod-dragging');
   }
@@ -352,10 +325,7 @@ export class SampleStage {
   /** The image pixel under a pointer event. */
   private _imagePoint(e: PointerEvent): [number, number] {
     const rect = this.node.getBoundingClientRect();
-    return [
-      (e.clientX - rect.left - this._tx) / this._scale,
-      (e.clientY - rect.top - this._ty) / this._scale
-    ];
+    return this._view.imagePoint(e.clientX - rect.left, e.clientY - rect.top);
   }
 
   private _size(): [number, number] {
@@ -369,14 +339,8 @@ export class SampleStage {
   private _onWheel(e: WheelEvent): void {
     e.preventDefault();
     const rect = this.node.getBoundingClientRect();
-    const px = e.clientX - rect.left;
-    const py = e.clientY - rect.top;
-    const factor = Math.exp(-e.deltaY * 0.0015);
-    const scale = Math.min(40, Math.max(0.02, this._scale * factor));
-    // Keep the image point under the pointer fixed.
-    this._tx = px - ((px - this._tx) * scale) / this._scale;
-    this._ty = py - ((py - this._ty) * scale) / this._scale;
-    this._scale = scale;
+    // the image point under the pointer stays under it
+    this._view.zoomAt(e.clientX - rect.left, e.clientY - rect.top, e.deltaY);
     this._applyTransform(true);
   }
 
@@ -384,10 +348,11 @@ export class SampleStage {
     const [w, h] = this._size();
     this._canvas.style.width = `${w}px`;
     this._canvas.style.height = `${h}px`;
-    this._canvas.style.transform = `translate(${this._tx}px, ${this._ty}px) scale(${this._scale})`;
-    this._canvas.dataset.scale = this._scale.toFixed(4);
-    this._pointer?.render(this._scale);
-    this._pointers.forEach(pointer => pointer.render(this._scale));
+    const { scale } = this._view;
+    this._canvas.style.transform = this._view.css;
+    this._canvas.dataset.scale = scale.toFixed(4);
+    this._pointer?.render(scale);
+    this._pointers.forEach(pointer => pointer.render(scale));
     if (redraw) {
       this.redraw();
     }
@@ -409,8 +374,5 @@ export class SampleStage {
   private _labels: ILabelLayers;
   private _masks = new SemanticMasks();
   private _labelTypes: LabelTypeToggles;
-  private _scale = 1;
-  private _tx = 0;
-  private _ty = 0;
-  private _drag: { x: number; y: number; tx: number; ty: number } | null = null;
+  private _view = new StageTransform();
 }

@@ -2,7 +2,8 @@
  * Sample view: the full image (`SampleStage`: zoom, pan, boxes, polygons),
  * per-source toggles, fields and boxes tables, the sections other extensions
  * register, previous / next (`step`, also ←/→ through the plugin's commands),
- * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin).
+ * tag / untag, and "more like this" (`moreLikeThis`, given by the plugin);
+ * the toolbars above the image are `sampleHeader`'s.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
@@ -12,24 +13,14 @@ import { nameTab } from '../../ui/panelNames';
 import { IDataChange, ISample, IVisionLensModel } from '../../model/tokens';
 import { fmtInt, h, replaceKeepingFocus } from '../../base/dom';
 import { keypointClasses, LabelTypeToggles } from '../../model/labels';
-import {
-  evalColourControl,
-  labelTypeControl
-} from '../../ui/labels/labelTypeControl';
-import {
-  embedWidget,
-  OverflowToolbar,
-  textButton,
-  toolbarItem,
-  toolbarSpacer
-} from '../../ui/toolbar';
+import { embedWidget } from '../../ui/toolbar';
 import { renderSampleSections } from '../../ui/contributions';
 import { VersionBanner } from '../../ui/VersionBanner';
 import { SampleEditing } from './SampleEditing';
+import { sampleHeader } from './sampleHeader';
 import { SampleStage } from './SampleStage';
 import { sampleTables } from './sampleTables';
 import { SampleImageLabel } from './sampleImageLabel';
-import { sampleMoveBar } from './sampleMoveBar';
 import { SampleTagging } from './sampleTagging';
 import { sourceToggles } from './sourceToggles';
 import { VideoPlayer } from './VideoPlayer';
@@ -92,48 +83,26 @@ export class SampleView extends Widget {
     });
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
-    const pan = textButton({
-      label: 'Pan',
-      className: 'jp-VisionLens-panTool',
-      tooltip: 'Drag to pan (also: middle button, or Shift and drag)',
-      onClick: () =>
-        this.editing.setTool(this._stage.tool === 'pan' ? 'select' : 'pan')
-    });
-    this.editing.onTool = tool => {
-      pan.pressed = tool === 'pan';
-    };
-    const moving = sampleMoveBar({
+    const header = sampleHeader({
       commands,
+      stage: this._stage,
+      editing: this.editing,
+      tagging: this._tagging,
+      imageLabel: this._imageLabel,
+      labelTypes: this.labelTypes,
       position: this._position,
       name: this._name,
-      pan,
-      fit: () => this._stage.fit(),
+      sources: this._sources,
       moreLikeThis:
         moreLikeThis &&
         (() => this._sample && moreLikeThis(this._sample.sample_id))
     });
-    const tagging = new OverflowToolbar('jp-VisionLens-sampleTagBar').add(
-      ...this._tagging.items(),
-      ...this._imageLabel.items(),
-      ['spacer', toolbarSpacer()],
-      ['sources', toolbarItem('jp-VisionLens-sourcesItem', this._sources)],
-      ['label-types', labelTypeControl(this.labelTypes)],
-      ['eval-colours', evalColourControl(this.labelTypes)]
-    );
-    const editBar = this.editing.createToolbar();
-    const header = h(
-      'div',
-      { className: 'jp-VisionLens-gridToolbar' },
-      moving.node,
-      tagging.node,
-      editBar.node
-    );
     const { message, hint, masking } = this.editing;
     this._stage.notes.append(message, hint, masking.status);
     const banner = new VersionBanner(model);
     this.node.append(
       banner.node,
-      header,
+      header.node,
       this._status,
       h(
         'div',
@@ -144,10 +113,9 @@ export class SampleView extends Widget {
       this.video.node
     );
 
-    embedWidget(this, banner);
-    embedWidget(this, moving);
-    embedWidget(this, tagging);
-    embedWidget(this, editBar);
+    for (const widget of [banner, ...header.toolbars]) {
+      embedWidget(this, widget);
+    }
     model.viewChanged.connect(() => this._stage.redraw(), this);
     model.extensions.changed.connect(this._onExtensionsChanged, this);
     model.datasetsChanged.connect(this._renderSources, this);

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any
@@ -37,6 +36,7 @@ from ..store.schema import GROUND_TRUTH
 from .feature_rows import write_feature_rows
 from .image_keys import create_image_keys
 from .ingest_limits import IngestLimits
+from .ingest_summary import IngestSummary, nothing_read
 from .label_rows import (
     CATEGORIES_SQL,
     GROUND_TRUTH_CLASSIFICATIONS_SQL,
@@ -51,39 +51,6 @@ from .label_rows import (
 ProgressCallback = Callable[[float, str], None]
 DEFAULT_LIMITS = IngestLimits()
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class IngestSummary:
-    """What the CLI prints with ``--json`` and the REST API returns for a finished job."""
-
-    dataset: str
-    samples: int = 0
-    annotations: int = 0
-    categories: int = 0
-    predictions: int = 0
-    model: str | None = None
-    label_types: dict[str, int] | None = None  # label_type_counts of what was written
-    video_counts: dict[str, int] | None = None  # videos, frames, tracks of a video source
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {
-            "dataset": self.dataset,
-            "samples": self.samples,
-            "annotations": self.annotations,
-            "categories": self.categories,
-            "predictions": self.predictions,
-            "warnings": self.warnings,
-            "errors": self.errors,
-        }
-        if self.model is not None:
-            out["model"] = self.model
-        if self.label_types is not None:
-            out["label_types"] = self.label_types
-        out.update(self.video_counts or {})
-        return out
 
 
 def _now() -> datetime:
@@ -219,7 +186,7 @@ def _write_rows(
     n_samples, n_boxes = feed.rows[SAMPLES], feed.rows[ANNOTATIONS]
     n_labels = n_boxes + feed.rows[CLASSIFICATIONS]
     if n_samples == 0:
-        raise IngestError(_nothing_read(parsed))
+        raise IngestError(nothing_read(parsed))
     categories = parsed.categories()
     limits.check_categories(len(categories), parsed.source)
     parsed.report.counts.update(samples=n_samples, annotations=n_labels)
@@ -379,7 +346,7 @@ def write_predictions(
         cur.execute("DROP TABLE _vl_image_keys")
         if n_preds == 0:
             raise IngestError(
-                _nothing_read(parsed)
+                nothing_read(parsed)
                 + (
                     " (no prediction could be matched to an image of the dataset)"
                     if n_read
@@ -411,12 +378,3 @@ def write_predictions(
         warnings=report.warnings,
         errors=report.errors,
     )
-
-
-def _nothing_read(parsed: ParsedSource) -> str:
-    problems = "; ".join(
-        f"{e['code']}: {e['message']} (e.g. {', '.join(e['examples'][:2])})"
-        for e in parsed.report.errors + parsed.report.warnings
-    )
-    message = f"nothing usable could be read from {parsed.source} as {parsed.format}"
-    return f"{message}: {problems}" if problems else message
