@@ -15,9 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.embed import imported
 from visionlens_jlab.embed.base import EmbedError
 from visionlens_jlab.embed.imported import IMPORTED, import_embeddings
 from visionlens_jlab.embed.spaces import dataset_spaces
+from visionlens_jlab.jobs.job import Job, JobCancelled, JobContext
 from visionlens_jlab.search.engine import Query, search
 from visionlens_jlab.vectors import open_vector_store, space_name
 
@@ -207,3 +209,142 @@ def test_image_ids_match_the_source_ids_only(data: tuple[Path, list[int]], tmp_p
     pq.write_table(vector_table(["img00"], [m[0].tolist()], "image_id"), tmp_path / "s.parquet")
     with pytest.raises(EmbedError, match="1 unknown_key"):
         run_import(data_dir, tmp_path / "s.parquet")
+
+
+def stored(data_dir: Path, ids: list[int], space: str = "mine") -> np.ndarray:
+    with open_vector_store(data_dir) as store:
+        found, matrix = store.get_vectors(space_name(space, IMPORTED), ids)
+    assert list(found) == list(ids)
+    return matrix
+
+
+def unit(m: np.ndarray) -> np.ndarray:
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_a_file_that_breaks_half_way_writes_nothing(
+    data: tuple[Path, list[int]], tmp_path: Path
+) -> None:
+    data_dir, ids = data
+    m = vectors()
+
+    def truncated(matrix: np.ndarray, name: str) -> Path:
+        table = pa.table({"sample_id": ids, "vector": pa.array(matrix.tolist())})
+        with pa.ipc.new_stream(tmp_path / "whole", table.schema) as stream:
+            stream.write_table(table, max_chunksize=4)
+        whole = (tmp_path / "whole").read_bytes()
+        (tmp_path / name).write_bytes(whole[:-100])  # the last batch is cut off
+        return tmp_path / name
+
+    with pytest.raises(EmbedError, match=r"could not be read after its first 8 rows .*nothing"):
+        run_import(data_dir, truncated(m, "new.arrows"))
+    with Catalog(data_dir) as catalog, open_vector_store(data_dir) as store:
+        assert [s.name for s in store.spaces()] == []
+        assert dataset_spaces(catalog, store, "ds") == []
+    pq.write_table(vector_table(ids, m.tolist(), "sample_id"), tmp_path / "v.parquet")
+    assert run_import(data_dir, tmp_path / "v.parquet")["imported"] == N
+    # importing again replaces all the vectors or none: these are the first file's still
+    with pytest.raises(EmbedError, match="could not be read"):
+        run_import(data_dir, truncated(-m, "again.arrows"))
+    np.testing.assert_allclose(stored(data_dir, ids), unit(m), atol=1e-5)
+
+
+class CancelWhileWriting(JobContext):
+    """A real job context whose job is cancelled once the first vectors were written."""
+
+    def items(self, stage: str, done: int, total: int, message: str = "", **kw: Any) -> None:
+        super().items(stage, done, total, message, **kw)
+        if stage == "writing":
+            self._job.cancel_event.set()
+
+
+def test_a_cancel_while_writing_puts_the_space_back(
+    data: tuple[Path, list[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir, ids = data
+    m = vectors()
+    pq.write_table(vector_table(ids[:6], m[:6].tolist(), "sample_id"), tmp_path / "a.parquet")
+    assert run_import(data_dir, tmp_path / "a.parquet")["imported"] == 6
+    # replace those six and add the other six, in write batches of 4: cancelled after one
+    monkeypatch.setattr(imported._Staged, "BATCH", 4)
+    pq.write_table(vector_table(ids, (-m).tolist(), "sample_id"), tmp_path / "b.parquet")
+    with Catalog(data_dir) as catalog, open_vector_store(data_dir) as store:
+        ctx = CancelWhileWriting(Job("j1", "embeddings_import", "import"))
+        with pytest.raises(JobCancelled):
+            import_embeddings(ctx, catalog, store, "ds", "mine", str(tmp_path / "b.parquet"))
+        assert store.count(space_name("mine", IMPORTED)) == 6
+        (row,) = dataset_spaces(catalog, store, "ds")
+        assert row["count"] == 6
+    np.testing.assert_allclose(stored(data_dir, ids[:6]), unit(m[:6]), atol=1e-5)
+    # a new space cancelled while written is no space
+    with Catalog(data_dir) as catalog, open_vector_store(data_dir) as store:
+        ctx = CancelWhileWriting(Job("j2", "embeddings_import", "import"))
+        with pytest.raises(JobCancelled):
+            import_embeddings(ctx, catalog, store, "ds", "new", str(tmp_path / "b.parquet"))
+        assert [s.name for s in store.spaces()] == [space_name("mine", IMPORTED)]
+
+
+def test_sample_ids_match_only_whole_numbers(data: tuple[Path, list[int]], tmp_path: Path) -> None:
+    data_dir, ids = data
+    m = vectors().tolist()
+    # a cast would round 1.6 up to 2, read 0x10 as 16 and 1_000 as 1000: each names no sample
+    keys = [f"{ids[0]}.6", f"{ids[0]}.4", f"0x{ids[1]:x}", f"{ids[2] // 10}_{ids[2] % 10}",
+            f" {ids[3]} ", f"+{ids[4]}"]  # fmt: skip
+    pq.write_table(vector_table(keys, m[:6], "sample_id"), tmp_path / "text.parquet")
+    result = run_import(data_dir, tmp_path / "text.parquet")
+    assert result["rejected"]["unknown_key"]["examples"] == keys[:4]
+    assert result["imported"] == 2
+    np.testing.assert_allclose(stored(data_dir, ids[3:5]), unit(np.array(m[4:6])), atol=1e-5)
+    # float ids (pandas makes them of an integer column with a gap): whole ones match
+    floats = [ids[5] + 0.5, float(ids[6])]
+    pq.write_table(vector_table(floats, m[:2], "sample_id"), tmp_path / "f.parquet")
+    result = run_import(data_dir, tmp_path / "f.parquet")
+    assert (result["imported"], result["rejected"]["unknown_key"]["examples"]) == (
+        1,
+        [str(ids[5] + 0.5)],
+    )
+    # and so do whole float image ids
+    with Catalog(data_dir) as catalog, catalog.write() as cur:
+        cur.execute("UPDATE samples SET source_image_id = '139' WHERE sample_id = ?", [ids[8]])
+    pq.write_table(vector_table([139.0], m[:1], "image_id"), tmp_path / "i.parquet")
+    assert run_import(data_dir, tmp_path / "i.parquet")["imported"] == 1
+    np.testing.assert_allclose(stored(data_dir, [ids[8]]), unit(np.array(m[:1])), atol=1e-5)
+
+
+def test_ids_files_as_numpy_and_notebooks_write_them(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    names = [f"{i:012d}.jpg" for i in range(1, N + 1)]  # COCO's names: stems of digits
+    with Catalog(data_dir) as catalog:
+        add_dataset(catalog, "other", str(tmp_path), [str(tmp_path / "x.jpg")])
+        ids = add_dataset(catalog, "ds", str(tmp_path), [str(tmp_path / n) for n in names])
+    m = vectors()
+    np.save(tmp_path / "v.npy", m)
+    # a JSON list of strings names files, however digit-like (here sample id 1 is another
+    # dataset's, 2 is the first image's): typed values are not guessed at
+    stems = [Path(n).stem for n in names]
+    (tmp_path / "stems.json").write_text(json.dumps(stems))
+    result = run_import(data_dir, tmp_path / "v.npy", ids=str(tmp_path / "stems.json"))
+    assert (result["imported"], result["key"]) == (N, "file_name")
+    np.testing.assert_allclose(stored(data_dir, ids), unit(m), atol=1e-5)
+    # ids saved with np.save, strings or numbers
+    np.save(tmp_path / "names.npy", np.array(names))
+    result = run_import(data_dir, tmp_path / "v.npy", "b", ids=str(tmp_path / "names.npy"))
+    assert (result["imported"], result["key"]) == (N, "file_name")
+    np.save(tmp_path / "ids.npy", np.array(ids))
+    result = run_import(data_dir, tmp_path / "v.npy", "c", ids=str(tmp_path / "ids.npy"))
+    assert (result["imported"], result["key"]) == (N, "sample_id")
+    # a CSV that Excel saved with a byte order mark
+    text = "\ufefffile_name\r\n" + "".join(f"{n}\r\n" for n in names)
+    (tmp_path / "ids.csv").write_text(text, encoding="utf-8", newline="")
+    result = run_import(data_dir, tmp_path / "v.npy", "d", ids=str(tmp_path / "ids.csv"))
+    assert (result["imported"], result["key"]) == (N, "file_name")
+    # arrays that hold no floats are refused by name, not with numpy's own error
+    np.save(tmp_path / "obj.npy", np.array(list(m), dtype=object), allow_pickle=True)
+    with pytest.raises(EmbedError, match="holds Python objects.*np.stack"):
+        run_import(data_dir, tmp_path / "obj.npy", "e", ids=str(tmp_path / "ids.npy"))
+    np.save(tmp_path / "c.npy", m.astype(np.complex64))
+    with pytest.raises(EmbedError, match="2-D array of floats, not complex64"):
+        run_import(data_dir, tmp_path / "c.npy", "e", ids=str(tmp_path / "ids.npy"))
+    np.savez(tmp_path / "v.npz", m)
+    with pytest.raises(EmbedError, match=r"is a zip \(an .npz\?\)"):
+        run_import(data_dir, tmp_path / "v.npz", "e", ids=str(tmp_path / "ids.npy"))

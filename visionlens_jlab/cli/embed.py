@@ -77,7 +77,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("dataset")
     p.add_argument("file", help="Parquet, Arrow IPC or .npy file of vectors")
     p.add_argument("--space", required=True, help="the space's name (e.g. my-clip)")
-    p.add_argument("--ids", help="the keys of a .npy file's rows: text, CSV or JSON list")
+    p.add_argument(
+        "--ids", help="the keys of a .npy file's rows: text, CSV, a JSON list or a 1-D .npy"
+    )
     p.add_argument(
         "--key",
         choices=["sample_id", "image_id", "file_name"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,9 @@ def open_source(path: str, ids: str | None = None, key: str | None = None) -> So
         raise EmbedError(f"no embeddings file at {path}")
     with open(path, "rb") as f:
         magic = f.read(6)
+    if magic.startswith(b"PK\x03\x04"):
+        raise EmbedError(f"{path} is a zip (an .npz?): save the array itself with np.save "
+                         "as a .npy file, its row keys in an --ids file")  # fmt: skip
     if magic.startswith(b"\x93NUMPY"):
         return _npy(path, ids, key)
     if ids is not None:
@@ -118,8 +122,15 @@ def _chunks(batches: Any, key: str) -> Iterator[Chunk]:
 def _npy(path: str, ids: str | None, key: str | None) -> Source:
     if ids is None:
         raise EmbedError("a .npy file holds no keys: name its ids file with --ids")
-    matrix = np.load(path, mmap_mode="r")
-    if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.number):
+    try:
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:  # an object array: Python objects, pickled
+        raise EmbedError(
+            f"{path} holds Python objects ({exc}): save a 2-D float array, "
+            "e.g. np.save(path, np.stack(vectors).astype(np.float32))"
+        ) from exc
+    real = np.issubdtype(matrix.dtype, np.floating) or np.issubdtype(matrix.dtype, np.integer)
+    if matrix.ndim != 2 or not real:
         raise EmbedError(f"{path} must hold a 2-D array of floats, not {matrix.dtype} "
                          f"of shape {matrix.shape}")  # fmt: skip
     kind, keys = read_ids(ids, key)
@@ -140,7 +151,20 @@ def read_ids(path: str, key: str | None = None) -> tuple[str, pa.Array]:
     """The key kind and keys of an ids file: a JSON list, a CSV whose header names the key
     kind, or text with one key a line (integers are sample ids, other keys file names,
     unless ``key`` says)."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, "rb") as f:
+        npy = f.read(6) == b"\x93NUMPY"
+    if npy:  # np.save of the ids: its values keep their type, as JSON's do
+        try:
+            array = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise EmbedError(
+                f"{path} holds Python objects ({exc}): save the ids as "
+                "numbers or strings, e.g. np.array(ids, dtype=str)"
+            ) from exc
+        if array.ndim != 1:
+            raise EmbedError(f"{path} must hold a 1-D array of ids, not shape {array.shape}")
+        return infer_keys(array.tolist(), key, typed=True)
+    with open(path, encoding="utf-8-sig") as f:  # -sig: a byte order mark is no key
         text = f.read()
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -148,7 +172,7 @@ def read_ids(path: str, key: str | None = None) -> tuple[str, pa.Array]:
             values = json.loads(text)
         except ValueError as exc:
             raise EmbedError(f"{path} is not a JSON list: {exc}") from exc
-        return infer_keys([str(v) if isinstance(v, str) else v for v in values], key)
+        return infer_keys(values, key, typed=True)
     lines = text.splitlines()
     header = next(csv.reader(lines[:1]), [])
     if header and any(h.strip() in KEY_KINDS for h in header):
@@ -160,16 +184,25 @@ def read_ids(path: str, key: str | None = None) -> tuple[str, pa.Array]:
     return infer_keys([line.strip() for line in lines if line.strip()], key)
 
 
-def infer_keys(values: list[Any], key: str | None) -> tuple[str, pa.Array]:
+def infer_keys(values: list[Any], key: str | None, typed: bool = False) -> tuple[str, pa.Array]:
     """``values`` as keys of kind ``key``, or without one: sample ids when every value is
-    an integer (or integer text), file names otherwise."""
+    an integer (or integer text), file names otherwise. ``typed`` values (a JSON list, a
+    ``.npy`` array) say what they are: there a string is a name even when it is digits
+    (the stem ``000000000139``), an integral float an integer; text is a sample id only
+    when ``key`` says so."""
 
     def as_int(v: Any) -> int | None:
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
             return int(v)
-        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        if isinstance(v, float) and v.is_integer():
             return int(v)
+        if isinstance(v, str) and (not typed or key == "sample_id"):
+            if re.fullmatch(r"\s*[+-]?[0-9]+\s*", v):
+                return int(v)
         return None
+
+    if typed and key != "sample_id":  # integral floats as integers, for image ids too
+        values = [as_int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
 
     if key in (None, "sample_id"):
         ints = [as_int(v) for v in values]

@@ -18,7 +18,10 @@ nothing and is an error.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -68,60 +71,66 @@ def import_embeddings(
     store_space = space_name(space, IMPORTED)
     try:
         dim: int | None = store.space(store_space).dim
+        existed = True
     except SpaceNotFoundError:
-        dim = None
+        dim, existed = None, False
     rejected: dict[str, dict[str, Any]] = {
         code: {"count": 0, "examples": [], "message": text} for code, text in REJECTIONS.items()
     }
     seen: set[int] = set()
     imported = rows = 0
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        num_samples = sample_count(cur, dataset_id)
-        if opened.key != "sample_id":
-            create_image_keys(cur, dataset_id)
-        for chunk in opened.chunks:
-            sample_ids = _match(cur, dataset_id, opened.key, chunk.keys)
-            if dim is None:
-                dim = _first_length(chunk)
-            good, matrix = _check(chunk, sample_ids, dim, seen, rejected)
-            if len(good):
-                if imported == 0:  # the space exists once a vector is known good
-                    store.ensure_space(space, IMPORTED, int(dim or 0), "cosine")
-                store.upsert(store_space, sample_ids[good], matrix, dataset_id)
-            imported += len(good)
-            rows += len(chunk.keys)
-            if ctx is not None:
-                total = opened.rows or rows
-                ctx.items("importing", rows, total, f"imported {imported} of {rows} rows")
-                ctx.check_cancelled()
-    counts = {code: r["count"] for code, r in rejected.items()}
-    if imported == 0:
-        what = ", ".join(f"{n} {code}" for code, n in counts.items() if n) or "no rows"
-        raise EmbedError(
-            f"none of the {rows} rows of {source} could be imported into {dataset!r} ({what}):"
-            " check that the keys name this dataset's samples and the vectors are finite"
-        )
-    count = store.count(store_space, dataset_id)
-    if store.count(store_space) >= INDEX_FROM:
-        store.optimize(store_space)
-    record_space(
-        catalog,
-        dataset_id,
-        space=store_space,
-        model=space,
-        version=IMPORTED,
-        dim=int(dim or 0),
-        preprocessing=IMPORTED,
-        count=count,
-        complete=count >= num_samples,
-        info={
-            "failed": 0,
-            "source": os.path.basename(source),
-            "key": opened.key,
-            "rejected": counts,
-        },  # fmt: skip
-    )
+    # the good rows are staged on disk while the whole file is read and checked, so a file
+    # that breaks half-way (or a cancel) writes nothing; then they go to the store, undone
+    # there if a write fails
+    with tempfile.TemporaryDirectory(prefix="visionlens-import-") as folder:
+        staged = _Staged(folder, "rows")
+        with catalog.cursor() as cur:
+            dataset_id = catalog.dataset_id(cur, dataset)
+            num_samples = sample_count(cur, dataset_id)
+            if opened.key != "sample_id":
+                create_image_keys(cur, dataset_id)
+            for chunk in _read(opened.chunks, source):
+                sample_ids = _match(cur, dataset_id, opened.key, chunk.keys)
+                if dim is None:
+                    dim = _first_length(chunk)
+                good, matrix = _check(chunk, sample_ids, dim, seen, rejected)
+                staged.add(sample_ids[good], matrix)
+                imported += len(good)
+                rows += len(chunk.keys)
+                if ctx is not None:
+                    total = opened.rows or rows
+                    ctx.items("importing", rows, total, f"checked {imported} of {rows} rows")
+                    ctx.check_cancelled()
+        counts = {code: r["count"] for code, r in rejected.items()}
+        if imported == 0:
+            what = ", ".join(f"{n} {code}" for code, n in counts.items() if n) or "no rows"
+            raise EmbedError(
+                f"none of the {rows} rows of {source} could be imported into {dataset!r} "
+                f"({what}): check that the keys name this dataset's samples and the vectors "
+                "are finite"
+            )
+        store.ensure_space(space, IMPORTED, int(dim or 0), "cosine")
+        with _writing(ctx, store, store_space, dataset_id, staged, existed, folder):
+            count = store.count(store_space, dataset_id)
+            if store.count(store_space) >= INDEX_FROM:
+                store.optimize(store_space)
+            record_space(
+                catalog,
+                dataset_id,
+                space=store_space,
+                model=space,
+                version=IMPORTED,
+                dim=int(dim or 0),
+                preprocessing=IMPORTED,
+                count=count,
+                complete=count >= num_samples,
+                info={
+                    "failed": 0,
+                    "source": os.path.basename(source),
+                    "key": opened.key,
+                    "rejected": counts,
+                },  # fmt: skip
+            )
     return {
         "dataset": dataset,
         "space": store_space,
@@ -139,12 +148,13 @@ def import_embeddings(
 
 def _match(cur: Any, dataset_id: int, kind: str, keys: pa.Array) -> np.ndarray:
     """The sample id each key names (-1: none), through the catalog's image keys."""
+    keys = _exact_keys(keys, kind)
     table = pa.table({"i": pa.array(np.arange(len(keys), dtype=np.int64)), "key": keys})
     cur.register("_vl_import_keys", table)
     try:
         if kind == "sample_id":
             sql = ("SELECT k.i, s.sample_id FROM _vl_import_keys k JOIN samples s "
-                   "ON s.sample_id = TRY_CAST(k.key AS BIGINT) AND s.dataset_id = ?")  # fmt: skip
+                   "ON s.sample_id = k.key AND s.dataset_id = ?")  # fmt: skip
             found = cur.execute(sql, [dataset_id]).fetchnumpy()
         else:
             # image ids are the keys of priority 0; file names are tried in the keys' order
@@ -156,6 +166,31 @@ def _match(cur: Any, dataset_id: int, kind: str, keys: pa.Array) -> np.ndarray:
     out = np.full(len(keys), -1, np.int64)
     out[np.asarray(found["i"], np.int64)] = np.asarray(found["sample_id"], np.int64)
     return out
+
+
+def _exact_keys(keys: pa.Array, kind: str) -> pa.Array:
+    """The keys as the catalog spells them: sample ids as int64 (null where a key is no
+    integer: ``1.6``, ``0x10`` or ``1_000`` name no sample, where a cast would round or parse
+    them into one), and integral float keys (a column of ids pandas turned into floats) as
+    integers, so image id ``139.0`` is ``139``."""
+    if pa.types.is_dictionary(keys.type):
+        keys = keys.dictionary_decode()
+    if pa.types.is_floating(keys.type):
+        values = np.asarray(keys.to_numpy(zero_copy_only=False), np.float64)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2**63)
+        keys = pa.array(np.where(whole, values, 0).astype(np.int64), mask=~whole)
+    if kind != "sample_id":
+        return keys
+    if pa.types.is_integer(keys.type):
+        return pc.cast(keys, pa.int64(), safe=False)
+    if not (pa.types.is_string(keys.type) or pa.types.is_large_string(keys.type)
+            or pa.types.is_string_view(keys.type)):  # fmt: skip
+        return pa.nulls(len(keys), pa.int64())
+    text = pc.utf8_trim_whitespace(keys.cast(pa.string()))
+    whole = pc.fill_null(pc.match_substring_regex(text, r"^[+-]?[0-9]{1,18}$"), False)
+    text = pc.replace_substring_regex(text, r"^\+", "")  # Arrow parses no plus sign
+    return pc.cast(pc.if_else(whole, text, pa.scalar(None, pa.string())), pa.int64())
 
 
 def _lengths(vectors: pa.Array) -> np.ndarray:
@@ -206,3 +241,94 @@ def _check(
         if len(entry["examples"]) < EXAMPLES:
             entry["examples"].append(str(keys[int(position)].as_py()))
     return candidates[keep], matrix[keep]
+
+
+def _read(chunks: Iterator[Chunk], source: str) -> Iterator[Chunk]:
+    """The chunks of the file, a file that cannot be read on (truncated, corrupt) an
+    :class:`EmbedError` saying where."""
+    rows = 0
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise EmbedError(
+                f"{source} could not be read after its first {rows} rows ({exc}): nothing "
+                "was imported; write the file again"
+            ) from exc
+        rows += len(chunk.keys)
+        yield chunk
+
+
+class _Staged:
+    """Rows of sample ids and vectors appended to two files in ``folder`` (int64 ids and
+    float32 vectors, named by ``name``), read back in batches: memory holds one batch."""
+
+    BATCH = 8192
+
+    def __init__(self, folder: str, name: str) -> None:
+        self.ids_path = os.path.join(folder, f"{name}.ids")
+        self.vectors_path = os.path.join(folder, f"{name}.vectors")
+        self.dim = 0
+        self.rows = 0
+
+    def add(self, sample_ids: np.ndarray, matrix: np.ndarray) -> None:
+        if not len(sample_ids):
+            return
+        self.dim = int(matrix.shape[1])
+        with open(self.ids_path, "ab") as f:
+            f.write(np.ascontiguousarray(sample_ids, np.int64).tobytes())
+        with open(self.vectors_path, "ab") as f:
+            f.write(np.ascontiguousarray(matrix, np.float32).tobytes())
+        self.rows += len(sample_ids)
+
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if not self.rows:
+            return
+        with open(self.ids_path, "rb") as ids, open(self.vectors_path, "rb") as vectors:
+            for start in range(0, self.rows, self.BATCH):
+                n = min(self.BATCH, self.rows - start)
+                batch_ids = np.frombuffer(ids.read(8 * n), np.int64)
+                matrix = np.frombuffer(vectors.read(4 * n * self.dim), np.float32)
+                yield batch_ids, matrix.reshape(n, self.dim)
+
+
+@contextmanager
+def _writing(
+    ctx: JobContext | None,
+    store: VectorStore,
+    store_space: str,
+    dataset_id: int,
+    staged: _Staged,
+    existed: bool,
+    folder: str,
+) -> Iterator[None]:
+    """Upsert the staged rows into ``store_space``, then run the block (the catalog's
+    record); when a write or the block fails (or the job is cancelled) undo the writes: a
+    new space is dropped, an existing one gets back the vectors it had (staged in
+    ``folder``) and loses those it had not."""
+    before = _Staged(folder, "before")
+    added: list[np.ndarray] = []
+    written = 0
+    try:
+        for batch_ids, matrix in staged.batches():
+            if existed:
+                had_ids, had = store.get_vectors(store_space, batch_ids)
+                before.add(had_ids, had)
+                added.append(batch_ids[~np.isin(batch_ids, had_ids)])
+            store.upsert(store_space, batch_ids, matrix, dataset_id)
+            written += len(batch_ids)
+            if ctx is not None:
+                ctx.items("writing", written, staged.rows, f"wrote {written} of {staged.rows}")
+                ctx.check_cancelled()
+        yield
+    except BaseException:
+        if not existed:
+            store.drop_space(store_space)
+        else:
+            if added:
+                store.delete(np.concatenate(added), store_space)
+            for had_ids, had in before.batches():
+                store.upsert(store_space, had_ids, had, dataset_id)
+        raise
