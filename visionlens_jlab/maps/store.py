@@ -176,16 +176,22 @@ def read_vectors(
     ids: np.ndarray,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, vectors)`` of ``ids`` that have a vector, read in batches."""
-    got_ids: list[np.ndarray] = []
-    got: list[np.ndarray] = []
+    """``(ids, vectors)`` of ``ids`` that have a vector, read in batches into one matrix
+    (memory: the matrix and a batch, not the batches and their concatenation: 2 GB instead
+    of 4 for 1M 512-d vectors)."""
+    out_ids = np.empty(len(ids), dtype=np.int64)
+    out: np.ndarray | None = None
+    n = 0
     for start in range(0, len(ids), READ_BATCH):
         part_ids, part = store.get_vectors(space, ids[start : start + READ_BATCH])
-        got_ids.append(part_ids)
-        got.append(part)
+        if out is None:
+            out = np.empty((len(ids), part.shape[1]), dtype=np.float32)
+        out_ids[n : n + len(part_ids)] = part_ids
+        out[n : n + len(part)] = part
+        n += len(part)
         if progress is not None:
             done = min(len(ids), start + READ_BATCH)
             progress(done / max(len(ids), 1), READING, done, len(ids))
-    if not got:
+    if out is None:
         return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
-    return np.concatenate(got_ids), np.concatenate(got)
+    return out_ids[:n], out[:n]

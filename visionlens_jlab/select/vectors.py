@@ -44,8 +44,11 @@ def _sorted_vectors(
         hit = cached.ids[rows] == wanted if len(cached.ids) else np.zeros(len(wanted), bool)
         return wanted[hit], cached.matrix[rows[hit]]
     got, vectors = read_vectors(store, space, ids)
+    got = np.asarray(got, dtype=np.int64)
+    if bool(np.all(got[1:] > got[:-1])):  # read in id order already: no second copy
+        return got, vectors
     order = np.argsort(got, kind="stable")
-    return np.asarray(got, dtype=np.int64)[order], vectors[order]
+    return got[order], vectors[order]
 
 
 @dataclass(frozen=True)
