@@ -4,6 +4,7 @@ dropped (reads go to the shard again) or rebuilt by the next index build."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -171,3 +172,14 @@ def test_live_rows_follow_the_last_write_of_each_id() -> None:
     assert live.ids.tolist() == [4] and live.rows.tolist() == [4]
     live = live_rows(points, np.array([[3, -1, 8]]))  # before [1, 8] was written
     assert live.ids.tolist() == [1, 2, 4] and live.datasets.tolist() == [8, 7, 7]
+
+
+def test_new_spaces_keep_their_vectors_mapped_until_searched(tmp_path: Path) -> None:
+    """``Memory.Cold``: opening the store reads no vector in (reads use the row copy).
+    Edge writes the shard's config as JSON beside it; ``memory`` is its placement."""
+    with EdgeVectorStore(tmp_path) as store:
+        space = store.ensure_space("m", "v", DIM).name
+        store.upsert(space, range(10), _vectors(10, 1), dataset_ids=1)
+        assert [h.sample_id for h in store.search(space, _vectors(1, 1)[0], k=1)] == [0]
+    config = json.loads((tmp_path / space / "shard" / "edge_config.json").read_text())
+    assert config["vectors"][space]["memory"] == "cold"
