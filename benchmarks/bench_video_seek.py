@@ -122,8 +122,11 @@ def repeat_video(src: Path, dst: Path, times: int) -> float:
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         stream_in = inp.streams.video[0]
         stream_out = out.add_stream_from_template(stream_in)
-        packets = [p for p in inp.demux(stream_in) if p.size > 0 and p.pts is not None]
-        stamps = [(int(p.pts), int(p.dts if p.dts is not None else p.pts)) for p in packets]
+        packets, stamps = [], []
+        for p in inp.demux(stream_in):
+            if p.size > 0 and p.pts is not None:
+                packets.append(p)
+                stamps.append((p.pts, p.pts if p.dts is None else p.dts))
         step = max(int(p.duration or 0) for p in packets) or 1
         span = max(pts for pts, _ in stamps) - min(pts for pts, _ in stamps) + step
         for copy in range(times):
