@@ -89,13 +89,16 @@ def test_a_write_left_unfinished_or_rows_out_of_step_fall_back_to_the_shard(
         assert not rows.exists()
         _assert_same(_answers(store, space, list(range(50))), want)
 
-    for damage in ("a torn row", "a point the shard lacks"):
+    for damage in ("a torn row", "a torn point", "a point the shard lacks"):
         with EdgeVectorStore(tmp_path) as store:
             store.optimize(space)  # rebuilds the missing copy from the shard
             assert rows.exists()
             _assert_same(_answers(store, space, list(range(50))), want)
         if damage == "a torn row":
             with open(rows / "vectors.f32", "ab") as out:
+                out.write(b"\0" * 8)
+        elif damage == "a torn point":
+            with open(rows / "points.i64", "ab") as out:
                 out.write(b"\0" * 8)
         else:
             with open(rows / "points.i64", "ab") as out:

@@ -110,10 +110,11 @@ class VectorRows:
         return (self.dir / _POINTS).exists()
 
     def start_empty(self) -> None:
-        """Begin the copy of a space that holds no point yet."""
+        """Begin the copy of a space that holds no point yet (emptying what a failed
+        earlier attempt left there)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         for name in (_POINTS, _VECTORS, _DELETES):
-            (self.dir / name).touch()
+            (self.dir / name).write_bytes(b"")
 
     def drop(self) -> None:
         """Throw the copy away: reads go to the shard from now on."""
@@ -173,13 +174,14 @@ class VectorRows:
         if not self.valid:
             return None
         if self._live is None:
-            points = np.fromfile(self.dir / _POINTS, dtype="<i8").reshape(-1, 2)
-            deletes = np.fromfile(self.dir / _DELETES, dtype="<i8").reshape(-1, 3)
-            size = (self.dir / _VECTORS).stat().st_size
-            if size != len(points) * self.dim * 4:
-                log.warning("vector rows %s: %d bytes for %d rows", self.dir, size, len(points))
+            sizes = [(self.dir / name).stat().st_size for name in (_POINTS, _DELETES, _VECTORS)]
+            rows = sizes[0] // 16
+            if sizes[0] % 16 or sizes[1] % 24 or sizes[2] != rows * self.dim * 4:
+                log.warning("vector rows %s: torn files (sizes %s)", self.dir, sizes)
                 self.drop()
                 return None
+            points = np.fromfile(self.dir / _POINTS, dtype="<i8").reshape(-1, 2)
+            deletes = np.fromfile(self.dir / _DELETES, dtype="<i8").reshape(-1, 3)
             live = live_rows(points, deletes)
             counted = shard_count()
             if len(live.ids) != counted:
