@@ -96,10 +96,12 @@ def create_space(root: Path, wanted: SpaceInfo) -> qe.EdgeShard:
     if space_dir.exists():
         trash(root, space_dir)
     # Memory.Cold: the vectors stay in their memory-mapped files until a search touches
-    # them. The default (Cached) reads them all in as the shard opens: 0.3 s and ~2x the
-    # vectors' size in resident memory for 200K x 512, paid by every CLI command that opens
-    # the store, although reads of vectors go to the row copy (:mod:`.edge_rows`). Measured
-    # alike: upserts, and open + first search (0.32 s against 0.35 s).
+    # them. The default (Cached) reads them all in as the shard opens (282 MB resident
+    # against 87 MB for an indexed 100K x 512), paid by every command that opens the store
+    # although reads of vectors go to the row copy (:mod:`.edge_rows`); 2.8 GB at 1M put
+    # a CLI selection over 4 GB. The price: a fresh process's first HNSW searches fault
+    # the pages in (median 15-24 ms against 2-3 ms over its first 50 queries at 100K);
+    # the server's store process keeps them. Upserts and unindexed search: alike.
     params = qe.EdgeVectorParams(
         size=wanted.dim, distance=_DISTANCE[wanted.distance], memory=qe.Memory.Cold
     )
