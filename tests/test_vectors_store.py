@@ -9,6 +9,8 @@ from visionlens_jlab.vectors import (
     SpaceNotFoundError,
     VectorStore,
     VectorStoreError,
+    matrix_read,
+    read_matrix,
     space_name,
 )
 
@@ -105,6 +107,25 @@ def test_upsert_replaces_and_get_vectors_keeps_order(store: VectorStore) -> None
     # Cosine spaces store normalized vectors.
     np.testing.assert_allclose(got, np.stack([vectors[2], vectors[0], e2 / 2]), atol=1e-5)
     empty_ids, empty = store.get_vectors(space, [])
+    assert empty_ids.shape == (0,) and empty.shape == (0, 4)
+
+
+def test_read_matrix_gathers_batches_in_the_order_asked_without_the_missing(
+    store: VectorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matrix_read, "READ_BATCH", 3)  # several batches, one partly empty
+    space = store.ensure_space("m", "v", 4, "dot").name
+    vectors = np.arange(40, dtype=np.float32).reshape(10, 4)
+    store.upsert(space, range(10), vectors, dataset_ids=1)
+    asked = np.array([9, 100, 101, 102, 0, 5, 200, 3], dtype=np.int64)
+    done: list[tuple[int, int]] = []
+    ids, matrix = read_matrix(store, space, asked, lambda d, t: done.append((d, t)))
+    assert ids.tolist() == [9, 0, 5, 3]
+    np.testing.assert_array_equal(matrix, vectors[[9, 0, 5, 3]])
+    assert done == [(3, 8), (6, 8), (8, 8)]
+    none_ids, none = read_matrix(store, space, np.array([77], dtype=np.int64), dim=4)
+    assert none_ids.shape == (0,) and none.shape == (0, 4)
+    empty_ids, empty = read_matrix(store, space, np.empty(0, dtype=np.int64), dim=4)
     assert empty_ids.shape == (0,) and empty.shape == (0, 4)
 
 

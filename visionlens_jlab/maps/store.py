@@ -14,16 +14,13 @@ import numpy as np
 
 from ..catalog import NotFoundError
 from ..search.spaces import dataset_spaces
-from ..vectors import SpaceInfo, SpaceNotFoundError, VectorStore, VectorStoreError
+from ..vectors import SpaceInfo, SpaceNotFoundError, VectorStore, VectorStoreError, read_matrix
 from .params import MapError, map_id, normalize_params
 from .progress import READING, Progress
 from .tables import get_map, list_maps, read_points
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-
-READ_BATCH = 8192
-"""Vectors read from the store per call (progress and cancellation between calls)."""
 
 
 @dataclass(frozen=True)
@@ -176,22 +173,11 @@ def read_vectors(
     ids: np.ndarray,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, vectors)`` of ``ids`` that have a vector, read in batches into one matrix
-    (memory: the matrix and a batch, not the batches and their concatenation: 2 GB instead
-    of 4 for 1M 512-d vectors)."""
-    out_ids = np.empty(len(ids), dtype=np.int64)
-    out: np.ndarray | None = None
-    n = 0
-    for start in range(0, len(ids), READ_BATCH):
-        part_ids, part = store.get_vectors(space, ids[start : start + READ_BATCH])
-        if out is None:
-            out = np.empty((len(ids), part.shape[1]), dtype=np.float32)
-        out_ids[n : n + len(part_ids)] = part_ids
-        out[n : n + len(part)] = part
-        n += len(part)
-        if progress is not None:
-            done = min(len(ids), start + READ_BATCH)
-            progress(done / max(len(ids), 1), READING, done, len(ids))
-    if out is None:
-        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
-    return out_ids[:n], out[:n]
+    """``(ids, vectors)`` of ``ids`` that have a vector, in one matrix, with the map jobs'
+    progress (:func:`~visionlens_jlab.vectors.read_matrix`)."""
+    if progress is None:
+        return read_matrix(store, space, ids)
+    report = progress
+    return read_matrix(
+        store, space, ids, lambda done, total: report(done / max(total, 1), READING, done, total)
+    )

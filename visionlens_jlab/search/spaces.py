@@ -10,9 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..vectors import SpaceInfo, VectorStore, VectorStoreError
-
-READ_BATCH = 4096
+from ..vectors import SpaceInfo, VectorStore, VectorStoreError, read_matrix
 
 
 class NoVectorsError(VectorStoreError):
@@ -71,18 +69,16 @@ def read_vectors(
     dataset_id: int,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(sample_ids, vectors)`` of every point of the dataset, sorted by id, into one
-    preallocated float32 matrix (memory: the matrix plus one batch)."""
+    """``(sample_ids, vectors)`` of every point of the dataset, sorted by id, in one matrix
+    (:func:`~visionlens_jlab.vectors.read_matrix`)."""
     ids = store.ids(space.name, dataset_id)
-    out = np.empty((len(ids), space.dim), dtype=np.float32)
-    kept = np.zeros(len(ids), dtype=bool)
-    for start in range(0, len(ids), READ_BATCH):
-        got_ids, vectors = store.get_vectors(space.name, ids[start : start + READ_BATCH])
-        rows = np.searchsorted(ids, got_ids)
-        out[rows] = vectors
-        kept[rows] = True
-        if progress is not None:
-            progress(start / max(1, len(ids)), f"read {start:,} of {len(ids):,} vectors")
-    if kept.all():
-        return ids, out
-    return ids[kept], out[kept]  # deleted between listing and reading
+    if progress is None:
+        return read_matrix(store, space.name, ids, dim=space.dim)
+    report = progress
+    return read_matrix(
+        store,
+        space.name,
+        ids,
+        lambda done, total: report(done / max(1, total), f"read {done:,} of {total:,} vectors"),
+        dim=space.dim,
+    )

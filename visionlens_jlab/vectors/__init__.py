@@ -22,6 +22,7 @@ from .edge import EdgeVectorStore
 from .edge_process import EdgeProcessStore
 from .factory import API_KEY_ENV, PREFIX_ENV, URL_ENV, instance_prefix, open_vector_store
 from .lazy import LazyVectorStore
+from .matrix_read import read_matrix
 from .reconcile import (
     ReconcileReport,
     SpaceReconcile,
@@ -68,6 +69,7 @@ __all__ = [
     "instance_prefix",
     "missing_ids",
     "open_vector_store",
+    "read_matrix",
     "reconcile",
     "space_name",
 ]

@@ -331,13 +331,13 @@ class EdgeVectorStore(VectorStore):
         """Stored vectors of those ids that have one, in the order asked (gathered from the
         space's row copy where it is in step, else read from the shard)."""
         ids = as_ids(sample_ids)
-        found: dict[int, list[float]] = {}
         with self._lock, edge_errors(f"reading vectors of {space!r}"):
             shard = self._shard(space)
             rows = self._rows[space]
             live = rows.live(lambda: self.count(space))
             if live is not None:
                 return rows.gather(live, np.asarray(ids, dtype=np.int64))
+            found: dict[int, list[float]] = {}
             for start in range(0, len(ids), BATCH):
                 for rec in shard.retrieve(pids(ids[start : start + BATCH]), False, [space]):
                     vec = rec.vector
