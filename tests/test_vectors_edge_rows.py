@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from visionlens_jlab.vectors import EdgeVectorStore
+from visionlens_jlab.vectors import EdgeVectorStore, edge_index
 from visionlens_jlab.vectors.edge_rows import COMPACT_MIN_DEAD, ROWS_DIR, live_rows
 
 DIM = 16
@@ -47,6 +47,10 @@ def _assert_same(got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> Non
 
 def _vectors(n: int, seed: int) -> np.ndarray:
     return (np.random.default_rng(seed).standard_normal((n, DIM)) * 5).astype(np.float32)
+
+
+def _normalized(vector: np.ndarray) -> np.ndarray:
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
 @pytest.mark.parametrize("distance", ["cosine", "dot", "euclid"])
@@ -147,6 +151,36 @@ def test_a_space_written_without_rows_gets_them_at_its_next_index_build(
     assert got["ids"].tolist() == [i for i in want["ids"].tolist() if i % 3 != 2]
     assert np.array_equal(got["vectors"], want["vectors"][keep])
     _assert_same(got, _from_the_shard(tmp_path, space, list(range(0, 300, 7))))
+
+
+def test_writes_made_while_the_copy_is_rebuilt_reach_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index build that writes a missing copy replays the writes made meanwhile onto
+    it, a replaced vector included (the count check alone would not see that one)."""
+    with EdgeVectorStore(tmp_path) as store:
+        space = store.ensure_space("m", "v", DIM).name
+        store.upsert(space, range(300), _vectors(300, 1), dataset_ids=[1, 2, 3] * 100)
+    shutil.rmtree(tmp_path / space / ROWS_DIR)  # as older code left it
+    build = edge_index.optimize_in_subprocess
+    with EdgeVectorStore(tmp_path) as store:
+
+        def build_then_write(*args: object) -> None:
+            build(*args)  # type: ignore[arg-type]
+            # Still before the swap: the store records these for the replay.
+            store.upsert(space, [7, 400, 401], _vectors(3, 2), dataset_ids=[1, 2, 2])
+            store.delete([8, 400])
+            store.delete_dataset(3)
+
+        monkeypatch.setattr(edge_index, "optimize_in_subprocess", build_then_write)
+        store.optimize(space)
+    assert (tmp_path / space / ROWS_DIR / "points.i64").exists()
+    asked = [7, 8, 9, 10, 11, 400, 401, 299]
+    with EdgeVectorStore(tmp_path) as store:
+        got = _answers(store, space, asked)
+    assert got["ids"].tolist() == [7, 9, 10, 401]
+    assert np.array_equal(got["vectors"][0], _normalized(_vectors(3, 2)[0]))
+    _assert_same(got, _from_the_shard(tmp_path, space, asked))
 
 
 def test_mostly_dead_rows_are_rewritten_with_the_same_answers(tmp_path: Path) -> None:
