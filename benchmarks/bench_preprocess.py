@@ -10,9 +10,11 @@ saved again as JPEG (quality 90), as a camera's photos are larger than a model's
    detections of a random DETR-R50-shaped detector on both (boxes mapped back to the full
    image, matched query by query: DETR's queries are ordered).
 2. **Preprocess**: the DETR processor's own PIL/numpy path (``backend="pil"``) against
-   the jobs' path (:func:`visionlens_jlab.predict.prepare.as_tensor`, then the processor's
-   tensor path, ``backend="torchvision"``, what the jobs load), on the same decoded images,
-   torch on one thread (per core); the tensor path's ``pixel_values`` against the PIL one's.
+   the jobs' path (:func:`visionlens_jlab.predict.prepare.as_tensor` and
+   :func:`~visionlens_jlab.predict.prepare.presized`, then the processor's tensor path,
+   ``backend="torchvision"``, what the jobs load), on the same decoded images, torch on one
+   thread (per core); the tensor path's ``pixel_values`` against the PIL one's. The tensor
+   path without the pre-resize is timed too (the jobs' path before it).
 
 3+ rounds each, median and range; the reference (full decode, the PIL path) in the same
 run. Writes ``benchmarks/results/predict.md``.
@@ -103,7 +105,7 @@ def main() -> None:
     from transformers import AutoImageProcessor
 
     from visionlens_jlab.predict.input_size import edges
-    from visionlens_jlab.predict.prepare import as_tensor, decode_image
+    from visionlens_jlab.predict.prepare import as_tensor, decode_image, presized
 
     torch.set_num_threads(1)  # per core
     env, load_start = environment(), load_average()
@@ -123,21 +125,25 @@ def main() -> None:
             full_images,
             args.runs,
         )
-        # the jobs' path: the decoded image as a uint8 tensor, the processor's tensor path
+
+        def jobs_path(im: Any) -> Any:
+            """The decoded image as a uint8 tensor, resized, through the tensor path."""
+            return tensor(images=[presized(tensor, as_tensor(im))], return_tensors="pt")
+
         tensor_ms, tensor_out = timed_per_image(
+            lambda im: jobs_path(im)["pixel_values"], full_images, args.runs
+        )
+        unsized_ms, unsized_out = timed_per_image(
             lambda im: tensor(images=[as_tensor(im)], return_tensors="pt")["pixel_values"],
             full_images,
             args.runs,
         )
+        assert all(a.equal(b) for a, b in zip(tensor_out, unsized_out, strict=True))
         # the whole input step of one image, from its bytes: what a job's reader does
         plain_ms, _ = timed_per_image(
             lambda d: pil(images=[decode_image(d)[0]], return_tensors="pt"), data, args.runs
         )
-        ours_ms, _ = timed_per_image(
-            lambda d: tensor(images=[as_tensor(decode_image(d, rule)[0])], return_tensors="pt"),
-            data,
-            args.runs,
-        )
+        ours_ms, _ = timed_per_image(lambda d: jobs_path(decode_image(d, rule)[0]), data, args.runs)
         reduced_out = [
             tensor(images=[im], return_tensors="pt")["pixel_values"] for im in reduced_images
         ]
@@ -186,6 +192,7 @@ def main() -> None:
     rw, rh = reduced_images[0].size
     speed_decode = summary([a / b for a, b in zip(full_ms, reduced_ms, strict=True)])
     speed_pre = summary([a / b for a, b in zip(pil_ms, tensor_ms, strict=True)])
+    speed_unsized = summary([a / b for a, b in zip(pil_ms, unsized_ms, strict=True)])
     speed_all = summary([a / b for a, b in zip(plain_ms, ours_ms, strict=True)])
     text = header(
         "Detector input on one core: reduced decode, tensor preprocessing",
@@ -210,13 +217,19 @@ def main() -> None:
             [
                 "preprocess (resize, normalise, pad)",
                 f"processor's PIL path: {summary(pil_ms).fmt(1, 'ms')}",
-                f"tensor path (torchvision backend): {summary(tensor_ms).fmt(1, 'ms')}",
+                f"pre-resized + tensor path (the jobs'): {summary(tensor_ms).fmt(1, 'ms')}",
                 speed_pre.fmt(2, "x"),
+            ],
+            [
+                "preprocess, without the pre-resize",
+                f"processor's PIL path: {summary(pil_ms).fmt(1, 'ms')}",
+                f"tensor path alone: {summary(unsized_ms).fmt(1, 'ms')}",
+                speed_unsized.fmt(2, "x"),
             ],
             [
                 "both, from the JPEG's bytes",
                 f"full decode + PIL path: {summary(plain_ms).fmt(1, 'ms')}",
-                f"reduced decode + tensor path: {summary(ours_ms).fmt(1, 'ms')}",
+                f"reduced decode + the jobs' path: {summary(ours_ms).fmt(1, 'ms')}",
                 speed_all.fmt(2, "x"),
             ],
         ],

@@ -95,3 +95,34 @@ def test_an_image_without_a_stored_size_maps_to_its_full_size(photos: Path, tmp_
 def test_an_unknown_decode_is_refused() -> None:
     with pytest.raises(PredictError, match="unknown decode 'fast'"):
         PredictOptions("photos", "/m", decode="fast")
+
+
+def test_images_are_resized_before_the_processor_to_the_same_pixel_values(
+    tmp_path: Path,
+) -> None:
+    """The tensor processor gets each image already resized by its own ``resize`` (on
+    channels-last memory, where torch's uint8 resize is fast): what the model sees is
+    bit for bit what the processor makes of the image itself."""
+    import torch
+    from transformers import AutoImageProcessor
+
+    from visionlens_jlab.predict.prepare import as_tensor, prepare_images, presized
+
+    model_dir = save_tiny_detr(tmp_path / "detr", shortest=64, longest=96)
+    loaded = load_detector(str(model_dir), "cpu")
+    assert loaded.processor.backend == "torchvision"
+    pil = AutoImageProcessor.from_pretrained(model_dir, backend="pil")
+    rng = np.random.default_rng(1)
+    images = [
+        Image.fromarray(rng.integers(0, 255, (h, w, 3), np.uint8))
+        for w, h in [(301, 217), (90, 250)]
+    ]
+    one = presized(loaded.processor, as_tensor(images[0]))
+    assert tuple(one.shape) == (3, 64, 88) and one.stride()[0] == 1  # channels last
+    items = [WorkItem(i, "", 0, 0) for i in range(len(images))]
+    got = prepare_images(loaded, items, [(im, "") for im in images], []).inputs
+    itself = loaded.processor(images=images, return_tensors="pt")
+    assert torch.equal(got["pixel_values"], itself["pixel_values"])
+    assert torch.equal(got["pixel_mask"], itself["pixel_mask"])
+    by_pil = pil(images=images, return_tensors="pt")["pixel_values"]
+    assert (got["pixel_values"] - by_pil).abs().max() < 0.05  # the PIL path's own rounding
