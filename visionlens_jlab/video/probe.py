@@ -14,8 +14,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
-
 
 class VideoError(Exception):
     """A video file that cannot be opened or has no readable video stream."""
@@ -52,6 +50,10 @@ class VideoProbe:
 
 def probe_video(path: str | Path) -> VideoProbe:
     """Probe the video file at ``path`` (see the module docstring)."""
+    # Imported here: PyAV costs ~0.1 s to import, which every ingest that finds no video
+    # (images, image sequences) would otherwise pay through the readers that import this.
+    import av
+
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError) as exc:
