@@ -101,7 +101,7 @@ def test_search_through_the_cache_with_the_int8_pass_equals_brute_force(
     stored_ids, stored = edge.get_vectors(space.name, ids)
     cache = VectorMatrixCache(2**24, quantize_min_rows=0)
     matrix = cache.get(edge, space, dataset_id, n)
-    assert matrix is not None and matrix.quantized is not None
+    assert matrix is not None and matrix.quantized is None  # built by the first search
     assert cache.nbytes >= stored.nbytes + stored.size  # float32 + int8 codes counted
     rng = np.random.default_rng(5)
     id_arr = np.asarray(ids)
@@ -117,3 +117,5 @@ def test_search_through_the_cache_with_the_int8_pass_equals_brute_force(
         dots = stored[pick] @ q
         want = stored_ids[pick[np.argsort(-dots, kind="stable")[:30]]].tolist()
         assert [r["sample_id"] for r in out["results"]] == want
+    assert matrix.quantized is not None and not matrix.quantize
+    assert cache.nbytes >= stored.nbytes + stored.size

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -54,14 +54,30 @@ class DatasetMatrix:
     sq_norms: np.ndarray | None  # euclid only
     file_names: pa.Array | None = None
     quantized: Int8Rows | None = None  # cosine and dot: the int8 first pass
+    quantize: bool = False
+    """Whether the first search builds :attr:`quantized` (:meth:`int8_pass`)."""
+    _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def nbytes(self) -> int:
-        """Memory held (matrix, ids, norms and file names once read)."""
+        """Memory held (matrix, ids, norms and file names once read; the int8 codes once
+        built, or as soon as they are planned, so that the cache's budget holds them)."""
         extra = 0 if self.sq_norms is None else self.sq_norms.nbytes
         extra += 0 if self.file_names is None else self.file_names.nbytes
         extra += 0 if self.quantized is None else self.quantized.nbytes
+        extra += self.matrix.size if self.quantize else 0
         return int(self.matrix.nbytes + self.ids.nbytes + extra)
+
+    def int8_pass(self) -> Int8Rows | None:
+        """The int8 first pass, built by the first search that can use it: a selection, a
+        map or a duplicates job reading the cached matrix never pays for it (1M x 512:
+        seconds of the first selection through the server)."""
+        if self.quantize:
+            with self._building:  # two first searches build it once
+                if self.quantize:
+                    self.quantized = Int8Rows.build(self.matrix)  # None: no kernel
+                    self.quantize = False
+        return self.quantized
 
     def rows_of(self, sample_ids: np.ndarray) -> np.ndarray:
         """Rows of those ``sample_ids`` that have a vector (any order in, sorted ids)."""
@@ -101,9 +117,10 @@ class DatasetMatrix:
             norm = float(np.linalg.norm(q))
             q = q / norm if norm > 0 else q
         gather = rows is not None and len(rows) <= GATHER_MAX_SHARE * len(self.ids)
-        if self.quantized is not None and not gather:
+        quantized = None if gather else self.int8_pass()
+        if quantized is not None:
             # the int8 pass keeps the rows that can be in the top k; re-scored exactly
-            kept = self.quantized.candidates(q, k, rows)
+            kept = quantized.candidates(q, k, rows)
             if kept is not None:
                 rows, gather = kept, True
         if gather:
@@ -183,9 +200,8 @@ class VectorMatrixCache:
             self._evict(self.max_bytes - need)
             ids, matrix = read_vectors(store, space, dataset_id)
             sq = np.einsum("ij,ij->i", matrix, matrix) if space.distance == "euclid" else None
-            found = DatasetMatrix(ids, matrix, space.distance, sq)
-            if quantize and len(ids) >= self.quantize_min_rows:
-                found.quantized = Int8Rows.build(matrix)
+            quantize = quantize and len(ids) >= self.quantize_min_rows
+            found = DatasetMatrix(ids, matrix, space.distance, sq, quantize=quantize)
             self._entries[key] = (gen, found)  # the generation from before the read
             self._evict(self.max_bytes)
             return self._entries.get(key, (gen, None))[1]
