@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 
@@ -50,10 +50,14 @@ class VideoProbe:
     first, then truncated), which demuxes without an error."""
 
 
-def probe_video(path: str | Path) -> VideoProbe:
-    """Probe the video file at ``path`` (see the module docstring)."""
+def probe_video(path: str | Path, file: BinaryIO | None = None) -> VideoProbe:
+    """Probe the video file at ``path`` (see the module docstring).
+
+    ``file``: read the bytes from this seekable file object instead (a remote object,
+    :mod:`.files`); ``path`` then only names it in errors.
+    """
     try:
-        container = av.open(str(path))
+        container = av.open(file if file is not None else str(path))
     except (av.FFmpegError, OSError) as exc:
         raise VideoError(f"cannot open {path}: {exc}") from exc
     with container:

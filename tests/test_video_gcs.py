@@ -1,0 +1,157 @@
+"""Frames of ``gs://`` videos (a real GCS emulator, real libx264 files): frame N decoded from
+ranged reads of the object equals frame N of the same local file, a read fetches a part of
+the object (never the whole), a replaced object is probed again, a missing object is
+``missing``, a truncated one ``corrupt``, an unreachable store unavailable within the
+timeouts, and the media route serves a frame."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from visionlens_jlab.media import gcs_file, gcs_source, sources
+from visionlens_jlab.media.errors import MediaError, MediaUnavailableError
+from visionlens_jlab.media.gcs_file import GCSVideoFiles
+from visionlens_jlab.media.video_source import VideoFrameSource
+from visionlens_jlab.video.frames import FrameReader
+from visionlens_jlab.video.locator import frame_location
+
+from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
+    add_dataset,
+    gcs_bucket,
+    gcs_emulator,
+    gcs_upload,
+)
+from .video_fixtures import read_number, write_video
+
+FRAMES = 90
+
+
+class CountingFiles(GCSVideoFiles):
+    """The GCS files of a reader, kept to count the bytes they fetched."""
+
+    def __init__(self) -> None:
+        self.files: list[Any] = []
+
+    def open(self, location: str, version: str) -> BinaryIO:
+        file = super().open(location, version)
+        self.files.append(file)
+        return file
+
+    def fetched(self) -> int:
+        return sum(f.fetched_bytes for f in self.files)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A B-frame video (3 consecutive B-frames, a keyframe every 15 frames)."""
+    path = tmp_path_factory.mktemp("gcs-video") / "clip.mp4"
+    write_video(path, FRAMES, width=320, height=192, gop=15, bframes=3)
+    return path
+
+
+def test_gcs_frames_equal_the_local_frames(
+    clip: Path,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    gcs_upload(gcs_bucket("vl-video"), "clips/clip.mp4", clip.read_bytes(), "video/mp4")
+    local = FrameReader()
+    for number in (1, 17, 16, 60, 59, FRAMES):  # jumps, steps back, the last frame
+        location = frame_location("gs://vl-video/clips/clip.mp4", number)
+        source = sources.source_for(location)
+        assert isinstance(source, VideoFrameSource)
+        got = np.asarray(source.image(location))
+        want = np.asarray(local.image(str(clip), number))
+        assert read_number(got) == number
+        assert np.array_equal(got, want)
+    size = sources.image_size(frame_location("gs://vl-video/clips/clip.mp4", 5))
+    assert size == (320, 192)
+
+
+def test_a_frame_read_fetches_a_part_of_the_object(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    path = tmp_path / "long.mp4"
+    write_video(path, 1200, width=320, height=192, gop=15, bframes=2, preset="veryfast")
+    data = path.read_bytes()
+    gcs_upload(gcs_bucket("vl-video"), "clips/long.mp4", data, "video/mp4")
+    monkeypatch.setattr(gcs_file, "BLOCK_BYTES", 8192)  # blocks far smaller than the file
+    files = CountingFiles()
+    reader = FrameReader(remote=files)
+    index = reader.index("gs://vl-video/clips/long.mp4")  # the probe demuxes every packet
+    assert index.num_frames == 1200
+    probed = files.fetched()
+    image = reader.image("gs://vl-video/clips/long.mp4", 1000)
+    assert read_number(np.asarray(image)) == 1000
+    fetched = files.fetched() - probed
+    assert 0 < fetched < len(data) / 2, (fetched, len(data))
+
+
+def test_a_replaced_object_is_probed_again(
+    tmp_path: Path,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    bucket = gcs_bucket("vl-video")
+    short, long = tmp_path / "short.mp4", tmp_path / "long.mp4"
+    write_video(short, 20, gop=10)
+    write_video(long, 45, gop=10)
+    gcs_upload(bucket, "clips/changing.mp4", short.read_bytes(), "video/mp4")
+    reader = FrameReader(remote=GCSVideoFiles())
+    location = "gs://vl-video/clips/changing.mp4"
+    assert reader.index(location).num_frames == 20
+    assert read_number(np.asarray(reader.image(location, 12))) == 12
+    gcs_upload(bucket, "clips/changing.mp4", long.read_bytes(), "video/mp4")  # new generation
+    assert reader.index(location).num_frames == 45
+    assert read_number(np.asarray(reader.image(location, 40))) == 40
+
+
+def test_missing_truncated_and_unreachable_objects(
+    clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    data = clip.read_bytes()
+    gcs_upload(gcs_bucket("vl-video"), "clips/cut.mp4", data[: len(data) // 2], "video/mp4")
+    with pytest.raises(MediaError) as info:
+        sources.read_bytes(frame_location("gs://vl-video/clips/gone.mp4", 3))
+    assert info.value.code == "missing"
+    with pytest.raises(MediaError) as info:
+        sources.read_bytes(frame_location("gs://vl-video/clips/cut.mp4", 3))
+    assert info.value.code == "corrupt"
+    # A store that does not answer: unavailable (transient) within the bounded timeouts.
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:9")
+    monkeypatch.setattr(gcs_source, "GCS_TIMEOUT_S", 0.5)
+    reader = FrameReader(remote=GCSVideoFiles())
+    start = time.monotonic()
+    with pytest.raises(MediaUnavailableError):
+        reader.image("gs://vl-video/clips/clip.mp4", 3)
+    assert time.monotonic() - start < 10
+
+
+async def test_the_media_route_serves_a_frame_of_a_gcs_video(
+    clip: Path,
+    jp_fetch: Any,
+    vl_app: Any,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    gcs_upload(gcs_bucket("vl-video"), "route/clip.mp4", clip.read_bytes(), "video/mp4")
+    locations = [
+        frame_location("gs://vl-video/route/clip.mp4", 42),
+        frame_location("gs://vl-video/route/gone.mp4", 1),
+    ]
+    ids = add_dataset(vl_app.catalog, "gclips", "gs://vl-video/route", locations)
+    path = ("visionlens", "api", "datasets", "gclips", "samples")
+    original = await jp_fetch(*path, str(ids[0]), "image")
+    assert original.headers["Content-Type"] == "image/jpeg"
+    assert "X-VisionLens-Media-Error" not in original.headers
+    assert read_number(np.asarray(Image.open(io.BytesIO(original.body)).convert("RGB"))) == 42
+    missing = await jp_fetch(*path, str(ids[1]), "image", params={"size": "128"})
+    assert missing.headers["X-VisionLens-Media-Error"] == "missing"
