@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from visionlens_jlab.ingest.open import open_dataset
 from visionlens_jlab.media import gcs_file, gcs_source, sources
 from visionlens_jlab.media.errors import MediaError, MediaUnavailableError
 from visionlens_jlab.media.gcs_file import GCSVideoFiles
 from visionlens_jlab.media.video_source import VideoFrameSource
+from visionlens_jlab.records.report import IngestError
 from visionlens_jlab.video.frames import FrameReader
 from visionlens_jlab.video.locator import frame_location
 
@@ -155,3 +157,9 @@ async def test_the_media_route_serves_a_frame_of_a_gcs_video(
     assert read_number(np.asarray(Image.open(io.BytesIO(original.body)).convert("RGB"))) == 42
     missing = await jp_fetch(*path, str(ids[1]), "image", params={"size": "128"})
     assert missing.headers["X-VisionLens-Media-Error"] == "missing"
+
+
+def test_a_gcs_dataset_source_is_refused_with_what_to_do() -> None:
+    for fmt in ("auto", "video"):
+        with pytest.raises(IngestError, match="gcsfuse"):
+            open_dataset("gs://vl-video/clips", fmt)

@@ -102,6 +102,13 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
     if not isinstance(source, str) or not source:
         raise IngestError("no source path given")
     source = os.path.expanduser(source)
+    if source.startswith("gs://"):
+        # Labels are read from local files; only media (--images) may live in GCS.
+        raise IngestError(
+            f"{source}: a dataset source is read from a local folder or file; keep the "
+            "labels locally and pass the gs:// folder of the images with --images, or "
+            "mount the bucket (gcsfuse) and ingest the mounted folder (videos included)"
+        )
     if fmt in (None, "", "auto"):
         try:
             fmt = detect_dataset_format(source)
