@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import Any, BinaryIO, cast
 
 from .errors import MediaError, MediaUnavailableError
-from .gcs_source import gcs_call_options, gcs_client, gcs_errors, object_version, parse_gs
+from .gcs_source import object_version, parse_gs, read_range
 
 BLOCK_BYTES = 1024 * 1024
 """Bytes per ranged download. One request costs ~tens of ms on GCS whatever its size below
@@ -40,12 +40,11 @@ class GCSObjectFile(io.RawIOBase):
         cache_blocks: int | None = None,
     ) -> None:
         super().__init__()
-        bucket, key = parse_gs(location)
-        if not key:
+        if not parse_gs(location)[1]:
             raise MediaError("missing", f"no object at {location}")
         self.location = location
         self.size = size
-        self._blob: Any = gcs_client().bucket(bucket).blob(key, generation=generation)
+        self.generation = generation
         self._block_bytes = block_bytes or BLOCK_BYTES
         self._cache_blocks = cache_blocks or CACHE_BLOCKS
         self._blocks: OrderedDict[int, bytes] = OrderedDict()
@@ -96,8 +95,7 @@ class GCSObjectFile(io.RawIOBase):
             return block
         start = index * self._block_bytes
         end = min(self.size, start + self._block_bytes) - 1
-        with gcs_errors(self.location):
-            block = bytes(self._blob.download_as_bytes(start=start, end=end, **gcs_call_options()))
+        block = read_range(self.location, start, end, self.generation)
         self.requests += 1
         self.fetched_bytes += len(block)
         if len(block) != end - start + 1:

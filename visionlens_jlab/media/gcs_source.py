@@ -112,6 +112,33 @@ def object_version(location: str) -> SourceVersion:
     return SourceVersion(f"g{blob.generation}", int(blob.size or 0))
 
 
+def read_range(location: str, start: int, end: int, generation: int | None = None) -> bytes:
+    """Bytes ``start`` to ``end`` (inclusive) of the object at ``location``; with
+    ``generation``, of that generation only (``missing`` once it is replaced)."""
+    bucket, key = parse_gs(location)
+    if not key:
+        raise MediaError("missing", f"no object at {location}")
+    blob = gcs_client().bucket(bucket).blob(key, generation=generation)
+    with gcs_errors(location):
+        return bytes(blob.download_as_bytes(start=start, end=end, **gcs_call_options()))
+
+
+def list_children(folder: str) -> tuple[list[str], list[str]]:
+    """``(object names, subfolder names)`` directly under the ``gs://`` ``folder``, each
+    without the folder's prefix, in listing order (one delimited listing, nothing read)."""
+    bucket, key = parse_gs(folder)
+    if key and not key.endswith("/"):
+        key += "/"
+    names: list[str] = []
+    with gcs_errors(folder):  # pages are fetched while iterating: keep it inside
+        blobs = gcs_client().list_blobs(
+            bucket, prefix=key or None, delimiter="/", **gcs_call_options()
+        )
+        names = [b.name[len(key) :] for b in blobs if not b.name.endswith("/")]
+        folders = [p[len(key) :].rstrip("/") for p in sorted(blobs.prefixes)]
+    return names, folders
+
+
 class GCSSource(ImageSource):
     """Images in Google Cloud Storage; locations are ``gs://bucket/key``."""
 
