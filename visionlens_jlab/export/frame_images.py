@@ -1,6 +1,7 @@
 """The frames of video files an export writes: each decoded on demand, the exact frame
 (:class:`~visionlens_jlab.video.frames.FrameReader`: frame N is the N-th frame in display
 order), and saved as a JPEG. Nothing else is written: no frame dump of the whole video.
+A ``gs://`` video is read in ranges of its object (:mod:`visionlens_jlab.media.gcs_file`).
 
 The frames are decoded in order, video by video, so one pass forward through each file
 gives them all (a frame at most a GOP after the previous one is reached by decoding on, not
@@ -18,6 +19,8 @@ from typing import Any
 
 from PIL import Image
 
+from ..media.errors import MediaError, MediaUnavailableError
+from ..media.gcs_file import GCSVideoFiles
 from ..video.frames import FrameReader
 from ..video.locator import FrameLocation, parse_frame_location
 from ..video.probe import VideoError
@@ -56,7 +59,13 @@ def write_frames(
         ((frame_of(str(location)), dest) for location, dest in pairs),
         key=lambda item: (item[0].video, item[0].frame_number) if item[0] else ("", 0),
     )
-    reader = FrameReader(cache_bytes=READER_CACHE_BYTES, window=0, seek_window=0, max_open=1)
+    reader = FrameReader(
+        cache_bytes=READER_CACHE_BYTES,
+        window=0,
+        seek_window=0,
+        max_open=1,
+        remote=GCSVideoFiles(),
+    )
     pending: deque[Future[None]] = deque()
     try:
         for where, dest in frames:
@@ -64,7 +73,7 @@ def write_frames(
             try:
                 frame = reader.frame(where.video, where.frame_number)
                 rotation = reader.index(where.video).rotation
-            except (VideoError, OSError) as exc:
+            except (VideoError, OSError, MediaError, MediaUnavailableError) as exc:
                 raise ExportError(
                     f"cannot decode frame {where.frame_number} of {where.video}: {exc} "
                     "(export the labels alone with --images none)"

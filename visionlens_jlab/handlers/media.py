@@ -132,7 +132,9 @@ class SampleVideoHandler(VisionLensHandler):
         self.set_header("Content-Length", str(max(0, last - first + 1)))
         offset = first
         while offset <= last:
-            chunk = await service.video_chunk(video.path, offset, last - offset + 1)
+            chunk = await service.video_chunk(
+                video.path, offset, last - offset + 1, video.generation
+            )
             if not chunk:
                 break  # the file shrank while streaming: stop at its end
             self.write(chunk)

@@ -39,12 +39,12 @@ import pyarrow as pa
 from ..records.batches import TRACK_ID_FIELD, Batch, dumps_or_none
 from ..records.report import IngestError
 from ..video.locator import is_video_name
-from ..video.probe import VideoError, probe_video
+from ..video.probe import VideoError
 from .base import ParsedBase
 from .cvat import SKIPPED_SHAPES, Shape, cvat_xml_path, read_shape
-from .images import image_size, list_images
+from .images import image_size, is_gcs, list_images
 from .object_rows import ObjectRows
-from .video_folder import report_truncated
+from .video_folder import probe_location, report_truncated
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
 
 FORMAT = "cvat"
@@ -138,14 +138,15 @@ class CvatVideo(ParsedBase):
         videos = [n for n in sorted(os.listdir(here)) if is_video_name(n)]
         candidates += [os.path.join(here, videos[0])] if len(videos) == 1 else []
         for candidate in candidates:
-            if candidate and os.path.isfile(candidate) and is_video_name(candidate):
-                with open(candidate, "rb"):  # confined like any read (see video_folder.py)
-                    pass
+            remote = bool(candidate) and is_gcs(candidate)
+            if candidate and (remote or os.path.isfile(candidate)) and is_video_name(candidate):
                 try:
-                    probe = probe_video(candidate)
+                    probe = probe_location(candidate)  # confined like any read
                 except VideoError as exc:
                     raise IngestError(f"the task's video cannot be read: {exc}") from exc
                 report_truncated(probe, candidate, self.report)
+                if remote:  # its frames are served from the object's folder
+                    self.media_root = candidate.rsplit("/", 1)[0]
                 name = os.path.basename(candidate)
                 video = Video(name, candidate, FILE, probe.num_frames, probe.fps or None,
                               probe.codec, probe.width, probe.height, probe.rotation,

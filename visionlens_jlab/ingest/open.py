@@ -86,7 +86,8 @@ def open_dataset(
     split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
     labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
     Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
-    sequences (:mod:`.video_folder`): every frame one sample; ``vis``: YouTube-VIS / TAO
+    sequences (:mod:`.video_folder`, also a ``gs://`` folder; the only format read from one):
+    every frame one sample; ``vis``: YouTube-VIS / TAO
     JSON (:mod:`.vis`), ``images`` its frames' folder. Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
     """
@@ -102,6 +103,16 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
     if not isinstance(source, str) or not source:
         raise IngestError("no source path given")
     source = os.path.expanduser(source)
+    if source.startswith("gs://"):
+        if fmt in (None, "", "auto", VIDEO):  # a folder of videos: no labels to read
+            return VideoFolder(source, split)
+        # Labels are read from local files; only media (--images) may live in GCS.
+        raise IngestError(
+            f"{source}: a {fmt} dataset is read from a local folder or file (a gs:// source "
+            "is a folder of videos, --format video); keep the labels locally and pass the "
+            "gs:// folder of the images (or CVAT's task video) with --images, or mount the "
+            "bucket (gcsfuse) and ingest the mounted folder"
+        )
     if fmt in (None, "", "auto"):
         try:
             fmt = detect_dataset_format(source)

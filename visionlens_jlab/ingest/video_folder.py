@@ -5,11 +5,18 @@ Every video file is probed once (:func:`~visionlens_jlab.video.probe.probe_video
 frame count, fps, codec, size, rotation, variable frame rate); a file the decoder cannot
 read is a report row, never a failed dataset. No frame is decoded or written: a frame's
 sample names its file and frame (``<video>#frame=N``).
+
+A ``gs://`` folder works the same way: one delimited listing finds its video files and
+subfolders, each video is probed from ranged reads of its object (streamed once, never
+written to disk), and its frames are served from the object (:mod:`visionlens_jlab.media.gcs_file`).
+An unreachable store fails the ingest (it says nothing about the videos); a video object
+gone since the listing is a report row.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -18,20 +25,60 @@ from ..records.batches import Batch
 from ..records.report import IngestError, IngestReport
 from ..video.locator import is_video_name
 from ..video.probe import VideoError, VideoProbe, probe_video
+from .allowed_roots import REMOTE_READ_EVENT
 from .base import ParsedBase, prefetch
-from .images import image_size, list_images
+from .images import image_size, is_gcs, join_location, list_images
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
 
 FORMAT = "video"
 
 
 def video_files(path: str) -> list[str]:
-    """The video file names directly in folder ``path``, in natural order."""
+    """The video file names directly in folder ``path`` (local or ``gs://``), in natural
+    order."""
+    if is_gcs(path):
+        names = [n for n in _gcs_children(path)[0] if is_video_name(n)]
+        return sorted(names, key=natural_key)
     try:
         names = [e.name for e in os.scandir(path) if e.is_file() and is_video_name(e.name)]
     except OSError:
         return []
     return sorted(names, key=natural_key)
+
+
+def _gcs_children(path: str) -> tuple[list[str], list[str]]:
+    from ..media.errors import MediaError, MediaUnavailableError
+    from ..media.gcs_source import list_children
+
+    sys.audit(REMOTE_READ_EVENT, path)  # confined like a local listing (confine_reads)
+    try:
+        return list_children(path)
+    except (MediaError, MediaUnavailableError) as exc:
+        raise IngestError(f"cannot list {path}: {exc}") from exc
+
+
+def probe_location(location: str) -> VideoProbe:
+    """Probe the video file at ``location``: a local path, or a ``gs://`` object read in
+    ranges (a vanished object is a :class:`VideoError`; an unreachable store an
+    :class:`IngestError`, since it says nothing about the video)."""
+    if not is_gcs(location):
+        # FFmpeg opens the file in C, unseen by the parse worker's audit hook that confines
+        # reads to the server's allowed roots (allowed_roots.confine_reads): Python opens
+        # it first, so a link out of the roots is refused as any other read there
+        with open(location, "rb"):
+            pass
+        return probe_video(location)
+    from ..media.errors import MediaError, MediaUnavailableError
+    from ..media.gcs_file import open_gcs_video
+
+    sys.audit(REMOTE_READ_EVENT, location)
+    try:
+        with open_gcs_video(location) as file:
+            return probe_video(location, file)
+    except MediaError as exc:
+        raise VideoError(f"cannot read {location}: {exc}") from exc
+    except MediaUnavailableError as exc:
+        raise IngestError(str(exc)) from exc
 
 
 def report_truncated(probe: VideoProbe, where: str, report: IngestReport) -> None:
@@ -47,12 +94,16 @@ def report_truncated(probe: VideoProbe, where: str, report: IngestReport) -> Non
 
 
 def image_sequences(path: str) -> list[str]:
-    """The subfolders of ``path`` that hold frame images, in natural order."""
-    try:
-        folders = [e.name for e in os.scandir(path) if e.is_dir()]
-    except OSError:
-        return []
-    return sorted((f for f in folders if list_images(os.path.join(path, f))), key=natural_key)
+    """The subfolders of ``path`` (local or ``gs://``) that hold frame images, in natural
+    order."""
+    if is_gcs(path):
+        folders = _gcs_children(path)[1]
+    else:
+        try:
+            folders = [e.name for e in os.scandir(path) if e.is_dir()]
+        except OSError:
+            return []
+    return sorted((f for f in folders if list_images(join_location(path, f))), key=natural_key)
 
 
 class VideoFolder(ParsedBase):
@@ -60,8 +111,8 @@ class VideoFolder(ParsedBase):
     :class:`~visionlens_jlab.records.parsed.ParsedSource` (frames only, no labels)."""
 
     def __init__(self, path: str, split: str | None = None) -> None:
-        path = os.path.abspath(path)
-        if not os.path.isdir(path):
+        path = path.rstrip("/") if is_gcs(path) else os.path.abspath(path)
+        if not is_gcs(path) and not os.path.isdir(path):
             raise IngestError(f"{path} is not a folder: give the folder that holds the videos")
         super().__init__(FORMAT, path, path)
         self.split = split
@@ -87,14 +138,9 @@ class VideoFolder(ParsedBase):
         self.rows.count(self.report.counts)
 
     def _video_file(self, name: str) -> pa.Table | None:
-        location = os.path.join(self.source, name)
-        # FFmpeg opens the file in C, unseen by the parse worker's audit hook that confines
-        # reads to the server's allowed roots (allowed_roots.confine_reads): Python opens it
-        # first, so a link out of the roots is refused as any other read there
-        with open(location, "rb"):
-            pass
+        location = join_location(self.source, name)
         try:
-            probe = probe_video(location)
+            probe = probe_location(location)
         except VideoError as exc:
             self.report.error(
                 "video_unreadable", "video files the decoder cannot read (not ingested)", exc
@@ -117,20 +163,18 @@ class VideoFolder(ParsedBase):
         return self.rows.samples(video_id, split=self.split)
 
     def _sequence(self, folder: str) -> pa.Table:
-        frames = sorted(
-            list_images(os.path.join(self.source, folder), self.report), key=natural_key
-        )
-        size = image_size(os.path.join(self.source, folder, frames[0]), self.report)
+        location = join_location(self.source, folder)
+        frames = sorted(list_images(location, self.report), key=natural_key)
+        size = image_size(join_location(location, frames[0]), self.report)
         video = Video(
             name=folder,
-            location=os.path.join(self.source, folder),
+            location=location,
             kind=SEQUENCE,
             num_frames=len(frames),
             width=size[0] if size else None,
             height=size[1] if size else None,
         )
         video_id, _ = self.rows.add(video)
-        location = os.path.join(self.source, folder)
         return self.rows.samples(video_id, frames, location, folder, self.split)
 
     def feature_rows(self) -> dict[str, pa.Table]:

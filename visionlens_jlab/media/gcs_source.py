@@ -45,7 +45,7 @@ def configure_gcs(timeout_s: float) -> None:
     GCS_TIMEOUT_S = float(timeout_s)
 
 
-def _gcs_call_options() -> dict[str, Any]:
+def gcs_call_options() -> dict[str, Any]:
     """Timeout and bounded retry (5xx, 429, connection errors: google's default predicate)."""
     from google.cloud.storage.retry import DEFAULT_RETRY
 
@@ -82,7 +82,7 @@ def gcs_client() -> Any:
 
 
 @contextmanager
-def _gcs_errors(location: str) -> Iterator[None]:
+def gcs_errors(location: str) -> Iterator[None]:
     """Map storage errors: not found / forbidden → ``missing``; transport → unavailable."""
     from google.api_core import exceptions as gexc
 
@@ -100,6 +100,45 @@ def _gcs_errors(location: str) -> Iterator[None]:
         raise
 
 
+def object_version(location: str) -> SourceVersion:
+    """The generation (``g<generation>``) and size of the object at ``location`` now."""
+    bucket, key = parse_gs(location)
+    if not key:
+        raise MediaError("missing", f"no object at {location}")
+    with gcs_errors(location):
+        blob = gcs_client().bucket(bucket).get_blob(key, **gcs_call_options())
+    if blob is None:
+        raise MediaError("missing", f"no object at {location}")
+    return SourceVersion(f"g{blob.generation}", int(blob.size or 0))
+
+
+def read_range(location: str, start: int, end: int, generation: int | None = None) -> bytes:
+    """Bytes ``start`` to ``end`` (inclusive) of the object at ``location``; with
+    ``generation``, of that generation only (``missing`` once it is replaced)."""
+    bucket, key = parse_gs(location)
+    if not key:
+        raise MediaError("missing", f"no object at {location}")
+    blob = gcs_client().bucket(bucket).blob(key, generation=generation)
+    with gcs_errors(location):
+        return bytes(blob.download_as_bytes(start=start, end=end, **gcs_call_options()))
+
+
+def list_children(folder: str) -> tuple[list[str], list[str]]:
+    """``(object names, subfolder names)`` directly under the ``gs://`` ``folder``, each
+    without the folder's prefix, in listing order (one delimited listing, nothing read)."""
+    bucket, key = parse_gs(folder)
+    if key and not key.endswith("/"):
+        key += "/"
+    names: list[str] = []
+    with gcs_errors(folder):  # pages are fetched while iterating: keep it inside
+        blobs = gcs_client().list_blobs(
+            bucket, prefix=key or None, delimiter="/", **gcs_call_options()
+        )
+        names = [b.name[len(key) :] for b in blobs if not b.name.endswith("/")]
+        folders = [p[len(key) :].rstrip("/") for p in sorted(blobs.prefixes)]
+    return names, folders
+
+
 class GCSSource(ImageSource):
     """Images in Google Cloud Storage; locations are ``gs://bucket/key``."""
 
@@ -111,28 +150,21 @@ class GCSSource(ImageSource):
 
     def read_bytes(self, location: str) -> bytes:
         blob = self._blob(location)
-        with _gcs_errors(location):
-            return bytes(blob.download_as_bytes(**_gcs_call_options()))
+        with gcs_errors(location):
+            return bytes(blob.download_as_bytes(**gcs_call_options()))
 
     def read_head(self, location: str, nbytes: int) -> bytes:
         from google.api_core.exceptions import RequestRangeNotSatisfiable
 
         blob = self._blob(location)
-        with _gcs_errors(location):
+        with gcs_errors(location):
             try:
-                return bytes(blob.download_as_bytes(start=0, end=nbytes - 1, **_gcs_call_options()))
+                return bytes(blob.download_as_bytes(start=0, end=nbytes - 1, **gcs_call_options()))
             except RequestRangeNotSatisfiable:
                 return b""  # an empty object
 
     def version(self, location: str) -> SourceVersion:
-        bucket, key = parse_gs(location)
-        if not key:
-            raise MediaError("missing", f"no object at {location}")
-        with _gcs_errors(location):
-            blob = gcs_client().bucket(bucket).get_blob(key, **_gcs_call_options())
-        if blob is None:
-            raise MediaError("missing", f"no object at {location}")
-        return SourceVersion(f"g{blob.generation}", int(blob.size or 0))
+        return object_version(location)
 
     def list_objects(self, prefix: str, timeout: float | None = None) -> Iterator[ObjectInfo]:
         bucket, key = parse_gs(prefix)
@@ -140,7 +172,7 @@ class GCSSource(ImageSource):
             key += "/"  # a prefix names a folder: gs://b/img must not match gs://b/img2/...
         # With a timeout: per page request and no retries (callers with a fallback).
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout, "retry": None}
-        with _gcs_errors(prefix):  # pages are fetched while iterating: keep it inside
+        with gcs_errors(prefix):  # pages are fetched while iterating: keep it inside
             for blob in gcs_client().list_blobs(bucket, prefix=key or None, **extra):
                 if is_image_name(blob.name) and not blob.name.endswith("/"):
                     yield ObjectInfo(

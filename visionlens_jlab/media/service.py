@@ -273,9 +273,12 @@ class MediaService:
         media = await self._sample_media(dataset, sample_id)
         return await self._run(video_files.video_file, media.location, media.media_root)
 
-    async def video_chunk(self, path: str, offset: int, length: int) -> bytes:
-        """Bytes of a video file being streamed, read off the event loop."""
-        return await self._run(video_files.read_chunk, path, offset, length)
+    async def video_chunk(
+        self, path: str, offset: int, length: int, generation: int | None = None
+    ) -> bytes:
+        """Bytes of a video file being streamed (of ``generation`` in GCS), read off the
+        event loop."""
+        return await self._run(video_files.read_chunk, path, offset, length, generation)
 
     def pregenerate(
         self, ctx: Any, dataset: str, sizes: tuple[int, ...] = (256,), **kwargs: Any

@@ -1,7 +1,9 @@
 """The video FILE of a frame sample, for playback in the browser: which file (confined like
 every media read), its type, its version, and byte ranges of it (HTTP ``Range``).
 
-Only the frame's own file is ever served: the request names a sample id, the file is the
+A ``gs://`` video streams from ranged downloads of the generation the response's ETag names
+(one object replaced mid-response ends it short; the client's ``If-Range`` then gets the
+new one whole). Only the frame's own file is ever served: the request names a sample id, the file is the
 one its stored frame location names, and that location passes
 :func:`.sources.resolve_within` (the rule of every other media read) first.
 """
@@ -17,6 +19,7 @@ from ..video.locator import parse_frame_location
 from . import sources
 from .cache import cache_key
 from .errors import MediaError
+from .gcs_source import read_range
 
 CHUNK_BYTES = 1024 * 1024
 """Bytes read (and sent) at a time: a range of a large file never sits in memory whole."""
@@ -45,6 +48,8 @@ class VideoFile:
     size: int
     content_type: str
     etag: str
+    generation: int | None = None
+    """The object generation a ``gs://`` file streams (None for a local file)."""
 
 
 def video_file(location: str, media_root: str) -> VideoFile:
@@ -56,8 +61,6 @@ def video_file(location: str, media_root: str) -> VideoFile:
     frame = parse_frame_location(location)
     if frame is None:
         raise NotFoundError("this sample is not a frame of a video file")
-    if "://" in frame.video:
-        raise NotFoundError("only local video files are streamed")
     resolved = parse_frame_location(sources.resolve_within(location, media_root))
     assert resolved is not None  # resolve_within keeps the frame fragment
     try:
@@ -70,6 +73,7 @@ def video_file(location: str, media_root: str) -> VideoFile:
         version.size,
         VIDEO_CONTENT_TYPES.get(suffix, "application/octet-stream"),
         f'"{cache_key(resolved.video, version, 0, "video")[:32]}"',
+        int(version.token[1:]) if resolved.video.startswith("gs://") else None,
     )
 
 
@@ -100,8 +104,14 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def read_chunk(path: str, offset: int, length: int) -> bytes:
-    """Up to ``length`` bytes of ``path`` from ``offset`` (at most :data:`CHUNK_BYTES`)."""
+def read_chunk(path: str, offset: int, length: int, generation: int | None = None) -> bytes:
+    """Up to ``length`` bytes of ``path`` from ``offset`` (at most :data:`CHUNK_BYTES`);
+    ``generation``: of that generation of a ``gs://`` object (b"" once it is replaced)."""
+    if path.startswith("gs://"):
+        try:
+            return read_range(path, offset, offset + min(length, CHUNK_BYTES) - 1, generation)
+        except MediaError:
+            return b""  # replaced (or deleted) while streaming: stop at what was sent
     with open(path, "rb") as f:
         f.seek(offset)
         return f.read(min(length, CHUNK_BYTES))

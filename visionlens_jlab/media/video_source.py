@@ -9,13 +9,16 @@ was already lossy in the video, so the re-encoding at high quality adds no visib
 The video FILE is what versions, confinement and errors are about: a frame's version is its
 file's (a changed file changes every frame's thumbnail key), ``resolve_within`` confines the
 file's path exactly as an image's path is confined and keeps the frame fragment, and a file
-that cannot be decoded is ``corrupt``, a frame past its end ``missing``. Frames are decoded
-from local (or mounted) files only; a ``gs://`` video is ``unsupported`` here.
+that cannot be decoded is ``corrupt``, a frame past its end ``missing``. Frames of a
+``gs://`` video are decoded from ranged reads of its object (:mod:`.gcs_file`): the bytes of
+the frame's GOP, never the whole file; a missing object is ``missing``, an outage
+:class:`~.errors.MediaUnavailableError`.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
@@ -33,7 +36,7 @@ T = TypeVar("T")
 
 
 class VideoFrameSource(ImageSource):
-    """Frames of local video files, by frame location.
+    """Frames of video files (local or ``gs://``), by frame location.
 
     ``file_source`` gives the source of a video FILE location (local or GCS): its
     ``version`` and ``resolve_within`` are the file's own rules, not a copy of them.
@@ -57,7 +60,7 @@ class VideoFrameSource(ImageSource):
 
     def image(self, location: str) -> Image.Image:
         """The decoded frame as an RGB image (rotation applied)."""
-        frame = self._local(location)
+        frame = _parse(location)
         return self._read(location, lambda r: r.image(frame.video, frame.frame_number))
 
     def version(self, location: str) -> SourceVersion:
@@ -67,7 +70,7 @@ class VideoFrameSource(ImageSource):
     def image_size(self, location: str, *, oriented: bool = True) -> tuple[int, int]:
         """The frame size from the file's index (no decode); ``oriented`` applies the
         file's rotation, as EXIF orientation is applied to images."""
-        frame = self._local(location)
+        frame = _parse(location)
         index = self._read(location, lambda r: r.index(frame.video))
         return index.display_size() if oriented else (index.width, index.height)
 
@@ -79,26 +82,16 @@ class VideoFrameSource(ImageSource):
         real = self._file_source(frame.video).resolve_within(frame.video, media_root)
         return frame_location(real, frame.frame_number)
 
-    def video_path(self, location: str) -> str:
-        """The local path of the video file a frame location names."""
-        return self._local(location).video
-
     # ------------------------------------------------------------------ internals
-
-    def _local(self, location: str) -> FrameLocation:
-        frame = _parse(location)
-        if "://" in frame.video:
-            raise MediaError("unsupported", f"{location}: video frames are read from local files")
-        return frame
 
     def _read(self, location: str, read: Callable[[FrameReader], T]) -> T:
         # Imported on the first frame: PyAV costs ~0.1 s to import, which every process
         # that reads only images (thumbnail workers) would otherwise pay.
-        from ..video.frames import FrameNotFoundError, default_reader
+        from ..video.frames import FrameNotFoundError
         from ..video.probe import VideoError
 
         try:
-            return read((self._reader or default_reader)())
+            return read((self._reader or shared_reader)())
         except FrameNotFoundError as exc:
             raise MediaError("missing", str(exc)) from exc
         except VideoError as exc:
@@ -107,6 +100,23 @@ class VideoFrameSource(ImageSource):
             raise MediaError("missing", f"no video file for {location}") from exc
         except OSError as exc:
             raise MediaError("missing", f"cannot read {location}: {exc.strerror}") from exc
+
+
+_SHARED: FrameReader | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_reader() -> FrameReader:
+    """The process's frame reader, ``gs://`` videos read through GCS (made on first use,
+    so importing this module costs no PyAV import)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            from ..video.frames import FrameReader
+            from .gcs_file import GCSVideoFiles
+
+            _SHARED = FrameReader(remote=GCSVideoFiles())
+        return _SHARED
 
 
 def _parse(location: str) -> FrameLocation:

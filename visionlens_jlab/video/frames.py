@@ -24,24 +24,27 @@ Decoder threads: ``thread_type="SLICE"``. Frame threading ("FRAME", "AUTO") adds
 pipeline of one frame per thread that a seek flushes and refills: on 2 cores it was never
 faster for seeks, and in one of two runs ~35% slower (``benchmarks/results/video.md``).
 
+Remote files (``gs://``) go through the reader's :class:`~.files.RemoteFiles`: keyed by
+the object's version token (its generation) instead of ``os.stat``, decoded from a seekable
+file object that reads byte ranges, so a frame costs the bytes of its GOP, not the file.
+
 Thread-safe: each open container has its own lock (PyAV containers are not thread-safe);
 requests for different files decode in parallel. Nothing is ever written to disk.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
 from PIL import Image
 
+from .files import RemoteFiles, file_version, open_file
 from .probe import VideoError, probe_video
 
 DEFAULT_CACHE_BYTES = 192 * 1024 * 1024
@@ -101,9 +104,10 @@ class FrameIndex:
         return i if i < len(self.pts) and int(self.pts[i]) == pts else None
 
 
-def load_index(path: str) -> FrameIndex:
-    """Probe ``path`` (a full demux, no decode) into a :class:`FrameIndex`."""
-    probe = probe_video(path)
+def load_index(path: str, file: BinaryIO | None = None) -> FrameIndex:
+    """Probe ``path`` (a full demux, no decode) into a :class:`FrameIndex`; ``file``: read
+    from this file object instead (a remote file)."""
+    probe = probe_video(path, file)
     pts = np.asarray(probe.frame_pts, dtype=np.int64)
     keyframes = np.unique(np.searchsorted(pts, np.asarray(probe.keyframe_pts, dtype=np.int64)))
     return FrameIndex(
@@ -114,10 +118,13 @@ def load_index(path: str) -> FrameIndex:
 class _Cursor:
     """One open container and where its decoder stands."""
 
-    def __init__(self, path: str, thread_type: str) -> None:
+    def __init__(self, path: str, thread_type: str, file: BinaryIO | None = None) -> None:
+        self.file = file
         try:
-            self.container: Any = av.open(path)
+            self.container: Any = av.open(file if file is not None else path)
         except (av.FFmpegError, OSError) as exc:
+            if file is not None:
+                file.close()
             raise VideoError(f"cannot open {path}: {exc}") from exc
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = thread_type
@@ -152,12 +159,19 @@ class _Cursor:
 
     def close(self) -> None:
         with self.lock:
-            self.closed = True
-            self.container.close()
+            self.shut()
+
+    def shut(self) -> None:
+        """Close the container and its file (the caller holds the lock)."""
+        self.closed = True
+        self.container.close()
+        if self.file is not None:
+            self.file.close()  # drops its block cache
 
 
 class FrameReader:
-    """Frames of local video files by number (see the module docstring)."""
+    """Frames of video files by number (see the module docstring); ``remote`` reads the
+    files whose locations are URIs (``gs://``), refused without it."""
 
     def __init__(
         self,
@@ -168,7 +182,9 @@ class FrameReader:
         max_open: int = DEFAULT_OPEN,
         max_indexes: int = DEFAULT_INDEXES,
         thread_type: str = "SLICE",
+        remote: RemoteFiles | None = None,
     ) -> None:
+        self.remote = remote
         self.cache_bytes = cache_bytes
         self.window = window
         self.seek_window = seek_window
@@ -219,6 +235,9 @@ class FrameReader:
                 except av.FFmpegError as exc:
                     self._drop_cursor(key, cursor)
                     raise VideoError(f"cannot decode frame {number} of {path}: {exc}") from exc
+                except Exception:
+                    self._drop_cursor(key, cursor)  # a remote read failed mid-packet
+                    raise
 
     def image(self, path: str, number: int) -> Image.Image:
         """Frame ``number`` of ``path`` as an RGB image, turned as the file says to show it."""
@@ -294,12 +313,8 @@ class FrameReader:
 
     # ------------------------------------------------------------------ caches
 
-    @staticmethod
-    def _key(path: str) -> tuple[str, str]:
-        st = os.stat(path)  # FileNotFoundError for a missing file
-        if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block the thread forever
-            raise VideoError(f"{path} is not a regular file")
-        return path, f"{st.st_mtime_ns}-{st.st_size}"
+    def _key(self, path: str) -> tuple[str, str]:
+        return path, file_version(path, self.remote)
 
     def _index(self, key: tuple[str, str]) -> FrameIndex:
         with self._lock:
@@ -313,7 +328,12 @@ class FrameReader:
                 found = self._indexes.get(key)
             if found is None:
                 try:
-                    found = load_index(key[0])
+                    file = open_file(*key, self.remote)
+                    try:
+                        found = load_index(key[0], file)
+                    finally:
+                        if file is not None:
+                            file.close()
                 finally:
                     with self._lock:
                         self._index_locks.pop(key, None)
@@ -329,7 +349,7 @@ class FrameReader:
             if cursor is not None:
                 self._cursors.move_to_end(key)
                 return cursor
-        cursor = _Cursor(key[0], self.thread_type)
+        cursor = _Cursor(key[0], self.thread_type, open_file(*key, self.remote))
         evicted: list[_Cursor] = []
         with self._lock:
             existing = self._cursors.get(key)
@@ -349,8 +369,7 @@ class FrameReader:
         with self._lock:
             if self._cursors.get(key) is cursor:
                 del self._cursors[key]
-        cursor.closed = True
-        cursor.container.close()
+        cursor.shut()
 
     def _cached(self, key: tuple[str, str], position: int) -> Any | None:
         with self._lock:
@@ -371,16 +390,3 @@ class FrameReader:
             while self._frame_bytes > self.cache_bytes and len(self._frames) > 1:
                 _, (_, dropped) = self._frames.popitem(last=False)
                 self._frame_bytes -= dropped
-
-
-_DEFAULT: FrameReader | None = None
-_DEFAULT_LOCK = threading.Lock()
-
-
-def default_reader() -> FrameReader:
-    """The process's shared reader (made on first use, so importing costs nothing)."""
-    global _DEFAULT
-    with _DEFAULT_LOCK:
-        if _DEFAULT is None:
-            _DEFAULT = FrameReader()
-        return _DEFAULT

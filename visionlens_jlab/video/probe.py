@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 class VideoError(Exception):
@@ -48,14 +48,18 @@ class VideoProbe:
     first, then truncated), which demuxes without an error."""
 
 
-def probe_video(path: str | Path) -> VideoProbe:
-    """Probe the video file at ``path`` (see the module docstring)."""
+def probe_video(path: str | Path, file: BinaryIO | None = None) -> VideoProbe:
+    """Probe the video file at ``path`` (see the module docstring).
+
+    ``file``: read the bytes from this seekable file object instead (a remote object,
+    :mod:`.files`); ``path`` then only names it in errors.
+    """
     # Imported here: PyAV costs ~0.1 s to import, which every ingest that finds no video
     # (images, image sequences) would otherwise pay through the readers that import this.
     import av
 
     try:
-        container = av.open(str(path))
+        container = av.open(file if file is not None else str(path))
     except (av.FFmpegError, OSError) as exc:
         raise VideoError(f"cannot open {path}: {exc}") from exc
     with container:
