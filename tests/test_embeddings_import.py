@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.embed import imported
+from visionlens_jlab.embed import import_staging
 from visionlens_jlab.embed.base import EmbedError
 from visionlens_jlab.embed.imported import IMPORTED, import_embeddings
 from visionlens_jlab.embed.spaces import dataset_spaces
@@ -119,7 +119,8 @@ def test_each_bad_row_is_reported_and_the_good_ones_imported(
     pq.write_table(vector_table(keys, rows, "sample_id"), tmp_path / "bad.parquet")
     result = run_import(data_dir, tmp_path / "bad.parquet")
     counts = {code: r["count"] for code, r in result["rejected"].items()}
-    assert counts == {"unknown_key": 2, "wrong_dimension": 1, "not_finite": 2, "duplicate_key": 1}
+    assert counts == {"unknown_key": 2, "ambiguous_key": 0, "null_vector": 0, "wrong_dimension": 1,
+                      "not_finite": 2, "zero_vector": 0, "duplicate_key": 1}  # fmt: skip
     assert result["imported"] == 2 and result["imported"] + sum(counts.values()) == len(keys)
     assert result["rejected"]["unknown_key"]["examples"] == ["999999", "None"]
     assert result["rejected"]["wrong_dimension"]["examples"] == [str(ids[2])]
@@ -266,7 +267,7 @@ def test_a_cancel_while_writing_puts_the_space_back(
     pq.write_table(vector_table(ids[:6], m[:6].tolist(), "sample_id"), tmp_path / "a.parquet")
     assert run_import(data_dir, tmp_path / "a.parquet")["imported"] == 6
     # replace those six and add the other six, in write batches of 4: cancelled after one
-    monkeypatch.setattr(imported._Staged, "BATCH", 4)
+    monkeypatch.setattr(import_staging.Staged, "BATCH", 4)
     pq.write_table(vector_table(ids, (-m).tolist(), "sample_id"), tmp_path / "b.parquet")
     with Catalog(data_dir) as catalog, open_vector_store(data_dir) as store:
         ctx = CancelWhileWriting(Job("j1", "embeddings_import", "import"))

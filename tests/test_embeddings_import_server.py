@@ -53,8 +53,10 @@ async def test_notebook_import_embeddings(
             "ds = vl.dataset('ds')\n"
             f"m = np.array({m.tolist()!r}, dtype=np.float32)\n"
             f"names = {NAMES!r}\n"
-            "df = pd.DataFrame({'file_name': names[:6], 'vector': list(m[:6])})\n"
-            "a = ds.import_embeddings(df, space='mine', progress=False)\n"
+            # columns of other names, as another tool names them
+            "df = pd.DataFrame({'path': names[:6], 'clip': list(m[:6])})\n"
+            "a = ds.import_embeddings(df, space='mine', vector_column='clip', id_column='path',\n"
+            "                         progress=False)\n"
             f"b = ds.import_embeddings(m[6:], ids={ids[6:]!r}, space='mine', progress=False)\n"
             "m[0, 0] = np.nan\n"
             f"c = ds.import_embeddings(m[:2], ids={ids[:2]!r}, space='mine', progress=False)\n"

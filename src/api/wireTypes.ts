@@ -2091,7 +2091,7 @@ export interface IWireEmbedRequest {
 
 /** The body of `POST /datasets/{name}/embeddings/import`. */
 export interface IWireEmbeddingsImportRequest {
-  /** Parquet or Arrow IPC file with a vector column and a sample_id, image_id or file_name column, or a .npy 2-D array (with ids) */
+  /** Parquet or Arrow IPC file (or a folder of Parquet files, partitioned or not) with a vector column and a sample_id, image_id or file_name column, or a .npy 2-D array (with ids) */
   source: string;
   /** the space's name (its model); importing again into it adds or replaces vectors */
   space: string;
@@ -2099,6 +2099,10 @@ export interface IWireEmbeddingsImportRequest {
   ids?: string | null;
   /** what the keys are (default: the file's key column; integers in an ids file are sample ids) */
   key?: 'sample_id' | 'image_id' | 'file_name' | null;
+  /** the Parquet or Arrow column of vectors (default: vector) */
+  vector_column?: string | null;
+  /** the Parquet or Arrow column of keys when not named sample_id, image_id or file_name (text: file names; numbers need key) */
+  id_column?: string | null;
 }
 
 /** The body of `POST /datasets/{name}/videos/query`. */

@@ -69,13 +69,18 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "embeddings-import",
         help="import embeddings computed elsewhere into a vector space of a dataset",
-        description="Import vectors from a Parquet or Arrow file (a 'vector' column beside "
-        "a sample_id, image_id or file_name column) or a .npy array with an ids file, into "
-        "the space SPACE: searched, mapped and de-duplicated like computed ones. Bad rows "
-        "(unknown key, wrong dimension, NaN, duplicate key) are reported, not imported.",
+        description="Import vectors from a Parquet or Arrow file or a folder of Parquet files "
+        "(a 'vector' column beside a sample_id, image_id or file_name column, or the columns "
+        "--vector-column and --id-column name) or a .npy array with an ids file, into the "
+        "space SPACE: searched, mapped and de-duplicated like computed ones. File names match "
+        "as written elsewhere too (./x.jpg, train\\x.jpg, absolute paths, URLs). Bad rows "
+        "(unknown or ambiguous key, null, wrong dimension, NaN or all-zero vector, duplicate "
+        "key) are reported, not imported.",
     )
     p.add_argument("dataset")
-    p.add_argument("file", help="Parquet, Arrow IPC or .npy file of vectors")
+    p.add_argument(
+        "file", help="Parquet, Arrow IPC or .npy file of vectors, or a folder of Parquet files"
+    )
     p.add_argument("--space", required=True, help="the space's name (e.g. my-clip)")
     p.add_argument(
         "--ids", help="the keys of a .npy file's rows: text, CSV, a JSON list or a 1-D .npy"
@@ -85,6 +90,15 @@ def add_parser(subparsers: Any) -> None:
         choices=["sample_id", "image_id", "file_name"],
         help="what the keys are (default: the file's key column; for --ids integers are "
         "sample ids, other keys file names)",
+    )
+    p.add_argument(
+        "--vector-column", metavar="NAME", help="the column of vectors (default: vector)"
+    )
+    p.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="the column of keys when it is not named sample_id, image_id or file_name "
+        "(e.g. filepath); text is file names, numbers need --key",
     )
     _common(p)
     p.set_defaults(func=cmd_embeddings_import)
@@ -196,11 +210,13 @@ def cmd_embeddings_import(args: argparse.Namespace) -> dict[str, Any]:
     def local(catalog: Any) -> dict[str, Any]:
         with open_vector_store(catalog.data_dir) as store:
             return import_embeddings(
-                None, catalog, store, args.dataset, args.space, str(source), ids=ids, key=args.key
-            )
+                None, catalog, store, args.dataset, args.space, str(source), ids=ids,
+                key=args.key, vector_column=args.vector_column, id_column=args.id_column,
+            )  # fmt: skip
 
     def remote(client: Any) -> dict[str, Any]:
-        body = {"source": source, "space": args.space, "ids": ids, "key": args.key}
+        body = {"source": source, "space": args.space, "ids": ids, "key": args.key,
+                "vector_column": args.vector_column, "id_column": args.id_column}  # fmt: skip
         answer = client.post_json(
             f"datasets/{args.dataset}/embeddings/import",
             {k: v for k, v in body.items() if v is not None},

@@ -1,8 +1,10 @@
 """The files ``visionlens embeddings-import`` reads, as a stream of ``(keys, vectors)`` chunks.
 
 Parquet and Arrow IPC files hold a ``vector`` column (a list or fixed-size list of floats)
-beside one key column, ``sample_id``, ``image_id`` or ``file_name``; they are read one record
-batch at a time. A ``.npy`` file (a 2-D float array, memory-mapped and read in row chunks)
+beside one key column, ``sample_id``, ``image_id`` or ``file_name`` (other names chosen by
+:class:`Columns`); they are read one record batch at a time. A folder of Parquet files (as
+Spark, pyarrow or Dask write one, partitioned by ``key=value`` folders or not) is read as one
+file. A ``.npy`` file (a 2-D float array, memory-mapped and read in row chunks)
 takes its keys from an ids file: text (one key a line), CSV (a header naming the key kind)
 or JSON (a list). Nothing here looks at the catalog: :mod:`.imported` matches the keys.
 """
@@ -38,6 +40,16 @@ class Chunk:
     vectors: pa.Array
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Which columns of a Parquet or Arrow file hold the vectors and the keys: ``vector``
+    and the first of :data:`KEY_KINDS` there unless named (a named key column's kind is
+    the ``key`` given, or for a text column ``file_name``)."""
+
+    vector: str = VECTOR_COLUMN
+    key: str | None = None
+
+
 @dataclass
 class Source:
     """An opened embeddings file: the key kind and its chunks (read lazily)."""
@@ -48,12 +60,17 @@ class Source:
     """The row count when the file says it (for progress), else None."""
 
 
-def open_source(path: str, ids: str | None = None, key: str | None = None) -> Source:
-    """The :class:`Source` of ``path`` (Parquet, Arrow IPC file or stream, or ``.npy`` with
-    the ``ids`` file); ``key`` forces the key kind. Raises :class:`EmbedError` naming what is
-    missing (no key column, no ``vector`` column, a ``.npy`` without ids)."""
+def open_source(
+    path: str, ids: str | None = None, key: str | None = None, columns: Columns = Columns()
+) -> Source:
+    """The :class:`Source` of ``path`` (Parquet, Arrow IPC file or stream, a folder of
+    Parquet files, or ``.npy`` with the ``ids`` file); ``key`` forces the key kind,
+    ``columns`` names the columns. Raises :class:`EmbedError` naming what is missing (no key
+    column, no vector column, a ``.npy`` without ids)."""
     if key is not None and key not in KEY_KINDS:
         raise EmbedError(f"unknown key kind {key!r}: use {', '.join(KEY_KINDS)}")
+    if os.path.isdir(path):
+        return _folder(path, key, columns)
     if not os.path.isfile(path):
         raise EmbedError(f"no embeddings file at {path}")
     with open(path, "rb") as f:
@@ -62,6 +79,9 @@ def open_source(path: str, ids: str | None = None, key: str | None = None) -> So
         raise EmbedError(f"{path} is a zip (an .npz?): save the array itself with np.save "
                          "as a .npy file, its row keys in an --ids file")  # fmt: skip
     if magic.startswith(b"\x93NUMPY"):
+        if columns != Columns():
+            raise EmbedError("--vector-column and --id-column go with Parquet and Arrow "
+                             "files: a .npy file's rows are its vectors, --ids its keys")  # fmt: skip
         return _npy(path, ids, key)
     if ids is not None:
         raise EmbedError("--ids goes with a .npy file; Parquet and Arrow files hold their keys")
@@ -69,13 +89,35 @@ def open_source(path: str, ids: str | None = None, key: str | None = None) -> So
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        name = _key_column(pf.schema_arrow, key, path)
-        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=[name, VECTOR_COLUMN])
-        return Source(name, _chunks(batches, name), pf.metadata.num_rows)
-    return _arrow(path, magic, key)
+        kind, name = _key_column(pf.schema_arrow, key, path, columns)
+        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=[name, columns.vector])
+        return Source(kind, _chunks(batches, name, columns.vector), pf.metadata.num_rows)
+    return _arrow(path, magic, key, columns)
 
 
-def _arrow(path: str, magic: bytes, key: str | None) -> Source:
+def _folder(path: str, key: str | None, columns: Columns) -> Source:
+    """A folder of Parquet files (``part-0.parquet``, ``year=2024/part-0.parquet``, Spark's
+    ``_SUCCESS`` and ``.crc`` files beside them) read as one dataset."""
+    import pyarrow.dataset as ds
+
+    found = sorted(os.path.relpath(os.path.join(top, f), path)
+                   for top, _, files in os.walk(path) for f in files)  # fmt: skip
+    if not any(f.endswith((".parquet", ".parq")) for f in found):
+        listed = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise EmbedError(
+            f"{path} is a folder without .parquet files (it holds: {listed or 'nothing'}): "
+            "name one Parquet, Arrow or .npy file, or a folder of Parquet files"
+        )
+    try:
+        dataset = ds.dataset(path, format="parquet", partitioning="hive")
+    except (pa.ArrowException, OSError) as exc:
+        raise EmbedError(f"{path} could not be read as a folder of Parquet files: {exc}") from exc
+    kind, name = _key_column(dataset.schema, key, path, columns)
+    scanner = dataset.scanner(columns=[name, columns.vector], batch_size=CHUNK_ROWS)
+    return Source(kind, _chunks(scanner.to_batches(), name, columns.vector), dataset.count_rows())
+
+
+def _arrow(path: str, magic: bytes, key: str | None, columns: Columns) -> Source:
     try:
         if magic == b"ARROW1":
             reader: Any = pa.ipc.open_file(pa.memory_map(path))
@@ -89,34 +131,46 @@ def _arrow(path: str, magic: bytes, key: str | None) -> Source:
             schema, rows, batches = reader.schema, None, iter(reader)
     except pa.ArrowInvalid as exc:
         raise EmbedError(f"{path} is neither Parquet, Arrow IPC nor .npy: {exc}") from exc
-    name = _key_column(schema, key, path)
-    return Source(name, _chunks(batches, name), rows)
+    kind, name = _key_column(schema, key, path, columns)
+    return Source(kind, _chunks(batches, name, columns.vector), rows)
 
 
-def _key_column(schema: pa.Schema, key: str | None, path: str) -> str:
-    names = set(schema.names)
-    if VECTOR_COLUMN not in names:
-        raise EmbedError(f"{path} has no {VECTOR_COLUMN!r} column (its columns: "
-                         f"{', '.join(schema.names)})")  # fmt: skip
+def _key_column(schema: pa.Schema, key: str | None, path: str, columns: Columns) -> tuple[str, str]:
+    """The key kind and the key column's name, the vector column checked."""
+    names, vector = set(schema.names), columns.vector
+    listed = ", ".join(schema.names)
+    if vector not in names:
+        hint = "" if vector != VECTOR_COLUMN else "; name another with --vector-column"
+        raise EmbedError(f"{path} has no {vector!r} column (its columns: {listed}){hint}")
+    kind = schema.field(vector).type
+    is_list = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    if not (is_list or pa.types.is_fixed_size_list(kind)) or not (
+        pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)
+    ):
+        raise EmbedError(f"the {vector!r} column must be a list of floats, not {kind}")
+    if columns.key is not None:
+        if columns.key not in names:
+            raise EmbedError(f"{path} has no {columns.key!r} column (its columns: {listed})")
+        keys = schema.field(columns.key).type
+        if pa.types.is_dictionary(keys):
+            keys = keys.value_type
+        if key is None and not (pa.types.is_string(keys) or pa.types.is_large_string(keys)):
+            raise EmbedError(f"say what the {columns.key!r} column holds: --key sample_id "
+                             "or --key image_id (a text column is file names)")  # fmt: skip
+        return key or "file_name", columns.key
     found = [k for k in KEY_KINDS if k in names and (key is None or k == key)]
     if not found:
         raise EmbedError(
             f"{path} has no key column: add one of {', '.join(KEY_KINDS)} beside "
-            f"{VECTOR_COLUMN!r} (its columns: {', '.join(schema.names)})"
+            f"{vector!r}, or name yours with --id-column (its columns: {listed})"
         )
-    kind = schema.field(VECTOR_COLUMN).type
-    listed = pa.types.is_list(kind) or pa.types.is_large_list(kind)
-    if not (listed or pa.types.is_fixed_size_list(kind)) or not (
-        pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)
-    ):
-        raise EmbedError(f"the {VECTOR_COLUMN!r} column must be a list of floats, not {kind}")
-    return found[0]
+    return found[0], found[0]
 
 
-def _chunks(batches: Any, key: str) -> Iterator[Chunk]:
+def _chunks(batches: Any, key: str, vector: str) -> Iterator[Chunk]:
     for batch in batches:
         if batch.num_rows:
-            yield Chunk(batch.column(key), batch.column(VECTOR_COLUMN))
+            yield Chunk(batch.column(key), batch.column(vector))
 
 
 def _npy(path: str, ids: str | None, key: str | None) -> Source:

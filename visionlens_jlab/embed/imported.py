@@ -2,17 +2,19 @@
 
 A file's rows (:mod:`.import_sources`, read chunk by chunk) are matched to the dataset's
 samples by ``sample_id``, or by ``image_id`` / ``file_name`` through the catalog's image
-keys (source image id, file name, base name, stem: the rule prediction files are matched
-by, :mod:`visionlens_jlab.catalog.writes.image_keys`). Good rows go to the vector store in
+keys (source image id, file name, base name, stem, and names as other tools write them:
+``./x.jpg``, ``train\\x.jpg``, absolute paths and URLs by their path's suffix; the rule
+prediction files are matched by, :mod:`visionlens_jlab.catalog.writes.image_keys`). Good rows go to the vector store in
 batches keyed by sample id, then the catalog's space row is written last
 (:func:`.spaces.record_space`), exactly as an embedding job ends, so search, maps and
 duplicates read the space unchanged. The space is the model ``SPACE`` of version
 :data:`IMPORTED`, which is how the spaces table records that it was imported.
 
-Bad rows are counted, never dropped silently: an unknown key, a vector of another dimension
-than the space's (or, for a new space, the file's first vector), NaN or infinite values, a
-key whose sample already had a vector earlier in the file. A file with no good row writes
-nothing and is an error.
+Bad rows are counted, never dropped silently (:data:`REJECTIONS`): an unknown key, a path
+that fits two samples, no vector, a vector of another dimension than the space's (or, for a
+new space, the file's first vector), NaN or infinite values, all zeros (no direction in a
+cosine space), a key whose sample already had a vector earlier in the file. A file with no
+good row writes nothing and is an error.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -29,11 +30,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import Catalog
-from ..catalog.writes.image_keys import create_image_keys
+from ..catalog.writes.image_keys import PathKeys, create_image_keys
 from ..jobs.job import JobContext
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
 from .base import EmbedError
-from .import_sources import Chunk, open_source
+from .import_sources import Chunk, Columns, open_source
+from .import_staging import Staged, staged_writes
 from .job import INDEX_FROM
 from .spaces import record_space, sample_count
 
@@ -42,8 +44,11 @@ IMPORTED = "imported"
 EXAMPLES = 5
 REJECTIONS = {
     "unknown_key": "keys that name no sample of the dataset",
+    "ambiguous_key": "paths that fit several samples equally (no sample was guessed)",
+    "null_vector": "rows without a vector (null)",
     "wrong_dimension": "vectors of another length than the space's (or the file's first)",
     "not_finite": "vectors holding NaN or infinite values",
+    "zero_vector": "vectors of zeros only: no direction to compare in a cosine space",
     "duplicate_key": "keys whose sample already had a vector earlier in the file",
 }
 """Each kind of rejected row, and what it means (the report's ``message``)."""
@@ -59,15 +64,20 @@ def import_embeddings(
     *,
     ids: str | None = None,
     key: str | None = None,
+    vector_column: str | None = None,
+    id_column: str | None = None,
 ) -> dict[str, Any]:
     """Import the vectors of file ``source`` (with its ``ids`` file for ``.npy``) into
     ``dataset``'s space named ``space``; return the report: counts, rejections with example
-    keys, the space's store name and ``seconds``. Raises :class:`EmbedError` when no row
-    could be imported (then nothing was written)."""
+    keys, the space's store name and ``seconds``. ``vector_column`` and ``id_column`` name
+    a Parquet or Arrow file's columns when they are not ``vector`` and one of ``sample_id``,
+    ``image_id``, ``file_name`` (``key`` then says what the ids are). Raises
+    :class:`EmbedError` when no row could be imported (then nothing was written)."""
     started = time.monotonic()
     if not isinstance(space, str) or not space.strip():
         raise EmbedError("name the space to import into (e.g. --space my-clip)")
-    opened = open_source(source, ids, key)
+    columns = Columns(vector_column or Columns.vector, id_column or None)
+    opened = open_source(source, ids, key, columns)
     store_space = space_name(space, IMPORTED)
     try:
         dim: int | None = store.space(store_space).dim
@@ -83,14 +93,16 @@ def import_embeddings(
     # that breaks half-way (or a cancel) writes nothing; then they go to the store, undone
     # there if a write fails
     with tempfile.TemporaryDirectory(prefix="visionlens-import-") as folder:
-        staged = _Staged(folder, "rows")
+        staged = Staged(folder, "rows")
         with catalog.cursor() as cur:
             dataset_id = catalog.dataset_id(cur, dataset)
             num_samples = sample_count(cur, dataset_id)
+            paths = None
             if opened.key != "sample_id":
                 create_image_keys(cur, dataset_id)
+                paths = PathKeys(cur, dataset_id)
             for chunk in _read(opened.chunks, source):
-                sample_ids = _match(cur, dataset_id, opened.key, chunk.keys)
+                sample_ids = _match(cur, dataset_id, paths, opened.key, chunk.keys)
                 if dim is None:
                     dim = _first_length(chunk)
                 good, matrix = _check(chunk, sample_ids, dim, seen, rejected)
@@ -110,7 +122,7 @@ def import_embeddings(
                 "are finite"
             )
         store.ensure_space(space, IMPORTED, int(dim or 0), "cosine")
-        with _writing(ctx, store, store_space, dataset_id, staged, existed, folder):
+        with staged_writes(ctx, store, store_space, dataset_id, staged, existed, folder):
             count = store.count(store_space, dataset_id)
             if store.count(store_space) >= INDEX_FROM:
                 store.optimize(store_space)
@@ -146,9 +158,15 @@ def import_embeddings(
     }
 
 
-def _match(cur: Any, dataset_id: int, kind: str, keys: pa.Array) -> np.ndarray:
-    """The sample id each key names (-1: none), through the catalog's image keys."""
+def _match(
+    cur: Any, dataset_id: int, paths: PathKeys | None, kind: str, keys: pa.Array
+) -> np.ndarray:
+    """The sample id each key names (-1: none, -2: a path that fits several samples),
+    through the catalog's image keys (file names as other tools write them added by
+    ``paths``)."""
     keys = _exact_keys(keys, kind)
+    if paths is not None and kind == "file_name":
+        paths.add(keys.to_pylist())
     table = pa.table({"i": pa.array(np.arange(len(keys), dtype=np.int64)), "key": keys})
     cur.register("_vl_import_keys", table)
     try:
@@ -158,9 +176,11 @@ def _match(cur: Any, dataset_id: int, kind: str, keys: pa.Array) -> np.ndarray:
             found = cur.execute(sql, [dataset_id]).fetchnumpy()
         else:
             # image ids are the keys of priority 0; file names are tried in the keys' order
-            sql = ("SELECT k.i, ik.sample_id FROM _vl_import_keys k JOIN _vl_image_keys ik "
-                   "ON ik.key = CAST(k.key AS VARCHAR) AND (ik.priority = 0 OR NOT ?)")  # fmt: skip
-            found = cur.execute(sql, [kind == "image_id"]).fetchnumpy()
+            sql = ("SELECT k.i, coalesce(ik.sample_id, -2) AS sample_id FROM _vl_import_keys k "
+                   "LEFT JOIN _vl_image_keys ik ON ik.key = CAST(k.key AS VARCHAR) "
+                   "AND (ik.priority = 0 OR NOT $id) WHERE ik.key IS NOT NULL OR "
+                   "CAST(k.key AS VARCHAR) IN (SELECT key FROM _vl_ambiguous_keys)")  # fmt: skip
+            found = cur.execute(sql, {"id": kind == "image_id"}).fetchnumpy()
     finally:
         cur.unregister("_vl_import_keys")
     out = np.full(len(keys), -1, np.int64)
@@ -215,7 +235,10 @@ def _check(
     is counted in ``rejected`` under the first check it fails."""
     n = len(sample_ids)
     reason = np.full(n, "", dtype=object)
-    reason[sample_ids < 0] = "unknown_key"
+    reason[sample_ids == -1] = "unknown_key"
+    reason[sample_ids == -2] = "ambiguous_key"
+    null = np.asarray(chunk.vectors.is_null().to_numpy(zero_copy_only=False), bool)
+    reason[(reason == "") & null] = "null_vector"
     right = _lengths(chunk.vectors) == (dim if dim is not None else -2)
     reason[(reason == "") & ~right] = "wrong_dimension"
     candidates = np.flatnonzero(reason == "")
@@ -228,6 +251,10 @@ def _check(
         finite = np.isfinite(matrix).all(axis=1)
         reason[candidates[~finite]] = "not_finite"
         matrix, candidates = matrix[finite], candidates[finite]
+        # a cosine space compares directions: zeros have none (normalized they are NaN)
+        direction = np.any(matrix != 0, axis=1)
+        reason[candidates[~direction]] = "zero_vector"
+        matrix, candidates = matrix[direction], candidates[direction]
     keep = np.ones(len(candidates), bool)
     for at, position in enumerate(candidates):  # the first good row of a sample wins
         sample = int(sample_ids[position])
@@ -259,76 +286,3 @@ def _read(chunks: Iterator[Chunk], source: str) -> Iterator[Chunk]:
             ) from exc
         rows += len(chunk.keys)
         yield chunk
-
-
-class _Staged:
-    """Rows of sample ids and vectors appended to two files in ``folder`` (int64 ids and
-    float32 vectors, named by ``name``), read back in batches: memory holds one batch."""
-
-    BATCH = 8192
-
-    def __init__(self, folder: str, name: str) -> None:
-        self.ids_path = os.path.join(folder, f"{name}.ids")
-        self.vectors_path = os.path.join(folder, f"{name}.vectors")
-        self.dim = 0
-        self.rows = 0
-
-    def add(self, sample_ids: np.ndarray, matrix: np.ndarray) -> None:
-        if not len(sample_ids):
-            return
-        self.dim = int(matrix.shape[1])
-        with open(self.ids_path, "ab") as f:
-            f.write(np.ascontiguousarray(sample_ids, np.int64).tobytes())
-        with open(self.vectors_path, "ab") as f:
-            f.write(np.ascontiguousarray(matrix, np.float32).tobytes())
-        self.rows += len(sample_ids)
-
-    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        if not self.rows:
-            return
-        with open(self.ids_path, "rb") as ids, open(self.vectors_path, "rb") as vectors:
-            for start in range(0, self.rows, self.BATCH):
-                n = min(self.BATCH, self.rows - start)
-                batch_ids = np.frombuffer(ids.read(8 * n), np.int64)
-                matrix = np.frombuffer(vectors.read(4 * n * self.dim), np.float32)
-                yield batch_ids, matrix.reshape(n, self.dim)
-
-
-@contextmanager
-def _writing(
-    ctx: JobContext | None,
-    store: VectorStore,
-    store_space: str,
-    dataset_id: int,
-    staged: _Staged,
-    existed: bool,
-    folder: str,
-) -> Iterator[None]:
-    """Upsert the staged rows into ``store_space``, then run the block (the catalog's
-    record); when a write or the block fails (or the job is cancelled) undo the writes: a
-    new space is dropped, an existing one gets back the vectors it had (staged in
-    ``folder``) and loses those it had not."""
-    before = _Staged(folder, "before")
-    added: list[np.ndarray] = []
-    written = 0
-    try:
-        for batch_ids, matrix in staged.batches():
-            if existed:
-                had_ids, had = store.get_vectors(store_space, batch_ids)
-                before.add(had_ids, had)
-                added.append(batch_ids[~np.isin(batch_ids, had_ids)])
-            store.upsert(store_space, batch_ids, matrix, dataset_id)
-            written += len(batch_ids)
-            if ctx is not None:
-                ctx.items("writing", written, staged.rows, f"wrote {written} of {staged.rows}")
-                ctx.check_cancelled()
-        yield
-    except BaseException:
-        if not existed:
-            store.drop_space(store_space)
-        else:
-            if added:
-                store.delete(np.concatenate(added), store_space)
-            for had_ids, had in before.batches():
-                store.upsert(store_space, had_ids, had, dataset_id)
-        raise

@@ -70,16 +70,17 @@ class ImportHandler(VisionLensHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        body = self.json_body()  # the contract: source and space required, ids and key
+        body = self.json_body()  # the contract: source and space required, the rest optional
         with engine_errors():  # the rule of ingest sources: a 403 outside allowed_roots
             source = self.local_path(body["source"]) or body["source"]
             ids = body.get("ids") and (self.local_path(body["ids"]) or body["ids"])
         await self.run_blocking(self.catalog.get_dataset, name)  # 404 before queueing
-        catalog, app, space, key = self.catalog, self.app, body["space"], body.get("key")
+        catalog, app, space = self.catalog, self.app, body["space"]
+        options = {k: body.get(k) for k in ("key", "vector_column", "id_column")}
 
         def run(ctx: JobContext) -> dict[str, Any]:
             store = app.vector_store()  # opened in the job: it may take a while the first time
-            return import_embeddings(ctx, catalog, store, name, space, source, ids=ids, key=key)
+            return import_embeddings(ctx, catalog, store, name, space, source, ids=ids, **options)
 
         await self.submit_job(
             IMPORT_JOB, run, title=f"Import embeddings into {name} ({space})", dataset=name

@@ -200,20 +200,23 @@ class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
         space: str,
         ids: Iterable[Any] | None = None,
         key: str | None = None,
+        vector_column: str | None = None,
+        id_column: str | None = None,
         progress: bool = True,
     ) -> dict[str, Any]:
         """Import embeddings computed elsewhere into the vector space ``space``, as a server
         job (what ``visionlens embeddings-import`` does): ``data`` a DataFrame with a
-        ``vector`` column beside ``sample_id``, ``image_id`` or ``file_name``, or a 2-D
-        array whose rows' keys are ``ids``. Returns the report: ``imported``, ``rejected``
-        (``unknown_key``, ``wrong_dimension``, ``not_finite``, ``duplicate_key``, each with
-        ``count`` and example keys), ``space``, ``dim``, ``seconds``. Search, maps and
-        duplicates then take ``model=space``."""
+        ``vector`` column beside ``sample_id``, ``image_id`` or ``file_name`` (or the
+        columns ``vector_column`` and ``id_column`` name), or a 2-D array whose rows' keys
+        are ``ids``. Returns the report: ``imported``, ``rejected`` (each kind of bad row,
+        e.g. ``unknown_key``, ``zero_vector``: ``count`` and example keys), ``space``,
+        ``dim``, ``seconds``. Search, maps and duplicates then take ``model=space``."""
         from .embeddings_import import import_embeddings
 
         return import_embeddings(
-            self._client, self.name, data, space=space, ids=ids, key=key, progress=progress
-        )
+            self._client, self.name, data, space=space, ids=ids, key=key,
+            vector_column=vector_column, id_column=id_column, progress=progress,
+        )  # fmt: skip
 
     def select(
         self, count: int, strategies: str | list[str] | None = None, *,

@@ -30,13 +30,16 @@ def import_embeddings(
     space: str,
     ids: Iterable[Any] | None = None,
     key: str | None = None,
+    vector_column: str | None = None,
+    id_column: str | None = None,
     tmp_dir: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Import ``data`` into ``dataset``'s space ``space``; the job's report (see
     :meth:`~.dataset.Dataset.import_embeddings`)."""
     with tempfile.TemporaryDirectory(prefix="visionlens-import-", dir=tmp_dir) as folder:
-        body: dict[str, Any] = {"space": space, "key": key}
+        body: dict[str, Any] = {"space": space, "key": key, "vector_column": vector_column,
+                                "id_column": id_column}  # fmt: skip
         if isinstance(data, pd.DataFrame):
             if ids is not None:
                 raise VisionLensError("ids= goes with an array; a DataFrame holds its keys")

@@ -34,7 +34,7 @@ from ..store.registry import model_tables
 from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
 from .feature_rows import write_feature_rows
-from .image_keys import create_image_keys
+from .image_keys import PathKeys, create_image_keys
 from .ingest_limits import IngestLimits
 from .ingest_summary import IngestSummary, nothing_read
 from .label_rows import (
@@ -305,17 +305,19 @@ def write_predictions(
                 [dataset_id, model],
             )
         create_image_keys(cur, dataset_id, split)
+        paths = PathKeys(cur, dataset_id, split)
         ann_next = catalog.next_annotation_id(cur)
         n_preds = n_read = 0
         for batch in parsed.batches():
             if batch.classifications is not None and batch.classifications.num_rows:
                 n_read += batch.classifications.num_rows
                 n_preds += write_classification_predictions(
-                    cur, batch.classifications, dataset_id, model, report
+                    cur, batch.classifications, dataset_id, model, report, paths
                 )
             table = batch.annotations
             if table is None or not table.num_rows:
                 continue
+            paths.add(table.column("image_ref").to_pylist())
             _append(
                 cur,
                 _numbered(table),
@@ -328,8 +330,7 @@ def write_predictions(
             )
             report_unknown_images(
                 cur,
-                "SELECT COUNT(*), list(DISTINCT image_ref)[1:5] FROM _vl_matched "
-                "WHERE matched_id IS NULL",
+                "SELECT image_ref FROM _vl_matched WHERE matched_id IS NULL",
                 report,
             )
             (row,) = cur.execute(
@@ -343,7 +344,7 @@ def write_predictions(
             if progress:
                 progress(-1.0, f"{n_preds} predictions")
         cur.execute("DROP TABLE IF EXISTS _vl_matched")
-        cur.execute("DROP TABLE _vl_image_keys")
+        cur.execute("DROP TABLE _vl_image_keys; DROP TABLE _vl_ambiguous_keys")
         if n_preds == 0:
             raise IngestError(
                 nothing_read(parsed)

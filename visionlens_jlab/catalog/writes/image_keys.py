@@ -11,12 +11,21 @@ Given a split, only that split's samples have keys, and an id stored under the s
 (``val/12``: a dataset read one split at a time, whose files number their images each from
 the start, :mod:`visionlens_jlab.ingest.split_folders`) is also found by its bare id, so a
 COCO results file made against one split's file matches that split's images.
+
+A name no key matches is tried again as other tools write it (:class:`PathKeys`, the rule of
+:mod:`visionlens_jlab.records.image_names`): ``./train/x.jpg`` and ``train\\x.jpg`` as
+``train/x.jpg``, an absolute path or URL by its path's suffix. Each name found so becomes a
+key of its own (priority 5); one that fits two samples is listed in ``_vl_ambiguous_keys``.
 """
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Iterable
 
+import duckdb
+import pyarrow as pa
+
+from ...records.image_names import AMBIGUOUS, NameIndex, is_located, normalize_name
 from ..base.errors import CatalogError
 
 _NAMES = """
@@ -72,3 +81,77 @@ def create_image_keys(
         f"MIN(priority) AS priority FROM ({names}) GROUP BY key",
         params,
     )
+    cur.execute("CREATE OR REPLACE TEMP TABLE _vl_ambiguous_keys (key VARCHAR)")
+
+
+class PathKeys:
+    """Keys added to ``_vl_image_keys`` (made by :func:`create_image_keys` for the same
+    ``dataset_id`` and ``split``) for names spelled as other tools write them."""
+
+    def __init__(
+        self, cur: duckdb.DuckDBPyConnection, dataset_id: int, split: str | None = None
+    ) -> None:
+        self._cur, self._dataset_id, self._split = cur, dataset_id, split
+        self._index: NameIndex | None = None  # built at the first located name: it costs
+        self._tried: set[str] = set()
+
+    def add(self, refs: Iterable[object]) -> list[str]:
+        """Give each of ``refs`` that no key matches the key it means when normalized, or
+        the sample its located path means; return the ambiguous ones (also listed in
+        ``_vl_ambiguous_keys``)."""
+        found: list[tuple[str, str | None, int | None]] = []  # (ref, its key, its sample)
+        ambiguous: list[str] = []
+        new = {r for r in refs if isinstance(r, str)} - self._tried
+        self._tried |= new
+        keys = self._cur.execute(
+            "SELECT key FROM _vl_image_keys WHERE key IN (SELECT unnest($refs))",
+            {"refs": list(new)},
+        ).fetchall()
+        for ref in new - {k for (k,) in keys}:
+            name = normalize_name(ref)
+            if is_located(name):
+                sample = self._names().resolve(name)
+                if sample == AMBIGUOUS:
+                    ambiguous.append(ref)
+                elif sample is not None:
+                    found.append((ref, None, sample))
+            elif name != ref:
+                found.append((ref, name, None))
+        if found:
+            self._insert(found)
+        if ambiguous:
+            self._cur.executemany("INSERT INTO _vl_ambiguous_keys VALUES (?)",
+                                  [[r] for r in ambiguous])  # fmt: skip
+        return sorted(ambiguous)
+
+    def _names(self) -> NameIndex:
+        if self._index is None:
+            only = "" if self._split is None else " AND split = $split"
+            params: dict[str, object] = {"dataset": self._dataset_id}
+            if self._split is not None:
+                params["split"] = self._split
+            rows = self._cur.execute(
+                "SELECT file_name, sample_id FROM samples "  # noqa: S608 - fixed text
+                f"WHERE dataset_id = $dataset{only}",
+                params,
+            ).fetchall()
+            self._index = NameIndex(rows)
+        return self._index
+
+    def _insert(self, found: list[tuple[str, str | None, int | None]]) -> None:
+        """The refs' keys: a normalized name takes its key's sample (none: no key), a
+        located one the sample it was resolved to."""
+        refs, names, samples = zip(*found, strict=True)
+        table = pa.table({"ref": pa.array(refs, pa.string()), "name": pa.array(names, pa.string()),
+                          "sample": pa.array(samples, pa.int64())})  # fmt: skip
+        self._cur.register("_vl_path_refs", table)
+        self._cur.execute(
+            """
+            INSERT INTO _vl_image_keys
+            SELECT r.ref, s.sample_id, s.width, s.height, 5
+              FROM _vl_path_refs r
+              LEFT JOIN _vl_image_keys k ON k.key = r.name
+              JOIN samples s ON s.sample_id = coalesce(r.sample, k.sample_id)
+            """
+        )
+        self._cur.unregister("_vl_path_refs")

@@ -16,6 +16,7 @@ import pyarrow as pa
 from ...records.label_kinds import LABEL_TYPES, OBJECT_KINDS, LabelColumn
 from ...records.report import IngestReport
 from ..store.label_columns import label_counts
+from .image_keys import PathKeys
 
 _OWN_RULES = {"x", "y", "w", "h", "segmentation", "keypoints", "num_keypoints", "mask_area"}
 """Kind columns written by rules of their own below (COCO's keypoint count, YOLO-seg's
@@ -178,14 +179,17 @@ def write_classification_predictions(
     dataset_id: int,
     model: str,
     report: IngestReport,
+    paths: PathKeys,
 ) -> int:
     """Insert a model's image-level labels, matched to images through the temporary
-    ``_vl_image_keys`` table of the prediction writer; count the unmatched in ``report``.
-    Returns the number of rows written."""
+    ``_vl_image_keys`` table of the prediction writer (names as other tools write them
+    added by ``paths``); count the unmatched in ``report``. Returns the number of rows
+    written."""
+    paths.add(table.column("image_ref").to_pylist())
     cur.register("_vl_cls", table)
     report_unknown_images(
         cur,
-        "SELECT COUNT(*), list(DISTINCT c.image_ref)[1:5] FROM _vl_cls c "
+        "SELECT c.image_ref FROM _vl_cls c "
         "LEFT JOIN _vl_image_keys k ON k.key = c.image_ref WHERE k.sample_id IS NULL",
         report,
     )
@@ -204,13 +208,26 @@ def write_classification_predictions(
 def report_unknown_images(
     cur: duckdb.DuckDBPyConnection, unmatched_sql: str, report: IngestReport
 ) -> None:
-    """Report the predictions that ``unmatched_sql`` (``COUNT(*)`` and up to five example
-    image references) finds without an image in the dataset: they are skipped."""
-    (unmatched,) = cur.execute(unmatched_sql).fetchall()
-    if unmatched[0]:
+    """Report the predictions that ``unmatched_sql`` (a query of their ``image_ref``) finds
+    without an image in the dataset: they are skipped. Those whose path fits several images
+    equally (``_vl_ambiguous_keys``) are reported as such: no image was guessed for them."""
+    (found,) = cur.execute(
+        "SELECT count(*) FILTER (NOT a), (list(DISTINCT image_ref) FILTER (NOT a))[1:5], "  # noqa: S608 - fixed text
+        "count(*) FILTER (a), (list(DISTINCT image_ref) FILTER (a))[1:5] FROM ("
+        "SELECT image_ref, coalesce(image_ref IN (SELECT key FROM _vl_ambiguous_keys), false) AS a "
+        f"FROM ({unmatched_sql}))"
+    ).fetchall()
+    if found[0]:
         report.warn(
             "prediction_unknown_image",
             "predictions for images that are not in the dataset were skipped",
-            count=int(unmatched[0]),
-            examples=unmatched[1] or [],
+            count=int(found[0]),
+            examples=found[1] or [],
+        )
+    if found[2]:
+        report.warn(
+            "prediction_ambiguous_image",
+            "predictions whose image path fits several images of the dataset equally were skipped",
+            count=int(found[2]),
+            examples=found[3] or [],
         )
