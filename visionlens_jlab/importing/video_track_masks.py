@@ -60,8 +60,10 @@ def track_length_mask(
     index = _current(cur, dataset_id, samples, token) if bounds is not None else None
     if bounds is None or index is None:
         return None
-    wanted = [c for c, s in enumerate(index.sources) if label.matches_source(s)]
-    kept = np.isin(index.object_source, wanted) & _within(index.object_length, bounds)
+    kept = _within(index.object_length, bounds)
+    wanted = [label.matches_source(s) for s in index.sources]
+    if not all(wanted):  # a gather of the codes: np.isin sorted 6M codes (40 ms at 2M frames)
+        kept &= np.array(wanted, dtype=bool)[index.object_source]
     mask = np.zeros(samples.n, dtype=bool)
     mask[index.object_position[kept]] = True
     return mask
@@ -78,14 +80,14 @@ def _length_bounds(label: LabelCondition) -> tuple[float | None, float | None] |
 
 
 def _within(values: np.ndarray, bounds: tuple[float | None, float | None]) -> np.ndarray:
-    """``lo <= value <= hi`` in float64 (DuckDB's DOUBLE), a bound of None left out."""
+    """``lo <= value <= hi`` in float64 (DuckDB's DOUBLE: integers against a float bound
+    compare in float64, exact for int32), a bound of None left out."""
     lo, hi = bounds
-    as_double = values.astype(np.float64)
     out = np.ones(len(values), dtype=bool)
     if lo is not None:
-        out &= as_double >= lo
+        out &= values >= np.float64(lo)
     if hi is not None:
-        out &= as_double <= hi
+        out &= values <= np.float64(hi)
     return out
 
 
