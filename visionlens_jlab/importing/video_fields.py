@@ -13,8 +13,10 @@ request runs (never stored, so never stale after an edit or new predictions).
   ``{"sample": {"video_tracks": {"min": 20}}}`` keeps the frames of crowded videos.
 
 Both go through the one filter model and planner (registered by the videos' manifest,
-:mod:`.video_tables`): the planner leaves them to the compiled SQL, which the facets, pages,
-counts, exports and the patches view share. Their facets (:func:`video_facet_entries`):
+:mod:`.video_tables`): the SQL here is their definition, which the exports, the patches
+view and every plan without a current track index read; the mask route of pages, counts
+and facets answers a bound on either from the track index (:mod:`.video_track_masks`), and
+a sort by ``video_tracks`` from a held order sorted by this SQL. Their facets (:func:`video_facet_entries`):
 ``video_tracks`` over the filtered frames (unit samples, multi-pick) and ``track_length``
 per source over the filtered frames' tracked objects (unit objects).
 """

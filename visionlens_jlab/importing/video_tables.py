@@ -13,7 +13,8 @@ Migration step 21 creates both (empty for an old catalog). Ingest writes them wi
 dataset (:mod:`visionlens_jlab.catalog.writes.feature_rows`); the parsers build their rows
 (:mod:`visionlens_jlab.ingest.video_rows`). Objects of a track carry ``annotations.track_id``
 (step 20, the catalog's own column). The manifest also registers the track- and video-level
-filter fields and their facets (:mod:`.video_fields`).
+filter fields and their facets (:mod:`.video_fields`), their answers from the track index
+(:mod:`.video_track_masks`) and the held order of a sort by ``video_tracks``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from ..catalog.extensions.manifest import FacetContribution, Manifest, Table, install
+from ..catalog.plan.planner import LabelBackend, SampleBackend
 from ..catalog.store.registry import Step
 from .video_fields import (
     FACET_PLACES,
@@ -31,6 +33,7 @@ from .video_fields import (
     video_facet_entries,
     video_field_sql,
 )
+from .video_track_masks import track_length_mask, video_tracks_mask
 
 VIDEOS_DDL = """
     CREATE TABLE IF NOT EXISTS videos (
@@ -74,6 +77,9 @@ MANIFEST = Manifest(
     steps=(Step(21, "add the tables of videos and their frames", create_tables),),
     sample_fields={VIDEO_PREFIX: video_field_sql},
     box_fields={TRACK_LENGTH: track_length_sql},
+    held_sample_fields=(VIDEO_TRACKS,),
+    label_backends=(LabelBackend("track index", TRACK_LENGTH, track_length_mask),),
+    sample_backends=(SampleBackend("track index", VIDEO_TRACKS, video_tracks_mask),),
     facets=(
         FacetContribution(
             video_facet_entries,

@@ -12,7 +12,8 @@ catalog opens). The manifest says:
 * its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
   in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
   (:class:`LabelConditionKind`), sample fields of a prefix and box fields computed when a
-  filter runs (``sample_fields``, ``box_fields``), label summaries, label backends, facet providers
+  filter runs (``sample_fields``, ``box_fields``; ``held_sample_fields``: those a held order
+  may sort by), label summaries, label and sample backends, facet providers
   (:class:`FacetContribution`), map point counts, computed fields, and summaries over the
   box summaries' class bits (:class:`~..tables.box_summaries.FeatureSummary`).
 
@@ -30,11 +31,17 @@ from typing import Any
 from ..derived import Structure, register_structure
 from ..indexes.index_warmer import Warm, register_warmer
 from ..plan.facets import FacetProvider, register_facet_provider
-from ..plan.planner import LabelBackend, register_label_backend
+from ..plan.planner import (
+    LabelBackend,
+    SampleBackend,
+    register_label_backend,
+    register_sample_backend,
+)
 from ..query.facet_places import FacetPlace
 from ..query.filter_parser import (
     FacetParts,
     register_box_field,
+    register_held_sample_field,
     register_label_condition,
     register_sample_field_prefix,
 )
@@ -114,8 +121,12 @@ class Manifest:
     box_fields: Mapping[str, Callable[[Params], str]] = field(default_factory=dict)
     """Box fields a label condition's ``where`` may name: each one's SQL over the box alias
     ``a`` (:func:`..query.filter_parser.register_box_field`)."""
+    held_sample_fields: tuple[str, ...] = ()
+    """Prefixed sample fields that only token-renewing writes change: a held order may
+    answer their sort (:func:`..query.filter_parser.register_held_sample_field`)."""
     label_summaries: Mapping[str, LabelSummary] = field(default_factory=dict)
     label_backends: tuple[LabelBackend, ...] = ()
+    sample_backends: tuple[SampleBackend, ...] = ()
     facets: tuple[FacetContribution, ...] = ()
     point_counts: Mapping[str, PointCounts] = field(default_factory=dict)
     computed_fields: tuple[ComputedFieldKind, ...] = ()
@@ -166,10 +177,14 @@ def install(manifest: Manifest, *, replace: bool = False) -> None:
         register_sample_field_prefix(prefix, compiler)
     for name, box_sql in manifest.box_fields.items():
         register_box_field(name, box_sql)
+    for name in manifest.held_sample_fields:
+        register_held_sample_field(name)
     for key, summary in manifest.label_summaries.items():
         register_label_summary(key, summary)
     for backend in manifest.label_backends:
         register_label_backend(backend)
+    for sample_backend in manifest.sample_backends:
+        register_sample_backend(sample_backend)
     for facet in manifest.facets:
         register_facet_provider(
             facet.provider, facet.takes_filtered, facet.multi_pick, facet.places

@@ -13,7 +13,9 @@ The :attr:`Strategy.MASK` route ANDs per-condition masks over the box index's sa
 :func:`mask_steps` plans them from what is held in memory (:class:`Held`): the box index
 itself (ids, split, width / height, a label condition of one source with classes only or
 one range on one box column), the field columns, the tag lists, a registered backend
-(:func:`register_label_backend`: the evaluation's), and one SQL step for the rest.
+(:func:`register_label_backend`: the evaluation's, the track index's ``track_length``;
+:func:`register_sample_backend`: the track index's ``video_tracks``), and one SQL step for
+the rest.
 
 **Objects** (:func:`plan_page` with ``rows="objects"``): the rows are the objects of one
 source (or an evaluation's patches) that the filter's label conditions of that source keep,
@@ -68,7 +70,8 @@ class Strategy(Enum):
     TAG_LISTS = "tag_lists"
     """Mask step: ``tags`` ``any`` / non-empty ``all`` from the tag lists in memory."""
     BACKEND = "backend"
-    """Mask step: a label condition a registered backend answers (:attr:`Step.backend`)."""
+    """Mask step: a label or sample condition a registered backend answers
+    (:attr:`Step.backend`)."""
     DENSE_RANGE = "dense_range"
     """Page route: no filter, by sample id: a range of dense ids."""
     ID_RANGE = "id_range"
@@ -93,10 +96,11 @@ class Strategy(Enum):
 
 @dataclass(frozen=True)
 class LabelBackend:
-    """A pluggable answer to label conditions holding the registered condition ``key``:
-    ``mask(cur, dataset_id, label, samples, token)`` returns a boolean mask over the box
-    index's ``samples`` (labelled ``token``) with exactly the SQL's samples, or None to
-    leave the condition to SQL."""
+    """A pluggable answer to label conditions holding the registered condition ``key``
+    (their one registered key), or bounding the registered box field ``key`` (their one
+    ``where``, with no registered key): ``mask(cur, dataset_id, label, samples, token)``
+    returns a boolean mask over the box index's ``samples`` (labelled ``token``) with
+    exactly the SQL's samples, or None to leave the condition to SQL."""
 
     name: str
     key: str
@@ -105,12 +109,31 @@ class LabelBackend:
     ]
 
 
+@dataclass(frozen=True)
+class SampleBackend:
+    """A pluggable answer to sample conditions on the registered prefixed field ``field``
+    (``video_tracks``): ``mask(cur, dataset_id, condition, samples, token)`` as
+    :attr:`LabelBackend.mask`, or None to leave the condition to SQL."""
+
+    name: str
+    field: str
+    mask: Callable[
+        [duckdb.DuckDBPyConnection, int, SampleCondition, SampleSet, str], np.ndarray | None
+    ]
+
+
 _BACKENDS: dict[str, LabelBackend] = {}
+_SAMPLE_BACKENDS: dict[str, SampleBackend] = {}
 
 
 def register_label_backend(backend: LabelBackend) -> None:
     """Let an engine module answer label conditions with its key from memory."""
     _BACKENDS[backend.key] = backend
+
+
+def register_sample_backend(backend: SampleBackend) -> None:
+    """Let an engine module answer conditions on its sample field from memory."""
+    _SAMPLE_BACKENDS[backend.field] = backend
 
 
 @dataclass(frozen=True)
@@ -120,7 +143,7 @@ class Step:
 
     strategy: Strategy
     parts: tuple[Any, ...] = ()
-    backend: LabelBackend | None = None
+    backend: LabelBackend | SampleBackend | None = None
 
 
 @dataclass(frozen=True)
@@ -253,11 +276,12 @@ def mask_steps(flt: Filter, held: Held) -> tuple[Step, ...]:
     if flt.ids is not None:
         steps.append(Step(Strategy.ID_SET, ("ids",)))
     for one in flt.sample:
-        strategy = _sample_strategy(one, held)
+        backend = _SAMPLE_BACKENDS.get(one.name) if one.kind == "prefixed" else None
+        strategy = Strategy.BACKEND if backend is not None else _sample_strategy(one, held)
         if strategy is None:
             rest.append(one)
         else:
-            steps.append(Step(strategy, (one,)))
+            steps.append(Step(strategy, (one,), backend))
     if flt.tags is not None and flt.tags.ops:
         if held.tag_lists and all(op == "any" or (op == "all" and v) for op, v in flt.tags.ops):
             steps.append(Step(Strategy.TAG_LISTS, (flt.tags,)))
@@ -291,9 +315,12 @@ def _label_step(label: LabelCondition) -> Step | None:
     ):
         return Step(Strategy.BOX_INDEX, (label,))
     if len(label.extras) == 1:
-        backend = _BACKENDS.get(label.extras[0].key)
-        if backend is not None:
-            return Step(Strategy.BACKEND, (label,), backend)
+        key: str | None = label.extras[0].key
+    else:  # a registered box field bounded alone (``track_length``)
+        key = label.where[0].name if not label.extras and len(label.where) == 1 else None
+    backend = _BACKENDS.get(key) if key is not None else None
+    if backend is not None:
+        return Step(Strategy.BACKEND, (label,), backend)
     return None
 
 

@@ -21,7 +21,8 @@ positions (ascending ids): no order to hold, and no statement over the filtered 
 of the token is the same. The token is renewed or dropped by every write that may change
 a sample column, a ``fields`` value or a box; tag writes keep it, and tags are not a sort
 key. Keys whose values other writes change without touching the token (registered
-prefixes such as ``computed.``) are not held: they keep the SQL path. The server's
+prefixes such as ``computed.``) are not held: they keep the SQL path; a prefixed field of
+the samples and boxes alone (``video_tracks``) is registered as held. The server's
 :class:`~.index_warmer.IndexWarmer` sorts the held orders again after a write.
 """
 

@@ -62,6 +62,9 @@ class LabelKind:
 LABEL_KINDS: dict[str, LabelKind] = {}
 SAMPLE_PREFIXES: dict[str, Callable[[str, Params], str]] = {}
 BOX_FIELDS: dict[str, Callable[[Params], str]] = {}
+HELD_SAMPLE_FIELDS: set[str] = set()
+"""Prefixed sample fields whose values only writes that renew the box index token change
+(:func:`register_held_sample_field`)."""
 
 
 def register_label_condition(
@@ -82,6 +85,13 @@ def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], 
     ``compiler(name, params)`` returns SQL of the field's value for the sample alias ``s``
     (raising :class:`FilterError` for an unknown name, also when the filter is parsed)."""
     SAMPLE_PREFIXES[prefix] = compiler
+
+
+def register_held_sample_field(name: str) -> None:
+    """Say that the prefixed sample field ``name`` (``video_tracks``) changes only with the
+    samples or the boxes (writes that renew the box index token), so that a held order
+    (:mod:`..plan.sorted_pages`) may answer a sort by it."""
+    HELD_SAMPLE_FIELDS.add(name)
 
 
 def register_box_field(name: str, compiler: Callable[[Params], str]) -> None:

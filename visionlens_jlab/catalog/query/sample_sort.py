@@ -18,7 +18,7 @@ from typing import Any
 
 from . import summary_filters
 from .filter_conditions import FilterError, Params, json_pointer
-from .filter_parser import SAMPLE_PREFIXES, sample_field_kind
+from .filter_parser import HELD_SAMPLE_FIELDS, SAMPLE_PREFIXES, sample_field_kind
 from .filters import SAMPLE_FIELD_SQL, sort_direction, source_clause
 
 SAMPLE_SORT_KINDS = ("id", "column", "json", "prefixed", "box_count", "box_max", "box_min")
@@ -63,9 +63,13 @@ class SampleSort:
     @property
     def held(self) -> bool:
         """Whether a held order may answer it (:mod:`..plan.sorted_pages`): a sample
-        column, a ``fields`` value or a box summary, whose values only token-renewing writes
-        change; not the sample id (the index's own order) nor registered prefixes."""
-        return self.kind not in ("id", "prefixed")
+        column, a ``fields`` value, a box summary or a prefixed field registered as held
+        (:func:`..query.filter_parser.register_held_sample_field`), whose values only
+        token-renewing writes change; not the sample id (the index's own order) nor the
+        other prefixed fields (``computed.``: other writes change them)."""
+        if self.kind == "prefixed":
+            return self.field in HELD_SAMPLE_FIELDS
+        return self.kind != "id"
 
     @property
     def box_summary(self) -> bool:
