@@ -13,6 +13,7 @@ import visionlens_jlab.evaluate  # noqa: F401 - registers the ``eval`` condition
 from visionlens_jlab import features  # noqa: F401 - declares the computed fields sorted by
 from visionlens_jlab.catalog.plan.planner import (
     Held,
+    LabelBackend,
     Strategy,
     forced,
     forced_sql,
@@ -84,7 +85,7 @@ def test_which_step_answers_which_condition(
 
 def test_the_backend_is_the_evaluations() -> None:
     (step,) = mask_steps(parse_filter(EVAL), NOTHING)
-    assert step.backend is not None and step.backend.key == "eval"
+    assert isinstance(step.backend, LabelBackend) and step.backend.key == "eval"
     assert step.backend.mask.__module__ == "visionlens_jlab.evaluate.eval_label_mask"
 
 
