@@ -98,8 +98,33 @@ def test_a_folder_of_parquet_parts_hive_partitioned_or_not(
     # a folder of something else names what it holds
     (tmp_path / "csvs").mkdir()
     (tmp_path / "csvs" / "v.csv").write_text("x\n")
-    with pytest.raises(EmbedError, match=r"folder without .parquet files \(it holds: v.csv\)"):
+    with pytest.raises(EmbedError, match=r"without .parquet or .arrow files \(it holds: v.csv\)"):
         run_import(data_dir, tmp_path / "csvs", "third")
+
+
+def test_a_hugging_face_save_to_disk_folder_of_arrow_streams(
+    data: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    """``datasets``' ``save_to_disk`` writes Arrow streams (``data-0000K-of-0000N.arrow``)
+    beside ``state.json`` and ``dataset_info.json``: its shards are read in order."""
+    data_dir, ids = data
+    m = rows(len(NAMES))
+    table = pa.table({"image_path": [f"/data/coco/{n}" for n in NAMES],
+                      "embeddings": pa.array(m, pa.list_(pa.float32()))})  # fmt: skip
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    for k, (start, stop) in enumerate([(0, 4), (4, len(NAMES))]):
+        shard = table.slice(start, stop - start)
+        with pa.OSFile(str(folder / f"data-0000{k}-of-00002.arrow"), "wb") as sink:
+            with pa.ipc.new_stream(sink, shard.schema) as writer:
+                writer.write_table(shard)
+    (folder / "state.json").write_text('{"_data_files": []}')
+    (folder / "dataset_info.json").write_text("{}")
+    result = run_import(data_dir, folder, vector_column="embeddings", id_column="image_path")
+    assert (result["imported"], result["rows"]) == (len(NAMES), len(NAMES))
+    got = stored(data_dir, list(ids.values()))
+    for i, sample in enumerate(ids.values()):
+        np.testing.assert_allclose(got[sample], unit(np.array([m[i]]))[0], atol=1e-5)
 
 
 def test_null_zero_and_non_finite_vectors_have_their_own_reasons(

@@ -12,6 +12,7 @@ or JSON (a list). Nothing here looks at the catalog: :mod:`.imported` matches th
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import re
@@ -29,6 +30,8 @@ KEY_KINDS = ("sample_id", "image_id", "file_name")
 VECTOR_COLUMN = "vector"
 CHUNK_ROWS = 8192
 """Rows per chunk: ~16 MB of 512-d float32 vectors at a time, whatever the file's size."""
+ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
+"""Names of Arrow IPC files in a folder of embeddings (file or stream format)."""
 
 
 @dataclass
@@ -97,16 +100,22 @@ def open_source(
 
 def _folder(path: str, key: str | None, columns: Columns) -> Source:
     """A folder of Parquet files (``part-0.parquet``, ``year=2024/part-0.parquet``, Spark's
-    ``_SUCCESS`` and ``.crc`` files beside them) read as one dataset."""
+    ``_SUCCESS`` and ``.crc`` files beside them) read as one dataset; else a folder of Arrow
+    files (Hugging Face ``datasets``' ``save_to_disk``: ``data-00000-of-00002.arrow`` beside
+    its JSON files), read one after the other in the order of their names."""
     import pyarrow.dataset as ds
 
     found = sorted(os.path.relpath(os.path.join(top, f), path)
                    for top, _, files in os.walk(path) for f in files)  # fmt: skip
     if not any(f.endswith((".parquet", ".parq")) for f in found):
+        arrows = [f for f in found if f.endswith(ARROW_SUFFIXES)]
+        if arrows:
+            return _arrow_folder(path, arrows, key, columns)
         listed = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
         raise EmbedError(
-            f"{path} is a folder without .parquet files (it holds: {listed or 'nothing'}): "
-            "name one Parquet, Arrow or .npy file, or a folder of Parquet files"
+            f"{path} is a folder without .parquet or .arrow files (it holds: "
+            f"{listed or 'nothing'}): name one Parquet, Arrow or .npy file, or a folder of "
+            "Parquet or Arrow files"
         )
     try:
         dataset = ds.dataset(path, format="parquet", partitioning="hive")
@@ -115,6 +124,22 @@ def _folder(path: str, key: str | None, columns: Columns) -> Source:
     kind, name = _key_column(dataset.schema, key, path, columns)
     scanner = dataset.scanner(columns=[name, columns.vector], batch_size=CHUNK_ROWS)
     return Source(kind, _chunks(scanner.to_batches(), name, columns.vector), dataset.count_rows())
+
+
+def _arrow_folder(path: str, names: list[str], key: str | None, columns: Columns) -> Source:
+    """The Arrow files ``names`` of the folder ``path`` as one source (one key kind)."""
+    parts = []
+    for name in names:
+        file = os.path.join(path, name)
+        with open(file, "rb") as f:
+            parts.append(_arrow(file, f.read(6), key, columns))
+    kinds = {part.key for part in parts}
+    if len(kinds) > 1:
+        raise EmbedError(f"the Arrow files of {path} key their rows differently: "
+                         f"{', '.join(sorted(kinds))}; name the column with --id-column")  # fmt: skip
+    counted = [part.rows for part in parts]
+    rows = None if None in counted else sum(r or 0 for r in counted)
+    return Source(parts[0].key, itertools.chain.from_iterable(p.chunks for p in parts), rows)
 
 
 def _arrow(path: str, magic: bytes, key: str | None, columns: Columns) -> Source:
