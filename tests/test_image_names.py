@@ -13,7 +13,12 @@ from tests.ingest_fixtures import ingest_predictions
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
 from visionlens_jlab.ingest.open import open_dataset
-from visionlens_jlab.records.image_names import AMBIGUOUS, NameIndex, is_located, normalize_name
+from visionlens_jlab.records.image_names import (
+    AMBIGUOUS,
+    NameIndex,
+    matched_by_suffix,
+    normalize_name,
+)
 
 NAMES = ["train/a.jpg", "val/a.jpg", "train/b.jpg", "val/d.jpg", "e.jpg", "sub/e.jpg"]
 # each name as another tool writes it, and the file it means (None: ambiguous)
@@ -26,21 +31,23 @@ WRITTEN = {
     "/mnt/other/e.jpg": "e.jpg",  # the root file fits whole; sub/e.jpg would need .../sub/
     "/mnt/other/sub/e.jpg": "sub/e.jpg",
     "/elsewhere/images/a.jpg": None,  # train/a.jpg or val/a.jpg: never a guess
+    "coco/train/b.jpg": "train/b.jpg",  # relative to a folder above the dataset's root
+    "a.jpg": None,  # the base name of train/a.jpg and of val/a.jpg
+    "./a.jpg": None,
+    "d.jpg": "val/d.jpg",  # a base name one image has
 }
+AMBIGUOUS_WRITTEN = sorted(w for w, meant in WRITTEN.items() if meant is None)
 
 
 def test_the_rule() -> None:
     assert normalize_name(".\\train\\x.jpg") == "train/x.jpg"
     assert normalize_name("./a/./b.jpg") == "a/b.jpg"
-    assert [is_located(normalize_name(n)) for n in ("/x.jpg", "C:\\x.jpg", "s3://b/x.jpg")] == [
-        True,
-        True,
-        True,
-    ]
-    assert not is_located(normalize_name("train\\x.jpg"))
+    by_suffix = ("/x.jpg", "C:\\x.jpg", "s3://b/x.jpg", "train\\x.jpg", "a/b/x.jpg")
+    assert all(matched_by_suffix(normalize_name(n)) for n in by_suffix)
+    assert not matched_by_suffix(normalize_name("./x.jpg"))
     index = NameIndex((name, i) for i, name in enumerate(NAMES))
     for written, meant in WRITTEN.items():
-        if is_located(normalize_name(written)):
+        if matched_by_suffix(normalize_name(written)):
             expected = AMBIGUOUS if meant is None else NAMES.index(meant)
             assert index.resolve(written) == expected, written
     # a layout of another machine: the longest shared suffix decides, ties are ambiguous
@@ -86,7 +93,7 @@ def test_object_predictions_name_images_as_other_tools_write_them(
     summary = ingest_predictions(catalog, "d", "m", tmp_path / "preds.json", fmt="coco")
     assert _by_file(catalog, "m", "annotations") == sorted(m for m in WRITTEN.values() if m)
     warnings = {w["code"]: w for w in summary.warnings}
-    assert warnings["prediction_ambiguous_image"]["examples"] == ["/elsewhere/images/a.jpg"]
+    assert sorted(warnings["prediction_ambiguous_image"]["examples"]) == AMBIGUOUS_WRITTEN
     assert warnings["prediction_unknown_image"]["examples"] == ["/x/missing.jpg"]
     assert warnings["prediction_unknown_image"]["count"] == 1
 
@@ -99,7 +106,7 @@ def test_image_label_predictions_and_image_labels_match_the_same_way(
     summary = ingest_predictions(catalog, "d", "m", tmp_path / "preds.csv", fmt="classification")
     assert _by_file(catalog, "m", "classifications") == sorted(m for m in WRITTEN.values() if m)
     (ambiguous,) = [w for w in summary.warnings if w["code"] == "prediction_ambiguous_image"]
-    assert ambiguous["examples"] == ["/elsewhere/images/a.jpg"]
+    assert sorted(ambiguous["examples"]) == AMBIGUOUS_WRITTEN
     assert not [w for w in summary.warnings if w["code"] == "prediction_unknown_image"]
     # --image-labels: the dataset's own image labels, from a table written elsewhere
     (tmp_path / "labels.csv").write_text("file,label\n" + rows.replace(",0.5", ""))
@@ -113,5 +120,5 @@ def test_image_label_predictions_and_image_labels_match_the_same_way(
             {m for m in WRITTEN.values() if m}
         )
     codes = {w["code"]: w["examples"] for w in summary.warnings}
-    assert codes["image_label_ambiguous_image"] == ["/elsewhere/images/a.jpg"]
+    assert sorted(codes["image_label_ambiguous_image"]) == AMBIGUOUS_WRITTEN
     assert "image_label_unknown_image" not in codes

@@ -3,10 +3,11 @@
 A dataset stores each image's name relative to its root (``train/x.jpg``). Files made
 elsewhere spell it ``./train/x.jpg``, ``train\\x.jpg`` (Windows), with the absolute path of
 the machine that made them (FiftyOne's ``filepath``: ``/data/coco/train/x.jpg``,
-``C:\\data\\train\\x.jpg``) or as a URL (``gs://bucket/coco/train/x.jpg``).
-:func:`normalize_name` undoes the first two; :class:`NameIndex` matches the located ones
-(absolute paths, URLs) by path suffix. Predictions, image labels and imported embeddings
-all match their names through here, so a name means the same sample to each.
+``C:\\data\\train\\x.jpg``), as a URL (``gs://bucket/coco/train/x.jpg``) or relative to a
+folder above the dataset's root (``coco/train/x.jpg``). :func:`normalize_name` undoes the
+first two; :class:`NameIndex` matches the others (:func:`matched_by_suffix`) by their path's
+suffix. Predictions, image labels and imported embeddings all match their names through
+here, so a name means the same sample to each.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ AMBIGUOUS = -2
 """What :meth:`NameIndex.resolve` answers for a name that fits two samples equally."""
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_DRIVE = re.compile(r"^[A-Za-z]:/")
 
 
 def normalize_name(name: str) -> str:
@@ -33,14 +33,17 @@ def normalize_name(name: str) -> str:
     return name.replace("/./", "/")
 
 
-def is_located(name: str) -> bool:
-    """Whether ``name`` (normalized) says where the file was: an absolute path (POSIX,
-    Windows drive or share) or a URL; these are matched by their path's suffix."""
-    return name.startswith("/") or bool(_DRIVE.match(name) or _URL.match(name))
+def matched_by_suffix(name: str) -> bool:
+    """Whether ``name`` (normalized), when no file name of the dataset is spelled as it is,
+    is matched by its path's suffix (:class:`NameIndex`): an absolute path (POSIX, Windows
+    drive or share), a URL, or a relative name with folders (``coco/train/x.jpg``, written
+    against a root above the dataset's). A bare base name is not: it is matched as a base
+    name, or not at all."""
+    return "/" in name
 
 
 def _parts(name: str) -> list[str]:
-    """The path components of a located name (a URL's path, decoded, without its host: a
+    """The path components of a name (a URL's path, decoded, without its host: a
     bucket is no folder of the dataset)."""
     if _URL.match(name):
         name = unquote(urlsplit(name).path)
@@ -48,9 +51,10 @@ def _parts(name: str) -> list[str]:
 
 
 class NameIndex:
-    """The dataset's file names (with their sample ids), to resolve located names.
+    """The dataset's file names (with their sample ids), to resolve located names and
+    relative ones with folders (:func:`matched_by_suffix`).
 
-    A located name means the sample whose whole file name its path ends with, the longest
+    Such a name means the sample whose whole file name its path ends with, the longest
     such name first (``/data/coco/train/x.jpg``: ``train/x.jpg`` over a root ``x.jpg``): the
     dataset root was the rest of the path. When no file name fits whole (another layout on
     another machine), the sample sharing the longest path suffix with it. Two samples that
@@ -66,8 +70,8 @@ class NameIndex:
                 self._by_base.setdefault(parts[-1], []).append((parts, int(sample_id)))
 
     def resolve(self, name: str) -> int | None:
-        """The sample id located ``name`` means, :data:`AMBIGUOUS`, or None (no file of
-        the dataset has its base name)."""
+        """The sample id ``name`` (located, or relative with folders) means,
+        :data:`AMBIGUOUS`, or None (no file of the dataset has its base name)."""
         parts = _parts(normalize_name(name))
         candidates = self._by_base.get(parts[-1], []) if parts else []
         if not candidates:

@@ -12,10 +12,14 @@ Given a split, only that split's samples have keys, and an id stored under the s
 the start, :mod:`visionlens_jlab.ingest.split_folders`) is also found by its bare id, so a
 COCO results file made against one split's file matches that split's images.
 
+A key two samples give equally (the base name ``a.jpg`` of ``train/a.jpg`` and ``val/a.jpg``)
+names neither: it is listed in ``_vl_ambiguous_keys`` instead.
+
 A name no key matches is tried again as other tools write it (:class:`PathKeys`, the rule of
 :mod:`visionlens_jlab.records.image_names`): ``./train/x.jpg`` and ``train\\x.jpg`` as
-``train/x.jpg``, an absolute path or URL by its path's suffix. Each name found so becomes a
-key of its own (priority 5); one that fits two samples is listed in ``_vl_ambiguous_keys``.
+``train/x.jpg``, an absolute path, a URL or a path from a folder above the dataset's root
+by its suffix. Each name found so becomes a key of its own (priority 5); one that fits two
+samples is listed in ``_vl_ambiguous_keys``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from ...records.image_names import AMBIGUOUS, NameIndex, is_located, normalize_name
+from ...records.image_names import AMBIGUOUS, NameIndex, matched_by_suffix, normalize_name
 from ..base.errors import CatalogError
 
 _NAMES = """
@@ -71,17 +75,25 @@ def create_image_keys(
             known = ", ".join(str(s) for s in (found[1] if found else []) if s is not None)
             raise CatalogError(f"the dataset has no split {split!r}; its splits: {known or 'none'}")
     # a key two samples give (one's image id, another's stem: image id 1 of "2.jpg" beside
-    # image id 0 of "1.jpg") means the sample of the first name in the order above; among
-    # equals, the first sample. Every column comes from that one row.
-    first = "(priority, sample_id)"
+    # image id 0 of "1.jpg") means the sample of the first name in the order above. Two
+    # samples giving it at that rank (the base name of train/a.jpg and val/a.jpg) make it
+    # ambiguous: no sample is guessed. The first and the last sample of the best rank
+    # differ exactly then, which one pass finds.
+    first, last = "(priority, sample_id)", "(-priority, sample_id)"
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE _vl_image_keys AS "  # noqa: S608 - fixed text
         f"SELECT key, arg_min(sample_id, {first}) AS sample_id, "
         f"arg_min(width, {first}) AS width, arg_min(height, {first}) AS height, "
-        f"MIN(priority) AS priority FROM ({names}) GROUP BY key",
+        f"MIN(priority) AS priority, arg_max(sample_id, {last}) AS last_id "
+        f"FROM ({names}) GROUP BY key",
         params,
     )
-    cur.execute("CREATE OR REPLACE TEMP TABLE _vl_ambiguous_keys (key VARCHAR)")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE _vl_ambiguous_keys AS "
+        "SELECT key FROM _vl_image_keys WHERE sample_id <> last_id; "
+        "DELETE FROM _vl_image_keys WHERE sample_id <> last_id; "
+        "ALTER TABLE _vl_image_keys DROP COLUMN last_id"
+    )
 
 
 class PathKeys:
@@ -97,32 +109,42 @@ class PathKeys:
 
     def add(self, refs: Iterable[object]) -> list[str]:
         """Give each of ``refs`` that no key matches the key it means when normalized, or
-        the sample its located path means; return the ambiguous ones (also listed in
-        ``_vl_ambiguous_keys``)."""
+        else the sample its path means by its suffix; return the ambiguous ones (also
+        listed in ``_vl_ambiguous_keys``)."""
         found: list[tuple[str, str | None, int | None]] = []  # (ref, its key, its sample)
         ambiguous: list[str] = []
         new = {r for r in refs if isinstance(r, str)} - self._tried
         self._tried |= new
-        keys = self._cur.execute(
-            "SELECT key FROM _vl_image_keys WHERE key IN (SELECT unnest($refs))",
-            {"refs": list(new)},
-        ).fetchall()
-        for ref in new - {k for (k,) in keys}:
-            name = normalize_name(ref)
-            if is_located(name):
+        names = {ref: normalize_name(ref) for ref in new - set(self._keys(new))}
+        keys = self._keys(set(names.values()))
+        for ref, name in names.items():
+            if name in keys:  # ./train/x.jpg: the key train/x.jpg, or its ambiguity
+                if keys[name]:
+                    ambiguous.append(ref)
+                else:
+                    found.append((ref, name, None))
+            elif matched_by_suffix(name):
                 sample = self._names().resolve(name)
                 if sample == AMBIGUOUS:
                     ambiguous.append(ref)
                 elif sample is not None:
                     found.append((ref, None, sample))
-            elif name != ref:
-                found.append((ref, name, None))
         if found:
             self._insert(found)
         if ambiguous:
             self._cur.executemany("INSERT INTO _vl_ambiguous_keys VALUES (?)",
                                   [[r] for r in ambiguous])  # fmt: skip
         return sorted(ambiguous)
+
+    def _keys(self, names: set[str]) -> dict[str, bool]:
+        """Which of ``names`` are keys already, each with whether it is ambiguous."""
+        rows = self._cur.execute(
+            "SELECT key, false FROM _vl_image_keys WHERE key IN (SELECT unnest($names)) "
+            "UNION ALL SELECT key, true FROM _vl_ambiguous_keys "
+            "WHERE key IN (SELECT unnest($names))",
+            {"names": list(names)},
+        ).fetchall()
+        return dict(rows)
 
     def _names(self) -> NameIndex:
         if self._index is None:
