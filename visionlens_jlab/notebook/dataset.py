@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ..rest_client import RestClient, VisionLensError, dataset_path
-from .bodies import Filter, filter_body, plain_json
+from .bodies import Filter, filter_body
 from .connection import client
 from .edits import EditsMixin
+from .embeddings import EmbeddingsMixin
 from .frames import annotations_frame, classifications_frame, samples_frame
 from .progress import job_result
 from .server_jobs import ServerJobsMixin
-from .similarity import duplicates_frame, search_frame
 from .videos import VideosMixin
 
 COMPRESSION = "lz4"
@@ -51,7 +51,7 @@ def dataset(name: str) -> Dataset:
     return Dataset(name)
 
 
-class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
+class Dataset(EditsMixin, EmbeddingsMixin, ServerJobsMixin, VideosMixin):
     """A dataset on the server. Tables come back as DataFrames; nothing is cached locally."""
 
     def __init__(self, name: str, *, _client: RestClient | None = None) -> None:
@@ -187,37 +187,6 @@ class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
         )
         return int(body["updated"])
 
-    def spaces(self) -> pd.DataFrame:
-        """The dataset's vector spaces: space, model, version, dim, count, complete."""
-        rows = self._client.get_json(dataset_path(self.name, "spaces"))["spaces"]
-        columns = ["space", "model", "version", "dim", "count", "complete", "preprocessing"]
-        return pd.DataFrame(rows, columns=[*columns, "updated_at"])
-
-    def import_embeddings(
-        self,
-        data: pd.DataFrame | np.ndarray,
-        *,
-        space: str,
-        ids: Iterable[Any] | None = None,
-        key: str | None = None,
-        vector_column: str | None = None,
-        id_column: str | None = None,
-        progress: bool = True,
-    ) -> dict[str, Any]:
-        """Import embeddings computed elsewhere into the vector space ``space``, as a server
-        job (what ``visionlens embeddings-import`` does): ``data`` a DataFrame with a
-        ``vector`` column beside ``sample_id``, ``image_id`` or ``file_name`` (or the
-        columns ``vector_column`` and ``id_column`` name), or a 2-D array whose rows' keys
-        are ``ids``. Returns the report: ``imported``, ``rejected`` (each kind of bad row,
-        e.g. ``unknown_key``, ``zero_vector``: ``count`` and example keys), ``space``,
-        ``dim``, ``seconds``. Search, maps and duplicates then take ``model=space``."""
-        from .embeddings_import import import_embeddings
-
-        return import_embeddings(
-            self._client, self.name, data, space=space, ids=ids, key=key,
-            vector_column=vector_column, id_column=id_column, progress=progress,
-        )  # fmt: skip
-
     def select(
         self, count: int, strategies: str | list[str] | None = None, *,
         filter: Filter | None = None, progress: bool = True, **options: Any,
@@ -232,41 +201,6 @@ class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
 
         return select_frame(self._client, self.name, count, strategies, filter=filter,
                             progress=progress, **options)  # fmt: skip
-
-    def search(
-        self,
-        text: str | None = None,
-        like: Any = None,
-        filter: Filter | None = None,
-        k: int = 50,
-        model: str | None = None,
-    ) -> pd.DataFrame:
-        """The ``k`` samples most similar to ``like`` (a sample id, an image path or a PIL
-        image) or to ``text``, among those matching ``filter``: a DataFrame ``sample_id,
-        score, file_name``, best first. ``.attrs["code"]`` is this call as text."""
-        return search_frame(
-            self._client, self.name, text=text, like=like, filter=filter_body(filter), k=k,
-            model=model,
-        )  # fmt: skip
-
-    def duplicates(
-        self,
-        threshold: float = 0.95,
-        *,
-        exact: bool = False,
-        model: str | None = None,
-        hashes: bool = True,
-    ) -> pd.DataFrame:
-        """Find exact, perceptual and near duplicates (cosine >= ``threshold``) and leaks.
-
-        Runs as a server job and waits for it. Returns the pairs (``sample_id,
-        duplicate_id, kind, similarity, group``); ``.attrs`` holds ``groups``, ``counts``,
-        ``leaks`` (val/test samples with a duplicate in train, a DataFrame) and ``code``.
-        The samples also get the fields ``computed.dup_group``, ``computed.dup_count``,
-        ``computed.nearest_similarity`` and ``computed.uniqueness`` for filters.
-        """
-        body = {"threshold": threshold, "exact": exact, "model": model, "hashes": hashes}
-        return duplicates_frame(self._client, self.name, body)
 
     def image_quality(self) -> pd.DataFrame:
         """Score every image for cleanvision's issue types (dark, light, blurry,
@@ -289,50 +223,6 @@ class Dataset(EditsMixin, ServerJobsMixin, VideosMixin):
             {"thresholds": {e["issue"]: e["thresholds"] for e in result["issues"]},
              "code": result["code"]}
         )  # fmt: skip
-        return frame
-
-    def maps(self) -> list[dict[str, Any]]:
-        """The stored maps of this dataset: id, space, method, params, points, stale..."""
-        return list(self._client.get_json(dataset_path(self.name, "maps"))["maps"])
-
-    def map(
-        self,
-        method: str = "pca",
-        *,
-        space: str | None = None,
-        params: Mapping[str, Any] | None = None,
-        recompute: bool = False,
-        timeout: float = 3600.0,
-    ) -> pd.DataFrame:
-        """The 2-D map of this dataset's embeddings as a DataFrame ``sample_id, x, y``.
-
-        ``method``: ``"pca"``, ``"umap"`` or ``"tsne"``; ``params`` e.g.
-        ``{"n_neighbors": 30}``. A stored map comes back at once; otherwise the server
-        computes it as a job (visible in the jobs list) and this call waits for it.
-        ``frame.attrs["map"]`` holds the map's descriptor (id, params, stale...).
-        """
-        body = {
-            "method": method,
-            "space": space,
-            "params": plain_json(dict(params)) if params is not None else None,
-            "recompute": recompute,
-        }
-        answer = self._client.post_json(dataset_path(self.name, "maps"), body)
-        desc = answer.get("map") or job_result(
-            self._client, answer["job"], "map", poll=0.2, timeout=timeout
-        )
-        points = self._client.get_arrow(
-            dataset_path(self.name, "maps", desc["id"], "points"), format="arrow"
-        )
-        index = points.column("index").to_numpy().astype(np.int64)
-        frame = pd.DataFrame(
-            {
-                "sample_id": self.ids()[index],
-                "x": points.column("x").to_numpy(),
-                "y": points.column("y").to_numpy(),
-            }
-        )
-        frame.attrs["map"] = desc
         return frame
 
     def blind_spots(
