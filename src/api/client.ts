@@ -19,10 +19,7 @@ import {
 import {
   IDatasetDetail,
   IDatasetInfo,
-  IDuplicatesRequest,
-  IDuplicatesResult,
   IEmbeddingModel,
-  IEmbedRequest,
   IEvaluationReport,
   IEvaluationRequest,
   IEvaluationSummary,
@@ -35,14 +32,10 @@ import {
   ISample,
   ISampleIds,
   ISamplesPage,
-  ISearchRequest,
-  ISearchResult,
   ISelectionCode,
-  IVectorSpace,
   IVideoTimeline,
   SelectionCodeRequest
 } from './types';
-import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
 import {
   IDeleteLabelsRequest,
   IDeleteLabelsResult,
@@ -52,7 +45,7 @@ import {
   IMergeRequest,
   ISubsetRequest
 } from './exportTypes';
-import { VideosTransport } from './videosClient';
+import { EmbeddingsTransport } from './embeddingsClient';
 import {
   BlindSpotVerdict,
   IBlindSpotsRequest,
@@ -81,10 +74,11 @@ export class JobError extends Error {
  * edits, versions, Label Studio and patches, come from `LabelsTransport`;
  * the quality view's from `QualityTransport`; selection's from
  * `SelectionTransport`; the model jobs' from `ModelJobsTransport`; the
- * videos view's from `VideosTransport`).
+ * videos view's from `VideosTransport`; embeddings, search, duplicates and
+ * maps from `EmbeddingsTransport`).
  */
 export class VisionLensClient
-  extends VideosTransport
+  extends EmbeddingsTransport
   implements IVisionLensClient
 {
   async listDatasets(signal?: AbortSignal): Promise<IDatasetInfo[]> {
@@ -315,53 +309,6 @@ export class VisionLensClient
     return this._request<IPluginsListing>('plugins', { signal });
   }
 
-  embed(dataset: string, request: IEmbedRequest = {}): Promise<IJob> {
-    return this._started(`datasets/${enc(dataset)}/embed`, request);
-  }
-
-  search(
-    dataset: string,
-    request: ISearchRequest,
-    signal?: AbortSignal
-  ): Promise<ISearchResult> {
-    return this._post(`datasets/${enc(dataset)}/search`, request, signal);
-  }
-
-  async listSpaces(
-    dataset: string,
-    signal?: AbortSignal
-  ): Promise<IVectorSpace[]> {
-    const data = await this._request<{ spaces: IVectorSpace[] }>(
-      `datasets/${enc(dataset)}/spaces`,
-      { signal }
-    );
-    return data.spaces;
-  }
-
-  findDuplicates(dataset: string, request: IDuplicatesRequest): Promise<IJob> {
-    return this._started(`datasets/${enc(dataset)}/duplicates`, request);
-  }
-
-  async lastDuplicates(
-    dataset: string,
-    signal?: AbortSignal
-  ): Promise<IDuplicatesResult | null> {
-    try {
-      // 204 (undefined): none computed yet.
-      const result = await this._request<IDuplicatesResult | undefined>(
-        `datasets/${enc(dataset)}/duplicates`,
-        { signal }
-      );
-      return result ?? null;
-    } catch (error) {
-      // 404: no such dataset (deleted meanwhile), not news to a panel showing it.
-      if (error instanceof VisionLensAPIError && error.status === 404) {
-        return null;
-      }
-      throw error;
-    }
-  }
-
   startBlindSpots(dataset: string, request: IBlindSpotsRequest): Promise<IJob> {
     return this._started(`datasets/${enc(dataset)}/blindspots`, request);
   }
@@ -396,67 +343,6 @@ export class VisionLensClient
       `datasets/${enc(dataset)}/blindspots/${enc(findingId)}/review`,
       { verdict }
     );
-  }
-
-  async listMaps(
-    dataset: string,
-    signal?: AbortSignal
-  ): Promise<IMapDescriptor[]> {
-    const data = await this._request<{ maps: IMapDescriptor[] }>(
-      `datasets/${enc(dataset)}/maps`,
-      { signal }
-    );
-    return data.maps;
-  }
-
-  requestMap(
-    dataset: string,
-    request: IMapRequest
-  ): Promise<{ map?: IMapDescriptor; job?: IJob }> {
-    return this._post(`datasets/${enc(dataset)}/maps`, request);
-  }
-
-  mapPoints(
-    dataset: string,
-    mapId: string,
-    signal?: AbortSignal
-  ): Promise<ArrayBuffer> {
-    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/points`, {
-      signal
-    });
-  }
-
-  mapValues(
-    dataset: string,
-    mapId: string,
-    field: string,
-    model?: string | null,
-    signal?: AbortSignal
-  ): Promise<ArrayBuffer> {
-    const q = `field=${enc(field)}${model ? `&model=${enc(model)}` : ''}`;
-    return this._binary(
-      `datasets/${enc(dataset)}/maps/${enc(mapId)}/values?${q}`,
-      { signal }
-    );
-  }
-
-  mapSelect(
-    dataset: string,
-    mapId: string,
-    shape: MapShape,
-    filter?: IFilter | null,
-    signal?: AbortSignal,
-    version?: number
-  ): Promise<ArrayBuffer> {
-    return this._binary(`datasets/${enc(dataset)}/maps/${enc(mapId)}/select`, {
-      method: 'POST',
-      body: JSON.stringify({ ...shape, filter: filter || undefined, version }),
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/octet-stream'
-      },
-      signal
-    });
   }
 
   imageUrl(dataset: string, sampleId: number, size?: number): string {
