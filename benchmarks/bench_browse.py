@@ -138,11 +138,11 @@ def dataset_dir(
 
 def selected(n: int, only: list[str], videos: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
     """The requests of size ``n`` (of ``videos`` videos' frames: the video fields' requests
-    too) whose label starts with one of ``only`` (all if empty)."""
+    too) whose label starts with one of ``only`` (a word or more; all if empty)."""
     from browse_videos import video_requests
 
     every = requests_for(n) + (video_requests(n, videos) if videos else [])
-    return [r for r in every if not only or r[0].split(",")[0].split()[0] in only]
+    return [r for r in every if not only or r[0].startswith(tuple(only))]
 
 
 def _free_port() -> int:
@@ -264,7 +264,7 @@ def main() -> None:
         "--only",
         nargs="+",
         default=[],
-        help="request kinds to run, by the label's first word: page count facets",
+        help="requests to run, by the label's start: page count facets, 'page sorted by'",
     )
     args = parser.parse_args()
     codes = [c.split("=", 1) for c in (args.code or [f"this={ROOT}"])]

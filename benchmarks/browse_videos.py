@@ -134,4 +134,7 @@ def video_requests(n: int, videos: int) -> list[tuple[str, str, dict[str, Any]]]
         ("facets, one video's frames 100-400", "facets", {"filter": one}),
         (f"page sorted by video_tracks (offset {n // 2:,})", page,
          {"sort": "video_tracks", "order": "desc", "offset": n // 2, "limit": 60}),
+        *((f"page sorted by video_{name} (offset {n // 2:,})", page,
+           {"sort": f"video_{name}", "order": "desc", "offset": n // 2, "limit": 60})
+          for name in ("num_frames", "duration", "fps")),
     ]  # fmt: skip

@@ -7,6 +7,7 @@ and an edit of a track, and the SQL answers when the index is stale."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from tests.ingest_fixtures import ingest, ingest_predictions
 from tests.video_fixtures import write_mot
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.box_index import box_index
+from visionlens_jlab.catalog.plan.page_matches import page_match
 from visionlens_jlab.catalog.plan.planner import Held, Strategy, forced_sql, mask_steps, plan_page
 from visionlens_jlab.catalog.plan.sorted_pages import sorted_page
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
@@ -221,6 +223,9 @@ def test_a_stale_index_falls_back_to_the_sql(mot: Catalog, monkeypatch: pytest.M
     monkeypatch.setattr(video_track_masks, "track_index", lambda cur, dataset_id: stale)
     assert _backend_masks(mot, spec) == [None]
     assert _backend_masks(mot, SPECS[0]) == [None]
+    with mot.cursor() as cur:
+        match = page_match(cur, mot.dataset_id(cur, "mot"), parse_filter(spec), [1, 2])
+    assert match is not None and "a.ann_id IN" not in match[0]  # the boxes' flags too
     total = _same_as_sql(mot, spec)[-2]
     assert total != stale_total
 
@@ -237,3 +242,65 @@ def test_a_sample_of_no_video_meets_no_bound(mot: Catalog) -> None:
     nulls = {"sample": {"video_tracks": {"is_null": True}}}
     assert queries.samples_page(mot, "mot", nulls, limit=0)["total"] == 1
     _same_as_sql(mot, spec, "video_tracks")
+
+
+@pytest.mark.parametrize("spec", SPECS[4:])
+def test_the_page_flags_its_boxes_from_the_track_index(mot: Catalog, spec: dict[str, Any]) -> None:
+    """A page of a ``track_length`` bound flags its boxes' ``match`` from the index's track
+    lengths (the SQL's flags: no correlated count of every tracked object); the pages with
+    their boxes equal the SQL's."""
+    with mot.cursor() as cur:
+        ids = [int(r[0]) for r in cur.execute("SELECT sample_id FROM samples").fetchall()]
+        match = page_match(cur, mot.dataset_id(cur, "mot"), parse_filter(spec), ids)
+    assert match is not None and "a.ann_id IN" in match[0]  # answered from memory
+    assert "track_id = a.track_id" not in match[0]  # not the SQL definition
+    pages = []
+    for sql in (False, True):
+        with forced_sql() if sql else nullcontext():
+            for offset in (0, 7):
+                mot.results.clear()
+                pages.append(queries.samples_page(mot, "mot", spec, offset=offset, limit=25))
+    assert pages[:2] == pages[2:]
+    flags = [a["match"] for p in pages[:2] for s in p["samples"] for a in s["annotations"]]
+    assert any(flags) or SPECS.index(spec) == 9  # "nope": a source with no box
+
+
+def _vary_videos(catalog: Catalog) -> None:
+    """Give the videos frame rates with ties and NULLs (C: unknown, so no duration) and
+    make one frame of A no video's frame (NULL in every ``video_<name>``)."""
+    with catalog.cursor() as cur:
+        for name, fps in (("A", 25.0), ("B", 30.0), ("C", None), ("D", 30.0)):
+            cur.execute(
+                "UPDATE videos SET fps = ?, duration = num_frames / ? WHERE name = ?",
+                [fps, fps, name],
+            )
+        cur.execute(
+            "DELETE FROM video_frames WHERE sample_id = (SELECT MIN(f.sample_id) "
+            "FROM video_frames f JOIN videos v USING (dataset_id, video_id) WHERE v.name = 'A')"
+        )
+    _delete_object_of(catalog, "trk", "A")  # a write renewing the token: orders of the rows
+
+
+@pytest.mark.parametrize("field", ["video_num_frames", "video_duration", "video_fps"])
+@pytest.mark.parametrize("spec", [None, SPECS[2], SPECS[4]])
+def test_the_video_fields_sort_from_held_orders(
+    mot: Catalog, field: str, spec: dict[str, Any] | None
+) -> None:
+    """``video_num_frames``, ``video_duration`` and ``video_fps`` sort from a held order in
+    the SQL's order: ties by sample id, NULLs last in both directions, at any offset."""
+    _vary_videos(mot)
+    for order in ("asc", "desc"):
+        by = parse_sample_sort(field, order)
+        assert by.held
+        assert plan_page(parse_filter(spec), by, order).strategies[0] is Strategy.MASK
+        for offset in (0, 30, 60):
+            with mot.cursor() as cur:
+                dataset_id = mot.dataset_id(cur, "mot")
+                found = sorted_page(mot, cur, dataset_id, parse_filter(spec), by, offset, 40)
+            assert found is not None  # the held order, not the SQL
+            with forced_sql():
+                page = queries.samples_page(
+                    mot, "mot", spec, offset=offset, limit=40, sort=by, include_annotations=False
+                )
+            assert found == (page["total"], [s["sample_id"] for s in page["samples"]])
+    _same_as_sql(mot, spec, field)

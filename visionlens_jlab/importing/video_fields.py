@@ -16,7 +16,7 @@ Both go through the one filter model and planner (registered by the videos' mani
 :mod:`.video_tables`): the SQL here is their definition, which the exports, the patches
 view and every plan without a current track index read; the mask route of pages, counts
 and facets answers a bound on either from the track index (:mod:`.video_track_masks`), and
-a sort by ``video_tracks`` from a held order sorted by this SQL. Their facets (:func:`video_facet_entries`):
+a sort by any ``video_<name>`` from a held order sorted by this SQL. Their facets (:func:`video_facet_entries`):
 ``video_tracks`` over the filtered frames (unit samples, multi-pick) and ``track_length``
 per source over the filtered frames' tracked objects (unit objects).
 """

@@ -14,7 +14,8 @@ dataset (:mod:`visionlens_jlab.catalog.writes.feature_rows`); the parsers build 
 (:mod:`visionlens_jlab.ingest.video_rows`). Objects of a track carry ``annotations.track_id``
 (step 20, the catalog's own column). The manifest also registers the track- and video-level
 filter fields and their facets (:mod:`.video_fields`), their answers from the track index
-(:mod:`.video_track_masks`) and the held order of a sort by ``video_tracks``.
+(:mod:`.video_track_masks`) and the held orders of a sort by any ``video_<name>`` field (of the
+samples and boxes alone: the videos' rows are written and deleted with their frames).
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from ..catalog.store.registry import Step
 from .video_fields import (
     FACET_PLACES,
     TRACK_LENGTH,
+    VIDEO_FIELDS,
     VIDEO_PREFIX,
     VIDEO_TRACKS,
     track_length_sql,
     video_facet_entries,
     video_field_sql,
 )
-from .video_track_masks import track_length_mask, video_tracks_mask
+from .video_track_masks import track_length_boxes, track_length_mask, video_tracks_mask
 
 VIDEOS_DDL = """
     CREATE TABLE IF NOT EXISTS videos (
@@ -77,8 +79,10 @@ MANIFEST = Manifest(
     steps=(Step(21, "add the tables of videos and their frames", create_tables),),
     sample_fields={VIDEO_PREFIX: video_field_sql},
     box_fields={TRACK_LENGTH: track_length_sql},
-    held_sample_fields=(VIDEO_TRACKS,),
-    label_backends=(LabelBackend("track index", TRACK_LENGTH, track_length_mask),),
+    held_sample_fields=tuple(VIDEO_PREFIX + name for name in VIDEO_FIELDS),
+    label_backends=(
+        LabelBackend("track index", TRACK_LENGTH, track_length_mask, track_length_boxes),
+    ),
     sample_backends=(SampleBackend("track index", VIDEO_TRACKS, video_tracks_mask),),
     facets=(
         FacetContribution(

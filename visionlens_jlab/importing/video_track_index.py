@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -28,8 +30,8 @@ from ..catalog.store.schema import GROUND_TRUTH
 from ..catalog.store.token_cache import index_token
 
 _KEPT = 2
-"""Indexes kept (most recently used first): 12 bytes a sample and 10 a tracked object
-(about 80 MB at 2M frames of 6M tracked objects)."""
+"""Indexes kept (most recently used first): 12 bytes a sample, 10 a tracked object and
+16 a track (about 80 MB at 2M frames of 6M tracked objects)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,18 @@ class TrackIndex:
     """Per tracked object: its source's position in ``sources``."""
     object_length: np.ndarray
     """Per tracked object: its track's length (objects of the track, one per frame)."""
+    tracks: dict[str, tuple[np.ndarray, np.ndarray]]
+    """Per source with tracks: its track ids (ascending) and each one's length."""
+
+    def lengths_of(self, source: str, track_ids: np.ndarray) -> np.ndarray | None:
+        """The lengths of the tracks ``track_ids`` of ``source``; None when one of them is
+        not held (rows of another token than this index's)."""
+        held = self.tracks.get(source)
+        if held is None:  # a source's tracks are never empty: found only with none asked
+            return np.zeros(0, np.int64) if len(track_ids) == 0 else None
+        ids, lengths = held
+        at = np.minimum(np.searchsorted(ids, track_ids), len(ids) - 1)
+        return lengths[at] if np.array_equal(ids[at], track_ids) else None
 
     def video_tracks(self, mask: np.ndarray) -> dict[int, int]:
         """``{tracks of a video: frames}`` over the samples of ``mask``."""
@@ -110,6 +124,11 @@ _OBJECTS_SQL = """
     JOIN lengths l ON l.source = a.source AND l.track_id = a.track_id
     WHERE a.dataset_id = $ds AND a.track_id IS NOT NULL
 """
+_TRACKS_SQL = """
+    SELECT source, track_id, COUNT(*) AS n FROM annotations
+    WHERE dataset_id = $ds AND track_id IS NOT NULL
+    GROUP BY source, track_id ORDER BY source, track_id
+"""
 
 
 def track_index(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> TrackIndex | None:
@@ -139,6 +158,7 @@ def _build(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str) -> Track
         values = {"ds": dataset_id, "gt": GROUND_TRUTH}
         frames = own.execute(_FRAMES_SQL, values).fetchnumpy()
         objects = own.sql(_OBJECTS_SQL, params={"ds": dataset_id}).to_arrow_table()
+        tracks = own.execute(_TRACKS_SQL, {"ds": dataset_id}).fetchnumpy()
     finally:
         own.execute("ROLLBACK")
         own.close()
@@ -161,4 +181,17 @@ def _build(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str) -> Track
         if len(found)
         else np.zeros(0, np.int16),
         object_length=objects.column("n").to_numpy().astype(np.int32),
+        tracks=_per_source(tracks),
     )
+
+
+def _per_source(tracks: Mapping[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{source: (track ids, lengths)}`` of the rows ordered by source, then track id."""
+    sources = np.asarray(tracks["source"], dtype=object)
+    ids = np.asarray(tracks["track_id"], dtype=np.int64)
+    lengths = np.asarray(tracks["n"], dtype=np.int64)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for source in dict.fromkeys(sources.tolist()):
+        rows = sources == source
+        out[str(source)] = (ids[rows], lengths[rows])
+    return out

@@ -15,7 +15,9 @@ AS DOUBLE)``, a sample that is no video's frame (``video_tracks`` NULL) and an o
 no track (``track_length`` NULL) meet no bound. Any other shape (``in``, ``eq``,
 ``is_null``, classes or a score beside ``track_length``) or an index of another token
 than the box index's (a write between the two reads) answers None: the condition goes to
-the SQL, the reference.
+the SQL, the reference. The ``track_length`` backend also flags a page's boxes that meet
+the bound (:func:`track_length_boxes`), from the page's tracked objects and the index's
+per-track lengths.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from ..catalog.indexes.box_index import SampleSet
 from ..catalog.query.filter_model import LabelCondition, SampleCondition
+from ..catalog.store.token_cache import index_token
 from .video_fields import TRACK_LENGTH, VIDEO_TRACKS
 from .video_track_index import TrackIndex, track_index
 
@@ -67,6 +70,37 @@ def track_length_mask(
     mask = np.zeros(samples.n, dtype=bool)
     mask[index.object_position[kept]] = True
     return mask
+
+
+def track_length_boxes(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, label: LabelCondition, sample_ids: list[int]
+) -> list[int] | None:
+    """The ids of the objects of ``sample_ids`` (a page) of ``label``'s source whose track
+    has ``track_length`` within the bounds: the page's boxes the condition matches
+    (:mod:`..catalog.plan.page_matches`), their tracks' lengths from the index; None for
+    another shape, without a current index or for a track it does not hold."""
+    bounds = _length_bounds(label)
+    index = track_index(cur, dataset_id) if bounds is not None else None
+    if bounds is None or index is None or index.token != index_token(cur, dataset_id):
+        return None
+    rows = cur.execute(
+        "SELECT ann_id, source, track_id FROM annotations WHERE dataset_id = ? "
+        "AND sample_id IN (SELECT unnest(?::BIGINT[])) AND track_id IS NOT NULL",
+        [dataset_id, sample_ids],
+    ).fetchnumpy()
+    ann_ids = np.asarray(rows["ann_id"], dtype=np.int64)
+    sources = np.asarray(rows["source"], dtype=object)
+    track_ids = np.asarray(rows["track_id"], dtype=np.int64)
+    out: list[int] = []
+    for source in dict.fromkeys(sources.tolist()):
+        if not label.matches_source(source):
+            continue
+        own = sources == source
+        lengths = index.lengths_of(source, track_ids[own])
+        if lengths is None:
+            return None
+        out.extend(ann_ids[own][_within(lengths, bounds)].tolist())
+    return out
 
 
 def _length_bounds(label: LabelCondition) -> tuple[float | None, float | None] | None:

@@ -100,13 +100,19 @@ class LabelBackend:
     (their one registered key), or bounding the registered box field ``key`` (their one
     ``where``, with no registered key): ``mask(cur, dataset_id, label, samples, token)``
     returns a boolean mask over the box index's ``samples`` (labelled ``token``) with
-    exactly the SQL's samples, or None to leave the condition to SQL."""
+    exactly the SQL's samples, or None to leave the condition to SQL. ``boxes(cur,
+    dataset_id, label, sample_ids)``, if given: the ids of the boxes of ``sample_ids`` that
+    meet the condition (a page's matched boxes, :mod:`.page_matches`), or None for SQL."""
 
     name: str
     key: str
     mask: Callable[
         [duckdb.DuckDBPyConnection, int, LabelCondition, SampleSet, str], np.ndarray | None
     ]
+    boxes: (
+        Callable[[duckdb.DuckDBPyConnection, int, LabelCondition, list[int]], list[int] | None]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True)
@@ -309,19 +315,23 @@ def _sample_strategy(one: SampleCondition, held: Held) -> Strategy | None:
     return None
 
 
+def label_backend(label: LabelCondition) -> LabelBackend | None:
+    """The registered backend of ``label``: of its one registered key, or of the registered
+    box field it bounds alone (``track_length``); None when there is none."""
+    if len(label.extras) == 1:
+        key: str | None = label.extras[0].key
+    else:
+        key = label.where[0].name if not label.extras and len(label.where) == 1 else None
+    return _BACKENDS.get(key) if key is not None else None
+
+
 def _label_step(label: LabelCondition) -> Step | None:
     if label.one_source and (
         (label.class_only and label.classes is not None) or label.box_range is not None
     ):
         return Step(Strategy.BOX_INDEX, (label,))
-    if len(label.extras) == 1:
-        key: str | None = label.extras[0].key
-    else:  # a registered box field bounded alone (``track_length``)
-        key = label.where[0].name if not label.extras and len(label.where) == 1 else None
-    backend = _BACKENDS.get(key) if key is not None else None
-    if backend is not None:
-        return Step(Strategy.BACKEND, (label,), backend)
-    return None
+    backend = label_backend(label)
+    return Step(Strategy.BACKEND, (label,), backend) if backend is not None else None
 
 
 def _filtered_by_id(flt: Filter) -> list[Step]:

@@ -22,7 +22,7 @@ of the token is the same. The token is renewed or dropped by every write that ma
 a sample column, a ``fields`` value or a box; tag writes keep it, and tags are not a sort
 key. Keys whose values other writes change without touching the token (registered
 prefixes such as ``computed.``) are not held: they keep the SQL path; a prefixed field of
-the samples and boxes alone (``video_tracks``) is registered as held. The server's
+the samples and boxes alone (every ``video_<name>``) is registered as held. The server's
 :class:`~.index_warmer.IndexWarmer` sorts the held orders again after a write.
 """
 

@@ -258,12 +258,24 @@ def label_conditions(label: LabelCondition, params: Params) -> list[str]:
     return out
 
 
-def label_match_sql(flt: Filter, params: Params) -> str | None:
+def label_match_sql(
+    flt: Filter,
+    params: Params,
+    kept: Callable[[LabelCondition], list[int] | None] | None = None,
+) -> str | None:
     """SQL true for an object ``a`` that meets one of the filter's label conditions (what a
-    view draws when it shows only the matching labels); None when the filter has none."""
+    view draws when it shows only the matching labels); None when the filter has none.
+    ``kept(label)``: the ids of the objects ``a`` ranges over (a page's) that meet
+    ``label``, answered elsewhere (from memory), or None to compile the condition."""
     if not flt.labels:
         return None
-    ands = ["(" + " AND ".join(label_conditions(one, params)) + ")" for one in flt.labels]
+    ands = []
+    for one in flt.labels:
+        ids = kept(one) if kept is not None else None
+        if ids is None:
+            ands.append("(" + " AND ".join(label_conditions(one, params)) + ")")
+        else:
+            ands.append(f"a.ann_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))")
     return "(" + " OR ".join(ands) + ")"
 
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ..extensions.computed import computed_values_for
 from ..plan.facets import FacetProvider, facets, register_facet_provider
+from ..plan.page_matches import page_match
 from ..plan.page_routes import run_page
 from ..plan.planner import forced, plan_page
 from ..query.filter_model import Filter
@@ -20,7 +21,6 @@ from ..query.filters import (
     Params,
     compile_filter,
     compile_parsed,
-    label_match_sql,
 )
 from ..query.sample_sort import SampleSort, parse_sample_sort, sort_key_sql
 from ..store.catalog import Catalog
@@ -101,9 +101,7 @@ def samples_page(
             total, samples = _filtered_page(cur, dataset_id, flt, typed, offset, limit)
         if include_annotations and samples:
             ids = [s["sample_id"] for s in samples]
-            match_params = Params()
-            match_sql = label_match_sql(flt.model, match_params)
-            match = None if match_sql is None else (match_sql, match_params.values)
+            match = page_match(cur, dataset_id, flt.model, ids)
             boxes = annotations_for(cur, ids, match, evaluation)
             labels = classifications_for(cur, dataset_id, ids)
             for s in samples:
