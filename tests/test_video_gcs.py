@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import io
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import pytest
-import requests
 from PIL import Image
 
 from visionlens_jlab.catalog import Catalog
@@ -104,35 +102,6 @@ def test_a_frame_read_fetches_a_part_of_the_object(
     assert read_number(np.asarray(image)) == 1000
     fetched = files.fetched() - probed
     assert 0 < fetched < len(data) / 2, (fetched, len(data))
-
-
-def test_a_frame_read_makes_one_metadata_request(
-    clip: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    gcs_emulator: str,  # noqa: F811
-) -> None:
-    """The object's version is asked once per frame, however many of the reader's steps
-    (index, then frame) need it: each metadata request is a round trip to GCS."""
-    gcs_upload(gcs_bucket("vl-video"), "clips/counted.mp4", clip.read_bytes(), "video/mp4")
-    sent: Counter[str] = Counter()
-    request = requests.Session.request
-
-    def counted(session: requests.Session, method: str, url: str, **kw: Any) -> Any:
-        media = "alt=media" in url or (kw.get("params") or {}).get("alt") == "media"
-        if "/o/clips%2Fcounted.mp4" in url:
-            sent["bytes" if media else "metadata"] += 1
-        return request(session, method, url, **kw)
-
-    monkeypatch.setattr(requests.Session, "request", counted)
-    reader = FrameReader(remote=GCSVideoFiles())
-    source = VideoFrameSource(sources.source_for, lambda: reader)
-    for number in (40, 41, 7):  # a cold read (the probe too), a step, a jump back
-        sent.clear()
-        image = source.image(frame_location("gs://vl-video/clips/counted.mp4", number))
-        assert read_number(np.asarray(image)) == number
-        assert sent["metadata"] == 1, (number, sent)
-        if number == 40:  # the counter sees the object's ranged reads too (probe, GOP)
-            assert sent["bytes"] > 0, sent
 
 
 def test_a_replaced_object_is_probed_again(

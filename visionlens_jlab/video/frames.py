@@ -215,9 +215,11 @@ class FrameReader:
         key = self._key(path)
         return self._frame(key, self._index(key), number)
 
-    def image(self, path: str, number: int) -> Image.Image:
-        """Frame ``number`` of ``path`` as an RGB image, turned as the file says to show it."""
-        key = self._key(path)  # once: a remote file's version is a metadata request
+    def image(self, path: str, number: int, version: str | None = None) -> Image.Image:
+        """Frame ``number`` of ``path`` as an RGB image, turned as the file says to show it;
+        ``version``: the file's version token, read by the caller (not asked again)."""
+        # Asked once: a remote file's version is a metadata request.
+        key = (path, version) if version is not None else self._key(path)
         index = self._index(key)
         image = self._frame(key, index, number).to_image()
         transpose = _TRANSPOSE.get(index.rotation)
