@@ -16,6 +16,9 @@ in two modes: *cold*, each request right after a write (the answers cache of thi
 cannot serve it), and *warm*, the same request repeated. p50 / p95 in ms, median over
 ``--runs`` servers per checkout (the order of the checkouts rotated) with the range of p95,
 and the server's RSS (current and peak) after the requests.
+
+``--out FILE`` puts this run's section on top of FILE, in place of the section an earlier
+run of the same kind (images, or frames of videos) wrote there; the other sections stay.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import environment, header, load_average, run_locked, table  # noqa: E402
+from harness import (  # noqa: E402
+    environment,
+    header,
+    load_average,
+    run_locked,
+    table,
+    write_section,
+)
 
 API = "/visionlens/api"
 TOUCH = "datasets/bench/tags"
@@ -286,10 +296,11 @@ def main() -> None:
                 print(f"  {n:,}: run {run + 1} {label} done, load {load_average()}", flush=True)
         sections.append(report(n, results, data, load_average(), args.reps, args.only, args.videos))
         print(sections[-1], flush=True)
-    text = header("Browsing benchmark (issue #16)", env, load_start, load_average())
+    title = "Browsing benchmark" + (f", frames of {args.videos:,} videos" if args.videos else "")
+    text = header(f"{title} (issue #16)", env, load_start, load_average())
     text += "\n" + "\n".join(sections)
-    if args.out:
-        args.out.write_text(text)
+    if args.out:  # this run's section, on top (newest first); the hand-written ones stay
+        write_section(args.out, f"## {title} (issue #16)", text, top=True)
     print(text)
 
 
@@ -337,7 +348,7 @@ def report(
     head = ["request", *(f"{lb} {mode} p50 / p95 (p95 range) ms" for lb, mode in columns),
             "total", "same page ids"]  # fmt: skip
     return (
-        f"\n## {n:,} {f'frames of {videos:,} videos' if videos else 'images'} ({written}; "
+        f"\n### {n:,} {f'frames of {videos:,} videos' if videos else 'images'} ({written}; "
         f"{runs_n} runs x {reps} requests per mode; "
         f"load after: {load})\n\n"
         + table(head, rows)

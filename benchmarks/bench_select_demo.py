@@ -22,7 +22,7 @@ seeds, mean and range, beside random, apricot's facility location and a plain Ty
 the same vectors in the same run; the seconds of each ``visionlens select`` (process start
 included) and of the selection inside it.
 
-    python benchmarks/bench_select_demo.py --images 3000 --seeds 10
+    python benchmarks/bench_select_demo.py --images 3000 --seeds 10 [--out benchmarks/results/select.md]
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from harness import (
     run_process,
     summary,
     table,
+    write_section,
 )
 from select_proof import (
     REFERENCES,
@@ -237,6 +238,12 @@ def main() -> None:
     parser.add_argument(
         "--data", help="a data folder to build the demo in and keep (default: a temporary one)"
     )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="also write the result as a section on top of this results file (e.g. "
+        "benchmarks/results/select.md), in place of an earlier run's with the same title",
+    )
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     env, load_start = environment(), load_average()
@@ -255,24 +262,33 @@ def main() -> None:
             for label, y in demo.labels.items()
         }
         mix = mix_table(demo, pickers, budgets, args.seeds)
-    title = f"Selection on the demo ({len(demo.ids):,} images, via {args.via})"
-    print(header(title, env, load_start, load_average()))
-    print(
-        f"`visionlens demo --images {args.images}` (generate, ingest, embed): {built:.1f} s; "
-        f"space `{demo.space}`, {demo.vectors.shape[1]}-d.\n"
-    )
-    print("#### What the stored vectors hold\n")
-    print(ceiling_table(demo))
-    for label, by_name in values.items():
-        print(f"\n#### Accuracy of the classifier trained on the K chosen: {label}\n")
-        print(accuracy_table(by_name))
-        print("\nGoals (issue #49 item 5), on these means:\n")
-        print("\n".join(goal_lines(by_name)))
-    print("\n#### The choice's class mix alone (image label): its most common class predicted\n")
-    print(mix)
+    budgets_text = ", ".join(map(str, budgets))
+    title = f"Selection on the demo ({len(demo.ids):,} images, via {args.via}, K = {budgets_text})"
     what = "`visionlens select` process / selection inside it" if args.via == "cli" else ""
-    print(f"\n#### Seconds per selection, median (range) over {args.seeds} seeds: {what}\n")
-    print(time_table(calls, budgets))
+    parts = [
+        header(title, env, load_start, load_average()),
+        f"`visionlens demo --images {args.images}` (generate, ingest, embed): {built:.1f} s; "
+        f"space `{demo.space}`, {demo.vectors.shape[1]}-d.\n",
+        "#### What the stored vectors hold\n",
+        ceiling_table(demo),
+    ]
+    for label, by_name in values.items():
+        parts += [
+            f"\n#### Accuracy of the classifier trained on the K chosen: {label}\n",
+            accuracy_table(by_name),
+            "\nGoals (issue #49 item 5), on these means:\n",
+            "\n".join(goal_lines(by_name)),
+        ]
+    parts += [
+        "\n#### The choice's class mix alone (image label): its most common class predicted\n",
+        mix,
+        f"\n#### Seconds per selection, median (range) over {args.seeds} seeds: {what}\n",
+        time_table(calls, budgets),
+    ]
+    text = "\n".join(parts)
+    print(text)
+    if args.out:  # this run's section only: the other sections of the file stay
+        write_section(args.out, f"## {title}", text, top=True)
 
 
 if __name__ == "__main__":

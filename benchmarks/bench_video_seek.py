@@ -2,6 +2,7 @@
 
     flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_video_seek.py \\
         [--seconds 60] [--repeat 1] [--rounds 3] [--seeks 40] [--steps 30] [--out FILE]
+        [--gcs [--gcs-frames 25]]
 
 The video is made here (seeded, libx264 ``--preset veryfast``, CRF 23, 3 B-frames, a
 keyframe every 60 frames at 30 fps, no scene-cut keyframes): a textured picture panning
@@ -29,6 +30,9 @@ frame numbers for every case):
 * end to end (unless ``--no-server``): a ``jupyter server`` with one sample per frame (rows
   written straight into its catalog, as the media benchmark does), GET of a random frame's
   original (JPEG) and uncached 256 px thumbnail, and of originals stepping next/previous.
+
+``--gcs`` measures instead random frames of the video from ``gs://`` (a GCS emulator on
+loopback) beside the same file read locally (:mod:`video_gcs`), in its own section.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ from harness import (  # noqa: E402
     write_section,
 )
 from media_support import API, Server, insert_dataset  # noqa: E402
+from video_gcs import measure as measure_gcs  # noqa: E402
+from video_gcs import report as report_gcs  # noqa: E402
 
 from visionlens_jlab.media import sources  # noqa: E402
 from visionlens_jlab.media.video_source import VideoFrameSource  # noqa: E402
@@ -281,6 +287,12 @@ def main() -> None:
     parser.add_argument(
         "--no-server", dest="server", action="store_false", help="skip the end-to-end cases"
     )
+    parser.add_argument(
+        "--gcs",
+        action="store_true",
+        help="only random frames from gs:// (a GCS emulator on loopback) beside the local file",
+    )
+    parser.add_argument("--gcs-frames", type=int, default=25, help="random frames per run")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/video.md")
     args = parser.parse_args()
     load_start = load_average()
@@ -292,6 +304,8 @@ def main() -> None:
             longer = Path(tmp) / f"pan1080x{args.repeat}.mp4"
             repeat_s = repeat_video(path, longer, args.repeat)
             path = longer
+        if args.gcs:
+            return gcs_case(path, args, load_start)
         t0 = time.perf_counter()
         index = load_index(str(path))
         probe_s = time.perf_counter() - t0
@@ -338,6 +352,25 @@ def main() -> None:
     )
     text = "\n".join(lines) + "\n"
     write_section(args.out, "## Video seek", text)  # the other benchmarks' sections stay
+    print(text)
+
+
+def gcs_case(path: Path, args: argparse.Namespace, load_start: str) -> None:
+    """``--gcs``: the gs:// comparison (:mod:`video_gcs`), in its own section on top."""
+    num_frames = load_index(str(path)).num_frames
+    results = measure_gcs(path, num_frames, args.rounds, args.gcs_frames)
+    title = f"Video frames from gs:// beside the local file ({H}p h264, 2-second GOP)"
+    text = header(title, environment(), load_start, load_average())
+    text += (
+        f"\nVideo: {num_frames} frames at {W}x{H}, 3 B-frames, a keyframe every {GOP} frames; "
+        "the emulator is `gcp-storage-emulator` (in memory) on 127.0.0.1, so the gs:// "
+        "figures are the reader's own cost and the HTTP round trips on loopback, not a real "
+        "network's latency. "
+        + report_gcs(results, path.stat().st_size / 1e6, args.gcs_frames)
+        + "\nReproduce: `flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_video_seek.py "
+        f"--gcs --seconds {args.seconds:g} --rounds {args.rounds} --gcs-frames {args.gcs_frames}`.\n"
+    )
+    write_section(args.out, "## Video frames from gs://", text, top=True)
     print(text)
 
 

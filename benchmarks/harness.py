@@ -298,15 +298,42 @@ def header(title: str, env: dict[str, str], load_start: str, load_end: str) -> s
     )
 
 
-def write_section(path: Path, section: str, text: str) -> None:
-    """Put ``text`` into the results file ``path`` in place of its section starting with
-    ``section`` (a ``## Title`` line's start), keeping the other benchmarks' sections."""
-    report = path.read_text() if path.exists() else ""
-    start = report.find(section)
-    if start >= 0:
-        end = report.find("\n## ", start + 1)
-        report = report[:start] + report[end + 1 :] if end >= 0 else report[:start]
-    path.write_text(report.rstrip("\n") + "\n\n" + text)
+def write_section(path: Path, section: str, text: str, *, top: bool = False) -> None:
+    """Put ``text`` into the results file ``path`` in place of its section whose heading
+    line starts with ``section`` (e.g. ``"## Video seek"``), keeping every other section
+    where it is; a file without one gets it at the end, or with ``top`` above its first
+    section (below the file's title and intro), where the newest results go.
+
+    A section runs from its heading to the next heading of the same or a higher level, so
+    its own subsections (``###``) go with it; only heading lines are matched (not text, not
+    a ``#`` comment in a fenced code block)."""
+    level = len(section) - len(section.lstrip("#"))
+    lines = (path.read_text() if path.exists() else "").splitlines(keepends=True)
+    levels = _heading_levels(lines)
+    text = text.rstrip("\n") + "\n"
+    starts = [i for i, line in enumerate(lines) if levels[i] and line.startswith(section)]
+    firsts = [i for i, n in enumerate(levels) if n > 1]
+    if starts:
+        after = [i for i in range(starts[0] + 1, len(lines)) if 0 < levels[i] <= level]
+        end = after[0] if after else len(lines)
+        lines[starts[0] : end] = [text, "\n"] if after else [text]
+    elif top and firsts:
+        lines[firsts[0] : firsts[0]] = [text, "\n"]
+    else:
+        lines += ["\n"] * bool(lines) + [text]
+    path.write_text("".join(lines).rstrip("\n") + "\n")
+
+
+def _heading_levels(lines: Sequence[str]) -> list[int]:
+    """Per line, its markdown heading level (``## x``: 2), 0 for text and code blocks."""
+    levels, fenced = [], False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        hashes = len(line) - len(line.lstrip("#"))
+        heading = not fenced and 0 < hashes <= 6 and line[hashes : hashes + 1] == " "
+        levels.append(hashes if heading else 0)
+    return levels
 
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

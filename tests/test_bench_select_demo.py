@@ -80,3 +80,20 @@ def test_the_goals_are_read_as_the_issue_states_them() -> None:
     assert lines[1].endswith("**not met**")  # 3 points under apricot
     assert lines[2] == "- K = 20: under random: diversity (-5.0)"
     assert lines[3] == "- K = 50: none under random"
+
+
+def test_out_replaces_the_runs_own_section_and_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    title = "## Selection on the demo (40 images, via service, K = 8)"
+    earlier = "# Selection\n\n## An earlier, hand-written section\n\nKept.\n"
+    results = tmp_path / "select.md"
+    results.write_text(f"{earlier}\n{title} (an earlier run)\n\nOld figures.\n")
+    argv = ["bench_select_demo.py", "--images", "40", "--seeds", "1", "--budgets", "8"]
+    argv += ["--via", "service", "--data", str(tmp_path / "demo"), "--out", str(results)]
+    monkeypatch.setattr(sys, "argv", argv)
+    bench.main()
+    text = results.read_text()
+    assert text.startswith(earlier + "\n" + title + " (20")  # in place, dated now
+    assert text.count(title) == 1 and "Old figures." not in text
+    assert "#### Seconds per selection" in text  # the whole result, subsections included

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, cast
 
 from .errors import MediaError, MediaUnavailableError
 from .gcs_source import object_version, parse_gs, read_range
+from .image_source import SourceVersion
 
 BLOCK_BYTES = 1024 * 1024
 """Bytes per ranged download. One request costs ~tens of ms on GCS whatever its size below
@@ -113,13 +114,17 @@ class GCSVideoFiles:
 
     def version(self, location: str) -> str:
         """``g<generation>-<size>`` of the object now (one metadata request)."""
-        found = object_version(location)
-        return f"{found.token}-{found.size}"
+        return video_version(object_version(location))
 
     def open(self, location: str, version: str) -> BinaryIO:
         """A :class:`GCSObjectFile` of the generation ``version`` names."""
         token, _, size = version.rpartition("-")
         return cast(BinaryIO, GCSObjectFile(location, int(token.removeprefix("g")), int(size)))
+
+
+def video_version(version: SourceVersion) -> str:
+    """The frame reader's version token (``g<generation>-<size>``) of an object version."""
+    return f"{version.token}-{version.size}"
 
 
 def open_gcs_video(location: str) -> BinaryIO:

@@ -51,6 +51,12 @@ class ImageSource(ABC):
     def read_bytes(self, location: str) -> bytes:
         """All bytes of the image; :class:`MediaError` ``missing`` if it does not exist."""
 
+    def read_bytes_at(self, location: str, version: SourceVersion) -> bytes:
+        """:meth:`read_bytes` for a caller that has just read the image's ``version``: a
+        source whose read would ask for the version again (a frame of a ``gs://`` video:
+        a metadata request) reads that version instead; the others read as usual."""
+        return self.read_bytes(location)
+
     @abstractmethod
     def read_head(self, location: str, nbytes: int) -> bytes:
         """The first ``nbytes`` bytes (fewer at end of file)."""

@@ -213,7 +213,7 @@ class MediaService:
         entry = self.cache.get(key)
         cache_lookup("thumbnails", entry is not None)
         if entry is None:
-            entry = self._render_and_store(media, location, key, size, variant)
+            entry = self._render_and_store(media, location, version, key, size, variant)
         if entry.error is not None:
             return self._bad_media(media, entry.error, entry.data.decode("utf-8", "replace"), size)
         return MediaResponse(200, entry.data, sniff_type(entry.data), etag)
@@ -229,7 +229,7 @@ class MediaService:
             etag = f'"{cache_key(location, version, 0, "original")[:32]}"'
             if etag_matches(if_none_match, etag):
                 return MediaResponse(304, etag=etag)
-            data, content_type = await self._run(_read_original, location)
+            data, content_type = await self._run(_read_original, location, version)
         except MediaError as exc:
             return self._bad_media(media, exc.code, str(exc), ORIGINAL_PLACEHOLDER_SIZE)
         return MediaResponse(200, data, content_type, etag)
@@ -322,11 +322,17 @@ class MediaService:
         return version
 
     def _render_and_store(
-        self, media: lookup.SampleMedia, location: str, key: str, size: int, variant: str
+        self,
+        media: lookup.SampleMedia,
+        location: str,
+        version: SourceVersion,
+        key: str,
+        size: int,
+        variant: str,
     ) -> CachedEntry:
         """Read, render and cache (executor thread). Errors become error entries."""
         try:
-            data = sources.read_bytes(location)
+            data = sources.read_bytes_at(location, version)  # the version the key names
         except MediaError as exc:
             return CachedEntry(str(exc).encode(), exc.code)  # not cached: a stat notices a fix
         try:
@@ -404,6 +410,6 @@ class MediaService:
                 del self._recorded[ident]
 
 
-def _read_original(location: str) -> tuple[bytes, str]:
-    data = sources.read_bytes(location)
+def _read_original(location: str, version: SourceVersion) -> tuple[bytes, str]:
+    data = sources.read_bytes_at(location, version)
     return data, original_content_type(data, location)

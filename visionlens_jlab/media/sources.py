@@ -157,6 +157,12 @@ def read_bytes(location: str) -> bytes:
     return source_for(location).read_bytes(location)
 
 
+def read_bytes_at(location: str, version: SourceVersion) -> bytes:
+    """:func:`read_bytes` for a caller that has just read ``version`` of ``location``
+    (:meth:`.image_source.ImageSource.read_bytes_at`: saves a second metadata request)."""
+    return source_for(location).read_bytes_at(location, version)
+
+
 def image_size(location: str, *, oriented: bool = True) -> tuple[int, int]:
     """``(width, height)`` of the image at ``location`` from its header only.
 

@@ -213,7 +213,20 @@ class FrameReader:
         file that cannot be read, ``FileNotFoundError`` for a missing one.
         """
         key = self._key(path)
+        return self._frame(key, self._index(key), number)
+
+    def image(self, path: str, number: int, version: str | None = None) -> Image.Image:
+        """Frame ``number`` of ``path`` as an RGB image, turned as the file says to show it;
+        ``version``: the file's version token, read by the caller (not asked again)."""
+        # Asked once: a remote file's version is a metadata request.
+        key = (path, version) if version is not None else self._key(path)
         index = self._index(key)
+        image = self._frame(key, index, number).to_image()
+        transpose = _TRANSPOSE.get(index.rotation)
+        return image.transpose(transpose) if transpose is not None else image
+
+    def _frame(self, key: tuple[str, str], index: FrameIndex, number: int) -> Any:
+        path = key[0]
         if not 1 <= number <= index.num_frames:
             raise FrameNotFoundError(
                 f"{path} has {index.num_frames} frames; there is no frame {number}"
@@ -238,13 +251,6 @@ class FrameReader:
                 except Exception:
                     self._drop_cursor(key, cursor)  # a remote read failed mid-packet
                     raise
-
-    def image(self, path: str, number: int) -> Image.Image:
-        """Frame ``number`` of ``path`` as an RGB image, turned as the file says to show it."""
-        index = self.index(path)
-        image = self.frame(path, number).to_image()
-        transpose = _TRANSPOSE.get(index.rotation)
-        return image.transpose(transpose) if transpose is not None else image
 
     def cached_bytes(self) -> int:
         """Bytes of decoded frames held now (never above ``cache_bytes`` plus one frame)."""

@@ -1,0 +1,123 @@
+"""Requests a frame of a ``gs://`` video costs (a real GCS emulator): the object's version
+is asked once per frame request, in the reader (index, then frame) and through the image
+route (its version, then the read pinned to it); a read pinned to a generation replaced
+since still sees the object (the current generation)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+from visionlens_jlab.media import sources
+from visionlens_jlab.media.gcs_file import GCSVideoFiles
+from visionlens_jlab.media.video_source import VideoFrameSource
+from visionlens_jlab.video.frames import FrameReader
+from visionlens_jlab.video.locator import frame_location
+
+from .media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
+    add_dataset,
+    gcs_bucket,
+    gcs_emulator,
+    gcs_upload,
+)
+from .video_fixtures import read_number, write_video
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """HTTP requests about objects from here on: ``metadata`` and ``bytes`` (downloads)."""
+    counts: Counter[str] = Counter()
+    request = requests.Session.request
+
+    def counted(session: requests.Session, method: str, url: str, **kw: Any) -> Any:
+        if "/storage/v1/b/" in url and "/o/" in url:
+            media = "alt=media" in url or (kw.get("params") or {}).get("alt") == "media"
+            counts["bytes" if media else "metadata"] += 1
+        return request(session, method, url, **kw)
+
+    monkeypatch.setattr(requests.Session, "request", counted)
+    return counts
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    path = tmp_path / "clip.mp4"
+    write_video(path, 30, gop=10, bframes=3)
+    return path
+
+
+def test_a_frame_read_asks_the_version_once(
+    clip: Path,
+    sent: Counter[str],
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    gcs_upload(gcs_bucket("vl-video"), "counted/clip.mp4", clip.read_bytes(), "video/mp4")
+    reader = FrameReader(remote=GCSVideoFiles())
+    source = VideoFrameSource(sources.source_for, lambda: reader)
+    for number in (20, 21, 7):  # a cold read (the probe too), a step, a jump back
+        sent.clear()
+        image = source.image(frame_location("gs://vl-video/counted/clip.mp4", number))
+        assert read_number(np.asarray(image)) == number
+        assert sent["metadata"] == 1, (number, sent)
+        if number == 20:  # the counter sees the object's ranged reads too (probe, GOP)
+            assert sent["bytes"] > 0, sent
+
+
+async def test_the_image_route_asks_the_version_once_per_frame(
+    clip: Path,
+    sent: Counter[str],
+    jp_fetch: Any,
+    vl_app: Any,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    gcs_upload(gcs_bucket("vl-video"), "routed/clip.mp4", clip.read_bytes(), "video/mp4")
+    numbers = (5, 6, 25)
+    locations = [frame_location("gs://vl-video/routed/clip.mp4", n) for n in numbers]
+    ids = add_dataset(vl_app.catalog, "counted", "gs://vl-video/routed", locations)
+    path = ("visionlens", "api", "datasets", "counted", "samples")
+    for sample_id, number, params in zip(
+        ids, numbers, ({"size": "128"}, {"size": "128"}, {}), strict=True
+    ):
+        sent.clear()
+        response = await jp_fetch(*path, str(sample_id), "image", params=params)
+        assert "X-VisionLens-Media-Error" not in response.headers
+        assert sent["metadata"] == 1, (number, params, sent)
+
+
+def test_a_read_pinned_to_a_replaced_generation_reads_the_current_one(
+    tmp_path: Path,
+    gcs_emulator: str,  # noqa: F811
+) -> None:
+    bucket = gcs_bucket("vl-video")
+    short, long = tmp_path / "short.mp4", tmp_path / "long.mp4"
+    write_video(short, 20, gop=10)
+    write_video(long, 45, gop=10)
+    gcs_upload(bucket, "pinned/clip.mp4", short.read_bytes(), "video/mp4")
+    old = sources.version(frame_location("gs://vl-video/pinned/clip.mp4", 1))
+    reader = FrameReader(remote=GCSVideoFiles())
+    source = VideoFrameSource(sources.source_for, lambda: reader)
+    first = source.read_bytes_at(frame_location("gs://vl-video/pinned/clip.mp4", 12), old)
+    assert read_number(_pixels(first)) == 12
+    gcs_upload(bucket, "pinned/clip.mp4", long.read_bytes(), "video/mp4")  # new generation
+    # Frame 40 is only in the new generation: a version cached before the upload still
+    # gets it, not "missing".
+    data = source.read_bytes_at(frame_location("gs://vl-video/pinned/clip.mp4", 40), old)
+    assert read_number(_pixels(data)) == 40
+    # A reader that never saw the old generation: its probe of it fails (GCS answers 404
+    # for a generation that is gone), and the current one is read.
+    fresh = FrameReader(remote=GCSVideoFiles())
+    source = VideoFrameSource(sources.source_for, lambda: fresh)
+    data = source.read_bytes_at(frame_location("gs://vl-video/pinned/clip.mp4", 12), old)
+    assert read_number(_pixels(data)) == 12
+    assert fresh.index("gs://vl-video/pinned/clip.mp4").num_frames == 45
+
+
+def _pixels(jpeg: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
