@@ -23,6 +23,7 @@ from visionlens_jlab.evaluate.lvis import LVIS_STAT_NAMES
 from .evaluate_fixtures import ingest, ingest_predictions
 from .lvis_fixtures import hotcoco_lvis, lvis_api, synthetic_lvis, write_lvis
 from .test_evaluate_cli_labels import run_cli
+from .test_evaluate_tide import assert_equal_to_tidecv, tidecv_errors
 
 SEEDS = (0, 1, 2)
 STATUS = {"tp": 0, "fp": 1, "fn": 2, "ignored": 3}
@@ -110,6 +111,36 @@ def test_lvis_equals_hotcoco_and_the_lvis_api(
         assert {"AP50", "AP75", "AR300"} <= set(report.per_class.columns)
         # the report as stored reads back
         assert report_for(catalog, f"lv{seed}", key).stats == report.stats
+
+
+@pytest.mark.parametrize("iou_type", ["bbox", "segm"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tide_equals_tidecv_reading_lvis(
+    lvis_data: dict[Any, Any], seed: int, iou_type: str, tmp_path: Path
+) -> None:
+    """TIDE of an LVIS evaluation is tidecv's on the same files read as LVIS
+    (``tidecv.datasets.LVIS``): 300 predictions per image, and the classes an image's
+    annotators did not verify, or not exhaustively, ignored there when unmatched."""
+    gt_path, gt, results = lvis_data[seed]
+    model = "boxes" if iou_type == "bbox" else "masks"
+    with Catalog(lvis_data["data"]) as catalog:
+        report = evaluate_model(catalog, f"lv{seed}", model, protocol="lvis", iou_type=iou_type)
+        with catalog.cursor() as cur:  # each object's error is stored, so the bars open them
+            stored = dict(cur.execute(
+                "SELECT error, count(*) FROM tide_objects WHERE eval_key = ? AND dataset_id = "
+                "(SELECT dataset_id FROM datasets WHERE name = ?) GROUP BY error",
+                [report.key, f"lv{seed}"],
+            ).fetchall())  # fmt: skip
+    mode = "bbox" if iou_type == "bbox" else "mask"
+    want = tidecv_errors(gt_path, results[iou_type], mode, tmp_path, lvis=True)
+    assert report.tide is not None
+    assert_equal_to_tidecv(report.tide, want)
+    assert stored == {k: v for k, v in report.tide["counts"].items() if v}
+    # read as a COCO file instead (no ignore regions, 100 per image), the numbers differ:
+    # the comparison above is not vacuous
+    as_coco = {**gt, "annotations": [{**a, "iscrowd": 0} for a in gt["annotations"]]}
+    plain = tidecv_errors(as_coco, results[iou_type], mode, tmp_path)
+    assert abs(plain["ap"] - want["ap"]) > 0.5
 
 
 def test_not_exhaustive_and_negative_sets_change_the_numbers(

@@ -89,15 +89,27 @@ def planted_boxes(seed: int, n_images: int = 40, n_cats: int = 5) -> tuple[dict,
     return {"images": images, "categories": cats, "annotations": anns}, dets
 
 
-def tidecv_errors(gt: Any, dets: Any, mode: str, tmp: Path) -> dict[str, Any]:
-    """tidecv's AP, main and special errors, from files as its users run it."""
+def tidecv_errors(
+    gt: Any, dets: Any, mode: str, tmp: Path, *, lvis: bool = False
+) -> dict[str, Any]:
+    """tidecv's AP, main and special errors, from files as its users run it; ``lvis``: read
+    as an LVIS file (``datasets.LVIS``: 300 predictions per image, ignore regions over the
+    whole image for the classes its annotators did not verify or not exhaustively)."""
     from tidecv import TIDE, datasets
 
     gt_path, dt_path = tmp / "gt.json", tmp / "dt.json"
     gt_path.write_text(json.dumps(gt) if not isinstance(gt, Path) else gt.read_text())
     dt_path.write_text(json.dumps(dets) if not isinstance(dets, Path) else dets.read_text())
     tide = TIDE(mode=mode)
-    tide.evaluate(datasets.COCO(str(gt_path)), datasets.COCOResult(str(dt_path)), mode=mode)
+    if lvis:
+        truth = json.loads(gt_path.read_text())
+        for image in truth["images"]:  # tidecv names LVIS images by their COCO URL
+            image.setdefault("coco_url", image["file_name"])
+        gt_path.write_text(json.dumps(truth))
+        loaded = datasets.LVIS(str(gt_path)), datasets.LVISResult(str(dt_path))
+    else:
+        loaded = datasets.COCO(str(gt_path)), datasets.COCOResult(str(dt_path))
+    tide.evaluate(*loaded, mode=mode)
     (run,) = tide.runs.values()
     try:
         errors = tide.get_all_errors()

@@ -30,12 +30,13 @@ from .coco import (
 from .heap import trim_heap
 from .iou_types import coco_params
 from .load import EvalInput, load_input, with_texts
-from .lvis import LVIS_MAX_DETS, LvisSets, evaluate_lvis
+from .lvis import LVIS_MAX_DETS, LvisSets, evaluate_lvis, tide_ignored
 from .lvis_load import load_lvis_sets
 from .outcome_rows import outcome_table
 from .report import EvaluationReport
 from .similarity import IOU_TYPES
 from .store import write_evaluation
+from .tide import MAX_DETS as TIDE_MAX_DETS
 from .tide import TIDE_IOU_TYPES, tide_errors
 from .voc import match_voc, voc_per_class
 
@@ -274,10 +275,12 @@ def evaluate_arrays(
             max_det = cp.max_dets[-1]
         ap_cols = per_class_coco(precision, recall, thresholds, max_det)
         out = outcomes_from_coco(gt, dt, match, t_index, similarity=cp.similarity)
-        if (
-            inp.iou_type in TIDE_IOU_TYPES and lvis is None
-        ):  # equal scores: images in ingest order, as tidecv
-            tide = tide_errors(gt, dt, cp.similarity, image_order=inp.dt_sample)
+        if inp.iou_type in TIDE_IOU_TYPES:  # equal scores: images in ingest order, as tidecv
+            tide = tide_errors(
+                gt, dt, cp.similarity, image_order=inp.dt_sample,
+                max_dets=TIDE_MAX_DETS if lvis is None else LVIS_MAX_DETS,
+                image_wide_ignored=None if lvis is None else tide_ignored(gt, dt, n_cats, lvis),
+            )  # fmt: skip
             out.tide = tide.objects if tide is not None else None
         ap = ap_cols.pop("AP")
         extra = ap_cols

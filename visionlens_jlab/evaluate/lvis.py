@@ -78,6 +78,17 @@ def federated(gt: Boxes, dt: Boxes, n_cats: int, neg_groups: np.ndarray) -> np.n
     return np.isin(dt_group, known)
 
 
+def tide_ignored(gt: Boxes, dt: Boxes, n_cats: int, sets: LvisSets) -> np.ndarray:
+    """Per prediction, whether ``tidecv.datasets.LVIS`` (TIDE's reading of an LVIS file)
+    puts an ignore region over its whole image for its class: a class neither in the
+    image's ground truth nor in its negative set (nobody checked it), or one of the image's
+    not-exhaustive classes. (tidecv leaves a class outside the file's categories out of
+    these; an import refuses such predictions, so every class here is one.) TIDE runs with
+    these as :func:`~.tide.tide_errors`' ``image_wide_ignored``."""
+    unverified = ~federated(gt, dt, n_cats, sets.neg_groups)
+    return unverified | np.isin(dt.image * n_cats + dt.cat, sets.not_exhaustive_groups)
+
+
 def evaluate_lvis(
     gt: Boxes,
     dt: Boxes,

@@ -107,14 +107,20 @@ def tide_errors(
     pos_threshold: float = POS_THRESHOLD,
     background_threshold: float = BACKGROUND_THRESHOLD,
     max_dets: int = MAX_DETS,
+    image_wide_ignored: np.ndarray | None = None,
 ) -> TideErrors | None:
     """TIDE's dAP per error type for ``dt`` against ``gt`` (None: nothing to evaluate).
 
     ``similarity``: the evaluation's pair IoU (box or mask); ``image_order``: one key per
     prediction giving its image's position in tidecv's image order (default ``dt.image``).
     Predictions and ground truth must be in source order (it breaks ties, as in tidecv).
+    ``image_wide_ignored``: per prediction, whether an ignore region over its whole image
+    holds its class (tidecv's reading of LVIS, :func:`~.lvis.tide_ignored`): left out of
+    AP when unmatched, but still typed, as a crowd region's.
     """
-    typed = _type_predictions(gt, dt, similarity, pos_threshold, background_threshold, max_dets)
+    typed = _type_predictions(
+        gt, dt, similarity, pos_threshold, background_threshold, max_dets, image_wide_ignored
+    )
     order_key = dt.image if image_order is None else image_order
     n_cats = int(max(gt.cat.max(initial=-1), dt.cat.max(initial=-1))) + 1
     plain = ~gt.crowd
@@ -191,7 +197,13 @@ def _objects(typed: _Typed, n_dt: int) -> TideObjects:
 
 
 def _type_predictions(
-    gt: Boxes, dt: Boxes, sim: PairSimilarity, pos: float, bg: float, max_dets: int
+    gt: Boxes,
+    dt: Boxes,
+    sim: PairSimilarity,
+    pos: float,
+    bg: float,
+    max_dets: int,
+    image_wide_ignored: np.ndarray | None = None,
 ) -> _Typed:
     """Match, ignore and type every prediction kept by ``max_dets`` (see the module)."""
     n_dt = len(dt)
@@ -228,6 +240,8 @@ def _type_predictions(
         )
         over = sim.pairs(kept[free[d]], crowd[g], True) > pos
         ignored[free[d[over]]] = True
+    if image_wide_ignored is not None:  # a region of the whole image: every IoU with it is 1
+        ignored[free] |= image_wide_ignored[kept[free]]
 
     error = np.full(len(kept), -1, dtype=np.int64)
     target = np.full(len(kept), -1, dtype=np.int64)

@@ -1,7 +1,7 @@
 """Schema step 24: ``tide_objects``, each object's TIDE error, so that a bar of the TIDE
 chart opens the objects of its error type (the ``eval`` condition's ``tide``).
 
-One row per object with an error of an evaluation that has TIDE (COCO bbox and segm): a
+One row per object with an error of an evaluation that has TIDE (COCO and LVIS bbox and segm): a
 prediction's ``Cls``, ``Loc``, ``Both``, ``Dupe`` or ``Bkg``, a ground truth's ``Miss``
 (:mod:`.tide`). Written with the evaluation's per-box rows in its transaction; an edit
 types the touched samples' objects again as it matches them again (:mod:`.rematch`: every
