@@ -69,7 +69,8 @@ from video_gcs import report as report_gcs  # noqa: E402
 
 from visionlens_jlab.media import sources  # noqa: E402
 from visionlens_jlab.media.video_source import VideoFrameSource  # noqa: E402
-from visionlens_jlab.video.frames import FrameReader, load_index  # noqa: E402
+from visionlens_jlab.video.frame_index import load_index  # noqa: E402
+from visionlens_jlab.video.frames import FrameReader  # noqa: E402
 from visionlens_jlab.video.locator import frame_location  # noqa: E402
 
 W, H, FPS, GOP = 1920, 1080, 30, 60

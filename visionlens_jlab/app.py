@@ -19,7 +19,7 @@ from .app_metrics import ServerReadings
 from .catalog import Catalog
 from .catalog.indexes.index_warmer import IndexWarmer
 from .catalog.writes.ingest_limits import IngestLimits
-from .config import DATA_DIR_ENV, resolve_data_dir
+from .config import DATA_DIR_ENV, VIDEO_INDEX_DIR, resolve_data_dir
 from .embed.base import EmbedError
 from .embed.query import QueryEmbedders
 from .embed.service import EmbeddingService
@@ -39,6 +39,7 @@ from .loop_lag import LoopLagProbe
 from .maps.jobs import MapJobs
 from .media.gcs_source import configure_gcs
 from .media.service import MediaService
+from .media.video_source import keep_video_indexes
 from .metrics import watch
 from .plugins.discovery import folder_enabled
 from .plugins.install import install_plugin_hooks
@@ -105,6 +106,7 @@ class VisionLensApp(VisionLensAppConfig, ExtensionApp):
         for note in notes:
             self.log.warning("VisionLens: %s", note)
         configure_gcs(self.gcs_timeout_s)
+        keep_video_indexes(self.resolved_data_dir / VIDEO_INDEX_DIR)
         for folder in sweep_recorded(self.resolved_data_dir):
             self.log.info("VisionLens: removed %s, left by an export that was killed", folder)
         load_features()  # their tables and migration steps, before the catalog opens

@@ -10,6 +10,8 @@ from pathlib import Path
 DATA_DIR_ENV = "VISIONLENS_DATA_DIR"
 CATALOG_FILE = "catalog.duckdb"
 SERVER_INFO_FILE = "server.json"
+VIDEO_INDEX_DIR = "video_index"
+"""Frame indexes of the videos shown, under the data folder (:mod:`.video.frame_index`)."""
 
 
 def default_data_dir() -> Path:

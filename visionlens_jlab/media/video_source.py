@@ -20,10 +20,12 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PIL import Image
 
+from ..video.frame_index import IndexStore
 from ..video.locator import FrameLocation, frame_location, parse_frame_location
 from .errors import MediaError
 from .image_source import ImageSource, ObjectInfo, SourceVersion
@@ -125,18 +127,31 @@ class VideoFrameSource(ImageSource):
 
 _SHARED: FrameReader | None = None
 _SHARED_LOCK = threading.Lock()
+_INDEX_STORE: IndexStore | None = None
+
+
+def keep_video_indexes(directory: str | Path) -> None:
+    """Keep the shared reader's frame indexes in ``directory`` (the server's data folder),
+    so a video version probed once is not probed again by the next server process: for a
+    ``gs://`` video a probe reads the whole object (:mod:`..video.frame_index`)."""
+    global _INDEX_STORE
+    with _SHARED_LOCK:
+        _INDEX_STORE = IndexStore(directory)
+        if _SHARED is not None:
+            _SHARED.index_store = _INDEX_STORE
 
 
 def shared_reader() -> FrameReader:
     """The process's frame reader, ``gs://`` videos read through GCS (made on first use,
-    so importing this module costs no PyAV import)."""
+    so importing this module costs no PyAV import), its indexes kept where
+    :func:`keep_video_indexes` says."""
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:
             from ..video.frames import FrameReader
             from .gcs_file import GCSVideoFiles
 
-            _SHARED = FrameReader(remote=GCSVideoFiles())
+            _SHARED = FrameReader(remote=GCSVideoFiles(), index_store=_INDEX_STORE)
         return _SHARED
 
 

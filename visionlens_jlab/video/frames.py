@@ -9,7 +9,8 @@ decoder hands out exactly that timestamp.
 Three bounded caches make browsing cheap (:class:`FrameReader`):
 
 * the frame index of each file (timestamps as a NumPy array: 0.9 MB for an hour at 30 fps),
-  keyed by path and ``mtime_ns``/size, so a changed file is probed again;
+  keyed by path and ``mtime_ns``/size, so a changed file is probed again (and, given an
+  :class:`~.frame_index.IndexStore`, kept on disk for the next process);
 * a few open containers, each with a decoder positioned after the last frame it gave out,
   so "next frame" decodes one frame instead of seeking;
 * the last decoded frames (a byte budget): a jump keeps the ``seek_window`` frames before
@@ -29,7 +30,7 @@ the object's version token (its generation) instead of ``os.stat``, decoded from
 file object that reads byte ranges, so a frame costs the bytes of its GOP, not the file.
 
 Thread-safe: each open container has its own lock (PyAV containers are not thread-safe);
-requests for different files decode in parallel. Nothing is ever written to disk.
+requests for different files decode in parallel. No frame is ever written to disk.
 """
 
 from __future__ import annotations
@@ -37,15 +38,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import av
-import numpy as np
 from PIL import Image
 
 from .files import RemoteFiles, file_version, open_file
-from .probe import VideoError, probe_video
+from .frame_index import FrameIndex, IndexStore, load_index
+from .probe import VideoError
 
 DEFAULT_CACHE_BYTES = 192 * 1024 * 1024
 """Decoded frames kept in memory, all files together (~60 frames of 1080p yuv420p)."""
@@ -67,52 +67,6 @@ _TRANSPOSE = {
 
 class FrameNotFoundError(VideoError):
     """A frame number past the end of the file (or below 1)."""
-
-
-@dataclass(frozen=True)
-class FrameIndex:
-    """Where each frame of one file version is: what a seek needs."""
-
-    pts: np.ndarray
-    """Presentation timestamps in display order: frame N is ``pts[N - 1]``."""
-    keyframes: np.ndarray
-    """Positions (0-based, display order) of the keyframes, ascending."""
-    width: int
-    height: int
-    rotation: int
-    """Degrees the picture is turned counterclockwise for display (0, 90, 180, 270)."""
-
-    @property
-    def num_frames(self) -> int:
-        """Frames in the file."""
-        return len(self.pts)
-
-    def display_size(self) -> tuple[int, int]:
-        """``(width, height)`` of the frames as shown (rotation applied)."""
-        if self.rotation in (90, 270):
-            return self.height, self.width
-        return self.width, self.height
-
-    def keyframe_before(self, position: int) -> int:
-        """Position of the keyframe at or before ``position`` (0 when none is)."""
-        k = int(np.searchsorted(self.keyframes, position, side="right")) - 1
-        return int(self.keyframes[k]) if k >= 0 else 0
-
-    def position(self, pts: int) -> int | None:
-        """Position of the frame with timestamp ``pts``, None when no frame has it."""
-        i = int(np.searchsorted(self.pts, pts))
-        return i if i < len(self.pts) and int(self.pts[i]) == pts else None
-
-
-def load_index(path: str, file: BinaryIO | None = None) -> FrameIndex:
-    """Probe ``path`` (a full demux, no decode) into a :class:`FrameIndex`; ``file``: read
-    from this file object instead (a remote file)."""
-    probe = probe_video(path, file)
-    pts = np.asarray(probe.frame_pts, dtype=np.int64)
-    keyframes = np.unique(np.searchsorted(pts, np.asarray(probe.keyframe_pts, dtype=np.int64)))
-    return FrameIndex(
-        pts, keyframes[keyframes < len(pts)], probe.width, probe.height, probe.rotation
-    )
 
 
 class _Cursor:
@@ -183,8 +137,11 @@ class FrameReader:
         max_indexes: int = DEFAULT_INDEXES,
         thread_type: str = "SLICE",
         remote: RemoteFiles | None = None,
+        index_store: IndexStore | None = None,
     ) -> None:
         self.remote = remote
+        self.index_store = index_store
+        """Where indexes probed by an earlier process are read back (None: probe each)."""
         self.cache_bytes = cache_bytes
         self.window = window
         self.seek_window = seek_window
@@ -334,12 +291,7 @@ class FrameReader:
                 found = self._indexes.get(key)
             if found is None:
                 try:
-                    file = open_file(*key, self.remote)
-                    try:
-                        found = load_index(key[0], file)
-                    finally:
-                        if file is not None:
-                            file.close()
+                    found = self._stored_or_probed(key)
                 finally:
                     with self._lock:
                         self._index_locks.pop(key, None)
@@ -348,6 +300,20 @@ class FrameReader:
                     while len(self._indexes) > self.max_indexes:
                         self._indexes.popitem(last=False)
             return found
+
+    def _stored_or_probed(self, key: tuple[str, str]) -> FrameIndex:
+        store = self.index_store
+        found = store.get(*key) if store is not None else None
+        if found is None:
+            file = open_file(*key, self.remote)
+            try:
+                found = load_index(key[0], file)
+            finally:
+                if file is not None:
+                    file.close()
+            if store is not None:
+                store.put(*key, found)
+        return found
 
     def _cursor(self, key: tuple[str, str]) -> _Cursor:
         with self._lock:
