@@ -11,19 +11,14 @@ reader's files fetched are counted, and the metadata requests (the object's vers
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 from harness import summary, table
 
+from tests.gcs_emulator import running_emulator
 from visionlens_jlab.media.gcs_file import GCSVideoFiles
 from visionlens_jlab.video.frames import FrameReader
 
@@ -50,45 +45,6 @@ class CountedFiles(GCSVideoFiles):
     def fetched(self) -> tuple[int, int]:
         """``(bytes, requests)`` of every file opened so far."""
         return sum(f.fetched_bytes for f in self.files), sum(f.requests for f in self.files)
-
-
-@contextmanager
-def emulator() -> Iterator[str]:
-    """A ``gcp-storage-emulator`` on 127.0.0.1 (in memory), stopped by its PID; sets
-    ``STORAGE_EMULATOR_HOST`` meanwhile and yields it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).with_name("gcp-storage-emulator")
-    proc = subprocess.Popen(
-        [str(exe), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    old = os.environ.get("STORAGE_EMULATOR_HOST")
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the GCS emulator did not start") from None
-                time.sleep(0.1)
-        host = f"http://127.0.0.1:{port}"
-        os.environ["STORAGE_EMULATOR_HOST"] = host
-        yield host
-    finally:
-        if old is None:
-            os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else:
-            os.environ["STORAGE_EMULATOR_HOST"] = old
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def upload(path: Path) -> str:
@@ -128,7 +84,7 @@ def one_run(location: str, numbers: list[int], remote: CountedFiles | None) -> d
 def measure(path: Path, num_frames: int, runs: int, frames: int) -> dict[str, list[dict]]:
     """Both cases, ``runs`` times, interleaved with the order rotated."""
     results: dict[str, list[dict]] = {"local file": [], "gs:// (emulator)": []}
-    with emulator():
+    with running_emulator():
         location = upload(path)
         for r in range(runs):
             rng = np.random.default_rng(r)

@@ -6,20 +6,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import struct
-import subprocess
-import sys
-import time
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tests.gcs_emulator import running_emulator
 from visionlens_jlab.catalog import Catalog
 
 # ----------------------------------------------------------------------------- images
@@ -140,51 +136,15 @@ def add_dataset(
 # ----------------------------------------------------------------------------- GCS emulator
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def gcs_emulator() -> Iterator[str]:
-    """A ``gcp-storage-emulator`` on 127.0.0.1 (in memory); yields its ``host:port``.
+    """A ``gcp-storage-emulator`` on 127.0.0.1 (in memory) for the session; yields its URL.
 
     ``STORAGE_EMULATOR_HOST`` is set for the session, so google-cloud-storage (and worker
     processes, which inherit the environment) talk to it anonymously.
     """
-    port = _free_port()
-    exe = Path(sys.executable).with_name("gcp-storage-emulator")
-    proc = subprocess.Popen(
-        [str(exe), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the GCS emulator did not start") from None
-            time.sleep(0.1)
-    host = f"http://127.0.0.1:{port}"
-    old = os.environ.get("STORAGE_EMULATOR_HOST")
-    os.environ["STORAGE_EMULATOR_HOST"] = host
-    try:
+    with running_emulator() as host:
         yield host
-    finally:
-        if old is None:
-            os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else:
-            os.environ["STORAGE_EMULATOR_HOST"] = old
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def gcs_bucket(name: str) -> object:

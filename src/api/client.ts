@@ -52,7 +52,7 @@ import {
   IBlindSpotsResult
 } from './blindSpotTypes';
 import { followJob } from './jobs';
-import { enc, queryString, VisionLensAPIError } from './restTransport';
+import { enc, queryString } from './restTransport';
 
 /** How often `waitForJob` polls by default, in ms. */
 export const JOB_POLL_MS = 500;
@@ -313,25 +313,15 @@ export class VisionLensClient
     return this._started(`datasets/${enc(dataset)}/blindspots`, request);
   }
 
-  async lastBlindSpots(
+  lastBlindSpots(
     dataset: string,
     model: string,
     signal?: AbortSignal
   ): Promise<IBlindSpotsResult | null> {
-    try {
-      // 204 (undefined): no result for this model yet.
-      const result = await this._request<IBlindSpotsResult | undefined>(
-        `datasets/${enc(dataset)}/blindspots?model=${enc(model)}`,
-        { signal }
-      );
-      return result ?? null;
-    } catch (error) {
-      // 404: no such dataset (deleted meanwhile), which the panel shows.
-      if (error instanceof VisionLensAPIError && error.status === 404) {
-        return null;
-      }
-      throw error;
-    }
+    return this._latest(
+      `datasets/${enc(dataset)}/blindspots?model=${enc(model)}`,
+      signal
+    );
   }
 
   async reviewBlindSpot(

@@ -14,7 +14,7 @@ import {
   IVectorSpace
 } from './types';
 import { IMapDescriptor, IMapRequest, MapShape } from './mapTypes';
-import { enc, VisionLensAPIError } from './restTransport';
+import { enc } from './restTransport';
 import { VideosTransport } from './videosClient';
 
 /** The embeddings endpoints over the HTTP transport. */
@@ -46,24 +46,11 @@ export class EmbeddingsTransport extends VideosTransport {
     return this._started(`datasets/${enc(dataset)}/duplicates`, request);
   }
 
-  async lastDuplicates(
+  lastDuplicates(
     dataset: string,
     signal?: AbortSignal
   ): Promise<IDuplicatesResult | null> {
-    try {
-      // 204 (undefined): none computed yet.
-      const result = await this._request<IDuplicatesResult | undefined>(
-        `datasets/${enc(dataset)}/duplicates`,
-        { signal }
-      );
-      return result ?? null;
-    } catch (error) {
-      // 404: no such dataset (deleted meanwhile), not news to a panel showing it.
-      if (error instanceof VisionLensAPIError && error.status === 404) {
-        return null;
-      }
-      throw error;
-    }
+    return this._latest(`datasets/${enc(dataset)}/duplicates`, signal);
   }
 
   async listMaps(

@@ -90,6 +90,26 @@ export class RestTransport {
     return response.arrayBuffer();
   }
 
+  /**
+   * The last stored result at `endpoint`, or null: none computed yet (204), or
+   * no such dataset (404: deleted meanwhile, which the panel showing it learns
+   * from the datasets list, not from this read).
+   */
+  protected async _latest<T>(
+    endpoint: string,
+    signal?: AbortSignal
+  ): Promise<T | null> {
+    try {
+      const result = await this._request<T | undefined>(endpoint, { signal });
+      return result ?? null;
+    } catch (error) {
+      if (error instanceof VisionLensAPIError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
   /** One request; the parsed JSON answer (undefined for 204), or a VisionLensAPIError. */
   protected async _request<T>(endpoint: string, init: RequestInit): Promise<T> {
     const response = await this._fetch(endpoint, init);
