@@ -157,7 +157,10 @@ def _greedy(
     gt_ign = out.gt_ignored
     n_a, n_gt = gt_ign.shape
     n_t = len(thr)
-    used = np.zeros((n_gt, n_a * n_t), dtype=bool)  # non-crowd ground truths already matched
+    n_cols, n_dt = n_a * n_t, out.matched.shape[2]
+    used = np.zeros((n_gt, n_cols), dtype=bool)  # non-crowd ground truths already matched
+    used_flat = used.reshape(-1)  # views, written by flat index
+    matched_flat, ignored_flat = out.matched.reshape(-1), out.dt_ignored.reshape(-1)
     thr_cols = np.tile(thr, n_a)[None, :]  # column = a * T + t
     gt_ign_rows = np.ascontiguousarray(gt_ign.T)  # (n_gt, A): a candidate's row, contiguous
     cand_start = np.searchsorted(p_dt, np.arange(len(proc)), side="left")
@@ -187,14 +190,17 @@ def _greedy(
             key[~eligible] = -1
             best = np.maximum.reduceat(key, seg, axis=0)  # (n_dets, A*T)
             hit_d, hit_c = np.nonzero(best >= 0)
-            pair = lo + seg[hit_d] + best[hit_d, hit_c] % big
-            gidx = p_gt[pair]
-            used[gidx, hit_c] |= ~crowd[gidx]
-            a, t, d = hit_c // n_t, hit_c % n_t, proc[dets[hit_d]]
-            out.matched[a, t, d] = True
-            out.dt_ignored[a, t, d] = gt_ign[a, gidx]
-            kept_gt = (a == 0) & (t == out.gt_at)
-            out.dt_gt[d[kept_gt]] = gidx[kept_gt]
+            hit_key = best[hit_d, hit_c]
+            gidx = p_gt[lo + seg[hit_d] + hit_key % big]
+            plain = ~crowd[gidx]
+            used_flat[gidx[plain] * n_cols + hit_c[plain]] = True
+            # column a * T + t of prediction d is element (a * T + t) * n_dt + d of the
+            # (A, T, n_dt) arrays; a key below ``big`` took an ignored ground truth
+            flat = hit_c * n_dt + proc[dets[hit_d]]
+            matched_flat[flat] = True
+            ignored_flat[flat] = hit_key < big
+            kept_gt = hit_c == out.gt_at  # area "all" (a = 0) at threshold gt_at
+            out.dt_gt[flat[kept_gt] - out.gt_at * n_dt] = gidx[kept_gt]
 
 
 def accumulate_coco(
