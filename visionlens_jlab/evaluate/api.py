@@ -26,6 +26,7 @@ from .coco import (
     match_coco,
     per_class_coco,
     summarize_coco,
+    summary_cells,
 )
 from .heap import trim_heap
 from .iou_types import coco_params
@@ -267,10 +268,15 @@ def evaluate_arrays(
                 max_det=cp.max_dets[-1], similarity=cp.similarity, gt_at=t_index,
             )  # fmt: skip
             trim_heap()  # the matching's candidate pairs
-            precision, recall = accumulate_coco(gt, dt, match, n_cats, cp.max_dets)
+            areas = tuple(cp.area_ranges)
+            # only the cells the summary, the per-class table and the curves read
+            precision, recall = accumulate_coco(
+                gt, dt, match, n_cats, cp.max_dets,
+                cells=summary_cells(cp.stats, areas, cp.max_dets),
+            )  # fmt: skip
             stats = summarize_coco(
                 precision, recall, thresholds, specs=cp.stats,
-                area_names=tuple(cp.area_ranges), max_dets=cp.max_dets,
+                area_names=areas, max_dets=cp.max_dets,
             )  # fmt: skip
             max_det = cp.max_dets[-1]
         ap_cols = per_class_coco(precision, recall, thresholds, max_det)

@@ -29,6 +29,7 @@ are booleans, so a ground truth whose source id is 0 is evaluated correctly (the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,7 +157,10 @@ def _greedy(
     gt_ign = out.gt_ignored
     n_a, n_gt = gt_ign.shape
     n_t = len(thr)
-    used = np.zeros((n_gt, n_a * n_t), dtype=bool)  # non-crowd ground truths already matched
+    n_cols, n_dt = n_a * n_t, out.matched.shape[2]
+    used = np.zeros((n_gt, n_cols), dtype=bool)  # non-crowd ground truths already matched
+    used_flat = used.reshape(-1)  # views, written by flat index
+    matched_flat, ignored_flat = out.matched.reshape(-1), out.dt_ignored.reshape(-1)
     thr_cols = np.tile(thr, n_a)[None, :]  # column = a * T + t
     gt_ign_rows = np.ascontiguousarray(gt_ign.T)  # (n_gt, A): a candidate's row, contiguous
     cand_start = np.searchsorted(p_dt, np.arange(len(proc)), side="left")
@@ -186,14 +190,17 @@ def _greedy(
             key[~eligible] = -1
             best = np.maximum.reduceat(key, seg, axis=0)  # (n_dets, A*T)
             hit_d, hit_c = np.nonzero(best >= 0)
-            pair = lo + seg[hit_d] + best[hit_d, hit_c] % big
-            gidx = p_gt[pair]
-            used[gidx, hit_c] |= ~crowd[gidx]
-            a, t, d = hit_c // n_t, hit_c % n_t, proc[dets[hit_d]]
-            out.matched[a, t, d] = True
-            out.dt_ignored[a, t, d] = gt_ign[a, gidx]
-            kept_gt = (a == 0) & (t == out.gt_at)
-            out.dt_gt[d[kept_gt]] = gidx[kept_gt]
+            hit_key = best[hit_d, hit_c]
+            gidx = p_gt[lo + seg[hit_d] + hit_key % big]
+            plain = ~crowd[gidx]
+            used_flat[gidx[plain] * n_cols + hit_c[plain]] = True
+            # column a * T + t of prediction d is element (a * T + t) * n_dt + d of the
+            # (A, T, n_dt) arrays; a key below ``big`` took an ignored ground truth
+            flat = hit_c * n_dt + proc[dets[hit_d]]
+            matched_flat[flat] = True
+            ignored_flat[flat] = hit_key < big
+            kept_gt = hit_c == out.gt_at  # area "all" (a = 0) at threshold gt_at
+            out.dt_gt[flat[kept_gt] - out.gt_at * n_dt] = gidx[kept_gt]
 
 
 def accumulate_coco(
@@ -202,10 +209,14 @@ def accumulate_coco(
     match: CocoMatch,
     n_cats: int,
     max_dets: tuple[int, ...] = MAX_DETS,
+    *,
+    cells: Collection[tuple[int, int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``COCOeval.accumulate``: precision ``(T, R, K, A, M)`` and recall ``(T, K, A, M)``.
 
     Entries of classes without (non-ignored) ground truth stay -1, as in pycocotools.
+    ``cells``: the (area range, maxDets) indices to compute (None: every one); the others
+    stay -1 (an evaluation reads few of them: :func:`summary_cells`).
     """
     n_t, n_r, n_a, n_m = (
         len(match.thresholds),
@@ -223,26 +234,30 @@ def accumulate_coco(
     # sorts by descending score with a stable sort: reproduce that order exactly.
     order = kept[np.lexsort((match.rank[kept], dt.image[kept], -dt.score[kept], dt.cat[kept]))]
     previous: np.ndarray | None = None
+    done: set[tuple[int, int]] = set()
     for m, max_det in enumerate(max_dets):
         within = match.rank[order] < max_det
-        if previous is not None and np.array_equal(within, previous):
-            # No group has more predictions than the previous maxDets: same numbers.
-            precision[..., m] = precision[..., m - 1]
-            recall[..., m] = recall[..., m - 1]
-            continue
+        # No group has more predictions than the previous maxDets: the same numbers.
+        same = previous is not None and np.array_equal(within, previous)
         previous = within
+        sel = order[within]
+        cat_bounds = np.searchsorted(dt.cat[sel], np.arange(n_cats + 1))
         for a in range(n_a):
-            sel = order[within]
+            if cells is not None and (a, m) not in cells:
+                continue
+            done.add((a, m))
+            if same and (a, m - 1) in done:
+                precision[..., a, m] = precision[..., a, m - 1]
+                recall[..., a, m] = recall[..., a, m - 1]
+                continue
             matched = match.matched[a][:, sel]
-            ignored = match.dt_ignored[a][:, sel]
-            tps = matched & ~ignored
-            fps = ~matched & ~ignored
-            cat_bounds = np.searchsorted(dt.cat[sel], np.arange(n_cats + 1))
+            counted = ~match.dt_ignored[a][:, sel]
+            tps = matched & counted
             for k in np.flatnonzero(npig[a] > 0):
                 lo, hi = cat_bounds[k], cat_bounds[k + 1]
                 _accumulate_one(
                     tps[:, lo:hi],
-                    fps[:, lo:hi],
+                    counted[:, lo:hi],
                     int(npig[a, k]),
                     precision[:, :, k, a, m],
                     recall[:, k, a, m],
@@ -250,27 +265,46 @@ def accumulate_coco(
     return precision, recall
 
 
+def summary_cells(
+    specs: tuple[StatSpec, ...], area_names: tuple[str, ...], max_dets: tuple[int, ...]
+) -> set[tuple[int, int]]:
+    """The (area range, maxDets) cells of :func:`accumulate_coco` an evaluation reads: those
+    of the summary numbers ``specs``, and area "all" at the largest maxDets (the per-class
+    table and the PR curves)."""
+    cells = {(area_names.index(area), max_dets.index(max_det)) for *_, area, max_det in specs}
+    return cells | {(0, len(max_dets) - 1)}
+
+
 def _accumulate_one(
-    tps: np.ndarray, fps: np.ndarray, npig: int, precision: np.ndarray, recall: np.ndarray
+    tps: np.ndarray, counted: np.ndarray, npig: int, precision: np.ndarray, recall: np.ndarray
 ) -> None:
-    """One (class, area, maxDet) cell, line for line as pycocotools computes it."""
-    nd = tps.shape[1]
+    """One (class, area, maxDet) cell, with pycocotools' numbers bit for bit.
+
+    pycocotools computes ``tp / (fp + tp + eps)`` from float cumulative sums (integers,
+    exact in floats: ``fp + tp`` is the running count of predictions not ignored), the
+    recall ``rc = tp / npig`` and, per threshold, ``searchsorted(rc, recThrs, "left")``.
+    Division is monotonic, so ``rc < r`` exactly when ``tp`` is below the smallest count
+    ``j`` with ``j / npig >= r``: the look-ups become one search of integer counts for
+    every threshold (each row's counts offset above the previous row's), and ``rc`` is
+    needed only at the end of each row.
+    """
+    n_t, nd = tps.shape
     if nd == 0:
         precision[:] = 0.0
         recall[:] = 0.0
         return
-    tp_sum = np.cumsum(tps, axis=1).astype(float)
-    fp_sum = np.cumsum(fps, axis=1).astype(float)
-    rc = tp_sum / npig
-    pr = tp_sum / (fp_sum + tp_sum + np.spacing(1))
-    recall[:] = rc[:, -1]
+    tp = np.cumsum(tps, axis=1, dtype=np.int32)
+    pr = tp / (np.cumsum(counted, axis=1, dtype=np.int32) + np.spacing(1))
+    recall[:] = tp[:, -1] / npig
     pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
-    for t in range(tps.shape[0]):
-        inds = np.searchsorted(rc[t], RECALL_THRESHOLDS, side="left")
-        valid = inds < nd
-        q = np.zeros(len(RECALL_THRESHOLDS))
-        q[valid] = pr[t, inds[valid]]
-        precision[t] = q
+    need = np.searchsorted(np.arange(npig + 1) / npig, RECALL_THRESHOLDS, side="left")
+    shift = np.arange(n_t)[:, None] * (nd + 1)  # counts are <= nd: rows stay apart
+    found = np.searchsorted((tp + shift).ravel(), (need[None, :] + shift).ravel())
+    inds = found.reshape(n_t, -1) - np.arange(n_t)[:, None] * nd  # >= nd: past the row
+    valid = inds < nd
+    q = np.zeros(inds.shape)
+    q[valid] = pr[np.nonzero(valid)[0], inds[valid]]
+    precision[:] = q
 
 
 def _mean_defined(values: np.ndarray) -> float:
