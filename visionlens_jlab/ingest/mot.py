@@ -34,7 +34,7 @@ from .mot_rows import (
     drop_repeated_boxes,
     read_mot_rows,
 )
-from .video_rows import SEQUENCE, Video, VideoRows, natural_key
+from .video_rows import SEQUENCE, Video, VideoRows, natural_key, sorted_frames
 
 FORMAT = "mot"
 SEQINFO = "seqinfo.ini"
@@ -116,9 +116,7 @@ class MotDataset(ParsedBase):
         info = _seqinfo(sequence.path)
         name = self._unique_name(info.get("name") or os.path.basename(sequence.path), sequence)
         folder = info.get("imdir") or IMAGE_FOLDER
-        frames = sorted(
-            list_images(os.path.join(sequence.path, folder), self.report), key=natural_key
-        )
+        frames = sorted_frames(list_images(os.path.join(sequence.path, folder), self.report))
         if not frames:
             self.report.error("mot_no_frames", "MOT sequences without frame images", sequence.path)
             return None
