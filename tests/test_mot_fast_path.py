@@ -1,6 +1,7 @@
-"""The MOT reader's fast path (:mod:`visionlens_jlab.ingest.mot_fast`): a well-formed
-``gt.txt`` is parsed straight to floats, any other by the tolerant text reader, and a
-dataset ingests to the same samples, objects, track ids and report rows either way."""
+"""The MOT ingest's fast paths: a well-formed ``gt.txt`` parsed straight to floats
+(:mod:`visionlens_jlab.ingest.mot_fast`), any other by the tolerant text reader, a dataset
+ingesting to the same samples, objects, track ids and report rows either way; MOT's frame
+names sorted as text; the sequences' batches coalesced."""
 
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ def test_both_paths_ingest_the_same_samples_objects_tracks_and_report(
     assert fast["features"].keys() == tolerant["features"].keys()
     for key, table in fast["features"].items():
         assert table.equals(tolerant["features"][key]), key
-    assert len(fast["batches"]) == len(tolerant["batches"]) == len(WELL_FORMED) + len(MALFORMED)
+    assert len(fast["batches"]) == len(tolerant["batches"])
     for ours, theirs in zip(fast["batches"], tolerant["batches"], strict=True):
         for a, b in zip(ours, theirs, strict=True):
             assert (a is None and b is None) or a.equals(b)
@@ -145,3 +146,16 @@ def test_both_paths_ingest_the_same_samples_objects_tracks_and_report(
 )
 def test_frames_sort_in_natural_order(names: list[str]) -> None:
     assert sorted_frames(names) == sorted(names, key=natural_key)
+
+
+def test_the_sequences_batches_are_coalesced_in_order(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "mot", {f"S{i:02d}": WELL_FORMED["plain"] for i in range(12)})
+    batches = _parse(root)["batches"]
+    assert len(batches) == 1  # 12 sequences of 3 frames: far below a run's rows
+    samples, objects, _ = batches[0]
+    assert samples["sample_index"].to_pylist() == list(range(36))
+    assert objects["sample_index"].to_pylist() == [
+        3 * s + f
+        for s in range(12)
+        for f in (0, 1, 2)  # the repeat on frame 2 and frame 9, past the end, dropped
+    ]
