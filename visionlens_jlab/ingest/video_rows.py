@@ -89,7 +89,7 @@ def natural_key(name: str) -> list[int | str]:
 def sorted_frames(names: list[str]) -> list[str]:
     """Frame file ``names`` in natural order (:func:`natural_key`). Names of one width that
     are ASCII digits and one extension (MOT's ``000001.jpg``) sort as text, whose order is
-    then the same: 30,000 natural keys were a sixth of a MOT parse."""
+    then the same: 30,000 natural keys were 0.1 s of a 0.75 s MOT parse."""
     if names:
         width, ext = len(names[0]), os.path.splitext(names[0])[1]
         digits = width - len(ext)

@@ -103,8 +103,8 @@ def coalesced(batches: Iterable[Batch], rows: int = COALESCE_ROWS) -> Iterator[B
     """``batches`` with runs of consecutive ones concatenated table by table, each run up to
     the batch that brings one of its tables to ``rows`` rows, or up to a table's schema
     changing. The writer appends each batch's tables in statements of their own, a few
-    milliseconds each whatever their size: 100 MOT sequences were 200 statements, a
-    quarter of their ingest. Rows keep their order within each table."""
+    milliseconds each whatever their size: 100 MOT sequences were 200 statements, ~0.35 s
+    of a 1.9 s ingest. Rows keep their order within each table."""
     run: list[Batch] = []
     schemas: dict[str, pa.Schema] = {}
     counts = dict.fromkeys(_TABLES, 0)
