@@ -7,6 +7,8 @@ Measured in rounds whose order rotates (``benchmarks/harness.py``), each a fresh
   (interpreter start and imports included): frames listed, ``seqinfo.ini`` read, every
   ``gt.txt`` parsed and checked, samples, objects, videos and frame mapping written;
 * **in process**: the same ingest timed inside the process after its imports;
+* **CLI floor**: the same command on one sequence of 4 frames: interpreter start, imports,
+  catalog creation and the dataset's summaries, what no faster parse removes;
 * **reference, pandas**: ``pandas.read_csv`` of every ``gt.txt`` (header-less, MOT's nine
   columns) in a fresh interpreter: its wall time end to end, and in-process after ``import
   pandas``. It reads the text only (no frame listing, no checks, no catalog): the floor an
@@ -17,6 +19,7 @@ seconds / pandas in-process seconds).
 
     python benchmarks/bench_ingest_mot.py                       # 100 sequences
     python benchmarks/bench_ingest_mot.py --sequences 10 --rounds 3
+    python benchmarks/bench_ingest_mot.py --before /tmp/wt-base  # + that checkout's CLI
 """
 
 from __future__ import annotations
@@ -76,6 +79,9 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "records": rows}))
 """
 
 
+FLOOR = "CLI floor (1 sequence, 4 frames)"
+
+
 def generate(root: Path, sequences: int, frames: int, objects: int, seed: int = 0) -> int:
     """Write ``sequences`` MOT17-style sequences of ``frames`` frames with ``objects``
     tracks each (one box per track on every frame of its run); returns the gt rows. The
@@ -130,19 +136,31 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=300, help="frames per sequence")
     ap.add_argument("--objects", type=int, default=25, help="tracks per sequence")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (the code before a change): its CLI as one more case",
+    )
     opts = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vl-bench-mot-"))
-    precompile(REPO)
+    precompile(REPO, *([opts.before] if opts.before else []))
     try:
         with bench_lock():
             root = work / "mot"
             rows = generate(root, opts.sequences, opts.frames, opts.objects)
+            floor_root = work / "mot-floor"
+            floor_rows = generate(floor_root, 1, 4, 1)
             load0, env = load_average(), environment()
+            cases = {"CLI": partial(cli_round, root, work / "data-cli", fmt="mot")}
+            if opts.before:
+                before = partial(cli_round, root, work / "data-before", fmt="mot")
+                cases[f"CLI of {opts.before}"] = partial(before, code=str(opts.before))
             runs = interleave(
                 {
-                    "CLI": partial(cli_round, root, work / "data-cli", fmt="mot"),
+                    **cases,
                     "in process": lambda r: in_process_ingest(root, work / f"data-in-{r}", "mot"),
                     "parse only": partial(parse_round, root),
+                    FLOOR: partial(cli_round, floor_root, work / "data-floor", fmt="mot"),
                     "pandas.read_csv (reference)": partial(pandas_round, root),
                 },
                 opts.rounds,
@@ -152,7 +170,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     for case, case_runs in runs.items():
         got = {run.inner.get("records") for run in case_runs}
-        assert got == {rows}, f"{case}: {got} rows, expected {rows}"
+        expected = floor_rows if case == FLOOR else rows
+        assert got == {expected}, f"{case}: {got} rows, expected {expected}"
     ref = runs["pandas.read_csv (reference)"]
     ref_wall, ref_inner = [r.wall_s for r in ref], [r.inner["seconds"] for r in ref]
     out = []

@@ -45,7 +45,7 @@ from .cvat import SKIPPED_SHAPES, Shape, cvat_xml_path, read_shape
 from .images import image_size, is_gcs, list_images
 from .object_rows import ObjectRows
 from .video_folder import probe_location, report_truncated
-from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
+from .video_rows import FILE, SEQUENCE, Video, VideoRows, sorted_frames
 
 FORMAT = "cvat"
 TRACK_SHAPES = ("box", "polygon", "polyline", "points", "skeleton", "mask")
@@ -153,7 +153,7 @@ class CvatVideo(ParsedBase):
                               probe.variable_frame_rate)  # fmt: skip
                 return video, None
         folder = media if media and os.path.isdir(media) else os.path.join(here, "images")
-        frames = sorted(list_images(folder, self.report), key=natural_key)
+        frames = sorted_frames(list_images(folder, self.report))
         if not frames:
             raise IngestError(
                 f"{self.source}: found neither the task's video ({meta.get('source') or 'none named'}) "

@@ -21,7 +21,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..records.batches import ANNOTATION_SCHEMA, TRACK_ID_FIELD, Batch, as_checked_json
+from ..records.batches import (
+    ANNOTATION_SCHEMA,
+    TRACK_ID_FIELD,
+    Batch,
+    as_checked_json,
+    coalesced,
+)
 from ..records.report import IngestError, IngestReport
 from .base import SPLIT_FOLDERS, ParsedBase, prefetch
 from .images import image_size, list_images
@@ -34,7 +40,7 @@ from .mot_rows import (
     drop_repeated_boxes,
     read_mot_rows,
 )
-from .video_rows import SEQUENCE, Video, VideoRows, natural_key
+from .video_rows import SEQUENCE, Video, VideoRows, natural_key, sorted_frames
 
 FORMAT = "mot"
 SEQINFO = "seqinfo.ini"
@@ -104,10 +110,10 @@ class MotDataset(ParsedBase):
         return prefetch(self._batches)
 
     def _batches(self) -> Iterator[Batch]:
-        for sequence in self.sequences:
-            batch = self._sequence(sequence)
-            if batch is not None:
-                yield batch
+        # a sequence's batch is small (300 frames, a few thousand objects): coalesced, so
+        # the writer appends them in a few statements rather than two per sequence
+        sequences = (self._sequence(s) for s in self.sequences)
+        yield from coalesced(b for b in sequences if b is not None)
         for cls in sorted(self._classes_seen):
             self.add_class(MOT17_CLASSES.get(cls, f"class_{cls}"), source_id=cls)
         self.rows.count(self.report.counts, self.tracks)
@@ -116,9 +122,7 @@ class MotDataset(ParsedBase):
         info = _seqinfo(sequence.path)
         name = self._unique_name(info.get("name") or os.path.basename(sequence.path), sequence)
         folder = info.get("imdir") or IMAGE_FOLDER
-        frames = sorted(
-            list_images(os.path.join(sequence.path, folder), self.report), key=natural_key
-        )
+        frames = sorted_frames(list_images(os.path.join(sequence.path, folder), self.report))
         if not frames:
             self.report.error("mot_no_frames", "MOT sequences without frame images", sequence.path)
             return None

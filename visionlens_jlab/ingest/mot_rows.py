@@ -3,7 +3,8 @@
 A row is ``frame, id, x, y, w, h, conf[, class, visibility]`` (MOT16/17/20), or
 ``frame, id, x, y, w, h, conf, x, y, z`` (MOT15, whose last three are world coordinates,
 -1). Frames and ids are 1-based. pyarrow's CSV reader parses the file (no Python object per
-value); what checks rows (frames past the sequence's end, a track with two boxes on one
+value): a well-formed file straight to floats (:mod:`.mot_fast`), any other as text, so that
+each bad line is a report row; what checks rows (frames past the sequence's end, a track with two boxes on one
 frame) works on whole columns.
 """
 
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..records.report import IngestReport
+from .mot_fast import MAX_COLUMNS, read_well_formed
 
 NO_TRACK = -1
 """A row's identity when it has none: MOT's id -1, a detection (``det.txt``, a detector's
@@ -66,9 +68,6 @@ class MotRows:
             setattr(self, name, getattr(self, name)[mask])
 
 
-MAX_COLUMNS = 64
-"""Columns read as text (a MOT row has 6 to 10; more is no MOT file, read all the same)."""
-
 BAD_ROW = "MOT rows that are not a frame, id and box of numbers (not ingested)"
 
 
@@ -80,7 +79,59 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     first line that is a header (``frame,id,bb_left,...``, as pandas writes it) is skipped.
     A row that is not one (too few or many values, a value that is not a number, no frame,
     id or box, a frame or id that is not whole, a box with no area) is a report row with its
-    line number; the others are read."""
+    line number; the others are read. A well-formed file is parsed by the fast path
+    (:func:`.mot_fast.read_well_formed`), any other by the tolerant reader."""
+    fast = read_well_formed(path)
+    if fast is not None:  # line i + 1 is row i: no header, blank line or invalid row
+        cols, checks = fast, _RowChecks(path, np.arange(1, len(fast[0]) + 1), report)
+    else:
+        read = _read_tolerant(path, report)
+        if read is None or isinstance(read, MotRows):
+            return read
+        cols, checks = read
+    width = len(cols)
+    # truncated, 1.5 would be id 1: two identities merged into one track
+    checks.drop(
+        (cols[0] != np.floor(cols[0])) | (cols[1] != np.floor(cols[1])),
+        "mot_fractional_frame_or_id",
+        "MOT rows whose frame or id is not a whole number (not ingested)",
+        lambda i: f"frame {cols[0][i]:g}, id {cols[1][i]:g}",
+    )
+    # as the YOLO and DOTA ingests skip theirs (yolo_empty_box): a negative area otherwise
+    checks.drop(
+        (cols[4] <= 0) | (cols[5] <= 0),
+        "mot_empty_box",
+        "box with no area (zero or negative width or height): skipped",
+        lambda i: f"w {cols[4][i]:g}, h {cols[5][i]:g}",
+        warn=True,
+    )
+    cols = [c[checks.keep] for c in cols]
+    n = len(cols[0])
+    # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
+    # class and a visibility: its rows are pedestrians, as TrackEval reads them
+    extra = with_class and 8 <= width <= 9
+    return MotRows(
+        {
+            "frame": cols[0].astype(np.int64),
+            "track": cols[1].astype(np.int64),
+            "x": cols[2],
+            "y": cols[3],
+            "w": cols[4],
+            "h": cols[5],
+            "conf": cols[6] if width > 6 else np.ones(n),
+            "cls": cols[7].astype(np.int64) if extra else np.full(n, DEFAULT_CLASS, np.int64),
+            "visibility": cols[8] if extra and width > 8 else np.full(n, np.nan),
+        }
+    )
+
+
+def _read_tolerant(
+    path: str, report: IngestReport
+) -> tuple[list[np.ndarray], _RowChecks] | MotRows | None:
+    """A MOT file that the fast path refused, read as text: its float columns (trailing
+    empty ones left out) and the row checks with the rows it reported as no MOT rows
+    already dropped; an empty file's no rows; None for a file that is no MOT rows (a
+    report error)."""
     invalid: list[tuple[int | None, str]] = []
 
     def skip_invalid(row: pacsv.InvalidRow) -> str:
@@ -153,39 +204,7 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     # an empty frame or id would become -2**63: an id of its own, no track
     missing = ~np.all(np.isfinite(cols[:6]), axis=0)
     checks.drop(text | missing, "mot_bad_row", BAD_ROW, lambda i: _why_bad(table, parsed, i))
-    # truncated, 1.5 would be id 1: two identities merged into one track
-    checks.drop(
-        (cols[0] != np.floor(cols[0])) | (cols[1] != np.floor(cols[1])),
-        "mot_fractional_frame_or_id",
-        "MOT rows whose frame or id is not a whole number (not ingested)",
-        lambda i: f"frame {cols[0][i]:g}, id {cols[1][i]:g}",
-    )
-    # as the YOLO and DOTA ingests skip theirs (yolo_empty_box): a negative area otherwise
-    checks.drop(
-        (cols[4] <= 0) | (cols[5] <= 0),
-        "mot_empty_box",
-        "box with no area (zero or negative width or height): skipped",
-        lambda i: f"w {cols[4][i]:g}, h {cols[5][i]:g}",
-        warn=True,
-    )
-    cols = [c[checks.keep] for c in cols]
-    n = len(cols[0])
-    # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
-    # class and a visibility: its rows are pedestrians, as TrackEval reads them
-    extra = with_class and 8 <= width <= 9
-    return MotRows(
-        {
-            "frame": cols[0].astype(np.int64),
-            "track": cols[1].astype(np.int64),
-            "x": cols[2],
-            "y": cols[3],
-            "w": cols[4],
-            "h": cols[5],
-            "conf": cols[6] if width > 6 else np.ones(n),
-            "cls": cols[7].astype(np.int64) if extra else np.full(n, DEFAULT_CLASS, np.int64),
-            "visibility": cols[8] if extra and width > 8 else np.full(n, np.nan),
-        }
-    )
+    return cols, checks
 
 
 class _RowChecks:

@@ -28,7 +28,7 @@ from ..video.probe import VideoError, VideoProbe, probe_video
 from .allowed_roots import REMOTE_READ_EVENT
 from .base import ParsedBase, prefetch
 from .images import image_size, is_gcs, join_location, list_images
-from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key
+from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key, sorted_frames
 
 FORMAT = "video"
 
@@ -164,7 +164,7 @@ class VideoFolder(ParsedBase):
 
     def _sequence(self, folder: str) -> pa.Table:
         location = join_location(self.source, folder)
-        frames = sorted(list_images(location, self.report), key=natural_key)
+        frames = sorted_frames(list_images(location, self.report))
         size = image_size(join_location(location, frames[0]), self.report)
         video = Video(
             name=folder,

@@ -12,6 +12,7 @@ names its frame (:mod:`visionlens_jlab.catalog.writes.image_keys`).
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 
@@ -83,6 +84,21 @@ def natural_key(name: str) -> list[int | str]:
     """Sort key of a file name with its digit runs compared as numbers (``2.jpg`` before
     ``10.jpg``)."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def sorted_frames(names: list[str]) -> list[str]:
+    """Frame file ``names`` in natural order (:func:`natural_key`). Names of one width that
+    are ASCII digits and one extension (MOT's ``000001.jpg``) sort as text, whose order is
+    then the same: 30,000 natural keys were 0.1 s of a 0.75 s MOT parse."""
+    if names:
+        width, ext = len(names[0]), os.path.splitext(names[0])[1]
+        digits = width - len(ext)
+        if all(
+            len(n) == width and n.endswith(ext) and n[:digits].isascii() and n[:digits].isdigit()
+            for n in names
+        ):
+            return sorted(names)
+    return sorted(names, key=natural_key)
 
 
 class VideoRows:

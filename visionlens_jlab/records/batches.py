@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +90,48 @@ class Batch:
     samples: pa.Table | None = None
     annotations: pa.Table | None = None
     classifications: pa.Table | None = None
+
+
+COALESCE_ROWS = 50_000
+"""Rows of one table a run of coalesced batches stops at (:func:`coalesced`): a few
+statements per 100K rows, while the parser still runs ahead of the writer in small steps."""
+
+_TABLES = ("samples", "annotations", "classifications")
+
+
+def coalesced(batches: Iterable[Batch], rows: int = COALESCE_ROWS) -> Iterator[Batch]:
+    """``batches`` with runs of consecutive ones concatenated table by table, each run up to
+    the batch that brings one of its tables to ``rows`` rows, or up to a table's schema
+    changing. The writer appends each batch's tables in statements of their own, a few
+    milliseconds each whatever their size: 100 MOT sequences were 200 statements, ~0.35 s
+    of a 1.9 s ingest. Rows keep their order within each table."""
+    run: list[Batch] = []
+    schemas: dict[str, pa.Schema] = {}
+    counts = dict.fromkeys(_TABLES, 0)
+    for batch in batches:
+        tables = {n: t for n in _TABLES if (t := getattr(batch, n)) is not None}
+        if any(n in schemas and not t.schema.equals(schemas[n]) for n, t in tables.items()):
+            yield _concatenated(run)
+            run, schemas, counts = [], {}, dict.fromkeys(_TABLES, 0)
+        run.append(batch)
+        for name, table in tables.items():
+            schemas.setdefault(name, table.schema)
+            counts[name] += table.num_rows
+        if max(counts.values()) >= rows:
+            yield _concatenated(run)
+            run, schemas, counts = [], {}, dict.fromkeys(_TABLES, 0)
+    if run:
+        yield _concatenated(run)
+
+
+def _concatenated(run: list[Batch]) -> Batch:
+    if len(run) == 1:
+        return run[0]
+    tables = {}
+    for name in _TABLES:
+        parts = [t for b in run if (t := getattr(b, name)) is not None]
+        tables[name] = pa.concat_tables(parts) if parts else None
+    return Batch(**tables)
 
 
 def dumps_or_none(value: Any) -> str | None:
