@@ -236,3 +236,13 @@ def test_boxes_with_no_area_are_report_rows_in_ground_truth_and_results(tmp_path
     ]
     assert [w["code"] for w in predicted["warnings"]] == ["mot_empty_box"]
     assert boxes == [("ground_truth", 12.0, 25.0), ("trk", 41.0, 25.0)]
+
+
+def test_frame_names_with_digits_that_are_no_numbers_do_not_crash() -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` fails: such names are names, not numbers."""
+    from visionlens_jlab.ingest.mot import image_numbers
+    from visionlens_jlab.ingest.video_rows import natural_key
+
+    assert image_numbers(["1.jpg", "².jpg"]) is None
+    assert image_numbers(["1.jpg", "2.jpg"]).tolist() == [1, 2]  # type: ignore[union-attr]
+    assert sorted(["²", "10", "9"], key=natural_key) == ["9", "10", "²"]

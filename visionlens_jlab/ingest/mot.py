@@ -269,7 +269,7 @@ def image_numbers(frames: list[str]) -> np.ndarray | None:
     of every K-th frame) keeps each box on its image. None for other names (the N-th image
     is then frame N)."""
     stems = [os.path.splitext(f)[0] for f in frames]
-    if not all(stem.isdigit() for stem in stems):
+    if not all(stem.isdecimal() for stem in stems):
         return None
     numbers = np.array([int(stem) for stem in stems], dtype=np.int64)
     if numbers[0] < 1 or (np.diff(numbers) <= 0).any():  # frame 0, one number twice

@@ -83,7 +83,7 @@ class Video:
 def natural_key(name: str) -> list[int | str]:
     """Sort key of a file name with its digit runs compared as numbers (``2.jpg`` before
     ``10.jpg``)."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+    return [int(part) if part.isdecimal() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
 def sorted_frames(names: list[str]) -> list[str]:
