@@ -20,7 +20,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
-from ..media.service import MediaResponse, choose_variant, etag_matches
+from ..media.http_answers import MediaResponse, choose_variant, etag_matches
 from ..media.video_files import RangeNotSatisfiableError, byte_range
 from .base import VisionLensHandler, engine_errors
 

@@ -73,7 +73,7 @@ def pregenerate_thumbnails(
     """Render the missing thumbnails of every sample of ``dataset`` into ``cache``.
 
     ``variant`` should match what browsers get (``auto`` for Accept with WebP, see
-    :func:`~visionlens_jlab.media.service.choose_variant`). Returns a JSON-able summary:
+    :func:`~visionlens_jlab.media.http_answers.choose_variant`). Returns a JSON-able summary:
     ``{dataset, samples, generated, cached, bad_media: {code: n}, unavailable, refused,
     bad_names, ..._examples, seconds, images_per_s}`` (see :func:`.confine.confine`). Raises :class:`PregenCancelled` if ``ctx`` is cancelled
     (the job manager's ``JobCancelled`` when available).

@@ -23,9 +23,8 @@ import asyncio
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from ..catalog.store.catalog import Catalog, NotFoundError
 from ..metrics import cache_lookup
@@ -39,6 +38,7 @@ from .cache import (
 )
 from .crops import render_crop, snap_crop_size
 from .errors import UNAVAILABLE, MediaError, MediaErrorCode, MediaUnavailableError
+from .http_answers import CACHE_CONTROL_ERROR, MediaResponse, etag_matches, sniff_type
 from .image_source import SourceVersion
 from .imaging import (
     THUMBNAIL_SIZES,
@@ -51,52 +51,8 @@ from .imaging import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CACHE_CONTROL_OK = "private, max-age=600"
-CACHE_CONTROL_ERROR = "no-store"
 ORIGINAL_PLACEHOLDER_SIZE = 512
 _MISSING = SourceVersion("missing", 0)
-
-
-@dataclass
-class MediaResponse:
-    """What to send: status 200 (``body``) or 304 (empty), and the headers that go with it."""
-
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
-    etag: str | None = None
-    cache_control: str = CACHE_CONTROL_OK
-    error: MediaErrorCode | Literal["unavailable"] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def choose_variant(accept: str | None, requested: str | None = None) -> str:
-    """Thumbnail variant for a request.
-
-    ``requested`` (the ``format`` query argument: ``jpeg`` or ``webp``) wins. Otherwise
-    ``auto`` when the browser accepts WebP (WebP only for images with transparency, JPEG for
-    the rest: ~10x faster to encode at thumbnail sizes, for ~20% more bytes), else ``jpeg``.
-    """
-    if requested in ("jpeg", "webp"):
-        return requested
-    if requested not in (None, "", "auto"):
-        raise ValueError(f"format must be jpeg or webp, not {requested!r}")
-    return "auto" if accept and "image/webp" in accept else "jpeg"
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison of an ``If-None-Match`` header against ``etag``."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    bare = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))
-
-
-def sniff_type(data: bytes) -> str:
-    """Content type of a cached thumbnail (JPEG or WebP) from its first bytes."""
-    return "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "image/jpeg"
 
 
 class MediaService:
