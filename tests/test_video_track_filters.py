@@ -18,15 +18,19 @@ from tests.ingest_fixtures import ingest, ingest_predictions
 from tests.video_fixtures import write_mot
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.box_index import box_index
-from visionlens_jlab.catalog.plan.page_matches import page_match
+from visionlens_jlab.catalog.plan.object_matches import object_match
 from visionlens_jlab.catalog.plan.planner import Held, Strategy, forced_sql, mask_steps, plan_page
 from visionlens_jlab.catalog.plan.sorted_pages import sorted_page
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
+from visionlens_jlab.catalog.query.filters import Params
 from visionlens_jlab.catalog.query.sample_sort import parse_sample_sort
 from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.catalog.reads.object_pages import patches_page
+from visionlens_jlab.catalog.reads.patch_query import PatchQuery
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.edits.engine import apply_edits
 from visionlens_jlab.importing import video_track_masks
+from visionlens_jlab.importing.track_tiles import track_tiles
 from visionlens_jlab.importing.video_track_index import track_index
 
 GT = "ground_truth"
@@ -223,9 +227,7 @@ def test_a_stale_index_falls_back_to_the_sql(mot: Catalog, monkeypatch: pytest.M
     monkeypatch.setattr(video_track_masks, "track_index", lambda cur, dataset_id: stale)
     assert _backend_masks(mot, spec) == [None]
     assert _backend_masks(mot, SPECS[0]) == [None]
-    with mot.cursor() as cur:
-        match = page_match(cur, mot.dataset_id(cur, "mot"), parse_filter(spec), [1, 2])
-    assert match is not None and "a.ann_id IN" not in match[0]  # the boxes' flags too
+    assert "track_id IN" not in _object_match(mot, spec)  # the objects' flags too
     total = _same_as_sql(mot, spec)[-2]
     assert total != stale_total
 
@@ -244,25 +246,42 @@ def test_a_sample_of_no_video_meets_no_bound(mot: Catalog) -> None:
     _same_as_sql(mot, spec, "video_tracks")
 
 
+def _object_match(catalog: Catalog, spec: dict[str, Any]) -> str:
+    with catalog.cursor() as cur:
+        sql = object_match(cur, catalog.dataset_id(cur, "mot"), parse_filter(spec), Params())
+    assert sql is not None
+    return sql
+
+
 @pytest.mark.parametrize("spec", SPECS[4:])
-def test_the_page_flags_its_boxes_from_the_track_index(mot: Catalog, spec: dict[str, Any]) -> None:
-    """A page of a ``track_length`` bound flags its boxes' ``match`` from the index's track
-    lengths (the SQL's flags: no correlated count of every tracked object); the pages with
-    their boxes equal the SQL's."""
-    with mot.cursor() as cur:
-        ids = [int(r[0]) for r in cur.execute("SELECT sample_id FROM samples").fetchall()]
-        match = page_match(cur, mot.dataset_id(cur, "mot"), parse_filter(spec), ids)
-    assert match is not None and "a.ann_id IN" in match[0]  # answered from memory
-    assert "track_id = a.track_id" not in match[0]  # not the SQL definition
-    pages = []
-    for sql in (False, True):
-        with forced_sql() if sql else nullcontext():
+def test_the_views_of_objects_flag_them_from_the_track_index(
+    mot: Catalog, spec: dict[str, Any]
+) -> None:
+    """A ``track_length`` bound is compiled over each object as its track among the index's
+    tracks within the bounds (no correlated count of every tracked object of the dataset),
+    for each view that shows objects: the samples page's box flags, the patches view and the
+    track tiles equal the SQL's."""
+    sql = _object_match(mot, spec)
+    # from memory ("nope" has no tracks: no object meets it)
+    assert ("track_id IN" in sql or sql == "(false)") and "track_id = a.track_id" not in sql
+    answers = []
+    for forced in (False, True):
+        with forced_sql() if forced else nullcontext():
+            out = []
             for offset in (0, 7):
                 mot.results.clear()
-                pages.append(queries.samples_page(mot, "mot", spec, offset=offset, limit=25))
-    assert pages[:2] == pages[2:]
-    flags = [a["match"] for p in pages[:2] for s in p["samples"] for a in s["annotations"]]
+                out.append(queries.samples_page(mot, "mot", spec, offset=offset, limit=25))
+                for source in (GT, "trk"):
+                    q = PatchQuery(source=source, offset=offset, limit=40)
+                    out.append(patches_page(mot, "mot", spec, q))
+                    model = None if source == GT else source
+                    out.append(track_tiles(mot, "mot", spec, model=model, offset=offset))
+            answers.append(out)
+    assert answers[0] == answers[1]
+    flags = [a["match"] for p in answers[0][::5] for s in p["samples"] for a in s["annotations"]]
     assert any(flags) or SPECS.index(spec) == 9  # "nope": a source with no box
+    objects = [len(p["objects"]) for p in answers[0][1::5] + answers[0][3::5]]
+    assert any(objects) or SPECS.index(spec) == 9
 
 
 def _vary_videos(catalog: Catalog) -> None:

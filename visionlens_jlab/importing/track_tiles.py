@@ -18,10 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
+
+from ..catalog.plan.object_matches import object_match
 from ..catalog.query.filter_conditions import Params
 from ..catalog.query.filter_model import Filter
 from ..catalog.query.filter_parser import parse_filter
-from ..catalog.query.filters import FilterError, compile_parsed, label_match_sql
+from ..catalog.query.filters import FilterError, compile_parsed
 from ..catalog.store.catalog import Catalog
 from ..catalog.tables.labels_view import labels_at
 from .video_reads import TRACK_COLUMNS, track_source
@@ -32,7 +35,9 @@ MAX_PATCHES = 32
 """The most patches one track carries (a tile's strip is a few hundred pixels wide)."""
 
 
-def _kept_objects(dataset_id: int, source: str, flt: Filter, params: Params) -> str:
+def _kept_objects(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str, flt: Filter, params: Params
+) -> str:
     """SQL of the tracked objects of ``source`` the filter keeps (values bound into
     ``params`` in text order), numbered within their track in frame order (``i`` from 0,
     ``n`` of them)."""
@@ -42,7 +47,7 @@ def _kept_objects(dataset_id: int, source: str, flt: Filter, params: Params) -> 
         "a.track_id IS NOT NULL",
     ]
     own = tuple(one for one in flt.labels if one.matches_source(source))
-    match = label_match_sql(Filter(labels=own), params)
+    match = object_match(cur, dataset_id, Filter(labels=own), params)
     if match is not None:
         where.append(match)
     if not flt.whole_dataset:
@@ -92,7 +97,7 @@ def track_tiles(
         dataset_id = catalog.dataset_id(cur, dataset)
         source = track_source(cur, dataset_id, model)
         params = Params()
-        kept = _kept_objects(dataset_id, source, flt, params)
+        kept = _kept_objects(cur, dataset_id, source, flt, params)
         # A kept object is a patch when it starts one of the `patches` equal parts of its
         # track's kept objects 0..n-1 (the videos view's scrub frames, the same rule).
         sql = (

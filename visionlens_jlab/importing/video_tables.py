@@ -35,7 +35,7 @@ from .video_fields import (
     video_facet_entries,
     video_field_sql,
 )
-from .video_track_masks import track_length_boxes, track_length_mask, video_tracks_mask
+from .video_track_masks import track_length_mask, track_length_objects, video_tracks_mask
 
 VIDEOS_DDL = """
     CREATE TABLE IF NOT EXISTS videos (
@@ -81,7 +81,7 @@ MANIFEST = Manifest(
     box_fields={TRACK_LENGTH: track_length_sql},
     held_sample_fields=tuple(VIDEO_PREFIX + name for name in VIDEO_FIELDS),
     label_backends=(
-        LabelBackend("track index", TRACK_LENGTH, track_length_mask, track_length_boxes),
+        LabelBackend("track index", TRACK_LENGTH, track_length_mask, track_length_objects),
     ),
     sample_backends=(SampleBackend("track index", VIDEO_TRACKS, video_tracks_mask),),
     facets=(

@@ -53,16 +53,6 @@ class TrackIndex:
     tracks: dict[str, tuple[np.ndarray, np.ndarray]]
     """Per source with tracks: its track ids (ascending) and each one's length."""
 
-    def lengths_of(self, source: str, track_ids: np.ndarray) -> np.ndarray | None:
-        """The lengths of the tracks ``track_ids`` of ``source``; None when one of them is
-        not held (rows of another token than this index's)."""
-        held = self.tracks.get(source)
-        if held is None:  # a source's tracks are never empty: found only with none asked
-            return np.zeros(0, np.int64) if len(track_ids) == 0 else None
-        ids, lengths = held
-        at = np.minimum(np.searchsorted(ids, track_ids), len(ids) - 1)
-        return lengths[at] if np.array_equal(ids[at], track_ids) else None
-
     def video_tracks(self, mask: np.ndarray) -> dict[int, int]:
         """``{tracks of a video: frames}`` over the samples of ``mask``."""
         values = self.frame_tracks[mask]

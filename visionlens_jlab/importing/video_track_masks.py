@@ -15,9 +15,9 @@ AS DOUBLE)``, a sample that is no video's frame (``video_tracks`` NULL) and an o
 no track (``track_length`` NULL) meet no bound. Any other shape (``in``, ``eq``,
 ``is_null``, classes or a score beside ``track_length``) or an index of another token
 than the box index's (a write between the two reads) answers None: the condition goes to
-the SQL, the reference. The ``track_length`` backend also flags a page's boxes that meet
-the bound (:func:`track_length_boxes`), from the page's tracked objects and the index's
-per-track lengths.
+the SQL, the reference. The ``track_length`` backend also compiles the condition over an
+object as its source and track among the tracks within the bounds
+(:func:`track_length_objects`), for the views that show objects.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 
 from ..catalog.indexes.box_index import SampleSet
 from ..catalog.query.filter_model import LabelCondition, SampleCondition
+from ..catalog.query.filters import Params
 from ..catalog.store.token_cache import index_token
 from .video_fields import TRACK_LENGTH, VIDEO_TRACKS
 from .video_track_index import TrackIndex, track_index
@@ -72,35 +73,26 @@ def track_length_mask(
     return mask
 
 
-def track_length_boxes(
-    cur: duckdb.DuckDBPyConnection, dataset_id: int, label: LabelCondition, sample_ids: list[int]
-) -> list[int] | None:
-    """The ids of the objects of ``sample_ids`` (a page) of ``label``'s source whose track
-    has ``track_length`` within the bounds: the page's boxes the condition matches
-    (:mod:`..catalog.plan.page_matches`), their tracks' lengths from the index; None for
-    another shape, without a current index or for a track it does not hold."""
+def track_length_objects(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, label: LabelCondition, params: Params
+) -> str | None:
+    """``label`` (a source and one ``track_length`` range) as SQL over an object ``a``:
+    its source and track among the tracks the index holds within the bounds, values bound
+    into ``params`` (:mod:`..catalog.plan.object_matches`); an object of no track meets
+    no bound there either. None for another shape or without a current index."""
     bounds = _length_bounds(label)
     index = track_index(cur, dataset_id) if bounds is not None else None
     if bounds is None or index is None or index.token != index_token(cur, dataset_id):
         return None
-    rows = cur.execute(
-        "SELECT ann_id, source, track_id FROM annotations WHERE dataset_id = ? "
-        "AND sample_id IN (SELECT unnest(?::BIGINT[])) AND track_id IS NOT NULL",
-        [dataset_id, sample_ids],
-    ).fetchnumpy()
-    ann_ids = np.asarray(rows["ann_id"], dtype=np.int64)
-    sources = np.asarray(rows["source"], dtype=object)
-    track_ids = np.asarray(rows["track_id"], dtype=np.int64)
-    out: list[int] = []
-    for source in dict.fromkeys(sources.tolist()):
-        if not label.matches_source(source):
-            continue
-        own = sources == source
-        lengths = index.lengths_of(source, track_ids[own])
-        if lengths is None:
-            return None
-        out.extend(ann_ids[own][_within(lengths, bounds)].tolist())
-    return out
+    ors = []
+    for source, (ids, lengths) in index.tracks.items():
+        if label.matches_source(source):
+            within = ids[_within(lengths, bounds)].tolist()
+            ors.append(
+                f"(a.source = {params.add(source)} "
+                f"AND a.track_id IN (SELECT unnest({params.add(within)}::BIGINT[])))"
+            )
+    return "(" + " OR ".join(ors) + ")" if ors else "false"
 
 
 def _length_bounds(label: LabelCondition) -> tuple[float | None, float | None] | None:

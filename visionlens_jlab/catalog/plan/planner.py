@@ -46,7 +46,7 @@ import duckdb
 import numpy as np
 
 from ..indexes.box_index import SampleSet
-from ..query.filter_conditions import FilterError
+from ..query.filter_conditions import FilterError, Params
 from ..query.filter_model import Filter, LabelCondition, SampleCondition
 from ..query.object_sort import ObjectSort, parse_object_sort
 from ..query.sample_sort import SampleSort, parse_sample_sort
@@ -100,18 +100,18 @@ class LabelBackend:
     (their one registered key), or bounding the registered box field ``key`` (their one
     ``where``, with no registered key): ``mask(cur, dataset_id, label, samples, token)``
     returns a boolean mask over the box index's ``samples`` (labelled ``token``) with
-    exactly the SQL's samples, or None to leave the condition to SQL. ``boxes(cur,
-    dataset_id, label, sample_ids)``, if given: the ids of the boxes of ``sample_ids`` that
-    meet the condition (a page's matched boxes, :mod:`.page_matches`), or None for SQL."""
+    exactly the SQL's samples, or None to leave the condition to SQL. ``objects(cur,
+    dataset_id, label, params)``, if given: the condition as SQL over an object ``a`` with
+    the same truth, cheaper than its definition (values bound into ``params``), for the
+    objects a view shows (:mod:`.object_matches`), or None for the definition."""
 
     name: str
     key: str
     mask: Callable[
         [duckdb.DuckDBPyConnection, int, LabelCondition, SampleSet, str], np.ndarray | None
     ]
-    boxes: (
-        Callable[[duckdb.DuckDBPyConnection, int, LabelCondition, list[int]], list[int] | None]
-        | None
+    objects: (
+        Callable[[duckdb.DuckDBPyConnection, int, LabelCondition, Params], str | None] | None
     ) = None
 
 

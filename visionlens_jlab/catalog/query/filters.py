@@ -261,21 +261,21 @@ def label_conditions(label: LabelCondition, params: Params) -> list[str]:
 def label_match_sql(
     flt: Filter,
     params: Params,
-    kept: Callable[[LabelCondition], list[int] | None] | None = None,
+    answered: Callable[[LabelCondition, Params], str | None] | None = None,
 ) -> str | None:
     """SQL true for an object ``a`` that meets one of the filter's label conditions (what a
     view draws when it shows only the matching labels); None when the filter has none.
-    ``kept(label)``: the ids of the objects ``a`` ranges over (a page's) that meet
-    ``label``, answered elsewhere (from memory), or None to compile the condition."""
+    ``answered(label, params)``: the condition as other SQL over ``a`` with the same
+    truth, its values bound into ``params`` (from an in-memory index), or None to compile
+    its definition."""
     if not flt.labels:
         return None
     ands = []
     for one in flt.labels:
-        ids = kept(one) if kept is not None else None
-        if ids is None:
-            ands.append("(" + " AND ".join(label_conditions(one, params)) + ")")
-        else:
-            ands.append(f"a.ann_id IN (SELECT unnest({params.add(ids)}::BIGINT[]))")
+        sql = answered(one, params) if answered is not None else None
+        ands.append(
+            sql if sql is not None else "(" + " AND ".join(label_conditions(one, params)) + ")"
+        )
     return "(" + " OR ".join(ands) + ")"
 
 

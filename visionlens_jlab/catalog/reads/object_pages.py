@@ -53,6 +53,7 @@ from typing import Any
 import duckdb
 import orjson
 
+from ..plan.object_matches import object_match
 from ..plan.planner import Plan, Strategy, forced, plan_page
 from ..query.filter_model import Filter
 from ..query.filter_parser import parse_filter
@@ -61,7 +62,6 @@ from ..query.filters import (
     Params,
     annotation_field_sql,
     compile_parsed,
-    label_match_sql,
     source_clause,
 )
 from ..query.object_sort import ObjectSort
@@ -173,6 +173,7 @@ def _branches(q: PatchQuery, model: str | None) -> list[tuple[str, list[str]]]:
 
 
 def _where(
+    cur: duckdb.DuckDBPyConnection,
     dataset_id: int,
     flt: Filter,
     q: PatchQuery,
@@ -193,7 +194,7 @@ def _where(
         where.append(source_clause(q.source, params))
         sources = {q.source}
     own = [one for one in flt.labels if any(one.matches_source(s) for s in sources)]
-    match = label_match_sql(Filter(labels=tuple(own)), params)
+    match = object_match(cur, dataset_id, Filter(labels=tuple(own)), params, q.version)
     if match is not None:
         where.append(match)
     if not flt.whole_dataset:
@@ -253,7 +254,7 @@ def _matched(
                 parts.append(rows_part(dataset_id, keys, key, branch[1], span, params))
                 values += params.values
                 continue
-            where = _where(dataset_id, flt, q, model, branch, params)
+            where = _where(cur, dataset_id, flt, q, model, branch, params)
             parts.append(f"SELECT a.ann_id, {key} AS k FROM annotations a {joins} WHERE {where}")  # noqa: S608
             values += [*join_values, *params.values]
         else:

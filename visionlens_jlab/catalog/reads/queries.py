@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from ..extensions.computed import computed_values_for
 from ..plan.facets import FacetProvider, facets, register_facet_provider
-from ..plan.page_matches import page_match
+from ..plan.object_matches import object_match
 from ..plan.page_routes import run_page
 from ..plan.planner import forced, plan_page
 from ..query.filter_model import Filter
@@ -101,7 +101,9 @@ def samples_page(
             total, samples = _filtered_page(cur, dataset_id, flt, typed, offset, limit)
         if include_annotations and samples:
             ids = [s["sample_id"] for s in samples]
-            match = page_match(cur, dataset_id, flt.model, ids)
+            match_params = Params()
+            match_sql = object_match(cur, dataset_id, flt.model, match_params)
+            match = None if match_sql is None else (match_sql, match_params.values)
             boxes = annotations_for(cur, ids, match, evaluation)
             labels = classifications_for(cur, dataset_id, ids)
             for s in samples:
