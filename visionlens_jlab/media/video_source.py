@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from PIL import Image
 
-from ..video.frame_index import IndexStore
 from ..video.locator import FrameLocation, frame_location, parse_frame_location
 from .errors import MediaError
 from .image_source import ImageSource, ObjectInfo, SourceVersion
 
 if TYPE_CHECKING:
+    from ..video.frame_index import IndexStore
     from ..video.frames import FrameReader
 
 FRAME_JPEG_QUALITY = 92
@@ -134,6 +134,9 @@ def keep_video_indexes(directory: str | Path) -> None:
     """Keep the shared reader's frame indexes in ``directory`` (the server's data folder),
     so a video version probed once is not probed again by the next server process: for a
     ``gs://`` video a probe reads the whole object (:mod:`..video.frame_index`)."""
+    # Imported here: the thumbnail workers import this module and must not pay numpy.
+    from ..video.frame_index import IndexStore
+
     global _INDEX_STORE
     with _SHARED_LOCK:
         _INDEX_STORE = IndexStore(directory)
