@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--iou-types", nargs="+", default=["bbox", "segm"])
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the results file")
     opts = parser.parse_args()
     features.load()
     from visionlens_jlab.catalog import Catalog
@@ -130,8 +131,8 @@ def main() -> None:
             ["iou type", "case", "seconds", "hotcoco / case (paired)", "max abs diff vs hotcoco"],
             rows,
         )
-        RESULTS.parent.mkdir(exist_ok=True)
-        write_section(RESULTS, SECTION, text)
+        opts.out.parent.mkdir(parents=True, exist_ok=True)
+        write_section(opts.out, SECTION, text)
         print(text)
 
 

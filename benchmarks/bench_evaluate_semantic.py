@@ -70,7 +70,8 @@ def make_data(folder: Path, n: int) -> tuple[Path, list[tuple[str, str]]]:
             continue
         if i == 0:
             (voc / "JPEGImages").mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", (8, 8)).save(voc / "JPEGImages" / f"{stem}.jpg")
+        # the image at the mask's size: the ingest refuses a mask sized otherwise
+        Image.new("RGB", (SIZE, SIZE)).save(voc / "JPEGImages" / f"{stem}.jpg")
         mask = blob_mask(rng, SIZE, SIZE, C)
         save_palette(mask, voc / "SegmentationClass" / f"{stem}.png")
         save_palette(noisy(rng, mask, C, 0.01), preds / f"{stem}.png")
@@ -124,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the results file (appended)")
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "vl-bench-semantic"
     )
@@ -190,8 +192,8 @@ def main() -> None:
             ],
             rows,
         )
-        RESULTS.parent.mkdir(exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as out:
+        opts.out.parent.mkdir(parents=True, exist_ok=True)
+        with opts.out.open("a", encoding="utf-8") as out:
             out.write(text + "\n")
         print(text)
 

@@ -161,6 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the results file")
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "vl-bench-panoptic"
     )
@@ -222,7 +223,7 @@ def main() -> None:
         ],
         rows,
     )
-    write_section(RESULTS, SECTION, text)
+    write_section(opts.out, SECTION, text)
     print(text)
 
 

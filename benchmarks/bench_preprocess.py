@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--detector-images", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the results file (appended)")
     args = parser.parse_args()
 
     import numpy as np
@@ -247,7 +248,7 @@ def main() -> None:
     )
     print(text)
     if not args.no_write:
-        with RESULTS.open("a") as f:
+        with args.out.open("a") as f:
             f.write("\n" + text)
 
 

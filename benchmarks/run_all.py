@@ -78,8 +78,63 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "grid": ([], ["--samples", "10000"]),
     "map_render": ([], ["--points", "100000", "--runs", "1"]),
     "ray": (["--out", "{out}"], ["--images", "1000", "--runs", "1", "--out", "{out}"]),
+    "evaluate_hotcoco": ([], ["--sizes", "10000", "--rounds", "1"]),
+    "evaluate_tide": ([], ["--sizes", "2000", "--rounds", "1"]),
+    "evaluate_lvis": (["--out", "{out}"], ["--images", "2000", "--rounds", "1", "--out", "{out}"]),
+    "evaluate_semantic": (
+        ["--out", "{out}"],
+        ["--sizes", "200", "--rounds", "1", "--out", "{out}"],
+    ),
+    "panoptic": (["--out", "{out}"], ["--sizes", "200", "--rounds", "1", "--out", "{out}"]),
+    "evaluate_tracking": ([], ["--sequences", "4", "--frames", "150", "--rounds", "1"]),
+    "label_quality_masks": (["--out", "{out}"], ["--seeds", "1", "--out", "{out}"]),
+    "server_ingest": ([], ["--small", "--rounds", "1"]),
+    "ingest_mot": ([], ["--sequences", "10", "--rounds", "1"]),
+    "bulk_ops": (
+        ["--cli", "--out", "{out}"],
+        ["--sizes", "10000", "--runs", "1", "--out", "{out}"],
+    ),
+    "edit_shapes": (
+        ["--out", "{out}"],
+        ["--sizes", "10000", "--runs", "3", "--cli-runs", "1", "--out", "{out}"],
+    ),
+    "select": ([], ["--n", "10000", "--k", "100", "--runs", "1"]),
+    "select_quality": ([], ["--seeds", "2", "--budgets", "20,50"]),
+    "select_demo": (
+        ["--out", "{out}"],
+        ["--images", "600", "--seeds", "2", "--budgets", "20,50", "--out", "{out}"],
+    ),
+    "select_scale": ([], ["--n", "100000", "--k", "1000", "--quality-n", "10000"]),
+    "preprocess": (["--out", "{out}"], ["--images", "2", "--runs", "1", "--out", "{out}"]),
+    "warm_workers": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
+    "caption": (["--out", "{out}"], ["--images", "4", "--runs", "1", "--out", "{out}"]),
+    "segment": (["--out", "{out}"], ["--runs", "1", "--out", "{out}"]),
+    "segment_boxes": (["--out", "{out}"], ["--images", "1", "--runs", "1", "--out", "{out}"]),
+    "video_seek": (
+        ["--out", "{out}"],
+        ["--seconds", "10", "--rounds", "1", "--seeks", "10", "--steps", "10", "--out", "{out}"],
+    ),
+    "video_seek_gcs": (
+        ["--gcs", "--seconds", "25", "--out", "{out}"],
+        ["--gcs", "--seconds", "10", "--gcs-frames", "10", "--out", "{out}"],
+    ),
+    "video_export": (["--out", "{out}"], ["--rounds", "1", "--out", "{out}"]),
+    "patches_browser": (
+        ["--out", "{out}"],
+        ["--images", "20000", "--rounds", "1", "--out", "{out}"],
+    ),
 }
-BROWSER_BENCHMARKS = ("grid", "map_render")
+SCRIPTS = {"video_seek_gcs": "video_seek"}
+"""Entries that run another entry's script with other arguments."""
+NOT_RUN = {
+    "evaluate_cli_paired": "pairs this code with a commit given as --before: run it on a change",
+    "feed": "pairs the model jobs' feed with a commit given as --before: run it on a change",
+    "segment_feed": "pairs the box-to-mask feed with a commit given as --before: run it on a change",
+    "eval_pages": "needs --data (bench_patches.py's 1M-image catalog, copied) and --ref",
+    "video_object_views": "reads the 2M-frame catalog that `bench_browse.py --videos 1000` caches",
+}
+"""Benchmark scripts ``run_all.py`` leaves out, and why (each run by hand, as its results say)."""
+BROWSER_BENCHMARKS = ("grid", "map_render", "patches_browser")
 """JS benchmarks in headless Chromium, run with node (they need the browser prerequisites)."""
 
 
@@ -98,9 +153,10 @@ def browser_missing() -> str | None:
 
 def command(name: str, args: list[str]) -> list[str]:
     """The command line of benchmark ``name``."""
+    script = SCRIPTS.get(name, name)
     if name in BROWSER_BENCHMARKS:
-        return ["node", str(BENCH / f"bench_{name}.js"), *args]
-    return [sys.executable, str(BENCH / f"bench_{name}.py"), *args]
+        return ["node", str(BENCH / f"bench_{script}.js"), *args]
+    return [sys.executable, str(BENCH / f"bench_{script}.py"), *args]
 
 
 def main() -> int:
