@@ -342,4 +342,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from harness import run_locked
+
+    run_locked(main)

@@ -357,4 +357,6 @@ def scaling(c: dict[str, float]) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    from harness import run_locked
+
+    run_locked(main)

@@ -277,4 +277,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from harness import run_locked
+
+    sys.exit(run_locked(main))

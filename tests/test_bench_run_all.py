@@ -1,6 +1,7 @@
 """``benchmarks/run_all.py`` lists every benchmark script (or says why it leaves one out),
-and every argument it passes is one the script declares: a new benchmark that is not added,
-or a renamed option, fails here instead of in a long ``make bench`` run."""
+every argument it passes is one the script declares, and every Python benchmark holds the
+benchmark lock: a new benchmark that is not added, a renamed option or an unlocked script
+fails here instead of in a long ``make bench`` run."""
 
 from __future__ import annotations
 
@@ -56,3 +57,14 @@ def test_every_argument_passed_is_declared_by_its_script() -> None:
         assert passed <= declared, (name, passed - declared)
         # the runner writes stdout to OUT/<name>.md unless the full arguments name it
         assert ("{out}" in full) == ("{out}" in quick), name
+
+
+def test_every_python_benchmark_holds_the_benchmark_lock() -> None:
+    """Run by hand, each takes ``/tmp/vl-bench.lock`` itself (``harness.run_locked`` or
+    ``bench_lock``), so two benchmarks never time each other's load."""
+    unlocked = [
+        p.name
+        for p in sorted(BENCHMARKS.glob("bench_*.py"))
+        if not re.search(r"\b(run_locked|bench_lock)\(", p.read_text())
+    ]
+    assert unlocked == []
