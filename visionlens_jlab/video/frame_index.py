@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .probe import probe_video
+from .probe import VideoProbe, probe_video
 
 MAX_STORED = 4096
 """Indexes kept on disk; past it the least recently written go first."""
@@ -66,7 +66,11 @@ class FrameIndex:
 def load_index(path: str, file: BinaryIO | None = None) -> FrameIndex:
     """Probe ``path`` (a full demux, no decode) into a :class:`FrameIndex`; ``file``: read
     from this file object instead (a remote file)."""
-    probe = probe_video(path, file)
+    return index_of_probe(probe_video(path, file))
+
+
+def index_of_probe(probe: VideoProbe) -> FrameIndex:
+    """The :class:`FrameIndex` of what a probe found (an ingest keeps its probes' indexes)."""
     pts = np.asarray(probe.frame_pts, dtype=np.int64)
     keyframes = np.unique(np.searchsorted(pts, np.asarray(probe.keyframe_pts, dtype=np.int64)))
     return FrameIndex(
