@@ -86,7 +86,7 @@ async def test_the_image_route_asks_the_version_once_per_video_file(
     locations = [frame_location("gs://vl-video/routed/clip.mp4", n) for n in numbers]
     ids = add_dataset(vl_app.catalog, "counted", "gs://vl-video/routed", locations)
     path = ("visionlens", "api", "datasets", "counted", "samples")
-    sizes = ({"size": "128"}, {"size": "128"}, {}, {"size": "256"}, {})
+    sizes: tuple[dict[str, str], ...] = ({"size": "128"}, {"size": "128"}, {}, {"size": "256"}, {})
     for sample_id, number, params in zip(ids, numbers, sizes, strict=True):
         response = await jp_fetch(*path, str(sample_id), "image", params=params)
         assert "X-VisionLens-Media-Error" not in response.headers
