@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 
 from tests.ingest_fixtures import ingest, tiny_jpeg
-from tests.test_video_track_filters import _delete_object_of, mot  # noqa: F401 - a fixture
+from tests.test_video_track_filters import mot  # noqa: F401 - a fixture
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.indexes.index_warmer import IndexWarmer
 from visionlens_jlab.catalog.query.filter_parser import parse_filter
 from visionlens_jlab.catalog.query.filters import Params
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.token_cache import index_token
+from visionlens_jlab.edits.engine import apply_edits
 from visionlens_jlab.importing import video_track_index
 from visionlens_jlab.importing.video_track_index import track_index
 from visionlens_jlab.importing.video_track_masks import track_length_objects
@@ -32,6 +33,17 @@ def warmed(mot: Catalog) -> Iterator[IndexWarmer]:  # noqa: F811 - the fixture a
     queries.facets(mot, "mot", BOUND)  # browsed: its box index (and track index) held
     assert warmer.idle(30)
     yield warmer
+
+
+def shorten_a_track(catalog: Catalog) -> None:
+    """Delete one object of the tracker's tracks (an edit: the token is renewed)."""
+    with catalog.cursor() as cur:
+        found = cur.execute(
+            "SELECT ann_id FROM annotations WHERE source = 'trk' AND track_id IS NOT NULL "
+            "ORDER BY ann_id LIMIT 1"
+        ).fetchone()
+    assert found is not None
+    apply_edits(catalog, "mot", [{"op": "delete", "annotation_id": int(found[0])}], "tester")
 
 
 def forbid_builds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +62,7 @@ def test_an_edit_of_a_track_is_indexed_before_the_next_view(
         dataset_id = mot.dataset_id(cur, "mot")
         before = track_index(cur, dataset_id)
     assert before is not None
-    _delete_object_of(mot, "trk", "C")  # a track shortens: the token is renewed
+    shorten_a_track(mot)
     assert warmed.idle(30)
     forbid_builds(monkeypatch)
     with mot.cursor() as cur:
