@@ -32,7 +32,8 @@ frame numbers for every case):
   original (JPEG) and uncached 256 px thumbnail, and of originals stepping next/previous.
 
 ``--gcs`` measures instead random frames of the video from ``gs://`` (a GCS emulator on
-loopback) beside the same file read locally (:mod:`video_gcs`), in its own section.
+loopback) beside the same file read locally, and through the image route's version cache
+(per video file, and per frame as before) (:mod:`video_gcs`), in its own section.
 """
 
 from __future__ import annotations
@@ -359,7 +360,7 @@ def main() -> None:
 def gcs_case(path: Path, args: argparse.Namespace, load_start: str) -> None:
     """``--gcs``: the gs:// comparison (:mod:`video_gcs`), in its own section on top."""
     num_frames = load_index(str(path)).num_frames
-    results = measure_gcs(path, num_frames, args.rounds, args.gcs_frames)
+    results, route = measure_gcs(path, num_frames, args.rounds, args.gcs_frames)
     title = f"Video frames from gs:// beside the local file ({H}p h264, 2-second GOP)"
     text = header(title, environment(), load_start, load_average())
     text += (
@@ -367,7 +368,7 @@ def gcs_case(path: Path, args: argparse.Namespace, load_start: str) -> None:
         "the emulator is `gcp-storage-emulator` (in memory) on 127.0.0.1, so the gs:// "
         "figures are the reader's own cost and the HTTP round trips on loopback, not a real "
         "network's latency. "
-        + report_gcs(results, path.stat().st_size / 1e6, args.gcs_frames)
+        + report_gcs(results, route, path.stat().st_size / 1e6, args.gcs_frames)
         + "\nReproduce: `flock /tmp/vl-bench.lock .venv/bin/python benchmarks/bench_video_seek.py "
         f"--gcs --seconds {args.seconds:g} --rounds {args.rounds} --gcs-frames {args.gcs_frames}`.\n"
     )

@@ -1,7 +1,9 @@
 """Requests a frame of a ``gs://`` video costs (a real GCS emulator): the object's version
-is asked once per frame request, in the reader (index, then frame) and through the image
-route (its version, then the read pinned to it); a read pinned to a generation replaced
-since still sees the object (the current generation)."""
+is asked once per frame request in the reader (index, then frame), and through the image
+route once per video FILE within the revalidation period (the route's version cache is
+keyed by the file, the read pinned to it); a read pinned to a generation replaced since
+still sees the object (the current generation), and past the period every frame is the
+new generation's."""
 
 from __future__ import annotations
 
@@ -70,25 +72,49 @@ def test_a_frame_read_asks_the_version_once(
             assert sent["bytes"] > 0, sent
 
 
-async def test_the_image_route_asks_the_version_once_per_frame(
+async def test_the_image_route_asks_the_version_once_per_video_file(
     clip: Path,
+    tmp_path: Path,
     sent: Counter[str],
     jp_fetch: Any,
     vl_app: Any,
     gcs_emulator: str,  # noqa: F811
 ) -> None:
-    gcs_upload(gcs_bucket("vl-video"), "routed/clip.mp4", clip.read_bytes(), "video/mp4")
-    numbers = (5, 6, 25)
+    bucket = gcs_bucket("vl-video")
+    gcs_upload(bucket, "routed/clip.mp4", clip.read_bytes(), "video/mp4")
+    numbers = (5, 6, 25, 12, 30)
     locations = [frame_location("gs://vl-video/routed/clip.mp4", n) for n in numbers]
     ids = add_dataset(vl_app.catalog, "counted", "gs://vl-video/routed", locations)
     path = ("visionlens", "api", "datasets", "counted", "samples")
-    for sample_id, number, params in zip(
-        ids, numbers, ({"size": "128"}, {"size": "128"}, {}), strict=True
-    ):
-        sent.clear()
+    sizes: tuple[dict[str, str], ...] = ({"size": "128"}, {"size": "128"}, {}, {"size": "256"}, {})
+    for sample_id, number, params in zip(ids, numbers, sizes, strict=True):
         response = await jp_fetch(*path, str(sample_id), "image", params=params)
         assert "X-VisionLens-Media-Error" not in response.headers
-        assert sent["metadata"] == 1, (number, params, sent)
+        if not params:  # an original: the frame itself
+            assert read_number(_pixels(response.body)) == number
+    # five different frames (thumbnails and originals) of one video, one metadata request
+    assert sent["metadata"] == 1, sent
+    # Replaced by a longer, wider video: within the revalidation period a frame only the
+    # new generation has is still found (the read pinned to the old one fails, and the
+    # current one is read); past the period every frame is the new generation's.
+    wider = tmp_path / "wider.mp4"
+    write_video(wider, 45, width=256, gop=10)
+    gcs_upload(bucket, "routed/clip.mp4", wider.read_bytes(), "video/mp4")
+    more = add_dataset(
+        vl_app.catalog,
+        "replaced",
+        "gs://vl-video/routed",
+        [frame_location("gs://vl-video/routed/clip.mp4", 40)],
+    )
+    late = await jp_fetch(*path[:3], "replaced", "samples", str(more[0]), "image")
+    assert read_number(_pixels(late.body)) == 40
+    vl_app.media.cache.gcs_revalidate_s = 0.0  # the period has passed
+    sent.clear()
+    for sample_id, number in zip(ids, numbers, strict=True):
+        response = await jp_fetch(*path, str(sample_id), "image")
+        pixels = _pixels(response.body)
+        assert read_number(pixels) == number and pixels.shape[1] == 256  # the new file's
+    assert sent["metadata"] == len(numbers)  # revalidated on every request (period 0)
 
 
 def test_a_read_pinned_to_a_replaced_generation_reads_the_current_one(

@@ -1,7 +1,7 @@
 """Frame indexes kept on disk (``video/frame_index.py``): a video version probed by one reader
 (one server process) is read back by the next without a probe, frame-accurately; a changed
 file, an unreadable entry and a full store are handled; the server keeps them in its data
-folder."""
+folder; a location keeps the entry of its newest version only."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ def test_a_changed_file_is_probed_again(video: Path, tmp_path: Path, probes: lis
     assert again.index(str(video)).num_frames == 30
     assert probes == [str(video), str(video)]
     assert read_number(again.frame(str(video), 30).to_ndarray(format="rgb24")) == 30
+    assert len(list(store.directory.glob("*.npz"))) == 1  # the old version's entry went
 
 
 def test_an_unreadable_entry_is_probed_and_written_again(
@@ -101,11 +102,31 @@ def test_the_store_keeps_the_newest_entries(video: Path, tmp_path: Path) -> None
     store = IndexStore(tmp_path / "indexes", max_entries=3)
     index = load_index(str(video))
     for k in range(5):
-        store.put(str(video), f"v{k}", index)
+        store.put(f"{video}.{k}", "v", index)
     assert len(list(store.directory.glob("*.npz"))) == 3
-    assert store.get(str(video), "v0") is None and store.get(str(video), "v1") is None
-    assert store.get(str(video), "v4") is not None
+    assert store.get(f"{video}.0", "v") is None and store.get(f"{video}.1", "v") is None
+    assert all(store.get(f"{video}.{k}", "v") is not None for k in (2, 3, 4))
     assert not list(store.directory.glob("*.tmp"))
+
+
+def test_writing_a_version_drops_the_other_versions_of_its_location(
+    video: Path, tmp_path: Path
+) -> None:
+    store = IndexStore(tmp_path / "indexes", max_entries=3)
+    index = load_index(str(video))
+    store.put("other.mp4", "1-1", index)
+    for k in range(4):
+        store.put(str(video), f"v{k}", index)
+        # the replaced versions went at once, not when the bound was reached
+        assert len(list(store.directory.glob("*.npz"))) == 2
+        assert [store.get(str(video), f"v{j}") is not None for j in range(k + 1)] == [
+            j == k for j in range(k + 1)
+        ]
+    assert store.get("other.mp4", "1-1") is not None  # another location's entry stays
+    for k in range(3):  # the bound still holds over locations
+        store.put(f"more{k}.mp4", "1-1", index)
+    assert len(list(store.directory.glob("*.npz"))) == 3
+    assert store.get("other.mp4", "1-1") is None and store.get(str(video), "v3") is None
 
 
 def test_a_store_that_cannot_be_written_only_costs_a_probe(video: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..config import CATALOG_FILE, DATA_DIR_ENV, resolve_data_dir
+from ..config import CATALOG_FILE, DATA_DIR_ENV, VIDEO_INDEX_DIR, resolve_data_dir
 from ..formats import AUTO, DATASET_FORMATS, PREDICTION_FORMATS, names
 from .common import (
     EXIT_FAILED,
@@ -44,6 +44,8 @@ def cmd_ingest(args: argparse.Namespace) -> dict[str, Any]:
             images=args.images,
             split=args.split,
             image_labels=args.image_labels,
+            # the server's first view of a video reads the ingest's probe back
+            video_index=str(catalog.data_dir / VIDEO_INDEX_DIR),
         )
         return write_dataset(catalog, args.name, parsed, split=args.split).to_dict()
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 from ..catalog import Catalog, ConflictError, validate_name
 from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
 from ..catalog.writes.ingest_limits import IngestLimits
+from ..config import VIDEO_INDEX_DIR
 from ..jobs.job import Job, JobContext, job_progress
 from ..jobs.kinds import JobEffects, JobKind
 from ..jobs.manager import JobManager
@@ -127,8 +128,10 @@ def submit_ingest(
     ``then(summary)`` runs after a successful ingest (thumbnail pre-generation).
     """
     check_new_dataset(catalog, name)
+    # video_index: the probes' frame indexes are kept where the server reads them back
     options = {"source": source, "fmt": fmt, "images": images, "split": split,
-               "image_labels": image_labels}  # fmt: skip
+               "image_labels": image_labels,
+               "video_index": str(catalog.data_dir / VIDEO_INDEX_DIR)}  # fmt: skip
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")

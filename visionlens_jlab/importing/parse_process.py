@@ -25,7 +25,10 @@ def parse_items(
         # the server's plugins (its data folder: outside the roots) load before the
         # confinement; only what the source names is confined
         default_registry()
-    confine_reads(roots)  # this worker process parses this one source, then ends
+    # this worker process parses this one source, then ends; the folder of frame indexes
+    # is the server's own, written for it (ingest/video_folder.probe_location)
+    own = [options["video_index"]] if options.get("video_index") else []
+    confine_reads(roots, own)
 
     with without_pandas():  # this process only parses: pyarrow would import it for nothing
         parsed = open_dataset(**options) if kind == "dataset" else open_predictions(**options)

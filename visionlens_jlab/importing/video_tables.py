@@ -15,7 +15,8 @@ dataset (:mod:`visionlens_jlab.catalog.writes.feature_rows`); the parsers build 
 (step 20, the catalog's own column). The manifest also registers the track- and video-level
 filter fields and their facets (:mod:`.video_fields`), their answers from the track index
 (:mod:`.video_track_masks`) and the held orders of a sort by any ``video_<name>`` field (of the
-samples and boxes alone: the videos' rows are written and deleted with their frames).
+samples and boxes alone: the videos' rows are written and deleted with their frames). The
+track index is rebuilt in the background after a write to a browsed dataset (its warmer).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .video_fields import (
     video_facet_entries,
     video_field_sql,
 )
+from .video_track_index import warm
 from .video_track_masks import track_length_mask, track_length_objects, video_tracks_mask
 
 VIDEOS_DDL = """
@@ -80,6 +82,7 @@ MANIFEST = Manifest(
     sample_fields={VIDEO_PREFIX: video_field_sql},
     box_fields={TRACK_LENGTH: track_length_sql},
     held_sample_fields=tuple(VIDEO_PREFIX + name for name in VIDEO_FIELDS),
+    warmers=(warm,),
     label_backends=(
         LabelBackend("track index", TRACK_LENGTH, track_length_mask, track_length_objects),
     ),

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..catalog.indexes.box_index import SampleSet
 from ..catalog.indexes.filtered_samples import FilteredSamples
+from ..catalog.store.catalog import Catalog
 from ..catalog.store.schema import GROUND_TRUTH
 from ..catalog.store.token_cache import index_token
 
@@ -94,6 +95,7 @@ class TrackIndex:
 _HELD: OrderedDict[tuple[int, str], TrackIndex] = OrderedDict()
 _LOCK = threading.Lock()
 
+_HAS_FRAMES_SQL = "SELECT 1 FROM video_frames WHERE dataset_id = ? LIMIT 1"
 _FRAMES_SQL = """
     SELECT s.sample_id, COALESCE(n.tracks, -1) AS tracks FROM samples s
     LEFT JOIN video_frames f ON f.dataset_id = s.dataset_id AND f.sample_id = s.sample_id
@@ -136,6 +138,15 @@ def track_index(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> TrackIndex |
         while len(_HELD) > _KEPT:
             _HELD.popitem(last=False)
     return index
+
+
+def warm(catalog: Catalog, cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Build the track index of a video dataset in the background after a write
+    (:mod:`..catalog.indexes.index_warmer`: a dataset browsed since the server started), so
+    the next facets request or view of objects under a ``track_length`` bound finds it; a
+    dataset without video frames costs one lookup."""
+    if cur.execute(_HAS_FRAMES_SQL, [dataset_id]).fetchone() is not None:
+        track_index(cur, dataset_id)
 
 
 def _build(cur: duckdb.DuckDBPyConnection, dataset_id: int, token: str) -> TrackIndex | None:

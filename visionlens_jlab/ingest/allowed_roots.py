@@ -71,7 +71,7 @@ def confine_local_path(value: str, bases: Sequence[str], roots: Sequence[str]) -
     return found
 
 
-def confine_reads(roots: Sequence[str]) -> None:
+def confine_reads(roots: Sequence[str], own: Sequence[str] = ()) -> None:
     """From now on, this process refuses (:class:`SourceNotAllowedError`) to open or list
     anything outside ``roots``: a check at the moment each file is used, whatever named it
     (a data.yaml's ``path``/``train``, an image list's lines, a COCO ``file_name``, a VOC
@@ -80,7 +80,9 @@ def confine_reads(roots: Sequence[str]) -> None:
     It is an audit hook (:func:`sys.addaudithook`), which cannot be removed: call it only in
     a worker process spawned for one ingest. The interpreter's and this package's folders
     stay readable (imports happen late), and temporary files go to a private folder of its
-    own. Readers announce ``gs://`` reads with :data:`REMOTE_READ_EVENT`.
+    own. Readers announce ``gs://`` reads with :data:`REMOTE_READ_EVENT`. ``own``: folders
+    of the server's own that the worker writes for it (the frame indexes of the videos it
+    probes), usable too.
     """
     if not roots:
         return
@@ -88,6 +90,7 @@ def confine_reads(roots: Sequence[str]) -> None:
     tempfile.tempdir = tempfile.mkdtemp(prefix="visionlens-ingest-")
     package = Path(__file__).resolve().parents[1]  # visionlens_jlab itself
     folders = [tempfile.tempdir, str(package), sys.prefix, sys.base_prefix, sys.exec_prefix]
+    folders += own
     # sys.path may hold the working or home folder (python -m, PYTHONPATH): not code
     data = [os.path.realpath(p) + os.sep for p in (os.getcwd(), os.path.expanduser("~"))]
     for entry in sys.path:

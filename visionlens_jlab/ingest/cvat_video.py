@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from ..records.batches import TRACK_ID_FIELD, Batch, dumps_or_none
 from ..records.report import IngestError
+from ..video.frame_index import IndexStore
 from ..video.locator import is_video_name
 from ..video.probe import VideoError
 from .base import ParsedBase
@@ -87,13 +88,22 @@ class TrackShape:
 class CvatVideo(ParsedBase):
     """A CVAT for video 1.1 file as a :class:`~visionlens_jlab.records.parsed.ParsedSource`."""
 
-    def __init__(self, path: str, media: str | None = None, split: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        media: str | None = None,
+        split: str | None = None,
+        video_index: str | None = None,
+    ) -> None:
+        """``video_index``: where the task video's frame index is kept
+        (:func:`.video_folder.probe_location`; None: not kept)."""
         path = cvat_xml_path(path, "CVAT XML")
         here = os.path.dirname(path)
         super().__init__(FORMAT, path, here)
         self.split = split
         self.rows = VideoRows()
         self.points_of: dict[str, list[str]] = {}
+        self.index_store = IndexStore(video_index) if video_index else None
         meta, tasks = _meta(self.source)
         if len(tasks) > 1:  # their tracks name frames of different videos: never mixed
             raise IngestError(
@@ -141,7 +151,7 @@ class CvatVideo(ParsedBase):
             remote = bool(candidate) and is_gcs(candidate)
             if candidate and (remote or os.path.isfile(candidate)) and is_video_name(candidate):
                 try:
-                    probe = probe_location(candidate)  # confined like any read
+                    probe = probe_location(candidate, self.index_store)  # confined like any read
                 except VideoError as exc:
                     raise IngestError(f"the task's video cannot be read: {exc}") from exc
                 report_truncated(probe, candidate, self.report)

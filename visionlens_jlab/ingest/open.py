@@ -70,6 +70,7 @@ def open_dataset(
     images: str | None = None,
     split: str | None = None,
     image_labels: str | None = None,
+    video_index: str | None = None,
 ) -> ParsedSource:
     """Open a dataset for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_dataset`.
 
@@ -90,8 +91,11 @@ def open_dataset(
     every frame one sample; ``vis``: YouTube-VIS / TAO
     JSON (:mod:`.vis`), ``images`` its frames' folder. Raises :class:`IngestError` with a clear
     message when the source cannot be opened; problems inside are in ``parsed.report``.
+    ``video_index``: the folder where the frame indexes of the video files probed are kept
+    for the server (its data folder's :data:`~visionlens_jlab.config.VIDEO_INDEX_DIR`), so
+    their first view does not probe them again; None: not kept.
     """
-    parsed = _open_dataset(source, fmt, images, split)
+    parsed = _open_dataset(source, fmt, images, split, video_index)
     if image_labels:
         from .image_labels import WithImageLabels
 
@@ -99,13 +103,15 @@ def open_dataset(
     return parsed
 
 
-def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) -> ParsedSource:
+def _open_dataset(
+    source: str, fmt: str, images: str | None, split: str | None, video_index: str | None
+) -> ParsedSource:
     if not isinstance(source, str) or not source:
         raise IngestError("no source path given")
     source = os.path.expanduser(source)
     if source.startswith("gs://"):
         if fmt in (None, "", "auto", VIDEO):  # a folder of videos: no labels to read
-            return VideoFolder(source, split)
+            return VideoFolder(source, split, video_index)
         # Labels are read from local files; only media (--images) may live in GCS.
         raise IngestError(
             f"{source}: a {fmt} dataset is read from a local folder or file (a gs:// source "
@@ -150,14 +156,14 @@ def _open_dataset(source: str, fmt: str, images: str | None, split: str | None) 
     if fmt == "cvat":
         xml = cvat_file(source) if os.path.isdir(source) else source
         if xml is not None and is_cvat_video(xml):  # tracks: CVAT for video
-            return CvatVideo(xml, images, split)
+            return CvatVideo(xml, images, split, video_index)
         return CvatDataset(source, images, split)
     if fmt == DOTA:
         return DotaSource(source, images, split)
     if fmt == MOT:
         return MotDataset(source, split)
     if fmt == VIDEO:
-        return VideoFolder(source, split)
+        return VideoFolder(source, split, video_index)
     if fmt == VIS:
         return VisDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):

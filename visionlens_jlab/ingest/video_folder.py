@@ -23,6 +23,8 @@ import pyarrow as pa
 
 from ..records.batches import Batch
 from ..records.report import IngestError, IngestReport
+from ..video.files import file_version
+from ..video.frame_index import IndexStore, index_of_probe
 from ..video.locator import is_video_name
 from ..video.probe import VideoError, VideoProbe, probe_video
 from .allowed_roots import REMOTE_READ_EVENT
@@ -57,28 +59,52 @@ def _gcs_children(path: str) -> tuple[list[str], list[str]]:
         raise IngestError(f"cannot list {path}: {exc}") from exc
 
 
-def probe_location(location: str) -> VideoProbe:
+def probe_location(location: str, store: IndexStore | None = None) -> VideoProbe:
     """Probe the video file at ``location``: a local path, or a ``gs://`` object read in
     ranges (a vanished object is a :class:`VideoError`; an unreachable store an
-    :class:`IngestError`, since it says nothing about the video)."""
+    :class:`IngestError`, since it says nothing about the video).
+
+    ``store``: keep the probe's frame index there (the server's
+    :data:`~visionlens_jlab.config.VIDEO_INDEX_DIR`), keyed as the server's frame reader
+    reads it (the file's real path or the object's location, and the version probed), so
+    the first view of the video reads it back instead of probing the file again.
+    """
     if not is_gcs(location):
         # FFmpeg opens the file in C, unseen by the parse worker's audit hook that confines
         # reads to the server's allowed roots (allowed_roots.confine_reads): Python opens
         # it first, so a link out of the roots is refused as any other read there
         with open(location, "rb"):
             pass
-        return probe_video(location)
+        real = os.path.realpath(location)
+        before = _local_version(real) if store is not None else None
+        probe = probe_video(location)
+        # a file replaced during the probe: its index is of neither version
+        if store is not None and before is not None and _local_version(real) == before:
+            store.put(real, before, index_of_probe(probe))
+        return probe
     from ..media.errors import MediaError, MediaUnavailableError
-    from ..media.gcs_file import open_gcs_video
+    from ..media.gcs_file import GCSVideoFiles
 
     sys.audit(REMOTE_READ_EVENT, location)
+    files = GCSVideoFiles()
     try:
-        with open_gcs_video(location) as file:
-            return probe_video(location, file)
+        version = files.version(location)
+        with files.open(location, version) as file:  # pinned: the generation probed
+            probe = probe_video(location, file)
     except MediaError as exc:
         raise VideoError(f"cannot read {location}: {exc}") from exc
     except MediaUnavailableError as exc:
         raise IngestError(str(exc)) from exc
+    if store is not None:
+        store.put(location, version, index_of_probe(probe))
+    return probe
+
+
+def _local_version(path: str) -> str | None:
+    try:
+        return file_version(path, None)
+    except (OSError, VideoError):  # gone or not a regular file: nothing to key it by
+        return None
 
 
 def report_truncated(probe: VideoProbe, where: str, report: IngestReport) -> None:
@@ -110,7 +136,9 @@ class VideoFolder(ParsedBase):
     """A folder of video files and image sequences as a
     :class:`~visionlens_jlab.records.parsed.ParsedSource` (frames only, no labels)."""
 
-    def __init__(self, path: str, split: str | None = None) -> None:
+    def __init__(self, path: str, split: str | None = None, video_index: str | None = None) -> None:
+        """``video_index``: the folder the probes' frame indexes are kept in
+        (:func:`probe_location`; None: not kept)."""
         path = path.rstrip("/") if is_gcs(path) else os.path.abspath(path)
         if not is_gcs(path) and not os.path.isdir(path):
             raise IngestError(f"{path} is not a folder: give the folder that holds the videos")
@@ -124,6 +152,7 @@ class VideoFolder(ParsedBase):
                 "subfolders of frame images"
             )
         self.rows = VideoRows()
+        self.index_store = IndexStore(video_index) if video_index else None
 
     def batches(self) -> Iterator[Batch]:
         return prefetch(self._batches)
@@ -140,7 +169,7 @@ class VideoFolder(ParsedBase):
     def _video_file(self, name: str) -> pa.Table | None:
         location = join_location(self.source, name)
         try:
-            probe = probe_location(location)
+            probe = probe_location(location, self.index_store)
         except VideoError as exc:
             self.report.error(
                 "video_unreadable", "video files the decoder cannot read (not ingested)", exc

@@ -125,9 +125,3 @@ class GCSVideoFiles:
 def video_version(version: SourceVersion) -> str:
     """The frame reader's version token (``g<generation>-<size>``) of an object version."""
     return f"{version.token}-{version.size}"
-
-
-def open_gcs_video(location: str) -> BinaryIO:
-    """The ``gs://`` video file at ``location`` (its current generation) to read or probe."""
-    files = GCSVideoFiles()
-    return files.open(location, files.version(location))

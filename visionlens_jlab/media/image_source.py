@@ -57,6 +57,11 @@ class ImageSource(ABC):
         a metadata request) reads that version instead; the others read as usual."""
         return self.read_bytes(location)
 
+    def versioned_file(self, location: str) -> str:
+        """The location whose version is ``location``'s: the image itself, here (a frame's is
+        its video file's), so a cache of versions asks once per file."""
+        return location
+
     @abstractmethod
     def read_head(self, location: str, nbytes: int) -> bytes:
         """The first ``nbytes`` bytes (fewer at end of file)."""

@@ -90,7 +90,7 @@ def _one(
     try:
         version = task.version or sources.version(task.location)
         if task.location.startswith("gs://"):
-            cache.set_gcs_version(task.location, version)
+            cache.set_gcs_version(sources.versioned_file(task.location), version)
         keys = {size: cache_key(task.location, version, size, variant) for size in sizes}
         todo = []
         for size, key in keys.items():

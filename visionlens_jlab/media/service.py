@@ -264,15 +264,17 @@ class MediaService:
     async def _version(self, location: str) -> SourceVersion:
         if not location.startswith("gs://"):
             return sources.version(location)  # one stat: cheaper than a thread hop
-        version = self.cache.gcs_version(location)
+        # kept per file: a frame's version is its video's, asked once for all its frames
+        owner = sources.versioned_file(location)
+        version = self.cache.gcs_version(owner)
         if version is None:
             try:
                 version = await self._run(sources.version, location)
             except MediaError as exc:
                 if exc.code == "missing":
-                    await self._run(self.cache.set_gcs_version, location, _MISSING)
+                    await self._run(self.cache.set_gcs_version, owner, _MISSING)
                 raise
-            await self._run(self.cache.set_gcs_version, location, version)
+            await self._run(self.cache.set_gcs_version, owner, version)
         if version == _MISSING:
             raise MediaError("missing", f"no object at {location}")
         return version

@@ -196,6 +196,13 @@ def version(location: str) -> SourceVersion:
     return source_for(location).version(location)
 
 
+def versioned_file(location: str) -> str:
+    """The location whose version is ``location``'s (a frame's video file, an image
+    itself): what a cache of versions keys by, so the frames of one ``gs://`` video cost
+    one metadata request per revalidation, not one each."""
+    return source_for(location).versioned_file(location)
+
+
 def resolve_within(location: str, media_root: str) -> str:
     """``location`` made safe to read: inside ``media_root`` or :class:`MediaAccessError`.
 

@@ -90,6 +90,10 @@ class VideoFrameSource(ImageSource):
         frame = _parse(location)
         return self._file_source(frame.video).version(frame.video)
 
+    def versioned_file(self, location: str) -> str:
+        """The video file: every frame of it has its version."""
+        return _parse(location).video
+
     def image_size(self, location: str, *, oriented: bool = True) -> tuple[int, int]:
         """The frame size from the file's index (no decode); ``oriented`` applies the
         file's rotation, as EXIF orientation is applied to images."""

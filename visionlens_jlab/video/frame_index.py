@@ -7,7 +7,9 @@ whole object (17 MB in 18 requests for a 16 MB file; gigabytes for an hour). Wit
 store every server process paid it again for every video it showed; with it the first
 process to show a version of a file probes it, and every later one reads the index back
 (~0.9 MB for an hour at 30 fps). Entries are keyed by the file's location and version
-token, so a changed file is probed again and never read at an old index.
+token, so a changed file is probed again and never read at an old index; writing a version
+drops the entries of the location's other versions (a replaced file's index is never read
+again), and past :data:`MAX_STORED` entries the least recently written go.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .probe import probe_video
+from .probe import VideoProbe, probe_video
 
 MAX_STORED = 4096
 """Indexes kept on disk; past it the least recently written go first."""
@@ -66,7 +68,11 @@ class FrameIndex:
 def load_index(path: str, file: BinaryIO | None = None) -> FrameIndex:
     """Probe ``path`` (a full demux, no decode) into a :class:`FrameIndex`; ``file``: read
     from this file object instead (a remote file)."""
-    probe = probe_video(path, file)
+    return index_of_probe(probe_video(path, file))
+
+
+def index_of_probe(probe: VideoProbe) -> FrameIndex:
+    """The :class:`FrameIndex` of what a probe found (an ingest keeps its probes' indexes)."""
     pts = np.asarray(probe.frame_pts, dtype=np.int64)
     keyframes = np.unique(np.searchsorted(pts, np.asarray(probe.keyframe_pts, dtype=np.int64)))
     return FrameIndex(
@@ -118,18 +124,30 @@ class IndexStore:
                         keyframes=index.keyframes,
                         shape=np.array([index.width, index.height, index.rotation]),
                     )
-                os.replace(tmp, self.entry_path(location, version))
+                path = self.entry_path(location, version)
+                os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+            self._drop_other_versions(path)
             self._prune()
         except OSError:
             return
 
     def entry_path(self, location: str, version: str) -> Path:
-        """The file that version's index is kept in (named by a hash of the key)."""
-        digest = hashlib.sha256(f"{location}\0{version}".encode()).hexdigest()[:40]
-        return self.directory / f"{digest}.npz"
+        """The file that version's index is kept in: named by a hash of the location, then
+        of the version, so the entries of one location are found by name."""
+        place = hashlib.sha256(location.encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{location}\0{version}".encode()).hexdigest()[:16]
+        return self.directory / f"{place}-{digest}.npz"
+
+    def _drop_other_versions(self, path: Path) -> None:
+        # A location holds one version at a time: the others' entries would only wait for
+        # the bound (thousands of writes away) to go.
+        place = path.name.split("-", 1)[0]
+        for other in self.directory.glob(f"{place}-*.npz"):
+            if other != path:
+                other.unlink(missing_ok=True)
 
     def _prune(self) -> None:
         entries = list(self.directory.glob("*.npz"))
