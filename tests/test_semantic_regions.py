@@ -229,7 +229,28 @@ async def test_the_rest_routes(api: Any, jp_fetch: Any, vl_app: Any, tmp_path: P
     status, answer = await api("GET", "datasets/seg/label-quality", params={"model": "net"})
     assert status == 200 and answer["regions"] == out["regions"] and out["regions"]
     assert_answers("/datasets/{name}/label-quality", "get", answer)
-    flagged = {"sample": {"semantic_regions": {"model": "net", "flagged": True}}}
+    # the quality view: the run's one row, its regions per class, and the patches it opens
+    status, overview = await api("GET", "datasets/seg/quality")
+    assert status == 200 and overview["model"] == "net", overview
+    assert_answers("/datasets/{name}/quality", "get", overview)
+    assert {"name": "net", "kind": "semantic", "scorable": True, "reason": None} in overview[
+        "models"
+    ]
+    (row,) = overview["label"]["issues"]
+    per_class: dict[str, int] = {}
+    for r in out["regions"]:
+        per_class[r["class"]] = per_class.get(r["class"], 0) + 1
+    assert row["count"] == len(out["regions"])
+    assert {c["class"]: c["count"] for c in row["classes"]} == per_class
+    assert [c["count"] for c in row["classes"]] == sorted(per_class.values(), reverse=True)
+    assert (row["kind"], row["model"], row["sort"], row["order"]) == (
+        "regions",
+        "net",
+        "score",
+        "asc",
+    )
+    flagged = row["filter"]
+    assert flagged == {"sample": {"semantic_regions": {"model": "net", "flagged": True}}}
     body = {"kind": "regions", "model": "net", "filter": flagged, "limit": 2}
     status, page = await api("POST", "datasets/seg/patches", body)
     assert status == 200 and page["total"] == len(out["regions"])

@@ -9,7 +9,7 @@ export interface IWireFilter {
   /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), video_tracks, video_num_frames, video_duration, video_fps (of the video a frame belongs to; null for other samples), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source>; or semantic_regions (a condition on the stored regions of a semantic label-quality run) */
   sample?: {
     semantic_regions?: IWireSemanticRegionsFilter;
-    [key: string]: IWireCondition | IWireSemanticRegionsFilter;
+    [key: string]: IWireCondition | IWireSemanticRegionsFilter | undefined;
   };
   tags?: {
     any?: string[];
@@ -1378,7 +1378,11 @@ export interface IWireQualityOverview {
   /** the model whose run label shows (the asked one, else the newest scored); null: none */
   model: string | null;
   /** the stored label-quality run of that model; null: no run of it */
-  label: IWireLabelQualityView | IWireClassLabelQualityView | null;
+  label:
+    | IWireLabelQualityView
+    | IWireClassLabelQualityView
+    | IWireSemanticLabelQualityView
+    | null;
   /** the image-quality fields as issue rows; null: never computed */
   image: IWireImageQualityView | null;
 }
@@ -1386,8 +1390,8 @@ export interface IWireQualityOverview {
 /** A prediction set, and whether label quality can score it */
 export interface IWireQualityModel {
   name: string;
-  /** objects when it has objects, else classification (image-level labels) */
-  kind: 'objects' | 'classification';
+  /** objects when it has objects, semantic for semantic masks (of a dataset whose ground truth has them), else classification (image-level labels) */
+  kind: 'objects' | 'classification' | 'semantic';
   scorable: boolean;
   /** why not (a classification set with only a top label per image); null when scorable */
   reason: string | null;
@@ -1439,6 +1443,49 @@ export interface IWireClassLabelQualityView {
   samples_added?: number | null;
   /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
   labels_changed?: boolean;
+}
+
+/** The stored label-quality run of a semantic-mask model: one issue type, mislabeled_region, whose row is the patches view (kind regions) of the flagged regions, lowest score first (visionlens_jlab/label_quality/region_view.py) */
+export interface IWireSemanticLabelQualityView {
+  kind: 'semantic';
+  model: string;
+  created_at: string;
+  /** none: a semantic run has no thresholds */
+  thresholds: { [key: string]: number };
+  /** 0: no objects are scored */
+  objects: number;
+  images: number;
+  issues: IWireRegionIssueRow[];
+  /** samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
+}
+
+/** The row of a semantic run: its flagged regions' count, per class, and the patches view (kind regions, model, sort score, order asc) of them */
+export interface IWireRegionIssueRow {
+  issue: 'mislabeled_region';
+  /** flagged regions of the stored run */
+  count: number;
+  /** the flagged regions per ground-truth class, most first */
+  classes: {
+    class: string;
+    count: number;
+  }[];
+  /** the samples filter whose semantic_regions condition selects exactly the members */
+  filter: IWireFilter;
+  kind: 'regions';
+  model: string;
+  sort: string;
+  order: 'asc' | 'desc';
+  /** the notebook call (ds.patches) that returns the view's rows in order */
+  code: string;
 }
 
 /** One label-issue row: its count and the patches view of its members (filter, source, sort lq_score, order asc, lq_model) */
