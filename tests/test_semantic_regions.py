@@ -284,3 +284,20 @@ async def test_the_rest_routes(api: Any, jp_fetch: Any, vl_app: Any, tmp_path: P
             params={"model": "net"},
         )  # fmt: skip
         assert response.code in (401, 403), (route, response.code)
+
+
+def test_the_grid_pages_counts_and_facets_take_the_condition(scored: Any) -> None:
+    """The quality row sets this filter on the grid: its pages, facets and id lists answer it
+    (the planner's in-memory routes leave the condition to SQL, each facet keeps it)."""
+    from visionlens_jlab.catalog.reads import queries
+
+    catalog = scored[0]
+    spec = {"sample": {"semantic_regions": {"model": "net", "flagged": True}}}
+    want = sorted({r["sample_id"] for r in rows(catalog) if r["flagged"]})
+    page = queries.samples_page(catalog, "seg", spec, limit=500)
+    assert page["total"] == len(want)
+    assert sorted(s["sample_id"] for s in page["samples"]) == want
+    facets = queries.facets(catalog, "seg", spec)
+    assert facets["total"] == len(want)
+    split = next(f for f in facets["facets"] if f["name"] == "split")
+    assert sum(v["count"] for v in split["values"]) == len(want)
