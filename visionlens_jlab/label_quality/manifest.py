@@ -30,7 +30,7 @@ MANIFEST = Manifest(
     tables=(
         Table("label_quality"),
         Table("label_quality_runs"),
-        Table(semantic_regions.REGIONS, model_column="model"),
+        Table(semantic_regions.REGIONS),
     ),
     steps=(
         Step(11, "add the label-quality tables", store.create_tables),

@@ -13,8 +13,9 @@ rows would outnumber the images by far for no region anyone looks at).
 
 A region's key is (model, ``sample_id``, ``region``): its number among the stored regions
 of the image. Rows go with their samples (a per-sample table for deletes and copies,
-:mod:`~..edits.sample_delete_rules`, :mod:`~..bulk.copy_rules`) and with the model's
-predictions when they are replaced (the table's model column).
+:mod:`~..edits.sample_delete_rules`, :mod:`~..bulk.copy_rules`); like the box runs'
+``label_quality`` rows they are a result, kept until the model's next run replaces them
+(importing its masks again leaves them: rerun).
 
 The sample condition ``{"sample": {"semantic_regions": {"model": "m", "class": ["road"],
 "predicted": ["sidewalk"], "score": {"max": 0.3}, "flagged": true}}}`` keeps the samples
