@@ -101,6 +101,7 @@ FILL = {
     "model_run_empty_samples": "'m1', s.sample_id",
     "video_frames": "s.sample_id, 1, CAST(s.sample_id AS INTEGER)",
     "semantic_masks": "s.sample_id, 'ground_truth', 'mask.png', NULL",
+    "semantic_regions": "'m1', s.sample_id, 0, 'cat', 'dog', 20, 0, 0, 4, 5, 0.25, TRUE",
     "selection_rows": "1, s.sample_id, CAST(s.sample_id AS INTEGER), 0.5, [0.5]",
     "map_points": "'map', s.sample_id, 0.5, 0.5",
     "object_tags": "a.ann_id, ['checked']",

@@ -68,7 +68,7 @@ def test_the_features_declare_their_tables() -> None:
         "tide_objects",
         "track_results",
     }
-    assert by_name["label_quality"] == {"label_quality", "label_quality_runs"}
+    assert by_name["label_quality"] == {"label_quality", "label_quality_runs", "semantic_regions"}
     assert by_name["dedup"] == {"duplicate_results"}
     assert (by_name["media"], by_name["embed"]) == ({"media_status"}, {"vector_spaces"})
     assert by_name["image_quality"] == set()  # fields

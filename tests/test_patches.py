@@ -178,7 +178,7 @@ async def test_bad_input_and_unauthenticated(
     api: Any, jp_fetch: Any, vl_app: Any, scene: Any
 ) -> None:
     for body, message in (
-        ({"kind": "boxes"}, "'kind': 'boxes' is not one of ['objects', 'evaluation']"),
+        ({"kind": "boxes"}, "'kind': 'boxes' is not one of ['objects', 'evaluation', 'regions']"),
         ({"kind": "evaluation"}, "need 'model'"),
         ({"sort": "nope"}, "cannot sort patches by 'nope'"),
         ({"sort": "iou"}, "needs evaluation patches"),

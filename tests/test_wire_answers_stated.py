@@ -18,6 +18,9 @@ BINARY = {
     ("get", "/datasets/{name}/samples/{sample_id}/image", "image/webp"): "the image's bytes",
     ("get", "/datasets/{name}/samples/{sample_id}/image", "image/png"): "the image's bytes",
     ("get", "/datasets/{name}/objects/{ann_id}/crop", "image/jpeg"): "the crop's bytes",
+    ("get", "/datasets/{name}/samples/{sample_id}/regions/{region}/crop", "image/jpeg"): (
+        "the crop's bytes (a semantic region's box)"
+    ),
     (
         "get",
         "/datasets/{name}/samples/{sample_id}/masks/{source}",

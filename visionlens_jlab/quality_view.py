@@ -9,7 +9,9 @@ objects of that issue (the ``label_quality`` label condition), lowest score firs
 (:mod:`.label_quality.conflicts`) and its tile's crop, or null for none. A
 classification model (image-level labels only) has one issue type, ``mislabeled``
 (:mod:`.label_quality.classification`), whose view is the grid of the flagged images, lowest
-self-confidence first. ``models`` says of every prediction set whether it can be scored and,
+self-confidence first. A semantic-mask model has one too, ``mislabeled_region``
+(:mod:`.label_quality.region_view`): its flagged regions, with their count per class, whose
+view is the patches view of those regions (kind ``regions``), worst first. ``models`` says of every prediction set whether it can be scored and,
 if not, why (a classification set with only a top label per image has no probabilities). Image
 issues come from the image-quality fields: their counts are
 :func:`~visionlens_jlab.image_quality.job.summary`'s, and their view is the grid filtered on
@@ -34,6 +36,7 @@ from .catalog.store.catalog import NotFoundError
 from .image_quality.job import summary as image_summary
 from .label_quality import classification as class_lq
 from .label_quality.conflicts import attach_conflicts
+from .label_quality.region_view import region_issue_view, semantic_models, stored_semantic_run
 from .label_quality.scores import ISSUES
 from .media.crops import tile_regions
 
@@ -126,7 +129,7 @@ def class_issue_view(dataset: str, run: dict[str, Any]) -> dict[str, Any]:
 
 def _prediction_sets(cur: Any, dataset_id: int) -> list[dict[str, Any]]:
     """Every prediction set: ``{name, kind, scorable, reason}`` (``kind``: ``objects`` when it
-    has objects, else ``classification``), in name order."""
+    has objects, ``semantic`` for semantic masks, else ``classification``), in name order."""
     rows = cur.execute(
         """
         SELECT source, SUM(objects), SUM(labels), SUM(with_scores) FROM (
@@ -144,7 +147,10 @@ def _prediction_sets(cur: Any, dataset_id: int) -> list[dict[str, Any]]:
         scorable = kind == "objects" or bool(with_scores)
         out.append({"name": name, "kind": kind, "scorable": scorable,
                     "reason": None if scorable else TOP_LABEL_ONLY})  # fmt: skip
-    return out
+    listed = {o["name"] for o in out}
+    out += [{"name": name, "kind": "semantic", "scorable": True, "reason": None}
+            for name in semantic_models(cur, dataset_id) if name not in listed]  # fmt: skip
+    return sorted(out, key=lambda o: o["name"])
 
 
 def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -> dict[str, Any]:
@@ -164,9 +170,11 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
         ).fetchall()
         models = _prediction_sets(cur, dataset_id)
     class_run = class_lq.stored_class_run(catalog, dataset_id)
+    semantic_run = stored_semantic_run(catalog, dataset_id)
     scored = [str(r[0]) for r in runs]
-    if class_run is not None:
-        scored.append(class_run["model"])
+    for run in (class_run, semantic_run):
+        if run is not None and run["model"] not in scored:
+            scored.append(run["model"])
     shown = model if model is not None else (scored[0] if scored else None)
     label = None
     computed_over: tuple[dict[str, Any] | None, datetime] | None = None
@@ -177,6 +185,16 @@ def quality_overview(catalog: Catalog, dataset: str, model: str | None = None) -
             "model": shown, "kind": "classification", "created_at": class_run["created_at"],
             "thresholds": {}, "objects": 0, "images": class_run["images"],
             "issues": [class_issue_view(dataset, class_run)],
+        }  # fmt: skip
+    if semantic_run is not None and semantic_run["model"] == shown and label is None:
+        computed_over = (
+            semantic_run.get("basis"),
+            datetime.fromisoformat(semantic_run["created_at"]),
+        )
+        label = {
+            "model": shown, "kind": "semantic", "created_at": semantic_run["created_at"],
+            "thresholds": {}, "objects": 0, "images": semantic_run["images"],
+            "issues": [region_issue_view(catalog, dataset_id, dataset, semantic_run["model"])],
         }  # fmt: skip
     for name, created, raw in runs:
         if name == shown and label is None:

@@ -118,7 +118,10 @@ class _Writer:
             lines.append(f"{inner}{name}{mark}: {self.ts(prop, inner)};")
         if isinstance(extra, dict):
             # named keys and free ones: TypeScript's index signature must admit the named too
+            # (an optional one's absence as well: its type includes undefined)
             values = [self.ts(s, inner) for s in (extra, *props.values())]
+            if set(props) - required:
+                values.append("undefined")
             lines.append(f"{inner}[key: string]: {_union(values)};")
         lines.append(indent + "}")
         return "\n".join(lines)

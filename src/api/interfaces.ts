@@ -49,7 +49,7 @@ import {
   IMergeRequest,
   ISubsetRequest
 } from './exportTypes';
-import { IPatchesPage, IPatchQuery } from './patchTypes';
+import { IPatchesPage, IPatchQuery, IRegionPatchesPage } from './patchTypes';
 import { IVersionDiff, IVersionDiffQuery } from './versionTypes';
 import { IWireSelectionPosition } from './wireTypes';
 import {
@@ -382,6 +382,16 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
     signal?: AbortSignal
   ): Promise<IPatchesPage>;
   /**
+   * A page of the regions of `query.model`'s semantic label-quality run (kind
+   * `regions`) in the samples `filter` selects.
+   */
+  queryRegionPatches(
+    dataset: string,
+    filter: IFilter,
+    query: IPatchQuery,
+    signal?: AbortSignal
+  ): Promise<IRegionPatchesPage>;
+  /**
    * The samples (ids, ascending, each once) of the objects `annIds` (of
    * saved `version`'s objects when given).
    */
@@ -403,6 +413,15 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
     context?: number,
     pair?: number,
     version?: number
+  ): string;
+  /** Plain HTTP URL of the crop of one stored region of `model`'s run (its box). */
+  regionCropUrl(
+    dataset: string,
+    sampleId: number,
+    region: number,
+    model: string,
+    size?: number,
+    context?: number
   ): string;
   /** The quality view: issue types with counts, views and code (`model`'s run). */
   qualityOverview(

@@ -13,7 +13,7 @@ import {
   ILabelStudioProject,
   ILabelStudioSend
 } from './labelStudioTypes';
-import { IPatchesPage, IPatchQuery } from './patchTypes';
+import { IPatchesPage, IPatchQuery, IRegionPatchesPage } from './patchTypes';
 import { enc, RestTransport } from './restTransport';
 import {
   ISegmentMask,
@@ -141,6 +141,19 @@ export class LabelsTransport extends RestTransport {
     );
   }
 
+  queryRegionPatches(
+    dataset: string,
+    filter: IFilter,
+    query: IPatchQuery,
+    signal?: AbortSignal
+  ): Promise<IRegionPatchesPage> {
+    return this._post(
+      `datasets/${enc(dataset)}/patches`,
+      { filter, ...query, kind: 'regions' },
+      signal
+    );
+  }
+
   async patchSamples(
     dataset: string,
     annIds: number[],
@@ -168,5 +181,19 @@ export class LabelsTransport extends RestTransport {
     const both = pair === undefined ? '' : `&with=${pair}`;
     const at = version === undefined ? '' : `&version=${version}`;
     return `${url}?size=${size}&context=${context}${both}${at}`;
+  }
+
+  regionCropUrl(
+    dataset: string,
+    sampleId: number,
+    region: number,
+    model: string,
+    size = 128,
+    context = 0.25
+  ): string {
+    const url = this.url(
+      `datasets/${enc(dataset)}/samples/${sampleId}/regions/${region}/crop`
+    );
+    return `${url}?model=${enc(model)}&size=${size}&context=${context}`;
   }
 }

@@ -1,17 +1,24 @@
 /**
  * The patches view's wire types: `POST datasets/{name}/patches` (a page of
- * objects), `.../patches/samples` (a patch selection's samples) and the crop
- * of one object, or of a matched pair (`GET datasets/{name}/objects/{ann_id}/crop`).
+ * objects, or of a semantic label-quality run's regions), `.../patches/samples`
+ * (a patch selection's samples) and the crop of one object, or of a matched
+ * pair (`GET datasets/{name}/objects/{ann_id}/crop`), or of one region
+ * (`GET datasets/{name}/samples/{sample_id}/regions/{region}/crop`).
  */
 import {
   IWirePatch,
   IWirePatchesPage,
   IWirePatchesRequest,
-  IWirePatchMatch
+  IWirePatchMatch,
+  IWireRegionPatch,
+  IWireRegionPatchesPage
 } from './wireTypes';
 
-/** Which objects a patches page shows: a source's boxes or an evaluation's. */
-export type PatchKind = 'objects' | 'evaluation';
+/**
+ * Which objects a patches page shows: a source's boxes, an evaluation's, or
+ * the regions of a semantic model's label-quality run.
+ */
+export type PatchKind = 'objects' | 'evaluation' | 'regions';
 
 /** The statuses of evaluation patches, as the contract names them. */
 export const PATCH_STATUSES = [
@@ -30,7 +37,10 @@ export interface IPatchQuery {
   kind: PatchKind;
   /** kind `objects`: 'ground_truth' or a model's name. */
   source?: string;
-  /** kind `evaluation`: the model whose latest evaluation gives the patches. */
+  /**
+   * kind `evaluation`: the model whose latest evaluation gives the patches;
+   * kind `regions`: the semantic model whose run's regions they are.
+   */
   model?: string;
   /**
    * An evaluation's key, or a model (its latest evaluation). Of kind
@@ -67,8 +77,31 @@ export interface IPatchQuery {
  */
 export type IPatchMatch = IWirePatchMatch;
 
-/** One object of a patches page. Text fields are data: shown as text only. */
-export type IPatch = IWirePatch;
+/** What a region tile is besides an object's fields: its key, the model's class. */
+export interface IPatchRegion {
+  /** The semantic model of the run. */
+  model: string;
+  /** Its number among its image's stored regions (with the model and sample, its key). */
+  region: number;
+  /** The class the model gives most of its pixels (null: a value that is no class). */
+  predicted: string | null;
+  pixels: number;
+  flagged: boolean;
+}
+
+/**
+ * One tile of a patches page. Text fields are data: shown as text only. A
+ * region of a semantic run (`region` set) is shown as an object whose box is
+ * the region's; its `ann_id` is a negative key of no object
+ * (`model/regionPatches.ts`).
+ */
+export type IPatch = IWirePatch & { region?: IPatchRegion };
 
 /** A page of objects and the exact number the view has. */
 export type IPatchesPage = IWirePatchesPage;
+
+/** One region of a page of kind `regions`. */
+export type IRegionPatch = IWireRegionPatch;
+
+/** A page of regions (kind `regions`) and their exact number. */
+export type IRegionPatchesPage = IWireRegionPatchesPage;

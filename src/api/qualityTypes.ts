@@ -11,7 +11,9 @@ import {
   IWireLabelIssueRow,
   IWireLabelQualityView,
   IWireQualityModel,
-  IWireQualityOverview
+  IWireQualityOverview,
+  IWireRegionIssueRow,
+  IWireSemanticLabelQualityView
 } from './wireTypes';
 import { IFilter } from './types';
 
@@ -47,6 +49,22 @@ export interface IClassLabelQualityView extends IWireClassLabelQualityView {
   issues: IImageIssueRow[];
 }
 
+/**
+ * The row of a semantic run: its flagged regions (and their count per
+ * class) as the patches view of kind `regions`, worst first.
+ */
+export interface IRegionIssueRow extends IWireRegionIssueRow {
+  filter: IFilter;
+}
+
+/**
+ * The stored label-quality run of a semantic-mask model: one issue type,
+ * `mislabeled_region` (most of a region's pixels predicted as another class).
+ */
+export interface ISemanticLabelQualityView extends IWireSemanticLabelQualityView {
+  issues: IRegionIssueRow[];
+}
+
 /** A prediction set, and whether label quality can score it (else why not). */
 export type IQualityModelInfo = IWireQualityModel;
 
@@ -57,6 +75,10 @@ export interface IImageQualityView extends IWireImageQualityView {
 
 /** The answer of `GET datasets/{name}/quality[?model=]`. */
 export interface IQualityOverview extends IWireQualityOverview {
-  label: ILabelQualityView | IClassLabelQualityView | null;
+  label:
+    | ILabelQualityView
+    | IClassLabelQualityView
+    | ISemanticLabelQualityView
+    | null;
   image: IImageQualityView | null;
 }

@@ -79,6 +79,31 @@ export interface ILabelFilter {
   [key: string]: unknown;
 }
 
+/**
+ * `sample.semantic_regions`: some stored region of `model`'s last semantic
+ * label-quality run meets every key given (its class, the model's class for
+ * its pixels, its score, its flag).
+ */
+export interface ISemanticRegionsFilter {
+  model: string;
+  class?: string[];
+  predicted?: string[];
+  score?: IRange;
+  flagged?: boolean;
+}
+
+/** The key of the regions' condition among the sample conditions. */
+export const SEMANTIC_REGIONS = 'semantic_regions';
+
+/**
+ * The sample conditions: one per sample field, and the regions' condition
+ * (not a field's: read it by its key, the fields through `fieldCondition`).
+ */
+export interface ISampleConditions {
+  semantic_regions?: ISemanticRegionsFilter;
+  [field: string]: ICondition | ISemanticRegionsFilter | undefined;
+}
+
 /** Boxes per sample condition. */
 export interface IBoxCountFilter extends IRange {
   source?: string;
@@ -101,7 +126,7 @@ export interface IClassificationFilter {
  * check that every filter the lab sends is one the contract takes.
  */
 export interface IFilter extends IWireFilter {
-  sample?: { [field: string]: ICondition };
+  sample?: ISampleConditions;
   labels?: ILabelFilter[];
   /** One condition per source (the API also reads a single object). */
   box_count?: IBoxCountFilter | IBoxCountFilter[];

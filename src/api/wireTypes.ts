@@ -6,8 +6,11 @@
 /** Every key present must hold. Values are always bound as SQL parameters. */
 export interface IWireFilter {
   ids?: number[];
-  /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), video_tracks, video_num_frames, video_duration, video_fps (of the video a frame belongs to; null for other samples), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source> */
-  sample?: { [key: string]: IWireCondition };
+  /** Sample columns (file_name, width, height, split, source_image_id, sample_id), fields.<key>, computed.<name> (computed sample fields such as computed.dup_count, computed.uniqueness), video_tracks, video_num_frames, video_duration, video_fps (of the video a frame belongs to; null for other samples), or box summaries: box_count.<source>, box_max.<field>.<source>, box_min.<field>.<source>; or semantic_regions (a condition on the stored regions of a semantic label-quality run) */
+  sample?: {
+    semantic_regions?: IWireSemanticRegionsFilter;
+    [key: string]: IWireCondition | IWireSemanticRegionsFilter | undefined;
+  };
   tags?: {
     any?: string[];
     all?: string[];
@@ -18,6 +21,20 @@ export interface IWireFilter {
   box_count?: WireBoxCountFilter | WireBoxCountFilter[];
   /** Image-level labels: samples with a label meeting every condition, or a list of such conditions, all of which must hold */
   classifications?: IWireClassificationFilter | IWireClassificationFilter[];
+}
+
+/** Samples with a stored region of the model's last semantic label-quality run meeting every given key (visionlens_jlab/label_quality/semantic_regions.py); in a page of kind regions of that model it also holds for each region */
+export interface IWireSemanticRegionsFilter {
+  /** the semantic model of the run */
+  model: string;
+  /** its ground-truth class is one of these */
+  class?: string[];
+  /** the class the model gives most of its pixels is one of these */
+  predicted?: string[];
+  /** bounds on its score (the share of its pixels the model agrees with) */
+  score?: IWireCondition;
+  /** most of its pixels are predicted as another class */
+  flagged?: boolean;
 }
 
 /** Samples with at least one image-level label meeting every condition. */
@@ -1201,6 +1218,65 @@ export interface IWireEvaluationClassRow {
   [key: string]: number | null | string;
 }
 
+/** A flagged region of a semantic label-quality run: an 8-connected component of one class of the ground-truth label map */
+export interface IWireSemanticRegion {
+  sample_id: number;
+  /** its ground-truth class (dataset content) */
+  class: string;
+  pixels: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** the share of its pixels the model agrees with (lower: worse) */
+  score: number;
+  /** the class the model gives most of its pixels; null: a value that is no class */
+  predicted: string | null;
+  flagged: boolean;
+}
+
+/** A page of the patches view of kind regions: stored regions of a semantic label-quality run (visionlens_jlab/label_quality/region_pages.py: regions_page) */
+export interface IWireRegionPatchesPage {
+  total: number;
+  offset: number;
+  limit: number;
+  kind: 'regions';
+  /** the semantic model of the run */
+  source: string;
+  /** the same model */
+  lq_model: string;
+  /** always null: regions are of the current labels */
+  version: number | null;
+  /** always null */
+  evaluation: string | null;
+  objects: IWireRegionPatch[];
+}
+
+/** One region of a page of kind regions: its tile crops its box (GET .../samples/{sample_id}/regions/{region}/crop?model=) */
+export interface IWireRegionPatch {
+  sample_id: number;
+  /** its number among the image's stored regions (with the model and sample_id, its key) */
+  region: number;
+  /** its ground-truth class (dataset content) */
+  label: string;
+  /** the class the model gives most of its pixels; null: a value that is no class */
+  predicted: string | null;
+  pixels: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** the share of its pixels the model agrees with (lower: worse) */
+  score: number;
+  /** most of its pixels are predicted as another class (and it has at least 16) */
+  flagged: boolean;
+  file_name: string;
+  image_width: number | null;
+  image_height: number | null;
+  /** the region of the image its tile shows at context 0.25, [x, y, w, h]; null when the image's size is unknown */
+  crop: [number, number, number, number] | null;
+}
+
 /** A page of the patches view (visionlens_jlab/catalog/reads/object_pages.py: patches_page, with visionlens_jlab/label_quality/conflicts.py and visionlens_jlab/media/crops.py: tile_regions) */
 export interface IWirePatchesPage {
   total: number;
@@ -1302,7 +1378,11 @@ export interface IWireQualityOverview {
   /** the model whose run label shows (the asked one, else the newest scored); null: none */
   model: string | null;
   /** the stored label-quality run of that model; null: no run of it */
-  label: IWireLabelQualityView | IWireClassLabelQualityView | null;
+  label:
+    | IWireLabelQualityView
+    | IWireClassLabelQualityView
+    | IWireSemanticLabelQualityView
+    | null;
   /** the image-quality fields as issue rows; null: never computed */
   image: IWireImageQualityView | null;
 }
@@ -1310,8 +1390,8 @@ export interface IWireQualityOverview {
 /** A prediction set, and whether label quality can score it */
 export interface IWireQualityModel {
   name: string;
-  /** objects when it has objects, else classification (image-level labels) */
-  kind: 'objects' | 'classification';
+  /** objects when it has objects, semantic for semantic masks (of a dataset whose ground truth has them), else classification (image-level labels) */
+  kind: 'objects' | 'classification' | 'semantic';
   scorable: boolean;
   /** why not (a classification set with only a top label per image); null when scorable */
   reason: string | null;
@@ -1363,6 +1443,49 @@ export interface IWireClassLabelQualityView {
   samples_added?: number | null;
   /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
   labels_changed?: boolean;
+}
+
+/** The stored label-quality run of a semantic-mask model: one issue type, mislabeled_region, whose row is the patches view (kind regions) of the flagged regions, lowest score first (visionlens_jlab/label_quality/region_view.py) */
+export interface IWireSemanticLabelQualityView {
+  kind: 'semantic';
+  model: string;
+  created_at: string;
+  /** none: a semantic run has no thresholds */
+  thresholds: { [key: string]: number };
+  /** 0: no objects are scored */
+  objects: number;
+  images: number;
+  issues: IWireRegionIssueRow[];
+  /** samples were deleted, restored or added, or the labels it read changed, since it was computed (visionlens_jlab/catalog/reads/result_basis.py): compute it again */
+  stale?: boolean;
+  /** why it is stale, e.g. '12 samples deleted since it was computed'; null when fresh */
+  stale_reason?: string | null;
+  /** samples it was computed over that are gone (null: a result stored before this was recorded) */
+  samples_removed?: number | null;
+  /** samples added since (null: as samples_removed) */
+  samples_added?: number | null;
+  /** the labels of the sources it read changed since (results that read labels: blind spots, label quality) */
+  labels_changed?: boolean;
+}
+
+/** The row of a semantic run: its flagged regions' count, per class, and the patches view (kind regions, model, sort score, order asc) of them */
+export interface IWireRegionIssueRow {
+  issue: 'mislabeled_region';
+  /** flagged regions of the stored run */
+  count: number;
+  /** the flagged regions per ground-truth class, most first */
+  classes: {
+    class: string;
+    count: number;
+  }[];
+  /** the samples filter whose semantic_regions condition selects exactly the members */
+  filter: IWireFilter;
+  kind: 'regions';
+  model: string;
+  sort: string;
+  order: 'asc' | 'desc';
+  /** the notebook call (ds.patches) that returns the view's rows in order */
+  code: string;
 }
 
 /** One label-issue row: its count and the patches view of its members (filter, source, sort lq_score, order asc, lq_model) */
@@ -1449,6 +1572,8 @@ export interface IWireLabelQualityResult {
     sample_id: number;
     score: number | null;
   }[];
+  /** a semantic-mask model's run: its stored flagged regions, worst first, as the job's result lists them (visionlens_jlab/label_quality/semantic_regions.py); absent for other models */
+  regions?: IWireSemanticRegion[];
   /** the run's summary: thresholds, iou (box or mask), warnings (objects without a usable mask), objects, images, flagged, images_flagged, seconds */
   summary: { [key: string]: unknown };
   created_at: string;
@@ -2358,10 +2483,11 @@ export interface IWireLabelstudioProjectsPullRequest {
 /** The body of `POST /datasets/{name}/patches`. */
 export interface IWirePatchesRequest {
   filter?: IWireFilter;
-  kind?: 'objects' | 'evaluation';
+  /** regions: the stored regions of a semantic label-quality run (RegionPatchesPage), sorted by score (worst first by default); a semantic_regions sample condition of the same model also holds for each region */
+  kind?: 'objects' | 'evaluation' | 'regions';
   /** kind objects: ground_truth or a model's name */
   source?: string;
-  /** kind evaluation: the model whose latest evaluation gives the patches (or name the evaluation) */
+  /** kind evaluation: the model whose latest evaluation gives the patches (or name the evaluation); kind regions (required): the semantic model of the label-quality run */
   model?: string;
   /** an evaluation's key, or a model (its latest evaluation). kind evaluation: the evaluation whose patches the page shows (its model's boxes and the ground truth it missed). kind objects: each object carries its status in it (tp, fp or fn - the key of its colour; null where it judged none). Refused (400) with a version. 404 when no evaluation has that key and no evaluated model that name */
   evaluation?: string;

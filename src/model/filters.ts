@@ -31,8 +31,22 @@ import {
   IFilter,
   ILabelFilter,
   IRange,
-  ObjectLabelType
+  ISampleConditions,
+  ObjectLabelType,
+  SEMANTIC_REGIONS
 } from './tokens';
+
+/** The condition on sample field `name` (none for the regions' key). */
+export function fieldCondition(
+  sample: ISampleConditions | undefined,
+  name: string
+): ICondition | undefined {
+  // every key but the regions' holds a field's condition: what the index
+  // signature cannot say, the key says
+  return name === SEMANTIC_REGIONS
+    ? undefined
+    : (sample?.[name] as ICondition | undefined);
+}
 
 /** What a facet is: its name, its label source, and its place in the filter. */
 export interface IFacetKey {
@@ -155,7 +169,17 @@ function setCondition(
   conds: { [k: string]: ICondition } | undefined,
   name: string,
   cond: ICondition | null
-): { [k: string]: ICondition } | undefined {
+): { [k: string]: ICondition } | undefined;
+function setCondition(
+  conds: ISampleConditions | undefined,
+  name: string,
+  cond: ICondition | null
+): ISampleConditions | undefined;
+function setCondition(
+  conds: ISampleConditions | undefined,
+  name: string,
+  cond: ICondition | null
+): ISampleConditions | undefined {
   const out = { ...(conds ?? {}) };
   if (cond && Object.keys(cond).length) {
     out[name] = cond;
@@ -172,7 +196,7 @@ export function getCategorical(filter: IFilter, key: IFacetKey): string[] {
     case 'tags':
       return filter.tags?.any ?? [];
     case 'sample':
-      return filter.sample?.[place.key]?.in ?? [];
+      return fieldCondition(filter.sample, place.key)?.in ?? [];
     case 'labels.classes':
       return labelEntry(filter, key.source)?.classes ?? [];
     case 'labels.type': {
@@ -221,7 +245,7 @@ export function setCategorical(
   }
   if (place?.path === 'sample') {
     const out = cloneFilter(filter);
-    const prev = out.sample?.[place.key] ?? {};
+    const prev = fieldCondition(out.sample, place.key) ?? {};
     const { in: _old, ...rest } = prev;
     const cond: ICondition = unique.length ? { ...rest, in: unique } : rest;
     const sample = setCondition(out.sample, place.key, cond);
@@ -291,7 +315,7 @@ function pickRange(cond: IRange | undefined): IRange | null {
 export function getRange(filter: IFilter, key: IFacetKey): IRange | null {
   const place = key.filter;
   if (place?.path === 'sample') {
-    return pickRange(filter.sample?.[place.key]);
+    return pickRange(fieldCondition(filter.sample, place.key));
   }
   if (place?.path === 'box_count') {
     return pickRange(boxCounts(filter).find(b => b.source === key.source));
@@ -322,7 +346,7 @@ export function setRange(
   const place = key.filter;
   if (place?.path === 'sample') {
     const out = cloneFilter(filter);
-    const prev = out.sample?.[place.key] ?? {};
+    const prev = fieldCondition(out.sample, place.key) ?? {};
     const { min: _a, max: _b, ...rest } = prev;
     const sample = setCondition(out.sample, place.key, {
       ...rest,

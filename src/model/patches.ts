@@ -7,7 +7,9 @@
  * selection of its samples (so the grid and the notebook see it), and
  * `onlySelectedSamples` goes back: the objects of the selected samples.
  * While a saved version is browsed (`versionBrowse`), the pages, the crops
- * and a selection's samples are of that version's objects.
+ * and a selection's samples are of that version's objects. Of kind
+ * `regions` the tiles are a semantic run's regions (`regionPatches`): their
+ * crops and samples are read by the regions' own keys.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -16,6 +18,7 @@ import { IFilter } from '../api/types';
 import { IPatch, IPatchQuery, PatchKind, PatchStatus } from '../api/patchTypes';
 import { PageCache } from './pages';
 import { PatchesPageSource } from './sources/patches';
+import { tileSamples } from './regionPatches';
 import {
   GROUND_TRUTH,
   IDataChange,
@@ -30,7 +33,7 @@ export const PATCH_PAGE_SIZE = 60;
 /** What the patches view shows, besides the filter. */
 export interface IPatchesChoice {
   kind: PatchKind;
-  /** kind `objects`: the boxes' source; kind `evaluation`: the model. */
+  /** kind `objects`: the boxes' source; kind `evaluation` or `regions`: the model. */
   source: string;
   statuses?: PatchStatus[];
   sort: string;
@@ -132,6 +135,11 @@ export class PatchesModel implements IDisposable {
       order: c.order,
       ...browsed
     };
+    if (c.kind === 'regions') {
+      query.model = c.source; // the current labels only: no version, no lq_model
+      delete query.version;
+      return query;
+    }
     if (c.kind === 'evaluation') {
       query.model = c.source;
       query.statuses = c.statuses;
@@ -159,6 +167,9 @@ export class PatchesModel implements IDisposable {
     const next = { ...this._choice, ...choice };
     if (choice.kind && choice.kind !== this._choice.kind && !choice.sort) {
       next.sort = choice.kind === 'evaluation' ? 'iou' : 'score';
+    }
+    if (next.kind === 'regions') {
+      next.sort = 'score'; // the regions' one order (worst first: asc)
     }
     if (choice.source !== undefined && choice.lqModel === undefined) {
       delete next.lqModel; // another source: its own model's run (the server's default)
@@ -194,6 +205,17 @@ export class PatchesModel implements IDisposable {
 
   /** The URL of the crop of `patch` of `dataset` (with its pair's), `size` px (where it was at the browsed version). */
   cropUrl(dataset: string, patch: IPatch, size: number): string {
+    if (patch.region) {
+      const { model, region } = patch.region;
+      return this.model.client.regionCropUrl(
+        dataset,
+        patch.sample_id,
+        region,
+        model,
+        size,
+        0.25
+      );
+    }
     const pair = patch.crop_with;
     const { version } = versionBrowse(this.model).params(dataset);
     return this.model.client.cropUrl(
@@ -238,14 +260,17 @@ export class PatchesModel implements IDisposable {
     }
     const wanted = this._selected;
     const { version } = versionBrowse(this.model).params(dataset);
-    const ids = wanted.size
-      ? await this.model.client.patchSamples(
-          dataset,
-          [...wanted.keys()],
-          undefined,
-          version
-        )
-      : [];
+    const tiles = [...wanted.values()];
+    const ids = !wanted.size
+      ? []
+      : tiles.every(p => p.region) // regions know their samples (no object ids)
+        ? tileSamples(tiles)
+        : await this.model.client.patchSamples(
+            dataset,
+            [...wanted.keys()],
+            undefined,
+            version
+          );
     if (wanted === this._selected && !this._disposed) {
       this.model.setSelection(ids, 'patches'); // a later click's answer wins
     }
@@ -312,10 +337,12 @@ export class PatchesModel implements IDisposable {
    * (`_dropGone` follows).
    */
   private _onDataChanged(_: IVisionLensModel, change: IDataChange): void {
-    if (
-      change.dataset !== this.model.dataset ||
-      !['labels', 'predictions', 'evaluation'].includes(change.kind)
-    ) {
+    // a semantic run stores its regions with its sample fields
+    const kinds = ['labels', 'predictions', 'evaluation'];
+    if (this._choice.kind === 'regions') {
+      kinds.push('fields');
+    }
+    if (change.dataset !== this.model.dataset || !kinds.includes(change.kind)) {
       return;
     }
     // An edit may be announced twice (by its caller and by the server's event):

@@ -19,11 +19,12 @@ import {
   IQualityOverview,
   IVisionLensModel
 } from './tokens';
+import { IRegionIssueRow } from '../api/qualityTypes';
 
 /** The arguments of the open-patches command that show a label issue's members. */
 export interface IPatchesArgs {
   [key: string]: string;
-  kind: 'objects';
+  kind: 'objects' | 'regions';
   source: string;
   sort: string;
   order: 'asc' | 'desc';
@@ -54,6 +55,17 @@ export function patchesArgs(row: ILabelIssueRow): IPatchesArgs {
  * The models offered: the dataset's prediction sets, those with a stored run
  * first (newest first), then the others in the dataset's order.
  */
+/** The patches view's arguments of a semantic run's row: its regions, worst first. */
+export function regionArgs(row: IRegionIssueRow): IPatchesArgs {
+  return {
+    kind: 'regions',
+    source: row.model,
+    sort: row.sort,
+    order: row.order,
+    lqModel: row.model
+  };
+}
+
 export function modelChoices(
   datasetModels: readonly string[],
   scored: readonly string[]
@@ -249,6 +261,12 @@ export class QualityModel implements IDisposable {
   async openLabelIssue(row: ILabelIssueRow): Promise<void> {
     this.model.setFilter(row.filter);
     await this._open.patches(patchesArgs(row));
+  }
+
+  /** The patches view of a semantic run's flagged regions, worst first. */
+  async openRegionIssue(row: IRegionIssueRow): Promise<void> {
+    this.model.setFilter(row.filter);
+    await this._open.patches(regionArgs(row));
   }
 
   /**

@@ -10,7 +10,15 @@
  */
 import { fmtInt } from '../base/dom';
 import { IPatch } from '../api/patchTypes';
-import { IClassLabelQualityView, ILabelQualityView } from '../api/qualityTypes';
+import {
+  IClassLabelQualityView,
+  ILabelQualityView,
+  ISemanticLabelQualityView
+} from '../api/qualityTypes';
+
+/** A stored label-quality run of any kind of model. */
+type LabelRun =
+  ILabelQualityView | IClassLabelQualityView | ISemanticLabelQualityView;
 
 /** Issue types as disagreements, in the words of a row's title. */
 const TITLES: { [issue: string]: string } = {
@@ -18,7 +26,8 @@ const TITLES: { [issue: string]: string } = {
   swapped: 'Labelled as another class',
   badly_located: 'Box placed differently',
   spurious: 'Labelled, not detected',
-  mislabeled: 'Labelled as another class'
+  mislabeled: 'Labelled as another class',
+  mislabeled_region: 'Regions predicted as another class'
 };
 
 /** What each issue type means, given the model's name. */
@@ -32,7 +41,9 @@ const MEANINGS: { [issue: string]: (model: string) => string } = {
   spurious: m =>
     `${m} predicts nothing, or little, where the label is (a spurious label, or the model's miss)`,
   mislabeled: m =>
-    `${m} gives another class a higher probability than the image's label`
+    `${m} gives another class a higher probability than the image's label`,
+  mislabeled_region: m =>
+    `${m} predicts another class on most of the region's pixels (a wrong label, or the model's confusion)`
 };
 
 /** An issue type as a row title: `swapped` is "Labelled as another class". */
@@ -56,19 +67,22 @@ export function fmtScore(value: number | null | undefined): string {
 }
 
 /** The headline: "5,456 possible label issues (disagreements with M)". */
-export function labelHeadline(
-  label: ILabelQualityView | IClassLabelQualityView
-): string {
+export function labelHeadline(label: LabelRun): string {
   const total = label.issues.reduce((sum, row) => sum + row.count, 0);
   const noun = total === 1 ? 'issue' : 'issues';
   return `${fmtInt(total)} possible label ${noun} (disagreements with ${label.model})`;
 }
 
 /** How the run's scores were computed: what was compared, the score, the thresholds. */
-export function labelRunParams(
-  label: ILabelQualityView | IClassLabelQualityView
-): string {
+export function labelRunParams(label: LabelRun): string {
   const m = label.model;
+  if (label.kind === 'semantic') {
+    return (
+      `${fmtInt(label.images)} label maps compared with ${m}'s masks: a region ` +
+      `(connected pixels of one class) is flagged when ${m} gives most of its ` +
+      `pixels another class; worst first by the share ${m} agrees with.`
+    );
+  }
   if (label.kind === 'classification') {
     return (
       `${fmtInt(label.images)} image labels compared with ${m}'s class probabilities; ` +

@@ -27,6 +27,7 @@ PER_SAMPLE = (
     "tide_objects",
     "track_results",
     "label_quality",
+    "semantic_regions",
     "object_attributes",
     "sample_attributes",
     "computed_values",

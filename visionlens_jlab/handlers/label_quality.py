@@ -71,7 +71,7 @@ class LabelQualityHandler(VisionLensHandler):
             result = run_label_quality(catalog, name, model, thresholds=given, iou=iou, ctx=ctx)
             # the per-object lists can be long: they stay stored (GET this path)
             out = {"model": model, "summary": result["summary"], "code": result["code"]}
-            # a semantic run's flagged regions are not stored: the job's result holds them
+            # a semantic run's flagged regions, as the CLI prints them (stored too: GET this path)
             return out | ({"regions": result["regions"]} if "regions" in result else {})
 
         await self.submit_job(

@@ -23,7 +23,9 @@ has none); a predicted value that is not a class counts as a disagreement. Regio
 :data:`MIN_REGION_PIXELS` are scored but never flagged (a few pixels at a boundary are
 the model's jitter, not a label error). The image score and the flagged-region count are
 the computed sample fields ``lq_seg_score`` and ``lq_seg_regions``, so the grid filters,
-facets and sorts by them; the flagged regions are in the run's result.
+facets and sorts by them; the flagged regions are in the run's result, and every region
+of at least :data:`MIN_REGION_PIXELS` pixels is stored as a row (:mod:`.semantic_regions`:
+the same transaction as the fields), which a filter and the patches view read.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ..catalog.reads.result_basis import basis, staleness
 from ..jobs import job_progress
 from ..semantic.label_maps import LabelMapError, read_label_map
 from ..semantic.records import SOURCES, SourceMasks, read_classes, read_masks
+from .semantic_regions import flagged_regions, region_rows, replace_regions
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -174,17 +177,19 @@ def run_semantic_label_quality(
 
     counts = np.zeros((len(pairs), 2), np.int64)
     flagged: list[dict[str, Any]] = []
+    stored: list[dict[str, Any]] = []
     n_regions = np.zeros(len(pairs))
     with ThreadPoolExecutor(workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
         for i, (agree, disagree, regions) in enumerate(pool.map(one, pairs)):
             counts[i] = agree, disagree
-            mine = [r for r in regions if r["flagged"]]
-            n_regions[i] = len(mine)
-            for r in mine:
-                flagged.append({"sample_id": int(pairs[i][0]), **r,
-                                "class": names[r["class"]],
-                                "predicted": names[r["predicted"]] if r["predicted"] >= 0
-                                else None})  # fmt: skip
+            kept = [r for r in regions if r["pixels"] >= MIN_REGION_PIXELS]
+            for number, r in enumerate(kept):
+                named = {"sample_id": int(pairs[i][0]), **r, "class": names[r["class"]],
+                         "predicted": names[r["predicted"]] if r["predicted"] >= 0 else None}  # fmt: skip
+                stored.append({**named, "region": number})
+                if r["flagged"]:
+                    flagged.append(named)
+            n_regions[i] = sum(r["flagged"] for r in kept)
             if i % 64 == 63:
                 progress(0.9 * (i + 1) / len(pairs), f"scored {i + 1:,} of {len(pairs):,} images")
     ids = np.array([p[0] for p in pairs], dtype=np.int64)
@@ -203,6 +208,7 @@ def run_semantic_label_quality(
     write_computed(
         catalog, dataset_id, {SCORE_FIELD: (ids, scores), REGIONS_FIELD: (ids, n_regions)},
         producer="label_quality", params=json.dumps({**summary, "basis": computed_over}),
+        rows=replace_regions(dataset_id, model, region_rows(stored)),
     )  # fmt: skip
     order = np.lexsort((ids, scores))
     summary["seconds"] = round(time.monotonic() - started, 3)
@@ -221,8 +227,8 @@ def run_semantic_label_quality(
 
 def stored_semantic(catalog: Catalog, dataset_id: int, model: str) -> dict[str, Any] | None:
     """The last semantic-mask run in :func:`~.store.stored`'s shape (no boxes; the images'
-    scores, worst first; the flagged regions are not stored: ``regions`` is absent; whether
-    it is ``stale``), when it was ``model``'s; else None."""
+    scores and the stored flagged ``regions``, worst first, as the run's result lists them;
+    whether it is ``stale``), when it was ``model``'s; else None."""
     with catalog.cursor() as cur:
         run = cur.execute(
             "SELECT params, updated_at FROM computed_fields WHERE dataset_id = ? AND field = ?",
@@ -236,6 +242,7 @@ def stored_semantic(catalog: Catalog, dataset_id: int, model: str) -> dict[str, 
             "AND field = ? ORDER BY num, sample_id",
             params=[dataset_id, SCORE_FIELD],
         ).to_arrow_table()
+        regions = flagged_regions(cur, dataset_id, model)
         stale = staleness(cur, dataset_id, summary.pop("basis", None), run[0][1])
-    return {"model": model, "boxes": [], "images": images.to_pylist(), "summary": summary,
-            "created_at": run[0][1].isoformat(), **stale}  # fmt: skip
+    return {"model": model, "boxes": [], "images": images.to_pylist(), "regions": regions,
+            "summary": summary, "created_at": run[0][1].isoformat(), **stale}  # fmt: skip

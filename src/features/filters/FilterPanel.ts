@@ -12,6 +12,7 @@ import { Widget } from '@lumino/widgets';
 
 import { nameSidePanel } from '../../ui/panelNames';
 import {
+  fieldCondition,
   getCategorical,
   getRange,
   IFacetKey,
@@ -185,7 +186,8 @@ export class FilterPanel extends Widget {
         return el;
       })
     );
-    this._search.value = filter.sample?.file_name?.contains ?? '';
+    this._search.value =
+      fieldCondition(filter.sample, 'file_name')?.contains ?? '';
   }
 
   private _renderFacets(facets: IFacets): void {

@@ -4,14 +4,20 @@
  * textContent.
  */
 import { classificationEntries } from '../../model/classificationFilters';
-import { boxCounts, cloneFilter, normalizeFilter } from '../../model/filters';
-import { IFilter } from '../../model/tokens';
+import {
+  boxCounts,
+  cloneFilter,
+  fieldCondition,
+  normalizeFilter
+} from '../../model/filters';
+import { IFilter, SEMANTIC_REGIONS } from '../../model/tokens';
 import {
   boxCountText,
   classificationText,
   conditionTexts,
   idsText,
   labelText,
+  regionsText,
   tagTexts
 } from './conditionText';
 
@@ -30,11 +36,19 @@ export interface IChip {
 const PARTS: { [K in keyof Required<IFilter>]: (f: IFilter) => IChip[] } = {
   ids: f => (f.ids ? [{ id: 'ids', text: idsText(f.ids) }] : []),
   sample: f =>
-    Object.entries(f.sample ?? {})
-      .map(([name, c]) => ({
-        id: `sample:${name}`,
-        text: conditionTexts(name, c).join('; ')
-      }))
+    Object.keys(f.sample ?? {})
+      .map(name => {
+        const regions = f.sample?.semantic_regions;
+        const text =
+          name === SEMANTIC_REGIONS
+            ? regions
+              ? regionsText(regions)
+              : ''
+            : conditionTexts(name, fieldCondition(f.sample, name) ?? {}).join(
+                '; '
+              );
+        return { id: `sample:${name}`, text };
+      })
       .filter(chip => chip.text),
   tags: f =>
     Object.entries(tagTexts(f.tags)).map(([k, text]) => ({

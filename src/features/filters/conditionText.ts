@@ -11,7 +11,8 @@ import {
   ICondition,
   IFilter,
   ILabelFilter,
-  IRange
+  IRange,
+  ISemanticRegionsFilter
 } from '../../model/tokens';
 
 /** Names of fields as people say them (others are shown as they are). */
@@ -182,6 +183,30 @@ export function labelText(l: ILabelFilter): string {
 export function boxCountText(bc: IBoxCountFilter): string {
   const what = bc.classes ? `${oneOf(bc.classes)} boxes` : 'boxes';
   return `${what} ${rangeText(bc)}${sourceText(bc.source)}`;
+}
+
+/**
+ * The regions' condition: "flagged region of class road, predicted as
+ * sidewalk, score ≤ 0.3 (model net)".
+ */
+export function regionsText(c: ISemanticRegionsFilter): string {
+  const parts = [
+    c.flagged === false
+      ? 'unflagged region'
+      : c.flagged
+        ? 'flagged region'
+        : 'region'
+  ];
+  if (c.class) {
+    parts.push(`of class ${oneOf(c.class)}`);
+  }
+  if (c.predicted) {
+    parts.push(`predicted as ${oneOf(c.predicted)}`);
+  }
+  if (c.score) {
+    parts.push(`score ${rangeText(c.score)}`);
+  }
+  return parts.join(', ') + sourceText(c.model);
 }
 
 /** One image-level label condition: "image label is cat (model clf)". */

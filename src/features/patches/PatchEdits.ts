@@ -72,10 +72,14 @@ export class PatchEdits {
   /** Show the selection's size, the actions it allows and the dataset's classes. */
   update(): void {
     const picked = this._patches.selectedPatches;
-    // a browsed version is read-only: its patches take no bulk edit
+    // a browsed version is read-only: its patches take no bulk edit; nor do
+    // a semantic run's regions, which are no objects
     const browsing = versionBrowse(this._patches.model).isBrowsing;
+    const regions = this._patches.choice.kind === 'regions';
     this.node.hidden =
-      browsing || (picked.length === 0 && !this._message.textContent);
+      browsing ||
+      regions ||
+      (picked.length === 0 && !this._message.textContent);
     this._count.textContent = `${fmtInt(picked.length)} selected`;
     this._accept.disabled = !picked.some(p => p.source !== GROUND_TRUTH);
     for (const b of [this._relabel, this._delete]) {

@@ -50,7 +50,8 @@ const SORTS: { [kind: string]: [string, string][] } = {
     ['score', 'Score'],
     ['area', 'Area'],
     ['label', 'Class']
-  ]
+  ],
+  regions: [['score', 'Score']]
 };
 
 /** The patches panel (opened from the grid's "Objects" toggle). */
@@ -211,6 +212,15 @@ export class PatchesWidget extends Widget {
       )
     );
     const c = this.patches.choice;
+    if (c.kind === 'regions') {
+      // a semantic run's regions (opened from the quality view)
+      this._kind.append(
+        h('option', {
+          text: `Regions: ${c.source}`,
+          attrs: { value: `regions:${c.source}` }
+        })
+      );
+    }
     this._kind.value = `${c.kind}:${c.source}`;
     this._colourBy.value = c.evaluation ?? '';
     this._fillSorts();
@@ -233,7 +243,8 @@ export class PatchesWidget extends Widget {
   private _onKind(): void {
     const value = this._kind.value;
     const at = value.indexOf(':');
-    const kind = value.slice(0, at) === 'evaluation' ? 'evaluation' : 'objects';
+    const word = value.slice(0, at);
+    const kind = word === 'evaluation' || word === 'regions' ? word : 'objects';
     void this.patches.setChoice({ kind, source: value.slice(at + 1) });
     this._fillSorts();
   }
@@ -251,12 +262,13 @@ export class PatchesWidget extends Widget {
     const dataset = this.patches.model.dataset;
     this._status.textContent =
       error ?? (dataset ? '' : 'Open a dataset from the VisionLens panel.');
+    const noun = this.patches.choice.kind === 'regions' ? 'region' : 'object';
     this._count.textContent =
       total === null || !dataset
         ? ''
         : total
-          ? `${fmtInt(total)} object${total === 1 ? '' : 's'}`
-          : 'No objects';
+          ? `${fmtInt(total)} ${noun}${total === 1 ? '' : 's'}`
+          : `No ${noun}s`;
     // a browsed version's objects were not judged: no colours to read
     this._colourBy.disabled = versionBrowse(this.patches.model).isBrowsing;
     this.grid.invalidate();

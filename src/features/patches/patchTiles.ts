@@ -7,6 +7,7 @@
 import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import { KeypointClasses } from '../../model/labels';
+import { regionCaption } from '../../model/regionPatches';
 import { IPatch } from '../../model/tokens';
 import { ILabelStyle } from '../../ui/labels/overlay';
 import { patchCrop } from '../../ui/patchCrop';
@@ -18,8 +19,15 @@ export const PATCH_CROP = 128;
 /** A tile's size asked of the grid: the crop, a line of caption, padding and border. */
 export const PATCH_TILE = PATCH_CROP + 30;
 
-/** The text under a tile: class, score, evaluation status, label issue, tags. */
+/**
+ * The text under a tile: class, score, evaluation status, label issue, tags;
+ * a region's: its class against the model's, score and size.
+ */
 export function patchCaption(patch: IPatch): string {
+  const region = regionCaption(patch);
+  if (region !== null) {
+    return region;
+  }
   const parts = [patch.label];
   if (patch.score !== null && patch.score !== undefined) {
     parts.push(patch.score.toFixed(2));
@@ -79,7 +87,9 @@ export class PatchTileRenderer implements ITileRenderer<IPatch, IPatchTileEl> {
       return;
     }
     tile.dataset.annId = String(patch.ann_id);
-    tile.title = `${patch.file_name} (object ${patch.ann_id})`;
+    tile.title = patch.region
+      ? `${patch.file_name} (region ${patch.region.region})`
+      : `${patch.file_name} (object ${patch.ann_id})`;
     const caption = patchCaption(patch);
     tile.setAttribute('aria-label', visibleText(caption));
     if (patch.status) {

@@ -33,7 +33,10 @@ export function choiceOf(
     return null;
   }
   const choice: Partial<IPatchesChoice> = {
-    kind: args.kind === 'evaluation' ? 'evaluation' : 'objects',
+    kind:
+      args.kind === 'evaluation' || args.kind === 'regions'
+        ? args.kind
+        : 'objects',
     source: args.source
   };
   if (typeof args.sort === 'string') {

@@ -10,18 +10,22 @@
  * reason. A row's button opens its members worst first (label issues as
  * patches, image issues in the grid); its code (the notebook call that reads
  * the same members in the same order) stays hidden behind a small toggle
- * until asked for. A part never computed offers its job (progress and
+ * until asked for. A semantic-mask model's run has one row, its flagged
+ * regions with their count per class, which opens them as patches (kind
+ * `regions`), worst first. A part never computed offers its job (progress and
  * cancel). Class names and other dataset text are set as text, never HTML.
  */
 import { Widget } from '@lumino/widgets';
 
 import { button, fmtInt, h } from '../../base/dom';
+import { visibleText } from '../../base/dataText';
 import { nameSidePanel } from '../../ui/panelNames';
 import { CodeSnippet } from '../../ui/CodeSnippet';
 import { staleText } from '../../ui/staleNote';
 import { patchCrop } from '../../ui/patchCrop';
 import { ILabelStyle } from '../../ui/labels/overlay';
 import { IImageIssueRow, ILabelIssueRow, IPatch } from '../../model/tokens';
+import { IRegionIssueRow } from '../../api/qualityTypes';
 import { QualityJobKind, QualityModel } from '../../model/quality';
 import {
   exampleSentence,
@@ -143,7 +147,9 @@ export class QualityPanel extends Widget {
               issueMeaning(row.issue, label.model)
             )
           )
-        : (label?.issues ?? []).map(row => this._labelRow(row)))
+        : label?.kind === 'semantic'
+          ? label.issues.map(row => this._regionRow(row))
+          : (label?.issues ?? []).map(row => this._labelRow(row)))
     );
 
     const image = overview?.image ?? null;
@@ -181,6 +187,30 @@ export class QualityPanel extends Widget {
     if (row.example) {
       node.insertBefore(
         this._example(row.issue, model, row.example),
+        node.querySelector('.jp-VisionLens-qualityCode')
+      );
+    }
+    return node;
+  }
+
+  /** A semantic run's row: its flagged regions, per class, opened as patches. */
+  private _regionRow(row: IRegionIssueRow): HTMLElement {
+    const node = this._row(
+      row.issue,
+      row.count,
+      row.code,
+      `${issueMeaning(row.issue, row.model)}. Open the ${fmtInt(row.count)} ` +
+        'regions as patches, worst first',
+      () => this.quality.openRegionIssue(row)
+    );
+    if (row.classes.length) {
+      node.insertBefore(
+        h('div', {
+          className: 'jp-VisionLens-qualityClasses',
+          text: visibleText(
+            row.classes.map(c => `${c.class}: ${fmtInt(c.count)}`).join(' · ')
+          )
+        }),
         node.querySelector('.jp-VisionLens-qualityCode')
       );
     }

@@ -15,6 +15,7 @@ import {
   IPatchQuery,
   ISelection
 } from '../tokens';
+import { IRegionPatch, IRegionPatchesPage } from '../../api/patchTypes';
 import { IDataChange, ILabelVersion, IVisionLensModel } from '../tokens';
 
 function patch(annId: number, sampleId: number): IPatch {
@@ -37,6 +38,27 @@ function patch(annId: number, sampleId: number): IPatch {
     bbox: [1, 2, 3, 4],
     tags: [],
     crop: null
+  };
+}
+
+/** Region `i` of a semantic run: samples 40, 40, 41 (numbers 0, 1, 0), worst first. */
+function region(i: number): IRegionPatch {
+  return {
+    sample_id: 40 + Math.floor(i / 2),
+    region: i % 2,
+    label: 'road',
+    predicted: i === 2 ? null : 'sidewalk',
+    pixels: 100 + i,
+    x: i,
+    y: 2,
+    w: 5,
+    h: 6,
+    score: 0.1 * i,
+    flagged: true,
+    file_name: 'a.jpg',
+    image_width: 10,
+    image_height: 10,
+    crop: [0, 0, 10, 10]
   };
 }
 
@@ -87,7 +109,7 @@ class FakeView {
           total: this.total,
           offset,
           limit: query.limit ?? 0,
-          kind: query.kind,
+          kind: query.kind as IPatchesPage['kind'],
           source: query.source ?? query.model ?? '',
           lq_model: null,
           version: null,
@@ -97,6 +119,33 @@ class FakeView {
           )
         };
       },
+      queryRegionPatches: async (
+        _dataset: string,
+        filter: IFilter,
+        query: IPatchQuery
+      ): Promise<IRegionPatchesPage> => {
+        this.queries.push({ filter, query });
+        const offset = query.offset ?? 0;
+        const n = Math.max(0, Math.min(query.limit ?? 0, 3 - offset));
+        return {
+          total: 3,
+          offset,
+          limit: query.limit ?? 0,
+          kind: 'regions',
+          source: query.model ?? '',
+          lq_model: query.model ?? '',
+          version: null,
+          evaluation: null,
+          objects: Array.from({ length: n }, (_, i) => region(offset + i))
+        };
+      },
+      regionCropUrl: (
+        dataset: string,
+        sampleId: number,
+        region: number,
+        model: string,
+        size?: number
+      ) => `${dataset}/${sampleId}/regions/${region}/${model}/${size}`,
       cropUrl: (
         dataset: string,
         annId: number,
@@ -140,6 +189,39 @@ function shownIds(patches: PatchesModel, from: number, to: number) {
 }
 
 describe('PatchesModel', () => {
+  it("pages a semantic run's regions as tiles, cropped and shared by their own keys", async () => {
+    const patches = new PatchesModel(view.model, 60);
+    await patches.setChoice({ kind: 'regions', source: 'net', sort: '' });
+    // the one order of regions, worst first; the model, no source, no version
+    expect(view.queries.map(q => q.query)).toEqual([
+      {
+        kind: 'regions',
+        model: 'net',
+        sort: 'score',
+        order: 'asc',
+        offset: 0,
+        limit: 60
+      }
+    ]);
+    expect(patches.total).toBe(3);
+    const tiles = [0, 1, 2].map(i => patches.pages.get(i)!);
+    expect(tiles.map(t => [t.sample_id, t.region?.region, t.label])).toEqual([
+      [40, 0, 'road'],
+      [40, 1, 'road'],
+      [41, 0, 'road']
+    ]);
+    expect(new Set(tiles.map(t => t.ann_id)).size).toBe(3); // distinct keys
+    expect(tiles.every(t => t.ann_id < 0)).toBe(true); // no object's id
+    expect(patches.cropUrl('d', tiles[1], 128)).toBe('d/40/regions/1/net/128');
+    // a selection's samples are the regions' own: no object ids to ask about
+    await patches.toggle(tiles[0]);
+    await patches.toggle(tiles[2]);
+    await patches.toggle(tiles[1]);
+    expect(view.samplesAsked).toEqual([]);
+    expect(view.shared[view.shared.length - 1]).toEqual([40, 41]);
+    patches.dispose();
+  });
+
   it('reads only the pages asked for, under the shared filter, and keeps them', async () => {
     const patches = new PatchesModel(view.model, 60);
     await patches.start();

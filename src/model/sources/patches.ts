@@ -1,8 +1,10 @@
 /**
  * Objects of a dataset as the patches view reads them: pages of
- * `POST datasets/{name}/patches` (a `QueryPageSource`).
+ * `POST datasets/{name}/patches` (a `QueryPageSource`); of kind `regions`,
+ * a semantic run's regions as tiles (`regionTile`).
  */
 import { IPatch, IPatchQuery } from '../../api/patchTypes';
+import { regionTile } from '../regionPatches';
 import { IFilter, IVisionLensModel } from '../tokens';
 import { QueryPageSource } from './queryPages';
 
@@ -20,6 +22,19 @@ export class PatchesPageSource extends QueryPageSource<IPatch, IPatchesQuery> {
     super(
       query,
       async ({ dataset, filter, query: body }, offset, limit, signal) => {
+        if (body.kind === 'regions') {
+          const regions = await model.client.queryRegionPatches(
+            dataset,
+            filter,
+            { ...body, offset, limit },
+            signal
+          );
+          const run = regions.source; // the semantic model whose regions they are
+          return {
+            rows: regions.objects.map(r => regionTile(run, r)),
+            total: regions.total
+          };
+        }
         const page = await model.client.queryPatches(
           dataset,
           filter,

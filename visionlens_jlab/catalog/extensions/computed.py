@@ -21,7 +21,7 @@ which fields a dataset has, so facets never scan the values to find out.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -111,9 +111,12 @@ def write_computed(
     *,
     producer: str,
     params: str | None = None,
+    rows: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
     """Replace the given fields of one dataset: ``{name: (sample_ids, values)}``, one
-    transaction. Numeric values are floats (NaN: no value); categorical ones strings."""
+    transaction. Numeric values are floats (NaN: no value); categorical ones strings.
+    ``rows(cur)``: the producer's own rows of the same result (semantic label quality's
+    regions), written in that transaction, so the fields and the rows never disagree."""
     tables = []
     for name, (ids, vals) in values.items():
         field = _FIELDS.get(name)
@@ -157,6 +160,8 @@ def write_computed(
                 "FROM computed_values WHERE dataset_id = ? AND field = ?",
                 [dataset_id, name, producer, params, now, dataset_id, name],
             )
+        if rows is not None:
+            rows(cur)
         apply_change(catalog, cur, Change(dataset_id, Kind.FIELDS))  # no sample nor box
 
 

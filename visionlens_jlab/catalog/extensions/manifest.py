@@ -11,7 +11,8 @@ catalog opens). The manifest says:
   read the feature's rows through these, never by its table names;
 * its derived structures (:class:`~..derived.registry.Structure`) and the warmers of its
   in-memory indexes (:mod:`..indexes.index_warmer`), label conditions
-  (:class:`LabelConditionKind`), sample fields of a prefix and box fields computed when a
+  (:class:`LabelConditionKind`), sample conditions over its rows
+  (:class:`SampleConditionKind`), sample fields of a prefix and box fields computed when a
   filter runs (``sample_fields``, ``box_fields``; ``held_sample_fields``: those a held order
   may sort by), label summaries, label and sample backends, facet providers
   (:class:`FacetContribution`), map point counts, computed fields, and summaries over the
@@ -43,6 +44,7 @@ from ..query.filter_parser import (
     register_box_field,
     register_held_sample_field,
     register_label_condition,
+    register_sample_condition,
     register_sample_field_prefix,
 )
 from ..query.filters import Params
@@ -85,6 +87,17 @@ class LabelConditionKind:
 
 
 @dataclass(frozen=True)
+class SampleConditionKind:
+    """A sample condition key (``{"sample": {key: ...}}``) over the feature's own rows of a
+    sample: ``parse`` checks the request's value once, ``compile`` returns SQL over the
+    sample alias ``s`` (:func:`..query.filter_parser.register_sample_condition`)."""
+
+    key: str
+    compile: Callable[[Any, Params], str]
+    parse: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
 class FacetContribution:
     """A facet provider and how the facets call it
     (:func:`..plan.facets.register_facet_provider`)."""
@@ -115,6 +128,7 @@ class Manifest:
     structures: tuple[Structure, ...] = ()
     warmers: tuple[Warm, ...] = ()
     label_conditions: tuple[LabelConditionKind, ...] = ()
+    sample_conditions: tuple[SampleConditionKind, ...] = ()
     sample_fields: Mapping[str, Callable[[str, Params], str]] = field(default_factory=dict)
     """Sample fields ``<prefix><name>``: the prefix's compiler (``compiler(name, params)``,
     SQL over the sample alias ``s``; :func:`..query.filter_parser.register_sample_field_prefix`)."""
@@ -173,6 +187,8 @@ def install(manifest: Manifest, *, replace: bool = False) -> None:
         register_label_condition(
             condition.key, condition.compile, condition.parse, condition.facets
         )
+    for one in manifest.sample_conditions:
+        register_sample_condition(one.key, one.compile, one.parse)
     for prefix, compiler in manifest.sample_fields.items():
         register_sample_field_prefix(prefix, compiler)
     for name, box_sql in manifest.box_fields.items():

@@ -79,12 +79,15 @@ class Condition:
 @dataclass(frozen=True)
 class SampleCondition:
     """A condition on a sample field. ``kind``: ``column``, ``json`` (``fields.<key>``),
-    ``prefixed`` (a registered prefix such as ``computed.``) or ``box_summary``
-    (``box_count.<source>``, ``box_max.<field>.<source>``, ``box_min...``)."""
+    ``prefixed`` (a registered prefix such as ``computed.``), ``box_summary``
+    (``box_count.<source>``, ``box_max.<field>.<source>``, ``box_min...``) or
+    ``registered``: a registered sample condition key (a feature's rows of the sample), whose
+    ``value`` its own parser returned (``cond`` is then empty: no field value to bound)."""
 
     name: str
     kind: str
     cond: Condition
+    value: Any = None
 
     @property
     def json_key(self) -> str:

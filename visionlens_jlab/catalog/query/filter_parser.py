@@ -59,7 +59,19 @@ class LabelKind:
     facets: FacetParts | None = None
 
 
+@dataclass(frozen=True)
+class SampleKind:
+    """A registered sample condition key (``{"sample": {key: ...}}``): its parser (raises
+    :class:`FilterError`) and its compiler to a SQL boolean over the sample alias ``s``
+    (appending its values to the params): a condition on rows of a feature's own table
+    that a sample has, not on one value of the sample."""
+
+    parse: Callable[[Any], Any]
+    sql: Callable[[Any, Params], str]
+
+
 LABEL_KINDS: dict[str, LabelKind] = {}
+SAMPLE_KINDS: dict[str, SampleKind] = {}
 SAMPLE_PREFIXES: dict[str, Callable[[str, Params], str]] = {}
 BOX_FIELDS: dict[str, Callable[[Params], str]] = {}
 HELD_SAMPLE_FIELDS: set[str] = set()
@@ -78,6 +90,15 @@ def register_label_condition(
     ``compiler(parsed, params)`` returns a SQL boolean over the annotation alias ``a`` and
     ``facets(parsed)`` names the multi-pick facets the condition's parts stand for."""
     LABEL_KINDS[key] = LabelKind(parse or (lambda value: value), compiler, facets)
+
+
+def register_sample_condition(
+    key: str, compiler: Callable[[Any, Params], str], parse: Callable[[Any], Any]
+) -> None:
+    """Let another engine module add a key to sample conditions: ``parse(value)`` checks the
+    request's value once, ``compiler(parsed, params)`` returns a SQL boolean over the
+    sample alias ``s``."""
+    SAMPLE_KINDS[key] = SampleKind(parse, compiler)
 
 
 def register_sample_field_prefix(prefix: str, compiler: Callable[[str, Params], str]) -> None:
@@ -191,6 +212,9 @@ def sample_field_kind(name: str) -> str:
 
 
 def _sample_condition(name: str, cond: Any) -> SampleCondition:
+    registered = SAMPLE_KINDS.get(name)
+    if registered is not None:
+        return SampleCondition(name, "registered", Condition(()), registered.parse(cond))
     kind = sample_field_kind(name)
     return SampleCondition(name, kind, parse_condition(cond, name))
 

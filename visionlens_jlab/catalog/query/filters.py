@@ -34,6 +34,9 @@ labels that are not (true) / are (false) among the sample's ground-truth labels.
 
 ``box_count`` may also be a list of such objects, one per source (each must hold).
 
+A registered sample condition key (``{"sample": {key: {...}}}``: a condition on a feature's
+rows of the sample, :func:`.filter_parser.register_sample_condition`) takes its own object.
+
 Besides sample columns, ``fields.<key>`` and registered prefixes, a sample field (in
 ``sample`` conditions and as a sort key) may be a summary of a sample's boxes:
 ``box_count.<source>`` (its boxes of ground truth, all predictions or one model) and
@@ -73,6 +76,7 @@ from .filter_model import BOX_SUMMARY_FIELDS, BoxCount, Filter, LabelCondition, 
 from .filter_parser import (
     BOX_FIELDS,
     LABEL_KINDS,
+    SAMPLE_KINDS,
     SAMPLE_PREFIXES,
     parse_filter,
     register_label_condition,
@@ -137,6 +141,9 @@ def compile_parsed(dataset_id: int, flt: Filter, *, shortcuts: bool = True) -> C
     if flt.ids_list is not None:
         clauses.append(ids_clause(flt.ids_list, params))
     for one in flt.sample:
+        if one.kind == "registered":  # a feature's own rows of the sample
+            clauses.append(SAMPLE_KINDS[one.name].sql(one.value, params))
+            continue
         if one.kind == "json":  # over the index of the fields (.field_index)
             found = field_rows_sql(dataset_id, one, params)
             if found is not None:

@@ -19,7 +19,9 @@ from ..query.object_sort import ObjectSort, parse_object_sort
 from ..store.schema import GROUND_TRUTH
 from ..tables.labels_view import check_readable, parse_version
 
-KINDS = ("objects", "evaluation")
+KINDS = ("objects", "evaluation", "regions")
+"""``regions``: the stored regions of a semantic label-quality run (a feature's page,
+:mod:`visionlens_jlab.label_quality.region_pages`), of ``model``."""
 EVAL_STATUSES = ("tp", "fp", "fn")
 MAX_PAGE = 1000
 
@@ -63,6 +65,8 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
         raise FilterError(
             "evaluation patches need 'model' (its latest evaluation) or 'evaluation' (a key)"
         )
+    if kind == "regions" and not model:
+        raise FilterError("region patches need 'model': the semantic model of the run")
     statuses = body.get("statuses") or list(EVAL_STATUSES)
     if not isinstance(statuses, list) or any(s not in EVAL_STATUSES for s in statuses):
         raise FilterError(f"'statuses' must be a list of {list(EVAL_STATUSES)}")
@@ -74,6 +78,11 @@ def parse_patch_query(body: Mapping[str, Any]) -> PatchQuery:
     version = parse_version(body.get("version"))
     if kind == "evaluation":
         check_readable(version, model or evaluation, "kind 'evaluation'")
+    if kind == "regions" and version is not None:
+        raise FilterError(
+            f"semantic regions are of the current labels: browse version {version} without "
+            "kind 'regions', or go back to the current labels"
+        )
     check_readable(version, evaluation, "'evaluation'")
     if version is not None and (body.get("lq_model") or sort.quality_score):
         raise FilterError(

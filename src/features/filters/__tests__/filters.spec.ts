@@ -1,5 +1,6 @@
 import { facetKey } from '../../../model/__tests__/facetKeys';
 import {
+  fieldCondition,
   getCategorical,
   getRange,
   isEmptyFilter,
@@ -13,6 +14,37 @@ import { describeFilter, removeChip } from '../chips';
 import { IFilter } from '../../../model/tokens';
 
 describe('filter composition', () => {
+  it("words the regions' condition as a chip, and keeps it beside the fields'", () => {
+    const regions: IFilter = {
+      sample: {
+        semantic_regions: {
+          model: 'net',
+          class: ['road'],
+          predicted: ['sidewalk', 'grass'],
+          score: { max: 0.3 },
+          flagged: true
+        },
+        split: { in: ['val'] }
+      }
+    };
+    expect(describeFilter(regions).map(c => [c.id, c.text])).toEqual([
+      [
+        'sample:semantic_regions',
+        'flagged region, of class road, predicted as sidewalk or grass, score ≤ 0.3 (model net)'
+      ],
+      ['sample:split', 'split is val']
+    ]);
+    // the regions' key is no field: no facet reads or writes it
+    expect(fieldCondition(regions.sample, 'semantic_regions')).toBeUndefined();
+    const next = setCategorical(regions, facetKey('split'), ['train']);
+    expect(next.sample?.semantic_regions).toEqual(
+      regions.sample?.semantic_regions
+    );
+    expect(removeChip(regions, 'sample:semantic_regions')).toEqual({
+      sample: { split: { in: ['val'] } }
+    });
+  });
+
   it('maps categorical facets to the API filter', () => {
     let f: IFilter = {};
     f = setCategorical(f, facetKey('split'), ['val']);
@@ -90,7 +122,7 @@ describe('filter composition', () => {
     expect(next).toEqual({});
     expect(isEmptyFilter(next)).toBe(true);
     const both = setCategorical(start, facetKey('split'), ['val', 'train']);
-    expect(both.sample?.split.in).toEqual(['val', 'train']);
+    expect(fieldCondition(both.sample, 'split')?.in).toEqual(['val', 'train']);
   });
 
   it('combines range and list conditions on one field', () => {

@@ -115,9 +115,45 @@ const CLASSIFICATION: IQualityOverview = {
   image: null
 };
 
+/** A semantic-mask model scored: its flagged regions, per class (one hostile). */
+const SEMANTIC: IQualityOverview = {
+  dataset: 'd',
+  models: [{ name: 'net', kind: 'semantic', scorable: true, reason: null }],
+  scored: ['net'],
+  model: 'net',
+  label: {
+    kind: 'semantic',
+    model: 'net',
+    created_at: '2026-01-01T00:00:00',
+    thresholds: {},
+    objects: 0,
+    images: 16,
+    issues: [
+      {
+        issue: 'mislabeled_region',
+        count: 3,
+        classes: [
+          { class: HOSTILE, count: 2 },
+          { class: 'road', count: 1 }
+        ],
+        filter: {
+          sample: { semantic_regions: { model: 'net', flagged: true } }
+        },
+        kind: 'regions',
+        model: 'net',
+        sort: 'score',
+        order: 'asc',
+        code: "vl.dataset('d').patches(kind='regions')"
+      }
+    ]
+  },
+  image: null
+};
+
 function panel(
   answer: IQualityOverview = OVERVIEW,
-  shared: { [key: string]: unknown } = {}
+  shared: { [key: string]: unknown } = {},
+  opened: unknown[] = []
 ): QualityPanel {
   const fake = {
     dataset: 'd',
@@ -141,7 +177,7 @@ function panel(
     ...shared
   };
   const quality = new QualityModel(fake as any, {
-    patches: async () => undefined,
+    patches: async args => opened.push(args),
     grid: async () => undefined
   });
   return new QualityPanel(quality);
@@ -253,6 +289,54 @@ describe('QualityPanel', () => {
       '.jp-VisionLens-qualityRunLabel'
     ) as HTMLButtonElement;
     expect(run.hidden).toBe(true);
+    widget.dispose();
+  });
+
+  it("opens a semantic run's flagged regions as patches, worst first, counted per class", async () => {
+    const filters: unknown[] = [];
+    const opened: unknown[] = [];
+    const widget = panel(
+      SEMANTIC,
+      { setFilter: (f: unknown) => filters.push(f) },
+      opened
+    );
+    await widget.load();
+    expect(widget.node.textContent).toContain(
+      '3 possible label issues (disagreements with net)'
+    );
+    expect(widget.node.textContent).toContain(
+      "16 label maps compared with net's masks"
+    );
+    const rows = widget.node.querySelectorAll('.jp-VisionLens-qualityRow');
+    expect(rows).toHaveLength(1);
+    const classes = rows[0].querySelector('.jp-VisionLens-qualityClasses');
+    expect(classes?.textContent).toBe(`${HOSTILE}: 2 · road: 1`);
+    expect(widget.node.querySelector('[onerror]')).toBeNull(); // text, never markup
+    const open = rows[0].querySelector(
+      '.jp-VisionLens-qualityOpen'
+    ) as HTMLButtonElement;
+    expect(open.textContent).toBe('Regions predicted as another class: 3');
+    open.click();
+    await new Promise(resolve => setTimeout(resolve, 0));
+    const row = SEMANTIC.label!.issues[0];
+    expect(filters).toEqual([row.filter]);
+    expect(opened).toEqual([
+      {
+        kind: 'regions',
+        source: 'net',
+        sort: 'score',
+        order: 'asc',
+        lqModel: 'net'
+      }
+    ]);
+    // what the patches plugin makes of them: the regions of net, worst first
+    expect(choiceOf(opened[0] as { [key: string]: string })).toEqual({
+      kind: 'regions',
+      source: 'net',
+      sort: 'score',
+      order: 'asc',
+      lqModel: 'net'
+    });
     widget.dispose();
   });
 

@@ -1,0 +1,130 @@
+"""Pages of semantic regions (the patches view's ``kind: "regions"``) and one region's box.
+
+A page holds the stored regions (:mod:`.semantic_regions`) of ``model``'s last semantic
+label-quality run in the samples the filter selects, with the exact total. As the objects'
+own label conditions hold for each object of a patches page, a ``semantic_regions`` sample
+condition of the same model also holds for each region: ``{"sample": {"semantic_regions":
+{"model": "m", "flagged": true}}}`` pages the flagged regions, not every region of images
+that have one. Sorted by score (the share of the region's pixels the model agrees with),
+lowest (worst) first by default, ties by sample and region number; answers are kept in the
+catalog's page cache until the dataset's next write.
+
+Each region is a tile: its box ``x, y, w, h`` (what it crops,
+:func:`~..media.crops.tile_regions`), its class as ``label``, the model's ``predicted``
+class, and its key (``sample_id``, ``region``) for the crop route
+(``GET /datasets/{name}/samples/{sample_id}/regions/{region}/crop?model=``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..catalog import NotFoundError
+from ..catalog.query.filter_model import Filter
+from ..catalog.query.filter_parser import parse_filter
+from ..catalog.query.filters import FilterError, Params, compile_parsed
+from ..catalog.store.result_cache import params_key
+from .semantic_regions import KEY, REGIONS, region_where
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..catalog.reads.patch_query import PatchQuery
+
+_TILE = ("sample_id", "region", "class", "predicted", "pixels", "x", "y", "w", "h", "score",
+         "flagged")  # fmt: skip
+
+
+def _own(flt: Filter, model: str, params: Params) -> list[str]:
+    """The filter's ``semantic_regions`` conditions of ``model``, over the region ``r``."""
+    out = []
+    for one in flt.sample:
+        if one.kind == "registered" and one.name == KEY and one.value[0] == model:
+            out.append("(" + " AND ".join(region_where(one.value, params)) + ")")
+    return out
+
+
+def regions_page(catalog: Catalog, dataset: str, spec: Any, q: PatchQuery) -> dict[str, Any]:
+    """The exact total of the regions of ``q.model`` in the samples ``spec`` selects and one
+    page of them, in the patches page's shape (``objects``: the regions)."""
+    model = str(q.model)
+    if not (q.sort.by_id or (q.sort.kind == "column" and q.sort.name == "score")):
+        raise FilterError("regions sort by 'score' only")
+    flt = parse_filter(spec)
+    direction = q.sort.direction
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        written = catalog.version_of(dataset_id)  # before the first read: see result_cache.py
+        compiled = compile_parsed(dataset_id, flt, shortcuts=False)
+        cache_key = ("regions", dataset_id, compiled.where, params_key(compiled.params),
+                     model, direction, q.offset, q.limit)  # fmt: skip
+        cached = catalog.results.get(cache_key, written)
+        if cached is not None:
+            return cached
+        runs = cur.execute(
+            f"SELECT 1 FROM {REGIONS} WHERE dataset_id = ? AND model = ? LIMIT 1",  # noqa: S608 - fixed name
+            [dataset_id, model],
+        ).fetchall()
+        if not runs:
+            raise NotFoundError(
+                f"no semantic regions of {model!r} on {dataset!r}: run its label quality"
+            )
+        params = Params()
+        where = [f"r.dataset_id = {params.add(dataset_id)}", f"r.model = {params.add(model)}",
+                 *_own(flt, model, params)]  # fmt: skip
+        values = params.values
+        if not flt.whole_dataset:
+            samples = f"SELECT s.sample_id FROM samples s WHERE {compiled.where}"  # noqa: S608 - compiled, values bound
+            where.append(f"r.sample_id IN ({samples})")
+            values = [*values, *compiled.params]
+        # one statement: the filter runs once for the total and the page
+        sql = f"""
+            WITH matched AS MATERIALIZED (
+                SELECT r.* FROM {REGIONS} r WHERE {" AND ".join(where)}),
+            page AS (SELECT * FROM matched
+                     ORDER BY score {direction}, sample_id ASC, region ASC LIMIT ? OFFSET ?)
+            SELECT total.n, p.* FROM (SELECT COUNT(*) AS n FROM matched) total
+            LEFT JOIN (
+                SELECT {", ".join(f"page.{c}" for c in _TILE)}, s.file_name,
+                       s.width AS image_width, s.height AS image_height
+                FROM page JOIN samples s ON s.sample_id = page.sample_id
+            ) p ON TRUE
+            ORDER BY p.score {direction}, p.sample_id ASC, p.region ASC
+        """  # noqa: S608 - fixed SQL; values bound
+        result = cur.execute(sql, [*values, q.limit, q.offset])
+        names = [d[0] for d in result.description or ()]
+        rows = result.fetchall()
+    regions = [_tile(dict(zip(names[1:], r[1:], strict=True))) for r in rows if r[1] is not None]
+    page = {
+        "total": int(rows[0][0]) if rows else 0, "offset": q.offset, "limit": q.limit,
+        "kind": "regions", "source": model, "lq_model": model, "version": None,
+        "evaluation": None, "objects": regions,
+    }  # fmt: skip
+    catalog.results.put(cache_key, written, page)
+    return page
+
+
+def _tile(r: dict[str, Any]) -> dict[str, Any]:
+    """One region of a page as a tile: its class as ``label``, its box and its key."""
+    return {
+        "sample_id": int(r["sample_id"]), "region": int(r["region"]), "label": r["class"],
+        "predicted": r["predicted"], "pixels": int(r["pixels"]), "x": r["x"], "y": r["y"],
+        "w": r["w"], "h": r["h"], "score": r["score"], "flagged": bool(r["flagged"]),
+        "file_name": r["file_name"], "image_width": r["image_width"],
+        "image_height": r["image_height"],
+    }  # fmt: skip
+
+
+def region_box(
+    catalog: Catalog, dataset: str, model: str, sample_id: int, region: int
+) -> tuple[float, float, float, float]:
+    """``(x, y, w, h)`` of one stored region (NotFoundError when there is none)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        row = cur.execute(
+            f"SELECT x, y, w, h FROM {REGIONS} WHERE dataset_id = ? AND model = ? "  # noqa: S608 - fixed name
+            "AND sample_id = ? AND region = ?",
+            [dataset_id, model, sample_id, region],
+        ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no region {region} of {model!r} in sample {sample_id}")
+    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
