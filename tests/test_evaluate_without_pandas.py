@@ -24,10 +24,10 @@ import json, sys
 from visionlens_jlab.cli import main
 HEAVY = ["pandas", "visionlens_jlab.demo", "visionlens_jlab.cli.demo",
          "visionlens_jlab.cli.dedup", "visionlens_jlab.dedup.near", "scipy",
-         # what only a job, an edit or a server counts with (the feature manifests are
-         # imported to open the catalog, not these)
+         # what only a job, an edit, a server or an image reader needs (the feature
+         # manifests are imported to open the catalog, not these)
          "prometheus_client", "visionlens_jlab.metrics", "visionlens_jlab.jobs",
-         "visionlens_jlab.edits.engine", "visionlens_jlab.embed.base"]
+         "visionlens_jlab.edits.engine", "visionlens_jlab.embed.base", "PIL"]
 code = main(["evaluate", "d", "--model", "m", "--iou-type", sys.argv[2],
              "--data-dir", sys.argv[1], "--json"])
 print(json.dumps({"code": code, "imported": sorted(m for m in HEAVY if m in sys.modules)}))
