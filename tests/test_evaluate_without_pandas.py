@@ -1,6 +1,7 @@
 """``visionlens evaluate`` imports only what it needs: not pandas (pyarrow would, for ~50 MB
 of RSS and ~0.4 s: the report's tables are built on first use), not the other commands'
-modules and engines; the report's tables still come as DataFrames to whoever asks."""
+modules and engines, not the job machinery nor prometheus_client; the report's tables still
+come as DataFrames to whoever asks."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ EVALUATE_THEN_REPORT = """
 import json, sys
 from visionlens_jlab.cli import main
 HEAVY = ["pandas", "visionlens_jlab.demo", "visionlens_jlab.cli.demo",
-         "visionlens_jlab.cli.dedup", "visionlens_jlab.dedup.near", "scipy"]
+         "visionlens_jlab.cli.dedup", "visionlens_jlab.dedup.near", "scipy",
+         # what only a job, an edit, a server or an image reader needs (the feature
+         # manifests are imported to open the catalog, not these)
+         "prometheus_client", "visionlens_jlab.metrics", "visionlens_jlab.jobs",
+         "visionlens_jlab.edits.engine", "visionlens_jlab.embed.base", "PIL"]
 code = main(["evaluate", "d", "--model", "m", "--iou-type", sys.argv[2],
              "--data-dir", sys.argv[1], "--json"])
 print(json.dumps({"code": code, "imported": sorted(m for m in HEAVY if m in sys.modules)}))

@@ -286,6 +286,7 @@ def evaluate_arrays(
                 gt, dt, cp.similarity, image_order=inp.dt_sample,
                 max_dets=TIDE_MAX_DETS if lvis is None else LVIS_MAX_DETS,
                 image_wide_ignored=None if lvis is None else tide_ignored(gt, dt, n_cats, lvis),
+                coco=match,  # its matches at 0.5 where they are TIDE's: no second match
             )  # fmt: skip
             out.tide = tide.objects if tide is not None else None
         ap = ap_cols.pop("AP")

@@ -63,7 +63,10 @@ class CocoMatch:
     ``matched``/``dt_ignored`` are shaped ``(A, T, n_dt)`` (``A`` area ranges, ``T``
     thresholds); ``dt_gt`` keeps the matched ground-truth index (or -1) for the first area
     range ("all") at threshold ``gt_at`` only, which is all the per-box results need. ``kept`` marks the
-    predictions within the first ``maxDets[-1]`` of their group.
+    predictions within the first ``maxDets[-1]`` of their group. ``tied`` marks the kept
+    predictions with two non-crowd candidates of equal IoU (at least the lowest threshold):
+    only there can the tie rule (the later ground truth wins) decide a match, where TIDE's
+    rule (the first wins, :mod:`.tide`) could decide otherwise.
     """
 
     thresholds: np.ndarray
@@ -74,6 +77,7 @@ class CocoMatch:
     gt_ignored: np.ndarray  # (A, n_gt) bool
     dt_gt: np.ndarray  # (n_dt,) int32: matched ground truth for area "all" at gt_at, or -1
     gt_at: int  # the threshold index of dt_gt
+    tied: np.ndarray  # (n_dt,) bool: two non-crowd candidates of equal IoU
 
 
 def match_coco(
@@ -114,7 +118,8 @@ def match_coco(
     matched = np.zeros((n_a, n_t, n_dt), dtype=bool)
     dt_ign = np.zeros((n_a, n_t, n_dt), dtype=bool)
     dt_gt = np.full(n_dt, -1, dtype=np.int32)
-    match = CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt, gt_at)
+    tied = np.zeros(n_dt, dtype=bool)
+    match = CocoMatch(thresholds, kept, rank, matched, dt_ign, gt_ign, dt_gt, gt_at, tied)
     thr = np.minimum(thresholds, 1 - 1e-10)
     # Process kept predictions rank-major, so the r-th predictions of all groups are contiguous.
     kept_idx = np.flatnonzero(kept)
@@ -129,6 +134,9 @@ def match_coco(
         # position inside that order is then a tie-breaking key (largest wins).
         order = np.lexsort((p_gt, iou, p_dt))
         p_dt, p_gt, iou = p_dt[order], p_gt[order], iou[order]
+        plain = ~gt.crowd[p_gt]  # equal IoUs are adjacent once crowd pairs are left out
+        pd, pi = p_dt[plain], iou[plain]
+        tied[proc[pd[1:][(pd[1:] == pd[:-1]) & (pi[1:] == pi[:-1])]]] = True
         _greedy(proc, rank, p_dt, p_gt, iou, gt.crowd, thr, match)
     dt_area = sim.dt_area
     for a in range(n_a):  # one area range at a time: no (A, T, n_dt) temporaries

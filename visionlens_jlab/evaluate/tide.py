@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .boxes import Boxes, group_pairs, rank_in_group
-from .coco import match_coco
+from .coco import CocoMatch, match_coco
 from .similarity import PairSimilarity
 
 MAIN_ERRORS = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
@@ -108,6 +108,7 @@ def tide_errors(
     background_threshold: float = BACKGROUND_THRESHOLD,
     max_dets: int = MAX_DETS,
     image_wide_ignored: np.ndarray | None = None,
+    coco: CocoMatch | None = None,
 ) -> TideErrors | None:
     """TIDE's dAP per error type for ``dt`` against ``gt`` (None: nothing to evaluate).
 
@@ -116,11 +117,14 @@ def tide_errors(
     Predictions and ground truth must be in source order (it breaks ties, as in tidecv).
     ``image_wide_ignored``: per prediction, whether an ignore region over its whole image
     holds its class (tidecv's reading of LVIS, :func:`~.lvis.tide_ignored`): left out of
-    AP when unmatched, but still typed, as a crowd region's.
+    AP when unmatched, but still typed, as a crowd region's. ``coco``: the evaluation's
+    own match of these boxes with this similarity, whose matches at ``pos_threshold`` are
+    taken where they are provably TIDE's (:func:`_reusable`) instead of matching again.
     """
     typed = _type_predictions(
-        gt, dt, similarity, pos_threshold, background_threshold, max_dets, image_wide_ignored
-    )
+        gt, dt, similarity, pos_threshold, background_threshold, max_dets, image_wide_ignored,
+        coco,
+    )  # fmt: skip
     order_key = dt.image if image_order is None else image_order
     n_cats = int(max(gt.cat.max(initial=-1), dt.cat.max(initial=-1))) + 1
     plain = ~gt.crowd
@@ -204,29 +208,26 @@ def _type_predictions(
     bg: float,
     max_dets: int,
     image_wide_ignored: np.ndarray | None = None,
+    coco: CocoMatch | None = None,
 ) -> _Typed:
     """Match, ignore and type every prediction kept by ``max_dets`` (see the module)."""
     n_dt = len(dt)
     image_rank = rank_in_group(dt.image, dt.score, np.arange(n_dt))
     kept = np.flatnonzero(image_rank < max_dets)
     plain = np.flatnonzero(~gt.crowd)
-    # COCO's matching breaks equal IoUs towards the *later* ground truth, tidecv's argmax
-    # towards the first: hand it the ground truth in reverse order.
-    rev = plain[::-1]
     n_cats = int(max(gt.cat.max(initial=-1), dt.cat.max(initial=-1))) + 1
-    sub = PairSimilarity(
-        "tide",
-        lambda d, g, crowd: sim.pairs(kept[d], rev[g], False),
-        np.zeros(len(kept)),
-        np.zeros(len(rev), dtype=bool),
-    )
-    match = match_coco(
-        gt.take(rev), dt.take(kept), n_cats, np.array([pos]),
-        area_ranges={"all": (-np.inf, np.inf)}, max_det=max_dets, similarity=sub,
-    )  # fmt: skip
-    matched = match.dt_gt >= 0
     dt_gt = np.full(len(kept), -1, dtype=np.int64)
-    dt_gt[matched] = rev[match.dt_gt[matched]]
+    own = np.ones(len(kept), dtype=bool)
+    if coco is not None and _reusable(gt, coco, pos):
+        taken = coco.dt_gt[kept].astype(np.int64)
+        group = dt.image[kept] * n_cats + dt.cat[kept]
+        own = np.isin(group, group[~coco.kept[kept] | coco.tied[kept]])
+        reused = np.flatnonzero(~own & (taken >= 0))
+        reused = reused[~gt.crowd[taken[reused]]]  # a crowd region's match: TIDE's none
+        dt_gt[reused] = taken[reused]
+    if own.any():
+        dt_gt[own] = _own_match(gt, dt, sim, kept[own], plain, n_cats, pos, max_dets)
+    matched = dt_gt >= 0
     gt_used = np.zeros(len(gt), dtype=bool)
     gt_used[dt_gt[matched]] = True
 
@@ -265,6 +266,48 @@ def _type_predictions(
     fixed_cat[cls_fix] = gt.cat[target[cls_fix]]
     missed = ~gt.crowd & ~gt_used & ~usable
     return _Typed(kept, image_rank[kept], matched, ignored, error, fixed, fixed_cat, missed)
+
+
+def _reusable(gt: Boxes, coco: CocoMatch, pos: float) -> bool:
+    """Whether ``coco`` (a COCO match, :func:`~.coco.match_coco`) kept its matches at
+    ``pos`` with nothing but crowd regions ignored over area range "all": its match of a
+    (image, class) group is then TIDE's wherever the group's predictions TIDE keeps (a
+    prefix of the group in score order: the first ``max_dets`` of their *image*) are all
+    kept by it and no tie of IoUs decides (its tie rule differs). COCO takes, among the
+    free non-crowd ground truths with IoU >= ``pos``, the one with the largest IoU, and a
+    crowd region only when there is none (crowd regions are never used up); TIDE leaves
+    crowd regions out of the match: the same matches but the crowd ones."""
+    return bool(coco.thresholds[coco.gt_at] == pos) and np.array_equal(coco.gt_ignored[0], gt.crowd)
+
+
+def _own_match(
+    gt: Boxes,
+    dt: Boxes,
+    sim: PairSimilarity,
+    dets: np.ndarray,
+    plain: np.ndarray,
+    n_cats: int,
+    pos: float,
+    max_dets: int,
+) -> np.ndarray:
+    """TIDE's match of the predictions ``dets`` (whole (image, class) groups of the kept
+    ones) to the non-crowd ground truth ``plain``: each one's ground truth, or -1."""
+    # COCO's matching breaks equal IoUs towards the *later* ground truth, tidecv's argmax
+    # towards the first: hand it the ground truth in reverse order.
+    rev = plain[::-1]
+    if not len(rev):
+        return np.full(len(dets), -1, dtype=np.int64)
+    sub = PairSimilarity(
+        "tide",
+        lambda d, g, crowd: sim.pairs(dets[d], rev[g], False),
+        np.zeros(len(dets)),
+        np.zeros(len(rev), dtype=bool),
+    )
+    match = match_coco(
+        gt.take(rev), dt.take(dets), n_cats, np.array([pos]),
+        area_ranges={"all": (-np.inf, np.inf)}, max_det=max_dets, similarity=sub,
+    )  # fmt: skip
+    return np.where(match.dt_gt >= 0, rev[np.maximum(match.dt_gt, 0)], -1)
 
 
 def _errors(

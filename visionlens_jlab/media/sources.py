@@ -15,8 +15,6 @@ import stat
 from collections.abc import Iterator
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from ..video.locator import parse_frame_location
 from .errors import MediaAccessError, MediaError
 from .gcs_source import GCSSource
@@ -82,7 +80,10 @@ class LocalSource(ImageSource):
         return SourceVersion(f"{st.st_mtime_ns}-{st.st_size}", st.st_size)
 
     def image_size(self, location: str, *, oriented: bool = True) -> tuple[int, int]:
-        # Pillow reads only as much of the file as the header needs.
+        # Pillow reads only as much of the file as the header needs; imported here, as
+        # every command that opens a catalog imports this module (the media manifest's)
+        from PIL import Image, UnidentifiedImageError
+
         try:
             with self._open(location, limit=False) as f, Image.open(f) as im:
                 width, height = im.size

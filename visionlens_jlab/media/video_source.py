@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from PIL import Image
-
 from ..video.locator import FrameLocation, frame_location, parse_frame_location
 from .errors import MediaError
 from .image_source import ImageSource, ObjectInfo, SourceVersion
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Pillow is the frame reader's (every command imports this module)
+    from PIL import Image
+
     from ..video.frame_index import IndexStore
     from ..video.frames import FrameReader
 

@@ -5,7 +5,6 @@ how (:class:`.classes.ClassSet`'s ``value_map``)."""
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
 LABEL_MAP_MODES = ("P", "L", "I", "I;16")
 """Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey."""
@@ -20,6 +19,10 @@ def read_label_map(location: str, value_map: np.ndarray | None = None) -> np.nda
     a palette PNG's indices as they are (not its colours), a grey PNG's values; then
     ``value_map[value]`` where given. An RGB mask is refused: its colours would need a
     palette to become classes."""
+    # Pillow (~12 ms of imports) when a mask is read: this module is imported with the
+    # semantic area's manifest, by every command that opens a catalog
+    from PIL import Image
+
     try:
         with Image.open(location) as image:
             if image.mode not in LABEL_MAP_MODES:

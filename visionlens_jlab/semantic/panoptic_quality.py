@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 OFFSET = 256 * 256 * 256
 VOID = 0
@@ -34,6 +33,10 @@ class PanopticError(ValueError):
 
 def segment_ids(location: str) -> np.ndarray:
     """The segment ids of a COCO panoptic PNG (``R + 256 G + 256² B``)."""
+    # Pillow (~12 ms of imports) when a PNG is read: the semantic area's manifest, which
+    # every command that opens a catalog imports, reaches this module
+    from PIL import Image
+
     with Image.open(location) as image:
         rgb = image if image.mode == "RGB" else image.convert("RGB")
         # Pillow keeps RGB pixels in 4 bytes: read as little-endian uint32, the 4th masked

@@ -132,13 +132,21 @@ class Catalog(WriteTransactions, IngestReservations):
         row until its last transaction, so such rows are invisible; on open no ingest of
         this process can be running, and no other process can write this file.
         """
+        orphans = " WHERE dataset_id NOT IN (SELECT dataset_id FROM datasets)"
+        tables = [table for table in dataset_tables() if table != "datasets"]
+        # one statement finds the tables holding any (almost always none): a write
+        # transaction of a DELETE per table took twice its time on every open
+        probe = " UNION ALL ".join(
+            f"SELECT '{table}' FROM (SELECT 1 FROM {table}{orphans} LIMIT 1)"  # noqa: S608 - registered identifiers
+            for table in tables
+        )
+        with self.cursor() as cur:
+            found = [table for (table,) in cur.execute(probe).fetchall()] if tables else []
+        if not found:
+            return
         with self.write(keeps_derived=True) as cur:  # only rows of no dataset
-            for table in dataset_tables():
-                if table != "datasets":
-                    cur.execute(
-                        f"DELETE FROM {table} WHERE dataset_id NOT IN "  # noqa: S608 - registered identifiers
-                        "(SELECT dataset_id FROM datasets)"
-                    )
+            for table in found:
+                cur.execute(f"DELETE FROM {table}{orphans}")  # noqa: S608 - registered identifiers
 
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` first in :meth:`close` (to stop background readers)."""

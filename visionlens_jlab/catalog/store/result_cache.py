@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ...metrics import cache_lookup
 from .labels_position import labels_position
 
 if TYPE_CHECKING:  # the key reads a compiled filter; the cache itself never compiles one
@@ -74,6 +73,10 @@ class ResultCache:
         """The answer stored under ``key`` at write version ``version``, or None."""
         if not self.max_bytes:
             return None
+        # prometheus_client (~20 ms of imports) once a lookup happens: a command that asks
+        # no cache (``visionlens evaluate``) never imports it
+        from ...metrics import cache_lookup
+
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != version:

@@ -27,7 +27,6 @@ from typing import Generic, TypeVar
 
 import duckdb
 
-from ...metrics import cache_lookup
 from .catalog import Catalog
 from .request_reads import forget, read_once
 
@@ -114,6 +113,10 @@ class TokenCache(Generic[T]):
         current one, else ``build(catalog, dataset_id)`` (which reads its token and rows in
         one snapshot), a token created first if there is none; None on a read-only catalog
         without a token, or when a write moved the token during the build."""
+        # prometheus_client (~20 ms of imports) once a lookup happens: a command that asks
+        # no cache (``visionlens evaluate``) never imports it
+        from ...metrics import cache_lookup
+
         token = index_token(cur, dataset_id)
         lock, held = self._holder(catalog)
         with lock:  # one build at a time; readers of a built object wait microseconds

@@ -102,7 +102,10 @@ CLASS_AGGREGATES = ", ".join(
             "ELSE 0::UBIGINT END)"
             for k in range(MASK_WORDS)
         ),
-        f"list_sort(list(DISTINCT a.label) FILTER (WHERE c.bit >= {64 * MASK_WORDS}))",
+        # list_distinct of a plain list, not list(DISTINCT ..): the same list (labels are
+        # never NULL), but a DISTINCT aggregate made DuckDB group every row a second time
+        # and join the two (half of an evaluation's summaries refresh)
+        f"list_sort(list_distinct(list(a.label) FILTER (WHERE c.bit >= {64 * MASK_WORDS})))",
     ]
 )
 """The class columns of a group of boxes ``a`` joined with their bits ``c``."""
