@@ -6,6 +6,7 @@ samples, and a catalog of step 28 opens with the table."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from visionlens_jlab.label_quality.region_pages import regions_page
 from visionlens_jlab.label_quality.semantic_masks import MIN_REGION_PIXELS
 from visionlens_jlab.semantic.classes import VOC_CLASSES
 
+from .notebook_fixtures import running_kernel
 from .test_label_quality_semantic import K, flood_regions, scene, write_and_score
 from .test_wire_answers import assert_answers
 
@@ -218,7 +220,9 @@ def test_a_catalog_of_step_28_gets_the_table(tmp_path: Path) -> None:
         assert len(rows(catalog)) > 0
 
 
-async def test_the_rest_routes(api: Any, jp_fetch: Any, vl_app: Any, tmp_path: Path) -> None:
+async def test_the_rest_routes(
+    api: Any, jp_fetch: Any, vl_app: Any, http_server_client: Any, tmp_path: Path
+) -> None:
     from visionlens_jlab.label_quality.job import run_label_quality
 
     from .test_label_quality_semantic import ingest_scene
@@ -260,6 +264,16 @@ async def test_the_rest_routes(api: Any, jp_fetch: Any, vl_app: Any, tmp_path: P
         out["regions"][0]["sample_id"], out["regions"][0]["class"], out["regions"][0]["score"],
     )  # fmt: skip
     assert worst["crop"] is not None
+    status, every = await api("POST", "datasets/seg/patches", {**body, "limit": 1000})
+    regions = [[o["sample_id"], o["region"]] for o in every["objects"]]
+    assert status == 200 and len(regions) == len(out["regions"])
+    async with running_kernel() as k:
+        # the row's notebook call, exactly as its copy button copies it: the same regions
+        printed = await k.check(
+            f"import json\nimport visionlens_jlab as vl\ndf = {row['code']}\n"
+            "print(json.dumps(df[['sample_id', 'region']].values.tolist()))"
+        )
+    assert json.loads(printed) == regions, row["code"]
     path = f"datasets/seg/samples/{worst['sample_id']}/regions/{worst['region']}/crop"
     status, jpeg = await api("GET", path, params={"model": "net"})
     assert status == 200 and jpeg[:2] == b"\xff\xd8"
