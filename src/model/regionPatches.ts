@@ -50,8 +50,9 @@ export function regionTile(model: string, r: IRegionPatch): IPatch {
 }
 
 /**
- * A region tile's caption: its class against the model's, the share of its
- * pixels the model agrees with, its size ("road → sidewalk · 0.12 · 840 px").
+ * A region tile's caption: its class against the model's and the share of its
+ * pixels the model agrees with ("road → sidewalk · 0.12"); its size is in the
+ * tile's title (`regionTitle`), so the caption fits a tile's width.
  */
 export function regionCaption(patch: IPatch): string | null {
   const region = patch.region;
@@ -60,7 +61,16 @@ export function regionCaption(patch: IPatch): string | null {
   }
   const predicted = region.predicted ?? 'no class';
   const score = patch.score === null ? '?' : patch.score.toFixed(2);
-  return `${patch.label} → ${predicted} · ${score} · ${region.pixels} px`;
+  return `${patch.label} → ${predicted} · ${score}`;
+}
+
+/** A region tile's title: its image, its number there and its size in pixels. */
+export function regionTitle(patch: IPatch): string | null {
+  const region = patch.region;
+  if (!region) {
+    return null;
+  }
+  return `${patch.file_name} (region ${region.region}, ${region.pixels} px)`;
 }
 
 /** The samples of some tiles, ascending, each once (a region's is its own). */

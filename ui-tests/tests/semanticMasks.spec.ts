@@ -5,14 +5,13 @@
  * classes' colours (the background class transparent), half transparent; the
  * "Label maps" toggle hides and shows it (the instance masks' toggle leaves
  * it). Screenshots in both themes go to build/screenshots/. The PNGs are
- * written here (8-bit grey, zlib-deflated).
+ * written here (`pngs.ts`).
  */
 import { expect, test } from './fixtures';
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { APIRequestContext, Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
 
 import {
   api,
@@ -25,6 +24,7 @@ import {
   shot,
   toolbarItem
 } from './helpers';
+import { greyPng as pngOf } from './pngs';
 
 test.use({ mockSettings: SAMPLE_IN_TAB });
 test.use({ autoGoto: true });
@@ -38,43 +38,9 @@ const ROAD: [number, number] = [10, 50];
 const CAR: [number, number] = [60, 45];
 const SKY: [number, number] = [40, 10];
 
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) {
-      crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-    }
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** An 8-bit grey PNG of `pixel(x, y)`. */
+/** An 8-bit grey PNG of the test's size. */
 function greyPng(pixel: (x: number, y: number) => number): Buffer {
-  const rows = Buffer.alloc((W + 1) * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      rows[y * (W + 1) + 1 + x] = pixel(x, y);
-    }
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(W, 0);
-  header.writeUInt32BE(H, 4);
-  header[8] = 8; // bit depth; colour type 0 (grey), no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0))
-  ]);
+  return pngOf(W, H, pixel);
 }
 
 function classOf(x: number, y: number): number {

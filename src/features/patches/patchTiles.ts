@@ -7,7 +7,7 @@
 import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import { KeypointClasses } from '../../model/labels';
-import { regionCaption } from '../../model/regionPatches';
+import { regionCaption, regionTitle } from '../../model/regionPatches';
 import { IPatch } from '../../model/tokens';
 import { ILabelStyle } from '../../ui/labels/overlay';
 import { patchCrop } from '../../ui/patchCrop';
@@ -87,9 +87,8 @@ export class PatchTileRenderer implements ITileRenderer<IPatch, IPatchTileEl> {
       return;
     }
     tile.dataset.annId = String(patch.ann_id);
-    tile.title = patch.region
-      ? `${patch.file_name} (region ${patch.region.region})`
-      : `${patch.file_name} (object ${patch.ann_id})`;
+    tile.title =
+      regionTitle(patch) ?? `${patch.file_name} (object ${patch.ann_id})`;
     const caption = patchCaption(patch);
     tile.setAttribute('aria-label', visibleText(caption));
     if (patch.status) {

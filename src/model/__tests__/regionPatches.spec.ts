@@ -8,6 +8,7 @@ import {
   regionCaption,
   regionKey,
   regionTile,
+  regionTitle,
   tileSamples
 } from '../regionPatches';
 
@@ -68,14 +69,16 @@ describe('regionPatches', () => {
     });
   });
 
-  it('captions a region by its class against the model, score and size', () => {
+  it('captions a region by its class against the model and score, titles it with its size', () => {
     const tile = regionTile('net', ROAD);
-    expect(regionCaption(tile)).toBe('road → sidewalk · 0.13 · 840 px');
-    expect(patchCaption(tile)).toBe('road → sidewalk · 0.13 · 840 px');
+    expect(regionCaption(tile)).toBe('road → sidewalk · 0.13');
+    expect(regionTitle(tile)).toBe(`${ROAD.file_name} (region 3, 840 px)`);
+    expect(patchCaption(tile)).toBe('road → sidewalk · 0.13');
     const none = regionTile('net', { ...ROAD, predicted: null });
-    expect(patchCaption(none)).toBe('road → no class · 0.13 · 840 px');
+    expect(patchCaption(none)).toBe('road → no class · 0.13');
     const object = { ...tile, region: undefined };
     expect(regionCaption(object)).toBeNull();
+    expect(regionTitle(object)).toBeNull();
     expect(patchCaption(object)).toBe('road · 0.13'); // an object's own caption
   });
 
