@@ -46,6 +46,8 @@ BASES = [
     "f.tar.gz",
 ]
 
+Row = tuple[int, str, str | None, str]
+"""A sample: (sample_id, file_name, source_image_id, split)."""
 
 REFERENCE_KEYS = """
 SELECT source_image_id AS key, sample_id, width, height, 0 AS priority
@@ -159,10 +161,10 @@ class ReferencePathKeys:
         return self._index
 
 
-def _dataset(rnd: random.Random) -> list[tuple[int, str, str | None, str]]:
-    """(sample_id, file_name, source_image_id, split): duplicate base names in other
+def _dataset(rnd: random.Random) -> list[Row]:
+    """Samples with duplicate base names in other
     folders, a file name two samples have, names stored with ``\\`` or ``./``."""
-    rows = []
+    rows: list[Row] = []
     for i in range(rnd.randint(1, 30)):
         parts = [rnd.choice(FOLDERS) for _ in range(rnd.choice([0, 1, 1, 2, 3]))]
         name = "/".join([*parts, rnd.choice(BASES)])
@@ -210,7 +212,7 @@ def _spelling(rnd: random.Random, name: str) -> object:
     return rnd.choice(spellings)()
 
 
-def _catalog(rows: list[tuple[int, str, str | None, str]]) -> duckdb.DuckDBPyConnection:
+def _catalog(rows: list[Row]) -> duckdb.DuckDBPyConnection:
     cur = duckdb.connect()
     cur.execute(
         "CREATE TABLE samples (dataset_id INTEGER, sample_id BIGINT, file_name VARCHAR, "
@@ -233,7 +235,7 @@ def _state(cur: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], li
     return types, keys, sorted(ambiguous)
 
 
-def _split(rnd: random.Random, rows: list[tuple[int, str, str | None, str]]) -> str | None:
+def _split(rnd: random.Random, rows: list[Row]) -> str | None:
     split = rnd.choice([None, None, "train", "val"])
     return None if split is not None and all(r[3] != split for r in rows) else split
 
@@ -243,7 +245,7 @@ def test_image_keys_as_before(seed: int) -> None:
     rnd = random.Random(seed)
     rows = _dataset(rnd)
     if rnd.random() < 0.5:  # the negative ids the pairs' order must keep
-        rows = [(-s if s % 2 else s, *rest) for s, *rest in rows]
+        rows = [(-s if s % 2 else s, name, image_id, split) for s, name, image_id, split in rows]
     split = _split(rnd, rows)
     new, old = _catalog(rows), _catalog(rows)
     create_image_keys(new, 1, split)
@@ -268,7 +270,7 @@ def test_batches_resolve_as_one_name_at_a_time(seed: int) -> None:
 
 def test_the_cases_the_random_ones_stand_for() -> None:
     """Each branch of the rule seen to happen, so the comparison above is not vacuous."""
-    rows = [(1, "train/a.jpg", None, "train"), (2, "val/a.jpg", None, "val"),
+    rows: list[Row] = [(1, "train/a.jpg", None, "train"), (2, "val/a.jpg", None, "val"),
             (3, "e.jpg", None, "train"), (4, "sub/e.jpg", None, "train"),
             (5, "x/f.jpg", None, "train"), (6, "x/f.jpg", None, "train"),
             (7, "gs://bucket/d%20e/g.jpg", None, "val")]  # fmt: skip
