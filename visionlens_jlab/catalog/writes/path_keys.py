@@ -125,13 +125,11 @@ class PathKeys:
         cur.execute(
             """
             INSERT INTO _vl_image_keys
-            SELECT f.ref, s.sample_id, s.width, s.height, 5
-              FROM (SELECT r.ref, k.sample_id FROM _vl_path_refs r
-                      JOIN _vl_image_keys k ON k.key = r.name
-                     WHERE r.keyed AND NOT r.ambiguous
-                    UNION ALL SELECT ref, sample FROM _vl_path_resolved
-                     WHERE sample <> $ambiguous) f
-              JOIN samples s ON s.sample_id = f.sample_id
+            SELECT r.ref, k.sample_id, k.width, k.height, 5 FROM _vl_path_refs r
+              JOIN _vl_image_keys k ON k.key = r.name
+             WHERE r.keyed AND NOT r.ambiguous
+            UNION ALL SELECT ref, sample, width, height, 5 FROM _vl_path_resolved
+             WHERE sample <> $ambiguous
             """,
             {"ambiguous": AMBIGUOUS},
         )
@@ -178,7 +176,8 @@ class PathKeys:
         (located,) = cur.execute("SELECT count(*) FROM _vl_path_located").fetchone() or (0,)
         if not located:  # the file names are indexed at the first located name: it costs
             cur.execute(
-                "CREATE OR REPLACE TEMP TABLE _vl_path_resolved (ref VARCHAR, sample BIGINT)"
+                "CREATE OR REPLACE TEMP TABLE _vl_path_resolved "
+                "(ref VARCHAR, sample BIGINT, width INTEGER, height INTEGER)"
             )
             return
         self._index()
@@ -187,7 +186,8 @@ class PathKeys:
         cur.execute(
             """
             CREATE OR REPLACE TEMP TABLE _vl_path_resolved AS
-            SELECT l.ref, arg_max(p.sample, p.n) AS sample
+            SELECT l.ref, arg_max(p.sample, p.n) AS sample, arg_max(p.width, p.n) AS width,
+                   arg_max(p.height, p.n) AS height
               FROM (SELECT ref, array_to_string(parts[-k:], '/') AS suffix
                       FROM (SELECT ref, parts, unnest(range(1, least(len(parts), $longest) + 1))
                                    AS k FROM _vl_path_located)) l
@@ -202,13 +202,15 @@ class PathKeys:
             f"""
             INSERT INTO _vl_path_resolved
             SELECT ref, CASE WHEN min(sample) = max(sample) THEN min(sample)
-                             ELSE $ambiguous END
-              FROM (SELECT ref, sample, score, max(score) OVER (PARTITION BY ref) AS top
-                      FROM (SELECT l.ref, p.sample, {_COMMON_SUFFIX} AS score
+                             ELSE $ambiguous END, min(width), min(height)
+              FROM (SELECT ref, sample, width, height, score,
+                           max(score) OVER (PARTITION BY ref) AS top
+                      FROM (SELECT l.ref, p.sample, p.width, p.height, {_COMMON_SUFFIX} AS score
                               FROM (SELECT ref, parts AS a FROM _vl_path_located l
                                      WHERE NOT EXISTS (SELECT 1 FROM _vl_path_resolved r
                                                         WHERE r.ref = l.ref)) l
-                              JOIN (SELECT base, sample, parts AS b FROM _vl_name_paths) p
+                              JOIN (SELECT base, sample, width, height, parts AS b
+                                      FROM _vl_name_paths) p
                                 ON p.base = l.a[-1]))
              WHERE score = top
              GROUP BY ref
@@ -217,9 +219,10 @@ class PathKeys:
         )
 
     def _index(self) -> None:
-        """Make ``_vl_name_paths`` (path, base, n, parts, sample) once: the dataset's file
-        names as components (``path`` joined by ``/``), each with its sample, or
-        :data:`AMBIGUOUS` where two samples have it."""
+        """Make ``_vl_name_paths`` (path, base, n, parts, sample, width, height) once: the
+        dataset's file names as components (``path`` joined by ``/``), each with its sample
+        (and its size: the keys made need no look-up in ``samples``), or :data:`AMBIGUOUS`
+        where two samples have it."""
         if self._longest >= 0:
             return
         only = "" if self._split is None else " AND split = $split"
@@ -227,7 +230,7 @@ class PathKeys:
         if self._split is not None:
             params["split"] = self._split
         names = (
-            "SELECT sample_id, CASE WHEN regexp_matches(file_name, $url) THEN file_name "  # noqa: S608 - fixed text
+            "SELECT sample_id, width, height, CASE WHEN regexp_matches(file_name, $url) THEN file_name "  # noqa: S608 - fixed text
             f"ELSE {_normalized('file_name')} END AS name "
             f"FROM samples WHERE dataset_id = $dataset{only}"
         )
@@ -238,8 +241,9 @@ class PathKeys:
             SELECT array_to_string(parts, '/') AS path, any_value(parts[-1]) AS base,
                    any_value(len(parts)) AS n, any_value(parts) AS parts,
                    CASE WHEN min(sample_id) = max(sample_id) THEN min(sample_id)
-                        ELSE $ambiguous END AS sample
-              FROM (SELECT n.sample_id,
+                        ELSE $ambiguous END AS sample,
+                   any_value(width) AS width, any_value(height) AS height
+              FROM (SELECT n.sample_id, n.width, n.height,
                            CASE WHEN u.name IS NULL THEN {_parts("n.name")} ELSE u.parts END
                            AS parts
                       FROM ({names}) n LEFT JOIN {_URLS} u ON u.name = n.name)
