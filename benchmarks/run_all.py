@@ -90,6 +90,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "label_quality_masks": (["--out", "{out}"], ["--seeds", "1", "--out", "{out}"]),
     "server_ingest": ([], ["--small", "--rounds", "1"]),
     "ingest_mot": ([], ["--sequences", "10", "--rounds", "1"]),
+    "image_keys": (["--out", "{out}"], ["--sizes", "20000", "--rounds", "1", "--out", "{out}"]),
     "bulk_ops": (
         ["--cli", "--out", "{out}"],
         ["--sizes", "10000", "--runs", "1", "--out", "{out}"],

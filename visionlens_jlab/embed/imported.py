@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import Catalog
-from ..catalog.writes.image_keys import PathKeys, create_image_keys
+from ..catalog.writes.image_keys import create_image_keys
+from ..catalog.writes.path_keys import PathKeys
 from ..jobs.job import JobContext
 from ..vectors import SpaceNotFoundError, VectorStore, space_name
 from .base import EmbedError

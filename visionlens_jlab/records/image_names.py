@@ -19,7 +19,10 @@ from urllib.parse import unquote, urlsplit
 AMBIGUOUS = -2
 """What :meth:`NameIndex.resolve` answers for a name that fits two samples equally."""
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+URL_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+"""A name this matches is a URL (its scheme's syntax); the same in Python's ``re`` and RE2,
+so SQL finds the URLs among many names without a call per name."""
+_URL = re.compile(URL_PATTERN)
 
 
 def normalize_name(name: str) -> str:
@@ -40,6 +43,12 @@ def matched_by_suffix(name: str) -> bool:
     against a root above the dataset's). A bare base name is not: it is matched as a base
     name, or not at all."""
     return "/" in name
+
+
+def path_parts(name: str) -> list[str]:
+    """The path components :class:`NameIndex` matches ``name`` by (normalized; a URL's
+    path, decoded, without its host)."""
+    return _parts(normalize_name(name))
 
 
 def _parts(name: str) -> list[str]:
@@ -65,14 +74,14 @@ class NameIndex:
         # by base name: the candidates of a name are the files that end as it does
         self._by_base: dict[str, list[tuple[list[str], int]]] = {}
         for name, sample_id in names:
-            parts = _parts(normalize_name(name))
+            parts = path_parts(name)
             if parts:
                 self._by_base.setdefault(parts[-1], []).append((parts, int(sample_id)))
 
     def resolve(self, name: str) -> int | None:
         """The sample id ``name`` (located, or relative with folders) means,
         :data:`AMBIGUOUS`, or None (no file of the dataset has its base name)."""
-        parts = _parts(normalize_name(name))
+        parts = path_parts(name)
         candidates = self._by_base.get(parts[-1], []) if parts else []
         if not candidates:
             return None

@@ -34,7 +34,7 @@ from ..store.registry import model_tables
 from ..store.row_group_feed import ANNOTATIONS, CLASSIFICATIONS, SAMPLES, RowGroupFeed
 from ..store.schema import GROUND_TRUTH
 from .feature_rows import write_feature_rows
-from .image_keys import PathKeys, create_image_keys
+from .image_keys import create_image_keys
 from .ingest_limits import IngestLimits
 from .ingest_summary import IngestSummary, nothing_read
 from .label_rows import (
@@ -47,6 +47,7 @@ from .label_rows import (
     report_unknown_images,
     write_classification_predictions,
 )
+from .path_keys import PathKeys
 
 ProgressCallback = Callable[[float, str], None]
 DEFAULT_LIMITS = IngestLimits()

@@ -16,7 +16,7 @@ import pyarrow as pa
 from ...records.label_kinds import LABEL_TYPES, OBJECT_KINDS, LabelColumn
 from ...records.report import IngestReport
 from ..store.label_columns import label_counts
-from .image_keys import PathKeys
+from .path_keys import PathKeys
 
 _OWN_RULES = {"x", "y", "w", "h", "segmentation", "keypoints", "num_keypoints", "mask_area"}
 """Kind columns written by rules of their own below (COCO's keypoint count, YOLO-seg's
