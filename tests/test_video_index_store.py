@@ -12,13 +12,17 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.config import VIDEO_INDEX_DIR
-from visionlens_jlab.video import frames as frames_module
 from visionlens_jlab.video.frame_index import IndexStore, load_index
 from visionlens_jlab.video.frames import FrameReader
 from visionlens_jlab.video.locator import frame_location
 
 from .media_fixtures import add_dataset
-from .video_fixtures import decode_all, read_number, write_video
+from .video_fixtures import (
+    decode_all,
+    probes,  # noqa: F401 - a fixture
+    read_number,
+    write_video,
+)
 
 
 @pytest.fixture
@@ -28,21 +32,10 @@ def video(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the readers probe, in order (the probe itself still runs)."""
-    seen: list[str] = []
-
-    def counted(path: str, file: Any = None) -> Any:
-        seen.append(path)
-        return load_index(path, file)
-
-    monkeypatch.setattr(frames_module, "load_index", counted)
-    return seen
-
-
 def test_the_next_reader_reads_the_index_back_without_a_probe(
-    video: Path, tmp_path: Path, probes: list[str]
+    video: Path,
+    tmp_path: Path,
+    probes: list[str],  # noqa: F811 - the fixture
 ) -> None:
     store = IndexStore(tmp_path / "indexes")
     first = FrameReader(index_store=store)
@@ -65,7 +58,11 @@ def test_the_next_reader_reads_the_index_back_without_a_probe(
         assert np.array_equal(got, sequential[number - 1])
 
 
-def test_a_changed_file_is_probed_again(video: Path, tmp_path: Path, probes: list[str]) -> None:
+def test_a_changed_file_is_probed_again(
+    video: Path,
+    tmp_path: Path,
+    probes: list[str],  # noqa: F811 - the fixture
+) -> None:
     store = IndexStore(tmp_path / "indexes")
     assert FrameReader(index_store=store).index(str(video)).num_frames == 48
     write_video(video, 30, gop=10, bframes=2)  # replaced: another size and mtime
@@ -77,7 +74,9 @@ def test_a_changed_file_is_probed_again(video: Path, tmp_path: Path, probes: lis
 
 
 def test_an_unreadable_entry_is_probed_and_written_again(
-    video: Path, tmp_path: Path, probes: list[str]
+    video: Path,
+    tmp_path: Path,
+    probes: list[str],  # noqa: F811 - the fixture
 ) -> None:
     store = IndexStore(tmp_path / "indexes")
     FrameReader(index_store=store).index(str(video))

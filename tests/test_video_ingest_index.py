@@ -23,11 +23,10 @@ from tests.media_fixtures import (  # noqa: F401 - gcs_emulator is a fixture
     gcs_upload,
 )
 from tests.test_ingest_exports import cli
-from tests.video_fixtures import read_number, write_video
+from tests.video_fixtures import probes, read_number, write_video  # noqa: F401 - probes is a fixture
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.config import VIDEO_INDEX_DIR
 from visionlens_jlab.media.gcs_file import GCSVideoFiles
-from visionlens_jlab.video import frames as frames_module
 from visionlens_jlab.video.files import file_version
 from visionlens_jlab.video.frame_index import FrameIndex, IndexStore, load_index
 from visionlens_jlab.video.frames import FrameReader
@@ -37,19 +36,6 @@ from visionlens_jlab.video.frames import FrameReader
 def vl_settings(tmp_path: Path, jp_root_dir: Path) -> dict[str, Any]:
     # the data folder (tmp_path / "vl-data") lies outside the roots the worker is held to
     return allowed_settings(tmp_path, jp_root_dir)
-
-
-@pytest.fixture
-def probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths this process's frame readers probe, in order (the probe still runs)."""
-    seen: list[str] = []
-
-    def counted(path: str, file: Any = None) -> Any:
-        seen.append(path)
-        return load_index(path, file)
-
-    monkeypatch.setattr(frames_module, "load_index", counted)
-    return seen
 
 
 def assert_same(stored: FrameIndex | None, probed: FrameIndex) -> None:
@@ -62,7 +48,11 @@ def assert_same(stored: FrameIndex | None, probed: FrameIndex) -> None:
 
 
 async def test_the_first_view_after_a_rest_ingest_does_not_probe(
-    api: Any, wait_job: Any, tmp_path: Path, vl_app: Any, probes: list[str]
+    api: Any,
+    wait_job: Any,
+    tmp_path: Path,
+    vl_app: Any,
+    probes: list[str],  # noqa: F811 - the fixture
 ) -> None:
     clips = tmp_path / "allowed" / "clips"
     clips.mkdir()
@@ -87,7 +77,8 @@ async def test_the_first_view_after_a_rest_ingest_does_not_probe(
 
 
 def test_a_cli_ingest_keeps_the_indexes_and_a_replaced_file_is_probed_again(
-    tmp_path: Path, probes: list[str]
+    tmp_path: Path,
+    probes: list[str],  # noqa: F811 - the fixture
 ) -> None:
     clips = tmp_path / "clips"
     clips.mkdir()
@@ -108,7 +99,7 @@ def test_a_cli_ingest_keeps_the_indexes_and_a_replaced_file_is_probed_again(
 
 def test_a_gcs_ingest_keeps_the_index_of_the_generation_it_probed(
     tmp_path: Path,
-    probes: list[str],
+    probes: list[str],  # noqa: F811 - the fixture
     gcs_emulator: str,  # noqa: F811
 ) -> None:
     local = tmp_path / "clip.mp4"

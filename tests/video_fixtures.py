@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
+import pytest
 
 from tests.ingest_fixtures import tiny_jpeg
+from visionlens_jlab.video import frames as frames_module
+from visionlens_jlab.video.frame_index import load_index
 
 if TYPE_CHECKING:  # the UI tests import this module with only the package's dependencies
     import pytest
@@ -301,3 +304,16 @@ def frame_objects(data: Path, dataset: str, place: str = "file_name") -> list[tu
             [dataset],
         ).fetchall()
     return [tuple(r) for r in rows]
+
+
+@pytest.fixture
+def probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths this process's frame readers probe, in order (the probe itself still runs)."""
+    seen: list[str] = []
+
+    def counted(path: str, file: Any = None) -> Any:
+        seen.append(path)
+        return load_index(path, file)
+
+    monkeypatch.setattr(frames_module, "load_index", counted)
+    return seen

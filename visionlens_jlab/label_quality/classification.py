@@ -29,7 +29,7 @@ import numpy as np
 import orjson
 
 from ..catalog import GROUND_TRUTH, CatalogError, NotFoundError
-from ..catalog.extensions.computed import write_computed
+from ..catalog.extensions.computed import last_run, write_computed
 from ..catalog.query import view_code
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.query.sample_sort import parse_sample_sort
@@ -161,10 +161,4 @@ def members_code(dataset: str) -> str | None:
 def stored_class_run(catalog: Catalog, dataset_id: int) -> dict[str, Any] | None:
     """The summary of the dataset's last classification run, with ``created_at``; or None."""
     with catalog.cursor() as cur:
-        rows = cur.execute(
-            "SELECT params, updated_at FROM computed_fields WHERE dataset_id = ? AND field = ?",
-            [dataset_id, SCORE_FIELD],
-        ).fetchall()
-    if not rows:
-        return None
-    return {**json.loads(rows[0][0]), "created_at": rows[0][1].isoformat()}
+        return last_run(cur, dataset_id, SCORE_FIELD)

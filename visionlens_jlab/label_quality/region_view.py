@@ -8,9 +8,9 @@ first, as an object run's rows open the patches of its flagged objects.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from ..catalog.extensions.computed import last_run
 from ..semantic.records import SOURCES
 from .semantic_masks import SCORE_FIELD
 from .semantic_regions import KEY, REGIONS
@@ -37,14 +37,7 @@ def semantic_models(cur: Any, dataset_id: int) -> list[str]:
 def stored_semantic_run(catalog: Catalog, dataset_id: int) -> dict[str, Any] | None:
     """The summary of the dataset's last semantic run, with ``created_at``; or None."""
     with catalog.cursor() as cur:
-        rows = cur.execute(
-            "SELECT params, updated_at FROM computed_fields WHERE dataset_id = ? AND field = ?",
-            [dataset_id, SCORE_FIELD],
-        ).fetchall()
-    if not rows:
-        return None
-    summary = json.loads(rows[0][0])
-    return {**summary, "created_at": rows[0][1].isoformat()}
+        return last_run(cur, dataset_id, SCORE_FIELD)
 
 
 def region_issue_view(

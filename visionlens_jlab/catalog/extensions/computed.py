@@ -20,6 +20,7 @@ which fields a dataset has, so facets never scan the values to find out.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -163,6 +164,18 @@ def write_computed(
         if rows is not None:
             rows(cur)
         apply_change(catalog, cur, Change(dataset_id, Kind.FIELDS))  # no sample nor box
+
+
+def last_run(cur: duckdb.DuckDBPyConnection, dataset_id: int, field: str) -> dict[str, Any] | None:
+    """The summary the run that last wrote ``field`` stored with it (its ``params``), with
+    ``created_at``; None when no run wrote it."""
+    rows = cur.execute(
+        "SELECT params, updated_at FROM computed_fields WHERE dataset_id = ? AND field = ?",
+        [dataset_id, field],
+    ).fetchall()
+    if not rows:
+        return None
+    return {**json.loads(rows[0][0]), "created_at": rows[0][1].isoformat()}
 
 
 def dataset_computed_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:
