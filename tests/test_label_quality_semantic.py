@@ -212,6 +212,61 @@ def test_stale_after_a_sample_delete_fresh_after_its_undo(tmp_path: Path) -> Non
         catalog.close()
 
 
+def test_masks_imported_again_make_the_run_stale(tmp_path: Path) -> None:
+    """The semantic masks live in files the catalog only points at: importing a model's
+    masks again, even from the same paths (the pixels may be new), makes its run stale with
+    changed labels, and the next run is fresh; another model's import leaves it fresh."""
+    gts, preds, _ = scene(4, 4, 0.3)
+    catalog, _, _ = write_and_score(tmp_path, gts, preds)
+    try:
+        ingest_semantic_predictions(catalog, "seg", "other", str(tmp_path / "preds"))
+        assert stored(catalog, "seg", "net")["stale"] is False
+        ingest_semantic_predictions(catalog, "seg", "net", str(tmp_path / "preds"))
+        answer = stored(catalog, "seg", "net")
+        assert answer["stale"] is True and answer["labels_changed"] is True
+        assert answer["samples_removed"] == 0 and "labels changed" in answer["stale_reason"]
+        run_label_quality(catalog, "seg", "net")
+        assert stored(catalog, "seg", "net")["stale"] is False
+    finally:
+        catalog.close()
+
+
+def test_a_catalog_of_step_29_gets_import_times_and_keeps_its_run(tmp_path: Path) -> None:
+    """What the code of step 29 wrote (no import time, a run's basis without the masks'
+    fingerprint) opens: the column is added, the old run is judged as before (fresh), and a
+    new run's is made stale by the masks' next import."""
+    import duckdb
+
+    from visionlens_jlab.catalog.store.registry import latest_version
+
+    gts, preds, _ = scene(5, 4, 0.3)
+    catalog, _, _ = write_and_score(tmp_path, gts, preds)
+    with catalog.cursor() as cur:
+        (params,) = cur.execute(
+            "SELECT params FROM computed_fields WHERE field = 'lq_seg_score'"
+        ).fetchall()[0]
+    catalog.close()
+    old = json.loads(params)
+    del old["basis"]["masks_imported"]
+    con = duckdb.connect(str(tmp_path / "data" / "catalog.duckdb"))
+    try:
+        con.execute("ALTER TABLE semantic_sources DROP COLUMN imported_at")
+        con.execute("UPDATE computed_fields SET params = ? WHERE field = 'lq_seg_score'",
+                    [json.dumps(old)])  # fmt: skip
+        con.execute("UPDATE meta SET value = '29' WHERE key = 'schema_version'")
+    finally:
+        con.close()
+    with Catalog(tmp_path / "data") as catalog:
+        with catalog.cursor() as cur:
+            version = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            times = cur.execute("SELECT imported_at FROM semantic_sources").fetchall()
+        assert version == [(str(latest_version()),)] and times == [(None,), (None,)]
+        assert stored(catalog, "seg", "net")["stale"] is False
+        run_label_quality(catalog, "seg", "net")
+        ingest_semantic_predictions(catalog, "seg", "net", str(tmp_path / "preds"))
+        assert stored(catalog, "seg", "net")["stale"] is True
+
+
 def test_values_past_the_classes_are_left_out_as_the_evaluation_leaves_them(
     tmp_path: Path,
 ) -> None:

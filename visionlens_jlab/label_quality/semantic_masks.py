@@ -42,7 +42,7 @@ from ..catalog import GROUND_TRUTH, CatalogError
 from ..catalog.extensions.computed import write_computed
 from ..catalog.reads.result_basis import basis, staleness
 from ..semantic.label_maps import LabelMapError, read_label_map
-from ..semantic.records import SOURCES, SourceMasks, read_classes, read_masks
+from ..semantic.records import SOURCES, SourceMasks, masks_basis, read_classes, read_masks
 from .semantic_regions import flagged_regions, region_rows, replace_regions
 
 if TYPE_CHECKING:
@@ -159,7 +159,8 @@ def run_semantic_label_quality(
     progress(0.0, f"reading the semantic masks of {dataset!r} and {model!r}")
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        computed_over = basis(cur, dataset_id, [GROUND_TRUTH, model])
+        computed_over = {**basis(cur, dataset_id, [GROUND_TRUTH, model]),
+                         **masks_basis(cur, dataset_id, [GROUND_TRUTH, model])}  # fmt: skip
         names = read_classes(cur, dataset_id)
         truth = read_masks(cur, dataset_id, GROUND_TRUTH)
         predicted = read_masks(cur, dataset_id, model)
@@ -246,6 +247,13 @@ def stored_semantic(catalog: Catalog, dataset_id: int, model: str) -> dict[str, 
             params=[dataset_id, SCORE_FIELD],
         ).to_arrow_table()
         regions = flagged_regions(cur, dataset_id, model)
-        stale = staleness(cur, dataset_id, summary.pop("basis", None), run[0][1])
+        over = summary.pop("basis", None)
+        # a run stored before masks were fingerprinted is judged without them
+        masks = masks_basis(cur, dataset_id, [GROUND_TRUTH, model])
+        moved = (
+            over is not None
+            and over.get("masks_imported", masks["masks_imported"]) != masks["masks_imported"]
+        )
+        stale = staleness(cur, dataset_id, over, run[0][1], other_labels_changed=moved)
     return {"model": model, "boxes": [], "images": images.to_pylist(), "regions": regions,
             "summary": summary, "created_at": run[0][1].isoformat(), **stale}  # fmt: skip

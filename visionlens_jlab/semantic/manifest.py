@@ -1,6 +1,7 @@
 """What semantic segmentation adds to the catalog: its manifest, installed when this module
 is imported (:mod:`visionlens_jlab.features` imports it): the tables of :mod:`.records`,
-created by migration step 22 (a model's masks are replaced by its next semantic-predictions), the
+created by migration step 22 (a model's masks are replaced by its next semantic-predictions;
+step 30 adds their import time), the
 per-image mean IoU and the per-image panoptic quality as computed sample fields."""
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from ..catalog.extensions.manifest import ComputedFieldKind, Manifest, Table, in
 from ..catalog.store.registry import Step
 from .evaluate import IMAGE_IOU_FIELD
 from .panoptic import IMAGE_FIELDS as PANOPTIC_FIELDS
-from .records import CLASSES, MASKS, SOURCES, create_tables
+from .records import CLASSES, MASKS, SOURCES, add_import_time, create_tables
 
 MANIFEST = Manifest(
     "semantic",
     tables=(Table(MASKS), Table(SOURCES), Table(CLASSES)),
-    steps=(Step(22, "add the tables of semantic masks", create_tables),),
+    steps=(
+        Step(22, "add the tables of semantic masks", create_tables),
+        Step(30, "record when each source's semantic masks were imported", add_import_time),
+    ),
     computed_fields=(
         ComputedFieldKind(
             IMAGE_IOU_FIELD,

@@ -5,7 +5,9 @@
   of class indices (a few KB as PNG), so 10K masks would be 2.5 GB as rows, where the
   catalog holds 10K paths; nothing in the catalog filters by a single pixel.
 * ``semantic_sources``: per source, its layout, ignore index and ``value_map`` (pixel value
-  → class index; NULL where the values are the indices).
+  → class index; NULL where the values are the indices), and when its masks were recorded
+  (``imported_at``, migration step 30: masks imported again from the same paths are new
+  labels, which a result computed over the old ones must notice: :func:`masks_basis`).
 * ``semantic_classes``: the dataset's classes (index, name, colour; panoptic: the category
   id as index, and whether it is a thing).
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -29,8 +32,10 @@ MASKS, SOURCES, CLASSES = "semantic_masks", "semantic_sources", "semantic_classe
 __all__ = [
     "GROUND_TRUTH",
     "TABLES",
+    "add_import_time",
     "class_rows",
     "create_tables",
+    "masks_basis",
     "mask_rows",
     "read_encoding",
     "read_masks",
@@ -42,7 +47,7 @@ _DDL = (
     f"CREATE TABLE IF NOT EXISTS {MASKS} (dataset_id BIGINT NOT NULL, sample_id BIGINT NOT NULL,"
     " source VARCHAR NOT NULL, location VARCHAR NOT NULL, segments JSON)",
     f"CREATE TABLE IF NOT EXISTS {SOURCES} (dataset_id BIGINT NOT NULL, source VARCHAR NOT NULL,"
-    " layout VARCHAR, ignore_index INTEGER NOT NULL, value_map INTEGER[])",
+    " layout VARCHAR, ignore_index INTEGER NOT NULL, value_map INTEGER[], imported_at TIMESTAMP)",
     f"CREATE TABLE IF NOT EXISTS {CLASSES} (dataset_id BIGINT NOT NULL,"
     " class_index INTEGER NOT NULL, name VARCHAR NOT NULL, color INTEGER[], isthing BOOLEAN)",
 )
@@ -52,6 +57,12 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
     """Migration step 22: the three tables (empty for an old catalog)."""
     for statement in _DDL:
         cur.execute(statement)
+
+
+def add_import_time(cur: duckdb.DuckDBPyConnection) -> None:
+    """Migration step 30: when each source's masks were recorded (NULL for those recorded
+    before: a result computed over them keeps its basis until they are imported again)."""
+    cur.execute(f"ALTER TABLE {SOURCES} ADD COLUMN IF NOT EXISTS imported_at TIMESTAMP")
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,9 @@ def mask_rows(
                 "layout": pa.array([layout], pa.string()),
                 "ignore_index": pa.array([classes.ignore_index], pa.int32()),
                 "value_map": pa.array([value_map], pa.list_(pa.int32())),
+                "imported_at": pa.array(
+                    [datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")
+                ),
             }
         ),
     }
@@ -142,6 +156,23 @@ def write_masks(
             [dataset_id],
         )
         cur.unregister("_vl_semantic")
+
+
+def masks_basis(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, sources: list[str]
+) -> dict[str, Any]:
+    """A fingerprint of ``sources``' masks as imported, to store with a result computed over
+    them (:func:`~visionlens_jlab.catalog.reads.result_basis.basis` fingerprints the
+    annotation tables only): a hash of each source's encoding and import time. Masks
+    imported again move it, even from the same paths (whose pixels may have changed);
+    deleting samples, which takes their masks along, does not (the samples' own
+    fingerprint says that). JSON-safe: the hash as text."""
+    ((imports,),) = cur.execute(
+        f"SELECT coalesce(sum(hash(source, ignore_index, value_map, imported_at)), 0) "  # noqa: S608 - fixed identifiers
+        f"FROM {SOURCES} WHERE dataset_id = $d AND list_contains($s, source)",
+        {"d": dataset_id, "s": sources},
+    ).fetchall()
+    return {"masks_imported": str(imports)}
 
 
 def read_classes(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[str]:

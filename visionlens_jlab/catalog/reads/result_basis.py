@@ -68,9 +68,13 @@ def staleness(
     dataset_id: int,
     stored: dict[str, Any] | None,
     computed_at: datetime,
+    *,
+    other_labels_changed: bool = False,
 ) -> dict[str, Any]:
     """Whether a result with basis ``stored``, computed at ``computed_at``, is stale now:
     ``{"stale", "stale_reason", "samples_removed", "samples_added", "labels_changed"}``.
+    ``other_labels_changed``: labels the result read outside the annotation tables changed
+    since (the caller's own fingerprint, e.g. semantic masks).
 
     A result stored before bases were recorded (``stored`` None) is judged by the log: stale
     when a batch deleted or restored samples since (counts unknown: None)."""
@@ -80,7 +84,9 @@ def staleness(
             "AND first_seq > last_seq)",
             [dataset_id, computed_at],
         ).fetchall()[0]
-        return _answer(bool(deleted), None, None, False, "samples were deleted or restored")
+        parts = ["samples were deleted or restored"] if deleted else []
+        parts += ["labels changed since it was computed"] if other_labels_changed else []
+        return _answer(bool(parts), None, None, other_labels_changed, "; ".join(parts) or None)
     now = basis(cur, dataset_id, stored.get("sources"))
     added = removed = 0
     if (now["samples"], now["ids_hash"]) != (stored["samples"], stored["ids_hash"]):
@@ -89,8 +95,8 @@ def staleness(
             [dataset_id, stored["max_sample_id"]],
         ).fetchall()
         removed = stored["samples"] - (now["samples"] - added)
-    labels_changed = False
-    if "sources" in stored:
+    labels_changed = other_labels_changed
+    if "sources" in stored and not labels_changed:
         labels_changed = (now["labels"], now["labels_hash"]) != (
             stored["labels"],
             stored["labels_hash"],
