@@ -6,6 +6,7 @@ samples, and a catalog of step 28 opens with the table."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pytest
+from PIL import Image
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.query.filters import FilterError
@@ -20,11 +22,12 @@ from visionlens_jlab.catalog.reads.patch_query import parse_patch_query
 from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.catalog.store.registry import latest_version
 from visionlens_jlab.label_quality import stored
-from visionlens_jlab.label_quality.region_pages import regions_page
+from visionlens_jlab.label_quality.region_pages import region_pixels, regions_page
 from visionlens_jlab.label_quality.semantic_masks import MIN_REGION_PIXELS
 from visionlens_jlab.semantic.classes import VOC_CLASSES
 
 from .notebook_fixtures import running_kernel
+from .semantic_fixtures import save_palette
 from .test_label_quality_semantic import K, flood_regions, scene, write_and_score
 from .test_wire_answers import assert_answers
 
@@ -194,6 +197,33 @@ def test_deleted_samples_take_their_regions_and_copies_keep_theirs(scored: Any) 
     assert sorted(map(as_key, rows(catalog))) == sorted(map(as_key, before))
 
 
+def test_a_regions_pixels_are_found_again_in_the_label_map(scored: Any, tmp_path: Path) -> None:
+    """What the crop route draws: each stored region's pixels, found again in the ground
+    truth's label map, are exactly its flood-filled component; a label map changed since
+    the run no longer holds them (nothing is drawn rather than the wrong pixels)."""
+    catalog, _, order, gts, _, _ = scored
+    position = {sid: i for i, sid in enumerate(order)}
+    stored_rows = rows(catalog)
+    for r in stored_rows:
+        found = region_pixels(catalog, "seg", "net", r["sample_id"], r["region"])
+        assert found is not None, r
+        x, y, mask = found
+        assert (x, y, mask.shape) == (r["x"], r["y"], (r["h"], r["w"]))
+        own = [
+            region[y : y + r["h"], x : x + r["w"]]
+            for region in flood_regions(gts[position[r["sample_id"]]])
+            if int(region.sum()) == r["pixels"] and region[y : y + r["h"], x : x + r["w"]].sum()
+            == r["pixels"] and VOC_CLASSES[gts[position[r["sample_id"]]][region][0]] == r["class"]
+        ]  # fmt: skip
+        assert any(np.array_equal(mask, o) for o in own), r
+    first = stored_rows[0]
+    blank = np.zeros_like(gts[position[first["sample_id"]]])
+    save_palette(
+        blank, tmp_path / "VOC" / "SegmentationClass" / f"im_{position[first['sample_id']]:03d}.png"
+    )
+    assert region_pixels(catalog, "seg", "net", first["sample_id"], first["region"]) is None
+
+
 def test_a_catalog_of_step_28_gets_the_table(tmp_path: Path) -> None:
     gts, preds, _ = scene(2, 4, 0.5)
     catalog, _, order = write_and_score(tmp_path, gts, preds)
@@ -277,6 +307,8 @@ async def test_the_rest_routes(
     path = f"datasets/seg/samples/{worst['sample_id']}/regions/{worst['region']}/crop"
     status, jpeg = await api("GET", path, params={"model": "net"})
     assert status == 200 and jpeg[:2] == b"\xff\xd8"
+    # the images are black: the red is the region's pixels, drawn on its crop
+    assert np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))[..., 0].max() > 120
     for params, code in (
         ({}, 400),
         ({"model": "other"}, 404),

@@ -24,6 +24,7 @@ objects as they were at that version, as the samples routes do.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import tornado.web
@@ -34,8 +35,8 @@ from ..catalog import Catalog
 from ..catalog.reads.object_pages import PatchQuery, parse_patch_query, patches_page
 from ..catalog.reads.patch_objects import patch_box, patch_samples
 from ..label_quality.conflicts import attach_conflicts
-from ..label_quality.region_pages import region_box, regions_page
-from ..media.crops import DEFAULT_CONTEXT, MAX_CONTEXT, tile_regions, union_box
+from ..label_quality.region_pages import region_pixels, region_row, regions_page
+from ..media.crops import DEFAULT_CONTEXT, MAX_CONTEXT, CropOverlay, tile_regions, union_box
 from ..media.errors import MEDIA_ERROR_HEADER, MediaAccessError, MediaUnavailableError
 from .base import VisionLensHandler, engine_errors
 from .samples import version_option
@@ -92,12 +93,16 @@ class CropHandler(VisionLensHandler):
         sample_id: int,
         region: tuple[float, float, float, float],
         size_context: tuple[float, float],
+        overlay: CropOverlay | None = None,
     ) -> None:
-        """The crop of ``region`` of the sample's image (only a file of the dataset: 403)."""
+        """The crop of ``region`` of the sample's image, ``overlay`` drawn on it (only a
+        file of the dataset: 403)."""
         size, context = size_context
         with engine_errors():
             try:
-                response = await self.app.media.crop(name, sample_id, region, context, int(size))
+                response = await self.app.media.crop(
+                    name, sample_id, region, context, int(size), overlay
+                )
             except MediaAccessError as exc:
                 raise HTTPError(
                     403, "the image of this object lies outside the dataset's media root"
@@ -143,10 +148,16 @@ class RegionCropHandler(CropHandler):
         if not model:
             raise HTTPError(400, "'model' is required: the semantic model of the regions")
         with engine_errors():
-            box = await self.run_blocking(
-                region_box, self.catalog, name, model, int(sample_id), int(region)
+            row = await self.run_blocking(
+                region_row, self.catalog, name, model, int(sample_id), int(region)
             )
-        await self.send_crop(name, int(sample_id), box, size_context)
+        # the region's pixels drawn on its crop, found in the label map on a cache miss only
+        overlay = CropOverlay(
+            f"region:{row['class']}:{row['pixels']}",
+            partial(region_pixels, self.catalog, name, model, int(sample_id), int(region)),
+        )
+        box = (float(row["x"]), float(row["y"]), float(row["w"]), float(row["h"]))
+        await self.send_crop(name, int(sample_id), box, size_context, overlay)
 
 
 def _id(raw: str, dataset: str) -> int:

@@ -12,18 +12,24 @@ catalog's page cache until the dataset's next write.
 Each region is a tile: its box ``x, y, w, h`` (what it crops,
 :func:`~..media.crops.tile_regions`), its class as ``label``, the model's ``predicted``
 class, and its key (``sample_id``, ``region``) for the crop route
-(``GET /datasets/{name}/samples/{sample_id}/regions/{region}/crop?model=``).
+(``GET /datasets/{name}/samples/{sample_id}/regions/{region}/crop?model=``), which
+draws the region's pixels on the crop (:func:`region_pixels`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..catalog import NotFoundError
+import numpy as np
+
+from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.query.filter_model import Filter
 from ..catalog.query.filter_parser import parse_filter
 from ..catalog.query.filters import FilterError, Params, compile_parsed
 from ..catalog.store.result_cache import params_key
+from ..semantic.label_maps import LabelMapError, read_label_map
+from ..semantic.records import MASKS, read_classes, read_encoding, value_lut
+from .semantic_masks import EIGHT
 from .semantic_regions import KEY, REGIONS, region_where
 
 if TYPE_CHECKING:
@@ -114,17 +120,56 @@ def _tile(r: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def region_box(
+def region_row(
     catalog: Catalog, dataset: str, model: str, sample_id: int, region: int
-) -> tuple[float, float, float, float]:
-    """``(x, y, w, h)`` of one stored region (NotFoundError when there is none)."""
+) -> dict[str, Any]:
+    """One stored region's ``x, y, w, h``, ``class`` and ``pixels`` (NotFoundError when
+    there is none)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         row = cur.execute(
-            f"SELECT x, y, w, h FROM {REGIONS} WHERE dataset_id = ? AND model = ? "  # noqa: S608 - fixed name
-            "AND sample_id = ? AND region = ?",
+            f"SELECT x, y, w, h, class, pixels FROM {REGIONS} WHERE dataset_id = ? "  # noqa: S608 - fixed name
+            "AND model = ? AND sample_id = ? AND region = ?",
             [dataset_id, model, sample_id, region],
         ).fetchone()
     if row is None:
         raise NotFoundError(f"no region {region} of {model!r} in sample {sample_id}")
-    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+    return dict(zip(("x", "y", "w", "h", "class", "pixels"), row, strict=True))
+
+
+def region_pixels(
+    catalog: Catalog, dataset: str, model: str, sample_id: int, region: int
+) -> tuple[int, int, np.ndarray] | None:
+    """Where one stored region's pixels are: its box's corner and a boolean mask of the
+    box's size, found again in the ground truth's label map (the rows keep a region's box,
+    class and size, not its pixels): the 8-connected component of its class that fills its
+    box with its number of pixels. None when the label map no longer holds it (imported
+    again since the run) or cannot be read: the tile then shows the crop alone."""
+    from scipy import ndimage  # here: importing the catalog's manifests must not load scipy
+
+    found = region_row(catalog, dataset, model, sample_id, region)
+    x, y, w, h = (int(found[k]) for k in ("x", "y", "w", "h"))
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        names = read_classes(cur, dataset_id)
+        ignore_index, value_map = read_encoding(cur, dataset_id, GROUND_TRUTH)
+        location = cur.execute(
+            f"SELECT location FROM {MASKS} WHERE dataset_id = ? AND sample_id = ? "  # noqa: S608 - fixed name
+            "AND source = ?",
+            [dataset_id, sample_id, GROUND_TRUTH],
+        ).fetchone()
+    if location is None or found["class"] not in names:
+        return None
+    try:
+        truth = read_label_map(location[0], value_lut(ignore_index, value_map))
+    except (LabelMapError, OSError, ValueError):
+        return None
+    window = truth[y : y + h, x : x + w] == names.index(found["class"])
+    if window.shape != (h, w):
+        return None
+    comp, n = ndimage.label(window, structure=EIGHT)
+    counts = np.bincount(comp.ravel(), minlength=n + 1)
+    for k, box in enumerate(ndimage.find_objects(comp), start=1):
+        if counts[k] == found["pixels"] and box == (slice(0, h), slice(0, w)):
+            return x, y, comp == k
+    return None

@@ -42,7 +42,7 @@ from ..catalog import GROUND_TRUTH, CatalogError
 from ..catalog.extensions.computed import write_computed
 from ..catalog.reads.result_basis import basis, staleness
 from ..semantic.label_maps import LabelMapError, read_label_map
-from ..semantic.records import SOURCES, SourceMasks, masks_basis, read_classes, read_masks
+from ..semantic.records import SOURCES, masks_basis, read_classes, read_masks, value_lut
 from .semantic_regions import flagged_regions, region_rows, replace_regions
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ FIELDS = {
     REGIONS_FIELD: "regions of the image's semantic mask that the last scored model mostly "
     "predicts as another class",
 }
-_EIGHT = np.ones((3, 3), dtype=bool)
+EIGHT = np.ones((3, 3), dtype=bool)
+"""8-connectivity: the neighbours a region's pixel joins it by."""
 
 
 def is_semantic_model(catalog: Catalog, dataset: str, model: str) -> bool:
@@ -105,7 +106,7 @@ def image_regions(
     agree_px = labelled & (pred == truth)
     regions: list[dict[str, Any]] = []
     for cls in np.unique(truth[labelled]).tolist():
-        comp, n = ndimage.label(truth == cls, structure=_EIGHT)
+        comp, n = ndimage.label(truth == cls, structure=EIGHT)
         if not n:
             continue
         flat = comp.ravel()
@@ -130,12 +131,6 @@ def image_regions(
             })  # fmt: skip
     agree_n = int(agree_px.sum())
     return agree_n, int(labelled.sum()) - agree_n, regions
-
-
-def _value_lut(masks: SourceMasks) -> np.ndarray | None:
-    if masks.value_map is None:
-        return None
-    return np.asarray(masks.value_map, dtype=np.uint8 if masks.ignore_index < 256 else np.int32)
 
 
 def run_semantic_label_quality(
@@ -169,7 +164,8 @@ def run_semantic_label_quality(
                                                     strict=True) if s in pred_at]  # fmt: skip
     if not pairs:
         raise CatalogError(f"model {model!r} has no semantic mask of a labelled image")
-    gt_lut, pred_lut = _value_lut(truth), _value_lut(predicted)
+    gt_lut = value_lut(truth.ignore_index, truth.value_map)
+    pred_lut = value_lut(predicted.ignore_index, predicted.value_map)
 
     def one(pair: tuple[int, str, str]) -> tuple[int, int, list[dict[str, Any]]]:
         try:

@@ -14,10 +14,12 @@ up with the crop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageOps
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
 
 from .errors import MediaError
 from .imaging import MAX_DECODE_PIXELS, encode, open_image
@@ -29,6 +31,21 @@ DEFAULT_CONTEXT = 0.25
 """The context of a patch tile's crop (the crop route's default)."""
 
 Box = tuple[float, float, float, float]
+Pixels = tuple[int, int, np.ndarray]
+"""Pixels to draw on a crop: the left and top of a boolean mask, in image pixels."""
+OVERLAY_RGB = (255, 61, 0)
+"""The tint of drawn pixels: a warm red-orange that stands out on most photos and maps."""
+OVERLAY_ALPHA = 96
+"""How much of the tint covers a drawn pixel (of 255); its outline is solid."""
+
+
+@dataclass(frozen=True)
+class CropOverlay:
+    """What a crop draws on the image: ``key`` names the pixels in the crop cache; ``load``
+    (run off the event loop, on a cache miss only) finds them, None when there are none."""
+
+    key: str
+    load: Callable[[], Pixels | None]
 
 
 def snap_crop_size(requested: int) -> int:
@@ -84,9 +101,11 @@ def render_crop(
     context: float,
     size: int,
     name: str = "image",
+    pixels: Pixels | None = None,
 ) -> bytes:
-    """JPEG bytes of the crop of ``box`` in encoded image ``data`` (see the module docstring).
-    Raises :class:`MediaError` for images that cannot be decoded."""
+    """JPEG bytes of the crop of ``box`` in encoded image ``data`` (see the module docstring),
+    with ``pixels`` tinted and outlined where given. Raises :class:`MediaError` for images
+    that cannot be decoded."""
     im = open_image(data, name)
     try:
         if im.size[0] * im.size[1] > MAX_DECODE_PIXELS:
@@ -97,7 +116,9 @@ def render_crop(
             raise MediaError("corrupt", f"{name} cannot be decoded: {exc}") from exc
         region = crop_region(box, context, upright.size[0], upright.size[1])
         out = upright.crop(region)
-        if out.mode not in ("L", "RGB"):
+        if pixels is not None:
+            out = draw_pixels(out.convert("RGB"), pixels, region[0], region[1], size)
+        elif out.mode not in ("L", "RGB"):
             out = out.convert("RGB")
         scale = min(1.0, size / max(out.size))
         if scale < 1.0:
@@ -106,3 +127,25 @@ def render_crop(
         return encode(out, "jpeg")
     finally:
         im.close()
+
+
+def draw_pixels(crop: Image.Image, pixels: Pixels, left: int, top: int, size: int) -> Image.Image:
+    """``crop`` (whose corner is ``(left, top)`` in the image) with ``pixels`` tinted and
+    outlined, the outline wide enough to stay visible once the crop is shrunk to ``size``."""
+    x, y, mask = pixels
+    width, height = crop.size
+    inside = np.zeros((height, width), dtype=np.uint8)
+    # the mask's part inside the crop (a crop is clipped to the image; so is the mask)
+    x0, y0 = max(x - left, 0), max(y - top, 0)
+    x1 = min(x - left + mask.shape[1], width)
+    y1 = min(y - top + mask.shape[0], height)
+    if x1 <= x0 or y1 <= y0:
+        return crop
+    inside[y0:y1, x0:x1] = mask[y0 - (y - top) : y1 - (y - top), x0 - (x - left) : x1 - (x - left)]
+    shape = Image.fromarray(inside * 255, "L")
+    reach = max(1, round(max(width, height) / size))  # crop pixels per served pixel
+    eroded = shape.filter(ImageFilter.MinFilter(min(2 * reach + 1, 9)))
+    outline = Image.fromarray(np.asarray(shape) & ~np.asarray(eroded), "L")
+    tint = Image.new("RGB", crop.size, OVERLAY_RGB)
+    crop = Image.composite(tint, crop, Image.fromarray(inside * OVERLAY_ALPHA, "L"))
+    return Image.composite(tint, crop, outline)

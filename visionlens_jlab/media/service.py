@@ -36,7 +36,7 @@ from .cache import (
     ThumbnailCache,
     cache_key,
 )
-from .crops import render_crop, snap_crop_size
+from .crops import CropOverlay, render_crop, snap_crop_size
 from .errors import UNAVAILABLE, MediaError, MediaErrorCode, MediaUnavailableError
 from .http_answers import CACHE_CONTROL_ERROR, MediaResponse, etag_matches, sniff_type
 from .image_source import SourceVersion
@@ -197,10 +197,12 @@ class MediaService:
         box: tuple[float, float, float, float],
         context: float,
         size: int,
+        overlay: CropOverlay | None = None,
     ) -> MediaResponse:
         """The crop of ``box`` (x, y, w, h in image pixels) of one sample's image with
-        ``context`` around it (:mod:`.crops`), cached like thumbnails; bad media gives the
-        thumbnail placeholders. Raises as :meth:`thumbnail` does."""
+        ``context`` around it (:mod:`.crops`) and ``overlay``'s pixels drawn on it, cached
+        like thumbnails; bad media gives the thumbnail placeholders. Raises as
+        :meth:`thumbnail` does."""
         size = snap_crop_size(size)
         media = await self._sample_media(dataset, sample_id)
         try:
@@ -209,13 +211,18 @@ class MediaService:
         except MediaError as exc:
             return self._bad_media(media, exc.code, str(exc), THUMBNAIL_SIZES[0], crop=True)
         variant = "crop:" + ":".join(f"{v:.6g}" for v in (*box, context))
+        if overlay is not None:
+            variant += ":" + overlay.key
         key = cache_key(location, version, size, variant)
         entry = self.cache.get(key)
         cache_lookup("crops", entry is not None)
         if entry is None:
             try:
                 data = await self._run(sources.read_bytes, location)
-                body = await self._run(render_crop, data, box, context, size, media.location)
+                pixels = await self._run(overlay.load) if overlay is not None else None
+                body = await self._run(
+                    render_crop, data, box, context, size, media.location, pixels
+                )
             except MediaError as exc:
                 return self._bad_media(media, exc.code, str(exc), THUMBNAIL_SIZES[0], crop=True)
             self.cache.put(key, body)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, NotFoundError
@@ -36,6 +37,7 @@ __all__ = [
     "class_rows",
     "create_tables",
     "masks_basis",
+    "value_lut",
     "mask_rows",
     "read_encoding",
     "read_masks",
@@ -73,6 +75,14 @@ class SourceMasks:
     locations: list[str]
     ignore_index: int
     value_map: tuple[int, ...] | None
+
+
+def value_lut(ignore_index: int, value_map: Sequence[int] | None) -> np.ndarray | None:
+    """The lookup table :func:`~.label_maps.read_label_map` maps a source's pixel values
+    through to class indices (None: the values are the indices)."""
+    if value_map is None:
+        return None
+    return np.asarray(value_map, dtype=np.uint8 if ignore_index < 256 else np.int32)
 
 
 def mask_rows(
