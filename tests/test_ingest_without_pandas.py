@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.ingest_fixtures import write_coco
+from tests.video_fixtures import write_mot
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,6 +45,38 @@ def test_cli_ingest_keeps_pandas_out(tmp_path: Path) -> None:
     report, result = json.loads(lines[-2]), json.loads(lines[-1])
     assert report["annotations"] == boxes and report["samples"] == 60
     assert result == {"code": 0, "pandas_during": False, "areas": [], "rows_after": 2}
+
+
+MOT_INGEST = """
+import json, sys
+from visionlens_jlab.cli import main
+# another format's reader, the detection of formats, the evaluation's protocols and report:
+# none is needed by an ingest of a given format, each costs the start of every such command
+OTHERS = ["visionlens_jlab.ingest.detect", "visionlens_jlab.ingest.coco.dataset",
+          "visionlens_jlab.ingest.cvat", "visionlens_jlab.ingest.cvat_video",
+          "visionlens_jlab.ingest.vis", "visionlens_jlab.ingest.yolo",
+          "visionlens_jlab.ingest.voc", "visionlens_jlab.ingest.video_folder",
+          "visionlens_jlab.evaluate.api", "visionlens_jlab.evaluate.report",
+          "xml.etree.ElementTree", "ijson", "pycocotools"]
+code = main(["ingest", sys.argv[1], "--name", "n", "--format", "mot",
+             "--data-dir", sys.argv[2], "--json"])
+print(json.dumps({"code": code, "imported": sorted(m for m in OTHERS if m in sys.modules)}))
+"""
+
+
+def test_cli_ingest_of_one_format_imports_its_reader_only(tmp_path: Path) -> None:
+    write_mot(tmp_path / "mot", {"SEQ-01": 4})
+    proc = subprocess.run(
+        [sys.executable, "-c", MOT_INGEST, str(tmp_path / "mot"), str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    lines = proc.stdout.strip().splitlines()
+    report, result = json.loads(lines[-2]), json.loads(lines[-1])
+    assert report["samples"] == 4 and report["tracks"] > 0
+    assert result == {"code": 0, "imported": []}, proc.stderr
 
 
 def test_cli_ingest_error_still_reported(tmp_path: Path) -> None:

@@ -8,49 +8,18 @@ The CLI, the server's ingest jobs and the demo generator call these, then hand t
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from .. import formats
 from ..formats import names
-from ..records.parsed import ParsedSource
 from ..records.report import IngestError
 from .class_names import read_names
-from .class_table import ClassificationPredictions, ClassificationTable, is_table
-from .class_tree import ClassificationTree
-from .coco.dataset import CocoDataset, coco_category_map
-from .coco.predictions import CocoPredictions
-from .cvat import CvatDataset, cvat_file
-from .cvat_video import CvatVideo, is_cvat_video
-from .detect import (
-    DATASET_FORMATS,
-    coco_export_file,
-    detect_dataset_format,
-    detect_plugin_format,
-    detect_predictions_format,
-)
-from .dota import FORMAT as DOTA
-from .dota import DotaSource
-from .dota_predictions import DotaPredictions
-from .mot import FORMAT as MOT
-from .mot import MotDataset
-from .mot_predictions import MotPredictions
-from .split_folders import (
-    SplitFolders,
-    coco_annotation_files,
-    coco_split_files,
-    table_split_files,
-    voc_split_folders,
-)
-from .txt import TXT_FORMATS, TxtSource, list_txt
-from .video_folder import FORMAT as VIDEO
-from .video_folder import VideoFolder
-from .vis import FORMAT as VIS
-from .vis import VisDataset
-from .vis_predictions import VisPredictions
-from .voc import VocDataset
-from .yolo import YoloDataset
-from .yolo_obb import FORMAT as YOLO_OBB
-from .yolo_predictions import FORMAT as YOLO_PREDICTIONS
-from .yolo_predictions import YoloPredictions
+from .txt import TXT_FORMATS, list_txt
+
+if TYPE_CHECKING:
+    from ..records.parsed import ParsedSource
+    from .coco.dataset import coco_category_map
+    from .detect import DATASET_FORMATS
 
 PREDICTION_FORMATS = names(formats.PREDICTION_FORMATS)
 
@@ -62,6 +31,21 @@ __all__ = [
     "open_predictions",
     "read_names",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The dataset formats' names and COCO's category map, from their modules on first use:
+    an ingest imports the reader of its own format only (the others, and the detection
+    that imports them all, ~10 ms, when a format is ``auto`` or asked for)."""
+    if name == "DATASET_FORMATS":
+        from . import detect
+
+        return detect.DATASET_FORMATS
+    if name == "coco_category_map":
+        from .coco import dataset
+
+        return dataset.coco_category_map
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_dataset(
@@ -110,7 +94,9 @@ def _open_dataset(
         raise IngestError("no source path given")
     source = os.path.expanduser(source)
     if source.startswith("gs://"):
-        if fmt in (None, "", "auto", VIDEO):  # a folder of videos: no labels to read
+        if fmt in (None, "", "auto", "video"):  # a folder of videos: no labels to read
+            from .video_folder import VideoFolder
+
             return VideoFolder(source, split, video_index)
         # Labels are read from local files; only media (--images) may live in GCS.
         raise IngestError(
@@ -120,6 +106,9 @@ def _open_dataset(
             "bucket (gcsfuse) and ingest the mounted folder"
         )
     if fmt in (None, "", "auto"):
+        from .class_table import is_table
+        from .detect import detect_dataset_format, detect_plugin_format
+
         try:
             fmt = detect_dataset_format(source)
         except IngestError as exc:
@@ -133,7 +122,12 @@ def _open_dataset(
             fmt = detect_plugin_format(source) or fmt
     if not os.path.exists(source):
         raise IngestError(f"{source} does not exist")
+    # each format's reader is imported when asked for: an ingest needs its own only
     if fmt == "coco":
+        from .coco.dataset import CocoDataset
+        from .detect import coco_export_file
+        from .split_folders import SplitFolders, coco_annotation_files, coco_split_files
+
         if os.path.isdir(source):
             exported = coco_export_file(source)
             if exported is not None:
@@ -146,29 +140,51 @@ def _open_dataset(
                 return SplitFolders("coco", source, parts, CocoDataset, images, split)
             raise IngestError(f"{source} is a folder: pass the COCO .json file")
         return CocoDataset(source, images, split)
-    if fmt in ("yolo", YOLO_OBB):
-        return YoloDataset(source, images, split, obb=fmt == YOLO_OBB)
+    if fmt in ("yolo", "yolo-obb"):
+        from .yolo import YoloDataset
+
+        return YoloDataset(source, images, split, obb=fmt == "yolo-obb")
     if fmt == "voc":
+        from .split_folders import SplitFolders, voc_split_folders
+        from .voc import VocDataset
+
         parts = voc_split_folders(source)
         if parts:
             return SplitFolders("voc", source, parts, VocDataset, images, split)
         return VocDataset(source, images, split)
     if fmt == "cvat":
+        from .cvat import CvatDataset, cvat_file
+        from .cvat_video import CvatVideo, is_cvat_video
+
         xml = cvat_file(source) if os.path.isdir(source) else source
         if xml is not None and is_cvat_video(xml):  # tracks: CVAT for video
             return CvatVideo(xml, images, split, video_index)
         return CvatDataset(source, images, split)
-    if fmt == DOTA:
+    if fmt == "dota":
+        from .dota import DotaSource
+
         return DotaSource(source, images, split)
-    if fmt == MOT:
+    if fmt == "mot":
+        from .mot import MotDataset
+
         return MotDataset(source, split)
-    if fmt == VIDEO:
+    if fmt == "video":
+        from .video_folder import VideoFolder
+
         return VideoFolder(source, split, video_index)
-    if fmt == VIS:
+    if fmt == "vis":
+        from .vis import VisDataset
+
         return VisDataset(source, images, split)
     if fmt in ("txt", "txt-xywh"):
+        from .txt import TxtSource
+
         return TxtSource(source, fmt, images_root=images, split=split)
     if fmt == "classification":
+        from .class_table import ClassificationTable
+        from .class_tree import ClassificationTree
+        from .split_folders import SplitFolders, table_split_files
+
         tables = table_split_files(source) if os.path.isdir(source) else None
         if tables:
             return SplitFolders(
@@ -190,6 +206,8 @@ def open_plugin_format(
 
     found = default_registry().ingest_formats.get(fmt)
     if found is None:
+        from .detect import DATASET_FORMATS
+
         known = [*DATASET_FORMATS, *sorted(default_registry().ingest_formats)]
         raise IngestError(f"unknown dataset format {fmt!r}; use auto or one of {', '.join(known)}")
     plugin, ingest_format = found
@@ -246,24 +264,40 @@ def open_predictions(
     if os.path.isdir(labels) and not list_txt(source):  # Ultralytics' runs/<task>/predict
         source = labels
     if fmt in (None, "", "auto"):
+        from .detect import detect_predictions_format
+
         fmt = detect_predictions_format(source)
     if not os.path.exists(source):
         raise IngestError(f"{source} does not exist")
     if fmt == "coco":
+        from .coco.predictions import CocoPredictions
+
         return CocoPredictions(source, categories, classes)
     if fmt in TXT_FORMATS:
+        from .txt import TxtSource
+
         return TxtSource(source, fmt, predictions=True, classes=classes)
-    if fmt == YOLO_PREDICTIONS:
+    if fmt in ("yolo-conf-last", "yolo-obb"):
+        from .yolo_predictions import YoloPredictions
+
+        if fmt == "yolo-obb":
+            return YoloPredictions(source, classes, obb=True)
         return YoloPredictions(source, classes, keypoint_classes)
-    if fmt == YOLO_OBB:
-        return YoloPredictions(source, classes, obb=True)
-    if fmt == DOTA:
+    if fmt == "dota":
+        from .dota_predictions import DotaPredictions
+
         return DotaPredictions(source)
     if fmt == "classification":
+        from .class_table import ClassificationPredictions
+
         return ClassificationPredictions(source, classes)
-    if fmt == MOT:
+    if fmt == "mot":
+        from .mot_predictions import MotPredictions
+
         return MotPredictions(source)
-    if fmt == VIS:
+    if fmt == "vis":
+        from .vis_predictions import VisPredictions
+
         return VisPredictions(source, categories, videos)
     raise IngestError(
         f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"

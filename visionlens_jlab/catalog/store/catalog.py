@@ -109,14 +109,15 @@ class Catalog(WriteTransactions, IngestReservations):
         if threads is not None:
             self._con.execute(f"SET threads = {max(1, int(threads))}")
         try:
-            self._migrate()
-            if not read_only:
+            created = self._migrate()
+            if not read_only and not created:  # a file created just now holds no rows
                 self._remove_orphans()
         except BaseException:
             self._con.close()  # a refused catalog stays closed: no lock is left behind
             raise
 
-    def _migrate(self) -> None:
+    def _migrate(self) -> bool:
+        """Bring the catalog to this code's schema version; True when it was a new file."""
         with self.cursor() as cur:
             version = schema_version(cur)
         check_version(self.path, version, read_only=self.read_only)
@@ -124,6 +125,7 @@ class Catalog(WriteTransactions, IngestReservations):
             # keeps_derived: an unscoped write would otherwise empty every facet part
             with self.write(keeps_derived=True) as cur:
                 migrate(cur, version)
+        return version == 0
 
     def _remove_orphans(self) -> None:
         """Delete rows of ingests that never finished (kill -9, power loss).
