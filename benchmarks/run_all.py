@@ -124,6 +124,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--out", "{out}"],
         ["--images", "20000", "--rounds", "1", "--out", "{out}"],
     ),
+    "video_playback": (
+        ["--out", "{out}"],
+        ["--rounds", "1", "--seconds", "5", "--out", "{out}"],
+    ),
 }
 SCRIPTS = {"video_seek_gcs": "video_seek"}
 """Entries that run another entry's script with other arguments."""
@@ -135,7 +139,7 @@ NOT_RUN = {
     "video_object_views": "reads the 2M-frame catalog that `bench_browse.py --videos 1000` caches",
 }
 """Benchmark scripts ``run_all.py`` leaves out, and why (each run by hand, as its results say)."""
-BROWSER_BENCHMARKS = ("grid", "map_render", "patches_browser")
+BROWSER_BENCHMARKS = ("grid", "map_render", "patches_browser", "video_playback")
 """JS benchmarks in headless Chromium, run with node (they need the browser prerequisites)."""
 
 

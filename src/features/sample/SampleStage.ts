@@ -166,6 +166,13 @@ export class SampleStage {
     const shown = this._sample;
     const sample = shown ? { ...shown, width: w, height: h } : null;
     const zoom = this._view.scale * (window.devicePixelRatio || 1);
+    // Which sample's labels are drawn, for checks from outside (the video
+    // playback benchmark: the labels shown are those of the frame shown).
+    if (shown) {
+      this._canvas.dataset.labelsOf = String(shown.sample_id);
+    } else {
+      delete this._canvas.dataset.labelsOf;
+    }
     drawSampleLabels(this._labels, this._model, sample, {
       displaySize: Math.max(w, h) * this._view.scale,
       labels: this._labelTypes.names,

@@ -1,0 +1,183 @@
+/**
+ * What bench_video_playback.js runs inside the JupyterLab page:
+ * `installPlaybackProbe` is serialized by Playwright and defines
+ * `window.__vlPlay`, which samples the video view on every animation frame:
+ *   - `counter`: the frame the player's counter says (`data-frame`);
+ *   - `imageOf`: the sample whose image the stage holds (loaded), from its
+ *     URL, and for every 10th image `pixel`: the frame number drawn into its
+ *     pixels (tests/video_fixtures.py: 12 black/white blocks across the top,
+ *     most significant bit first), read back to check the URL's frame (tests/video_fixtures.py: 12 black/white
+ *     blocks across the top, most significant bit first), so that nothing of
+ *     the app's state is trusted for which frame is on screen;
+ *   - `box`: the frame box track 0 was drawn for (its left edge is a known
+ *     function of its frame: video_playback_data.py's `box_left`);
+ *   - `labelsOf`: the sample whose labels (boxes and the masks' canvas) the
+ *     stage says it drew (`data-labels-of`);
+ * kept only when one of them changed, each with its time; plus every long
+ * task (main thread busy > 50 ms) while playing, and the time the probe
+ * itself took.
+ */
+
+/* eslint-disable no-undef */
+
+/**
+ * Define `window.__vlPlay` in the page (once per page, before the frame opens).
+ * @param {{boxOffset: number, width: number}} video box track 0's left edge
+ *     minus its frame number, and the video's width in pixels
+ */
+function installPlaybackProbe({ boxOffset, width }) {
+  /** @typedef {{t: number, counter: number, imageOf: string, pixel: number | null, box: number, labelsOf: string}} Sample */
+  const rec = {
+    playing: false,
+    samples: /** @type {Sample[]} */ ([]),
+    longtasks: /** @type {{t: number, ms: number}[]} */ ([]),
+    probeMs: 0,
+    ticks: 0
+  };
+  // a frame image and its sample per frame: 600 entries in 10 s at 30 fps
+  performance.setResourceTimingBufferSize(100000);
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      if (rec.playing) {
+        rec.longtasks.push({ t: e.startTime, ms: e.duration });
+      }
+    }
+  }).observe({ type: 'longtask' });
+
+  const small = document.createElement('canvas');
+  small.width = 12;
+  small.height = 1;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (
+    small.getContext('2d', { willReadFrequently: true })
+  );
+  /** The number drawn into `img`'s pixels (-1: no image yet). */
+  const drawnNumber = (/** @type {HTMLImageElement | null} */ img) => {
+    if (!img || !img.complete || img.naturalWidth === 0) {
+      return -1;
+    }
+    // the middle half of each block of the band, averaged into one pixel
+    const block = img.naturalWidth / 12;
+    const band = (24 * img.naturalWidth) / width; // 24 rows of the video
+    for (let bit = 0; bit < 12; bit++) {
+      const sx = bit * block + block / 4;
+      ctx.drawImage(img, sx, band / 4, block / 2, band / 2, bit, 0, 1, 1);
+    }
+    const d = ctx.getImageData(0, 0, 12, 1).data;
+    let n = 0;
+    for (let bit = 0; bit < 12; bit++) {
+      const grey = (d[bit * 4] + d[bit * 4 + 1] + d[bit * 4 + 2]) / 3;
+      n = n * 2 + (grey > 128 ? 1 : 0);
+    }
+    return n;
+  };
+  /** The frame box track 0 (the topmost box) was drawn for (-1: none). */
+  const boxFrame = (/** @type {Element} */ view) => {
+    let top = Infinity;
+    let frame = -1;
+    for (const rect of view.querySelectorAll('.jp-VisionLens-box rect')) {
+      const y = Number(rect.getAttribute('y'));
+      if (y < top) {
+        top = y;
+        frame = Math.round(Number(rect.getAttribute('x')) - boxOffset);
+      }
+    }
+    return frame;
+  };
+
+  // Which sample's image the stage holds, from its URL; every PIXEL_EVERY-th
+  // new image also from its pixels, to check the URL against what is shown:
+  // reading pixels back decodes the 720p frame again on the main thread
+  // (~14 ms here), which on every frame would slow the playback measured.
+  const PIXEL_EVERY = 10;
+  let imageKey = '';
+  let images = 0;
+  /** @type {{id: string, pixel: number | null}} */
+  let image = { id: '', pixel: null };
+  const imageOf = (/** @type {HTMLImageElement | null} */ img) => {
+    const ready = img && img.complete && img.naturalWidth > 0;
+    const key = ready ? img.currentSrc : '';
+    if (key !== imageKey) {
+      imageKey = key;
+      const id = /\/samples\/(\d+)\/image/.exec(key)?.[1] ?? '';
+      const check = id !== '' && images++ % PIXEL_EVERY === 0;
+      image = { id, pixel: check ? drawnNumber(img) : null };
+    }
+    return image;
+  };
+
+  let last = '';
+  const tick = () => {
+    const t0 = performance.now();
+    rec.ticks++;
+    const player = document.querySelector('.jp-VisionLens-video:not([hidden])');
+    const view = player?.closest('.jp-VisionLens-sample');
+    if (player && view) {
+      const counter = /** @type {HTMLElement} */ (
+        player.querySelector('.jp-VisionLens-videoCounter')
+      );
+      const canvas = /** @type {HTMLElement | null} */ (
+        view.querySelector('.jp-VisionLens-canvas')
+      );
+      const img = /** @type {HTMLImageElement | null} */ (
+        view.querySelector('.jp-VisionLens-fullImage')
+      );
+      const { id, pixel } = imageOf(img);
+      const s = {
+        t: t0,
+        counter: Number(counter?.dataset.frame ?? -1),
+        imageOf: id,
+        pixel,
+        box: boxFrame(view),
+        labelsOf: canvas?.dataset.labelsOf ?? ''
+      };
+      const key = `${s.counter}/${s.imageOf}/${s.box}/${s.labelsOf}`;
+      if (key !== last) {
+        last = key;
+        rec.samples.push(s);
+      }
+    }
+    rec.probeMs += performance.now() - t0;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+
+  /** The play button of the video view. */
+  const playButton = () =>
+    /** @type {HTMLButtonElement} */ (
+      document.querySelector(
+        '.jp-VisionLens-video:not([hidden]) .jp-VisionLens-videoPlay'
+      )
+    );
+  /** Press play, let it play `ms`, press pause; the frames it went through. */
+  const play = async (/** @type {number} */ ms) => {
+    rec.samples = rec.samples.slice(-1); // from the frame shown before play
+    rec.longtasks = [];
+    performance.clearResourceTimings();
+    rec.playing = true;
+    const t0 = performance.now();
+    playButton().click();
+    await new Promise(r => setTimeout(r, ms));
+    playButton().click();
+    const t1 = performance.now();
+    rec.playing = false;
+    // the resources fetched while playing: frame images and frame samples
+    const timings = performance
+      .getEntriesByType('resource')
+      .map(e => /** @type {PerformanceResourceTiming} */ (e))
+      .filter(e => e.startTime >= t0 && e.startTime <= t1)
+      .map(e => ({
+        kind: /\/samples\/\d+\/image(\?|$)/.test(e.name)
+          ? 'image'
+          : /\/samples\/\d+(\?|$)/.test(e.name)
+            ? 'sample'
+            : 'other',
+        ms: e.duration,
+        wait: e.responseStart - e.requestStart,
+        bytes: e.encodedBodySize
+      }));
+    return { t0, t1, rec: { ...rec }, timings };
+  };
+  /** @type {any} */ (window).__vlPlay = { rec, play };
+}
+
+module.exports = { installPlaybackProbe };
