@@ -84,9 +84,11 @@ export class SampleStage {
     // overflow, the side tables filled after the image): watch the node itself,
     // since not every such change reaches the view as a Lumino resize.
     this._resizes = new ResizeObserver(() => {
+      // measured here, after layout: cheap, and what `fit` reads from now on
+      this._measured = [this.node.clientWidth, this.node.clientHeight];
       if (
-        this.node.clientWidth !== this._fitted[0] ||
-        this.node.clientHeight !== this._fitted[1]
+        this._measured[0] !== this._fitted[0] ||
+        this._measured[1] !== this._fitted[1]
       ) {
         this.fit();
       }
@@ -151,7 +153,12 @@ export class SampleStage {
   /** Scale the image to fit the stage, centred. */
   fit(): void {
     const [w, h] = this._size();
-    this._fitted = [this.node.clientWidth, this.node.clientHeight];
+    // the size the observer last measured: reading the DOM's here would force
+    // a layout for every frame a playing video shows (~40 ms a second)
+    this._fitted = this._measured ?? [
+      this.node.clientWidth,
+      this.node.clientHeight
+    ];
     this._view.fit(w, h, this._fitted[0] || 1, this._fitted[1] || 1);
     this._applyTransform(true);
   }
@@ -367,6 +374,8 @@ export class SampleStage {
 
   private _resizes: ResizeObserver;
   private _fitted: [number, number] = [0, 0];
+  /** The stage's size at the resize observer's last call (null: none yet). */
+  private _measured: [number, number] | null = null;
   private _tool: StageTool = 'select';
   private _pointer: IStagePointer | null = null;
   private _pointers = new Map<StageTool, IStagePointer>();
