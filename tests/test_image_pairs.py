@@ -52,6 +52,10 @@ def test_pairs_read_back_are_the_computed_ones_and_computed_once(seed):
             np.testing.assert_array_equal(got, want)
     assert len(computed) == len(set(computed)) > 0
     assert pairs.pairs_of(plain) and not pairs.pairs_of(np.arange(len(gt)))
+    # images without any of the ground truth: no pair, and the similarity is not asked
+    computed.clear()
+    none = ImagePairs(gt, dt, np.zeros(0, dtype=np.int64), replace(sim, pairs=counted))
+    assert [len(a) for a in none.of(np.arange(len(dt)))] == [0, 0, 0] and not computed
 
 
 @pytest.mark.parametrize("chunk", [7, 65_536])

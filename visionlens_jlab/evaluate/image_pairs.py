@@ -52,12 +52,14 @@ class ImagePairs:
         p = np.repeat(np.arange(len(dets)), counts)
         local = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         g = self.by_image[lo[p] + local]
+        if not total:  # no ground truth in their images: no similarity to ask for
+            return p, g, np.zeros(0)
         at = np.searchsorted(self.held, dets)
         known = at < len(self.held)
         known[known] = self.held[at[known]] == dets[known]
         if not known.any():
             iou = self.similarity.pairs(dets[p], g, False)
-            if len(dets) and (not len(self.held) or dets[0] > self.held[-1]):
+            if not len(self.held) or dets[0] > self.held[-1]:
                 ends = self.held_start[-1] + np.cumsum(counts)
                 self.held = np.concatenate([self.held, dets])
                 self.held_start = np.concatenate([self.held_start, ends])
@@ -69,5 +71,6 @@ class ImagePairs:
         iou = np.empty(total)
         iou[old] = self.held_iou[0][self.held_start[at[p[old]]] + local[old]]
         new = ~old
-        iou[new] = self.similarity.pairs(dets[p[new]], g[new], False)
+        if new.any():
+            iou[new] = self.similarity.pairs(dets[p[new]], g[new], False)
         return p, g, iou
