@@ -199,6 +199,8 @@ def test_false_positives_explained_in_slices_identically(monkeypatch):
     monkeypatch.setattr(analysis, "FP_CHUNK", 3)
     _, sliced = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
     for name, value in vars(whole).items():
+        if name == "fp_pairs":  # what the explanations read (tests/test_image_pairs.py)
+            continue
         if name == "tide":  # each object's TIDE error: its own arrays
             for part, array in vars(value).items():
                 np.testing.assert_array_equal(getattr(sliced.tide, part), array, err_msg=part)

@@ -269,14 +269,20 @@ def test_object_rles_are_coco_ann_to_rle():
     assert mask_utils_area(rles[-1]) == 0
 
 
-def test_mask_ious_without_crowd_flags_in_images_without_a_crowd_region():
+@pytest.mark.parametrize("call_pairs", [1, 256, 10**9])
+def test_mask_ious_without_crowd_flags_in_images_without_a_crowd_region(call_pairs, monkeypatch):
     """The false-positive explanations read pairs without the crowd flags: in every image,
-    with or without a crowd region, they are pycocotools' IoU of the two masks."""
+    with or without a crowd region, they are pycocotools' IoU of the two masks; the same
+    whether each image has its own ``mask_utils.iou`` call (1), consecutive images share
+    one (the default's runs) or every consecutive image of a chunk shares one (images of
+    other sizes, overlapping boxes across images)."""
     from pycocotools import mask as mask_utils
 
+    from visionlens_jlab.evaluate import masks
     from visionlens_jlab.evaluate.boxes import group_pairs
     from visionlens_jlab.evaluate.masks import MaskCounts, mask_similarity, object_rles
 
+    monkeypatch.setattr(masks, "IOU_CALL_PAIRS", call_pairs)
     gt, dets = synthetic_segm(0)
     inp = label_input(gt, dets, "segm")
     assert inp.gt_labels is not None and inp.dt_labels is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,23 @@ def test_every_command_parses_with_only_its_modules_imported() -> None:
         assert command in _subcommands(build_parser(command)), command
     assert _subcommands(build_parser("evaluate")) == {
         "ingest", "predictions", "datasets", "delete", "evaluate"}  # fmt: skip
+
+
+def test_numpy_is_imported_with_one_blas_thread_and_the_environment_kept(monkeypatch) -> None:
+    """``visionlens evaluate`` imports numpy with OpenBLAS on one thread (no evaluation
+    calls BLAS; its threads' start costs CPU), unless numpy is already loaded or the user
+    chose a count, and leaves the environment as it found it."""
+    from visionlens_jlab.cli.evaluate import BLAS_THREADS, one_blas_thread
+
+    monkeypatch.delenv(BLAS_THREADS, raising=False)
+    monkeypatch.delitem(sys.modules, "numpy")  # as in a fresh ``visionlens`` process
+    with one_blas_thread():
+        assert os.environ[BLAS_THREADS] == "1"
+    assert BLAS_THREADS not in os.environ
+    monkeypatch.setenv(BLAS_THREADS, "4")  # the user's count
+    with one_blas_thread():
+        assert os.environ[BLAS_THREADS] == "4"
+    monkeypatch.undo()  # numpy loaded: nothing to set
+    monkeypatch.delenv(BLAS_THREADS, raising=False)
+    with one_blas_thread():
+        assert BLAS_THREADS not in os.environ

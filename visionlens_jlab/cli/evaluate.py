@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..records.label_kinds import IOU_KINDS
@@ -102,9 +106,31 @@ def _tracking(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+"""The variable numpy's OpenBLAS reads its thread count from, once, as numpy is imported."""
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy, if the block imports it first, with OpenBLAS on one thread: no evaluation
+    calls BLAS (no matrix product anywhere in them), but the threads OpenBLAS starts on
+    import spin on the CPU for a while (~65 ms of CPU of a ~0.4 s import on 2 cores,
+    measured). A value the user set is kept; the variable is removed after the block, so
+    the processes this one starts get the user's environment."""
+    if "numpy" in sys.modules or BLAS_THREADS in os.environ:
+        yield
+        return
+    os.environ[BLAS_THREADS] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(BLAS_THREADS, None)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation locally or through the server and return the report dict."""
-    from ..evaluate.api import evaluate_model, validate_params
+    with one_blas_thread():  # numpy is first imported here in a ``visionlens`` process
+        from ..evaluate.api import evaluate_model, validate_params
     from ..evaluate.classification import (
         classification_text,
         evaluate_classification,

@@ -25,6 +25,7 @@ import numpy as np
 
 from .boxes import Boxes
 from .coco import CocoMatch
+from .image_pairs import ImagePairs
 from .similarity import PairSimilarity, box_similarity
 from .tide import TideObjects
 from .voc import VocMatch
@@ -54,6 +55,9 @@ class BoxOutcomes:
     gt_iou: np.ndarray
     gt_confused: np.ndarray  # predicted class of a confusion that explains a miss, or -1
     tide: TideObjects | None = None  # each object's TIDE error (COCO bbox and segm)
+    # the false positives' pairs with the usable ground truth of their image, which TIDE's
+    # typing reads again (:mod:`.image_pairs`); None when no false positive was explained
+    fp_pairs: ImagePairs | None = None
 
 
 def outcomes_from_coco(
@@ -142,15 +146,15 @@ def _finish(
     fp = np.flatnonzero(dt_status == FP)
     dt_error[fp] = BACKGROUND
     usable = np.flatnonzero(~gt_ignored)
+    pairs = None
     if len(usable):
-        # the usable ground truth in image order once; the false positives a slice at a time
-        # (ascending, as the explanations' writes must be): the pairs of all of them with
-        # every object of their image take ~200 MB at 100K images
-        by_image = usable[np.argsort(gt.image[usable], kind="stable")]
+        # the false positives a slice at a time (ascending, as the explanations' writes
+        # must be): the pairs of all of them with every object of their image, and their
+        # temporaries, take ~200 MB at 100K images (their similarities alone ~15 MB, kept)
+        pairs = ImagePairs(gt, dt, usable, similarity)
         explained = _Explained(dt_error, dt_other, dt_iou, dt_confused, gt_confused)
         for lo in range(0, len(fp), FP_CHUNK):
-            _explain(gt, dt, fp[lo : lo + FP_CHUNK], by_image, threshold, gt_status,
-                     similarity, explained)  # fmt: skip
+            _explain(gt, dt, fp[lo : lo + FP_CHUNK], pairs, threshold, gt_status, explained)
     return BoxOutcomes(
         threshold,
         dt_status,
@@ -162,6 +166,7 @@ def _finish(
         gt_other,
         gt_iou,
         gt_confused,
+        fp_pairs=pairs,
     )
 
 
@@ -180,24 +185,17 @@ def _explain(
     gt: Boxes,
     dt: Boxes,
     fp: np.ndarray,
-    by_image: np.ndarray,
+    pairs: ImagePairs,
     threshold: float,
     gt_status: np.ndarray,
-    similarity: PairSimilarity,
     out: _Explained,
 ) -> None:
-    """Explain the false positives ``fp`` (ascending) by the usable ground truth of their
-    images (``by_image``: its indices in image order)."""
-    keys = gt.image[by_image]
-    lo = np.searchsorted(keys, dt.image[fp], side="left")
-    counts = np.searchsorted(keys, dt.image[fp], side="right") - lo
-    if not counts.sum():
+    """Explain the false positives ``fp`` (ascending) by their ``pairs`` with the usable
+    ground truth of their images."""
+    p, g, iou = pairs.of(fp)
+    if not len(p):
         return
-    starts = np.cumsum(counts) - counts
-    # pairs by prediction, then ground truth in its own order (``by_image`` is stable)
-    d = np.repeat(fp, counts)
-    g = by_image[np.repeat(lo - starts, counts) + np.arange(int(counts.sum()))]
-    iou = similarity.pairs(d, g, False)
+    d = fp[p]  # by prediction, then ground truth in its own order within the image
     same = dt.cat[d] == gt.cat[g]
     # Highest-priority explanation per FP: rank pairs by (kind, IoU) and keep the best.
     kind = np.full(len(d), -1)

@@ -287,6 +287,7 @@ def evaluate_arrays(
                 max_dets=TIDE_MAX_DETS if lvis is None else LVIS_MAX_DETS,
                 image_wide_ignored=None if lvis is None else tide_ignored(gt, dt, n_cats, lvis),
                 coco=match,  # its matches at 0.5 where they are TIDE's: no second match
+                pairs=out.fp_pairs,  # the false positives' IoUs: not computed again
             )  # fmt: skip
             out.tide = tide.objects if tide is not None else None
         ap = ap_cols.pop("AP")

@@ -28,7 +28,7 @@ def outcome_table(inp: EvalInput, out: BoxOutcomes) -> pa.Table:
         "status": names_of(out.gt_status, STATUS_NAMES),
         "matched_ann_id": other_ids(out.gt_other, dt),
         "iou": pa.array(out.gt_iou, pa.float64(), mask=out.gt_other < 0),
-        "error_type": pa.nulls(len(gt), pa.string()),
+        "error_type": names_of(np.full(len(gt), -1), ERROR_NAMES),
         "confused_with": names_of(out.gt_confused, classes),
     }
     has_iou = (out.dt_other >= 0) | (out.dt_iou > 0)

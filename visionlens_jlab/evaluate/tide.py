@@ -37,6 +37,7 @@ import numpy as np
 
 from .boxes import Boxes, group_pairs, rank_in_group
 from .coco import CocoMatch, match_coco
+from .image_pairs import ImagePairs
 from .similarity import PairSimilarity
 
 MAIN_ERRORS = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
@@ -49,8 +50,7 @@ BACKGROUND_THRESHOLD = 0.1
 MAX_DETS = 100
 CLS, LOC, BOTH, DUPE, BKG = range(5)
 FP_CHUNK = 65_536
-"""Unmatched predictions typed per step (bounds their pairs with every object of their
-image to a few tens of MB)."""
+"""Unmatched predictions typed per step (bounds their pairs' temporaries to tens of MB)."""
 RECALL_POINTS = np.array([x / 100 for x in range(101)])
 """tidecv's recall points (``x / 100``, bit for bit)."""
 
@@ -109,6 +109,7 @@ def tide_errors(
     max_dets: int = MAX_DETS,
     image_wide_ignored: np.ndarray | None = None,
     coco: CocoMatch | None = None,
+    pairs: ImagePairs | None = None,
 ) -> TideErrors | None:
     """TIDE's dAP per error type for ``dt`` against ``gt`` (None: nothing to evaluate).
 
@@ -119,11 +120,12 @@ def tide_errors(
     holds its class (tidecv's reading of LVIS, :func:`~.lvis.tide_ignored`): left out of
     AP when unmatched, but still typed, as a crowd region's. ``coco``: the evaluation's
     own match of these boxes with this similarity, whose matches at ``pos_threshold`` are
-    taken where they are provably TIDE's (:func:`_reusable`) instead of matching again.
+    taken where they are provably TIDE's (:func:`_reusable`) instead of matching again;
+    ``pairs``: the outcomes' ``fp_pairs``, read again where they pair the same ground truth.
     """
     typed = _type_predictions(
         gt, dt, similarity, pos_threshold, background_threshold, max_dets, image_wide_ignored,
-        coco,
+        coco, pairs,
     )  # fmt: skip
     order_key = dt.image if image_order is None else image_order
     n_cats = int(max(gt.cat.max(initial=-1), dt.cat.max(initial=-1))) + 1
@@ -209,6 +211,7 @@ def _type_predictions(
     max_dets: int,
     image_wide_ignored: np.ndarray | None = None,
     coco: CocoMatch | None = None,
+    pairs: ImagePairs | None = None,
 ) -> _Typed:
     """Match, ignore and type every prediction kept by ``max_dets`` (see the module)."""
     n_dt = len(dt)
@@ -246,10 +249,10 @@ def _type_predictions(
 
     error = np.full(len(kept), -1, dtype=np.int64)
     target = np.full(len(kept), -1, dtype=np.int64)
-    by_image = plain[np.argsort(gt.image[plain], kind="stable")]
+    pairs = pairs if pairs is not None and pairs.pairs_of(plain) else ImagePairs(gt, dt, plain, sim)
     for lo in range(0, len(free), FP_CHUNK):
         part = free[lo : lo + FP_CHUNK]
-        error[part], target[part] = _errors(gt, dt, kept[part], by_image, gt_used, sim, pos, bg)
+        error[part], target[part] = _errors(gt, dt, kept[part], pairs, gt_used, pos, bg)
 
     # tidecv's BestGTMatch: of the Cls/Loc errors pointing to a free ground truth, the one
     # with the highest score (the first, in its image's order) is the oracle's fix.
@@ -314,22 +317,19 @@ def _errors(
     gt: Boxes,
     dt: Boxes,
     d_idx: np.ndarray,
-    by_image: np.ndarray,
+    pairs: ImagePairs,
     gt_used: np.ndarray,
-    sim: PairSimilarity,
     pos: float,
     bg: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Error type and target ground truth (Cls/Loc, else -1) of the unmatched predictions
-    ``d_idx``, from their IoUs with every (non-crowd) ground truth of their image."""
+    ``d_idx``, from their ``pairs`` with every (non-crowd) ground truth of their image."""
     n = len(d_idx)
     error = np.full(n, BKG, dtype=np.int64)  # an image without ground truth: background
     target = np.full(n, -1, dtype=np.int64)
-    p, at = group_pairs(dt.image[d_idx], gt.image[by_image])  # by prediction, then gt order
+    p, g, iou = pairs.of(d_idx)  # by prediction, then ground truth in its image's order
     if not len(p):
         return error, target
-    g = by_image[at]
-    iou = sim.pairs(d_idx[p], g, False)
     same = dt.cat[d_idx[p]] == gt.cat[g]
     starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
     has = p[starts]
