@@ -27,14 +27,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const {
-  opt,
-  launchChromium,
-  startLab,
-  openLab,
-  waitForServer,
-  QUIET_SWITCHES
-} = require('./browser_support');
+const { opt, startLab, openLab, runRounds } = require('./browser_support');
 const { prepareData, tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
 const { report } = require('./grid_report');
@@ -201,32 +194,17 @@ async function main() {
   const lab = startLab(tool('jupyter'), String(PORT), dataDir, rootDir);
   const base = lab.base;
   /** @type {any[]} */
-  const rounds = [];
-  let browser;
-  try {
-    await waitForServer(`${base}/visionlens/api/datasets`, 120000);
-    browser = await launchChromium([
-      ...QUIET_SWITCHES,
-      '--enable-precise-memory-info'
-    ]);
-    for (let i = 0; i < ROUNDS; i++) {
-      rounds.push(await measureRound(browser, base, data.withImages, i));
-      console.error(`round ${i + 1}: ${JSON.stringify(rounds[i].open)}`);
+  const rounds = await runRounds({
+    lab,
+    dirs: [rootDir, dataDir],
+    count: ROUNDS,
+    switches: ['--enable-precise-memory-info'],
+    round: async (browser, i) => {
+      const r = await measureRound(browser, base, data.withImages, i);
+      console.error(`round ${i + 1}: ${JSON.stringify(r.open)}`);
+      return r;
     }
-  } catch (error) {
-    console.error(error);
-  } finally {
-    if (browser) {
-      await browser.close();
-    }
-    await lab.stop();
-    fs.rmSync(rootDir, { recursive: true, force: true });
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  if (rounds.length < ROUNDS) {
-    console.error(lab.log.slice(-3000));
-    throw new Error('benchmark did not complete');
-  }
+  });
   const md = report({
     rounds,
     data,

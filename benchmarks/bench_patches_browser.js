@@ -31,12 +31,10 @@ const path = require('path');
 
 const {
   opt,
-  launchChromium,
-  QUIET_SWITCHES,
   ROOT,
   startLab,
   openLab,
-  waitForServer
+  runRounds
 } = require('./browser_support');
 const { tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
@@ -300,32 +298,17 @@ async function main() {
   const load0 = os.loadavg();
   const lab = startLab(tool('jupyter'), String(PORT), dataDir, rootDir);
   const base = lab.base;
-  const rounds = [];
-  let browser;
-  try {
-    await waitForServer(`${base}/visionlens/api/datasets`, 120000);
-    browser = await launchChromium([
-      ...QUIET_SWITCHES,
-      '--enable-precise-memory-info'
-    ]);
-    for (let i = 0; i < ROUNDS; i++) {
-      rounds.push(await measureRound(browser, base));
-      console.error(`round ${i + 1}: open ${JSON.stringify(rounds[i].open)}`);
+  const rounds = await runRounds({
+    lab,
+    dirs: [rootDir, dataDir],
+    count: ROUNDS,
+    switches: ['--enable-precise-memory-info'],
+    round: async (browser, i) => {
+      const r = await measureRound(browser, base);
+      console.error(`round ${i + 1}: open ${JSON.stringify(r.open)}`);
+      return r;
     }
-  } catch (error) {
-    console.error(error);
-  } finally {
-    if (browser) {
-      await browser.close();
-    }
-    await lab.stop();
-    fs.rmSync(rootDir, { recursive: true, force: true });
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  if (rounds.length < ROUNDS) {
-    console.error(lab.log.slice(-3000));
-    throw new Error('benchmark did not complete');
-  }
+  });
   const md = report(rounds, note, load0, os.loadavg());
   if (OUT) {
     const old = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf-8') : '';

@@ -30,12 +30,10 @@ const path = require('path');
 const {
   opt,
   chromiumVersion,
-  launchChromium,
-  QUIET_SWITCHES,
   ROOT,
   startLab,
   openLab,
-  waitForServer
+  runRounds
 } = require('./browser_support');
 const { tool } = require('./grid_data');
 const { installPlaybackProbe } = require('./video_playback_probes');
@@ -186,39 +184,29 @@ async function main() {
   const load0 = os.loadavg();
   const lab = startLab(tool('jupyter'), String(PORT), dataDir, rootDir);
   const base = lab.base;
-  const rounds = [];
-  let fps = 0;
-  let browser;
-  try {
-    await waitForServer(`${base}/visionlens/api/datasets`, 120000);
-    const video = await videoFrames(base);
-    fps = video.fps;
-    browser = await launchChromium(QUIET_SWITCHES);
-    for (let i = 0; i < ROUNDS; i++) {
+  /** @type {{ first: number, frameOf: Map<string, number>, fps: number }} */
+  let video = { first: 0, frameOf: new Map(), fps: 0 };
+  const rounds = await runRounds({
+    lab,
+    dirs: [rootDir, dataDir],
+    count: ROUNDS,
+    ready: async () => {
+      video = await videoFrames(base);
+    },
+    round: async (browser, i) => {
       const round = await measureRound(browser, base, video.first);
-      rounds.push(analyseRound(round, video.frameOf, fps));
-      console.error(`round ${i + 1}: ${JSON.stringify(rounds[i])}`);
+      const analysed = analyseRound(round, video.frameOf, video.fps);
+      console.error(`round ${i + 1}: ${JSON.stringify(analysed)}`);
       if (process.env.VL_PLAYBACK_JSON) {
         fs.writeFileSync(
           `${process.env.VL_PLAYBACK_JSON}.${i + 1}`,
           JSON.stringify(round)
         );
       }
+      return analysed;
     }
-  } catch (error) {
-    console.error(error);
-  } finally {
-    if (browser) {
-      await browser.close();
-    }
-    await lab.stop();
-    fs.rmSync(rootDir, { recursive: true, force: true });
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  if (rounds.length < ROUNDS) {
-    console.error(lab.log.slice(-3000));
-    throw new Error('benchmark did not complete');
-  }
+  });
+  const fps = video.fps;
   const md = report(rounds, {
     note,
     seconds: SECONDS,

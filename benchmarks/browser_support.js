@@ -1,10 +1,13 @@
 /**
- * What the browser benchmarks (bench_grid.js, bench_map_render.js) share: the
- * repository root, playwright-core's chromium from ui-tests/node_modules, their
- * `--name value` options, the system Chromium they run (ui-tests/chromium-launch.js)
- * and the JupyterLab server they measure.
+ * What the browser benchmarks (bench_grid.js, bench_map_render.js,
+ * bench_patches_browser.js, bench_video_playback.js) share: the repository
+ * root, playwright-core's chromium from ui-tests/node_modules, their
+ * `--name value` options, the system Chromium they run
+ * (ui-tests/chromium-launch.js), the JupyterLab server they measure and the
+ * rounds they run against it (`runRounds`).
  */
 const { execFileSync, spawn } = require('child_process');
+const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -150,6 +153,54 @@ async function openLab(browser, base, command) {
   return { page, cdp };
 }
 
+/**
+ * `count` rounds of `round(browser, i)` in one headless Chromium (the quiet
+ * switches and `switches`) against `lab` once it answers and `ready()` (what a
+ * benchmark reads from the server first) is done; then, whatever happened, the
+ * browser closed, the lab stopped and `dirs` removed. Throws, after the lab's
+ * log, unless every round completed.
+ * @template T
+ * @param {{
+ *   lab: { base: string, log: string, stop: () => Promise<void> },
+ *   dirs: string[],
+ *   count: number,
+ *   switches?: string[],
+ *   ready?: () => Promise<void>,
+ *   round: (browser: import('playwright-core').Browser, i: number) => Promise<T>
+ * }} options
+ * @returns {Promise<T[]>}
+ */
+async function runRounds({ lab, dirs, count, switches = [], ready, round }) {
+  /** @type {T[]} */
+  const rounds = [];
+  let browser;
+  try {
+    await waitForServer(`${lab.base}/visionlens/api/datasets`, 120000);
+    if (ready) {
+      await ready();
+    }
+    browser = await launchChromium([...QUIET_SWITCHES, ...switches]);
+    for (let i = 0; i < count; i++) {
+      rounds.push(await round(browser, i));
+    }
+  } catch (error) {
+    console.error(error);
+  } finally {
+    if (browser) {
+      await browser.close();
+    }
+    await lab.stop();
+    for (const dir of dirs) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (rounds.length < count) {
+    console.error(lab.log.slice(-3000));
+    throw new Error('benchmark did not complete');
+  }
+  return rounds;
+}
+
 module.exports = {
   ROOT,
   QUIET_SWITCHES,
@@ -159,5 +210,6 @@ module.exports = {
   chromiumVersion,
   startLab,
   openLab,
+  runRounds,
   waitForServer
 };
