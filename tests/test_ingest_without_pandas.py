@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.ingest_fixtures import write_coco
 from tests.video_fixtures import write_mot
@@ -34,17 +35,23 @@ print(json.dumps({"code": code, "pandas_during": during, "areas": areas,
 def test_cli_ingest_keeps_pandas_out(tmp_path: Path) -> None:
     source = tmp_path / "coco.json"
     boxes = write_coco(source, 60, 3)
+    report, result = run_script(INGEST_THEN_REPORT, source, tmp_path / "data")
+    assert report["annotations"] == boxes and report["samples"] == 60
+    assert result == {"code": 0, "pandas_during": False, "areas": [], "rows_after": 2}
+
+
+def run_script(script: str, *args: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run ``script`` in a fresh interpreter: the ingest's ``--json`` report and the
+    script's own JSON line, its last two lines of output."""
     proc = subprocess.run(
-        [sys.executable, "-c", INGEST_THEN_REPORT, str(source), str(tmp_path / "data")],
+        [sys.executable, "-c", script, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=REPO,
         check=True,
     )
     lines = proc.stdout.strip().splitlines()
-    report, result = json.loads(lines[-2]), json.loads(lines[-1])
-    assert report["annotations"] == boxes and report["samples"] == 60
-    assert result == {"code": 0, "pandas_during": False, "areas": [], "rows_after": 2}
+    return json.loads(lines[-2]), json.loads(lines[-1])
 
 
 MOT_INGEST = """
@@ -66,17 +73,9 @@ print(json.dumps({"code": code, "imported": sorted(m for m in OTHERS if m in sys
 
 def test_cli_ingest_of_one_format_imports_its_reader_only(tmp_path: Path) -> None:
     write_mot(tmp_path / "mot", {"SEQ-01": 4})
-    proc = subprocess.run(
-        [sys.executable, "-c", MOT_INGEST, str(tmp_path / "mot"), str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    lines = proc.stdout.strip().splitlines()
-    report, result = json.loads(lines[-2]), json.loads(lines[-1])
+    report, result = run_script(MOT_INGEST, tmp_path / "mot", tmp_path / "data")
     assert report["samples"] == 4 and report["tracks"] > 0
-    assert result == {"code": 0, "imported": []}, proc.stderr
+    assert result == {"code": 0, "imported": []}
 
 
 def test_cli_ingest_error_still_reported(tmp_path: Path) -> None:
