@@ -186,6 +186,10 @@ function report(
     ],
     ['count shown', rounds[0].open.count],
     [
+      'a screen (what a scroll step moves)',
+      `${rounds[0].open.screenPx} px: ${(rounds[0].open.screenPx / rounds[0].open.rowPx).toFixed(1)} rows of ${rounds[0].open.columns} tiles (${rounds[0].open.tiles} in view)`
+    ],
+    [
       `scroll step (one screen) → its tiles, median of ${STEPS} per round`,
       spread(
         per(r => median(r.steps)),

@@ -19,8 +19,8 @@
 /** Define `window.__vlPatches` in the page (after `installProbes`). */
 function installPatchProbes() {
   const PANEL = '#visionlens-patches-main';
-  /** The grid's gap between tiles (px, gridRows.ts's GAP) with a pixel of rounding. */
-  const GAP = 7;
+  /** The grid's gap between tiles (px, gridRows.ts's GAP). */
+  const GAP = 6;
   const bench = /** @type {any} */ (window).__vlBench;
   const frame = () => new Promise(r => requestAnimationFrame(r));
   const $ = (/** @type {string} */ s) =>
@@ -72,15 +72,15 @@ function installPatchProbes() {
     }
     const index = filled.map(({ t }) => Number(t.dataset.index));
     const last = Math.max(...index);
-    // Covered: no vertical gap wider than the grid's between the tiles.
+    // Covered: no vertical gap wider than the grid's (and a pixel of rounding).
     let reach = box.top;
     for (const { r } of [...shown].sort((a, b) => a.r.top - b.r.top)) {
-      if (r.top > reach + GAP) {
+      if (r.top > reach + GAP + 1) {
         return null;
       }
       reach = Math.max(reach, r.bottom);
     }
-    if (reach < bottom - GAP && last !== n - 1) {
+    if (reach < bottom - GAP - 1 && last !== n - 1) {
       return null;
     }
     return {
@@ -147,10 +147,16 @@ function installPatchProbes() {
       source
     });
     const { value } = await until(screen, 'first screen');
+    const ms = performance.now() - t0;
+    const row = /** @type {HTMLElement} */ ($('.jp-VisionLens-gridRow'));
     return {
-      ms: performance.now() - t0,
+      ms,
       tiles: value.tiles,
-      count: countText()
+      count: countText(),
+      // what a scroll step moves: one scroller height, in rows of tiles
+      screenPx: scroller().clientHeight,
+      rowPx: row.offsetHeight + GAP,
+      columns: row.children.length
     };
   };
 
