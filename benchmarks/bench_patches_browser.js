@@ -232,6 +232,13 @@ function report(
       )
     ],
     [
+      'evaluation scroll step, slowest per round',
+      spread(
+        per(r => Math.max(...r.evalSteps)),
+        ' ms'
+      )
+    ],
+    [
       `filter change → exact count + first screen, median of ${FILTER_CHANGES}`,
       spread(
         per(r => median(r.filters)),
