@@ -6,7 +6,7 @@
  *   node benchmarks/bench_map_render.js [--points 100000,1000000] [--runs 3] [--pans 5]
  *       [--modes plain,selection,dimmed,density] [--renderers points,regl,scatterplot]
  *
- * Renderers: the map panel's points layer (src/map/MapCanvas + PointsLayer,
+ * Renderers: the map panel's points layer (src/features/map/MapCanvas + PointsLayer,
  * compiled to lib/ by `jlpm build:lib`), regl-scatterplot (jupyter-scatter's
  * renderer, a devDependency used only here) and deck.gl 9's ScatterplotLayer,
  * fed the same data. Each run is a fresh page; "first paint" is from handing

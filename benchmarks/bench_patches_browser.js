@@ -14,10 +14,12 @@
  * tiles' label drawing is measured, not decoding. Each round (probes:
  * grid_probes.js's recorder, patches_probes.js's steps):
  *   1. open the grid, then the patches view of the ground truth (5M objects):
- *      first page's tiles and exact count;
- *   2. 20 pages forward (Next), each scrolled to its end;
+ *      its first screen of tiles and the exact count;
+ *   2. 20 scroll steps of one screen down, each until the new screen is
+ *      covered by tiles showing their object (the view is one virtual grid);
  *   3. 4 sort changes (area, then descending, class, then ascending);
- *   4. the evaluation patches of m1 (by IoU; TP / FP / FN pairs drawn), 10 pages;
+ *   4. the evaluation patches of m1 (by IoU; TP / FP / FN pairs drawn),
+ *      10 scroll steps;
  *   5. back to the ground truth, 5 filter changes (the split facet's `val`);
  * with every long task over 50 ms and frame gap, and the JS heap after GC.
  * Prints a markdown section; with --out, puts it at the top of that file.
@@ -46,8 +48,8 @@ const ROUNDS = Number(opt('rounds', 3));
 const CACHE = opt('cache', '/tmp/vl-patches-browser-cache');
 const PORT = Number(opt('port', 8891));
 const OUT = opt('out', '');
-const PAGES = 20;
-const EVAL_PAGES = 10;
+const STEPS = 20;
+const EVAL_STEPS = 10;
 /** The sort changes, one select at a time (as a user picks them). */
 const SORTS = [
   ['.jp-VisionLens-patchesSort', 'area'],
@@ -116,7 +118,7 @@ async function measureRound(
   r.open = await call('open', ['ground_truth']);
   await page.waitForTimeout(300);
   r.heapFirst = await heap(cdp);
-  r.pages = await call('pages', [PAGES, 'pages']);
+  r.steps = await call('scrollSteps', [STEPS, 'scroll']);
   r.sorts = [];
   for (const [select, value] of SORTS) {
     r.sorts.push(await call('choose', [select, value, 'sorts']));
@@ -126,7 +128,7 @@ async function measureRound(
     'evaluation:m1',
     'evaluation'
   ]);
-  r.evalPages = await call('pages', [EVAL_PAGES, 'evaluation']);
+  r.evalSteps = await call('scrollSteps', [EVAL_STEPS, 'evaluation']);
   r.back = await call('choose', [
     '.jp-VisionLens-patchesKind',
     'objects:ground_truth',
@@ -173,10 +175,10 @@ function report(
         e.ms > 100 && (phase === null || e.phase === phase)
     );
   const per = (/** @type {(r: any) => number} */ f) => rounds.map(f);
-  const phases = ['open', 'pages', 'sorts', 'evaluation', 'filters'];
+  const phases = ['open', 'scroll', 'sorts', 'evaluation', 'filters'];
   const rows = [
     [
-      'grid opened, then the patches view: first page with its exact count',
+      'grid opened, then the patches view: first screen with its exact count',
       spread(
         per(r => r.open.ms),
         ' ms'
@@ -184,21 +186,25 @@ function report(
     ],
     ['count shown', rounds[0].open.count],
     [
-      `page turn (Next) → tiles, median of ${PAGES} per round`,
+      'a screen (what a scroll step moves)',
+      `${rounds[0].open.screenPx} px: ${(rounds[0].open.screenPx / rounds[0].open.rowPx).toFixed(1)} rows of ${rounds[0].open.columns} tiles (${rounds[0].open.tiles} in view)`
+    ],
+    [
+      `scroll step (one screen) → its tiles, median of ${STEPS} per round`,
       spread(
-        per(r => median(r.pages)),
+        per(r => median(r.steps)),
         ' ms'
       )
     ],
     [
-      'page turn, slowest per round',
+      'scroll step, slowest per round',
       spread(
-        per(r => Math.max(...r.pages)),
+        per(r => Math.max(...r.steps)),
         ' ms'
       )
     ],
     [
-      `sort change → first page, median of ${SORTS.length}`,
+      `sort change → first screen, median of ${SORTS.length}`,
       spread(
         per(r => median(r.sorts)),
         ' ms'
@@ -219,14 +225,21 @@ function report(
       )
     ],
     [
-      `evaluation page turn, median of ${EVAL_PAGES}`,
+      `evaluation scroll step, median of ${EVAL_STEPS}`,
       spread(
-        per(r => median(r.evalPages)),
+        per(r => median(r.evalSteps)),
         ' ms'
       )
     ],
     [
-      `filter change → exact count + page, median of ${FILTER_CHANGES}`,
+      'evaluation scroll step, slowest per round',
+      spread(
+        per(r => Math.max(...r.evalSteps)),
+        ' ms'
+      )
+    ],
+    [
+      `filter change → exact count + first screen, median of ${FILTER_CHANGES}`,
       spread(
         per(r => median(r.filters)),
         ' ms'
@@ -263,7 +276,7 @@ function report(
       )
     ],
     [
-      'JS heap after the first page / at the end (after GC)',
+      'JS heap after the first screen / at the end (after GC)',
       `${spread(
         per(r => r.heapFirst / 1e6),
         ' MB',

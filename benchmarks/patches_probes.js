@@ -4,8 +4,14 @@
  * and frame gap over 50 ms, tagged with the phase it fell in).
  * `installPatchProbes` is serialized by Playwright and defines
  * `window.__vlPatches`: the steps of a round over the patches view (open,
- * turn pages, change the sort, switch to evaluation patches, filter changes),
- * each resolving once the panel shows the new page's tiles.
+ * scroll a screen at a time, change the sort, switch to evaluation patches,
+ * filter changes), each resolving once the view is covered by tiles showing
+ * their object (crop and labels drawn: `patchCrop` draws them with the tile).
+ *
+ * The view is one virtual grid (`VirtualGrid`): its tiles are recycled
+ * while scrolling and rebuilt for a new query, a tile whose page is loading
+ * is empty (`jp-mod-loading`, no `data-ann-id`), and tiles past the end are
+ * `visibility: hidden`.
  */
 
 /* eslint-disable no-undef */
@@ -13,109 +19,178 @@
 /** Define `window.__vlPatches` in the page (after `installProbes`). */
 function installPatchProbes() {
   const PANEL = '#visionlens-patches-main';
+  /** The grid's gap between tiles (px, gridRows.ts's GAP). */
+  const GAP = 6;
   const bench = /** @type {any} */ (window).__vlBench;
   const frame = () => new Promise(r => requestAnimationFrame(r));
   const $ = (/** @type {string} */ s) =>
     /** @type {HTMLElement | null} */ (document.querySelector(`${PANEL} ${s}`));
-  const firstTile = () => $('.jp-VisionLens-patch');
-  const tileCount = () =>
-    document.querySelectorAll(`${PANEL} .jp-VisionLens-patch`).length;
+  const scroller = () =>
+    /** @type {HTMLElement} */ ($('.jp-VisionLens-gridScroller'));
+  const countText = () => $('.jp-VisionLens-patchesCount')?.textContent ?? '';
+  /** The exact total the count shows ("5,000,000 objects"), or null before it answered. */
+  const total = () => {
+    const m = /^([\d,]+) objects?$/.exec(countText());
+    return m ? Number(m[1].replace(/,/g, '')) : null;
+  };
+  /** Tiles in the DOM (the grid's own rows: recycled ones are `display: none`). */
+  const tiles = () =>
+    /** @type {HTMLElement[]} */ ([
+      ...document.querySelectorAll(`${PANEL} .jp-VisionLens-patch`)
+    ]);
+  const tileCount = () => tiles().length;
 
-  /** Wait for `check()`, a frame at a time; ms waited. */
+  /**
+   * The screen as the user sees it once it is complete: every tile in the
+   * scroller's box shows its object, and those tiles cover the box from top
+   * to bottom (or down to the last object). Tiles the grid has not placed
+   * yet leave a hole, so a scroll that outran the render is not taken for
+   * done. Null while incomplete; else the tiles and their positions.
+   */
+  const screen = () => {
+    const el = scroller();
+    if (!el) {
+      return null;
+    }
+    const box = el.getBoundingClientRect();
+    const bottom = box.top + el.clientHeight;
+    const shown = tiles()
+      .map(t => ({ t, r: t.getBoundingClientRect() }))
+      .filter(
+        ({ t, r }) => t.offsetParent && r.bottom > box.top && r.top < bottom
+      );
+    const n = total();
+    const filled = shown.filter(({ t }) => t.style.visibility !== 'hidden');
+    if (
+      n === null ||
+      filled.length === 0 ||
+      filled.some(
+        ({ t }) => t.classList.contains('jp-mod-loading') || !t.dataset.annId
+      )
+    ) {
+      return null;
+    }
+    const index = filled.map(({ t }) => Number(t.dataset.index));
+    const last = Math.max(...index);
+    // Covered: no vertical gap wider than the grid's (and a pixel of rounding).
+    let reach = box.top;
+    for (const { r } of [...shown].sort((a, b) => a.r.top - b.r.top)) {
+      if (r.top > reach + GAP + 1) {
+        return null;
+      }
+      reach = Math.max(reach, r.bottom);
+    }
+    if (reach < bottom - GAP - 1 && last !== n - 1) {
+      return null;
+    }
+    return {
+      els: filled.map(({ t }) => t),
+      tiles: filled.length,
+      first: Math.min(...index),
+      last
+    };
+  };
+
+  /** Wait for `check()` to give a value, a frame at a time; it and the ms waited. */
   const until = async (
-    /** @type {() => unknown} */ check,
+    /** @type {() => any} */ check,
     /** @type {string} */ what,
     timeoutMs = 120000
   ) => {
     const t0 = performance.now();
-    while (!check()) {
+    let value;
+    while (!(value = check())) {
       if (performance.now() - t0 > timeoutMs) {
         const status = $('.jp-VisionLens-patchesStatus')?.textContent ?? '';
-        throw new Error(`${what}: not after ${timeoutMs} ms (${status})`);
+        throw new Error(
+          `${what}: not after ${timeoutMs} ms (count "${countText()}", status "${status}")`
+        );
       }
       await frame();
     }
-    return performance.now() - t0;
+    return { value, ms: performance.now() - t0 };
   };
 
   /**
-   * Run `act` and wait until the panel has drawn a new page (its tiles are
-   * new elements) and, with `countChanges`, a new count; ms from the act.
+   * Run `act` (a new query) and wait until a complete screen of the new
+   * query shows: its tiles are new elements (the grid rebuilds its rows for
+   * a query) and, with `countChanges`, the count is a new one; ms from the act.
    */
-  const newPage = async (
+  const newQuery = async (
     /** @type {() => void} */ act,
     /** @type {string} */ what,
     countChanges = false
   ) => {
-    const before = firstTile();
-    const count = $('.jp-VisionLens-patchesCount')?.textContent ?? '';
+    const before = new Set(tiles());
+    const count = countText();
     const t0 = performance.now();
     act();
-    await until(
-      () =>
-        firstTile() !== null &&
-        firstTile() !== before &&
-        (!countChanges ||
-          $('.jp-VisionLens-patchesCount')?.textContent !== count),
-      what
-    );
+    await until(() => {
+      const s = screen();
+      return (
+        s &&
+        !s.els.some(t => before.has(t)) &&
+        (!countChanges || countText() !== count) &&
+        s
+      );
+    }, what);
     const ms = performance.now() - t0;
     await frame();
     return ms;
   };
 
-  /** Scroll the page's tiles to the last one over `frames` frames (a wheel user). */
-  const scrollPage = async (/** @type {number} */ frames) => {
-    const tiles = document.querySelectorAll(`${PANEL} .jp-VisionLens-patch`);
-    const last = /** @type {HTMLElement} */ (tiles[tiles.length - 1]);
-    for (let i = 0; i < frames; i++) {
-      const tile = /** @type {HTMLElement} */ (
-        tiles[Math.floor(((i + 1) * (tiles.length - 1)) / frames)]
-      );
-      tile.scrollIntoView({ block: 'end' });
-      await frame();
-    }
-    last.scrollIntoView({ block: 'end' });
-  };
-
-  /** Open the patches view of `source`: ms to the first page's tiles and count. */
+  /** Open the patches view of `source`: ms to the first screen of tiles and the exact count. */
   const open = async (/** @type {string} */ source) => {
     bench.setPhase('open');
     const t0 = performance.now();
     void window.jupyterapp.commands.execute('visionlens:open-patches', {
       source
     });
-    await until(
-      () =>
-        tileCount() > 0 &&
-        / of /.test($('.jp-VisionLens-patchesCount')?.textContent ?? ''),
-      'first page'
-    );
+    const { value } = await until(screen, 'first screen');
+    const ms = performance.now() - t0;
+    const row = /** @type {HTMLElement} */ ($('.jp-VisionLens-gridRow'));
     return {
-      ms: performance.now() - t0,
-      tiles: tileCount(),
-      count: $('.jp-VisionLens-patchesCount')?.textContent
+      ms,
+      tiles: value.tiles,
+      count: countText(),
+      // what a scroll step moves: one scroller height, in rows of tiles
+      screenPx: scroller().clientHeight,
+      rowPx: row.offsetHeight + GAP,
+      columns: row.children.length
     };
   };
 
-  /** `n` pages forward (Next), each scrolled to its end: ms per page. */
-  const pages = async (
+  /**
+   * `n` steps of one screen down (a Page Down or wheel user), each until the
+   * new screen is complete: ms per step.
+   */
+  const scrollSteps = async (
     /** @type {number} */ n,
     /** @type {string} */ phase
   ) => {
     bench.setPhase(phase);
+    const el = scroller();
     const times = [];
+    let first = /** @type {{value: any}} */ (await until(screen, 'a screen'))
+      .value.first;
     for (let i = 0; i < n; i++) {
-      const next = /** @type {HTMLButtonElement} */ (
-        $('.jp-VisionLens-patchesNext')
+      const t0 = performance.now();
+      el.scrollTop += el.clientHeight;
+      const { value } = await until(
+        () => {
+          const s = screen();
+          return s && s.first > first && s;
+        },
+        `scroll step ${i + 1}`
       );
-      times.push(await newPage(() => next.click(), `page ${i + 1}`, true));
-      await scrollPage(6);
+      times.push(performance.now() - t0);
+      first = value.first;
+      await frame();
     }
     return times;
   };
 
-  /** Pick `value` in the panel's select `cls` (as a user does): ms to the new page. */
+  /** Pick `value` in the panel's select `cls` (as a user does): ms to the new query's first screen. */
   const choose = async (
     /** @type {string} */ cls,
     /** @type {string} */ value,
@@ -123,26 +198,30 @@ function installPatchProbes() {
   ) => {
     bench.setPhase(phase);
     const select = /** @type {HTMLSelectElement} */ ($(cls));
-    return newPage(() => {
+    if (![...select.options].some(o => o.value === value)) {
+      // a renamed option would pick nothing and time no change
+      throw new Error(`${cls} has no option ${value}`);
+    }
+    return newQuery(() => {
       select.value = value;
       select.dispatchEvent(new Event('change'));
     }, `${cls} = ${value}`);
   };
 
-  /** Click a facet value's checkbox: ms to the new exact count and its page. */
+  /** Click a facet value's checkbox: ms to the new exact count and its first screen. */
   const filterClick = async (/** @type {string} */ selector) => {
     bench.setPhase('filters');
-    return newPage(
+    return newQuery(
       () =>
         /** @type {HTMLElement} */ (document.querySelector(selector)).click(),
-      'page after a filter change',
+      'screen after a filter change',
       true
     );
   };
 
   /** @type {any} */ (window).__vlPatches = {
     open,
-    pages,
+    scrollSteps,
     choose,
     filterClick,
     tileCount

@@ -9,7 +9,7 @@ import { Deck, OrthographicView } from '@deck.gl/core';
 import { ScatterplotLayer } from '@deck.gl/layers';
 import createScatterplot from 'regl-scatterplot';
 
-import { MapCanvas } from '../../lib/map/MapCanvas';
+import { MapCanvas } from '../../lib/features/map/MapCanvas';
 
 /** 20 Gaussian clusters, interleaved x, y (seeded). */
 function clusters(n) {
