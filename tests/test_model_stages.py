@@ -183,7 +183,9 @@ def test_slow_reads_show_as_the_stage_that_bounds_the_job(
     real = prepare_module.read_bytes
 
     def slow_disk(location: str) -> bytes:
-        time.sleep(0.3)
+        # well above the tiny model's forward pass even on a loaded 2-core machine (0.3 s
+        # was not, at a load of 12 in a CI run)
+        time.sleep(1.0)
         return real(location)
 
     monkeypatch.setattr(prepare_module, "read_bytes", slow_disk)
