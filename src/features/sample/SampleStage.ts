@@ -128,16 +128,44 @@ export class SampleStage {
   /** Show a sample's image (null: none) and fit it. */
   show(sample: ISample | null, url: string | null): void {
     this._named = null;
+    this._loading = null;
     if (!url) {
       this._img.removeAttribute('src');
     } else if (this._img.getAttribute('src') !== url) {
-      this._img.src = url;
-      if (!this._img.complete) {
-        // the labels wait for their image (a video frame's boxes never sit
-        // on the frame before): drawn on its load
-        this._pending = sample;
+      const next = new Image();
+      next.src = url;
+      if (!next.complete && typeof next.decode === 'function') {
+        // The labels wait for their image, and the image is not swapped in
+        // before it is decoded: the browser paints a new image as soon as it
+        // has it, before its load event, so labels drawn on that event would
+        // leave a video frame painted with the frame before's labels.
+        this._loading = next;
+        void next
+          .decode()
+          .catch(() => undefined) // a broken image: shown as it is, labelled
+          .then(() => {
+            if (this._loading === next) {
+              this._loading = null;
+              this._swap(sample, url);
+            }
+          });
         return;
       }
+      this._swap(sample, url);
+      return;
+    }
+    this._pending = undefined;
+    this._sample = sample;
+    this.fit();
+  }
+
+  /** Show `url` (decoded, or failed) with `sample`'s labels. */
+  private _swap(sample: ISample | null, url: string): void {
+    this._img.src = url;
+    if (!this._img.complete) {
+      // not decoded after all (a cache that keeps nothing): drawn on its load
+      this._pending = sample;
+      return;
     }
     this._pending = undefined;
     this._sample = sample;
@@ -384,6 +412,8 @@ export class SampleStage {
   private _sample: ISample | null = null;
   /** The sample whose image is loading (its labels are drawn on load). */
   private _pending: ISample | null | undefined = undefined;
+  /** The image being decoded before it is shown (null: none). */
+  private _loading: HTMLImageElement | null = null;
   private _named: IAnnotation | null = null;
   private _canvas: HTMLDivElement;
   private _img: HTMLImageElement;

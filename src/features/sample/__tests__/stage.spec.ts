@@ -1,7 +1,8 @@
 /**
  * The sample stage: which drags pan, and which sample's labels it says it
  * drew (`data-labels-of` on its canvas, read by the video playback benchmark
- * to check that the labels shown are those of the frame shown).
+ * to check that the labels shown are those of the frame shown), and that a new
+ * image and its labels appear together.
  */
 import { ServerConnection } from '@jupyterlab/services';
 
@@ -45,5 +46,73 @@ describe('the sample stage', () => {
     expect(canvas.dataset.labelsOf).toBe('8');
     stage.show(null, null);
     expect(canvas.dataset.labelsOf).toBeUndefined();
+  });
+
+  it('swaps in a new image only once decoded, with its labels at once', async () => {
+    // jsdom loads no image: an Image that is not complete until `decode`
+    // resolves stands for the browser's
+    const decodes: (() => void)[] = [];
+    const real = Object.getOwnPropertyDescriptor(
+      HTMLImageElement.prototype,
+      'complete'
+    );
+    const realDecode = Object.getOwnPropertyDescriptor(
+      HTMLImageElement.prototype,
+      'decode'
+    );
+    const decoded = new Set<string>();
+    Object.defineProperty(HTMLImageElement.prototype, 'complete', {
+      configurable: true,
+      get(this: HTMLImageElement) {
+        return decoded.has(this.src);
+      }
+    });
+    HTMLImageElement.prototype.decode = function (this: HTMLImageElement) {
+      return new Promise<void>(resolve =>
+        decodes.push(() => {
+          decoded.add(this.src);
+          resolve();
+        })
+      );
+    };
+    try {
+      const model = new VisionLensModel({
+        client: new VisionLensClient(ServerConnection.makeSettings()),
+        state: null,
+        saveDelay: 0
+      });
+      const stage = new SampleStage(model, new LabelTypeToggles());
+      const canvas = stage.node.querySelector<HTMLElement>(
+        '.jp-VisionLens-canvas'
+      )!;
+      const img = stage.node.querySelector<HTMLImageElement>('img')!;
+      stage.show(wireSample({ sample_id: 1 }), null);
+      stage.show(wireSample({ sample_id: 2 }), 'http://x/2.jpg');
+      stage.show(wireSample({ sample_id: 3 }), 'http://x/3.jpg');
+      // neither image is decoded: the stage still shows what it showed
+      expect(img.getAttribute('src')).toBeNull();
+      expect(canvas.dataset.labelsOf).toBe('1');
+      decodes[0](); // frame 2 decoded, but frame 3 was asked since
+      await Promise.resolve();
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(img.getAttribute('src')).toBeNull();
+      expect(canvas.dataset.labelsOf).toBe('1');
+      decodes[1]();
+      await Promise.resolve();
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(img.getAttribute('src')).toBe('http://x/3.jpg');
+      expect(canvas.dataset.labelsOf).toBe('3');
+    } finally {
+      if (real) {
+        Object.defineProperty(HTMLImageElement.prototype, 'complete', real);
+      }
+      if (realDecode) {
+        Object.defineProperty(HTMLImageElement.prototype, 'decode', realDecode);
+      } else {
+        delete (HTMLImageElement.prototype as { decode?: unknown }).decode;
+      }
+    }
   });
 });
