@@ -13,6 +13,20 @@ import { wireBox, wireSample } from '../../../__tests__/wireSample';
 import { SampleStage } from '../SampleStage';
 import { startsPan } from '../stagePointer';
 
+/** A stage of a model without a server, and its labels' canvas. */
+function newStage(): { stage: SampleStage; canvas: HTMLElement } {
+  const model = new VisionLensModel({
+    client: new VisionLensClient(ServerConnection.makeSettings()),
+    state: null,
+    saveDelay: 0
+  });
+  const stage = new SampleStage(model, new LabelTypeToggles());
+  const canvas = stage.node.querySelector<HTMLElement>(
+    '.jp-VisionLens-canvas'
+  )!;
+  return { stage, canvas };
+}
+
 describe('the sample stage', () => {
   it('pans with the middle button, with Shift, or with the pan tool only', () => {
     const down = (button: number, shiftKey = false) => ({ button, shiftKey });
@@ -24,15 +38,7 @@ describe('the sample stage', () => {
   });
 
   it('says which sample its labels are drawn for, and none once cleared', () => {
-    const model = new VisionLensModel({
-      client: new VisionLensClient(ServerConnection.makeSettings()),
-      state: null,
-      saveDelay: 0
-    });
-    const stage = new SampleStage(model, new LabelTypeToggles());
-    const canvas = stage.node.querySelector<HTMLElement>(
-      '.jp-VisionLens-canvas'
-    )!;
+    const { stage, canvas } = newStage();
     const box = wireBox({
       ann_id: 1,
       source: 'ground_truth',
@@ -76,15 +82,7 @@ describe('the sample stage', () => {
       );
     };
     try {
-      const model = new VisionLensModel({
-        client: new VisionLensClient(ServerConnection.makeSettings()),
-        state: null,
-        saveDelay: 0
-      });
-      const stage = new SampleStage(model, new LabelTypeToggles());
-      const canvas = stage.node.querySelector<HTMLElement>(
-        '.jp-VisionLens-canvas'
-      )!;
+      const { stage, canvas } = newStage();
       const img = stage.node.querySelector<HTMLImageElement>('img')!;
       stage.show(wireSample({ sample_id: 1 }), null);
       stage.show(wireSample({ sample_id: 2 }), 'http://x/2.jpg');
