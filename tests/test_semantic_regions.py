@@ -205,7 +205,7 @@ def test_a_regions_pixels_are_found_again_in_the_label_map(scored: Any, tmp_path
     position = {sid: i for i, sid in enumerate(order)}
     stored_rows = rows(catalog)
     for r in stored_rows:
-        found = region_pixels(catalog, "seg", "net", r["sample_id"], r["region"])
+        found = region_pixels(catalog, "seg", r["sample_id"], r)
         assert found is not None, r
         x, y, mask = found
         assert (x, y, mask.shape) == (r["x"], r["y"], (r["h"], r["w"]))
@@ -221,7 +221,7 @@ def test_a_regions_pixels_are_found_again_in_the_label_map(scored: Any, tmp_path
     save_palette(
         blank, tmp_path / "VOC" / "SegmentationClass" / f"im_{position[first['sample_id']]:03d}.png"
     )
-    assert region_pixels(catalog, "seg", "net", first["sample_id"], first["region"]) is None
+    assert region_pixels(catalog, "seg", first["sample_id"], first) is None
 
 
 def test_a_catalog_of_step_28_gets_the_table(tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ class RegionCropHandler(CropHandler):
         # the region's pixels drawn on its crop, found in the label map on a cache miss only
         overlay = CropOverlay(
             f"region:{row['class']}:{row['pixels']}",
-            partial(region_pixels, self.catalog, name, model, int(sample_id), int(region)),
+            partial(region_pixels, self.catalog, name, int(sample_id), row),
         )
         box = (float(row["x"]), float(row["y"]), float(row["w"]), float(row["h"]))
         await self.send_crop(name, int(sample_id), box, size_context, overlay)

@@ -138,16 +138,16 @@ def region_row(
 
 
 def region_pixels(
-    catalog: Catalog, dataset: str, model: str, sample_id: int, region: int
+    catalog: Catalog, dataset: str, sample_id: int, found: dict[str, Any]
 ) -> tuple[int, int, np.ndarray] | None:
     """Where one stored region's pixels are: its box's corner and a boolean mask of the
     box's size, found again in the ground truth's label map (the rows keep a region's box,
     class and size, not its pixels): the 8-connected component of its class that fills its
     box with its number of pixels. None when the label map no longer holds it (imported
-    again since the run) or cannot be read: the tile then shows the crop alone."""
+    again since the run) or cannot be read: the tile then shows the crop alone. ``found``
+    is the region's stored row (:func:`region_row`)."""
     from scipy import ndimage  # here: importing the catalog's manifests must not load scipy
 
-    found = region_row(catalog, dataset, model, sample_id, region)
     x, y, w, h = (int(found[k]) for k in ("x", "y", "w", "h"))
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
