@@ -1,8 +1,9 @@
 /**
  * The video view's state and geometry, free of the DOM: which frame a step
  * or a point of the timeline names, the lanes of the tracks and their marks,
- * the playback interval, and the frames fetched ahead while playing
- * (`FramePrefetch`), so that a frame's labels and image are shown together.
+ * the playback interval and schedule (`PlaybackClock`), and the frames
+ * fetched ahead while playing (`FramePrefetch`), so that a frame's labels and
+ * image are shown together.
  */
 import { trackColor } from '../base/colors';
 import { IVideoTimeline } from './tokens';
@@ -94,6 +95,37 @@ export function trackLanes(
 export function frameInterval(fps: number | null | undefined): number {
   const rate = fps && Number.isFinite(fps) && fps > 0 ? fps : DEFAULT_FPS;
   return 1000 / rate;
+}
+
+/**
+ * When the next frame is due while playing. Frames are due on an absolute
+ * schedule, one `interval` apart from the first, so that a timer that fires
+ * a few milliseconds late (the main thread busy painting the last frame) is
+ * made up on the next frame instead of adding up over the run; a schedule of
+ * delays measured from each frame plays slower than the video on a loaded
+ * machine. A frame shown more than half an interval late (it loaded late)
+ * moves the schedule to it: playback does not hurry through the frames after
+ * it to catch up, which would replace them before the browser paints them.
+ */
+export class PlaybackClock {
+  /** Start a run at `now` (ms): the first frame is due at once. */
+  constructor(
+    readonly interval: number,
+    now: number
+  ) {
+    this._due = now;
+  }
+
+  /** A frame was shown at `now`: the milliseconds to wait before the next. */
+  shown(now: number): number {
+    if (now - this._due > this.interval / 2) {
+      this._due = now; // late: the schedule goes on from this frame
+    }
+    this._due += this.interval;
+    return Math.max(0, this._due - now);
+  }
+
+  private _due: number;
 }
 
 /** The frame counter's text: `frame 3 / 250`. */

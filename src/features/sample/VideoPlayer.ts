@@ -17,6 +17,7 @@ import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import {
   FramePrefetch,
+  PlaybackClock,
   frameCount,
   frameCounterText,
   frameInterval,
@@ -275,9 +276,11 @@ export class VideoPlayer {
     const seq = ++this._seq;
     this._heading = null; // a seek still loading is dropped
     this._renderFrame();
-    const interval = frameInterval(timeline.video.fps);
+    const clock = new PlaybackClock(
+      frameInterval(timeline.video.fps),
+      performance.now()
+    );
     while (this._playing && seq === this._seq) {
-      const started = performance.now();
       const next = frameSample(timeline, this._frame + 1);
       if (!next) {
         break;
@@ -285,7 +288,7 @@ export class VideoPlayer {
       if (!(await this._show(next.frame, seq))) {
         break;
       }
-      const wait = interval - (performance.now() - started);
+      const wait = clock.shown(performance.now());
       if (wait > 0) {
         await new Promise(resolve => setTimeout(resolve, wait));
       }

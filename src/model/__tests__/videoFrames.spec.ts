@@ -17,6 +17,7 @@ import { laneMarks } from '../timelineMarks';
 import { IVideoTimeline, IVisionLensModel } from '../tokens';
 import {
   FramePrefetch,
+  PlaybackClock,
   frameAt,
   frameCount,
   frameInterval,
@@ -134,6 +135,44 @@ describe('video timeline geometry', () => {
     expect(frameInterval(25)).toBe(40);
     expect(frameInterval(null)).toBe(100);
     expect(frameInterval(0)).toBe(100);
+  });
+});
+
+describe('the playback schedule', () => {
+  /** The times frames are shown when each timer fires `late(k)` ms after it was due. */
+  function play(
+    clock: PlaybackClock,
+    frames: number,
+    late: (k: number) => number
+  ) {
+    const shown: number[] = [];
+    let now = 0;
+    for (let k = 0; k < frames; k++) {
+      now += late(k);
+      shown.push(now);
+      now += clock.shown(now);
+    }
+    return shown;
+  }
+
+  it('makes up a late timer on the next frame instead of adding it up', () => {
+    // every timer fires 9 ms late: a delay measured from each frame would play at 1000/49 fps
+    const shown = play(new PlaybackClock(40, 0), 26, () => 9);
+    expect(shown[25] - shown[0]).toBe(25 * 40);
+    expect(shown.slice(1).map((t, k) => t - k * 40 - 40)).toEqual(
+      Array(25).fill(9)
+    );
+  });
+
+  it('moves the schedule to a frame loaded late, without hurrying the next ones', () => {
+    const clock = new PlaybackClock(40, 0);
+    expect(clock.shown(0)).toBe(40);
+    // the next frame came 100 ms late: the one after it waits a whole interval
+    expect(clock.shown(140)).toBe(40);
+    expect(clock.shown(185)).toBe(35);
+    // a frame up to half an interval late is made up
+    expect(clock.shown(240)).toBe(20);
+    expect(clock.shown(260)).toBe(40);
   });
 });
 
