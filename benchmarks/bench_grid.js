@@ -19,7 +19,7 @@
  * 'longtask') and every frame gap over 50 ms (requestAnimationFrame), the tile
  * elements in the DOM, and the JS heap (after forced GC) after the first
  * screen and at the end. Prints a markdown section and, with --out, puts it at
- * the top of that file (older sections kept below).
+ * the top of that file, below its title (older sections kept below).
  * Needs: `jlpm install` in ui-tests/ (playwright-core), /usr/bin/chromium,
  * the labextension built (`jlpm build`) and found by `jupyter lab`.
  */
@@ -27,7 +27,13 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const { opt, startLab, openLab, runRounds } = require('./browser_support');
+const {
+  opt,
+  startLab,
+  openLab,
+  runRounds,
+  writeOnTop
+} = require('./browser_support');
 const { prepareData, tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
 const { report } = require('./grid_report');
@@ -215,8 +221,7 @@ async function main() {
     steps: { jumps: JUMPS, filters: FILTER_CHANGES, scroll: SCROLL_SAMPLES }
   });
   if (OUT) {
-    const old = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf-8') : '';
-    fs.writeFileSync(OUT, old ? `${md}\n${old}` : md);
+    writeOnTop(OUT, md);
   }
   if (process.env.VL_GRID_JSON) {
     fs.writeFileSync(process.env.VL_GRID_JSON, JSON.stringify(rounds));

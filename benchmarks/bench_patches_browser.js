@@ -22,7 +22,8 @@
  *      10 scroll steps;
  *   5. back to the ground truth, 5 filter changes (the split facet's `val`);
  * with every long task over 50 ms and frame gap, and the JS heap after GC.
- * Prints a markdown section; with --out, puts it at the top of that file.
+ * Prints a markdown section; with --out, puts it at the top of that file,
+ * below its title.
  * Needs what bench_grid.js needs (playwright-core in ui-tests, Chromium, the
  * labextension built and found by `jupyter lab`).
  */
@@ -36,7 +37,8 @@ const {
   ROOT,
   startLab,
   openLab,
-  runRounds
+  runRounds,
+  writeOnTop
 } = require('./browser_support');
 const { tool } = require('./grid_data');
 const { installProbes } = require('./grid_probes');
@@ -324,8 +326,7 @@ async function main() {
   });
   const md = report(rounds, note, load0, os.loadavg());
   if (OUT) {
-    const old = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf-8') : '';
-    fs.writeFileSync(OUT, old ? `${md}\n${old}` : md);
+    writeOnTop(OUT, md);
   }
   if (process.env.VL_PATCHES_JSON) {
     fs.writeFileSync(process.env.VL_PATCHES_JSON, JSON.stringify(rounds));

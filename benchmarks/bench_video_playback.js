@@ -33,7 +33,8 @@ const {
   ROOT,
   startLab,
   openLab,
-  runRounds
+  runRounds,
+  writeOnTop
 } = require('./browser_support');
 const { tool } = require('./grid_data');
 const { installPlaybackProbe } = require('./video_playback_probes');
@@ -146,23 +147,6 @@ async function measureRound(
   );
   await page.close();
   return round;
-}
-
-/**
- * Put `md` above the first section (`## `) of results file `file`, below its
- * title and intro, where the newest results go (harness.py's `write_section`
- * with `top`); a file without sections gets it at the end.
- * @param {string} file
- * @param {string} md
- */
-function writeOnTop(file, md) {
-  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf-8') : '';
-  const at = old.search(/^## /m);
-  const text =
-    at < 0
-      ? `${old}${old ? '\n' : ''}${md}`
-      : `${old.slice(0, at)}${md}\n${old.slice(at)}`;
-  fs.writeFileSync(file, text);
 }
 
 async function main() {

@@ -201,6 +201,23 @@ async function runRounds({ lab, dirs, count, switches = [], ready, round }) {
   return rounds;
 }
 
+/**
+ * Put `md` above the first section (`## `) of results file `file`, below its
+ * title and intro, where the newest results go (harness.py's `write_section`
+ * with `top`); a file without sections gets it at the end.
+ * @param {string} file
+ * @param {string} md
+ */
+function writeOnTop(file, md) {
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf-8') : '';
+  const at = old.search(/^## /m);
+  const text =
+    at < 0
+      ? `${old}${old ? '\n' : ''}${md}`
+      : `${old.slice(0, at)}${md}\n${old.slice(at)}`;
+  fs.writeFileSync(file, text);
+}
+
 module.exports = {
   ROOT,
   QUIET_SWITCHES,
@@ -211,5 +228,6 @@ module.exports = {
   startLab,
   openLab,
   runRounds,
-  waitForServer
+  waitForServer,
+  writeOnTop
 };
