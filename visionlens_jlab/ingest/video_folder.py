@@ -80,7 +80,7 @@ def probe_location(location: str, store: IndexStore | None = None) -> VideoProbe
         probe = probe_video(location)
         # a file replaced during the probe: its index is of neither version
         if store is not None and before is not None and _local_version(real) == before:
-            store.put(real, before, index_of_probe(probe))
+            store.put(real, before, index_of_probe(probe), lambda: _local_version(real))
         return probe
     from ..media.errors import MediaError, MediaUnavailableError
     from ..media.gcs_file import GCSVideoFiles
@@ -96,7 +96,7 @@ def probe_location(location: str, store: IndexStore | None = None) -> VideoProbe
     except MediaUnavailableError as exc:
         raise IngestError(str(exc)) from exc
     if store is not None:
-        store.put(location, version, index_of_probe(probe))
+        store.put(location, version, index_of_probe(probe), lambda: files.version(location))
     return probe
 
 

@@ -9,7 +9,9 @@ process to show a version of a file probes it, and every later one reads the ind
 (~0.9 MB for an hour at 30 fps). Entries are keyed by the file's location and version
 token, so a changed file is probed again and never read at an old index; writing a version
 drops the entries of the location's other versions (a replaced file's index is never read
-again), and past :data:`MAX_STORED` entries the least recently written go.
+again) while it is still the file's current version (a slow probe of a replaced version
+must not drop the newer version's entry), and past :data:`MAX_STORED` entries the least
+recently written go.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -109,11 +112,31 @@ class IndexStore:
         ):  # absent, cut, foreign
             return None
 
-    def put(self, location: str, version: str, index: FrameIndex) -> None:
-        """Store ``index`` as that version's (best effort: a full or read-only disk only
+    def put(
+        self,
+        location: str,
+        version: str,
+        index: FrameIndex,
+        current_version: Callable[[], str | None],
+    ) -> None:
+        """Store ``index`` as that version's and drop the location's other versions' entries,
+        unless the location holds another version's entry and ``version`` is no longer the
+        file's current one (``current_version``, asked only then; an error asking it counts
+        as no longer): then nothing is written or dropped, since that entry may be of a
+        newer version stored by a faster probe (best effort: a full or read-only disk only
         means the next process probes again)."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            path = self.entry_path(location, version)
+            place = path.name.split("-", 1)[0]
+            others = [p for p in self.directory.glob(f"{place}-*.npz") if p != path]
+            # Listed before the file's version is asked, so no lock is needed: each entry
+            # listed was written for a version read from the file before the listing, so
+            # when ``version`` is the file's after it, every one listed is older and may go;
+            # an entry written after the listing (by another thread or process) is never
+            # dropped here.
+            if others and not self._is_current(version, current_version):
+                return
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -124,12 +147,14 @@ class IndexStore:
                         keyframes=index.keyframes,
                         shape=np.array([index.width, index.height, index.rotation]),
                     )
-                path = self.entry_path(location, version)
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-            self._drop_other_versions(path)
+            # A location holds one version at a time: the others' entries would only wait
+            # for the bound (thousands of writes away) to go.
+            for other in others:
+                other.unlink(missing_ok=True)
             self._prune()
         except OSError:
             return
@@ -141,13 +166,12 @@ class IndexStore:
         digest = hashlib.sha256(f"{location}\0{version}".encode()).hexdigest()[:16]
         return self.directory / f"{place}-{digest}.npz"
 
-    def _drop_other_versions(self, path: Path) -> None:
-        # A location holds one version at a time: the others' entries would only wait for
-        # the bound (thousands of writes away) to go.
-        place = path.name.split("-", 1)[0]
-        for other in self.directory.glob(f"{place}-*.npz"):
-            if other != path:
-                other.unlink(missing_ok=True)
+    @staticmethod
+    def _is_current(version: str, current_version: Callable[[], str | None]) -> bool:
+        try:
+            return current_version() == version
+        except Exception:  # gone, unreachable: a remote store raises its own errors
+            return False
 
     def _prune(self) -> None:
         entries = list(self.directory.glob("*.npz"))

@@ -312,7 +312,7 @@ class FrameReader:
                 if file is not None:
                     file.close()
             if store is not None:
-                store.put(*key, found)
+                store.put(*key, found, lambda: file_version(key[0], self.remote))
         return found
 
     def _cursor(self, key: tuple[str, str]) -> _Cursor:
