@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.semantic.classes import voc_colors
 from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
 from visionlens_jlab.semantic.layouts import open_semantic
@@ -267,3 +268,49 @@ async def test_a_samples_mask_is_a_png_in_its_classes_colours(
     assert status == 404
     status, _ = await api("GET", "datasets/seg/samples/999999/masks/ground_truth")
     assert status == 404
+
+
+async def test_models_of_label_maps_are_listed_with_the_dataset(
+    api: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    """A model's semantic or panoptic masks make it one of the dataset's models in ``GET
+    /datasets/{name}`` (and the listing), as an import of boxes does: its format, mask count,
+    label maps and import time; imported again it keeps one row, dated anew; deleting a
+    sample takes its mask out of the count, its undo puts it back."""
+    from datetime import datetime
+
+    voc, preds, _, _ = write_voc(tmp_path / "seg", 4, seed=3)
+    pan = write_panoptic(tmp_path / "pan", 3, seed=1)
+    catalog = vl_app.catalog
+    ingest_semantic(catalog, "seg", open_semantic(str(voc)))
+    ingest_semantic_predictions(catalog, "seg", "net", str(preds))
+    ingest_panoptic(catalog, "pan", str(pan["gt_json"]), None, str(pan["images"]))
+    ingest_panoptic_predictions(catalog, "pan", "m", str(pan["pred_json"]), None)
+
+    async def model(dataset: str) -> dict[str, Any]:
+        status, answer = await api("GET", f"datasets/{dataset}")
+        assert status == 200, answer
+        (only,) = answer["models"]
+        return dict(only)
+
+    net = await model("seg")
+    assert (net["name"], net["format"], net["num_predictions"]) == ("net", "semantic", 4)
+    assert net["label_types"]["label_maps"] == 4 and net["report"]["counts"]["predictions"] == 4
+    m = await model("pan")
+    assert (m["name"], m["format"], m["num_predictions"]) == ("m", "coco-panoptic", 3)
+    assert m["label_types"]["label_maps"] == 3
+    listed = {d["name"]: [x["name"] for x in d["models"]] for d in catalog.list_datasets()}
+    assert listed == {"seg": ["net"], "pan": ["m"]}
+
+    ingest_semantic_predictions(catalog, "seg", "net", str(preds))
+    again = await model("seg")  # one row still (a second would fail the unpacking)
+    assert datetime.fromisoformat(again["created_at"]) > datetime.fromisoformat(net["created_at"])
+
+    ids = queries.sample_ids(catalog, "seg", {}).to_pylist()[:1]
+    status, answer = await api(
+        "POST", "datasets/seg/edits/delete_samples", {"filter": {"ids": ids}}
+    )
+    assert status == 200 and answer["samples"] == 1, answer
+    assert (await model("seg"))["num_predictions"] == 3
+    status, _ = await api("POST", "datasets/seg/edits/undo")
+    assert status == 200 and (await model("seg"))["num_predictions"] == 4

@@ -305,12 +305,16 @@ def _kept(
 
 def _counts(rows: dict[str, pa.Table], kept: dict[str, pa.Table]) -> dict[str, Any]:
     """What the deleted rows counted: samples, ground-truth labels, each model's
-    predictions (objects and image-level labels, as the writers count them), vectors."""
+    predictions (objects, image-level labels and label maps, as the writers count them),
+    vectors."""
     sources: dict[str, int] = {}
-    for table in ("annotations", "classifications"):
+    for table in ("annotations", "classifications", "semantic_masks"):
         if table in rows:  # counted in Arrow: 100K samples take ~700K labels
             for count in pc.value_counts(rows[table].column("source")).to_pylist():
-                sources[count["values"]] = sources.get(count["values"], 0) + count["counts"]
+                key = count["values"]
+                if table == "semantic_masks" and key == GROUND_TRUTH:
+                    continue  # not in num_annotations; a model's masks are in its num_predictions
+                sources[key] = sources.get(key, 0) + count["counts"]
     return {
         "samples": rows["samples"].num_rows,
         "labels": sources.pop(GROUND_TRUTH, 0),

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
@@ -29,6 +28,7 @@ from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.store.catalog import Catalog, validate_name
 from ..catalog.store.schema import GROUND_TRUTH
+from ..catalog.writes.model_rows import record_model
 
 MODEL_RUN_FORMAT = "model-run"
 """The ``models.format`` of predictions computed by a model job."""
@@ -81,10 +81,6 @@ class ModelRunState:
     params: dict[str, Any] | None = None
     done: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     """Sample ids a run with :attr:`params` processed (with or without a prediction)."""
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _check_name(model: str) -> None:
@@ -140,16 +136,20 @@ def start_model_run(
             "DELETE FROM model_run_empty_samples WHERE dataset_id = ? AND model = ?",
             [dataset_id, model],
         )
-        cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
         report = {
             "errors": [],
             "warnings": [],
             "counts": {"predictions": 0},
             "run": {"params": params},
         }
-        cur.execute(
-            "INSERT INTO models VALUES (?, ?, ?, ?, ?, 0, ?)",
-            [dataset_id, model, MODEL_RUN_FORMAT, source, _now(), json.dumps(report)],
+        record_model(
+            cur,
+            dataset_id,
+            model,
+            model_format=MODEL_RUN_FORMAT,
+            source=source,
+            predictions=0,
+            report=report,
         )
         apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.writes.label_rows import label_type_counts
+from ..catalog.writes.model_rows import record_model
 from ..ingest.images import image_size
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
@@ -289,6 +290,18 @@ def ingest_semantic_predictions(
                    "put them in folders as the images are)" if fits else "")
             )  # fmt: skip
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
+        report.counts.update(predictions=len(rows))
+        # listed with the dataset's other models, dated as they are (the masks' own
+        # imported_at dates them for the results that fingerprint the masks)
+        record_model(
+            cur,
+            dataset_id,
+            model,
+            model_format=SemanticSamples.format,
+            source=str(root),
+            predictions=len(rows),
+            report=report.to_dict(),
+        )
         types = label_type_counts(cur, dataset_id, model)
     return {
         "dataset": dataset,

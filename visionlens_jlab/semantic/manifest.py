@@ -1,7 +1,7 @@
 """What semantic segmentation adds to the catalog: its manifest, installed when this module
 is imported (:mod:`visionlens_jlab.features` imports it): the tables of :mod:`.records`,
 created by migration step 22 (a model's masks are replaced by its next semantic-predictions;
-step 30 adds their import time), the
+step 30 adds their import time, step 31 the ``models`` rows of those imported before), the
 per-image mean IoU and the per-image panoptic quality as computed sample fields."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from ..catalog.extensions.manifest import ComputedFieldKind, Manifest, Table, in
 from ..catalog.store.registry import Step
 from .evaluate import IMAGE_IOU_FIELD
 from .panoptic import IMAGE_FIELDS as PANOPTIC_FIELDS
-from .records import CLASSES, MASKS, SOURCES, add_import_time, create_tables
+from .records import CLASSES, MASKS, SOURCES, add_import_time, create_tables, register_models
 
 MANIFEST = Manifest(
     "semantic",
@@ -18,6 +18,7 @@ MANIFEST = Manifest(
     steps=(
         Step(22, "add the tables of semantic masks", create_tables),
         Step(30, "record when each source's semantic masks were imported", add_import_time),
+        Step(31, "list the models of semantic and panoptic masks imported before", register_models),
     ),
     computed_fields=(
         ComputedFieldKind(

@@ -25,6 +25,7 @@ import pyarrow as pa
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.extensions.computed import write_computed
 from ..catalog.writes.label_rows import label_type_counts
+from ..catalog.writes.model_rows import record_model
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet, voc_colors
@@ -37,12 +38,19 @@ from .panoptic_quality import (
     pq_summary,
     segment_ids,
 )
-from .records import class_rows, mask_rows, read_categories, read_panoptic, write_masks
+from .records import (
+    PANOPTIC_LAYOUT,
+    class_rows,
+    mask_rows,
+    read_categories,
+    read_panoptic,
+    write_masks,
+)
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
 
-LAYOUT = "coco-panoptic"
+LAYOUT = PANOPTIC_LAYOUT
 IMAGE_FIELDS = ("panoptic_pq", "panoptic_sq", "panoptic_rq")
 
 
@@ -325,6 +333,9 @@ def ingest_panoptic_predictions(
         if not read_categories(cur, dataset_id):
             raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
         count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0), json_path)
+        report = {"counts": {"predictions": count}, "warnings": [], "errors": []}
+        record_model(cur, dataset_id, model, model_format=LAYOUT, source=json_path,
+                     predictions=count, report=report)  # fmt: skip
         types = label_type_counts(cur, dataset_id, model)
     return {"dataset": dataset, "model": model, "masks": count, "label_types": types}
 

@@ -8,12 +8,16 @@
   → class index; NULL where the values are the indices), and when its masks were recorded
   (``imported_at``, migration step 30: masks imported again from the same paths are new
   labels, which a result computed over the old ones must notice: :func:`masks_basis`).
+  A model's masks also have its row of ``models``, written by their import (step 31 adds
+  those of the masks imported before: :func:`register_models`).
 * ``semantic_classes``: the dataset's classes (index, name, colour; panoptic: the category
   id as index, and whether it is a thing).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,8 +36,10 @@ if TYPE_CHECKING:
 MASKS, SOURCES, CLASSES = "semantic_masks", "semantic_sources", "semantic_classes"
 __all__ = [
     "GROUND_TRUTH",
+    "PANOPTIC_LAYOUT",
     "TABLES",
     "add_import_time",
+    "register_models",
     "class_rows",
     "create_tables",
     "masks_basis",
@@ -44,6 +50,8 @@ __all__ = [
     "write_masks",
 ]
 TABLES = (MASKS, SOURCES, CLASSES)
+PANOPTIC_LAYOUT = "coco-panoptic"
+"""The layout of COCO panoptic PNGs (:mod:`.panoptic`), also its results' ``models.format``."""
 
 _DDL = (
     f"CREATE TABLE IF NOT EXISTS {MASKS} (dataset_id BIGINT NOT NULL, sample_id BIGINT NOT NULL,"
@@ -65,6 +73,45 @@ def add_import_time(cur: duckdb.DuckDBPyConnection) -> None:
     """Migration step 30: when each source's masks were recorded (NULL for those recorded
     before: a result computed over them keeps its basis until they are imported again)."""
     cur.execute(f"ALTER TABLE {SOURCES} ADD COLUMN IF NOT EXISTS imported_at TIMESTAMP")
+
+
+def register_models(cur: duckdb.DuckDBPyConnection) -> None:
+    """Migration step 31: a ``models`` row for each model whose masks were imported before
+    their import wrote one, so it is listed with the dataset's other models: format
+    ``semantic`` (``coco-panoptic`` for panoptic results, as their imports write), the
+    folder of its masks as source (the folder or JSON file it was imported from was not
+    kept), its masks' count and import time (step 30), else the dataset's creation: a time
+    no result or version of the dataset predates, so none turns stale by the backfill. A
+    name that has a row already (predictions imported under it) keeps that row."""
+    found = cur.execute(
+        f"""
+        SELECT s.dataset_id, s.source, s.layout, coalesce(s.imported_at, d.created_at),
+               count(m.location), min(m.location), max(m.location)
+        FROM {SOURCES} s JOIN datasets d ON d.dataset_id = s.dataset_id
+        LEFT JOIN {MASKS} m ON m.dataset_id = s.dataset_id AND m.source = s.source
+        WHERE s.source <> $gt AND NOT EXISTS (
+            SELECT 1 FROM models x WHERE x.dataset_id = s.dataset_id AND x.name = s.source)
+        GROUP BY ALL
+        """,  # noqa: S608 - fixed identifiers
+        {"gt": GROUND_TRUTH},
+    ).fetchall()
+    for dataset_id, source, layout, imported, count, first, last in found:
+        folder = _common_folder(first, last) if count else ""
+        report = {"counts": {"predictions": count}, "warnings": [], "errors": []}
+        cur.execute(
+            "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [dataset_id, source, layout if layout == PANOPTIC_LAYOUT else "semantic", folder,
+             imported, count, json.dumps(report)],
+        )  # fmt: skip
+
+
+def _common_folder(first: str, last: str) -> str:
+    """The folder both masks are under: with the first and last by name, every mask of the
+    source ("" where they share none, e.g. on two Windows drives)."""
+    try:
+        return os.path.commonpath([os.path.dirname(first), os.path.dirname(last)])
+    except ValueError:  # an opening catalog must not fail over a display value
+        return ""
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from .label_rows import (
     report_unknown_images,
     write_classification_predictions,
 )
+from .model_rows import record_model
 from .path_keys import PathKeys
 
 ProgressCallback = Callable[[float, str], None]
@@ -359,17 +360,14 @@ def write_predictions(
         report.counts.update(predictions=n_preds)
         types = label_type_counts(cur, dataset_id, model)
         apply_change(catalog, cur, Change(dataset_id, Kind.PREDICTIONS, sources=(model,)))
-        cur.execute(
-            "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                dataset_id,
-                model,
-                parsed.format,
-                parsed.source,
-                _now(),
-                n_preds,
-                json.dumps(report.to_dict()),
-            ],
+        record_model(
+            cur,
+            dataset_id,
+            model,
+            model_format=parsed.format,
+            source=parsed.source,
+            predictions=n_preds,
+            report=report.to_dict(),
         )
     return IngestSummary(
         dataset=dataset,
