@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.predict.model_runs import start_model_run
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
 
@@ -90,3 +91,16 @@ def test_disagreement_counts_the_boxes_the_other_model_lacks(scene: Any) -> None
         parse_request({"count": 2, "strategies": "disagreement", "models": ["a"]})
     with pytest.raises(SelectionError, match="no model 'c'"):
         _chosen(catalog, by_image, count=2, strategies="uncertainty", models=["c"])
+
+
+def test_without_a_model_named_the_newest_with_boxes_is_scored(scene: Any) -> None:
+    catalog, by_image = scene
+    # the newest model has nothing to score: a predict job's run just started (its row is
+    # written first), as a semantic model's label maps have no box either
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, "det")
+    start_model_run(catalog, dataset_id, "running", "hub/detector", {})
+    newest_with_boxes = _chosen(catalog, by_image, count=5, strategies="uncertainty", models=["b"])
+    assert _chosen(catalog, by_image, count=5, strategies="uncertainty") == newest_with_boxes
+    with pytest.raises(SelectionError, match="no model 'running' with objects"):
+        _chosen(catalog, by_image, count=2, strategies="uncertainty", models=["running"])

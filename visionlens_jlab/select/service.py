@@ -60,17 +60,28 @@ def candidate_ids(
 
 
 def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, ...]) -> list[str]:
-    """The models asked for (checked), else the dataset's models, newest first."""
+    """The models asked for (checked), else the dataset's models, newest first: those with
+    objects or image labels, what the model strategies score (a semantic segmentation
+    model's label maps, or an import that found no prediction, give them nothing)."""
     known = [
         r[0]
         for r in cur.execute(
-            "SELECT name FROM models WHERE dataset_id = ? ORDER BY created_at DESC, name",
-            [dataset_id],
+            """
+            SELECT name FROM models m WHERE dataset_id = $d AND (
+                EXISTS (SELECT 1 FROM annotations a WHERE a.dataset_id = $d AND a.source = m.name)
+                OR EXISTS (SELECT 1 FROM classifications c
+                           WHERE c.dataset_id = $d AND c.source = m.name))
+            ORDER BY created_at DESC, name
+            """,
+            {"d": dataset_id},
         ).fetchall()
     ]
     for model in asked:
         if model not in known:
-            raise SelectionError(f"no model {model!r} on this dataset (known: {known or 'none'})")
+            raise SelectionError(
+                f"no model {model!r} with objects or image labels on this dataset "
+                f"(known: {known or 'none'})"
+            )
     return list(asked) or known
 
 
