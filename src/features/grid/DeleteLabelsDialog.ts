@@ -26,6 +26,7 @@ import {
   IDeleteSamplesResult,
   IVisionLensModel
 } from '../../model/tokens';
+import { objectModels } from '../../model/objectModels';
 
 /** The form's value that deletes the samples themselves (no source is named ''). */
 export const THE_SAMPLES = '';
@@ -107,10 +108,7 @@ export async function deleteViewLabels(
   dataset: string
 ): Promise<IDeleteLabelsResult | IDeleteSamplesResult | null> {
   const view = currentView(model);
-  const sources = [
-    GROUND_TRUTH,
-    ...(model.currentInfo?.models ?? []).map(m => m.name)
-  ];
+  const sources = [GROUND_TRUTH, ...objectModels(model.currentInfo)];
   const picked = await showDialog({
     title: 'Delete labels of view',
     body: new DeleteLabelsForm(sources),

@@ -30,6 +30,7 @@ import {
   ILabelVersion,
   IVisionLensModel
 } from '../../model/tokens';
+import { objectModels } from '../../model/objectModels';
 
 const IMAGE_MODES: [ExportImages, string][] = [
   ['copy', 'copy the images'],
@@ -271,10 +272,7 @@ export async function exportView(
   dataset: string
 ): Promise<IJob | null> {
   const view = currentView(model);
-  const sources = [
-    GROUND_TRUTH,
-    ...(model.currentInfo?.models ?? []).map(m => m.name)
-  ];
+  const sources = [GROUND_TRUTH, ...objectModels(model.currentInfo)];
   const [versions, formats, detail] = await Promise.all([
     exportVersions(model, dataset),
     fileFormats(model),

@@ -23,6 +23,7 @@ import {
   IVisionLensModel
 } from '../../model/tokens';
 import { row, select } from '../../ui/formControls';
+import { objectModels } from '../../model/objectModels';
 
 /** What the form holds, as typed. */
 export interface ILabelStudioForm {
@@ -175,7 +176,7 @@ export async function labelStudioRoundTrip(
   model: IVisionLensModel,
   dataset: string
 ): Promise<void> {
-  const models = (model.currentInfo?.models ?? []).map(m => m.name);
+  const models = objectModels(model.currentInfo);
   const asked = await showDialog({
     title: 'Label Studio',
     body: new LabelStudioForm(models, lastConnection(model)),

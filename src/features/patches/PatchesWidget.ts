@@ -35,6 +35,7 @@ import { ILabelStyle } from '../../ui/labels/overlay';
 import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { PatchEdits } from './PatchEdits';
 import { IPatchTileEl, PATCH_TILE, PatchTileRenderer } from './patchTiles';
+import { objectModels } from '../../model/objectModels';
 
 /** The sorts offered, by kind (any box field works through the API). */
 const SORTS: { [kind: string]: [string, string][] } = {
@@ -190,9 +191,7 @@ export class PatchesWidget extends Widget {
 
   /** Ground truth, each model's boxes, each model's evaluation patches. */
   private _fillChoices(): void {
-    const models = (this.patches.model.currentInfo?.models ?? []).map(
-      m => m.name
-    );
+    const models = objectModels(this.patches.model.currentInfo);
     this._kind.replaceChildren(
       h('option', {
         text: 'Ground truth',

@@ -32,6 +32,7 @@ import {
   trend,
   versionChoiceLabel
 } from './logic';
+import { objectModels } from '../../model/objectModels';
 
 /** The diff controls (a toolbar) and the diff they ask for. */
 export class DiffView {
@@ -126,7 +127,7 @@ export class DiffView {
   /** Offer the models of the open dataset ("None": no evaluation). */
   fillModels(): void {
     const chosen = this._source.value;
-    const models = (this._model.currentInfo?.models ?? []).map(m => m.name);
+    const models = objectModels(this._model.currentInfo);
     this._source.replaceChildren(
       h('option', { text: 'None', attrs: { value: '' } }),
       ...models.map(m => h('option', { text: m, attrs: { value: m } }))

@@ -15,6 +15,7 @@ import {
   pointIndices,
   PointValues
 } from '../../api/mapWire';
+import { objectModels } from '../objectModels';
 
 /** Colour fields every dataset has (value, label). */
 export const BASE_FIELDS: [string, string][] = [
@@ -112,10 +113,10 @@ export async function colorFieldOptions(
   const fields = facets.facets
     .map(f => f.name)
     .filter(n => n.startsWith('fields.') || ['width', 'height'].includes(n));
-  const evals = (model.currentInfo?.models ?? []).flatMap(m =>
+  const evals = objectModels(model.currentInfo).flatMap(m =>
     ['tp', 'fp', 'fn'].map(
       s =>
-        [`eval.${s}|${m.name}`, `${s.toUpperCase()} boxes (${m.name})`] as [
+        [`eval.${s}|${m}`, `${s.toUpperCase()} boxes (${m})`] as [
           string,
           string
         ]
