@@ -1,5 +1,5 @@
-"""A model's row of ``models``: what lists it with its dataset (``datasets`` answers, the CLI's
-``info``, the lab's panels) and dates its predictions (an evaluation or a result computed
+"""A model's row of ``models``: what lists it with its dataset (the ``datasets`` answers,
+``visionlens datasets``, the lab's panels) and dates its predictions (an evaluation or a result computed
 before that time is stale, a version named before it cannot rebuild them).
 
 Every import of predictions writes it here, whatever their labels (boxes, image labels, a
