@@ -18,9 +18,23 @@ export const LABEL_MAP_FORMATS: ReadonlySet<string> = new Set([
   'coco-panoptic'
 ]);
 
+/** `models.format` of a semantic segmentation model's label maps. */
+const SEMANTIC_FORMAT = 'semantic';
+
 /** The names of `info`'s models with objects or image labels, in its order. */
 export function objectModels(info: IDatasetInfo | null): string[] {
   return (info?.models ?? [])
     .filter(m => !LABEL_MAP_FORMATS.has(m.format))
+    .map(m => m.name);
+}
+
+/**
+ * The names of `info`'s semantic segmentation models: the patches view
+ * offers their regions (those their label quality found; the server says to
+ * run it where it has not).
+ */
+export function semanticModels(info: IDatasetInfo | null): string[] {
+  return (info?.models ?? [])
+    .filter(m => m.format === SEMANTIC_FORMAT)
     .map(m => m.name);
 }

@@ -35,7 +35,7 @@ import { ILabelStyle } from '../../ui/labels/overlay';
 import { VirtualGrid } from '../../ui/virtualGrid/VirtualGrid';
 import { PatchEdits } from './PatchEdits';
 import { IPatchTileEl, PATCH_TILE, PatchTileRenderer } from './patchTiles';
-import { objectModels } from '../../model/objectModels';
+import { objectModels, semanticModels } from '../../model/objectModels';
 
 /** The sorts offered, by kind (any box field works through the API). */
 const SORTS: { [kind: string]: [string, string][] } = {
@@ -189,7 +189,10 @@ export class PatchesWidget extends Widget {
     await done;
   }
 
-  /** Ground truth, each model's boxes, each model's evaluation patches. */
+  /**
+   * Ground truth, each model's boxes, each model's evaluation patches, each
+   * semantic model's regions.
+   */
   private _fillChoices(): void {
     const models = objectModels(this.patches.model.currentInfo);
     this._kind.replaceChildren(
@@ -211,15 +214,15 @@ export class PatchesWidget extends Widget {
       )
     );
     const c = this.patches.choice;
-    if (c.kind === 'regions') {
-      // a semantic run's regions (opened from the quality view)
-      this._kind.append(
-        h('option', {
-          text: `Regions: ${c.source}`,
-          attrs: { value: `regions:${c.source}` }
-        })
-      );
+    const semantic = semanticModels(this.patches.model.currentInfo);
+    if (c.kind === 'regions' && !semantic.includes(c.source)) {
+      semantic.push(c.source); // opened from the quality view before the list knew it
     }
+    this._kind.append(
+      ...semantic.map(m =>
+        h('option', { text: `Regions: ${m}`, attrs: { value: `regions:${m}` } })
+      )
+    );
     this._kind.value = `${c.kind}:${c.source}`;
     this._colourBy.value = c.evaluation ?? '';
     this._fillSorts();

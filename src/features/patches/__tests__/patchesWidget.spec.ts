@@ -84,6 +84,29 @@ const hostile: IPatch = {
 };
 
 describe('PatchesWidget', () => {
+  it("offers each model's objects and evaluation, and each semantic model's regions", async () => {
+    const model = fakeModel([hostile], []);
+    (model as { currentInfo: unknown }).currentInfo = {
+      models: [
+        { name: 'det', format: 'coco' },
+        { name: 'seg', format: 'semantic' },
+        { name: 'pan', format: 'coco-panoptic' }
+      ]
+    };
+    const widget = new PatchesWidget(new PatchesModel(model), () => undefined);
+    await showPatches(widget);
+    const kind = widget.node.querySelector(
+      '.jp-VisionLens-patchesKind'
+    ) as HTMLSelectElement;
+    expect([...kind.options].map(o => o.value)).toEqual([
+      'objects:ground_truth',
+      'objects:det',
+      'evaluation:det',
+      'regions:seg'
+    ]);
+    widget.dispose();
+  });
+
   it('writes the class, score and status as text and selects on click', async () => {
     const shared: number[][] = [];
     const widget = new PatchesWidget(
