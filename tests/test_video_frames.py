@@ -8,12 +8,14 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from visionlens_jlab.media import sources
 from visionlens_jlab.media.errors import MediaError
-from visionlens_jlab.video.frames import FrameNotFoundError, FrameReader
+from visionlens_jlab.video.frames import FrameNotFoundError, FrameReader, shown_image
 from visionlens_jlab.video.locator import frame_location
 from visionlens_jlab.video.probe import VideoError
 
@@ -166,3 +168,17 @@ def test_the_embedding_decoder_reads_confined_frames(videos: dict[str, Path]) ->
     assert {sid: read_number(rgb, scale=192 / 112) for sid, rgb in read.items()} == {
         n: n for n in numbers
     }
+
+
+@pytest.mark.parametrize("fmt", ["yuv420p", "yuvj420p", "yuv444p", "yuv420p10le", "nv12", "gray"])
+@pytest.mark.parametrize("size", [(192, 112), (101, 75)])
+def test_a_frame_is_shown_with_the_pixels_pyav_gives(fmt: str, size: tuple[int, int]) -> None:
+    width, height = size
+    rgb = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=fmt)
+    for rotation, turn in [(0, None), (90, Image.Transpose.ROTATE_90)]:
+        expected = frame.to_image()
+        expected = expected.transpose(turn) if turn is not None else expected
+        shown = shown_image(frame, rotation)
+        assert shown.mode == "RGB" and shown.size == expected.size
+        assert np.array_equal(np.asarray(shown), np.asarray(expected))

@@ -17,11 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from ..media.errors import MediaError, MediaUnavailableError
 from ..media.gcs_file import GCSVideoFiles
-from ..video.frames import FrameReader
+from ..video.frames import FrameReader, shown_image
 from ..video.locator import FrameLocation, parse_frame_location
 from ..video.probe import VideoError
 from .errors import ExportError
@@ -34,12 +32,6 @@ READER_CACHE_BYTES = 16 * 1024 * 1024
 reader, and its cache of the frames being browsed, are left alone."""
 PENDING = 16
 """Decoded frames waiting for their JPEG at most (their pictures are held meanwhile)."""
-
-_TRANSPOSE = {
-    90: Image.Transpose.ROTATE_90,
-    180: Image.Transpose.ROTATE_180,
-    270: Image.Transpose.ROTATE_270,
-}
 
 
 def frame_of(location: str) -> FrameLocation | None:
@@ -93,10 +85,7 @@ def write_frames(
 
 def _save(frame: Any, rotation: int, dest: Path) -> None:
     """One decoded frame as a JPEG, turned as the file says to show it."""
-    image = frame.to_image()
-    transpose = _TRANSPOSE.get(rotation)
-    if transpose is not None:
-        image = image.transpose(transpose)
+    image = shown_image(frame, rotation)
     try:
         image.save(dest, "JPEG", quality=JPEG_QUALITY)
     except OSError as exc:

@@ -65,6 +65,16 @@ _TRANSPOSE = {
 }
 
 
+def shown_image(frame: Any, rotation: int) -> Image.Image:
+    """A decoded ``av.VideoFrame`` as an RGB image, turned by ``rotation`` (degrees, as the
+    file says to show it). Through a numpy array, not PyAV's ``to_image``: the same pixels
+    (one colour conversion) in a quarter of the time at 720p, as ``to_image`` copies the
+    picture row by row (tests/test_video_frames.py)."""
+    image = Image.fromarray(frame.to_ndarray(format="rgb24"))
+    transpose = _TRANSPOSE.get(rotation)
+    return image.transpose(transpose) if transpose is not None else image
+
+
 class FrameNotFoundError(VideoError):
     """A frame number past the end of the file (or below 1)."""
 
@@ -178,9 +188,7 @@ class FrameReader:
         # Asked once: a remote file's version is a metadata request.
         key = (path, version) if version is not None else self._key(path)
         index = self._index(key)
-        image = self._frame(key, index, number).to_image()
-        transpose = _TRANSPOSE.get(index.rotation)
-        return image.transpose(transpose) if transpose is not None else image
+        return shown_image(self._frame(key, index, number), index.rotation)
 
     def _frame(self, key: tuple[str, str], index: FrameIndex, number: int) -> Any:
         path = key[0]
