@@ -21,6 +21,7 @@ from torchmetrics.classification import (
 
 from visionlens_jlab.cli import main
 from visionlens_jlab.semantic.classes import VOC_CLASSES
+from visionlens_jlab.semantic.confusion import confusion
 
 from .semantic_fixtures import write_voc
 
@@ -196,3 +197,24 @@ def _torchmetrics_for(gt: np.ndarray, pred: np.ndarray, classes: int) -> float:
     predicted = torch.from_numpy(pred.astype(np.int64))[None]
     metric = MulticlassAccuracy(num_classes=classes, ignore_index=255, average="macro")
     return float(metric(predicted, target))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.int64])
+@pytest.mark.parametrize("ignore_index", [None, 255, 3, 300])
+def test_the_confusion_matrix_counts_pixel_pairs_whatever_the_masks_dtype(
+    dtype: type, ignore_index: int | None
+) -> None:
+    rng = np.random.default_rng(1)
+    classes = 21
+    gt = rng.integers(0, classes, (37, 53))
+    gt[rng.random(gt.shape) < 0.1] = 255  # void
+    pred = rng.integers(0, classes, gt.shape)
+    expected = np.zeros((classes, classes), np.int64)  # by definition, pixel by pixel
+    for g, p in zip(gt.ravel(), pred.ravel(), strict=True):
+        if g < classes and g != ignore_index:
+            expected[g, p] += 1
+    got = confusion(gt.astype(dtype), pred.astype(dtype), classes, ignore_index)
+    assert np.array_equal(got, expected)
+    pred[0, 0] = 40
+    with pytest.raises(ValueError, match="a predicted pixel has value 40"):
+        confusion(gt.astype(dtype), pred.astype(dtype), classes, ignore_index)
