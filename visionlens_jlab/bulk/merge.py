@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from ..catalog import Catalog, CatalogError, NotFoundError
 from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.writes.model_rows import recount_predictions
 from ..vectors import VectorStore
 from .subset import VECTOR_CHUNK, remove_vectors
 
@@ -295,17 +296,7 @@ def _finish(
         "AND name NOT IN (SELECT name FROM models WHERE dataset_id = $dst)",
         {"src": src_id, "dst": dst_id},
     )
-    cur.execute(
-        """
-        UPDATE models SET num_predictions =
-            (SELECT COUNT(*) FROM annotations a WHERE a.dataset_id = models.dataset_id
-             AND a.source = models.name)
-          + (SELECT COUNT(*) FROM classifications c WHERE c.dataset_id = models.dataset_id
-             AND c.source = models.name)
-        WHERE dataset_id = ?
-        """,
-        [dst_id],
-    )
+    recount_predictions(cur, dst_id)  # every model counted again (label maps are not merged)
     cur.execute(
         """
         UPDATE datasets SET num_samples = num_samples + ?,

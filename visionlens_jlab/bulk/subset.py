@@ -44,6 +44,7 @@ from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.reads.queries import sample_ids
 from ..catalog.store.ingest_reservations import IngestIds
 from ..catalog.store.registry import dataset_tables
+from ..catalog.writes.model_rows import recount_predictions
 from ..vectors import VectorStore
 from . import copy_rules
 
@@ -230,17 +231,7 @@ def _copy_rows(
             _insert(cur, table, params, "TRUE")
     finally:
         cur.unregister("_vl_chosen")
-    cur.execute(  # each model's predictions in the copy
-        """
-        UPDATE models SET num_predictions =
-            (SELECT COUNT(*) FROM annotations a WHERE a.dataset_id = models.dataset_id
-             AND a.source = models.name)
-          + (SELECT COUNT(*) FROM classifications c WHERE c.dataset_id = models.dataset_id
-             AND c.source = models.name)
-        WHERE dataset_id = ?
-        """,
-        [ids.dataset_id],
-    )
+    recount_predictions(cur, ids.dataset_id)  # each model's predictions in the copy
     n_evaluations = _mark_evaluations(cur, ids.dataset_id, source)
     n_labels = _write_dataset_row(cur, src_id, ids.dataset_id, new_name, source, len(chosen))
     apply_change(catalog, cur, Change(ids.dataset_id, Kind.SAMPLES_ADDED))

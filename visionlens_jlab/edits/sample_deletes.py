@@ -43,6 +43,7 @@ from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.store.ingest_reservations import retire_ids
 from ..catalog.store.registry import dataset_tables
 from ..catalog.tables.sample_tag_log import log_batch, log_position, next_batch
+from ..records.label_kinds import LABEL_TABLES
 from .errors import EditError
 from .sample_delete_rules import PER_OBJECT, PER_SAMPLE, check_rules
 from .sample_vectors import read_spaces, write_spaces
@@ -308,7 +309,7 @@ def _counts(rows: dict[str, pa.Table], kept: dict[str, pa.Table]) -> dict[str, A
     predictions (objects, image-level labels and label maps, as the writers count them),
     vectors."""
     sources: dict[str, int] = {}
-    for table in ("annotations", "classifications", "semantic_masks"):
+    for table in LABEL_TABLES:
         if table in rows:  # counted in Arrow: 100K samples take ~700K labels
             for count in pc.value_counts(rows[table].column("source")).to_pylist():
                 key = count["values"]

@@ -113,6 +113,13 @@ LABEL_KINDS: tuple[LabelKind, ...] = tuple(_kind(k) for k in DESCRIPTION["kinds"
 OBJECT_KINDS: tuple[LabelKind, ...] = tuple(k for k in LABEL_KINDS if k.scope == "object")
 """The kinds an object (a row of ``annotations``) may carry."""
 
+LABEL_TABLES: tuple[str, ...] = (
+    "annotations",
+    *(k.table for k in LABEL_KINDS if k.scope == "image" and k.table),
+)
+"""The tables holding a source's labels (a ``source`` column each): ``annotations`` for every
+object kind, then each image kind's own table; a model's predictions are its rows in them."""
+
 LABEL_TYPES: tuple[str, ...] = tuple(k.label_type for k in LABEL_KINDS)
 """The label types, as a model's ``label_types`` counts and the lab's toggles name them."""
 

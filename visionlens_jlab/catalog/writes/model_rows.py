@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from ...records.label_kinds import LABEL_TABLES
+
 
 def record_model(
     cur: duckdb.DuckDBPyConnection,
@@ -41,4 +43,19 @@ def record_model(
             predictions,
             json.dumps(report),
         ],
+    )
+
+
+def recount_predictions(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Set every model's ``num_predictions`` of the dataset to its rows in the label tables
+    (objects, label maps, image labels: :data:`~...records.label_kinds.LABEL_TABLES`), after
+    a copy or merge moved rows outside the writers that count them."""
+    counts = " + ".join(
+        f"(SELECT COUNT(*) FROM {table} t WHERE t.dataset_id = models.dataset_id "  # noqa: S608 - declared table names
+        "AND t.source = models.name)"
+        for table in LABEL_TABLES
+    )
+    cur.execute(
+        f"UPDATE models SET num_predictions = {counts} WHERE dataset_id = ?",  # noqa: S608 - declared table names
+        [dataset_id],
     )
