@@ -2,8 +2,9 @@
 
 Samples are matched by ``file_name`` or by the source's image id (``image_id``). A matched
 sample keeps the target's row (tags, fields) and gets the source's labels appended; an
-unmatched one is added with its tags and fields. Every label kind of every source comes
-along (objects with their object tags, image-level labels), new ids for all; the models'
+unmatched one is added with its tags and fields. The objects and image-level labels of every
+source come along (objects with their object tags), new ids for all; semantic and panoptic
+label maps do not (docs/bulk_operations.md); the models'
 rows follow (a model the target lacks is added, every count recounted). Reported, not
 guessed at: a key matching samples of different image sizes (that sample is left out), and
 the source's classes the target lacks (added to the target's classes, so that the labels
