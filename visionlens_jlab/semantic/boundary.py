@@ -7,9 +7,9 @@ repeated ``d`` times of the authors' ``mask_to_boundary``) of a pixel outside ``
 image's edge counting as outside. Boundary IoU of the class is
 ``|Bg ∩ Bp| / |Bg ∪ Bp|`` over the ground truth's and the prediction's bands, intersections
 and unions summed over the images; pixels whose ground truth is ignored are left out, as
-for the IoU. Rather than erode one binary mask per class, one image needs four filters: a
+for the IoU. Rather than erode one binary mask per class, one pass serves every class: a
 pixel is in its own class's band exactly when the labels in its ``(2d+1)²`` window are not
-all equal (their minimum differs from their maximum) or the window crosses the image's edge.
+all equal or the window crosses the image's edge (:func:`boundary_band`).
 """
 
 from __future__ import annotations
@@ -26,18 +26,43 @@ def band_width(height: int, width: int, ratio: float = DILATION_RATIO) -> int:
 
 
 def boundary_band(labels: np.ndarray, d: int) -> np.ndarray:
-    """True where a pixel is in the inner boundary band of its own label's mask."""
-    size = 2 * d + 1
-    # imported here: the catalog's feature manifests load this module in every ingest-only
-    # process, where scipy's import would cost ~2 s (tests/test_ingest_without_pandas.py)
-    from scipy import ndimage
+    """True where a pixel is in the inner boundary band of its own label's mask: its
+    ``(2d+1)²`` window holds two labels, or crosses the image's edge.
 
-    uneven = ndimage.minimum_filter(labels, size=size) != ndimage.maximum_filter(labels, size=size)
-    uneven[:d, :] = True
-    uneven[-d:, :] = True
-    uneven[:, :d] = True
-    uneven[:, -d:] = True
-    return uneven
+    A window holding two labels holds two side by side that differ, or else each of its rows
+    is one label and two adjacent rows differ, which then shows in every column, the
+    window's centre column among them. So the band is the horizontal label changes spread
+    over the window, plus the vertical changes of the pixel's own column spread over its
+    height: three running ORs of booleans, ~8x less work than a minimum and a maximum
+    filter over the window (the same pixels: ``tests/test_semantic_boundary.py``).
+    """
+    h, w = labels.shape
+    # a change between columns j and j+1 lies in the windows of columns j-d+1 .. j+d
+    across = _window_any(labels[:, 1:] != labels[:, :-1], 1, d, d - 1, w)
+    band = _window_any(across, 0, d, d, h)
+    band |= _window_any(labels[1:, :] != labels[:-1, :], 0, d, d - 1, h)
+    band[:d, :] = True
+    band[-d:, :] = True
+    band[:, :d] = True
+    band[:, -d:] = True
+    return band
+
+
+def _window_any(x: np.ndarray, axis: int, before: int, after: int, n_out: int) -> np.ndarray:
+    """``out[i] = x[i - before : i + after + 1].any()`` along ``axis`` (the part of that
+    window inside ``x``), for ``i < n_out``: ORs of spans doubling in length, then two
+    overlapping spans per window (``log2`` passes instead of one per window pixel)."""
+    x = np.moveaxis(x, axis, 0)
+    length = before + after + 1
+    padded = np.zeros((n_out + length - 1, *x.shape[1:]), dtype=bool)
+    kept = min(x.shape[0], n_out + after)
+    padded[before : before + kept] = x[:kept]
+    span = 1
+    while span * 2 <= length:  # padded[i] becomes the OR of padded[i : i + 2 * span]
+        np.logical_or(padded[:-span], padded[span:], out=padded[:-span])
+        span *= 2
+    out = padded[:n_out] | padded[length - span : length - span + n_out]
+    return np.moveaxis(out, 0, axis)
 
 
 def boundary_counts(
