@@ -13,6 +13,9 @@ Cases, rounds interleaved in rotating order:
   confusion matrix per image, the metrics, and the per-image mIoU written as a computed
   field;
 * ``visionlens + boundary IoU``: the same with boundary IoU (four filters per image);
+* ``visionlens CLI``: what a user runs, ``visionlens evaluate bench --model model --json`` in
+  a fresh process (interpreter start, imports and opening the catalog included; boundary
+  IoU included, as the CLI computes it), its wall time from spawn to exit;
 * ``torchmetrics``: the reference: decode the same PNGs with Pillow one after another (as a
   data loader of one worker would) and ``update`` a ``MetricCollection`` of
   ``MulticlassJaccardIndex`` (macro, weighted, none), ``MulticlassAccuracy`` (micro, macro)
@@ -32,6 +35,7 @@ Usage: ``python benchmarks/bench_evaluate_semantic.py [--sizes 1000 10000] [--ro
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -45,7 +49,18 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
 
-from harness import bench_lock, environment, header, load_average, ratios, summary, table  # noqa: E402
+from harness import (  # noqa: E402
+    bench_lock,
+    checked,
+    cli_command,
+    environment,
+    header,
+    load_average,
+    ratios,
+    run_process,
+    summary,
+    table,
+)
 
 from tests.semantic_fixtures import blob_mask, noisy, save_palette  # noqa: E402
 from visionlens_jlab import features  # noqa: E402
@@ -53,7 +68,8 @@ from visionlens_jlab.semantic.classes import VOC_CLASSES  # noqa: E402
 
 SIZE = 512
 C = len(VOC_CLASSES)
-CASES = ("visionlens", "visionlens + boundary IoU", "torchmetrics", "hotcoco")
+CLI = "visionlens CLI (`visionlens evaluate`, end to end, boundary IoU included)"
+CASES = ("visionlens", "visionlens + boundary IoU", CLI, "torchmetrics", "hotcoco")
 RESULTS = ROOT / "results" / "evaluate_semantic.md"
 
 
@@ -121,6 +137,14 @@ def hotcoco_case(voc: Path, preds: Path) -> dict[str, float]:
     return {"mIoU": m["mIoU"], "fwIoU": m["fwIoU"], "pixel_accuracy": m["aAcc"]}
 
 
+def cli_case(data: Path) -> tuple[float, dict[str, float]]:
+    """``visionlens evaluate`` in a fresh process on the catalog in ``data`` (closed by the
+    caller: DuckDB lets one process open it): its wall time and its metrics."""
+    argv = cli_command("evaluate", "bench", "--model", "model", "--data-dir", str(data), "--json")
+    run = checked(run_process(argv), "visionlens evaluate")
+    return run.wall_s, json.loads(run.stdout)["semantic"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
@@ -152,6 +176,12 @@ def main() -> None:
                 order = CASES[r % len(CASES) :] + CASES[: r % len(CASES)]
                 found: dict[str, dict[str, Any]] = {}
                 for case in order:
+                    if case == CLI:
+                        catalog.close()
+                        wall, found[case] = cli_case(data)
+                        times[case].append(wall)
+                        catalog = Catalog(data)
+                        continue
                     t0 = time.perf_counter()
                     if case == "torchmetrics":
                         found[case] = torchmetrics_case(pairs)
@@ -162,7 +192,7 @@ def main() -> None:
                             catalog, "bench", "model", boundary=case != "visionlens"
                         )["semantic"]
                     times[case].append(time.perf_counter() - t0)
-                for case in (*CASES[:2], "hotcoco"):
+                for case in (*CASES[:3], "hotcoco"):
                     for key, value in found["torchmetrics"].items():
                         if key in found[case]:
                             worst = max(worst, abs(found[case][key] - value))

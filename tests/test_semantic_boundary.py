@@ -2,7 +2,8 @@
 equals its definition, a pixel whose ``(2d+1)²`` window holds two labels or crosses the
 image's edge, computed with scipy's minimum and maximum filters over the window; on random
 and blocky label maps of every shape from one pixel up, widths from 1 to past the image's
-size, and several label dtypes."""
+size, and several label dtypes. One image's confusion matrix and boundary counts, taken in
+one pass, equal the plain matrix and the counts class by class."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from visionlens_jlab.semantic.boundary import boundary_band
+from visionlens_jlab.semantic.boundary import band_width, boundary_band, confusion_with_boundary
+from visionlens_jlab.semantic.confusion import confusion
 
 
 def _by_filters(labels: np.ndarray, d: int) -> np.ndarray:
@@ -52,3 +54,40 @@ def test_band_of_rows_each_one_label() -> None:
     inner = got[d:-d, d:-d]
     assert inner[change - d - d : change - d + d].all()  # rows within d of the change
     assert not inner[: change - d - d].any() and not inner[change - d + d :].any()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "classes", "ignore"),
+    [
+        (np.uint8, 21, 255),  # VOC: the void value past the classes
+        (np.uint8, 21, None),
+        (np.uint8, 21, 0),  # an ignore index that names a class
+        (np.uint16, 200, 65535),  # more bins than 16 bits hold
+        (np.int32, 5, -1),
+    ],
+)
+def test_boundary_counts_class_by_class(dtype: type, classes: int, ignore: int | None) -> None:
+    rng = np.random.default_rng(classes)
+    for _ in range(30):
+        h, w = (int(v) for v in rng.integers(8, 90, 2))
+        blocks = rng.integers(0, classes, (h // 8 + 1, w // 8 + 1))
+        gt = np.kron(blocks, np.ones((8, 8), dtype=np.int64))[:h, :w]
+        pred = np.where(rng.random((h, w)) < 0.05, rng.integers(0, classes, (h, w)), gt)
+        if ignore is not None:
+            gt = np.where(rng.random((h, w)) < 0.1, ignore, gt)
+        gt, pred = gt.astype(dtype), pred.astype(dtype)
+        matrix, counts = confusion_with_boundary(gt, pred, classes, ignore)
+        np.testing.assert_array_equal(matrix, confusion(gt, pred, classes, ignore))
+        d = band_width(h, w)
+        gt_band, pred_band = _by_filters(gt, d), _by_filters(pred, d)
+        counted = (gt >= 0) & (gt < classes) & (gt != ignore if ignore is not None else True)
+        for c in range(classes):
+            bg = gt_band & (gt == c) & counted
+            bp = pred_band & (pred == c) & counted
+            expected = [0, 0] if c == ignore else [(bg & bp).sum(), (bg | bp).sum()]
+            assert counts[:, c].tolist() == expected, (c, h, w)
+
+
+def test_boundary_counts_refuse_maps_of_two_sizes() -> None:
+    with pytest.raises(ValueError, match="ground truth is 4x3, prediction 3x4"):
+        confusion_with_boundary(np.zeros((3, 4), np.uint8), np.zeros((4, 3), np.uint8), 2)

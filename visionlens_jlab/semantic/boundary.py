@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .confusion import check_same_size, confusion
+
 DILATION_RATIO = 0.02
 """The paper's ratio of the band's width to the image diagonal."""
 
@@ -52,46 +54,47 @@ def _window_any(x: np.ndarray, axis: int, before: int, after: int, n_out: int) -
     """``out[i] = x[i - before : i + after + 1].any()`` along ``axis`` (the part of that
     window inside ``x``), for ``i < n_out``: ORs of spans doubling in length, then two
     overlapping spans per window (``log2`` passes instead of one per window pixel)."""
-    x = np.moveaxis(x, axis, 0)
+
+    def part(start: int | None, stop: int | None) -> tuple[slice, ...]:
+        return (slice(None),) * axis + (slice(start, stop),)
+
     length = before + after + 1
-    padded = np.zeros((n_out + length - 1, *x.shape[1:]), dtype=bool)
-    kept = min(x.shape[0], n_out + after)
-    padded[before : before + kept] = x[:kept]
+    shape = list(x.shape)
+    shape[axis] = n_out + length - 1
+    padded = np.zeros(shape, dtype=bool)
+    kept = min(x.shape[axis], n_out + after)
+    padded[part(before, before + kept)] = x[part(0, kept)]
     span = 1
     while span * 2 <= length:  # padded[i] becomes the OR of padded[i : i + 2 * span]
-        np.logical_or(padded[:-span], padded[span:], out=padded[:-span])
+        np.logical_or(padded[part(0, -span)], padded[part(span, None)], out=padded[part(0, -span)])
         span *= 2
-    out = padded[:n_out] | padded[length - span : length - span + n_out]
-    return np.moveaxis(out, 0, axis)
+    return padded[part(0, n_out)] | padded[part(length - span, length - span + n_out)]
 
 
-def boundary_counts(
+def confusion_with_boundary(
     gt: np.ndarray,
     pred: np.ndarray,
     num_classes: int,
-    ratio: float = DILATION_RATIO,
     ignore_index: int | None = None,
-) -> np.ndarray:
-    """One image's per-class ``[intersection, union]`` of the boundary bands (shape
-    ``(2, C)``), over its pixels whose ground truth is a class other than ``ignore_index``
-    (whose own counts stay 0: an ignored class has no score)."""
+    ratio: float = DILATION_RATIO,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One image's confusion matrix (:func:`.confusion.confusion`) and per-class
+    ``[intersection, union]`` of the boundary bands (shape ``(2, C)``), over its pixels whose
+    ground truth is a class other than ``ignore_index`` (whose own counts stay 0: an ignored
+    class has no score). Both come from one pass over the pixels: the matrix split by which
+    bands a pixel lies in."""
+    check_same_size(gt, pred)
     d = band_width(gt.shape[0], gt.shape[1], ratio)
-    gt_band = boundary_band(gt, d)
-    pred_band = boundary_band(pred, d)
-    counted = (gt >= 0) & (gt < num_classes)
-    if ignore_index is not None:
-        counted &= gt != ignore_index
-    g = gt[counted & gt_band].astype(np.int64)
-    p_in = counted & pred_band
-    p = pred[p_in].astype(np.int64)
-    both = counted & gt_band & pred_band & (gt == pred)
-    inter = np.bincount(gt[both].astype(np.int64), minlength=num_classes)[:num_classes]
-    gt_sizes = np.bincount(g, minlength=num_classes)[:num_classes]
-    pred_sizes = np.bincount(p, minlength=num_classes)[:num_classes]
-    counts = np.stack([inter, gt_sizes + pred_sizes - inter])
+    bands = boundary_band(gt, d).view(np.uint8)  # bit 0: the ground truth's band
+    bands |= boundary_band(pred, d).view(np.uint8) << 1  # bit 1: the prediction's
+    split = confusion(gt, pred, num_classes, ignore_index, groups=bands, n_groups=4)
+    in_gt = split[:, :, 1] + split[:, :, 3]  # (truth, prediction) pixels in the truth's band
+    in_pred = split[:, :, 2] + split[:, :, 3]
+    inter = np.diagonal(split[:, :, 3])  # the same class, in both bands
+    counts = np.stack([inter, in_gt.sum(axis=1) + in_pred.sum(axis=0) - inter])
     if ignore_index is not None and 0 <= ignore_index < num_classes:
         counts[:, ignore_index] = 0
-    return counts
+    return split.sum(axis=2), counts
 
 
 def boundary_iou(counts: np.ndarray) -> tuple[np.ndarray, float | None]:

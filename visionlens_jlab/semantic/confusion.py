@@ -13,18 +13,32 @@ from typing import Any
 import numpy as np
 
 
+def check_same_size(gt: np.ndarray, pred: np.ndarray) -> None:
+    """A :class:`ValueError` naming both sizes unless the two maps have the same."""
+    if gt.shape != pred.shape:
+        raise ValueError(
+            f"ground truth is {gt.shape[1]}x{gt.shape[0]}, prediction {pred.shape[1]}x{pred.shape[0]}"
+        )
+
+
 def confusion(
-    gt: np.ndarray, pred: np.ndarray, num_classes: int, ignore_index: int | None = None
+    gt: np.ndarray,
+    pred: np.ndarray,
+    num_classes: int,
+    ignore_index: int | None = None,
+    groups: np.ndarray | None = None,
+    n_groups: int = 1,
 ) -> np.ndarray:
     """The ``C x C`` confusion matrix of one image (rows: ground truth, columns: prediction)
     over its pixels whose ground truth is a class other than ``ignore_index`` (an ignore
     index inside the classes, ``--ignore-index 0``, names a class that is not scored).
     ``pred`` values outside ``[0, C)`` are a :class:`ValueError` (a prediction names a
-    class or it is not a prediction)."""
-    if gt.shape != pred.shape:
-        raise ValueError(
-            f"ground truth is {gt.shape[1]}x{gt.shape[0]}, prediction {pred.shape[1]}x{pred.shape[0]}"
-        )
+    class or it is not a prediction).
+
+    ``groups`` (each pixel's group, ``0 <= group < n_groups``, e.g. which boundary bands
+    it lies in): one matrix per group, ``C x C x n_groups``, from the same single pass
+    (summed over the last axis: the plain matrix)."""
+    check_same_size(gt, pred)
     # Masks read from PNGs are unsigned 8 or 16 bits: with up to 256 classes a pixel's
     # (ground truth, prediction) index fits 16 bits, so it is computed in 2-byte arrays
     # instead of widening both masks to int64 first (~6x faster a 512x512 image).
@@ -34,17 +48,27 @@ def confusion(
     keep = g < num_classes if narrow else (g >= 0) & (g < num_classes)
     if ignore_index is not None:
         keep &= g != ignore_index
+    k = None if groups is None else groups.ravel()
     if not keep.all():
         g, p = g[keep], p[keep]
+        k = None if k is None else k[keep]
     if p.size and (int(p.min()) < 0 or int(p.max()) >= num_classes):
         bad = int(p.max()) if int(p.max()) >= num_classes else int(p.min())
         raise ValueError(f"a predicted pixel has value {bad}, not a class (0..{num_classes - 1})")
+    bins = num_classes * num_classes * n_groups
     if narrow:
-        index = g.astype(np.uint16) * np.uint16(num_classes) + p.astype(np.uint16, copy=False)
+        kind = np.dtype(np.uint16 if bins <= 1 << 16 else np.uint32)
+        index = g.astype(kind)
+        index *= num_classes
+        index += p
     else:
         index = g * num_classes + p
-    counts = np.bincount(index, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes)
+    if k is not None:
+        index *= n_groups
+        index += k
+    counts = np.bincount(index, minlength=bins)
+    shape = (num_classes, num_classes) if groups is None else (num_classes, num_classes, n_groups)
+    return counts.reshape(shape)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..catalog import GROUND_TRUTH
 from ..catalog.extensions.computed import write_computed
-from .boundary import DILATION_RATIO, boundary_counts, boundary_iou
+from .boundary import DILATION_RATIO, boundary_iou, confusion_with_boundary
 from .confusion import confusion, image_iou, summary
 from .label_maps import LabelMapError, read_label_map
 from .records import read_classes, read_masks
@@ -79,11 +79,11 @@ def evaluate_semantic(
         except LabelMapError as exc:
             raise SemanticEvaluationError(str(exc)) from None
         try:
-            matrix = confusion(gt, pred, num_classes, ignored)
+            if boundary:
+                return confusion_with_boundary(gt, pred, num_classes, ignored)
+            return confusion(gt, pred, num_classes, ignored), None
         except ValueError as exc:
             raise SemanticEvaluationError(f"{pred_file}: {exc}") from None
-        counts = boundary_counts(gt, pred, num_classes, ignore_index=ignored) if boundary else None
-        return matrix, counts
 
     total = np.zeros((num_classes, num_classes), dtype=np.int64)
     bounds = np.zeros((2, num_classes), dtype=np.int64)
