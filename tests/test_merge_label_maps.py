@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
+import visionlens_jlab.bulk.merge as merge_module
 from visionlens_jlab.bulk.merge import check_merge, merge_datasets
 from visionlens_jlab.catalog import Catalog, CatalogError
 from visionlens_jlab.cli import main
@@ -126,6 +128,27 @@ def test_a_matched_samples_mask_in_the_target_is_kept_and_reported(
         added = "JPEGImages/2007_000001.jpg"
         assert merged == {**dst_net, added: src_net[added]}  # the matched sample's is dst's
         assert models(catalog, "dst") == {"net": 3}
+
+
+def test_a_merge_failing_after_its_masks_leaves_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure once the masks are written (the models' recount) rolls them back too."""
+    with Catalog(tmp_path / "data") as catalog:
+        semantic_pair(tmp_path, catalog)
+        before = snapshot(catalog)
+
+        def fail(cur: duckdb.DuckDBPyConnection, _src: int, dst: int, *_: Any) -> None:
+            (n,) = cur.execute(
+                "SELECT count(*) FROM semantic_masks WHERE dataset_id = ?", [dst]
+            ).fetchone() or (0,)
+            assert n == 2 + 3  # dst's ground truth, then src's net on both and its added image
+            raise RuntimeError("planted failure")
+
+        monkeypatch.setattr(merge_module, "_finish", fail)
+        with pytest.raises(RuntimeError, match="planted"):
+            merge_datasets(catalog, "src", "dst", "file_name")
+        assert snapshot(catalog) == before
 
 
 def test_classes_that_differ_are_refused_before_anything_is_written(tmp_path: Path) -> None:
