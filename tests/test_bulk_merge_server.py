@@ -92,7 +92,7 @@ def vector_of(cat: Catalog, store: VectorStore, space: str, name: str, file: str
 def expected_result(key: str, space: str) -> dict[str, Any]:
     conflict = "c.jpg" if key == "file_name" else "c"
     return {"source": "src", "target": "dst", "key": key, "matched": 1, "added": 1,
-            "labels": 5, "missing_classes": ["dog"], "vectors": {space: 1},
+            "labels": 5, "missing_classes": ["dog"], "vectors": {space: 1}, "label_maps": {},
             "size_conflicts": [{key: conflict, "source_size": [80, 50],
                                 "target_size": [100, 50]}]}  # fmt: skip
 

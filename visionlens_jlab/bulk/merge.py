@@ -3,12 +3,15 @@
 Samples are matched by ``file_name`` or by the source's image id (``image_id``). A matched
 sample keeps the target's row (tags, fields) and gets the source's labels appended; an
 unmatched one is added with its tags and fields. The objects and image-level labels of every
-source come along (objects with their object tags), new ids for all; semantic and panoptic
-label maps do not (docs/bulk_operations.md); the models'
-rows follow (a model the target lacks is added, every count recounted). Reported, not
-guessed at: a key matching samples of different image sizes (that sample is left out), and
-the source's classes the target lacks (added to the target's classes, so that the labels
-stay valid). The target's evaluations list themselves stale (``merged_from``).
+source come along (objects with their object tags), new ids for all, and so do the semantic
+and panoptic label maps of every source (:mod:`.merge_label_maps`: a matched sample's mask
+the target has of that source is kept, and counted); the models' rows follow (a model the
+target lacks is added, every count recounted, label maps included). Reported, not guessed
+at: a key matching samples of different image sizes (that sample is left out), and the
+source's classes the target lacks (added to the target's classes, so that the labels stay
+valid). Refused before anything is written: label maps whose classes differ between the two,
+or a source of both whose masks are encoded differently. The target's evaluations list
+themselves stale (``merged_from``).
 
 All or nothing: new samples' vectors are written first (spaces both datasets have), then
 every catalog row in ONE transaction; a failure removes the vectors written. The merge is a
@@ -31,6 +34,7 @@ from ..catalog import Catalog, CatalogError, NotFoundError
 from ..catalog.derived import Change, Kind, apply_change
 from ..catalog.writes.model_rows import recount_predictions
 from ..vectors import VectorStore
+from .merge_label_maps import check_label_maps, merge_label_maps
 from .subset import VECTOR_CHUNK, remove_vectors
 
 KEYS = {"file_name": "file_name", "image_id": "source_image_id"}
@@ -55,6 +59,9 @@ class MergeResult:
     missing_classes: list[str] = field(default_factory=list)
     """The source's classes the target lacked (added to it)."""
     vectors: dict[str, int] = field(default_factory=dict)
+    label_maps: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per source of semantic or panoptic label maps: masks ``copied``, and ``kept`` (a
+    matched sample's mask of that source the target had already)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the CLI's ``--json``)."""
@@ -64,7 +71,8 @@ class MergeResult:
 def check_merge(catalog: Catalog, source: str, target: str, key: str) -> None:
     """What a merge would refuse before it starts, nothing written: a bad key, a dataset
     merged into itself, an unknown source (:class:`CatalogError`), an unknown target
-    (:class:`NotFoundError`), a sample without the key or a key two samples share."""
+    (:class:`NotFoundError`), a sample without the key or a key two samples share, label
+    maps whose classes or encoding differ (:func:`.merge_label_maps.check_label_maps`)."""
     with catalog.cursor() as cur:
         _read_both(cur, catalog, source, target, key)
 
@@ -123,11 +131,16 @@ def merge_datasets(
             counts = _copy_vectors(store, spaces, added_old, added, dst_id, written)
         report("writing rows", 0.6)
         with catalog.write(dst_id) as cur:
-            result = _merge_rows(cur, catalog, src_id, dst_id, ids.ann_base, old, mapping,
-                                 added, counts)  # fmt: skip
+            n_labels, missing = _merge_rows(cur, src_id, dst_id, ids.ann_base, old, mapping, added)
+            label_maps = merge_label_maps(cur, src_id, dst_id, source, target, old, mapping)
+            _finish(cur, src_id, dst_id, len(added), counts)
+            apply_change(catalog, cur, Change(dst_id, Kind.SAMPLES_ADDED))
+            # labels came from outside the log: the copies of browsed versions go (made again)
+            catalog.scope_write(dst_id, keeps_derived=False)
         return MergeResult(source=source, target=target, key=key, matched=len(old) - n_new,
-                           added=n_new, labels=result[0], size_conflicts=conflicts,
-                           missing_classes=result[1], vectors=counts)  # fmt: skip
+                           added=n_new, labels=n_labels, size_conflicts=conflicts,
+                           missing_classes=missing, vectors=counts,
+                           label_maps=label_maps)  # fmt: skip
     except BaseException:
         if store is not None:
             remove_vectors(store, written)
@@ -149,6 +162,8 @@ def _read_both(
         src_id = catalog.dataset_id(cur, source)
     except NotFoundError:  # a name the request gave, not the dataset it is about
         raise CatalogError(f"no dataset named {source!r} to merge from") from None
+    # refused here, before the vectors are written (and checked again in the transaction)
+    check_label_maps(cur, src_id, dst_id, source, target)
     column = KEYS[key]
     return (src_id, dst_id, _samples(cur, src_id, column, source, key),
             _samples(cur, dst_id, column, target, key))  # fmt: skip
@@ -198,17 +213,15 @@ def _copy_vectors(
 
 def _merge_rows(
     cur: duckdb.DuckDBPyConnection,
-    catalog: Catalog,
     src_id: int,
     dst_id: int,
     ann_base: int,
     old: list[int],
     mapping: list[int],
     added: np.ndarray,
-    vector_counts: dict[str, int],
 ) -> tuple[int, list[str]]:
-    """Every catalog row of the merge, in the caller's transaction: (labels added, classes
-    added to the target)."""
+    """The samples, objects, object tags and image labels of the merge, in the caller's
+    transaction: (labels added, classes added to the target)."""
     cur.register("_vl_map", pa.table({"old": pa.array(old, pa.int64()),
                                       "new": pa.array(mapping, pa.int64())}))  # fmt: skip
     cur.register("_vl_added", pa.table({"new": pa.array(added, pa.int64())}))
@@ -280,10 +293,6 @@ def _merge_rows(
     finally:
         cur.unregister("_vl_map")
         cur.unregister("_vl_added")
-    _finish(cur, src_id, dst_id, len(added), vector_counts)
-    apply_change(catalog, cur, Change(dst_id, Kind.SAMPLES_ADDED))
-    # labels came from outside the log: the copies of browsed versions go (made again)
-    catalog.scope_write(dst_id, keeps_derived=False)
     return n_labels, missing
 
 
@@ -297,7 +306,7 @@ def _finish(
         "AND name NOT IN (SELECT name FROM models WHERE dataset_id = $dst)",
         {"src": src_id, "dst": dst_id},
     )
-    recount_predictions(cur, dst_id)  # every model counted again (label maps are not merged)
+    recount_predictions(cur, dst_id)  # every model counted again, its label maps with them
     cur.execute(
         """
         UPDATE datasets SET num_samples = num_samples + ?,

@@ -66,7 +66,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--key", required=True, choices=("file_name", "image_id"))
     add_common_options(
         p, json_help='print {"source", "target", "key", "matched", "added", "labels", '
-        '"size_conflicts", "missing_classes", "vectors"}'
+        '"size_conflicts", "missing_classes", "vectors", "label_maps"}'
     )  # fmt: skip
     p.set_defaults(func=cmd_merge)
 
@@ -247,5 +247,11 @@ def cmd_merge(args: argparse.Namespace) -> dict[str, Any]:
             text += f"; {len(result['size_conflicts'])} left out (image size differs)"
         if result["missing_classes"]:
             text += f"; classes added: {', '.join(result['missing_classes'])}"
+        if result["label_maps"]:
+            text += "; label maps: " + ", ".join(
+                f"{name} {n['copied']} copied"
+                + (f", {n['kept']} kept (the target's)" if n["kept"] else "")
+                for name, n in result["label_maps"].items()
+            )
         result = {"text": text, **result}
     return result

@@ -136,10 +136,12 @@ class ServerJobsMixin:
         (``'file_name'``, or ``'image_id'``: the source's image id), as a server job. A
         matched sample keeps this dataset's row and gets ``source``'s labels appended; an
         unmatched one is added with its tags, fields and vectors. Returns ``{source, target,
-        key, matched, added, labels, size_conflicts, missing_classes, vectors}``: a key
-        matching samples of different image sizes is left out and listed, the classes this
-        dataset lacked are added and listed. ``source`` is not changed; a failure changes
-        nothing. Interrupting the cell cancels the job."""
+        key, matched, added, labels, size_conflicts, missing_classes, vectors, label_maps}``:
+        a key matching samples of different image sizes is left out and listed, the classes
+        this dataset lacked are added and listed, the semantic and panoptic masks copied
+        (and those of a matched sample this dataset kept) counted per source; label maps
+        whose classes or encoding differ are refused. ``source`` is not changed; a failure
+        changes nothing. Interrupting the cell cancels the job."""
         body = {"from": source, "key": key}
         answer = self._client.post_json(dataset_path(self.name, "merge"), body)
         return dict(job_result(self._client, answer["job"], "merge", show=progress))

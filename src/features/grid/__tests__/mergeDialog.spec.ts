@@ -123,7 +123,8 @@ describe('merge through the client', () => {
       labels: 3,
       size_conflicts: [],
       missing_classes: [],
-      vectors: {}
+      vectors: {},
+      label_maps: {}
     });
     const listed = await client.listDatasets();
     expect(listed.map(d => [d.name, d.num_samples, d.num_annotations])).toEqual(
