@@ -260,7 +260,8 @@ export class FrameWindow<T> {
           }
           return labels;
         });
-        one.catch(() => undefined); // held unasked: its failure is its getter's
+        // a held frame's failure is for its own get to report, not an unhandled rejection
+        one.catch(() => undefined);
         this._held.set(f, one);
       }
     }
