@@ -160,7 +160,8 @@ function installPlaybackProbe({ boxOffset, width }) {
     playButton().click();
     const t1 = performance.now();
     rec.playing = false;
-    // the resources fetched while playing: frame images and frame samples
+    // the resources fetched while playing: frame images and frame samples (one per
+    // frame, or a window of frames' in one POST samples/details)
     const timings = performance
       .getEntriesByType('resource')
       .map(e => /** @type {PerformanceResourceTiming} */ (e))
@@ -168,7 +169,7 @@ function installPlaybackProbe({ boxOffset, width }) {
       .map(e => ({
         kind: /\/samples\/\d+\/image(\?|$)/.test(e.name)
           ? 'image'
-          : /\/samples\/\d+(\?|$)/.test(e.name)
+          : /\/samples\/(\d+|details)(\?|$)/.test(e.name)
             ? 'sample'
             : 'other',
         ms: e.duration,

@@ -117,6 +117,7 @@ function analyseRound(round, frameOf, fps) {
       0.5
     ),
     imageKb: median(images.map((/** @type {any} */ e) => e.bytes)) / 1024,
+    samples: frameSamples.length,
     sampleP50: quantile(
       frameSamples.map((/** @type {any} */ e) => e.ms),
       0.5
@@ -191,6 +192,10 @@ function report(rounds, run) {
     ],
     ['frame image: request sent → first byte, p50', per('imageWaitP50', ' ms')],
     ['frame image size, median', per('imageKb', ' KB', 1)],
+    [
+      'frame labels requests while playing (per frame, or per window)',
+      per('samples')
+    ],
     [
       'frame sample (labels) request, p50 / p95',
       `${per('sampleP50', ' ms')} / ${per('sampleP95', ' ms')}`

@@ -130,6 +130,10 @@ async def test_datasets_samples_and_facets_answer_as_documented(
     status, sample = await api("GET", f"datasets/{labelled}/samples/{sample_id}")
     assert status == 200 and sample["annotations"] and sample["classifications"], sample
     assert_answers(f"{SAMPLES}/{{sample_id}}", "get", sample)
+    body = {"ids": [sample_id]}
+    status, details = await api("POST", f"datasets/{labelled}/samples/details", body)
+    assert status == 200 and details == {"samples": [sample]}, details
+    assert_answers(f"{SAMPLES}/details", "post", details)
 
     for params in (None, {"filter": json.dumps(flt)}):
         status, facets = await api("GET", f"datasets/{labelled}/facets", params=params)

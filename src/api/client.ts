@@ -30,6 +30,7 @@ import {
   IPluginsListing,
   IQueryOptions,
   ISample,
+  ISampleDetailsRequest,
   ISampleIds,
   ISamplesPage,
   ISelectionCode,
@@ -172,6 +173,25 @@ export class VisionLensClient
       `datasets/${enc(dataset)}/samples/${sampleId}${query}`,
       { signal }
     );
+  }
+
+  sampleDetails(
+    dataset: string,
+    ids: readonly number[],
+    signal?: AbortSignal,
+    evalStatus?: string,
+    version?: number
+  ): Promise<ISample[]> {
+    const body: ISampleDetailsRequest = {
+      ids: [...ids],
+      eval_status: evalStatus,
+      version
+    }; // undefined options are left out
+    return this._post<{ samples: ISample[] }>(
+      `datasets/${enc(dataset)}/samples/details`,
+      body,
+      signal
+    ).then(answer => answer.samples);
   }
 
   sampleTimeline(

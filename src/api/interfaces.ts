@@ -156,6 +156,17 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
     version?: number
   ): Promise<ISample>;
   /**
+   * Several samples (at most 64), each as `getSample` answers it, in the
+   * order of `ids`, in one request; an id of no sample fails it (404).
+   */
+  sampleDetails(
+    dataset: string,
+    ids: readonly number[],
+    signal?: AbortSignal,
+    evalStatus?: string,
+    version?: number
+  ): Promise<ISample[]>;
+  /**
    * The video of frame sample `sampleId`: its frames and tracks (404 for a
    * still image); with `model` (one of its `tracking_models`) each track's
    * identity switches in that model's tracking evaluation.

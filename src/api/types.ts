@@ -26,6 +26,7 @@ import type {
   IWirePythonPlugin,
   IWireSample,
   IWireSampleIds,
+  IWireSamplesDetailsRequest,
   IWireSearchFusion,
   IWireSearchHit,
   IWireSearchRequest,
@@ -181,6 +182,9 @@ export type IJobEffects = IWireJobEffects;
 
 /** One embedding model of `GET /models`. */
 export type IEmbeddingModel = IWireEmbeddingModel;
+
+/** The body of `POST /datasets/{name}/samples/details` (a window of frames' labels). */
+export type ISampleDetailsRequest = IWireSamplesDetailsRequest;
 
 /** The body of `POST /datasets/{name}/embed`. */
 export type IEmbedRequest = IWireEmbedRequest;

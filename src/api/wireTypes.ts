@@ -1887,7 +1887,7 @@ export interface IWireClassification {
   score: number | null;
 }
 
-/** A sample of a page (visionlens_jlab/catalog/reads/queries.py: samples_page) or GET samples/{sample_id} (sample_detail) */
+/** A sample of a page (visionlens_jlab/catalog/reads/queries.py: samples_page), GET samples/{sample_id} (sample_detail) or POST samples/details (sample_details) */
 export interface IWireSample {
   sample_id: number;
   file_name: string;
@@ -1902,7 +1902,7 @@ export interface IWireSample {
   annotations: IWireBox[];
   /** image-level labels: ground truth first, then each model's, best score first */
   classifications: IWireClassification[];
-  /** the sources with a semantic or panoptic mask of this sample, the ground truth first (GET .../masks/{source}: the mask as an image); a page's sample names them only when it has one (visionlens_jlab/semantic/overlay.py: with_mask_sources), GET samples/{sample_id} always */
+  /** the sources with a semantic or panoptic mask of this sample, the ground truth first (GET .../masks/{source}: the mask as an image); a page's sample names them only when it has one (visionlens_jlab/semantic/overlay.py: with_mask_sources), GET samples/{sample_id} and POST samples/details always */
   mask_sources?: string[];
 }
 
@@ -2044,6 +2044,16 @@ export interface IWireSamplesQueryRequest {
   /** as GET samples' eval_status */
   eval_status?: string | null;
   /** as GET samples' version: the page and total of that saved version's labels */
+  version?: WireVersion;
+}
+
+/** The body of `POST /datasets/{name}/samples/details`. */
+export interface IWireSamplesDetailsRequest {
+  /** the samples, at most 64 */
+  ids: number[];
+  /** as GET samples' eval_status: each object's `status` in that evaluation */
+  eval_status?: string | null;
+  /** the objects as they were at this saved version */
   version?: WireVersion;
 }
 

@@ -1,9 +1,10 @@
 /**
  * The video view's state and geometry, free of the DOM: which frame a step
  * or a point of the timeline names, the lanes of the tracks and their marks,
- * the playback interval and schedule (`PlaybackClock`), and the frames
- * fetched ahead while playing (`FramePrefetch`), so that a frame's labels and
- * image are shown together.
+ * the playback interval and schedule (`PlaybackClock`), the frames fetched
+ * ahead while playing (`FramePrefetch`), so that a frame's labels and image
+ * are shown together, and their labels asked a window of frames per request
+ * (`FrameWindow`).
  */
 import { trackColor } from '../base/colors';
 import { IVideoTimeline } from './tokens';
@@ -58,6 +59,40 @@ export function frameSample(
     }
   }
   return null;
+}
+
+/**
+ * The samples of `frames` by frame, read by one call of `read` with the ids
+ * of those that have a sample (none: no call); each frame gets the sample of
+ * its own id, never one by position, and a frame `read` did not answer is
+ * left out.
+ */
+export async function samplesOfFrames<S extends { sample_id: number }>(
+  timeline: IVideoTimeline,
+  frames: readonly number[],
+  read: (ids: number[]) => Promise<S[]>
+): Promise<Map<number, S>> {
+  const idOf = new Map<number, number>();
+  for (const f of frames) {
+    const id = timeline.frames[f - 1];
+    if (id !== null && id !== undefined) {
+      idOf.set(f, id);
+    }
+  }
+  const out = new Map<number, S>();
+  if (idOf.size === 0) {
+    return out;
+  }
+  const byId = new Map(
+    (await read([...idOf.values()])).map(s => [s.sample_id, s])
+  );
+  for (const [f, id] of idOf) {
+    const sample = byId.get(id);
+    if (sample) {
+      out.set(f, sample);
+    }
+  }
+  return out;
 }
 
 /** One lane of the timeline: a track, its colour and its marks in pixels. */
@@ -181,4 +216,69 @@ export class FramePrefetch<T> {
   }
 
   private _loads = new Map<number, Promise<T>>();
+}
+
+/**
+ * Frames' labels asked a window at a time: `get(frame, count)` gives the
+ * labels of `frame`, and when they are not held asks `loadMany` once for it
+ * and the frames after it up to `size` in all (up to `count`), which are held
+ * until their own `get`. Each frame's labels are handed out once: a frame
+ * asked again (its load failed) starts a window from it. A `get` drops held
+ * frames outside the window from `frame` (a seek elsewhere); `clear` drops
+ * them all. `loadMany` answers each frame it has labels of, by frame; a frame
+ * it leaves out (no sample) fails, alone.
+ */
+export class FrameWindow<T> {
+  constructor(
+    private readonly _loadMany: (
+      frames: readonly number[]
+    ) => Promise<ReadonlyMap<number, T>>,
+    readonly size = 8
+  ) {}
+
+  /** The labels of `frame`, asking its window (up to frame `count`) if needed. */
+  get(frame: number, count: number): Promise<T> {
+    const end = Math.min(count, frame + this.size - 1);
+    for (const f of [...this._held.keys()]) {
+      if (f < frame || f > frame + this.size - 1) {
+        this._held.delete(f);
+      }
+    }
+    if (!this._held.has(frame)) {
+      const frames: number[] = [];
+      for (let f = frame; f <= Math.max(frame, end); f++) {
+        if (!this._held.has(f)) {
+          frames.push(f);
+        }
+      }
+      const window = this._loadMany(frames);
+      for (const f of frames) {
+        const one = window.then(got => {
+          const labels = got.get(f);
+          if (labels === undefined) {
+            throw new Error(`frame ${f} has no labels`);
+          }
+          return labels;
+        });
+        // a held frame's failure is for its own get to report, not an unhandled rejection
+        one.catch(() => undefined);
+        this._held.set(f, one);
+      }
+    }
+    const labels = this._held.get(frame)!;
+    this._held.delete(frame);
+    return labels;
+  }
+
+  /** The frames held, in order (for tests). */
+  get held(): number[] {
+    return [...this._held.keys()].sort((a, b) => a - b);
+  }
+
+  /** Forget every frame held (the labels changed, or another video). */
+  clear(): void {
+    this._held.clear();
+  }
+
+  private _held = new Map<number, Promise<T>>();
 }

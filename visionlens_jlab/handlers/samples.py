@@ -10,6 +10,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.web import HTTPError
 
+from ..catalog import Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.query import view_code
 from ..catalog.query.filter_conditions import FilterError, checked_id_array
@@ -20,7 +21,7 @@ from ..catalog.reads.positions import selection_position
 from ..catalog.tables.labels_view import parse_version
 from ..catalog.writes.sample_tags import update_tags
 from ..importing.video_timeline import video_timeline
-from ..semantic.overlay import sample_mask_sources, with_mask_sources
+from ..semantic.overlay import mask_sources_of, with_mask_sources
 from .base import VisionLensHandler
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -94,13 +95,34 @@ class SampleHandler(VisionLensHandler):
     async def get(self, name: str, sample_id: str) -> None:
         model = _model_name(self.get_query_argument("eval_status", None))
         version = version_option(self.get_query_argument("version", None))
-        sample = await self.run_blocking(
-            queries.sample_detail, self.catalog, name, int(sample_id), model, version
+        samples = await self.run_blocking(
+            _details, self.catalog, name, [int(sample_id)], model, version
         )
-        sample["mask_sources"] = await self.run_blocking(
-            sample_mask_sources, self.catalog, name, int(sample_id)
-        )
-        await self.write_json(sample)
+        await self.write_json(samples[0])
+
+
+class SampleDetailsHandler(VisionLensHandler):
+    """Several samples as GET sample answers each, in one request (the video player asks
+    the labels of a window of frames at once)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.json_body()
+        model = _model_name(body.get("eval_status"))
+        version = version_option(body.get("version"))
+        samples = await self.run_blocking(_details, self.catalog, name, body["ids"], model, version)
+        await self.write_json({"samples": samples})
+
+
+def _details(
+    catalog: Catalog, name: str, ids: list[int], model: str | None, version: int | None
+) -> list[dict[str, Any]]:
+    """:func:`queries.sample_details` of ``ids``, each with its ``mask_sources`` (the
+    sample view lays those masks over the image)."""
+    samples = queries.sample_details(catalog, name, ids, model, version)
+    masks = mask_sources_of(catalog, name, ids) if samples else {}
+    return [{**s, "mask_sources": masks.get(s["sample_id"], [])} for s in samples]
 
 
 class SampleTimelineHandler(VisionLensHandler):
@@ -215,6 +237,7 @@ def _or(value: int | None, default: int) -> int:
 ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/samples", SamplesHandler),
     (r"/datasets/(?P<name>[^/]+)/samples/query", SamplesQueryHandler),
+    (r"/datasets/(?P<name>[^/]+)/samples/details", SampleDetailsHandler),
     (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>\d+)", SampleHandler),
     (r"/datasets/(?P<name>[^/]+)/samples/(?P<sample_id>\d+)/timeline", SampleTimelineHandler),
     (r"/datasets/(?P<name>[^/]+)/ids", IdsHandler),

@@ -43,16 +43,20 @@ def mask_sources(catalog: Catalog, dataset: str) -> list[str]:
     return _truth_first(rows)
 
 
-def sample_mask_sources(catalog: Catalog, dataset: str, sample_id: int) -> list[str]:
-    """The sources with a semantic or panoptic mask of sample ``sample_id``, the ground
-    truth first."""
+def mask_sources_of(catalog: Catalog, dataset: str, ids: list[int]) -> dict[int, list[str]]:
+    """The sources with a semantic or panoptic mask of each of ``ids`` that has one (the
+    ground truth first), in one query."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
-            f"SELECT source FROM {MASKS} WHERE dataset_id = ? AND sample_id = ?",  # noqa: S608 - fixed identifiers
-            [dataset_id, sample_id],
+            f"SELECT sample_id, source FROM {MASKS} WHERE dataset_id = ? "  # noqa: S608 - fixed identifiers
+            "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
+            [dataset_id, ids],
         ).fetchall()
-    return _truth_first(rows)
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    for sample_id, source in rows:
+        found.setdefault(int(sample_id), []).append((source,))
+    return {i: _truth_first(sources) for i, sources in found.items()}
 
 
 def with_mask_sources(catalog: Catalog, dataset: str, page: dict[str, Any]) -> dict[str, Any]:
@@ -62,20 +66,11 @@ def with_mask_sources(catalog: Catalog, dataset: str, page: dict[str, Any]) -> d
     ids = [int(s["sample_id"]) for s in page.get("samples", [])]
     if not ids:
         return page
-    with catalog.cursor() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        rows = cur.execute(
-            f"SELECT sample_id, source FROM {MASKS} WHERE dataset_id = ? "  # noqa: S608 - fixed identifiers
-            "AND sample_id IN (SELECT unnest(?::BIGINT[]))",
-            [dataset_id, ids],
-        ).fetchall()
-    if not rows:
+    found = mask_sources_of(catalog, dataset, ids)
+    if not found:
         return page
-    found: dict[int, list[tuple[Any, ...]]] = {}
-    for sample_id, source in rows:
-        found.setdefault(int(sample_id), []).append((source,))
     samples = [
-        {**s, "mask_sources": _truth_first(found[s["sample_id"]])} if s["sample_id"] in found else s
+        {**s, "mask_sources": found[s["sample_id"]]} if s["sample_id"] in found else s
         for s in page["samples"]
     ]
     return {**page, "samples": samples}

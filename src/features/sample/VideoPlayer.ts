@@ -9,22 +9,26 @@
  * A frame is shown only once both its sample (labels) and its image are
  * loaded (`FramePrefetch`, a few frames ahead while playing), so the labels
  * drawn are always those of the image shown; playback waits for a late frame
- * rather than show an image with another frame's labels. With TP/FP/FN on,
- * each frame's labels come with their statuses in the colouring evaluation
+ * rather than show an image with another frame's labels. The labels of a
+ * window of upcoming frames come in one request (`FrameWindow`), held until
+ * their frame loads; each image is its own request. With TP/FP/FN on, each
+ * window's labels come with their statuses in the colouring evaluation
  * (`IVideoHost.frameEvaluation`), so they keep their colours while playing.
  */
 import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import {
   FramePrefetch,
+  FrameWindow,
   PlaybackClock,
   frameCount,
   frameCounterText,
   frameInterval,
   frameSample,
+  samplesOfFrames,
   steppedFrame
 } from '../../model/videoFrames';
-import { getSample, imageUrl } from '../../model/sources/samples';
+import { getSamples, imageUrl } from '../../model/sources/samples';
 import { frameOf, videoTimeline } from '../../model/sources/videos';
 import {
   IEvaluationSummary,
@@ -44,6 +48,12 @@ export interface IVideoHost {
 
 /** Frames loaded ahead while playing. */
 const AHEAD = 4;
+
+/**
+ * Frames whose labels one request asks: past `AHEAD`, so that the next
+ * window is asked while frames of this one are still to show.
+ */
+const WINDOW = 8;
 
 /** Load an image and wait until it is decoded (then the browser holds it). */
 function decodedImage(url: string): Promise<void> {
@@ -149,6 +159,7 @@ export class VideoPlayer {
       }
       this._dataset = dataset;
       this._timeline = timeline;
+      this._labels = new FrameWindow(f => this._loadLabels(f), WINDOW);
       this._prefetch = new FramePrefetch(f => this._load(f), AHEAD);
       this.timeline.setTimeline(timeline);
       this._name.textContent = visibleText(timeline.video.name);
@@ -211,6 +222,7 @@ export class VideoPlayer {
   /** Labels changed: the frames loaded ahead are loaded again. */
   labelsChanged(): void {
     this._prefetch?.clear();
+    this._labels?.clear();
   }
 
   dispose(): void {
@@ -320,22 +332,34 @@ export class VideoPlayer {
     return true;
   }
 
-  /** A frame's sample and decoded image, together. */
+  /** A frame's sample (from its window) and decoded image, together. */
   private async _load(frame: number): Promise<ISample> {
     const id = this._timeline?.frames[frame - 1];
     const dataset = this._dataset;
-    if (id === null || id === undefined || !dataset) {
+    const labels = this._labels;
+    if (id === null || id === undefined || !dataset || !labels) {
       throw new Error(`frame ${frame} has no sample`);
     }
     const [sample] = await Promise.all([
-      this._host
-        .frameEvaluation()
-        .then(evaluation =>
-          getSample(this._model, dataset, id, undefined, evaluation)
-        ),
+      labels.get(frame, this._count()),
       decodedImage(imageUrl(this._model, dataset, id))
     ]);
     return sample;
+  }
+
+  /** The samples of `frames` (those with one), in one request, by frame. */
+  private _loadLabels(
+    frames: readonly number[]
+  ): Promise<Map<number, ISample>> {
+    const timeline = this._timeline;
+    const dataset = this._dataset;
+    if (!timeline || !dataset) {
+      return Promise.resolve(new Map());
+    }
+    return samplesOfFrames(timeline, frames, async ids => {
+      const evaluation = await this._host.frameEvaluation();
+      return getSamples(this._model, dataset, ids, undefined, evaluation);
+    });
   }
 
   private _renderFrame(): void {
@@ -358,6 +382,8 @@ export class VideoPlayer {
     this._timeline = null;
     this._prefetch?.clear();
     this._prefetch = null;
+    this._labels?.clear();
+    this._labels = null;
     this.timeline.setTimeline(null);
     this.node.hidden = true;
   }
@@ -375,6 +401,7 @@ export class VideoPlayer {
   private _timeline: IVideoTimeline | null = null;
   private _dataset: string | null = null;
   private _prefetch: FramePrefetch<ISample> | null = null;
+  private _labels: FrameWindow<ISample> | null = null;
   private _frame = 1;
   /** The frame the latest seek goes to while it loads (null: none pending). */
   private _heading: number | null = null;

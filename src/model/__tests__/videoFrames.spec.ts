@@ -17,12 +17,14 @@ import { laneMarks } from '../timelineMarks';
 import { IVideoTimeline, IVisionLensModel } from '../tokens';
 import {
   FramePrefetch,
+  FrameWindow,
   PlaybackClock,
   frameAt,
   frameCount,
   frameInterval,
   frameSample,
   frameX,
+  samplesOfFrames,
   steppedFrame,
   trackLanes
 } from '../videoFrames';
@@ -207,6 +209,113 @@ describe('frames fetched ahead', () => {
   });
 });
 
+describe('frames labelled a window at a time', () => {
+  /** A window over frames 1..`count` whose requests are recorded in `asked`. */
+  function labelled(asked: number[][], size = 4) {
+    return new FrameWindow(async (frames: readonly number[]) => {
+      asked.push([...frames]);
+      return new Map(frames.map(f => [f, `labels of ${f}`]));
+    }, size);
+  }
+
+  it('asks a window in one request and hands each frame its own labels once', async () => {
+    const asked: number[][] = [];
+    const window = labelled(asked);
+    expect(await window.get(1, 10)).toBe('labels of 1');
+    expect(asked).toEqual([[1, 2, 3, 4]]);
+    expect(window.held).toEqual([2, 3, 4]); // held until their own frame
+    expect(await window.get(2, 10)).toBe('labels of 2');
+    expect(await window.get(3, 10)).toBe('labels of 3');
+    expect(asked).toHaveLength(1);
+    expect(await window.get(5, 10)).toBe('labels of 5'); // 4 skipped: dropped
+    expect(asked).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8]
+    ]);
+    expect(window.held).toEqual([6, 7, 8]);
+    expect(await window.get(9, 10)).toBe('labels of 9');
+    expect(asked[2]).toEqual([9, 10]); // never past the last frame
+  });
+
+  it('asks only the frames it does not hold, and again a frame handed out', async () => {
+    const asked: number[][] = [];
+    const window = labelled(asked);
+    await window.get(3, 10);
+    await window.get(2, 10); // a step back: 4 and 5 are still held, 6 dropped
+    expect(asked).toEqual([
+      [3, 4, 5, 6],
+      [2, 3]
+    ]);
+    expect(window.held).toEqual([3, 4, 5]);
+    await window.get(4, 10);
+    await window.get(4, 10); // handed out once: asked again (its load failed)
+    expect(asked[2]).toEqual([4, 6, 7]); // 5 is held
+  });
+
+  it('drops what it holds on a seek elsewhere and when the labels change', async () => {
+    const asked: number[][] = [];
+    const window = labelled(asked);
+    await window.get(1, 100);
+    await window.get(50, 100); // a seek: frames 2..4 are dropped, not kept
+    expect(window.held).toEqual([51, 52, 53]);
+    window.clear(); // labels changed
+    expect(window.held).toEqual([]);
+    await window.get(51, 100);
+    expect(asked[asked.length - 1]).toEqual([51, 52, 53, 54]);
+  });
+
+  it('fails only the frames a request did not answer, or all when it fails', async () => {
+    let fail = false;
+    const window = new FrameWindow(async (frames: readonly number[]) => {
+      if (fail) {
+        throw new Error('offline');
+      }
+      return new Map(frames.filter(f => f !== 2).map(f => [f, f]));
+    }, 3);
+    expect(await window.get(1, 10)).toBe(1);
+    await expect(window.get(2, 10)).rejects.toThrow('frame 2 has no labels');
+    expect(await window.get(3, 10)).toBe(3);
+    fail = true;
+    await expect(window.get(4, 10)).rejects.toThrow('offline');
+    fail = false;
+    expect(await window.get(4, 10)).toBe(4); // asked again
+  });
+
+  it('feeds the frames fetched ahead: one request per window', async () => {
+    const asked: number[][] = [];
+    const window = labelled(asked, 8);
+    const prefetch = new FramePrefetch(f => window.get(f, 30), 4);
+    for (let f = 1; f <= 20; f++) {
+      expect(await prefetch.take(f, 30)).toBe(`labels of ${f}`);
+    }
+    // frames 1..24 asked (20 shown, 4 ahead): 3 requests, not 24
+    expect(asked).toEqual([
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      [9, 10, 11, 12, 13, 14, 15, 16],
+      [17, 18, 19, 20, 21, 22, 23, 24]
+    ]);
+  });
+
+  it("matches each frame's sample by id, skipping frames without one", async () => {
+    const tl = timeline([11, null, 13, 14], []);
+    const read = jest.fn(async (ids: number[]) =>
+      // answered out of order, 14 missing
+      ids
+        .filter(i => i !== 14)
+        .reverse()
+        .map(sample_id => ({ sample_id }))
+    );
+    const got = await samplesOfFrames(tl, [1, 2, 3, 4], read);
+    expect(read).toHaveBeenCalledWith([11, 13, 14]);
+    expect([...got.entries()]).toEqual([
+      [1, { sample_id: 11 }],
+      [3, { sample_id: 13 }]
+    ]);
+    expect((await samplesOfFrames(tl, [2], read)).size).toBe(0);
+    expect(read).toHaveBeenCalledTimes(1); // no sample: no request
+  });
+});
+
 describe('a MOT sequence from a real server', () => {
   let server: ITestServer;
   let client: VisionLensClient;
@@ -302,6 +411,10 @@ describe('a MOT sequence from a real server', () => {
     expect(tl.tracking_models).toEqual([]);
     // the frame's objects carry the track ids the lanes are coloured by
     const sample = await client.getSample('mot', third!.sample_id);
+    // a window of frames in one request: each as its own read answers it
+    const ids = tl.frames.slice(0, 5).filter((i): i is number => i !== null);
+    const singles = await Promise.all(ids.map(i => client.getSample('mot', i)));
+    expect(await client.sampleDetails('mot', ids)).toEqual(singles);
     const onFrame = lanes
       .filter(l => l.track.runs.some(([a, b]) => a <= 3 && 3 <= b))
       .map(l => l.track.track_id);

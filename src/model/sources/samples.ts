@@ -67,6 +67,29 @@ export async function getSample(
 }
 
 /**
+ * Several samples (at most 64), each as `getSample` gives it, in the order of
+ * `sampleIds`, in one request: the video player's window of frames.
+ */
+export async function getSamples(
+  model: IVisionLensModel,
+  dataset: string,
+  sampleIds: readonly number[],
+  signal?: AbortSignal,
+  evaluation?: IEvaluationSummary | null
+): Promise<ISample[]> {
+  const { version } = versionBrowse(model).params(dataset);
+  // as getSample: a browsed version's objects have no statuses
+  const judged = version === undefined ? evaluation?.key : undefined;
+  return model.client.sampleDetails(
+    dataset,
+    sampleIds,
+    signal,
+    judged,
+    version
+  );
+}
+
+/**
  * One page of the samples matching `filter`: of the browsed version's labels
  * while one is browsed (without evaluation statuses, which are of the current
  * labels).

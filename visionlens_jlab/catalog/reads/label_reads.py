@@ -147,23 +147,26 @@ def classifications_for(
 
 
 def sample_annotations(
-    cur: duckdb.DuckDBPyConnection, sample_id: int, evaluation: Evaluation | None = None
-) -> list[dict[str, Any]]:
-    """Every object of one sample with all it has (segmentation and attributes included);
-    with ``evaluation``, each object's ``status`` in that evaluation as in
-    :func:`annotations_for`."""
+    cur: duckdb.DuckDBPyConnection,
+    sample_ids: list[int],
+    evaluation: Evaluation | None = None,
+) -> dict[int, list[dict[str, Any]]]:
+    """Every object of the given samples with all it has (segmentation and attributes
+    included), grouped by sample id, each sample's by source then id; with ``evaluation``,
+    each object's ``status`` in that evaluation as in :func:`annotations_for`."""
     result = cur.execute(
         f"""
         SELECT a.ann_id, a.source, a.label, a.score, a.area, a.iscrowd, a.difficult,
-               a.source_ann_id, a.attributes, a.track_id, {_KIND_COLUMNS},
+               a.source_ann_id, a.attributes, a.track_id, a.sample_id, {_KIND_COLUMNS},
                {"st.status" if evaluation else "NULL"} AS status
         FROM annotations a {status_join() if evaluation else ""}
-        WHERE a.sample_id = ? ORDER BY a.source, a.ann_id
+        WHERE a.sample_id IN (SELECT unnest(?::BIGINT[]))
+        ORDER BY a.sample_id, a.source, a.ann_id
         """,  # noqa: S608 - fixed SQL, bound values
-        [*([*evaluation, [sample_id]] if evaluation else []), sample_id],
+        [*([*evaluation, sample_ids] if evaluation else []), sample_ids],
     )
     fields = KindFields(_column_names(result), _parsed)
-    out = []
+    out: dict[int, list[dict[str, Any]]] = {}
     for b in result.fetchall():
         ann = {
             "ann_id": int(b[0]),
@@ -181,5 +184,5 @@ def sample_annotations(
         fields.add(ann, b)
         if evaluation:
             ann["status"] = b[-1]
-        out.append(ann)
+        out.setdefault(int(b[10]), []).append(ann)
     return out

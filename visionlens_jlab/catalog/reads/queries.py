@@ -40,6 +40,7 @@ __all__ = [
     "facets",
     "register_facet_provider",
     "sample_detail",
+    "sample_details",
     "sample_ids",
     "samples_page",
 ]
@@ -187,6 +188,10 @@ def _filtered_page(
     return total, [_sample_row(r[1:]) for r in rows if r[1] is not None]
 
 
+MAX_DETAILS = 64
+"""The most samples one :func:`sample_details` call reads (a video player's window is 8)."""
+
+
 def sample_detail(
     catalog: Catalog,
     dataset: str,
@@ -197,39 +202,58 @@ def sample_detail(
     """One sample with every field, every object (segmentation, keypoints and attributes
     included) and its image-level classifications; with ``eval_status`` (an evaluation's key,
     or a model) each object's ``status`` in that evaluation, as :func:`samples_page`;
-    ``version``: its objects as they were at that saved version."""
+    ``version``: its objects as they were at that saved version. :func:`sample_details` of
+    one id."""
+    return sample_details(catalog, dataset, [sample_id], eval_status, version)[0]
+
+
+def sample_details(
+    catalog: Catalog,
+    dataset: str,
+    sample_ids: list[int],
+    eval_status: str | None = None,
+    version: int | None = None,
+) -> list[dict[str, Any]]:
+    """What :func:`sample_detail` answers for each of ``sample_ids``, in their order, read
+    together: one statement per table for all of them (a video player asks a window of
+    frames at once). At most :data:`MAX_DETAILS` ids (else a :class:`FilterError`, HTTP
+    400); an id that is no sample of ``dataset`` is a :class:`NotFoundError` (HTTP 404)
+    naming every such id, rather than an answer short of what was asked."""
     from ..store.catalog import NotFoundError
 
+    if len(sample_ids) > MAX_DETAILS:
+        raise FilterError(
+            f"{len(sample_ids)} sample ids asked: at most {MAX_DETAILS} in one request"
+        )
     check_readable(version, eval_status)
+    if not sample_ids:
+        return []
+    ids = list(dict.fromkeys(sample_ids))  # each once in the statements
     with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         dataset_id = catalog.dataset_id(cur, dataset)
-        row = cur.execute(
-            """
-            SELECT sample_id, file_name, location, width, height, split, source_image_id,
-                   tags, fields
-            FROM samples WHERE dataset_id = ? AND sample_id = ?
-            """,
-            [dataset_id, sample_id],
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no sample {sample_id} in dataset {dataset!r}")
+        rows = cur.execute(
+            f"SELECT {_SAMPLE_COLUMNS} FROM samples "  # noqa: S608 - fixed columns
+            "WHERE dataset_id = ? AND sample_id IN (SELECT unnest(?::BIGINT[]))",
+            [dataset_id, ids],
+        ).fetchall()
+        found = {int(r[0]): _sample_row(r) for r in rows}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            listed = ", ".join(map(str, missing))
+            raise NotFoundError(f"no sample {listed} in dataset {dataset!r}")
         evaluation = chosen_evaluation(cur, dataset_id, eval_status) if eval_status else None
-        annotations = sample_annotations(cur, sample_id, evaluation)
-        labels = classifications_for(cur, dataset_id, [sample_id]).get(sample_id, [])
-        computed = computed_values_for(cur, dataset_id, [sample_id]).get(sample_id, {})
-    return {
-        "sample_id": int(row[0]),
-        "file_name": row[1],
-        "width": row[3],
-        "height": row[4],
-        "split": row[5],
-        "source_image_id": row[6],
-        "tags": list(row[7] or []),
-        "fields": json.loads(row[8]) if row[8] else {},
-        "annotations": annotations,
-        "classifications": labels,
-        "computed": computed,  # computed fields (duplicates, captions, plugin fields)
-    }
+        annotations = sample_annotations(cur, ids, evaluation)
+        labels = classifications_for(cur, dataset_id, ids)
+        computed = computed_values_for(cur, dataset_id, ids)
+    return [
+        {
+            **found[i],
+            "annotations": annotations.get(i, []),
+            "classifications": labels.get(i, []),
+            "computed": computed.get(i, {}),  # computed fields (duplicates, captions, plugin)
+        }
+        for i in sample_ids
+    ]
 
 
 def sample_ids(

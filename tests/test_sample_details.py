@@ -1,0 +1,108 @@
+"""Several samples' details in one read (``queries.sample_details``, POST
+``datasets/{name}/samples/details``): each exactly what one sample's read answers, with and
+without an evaluation's statuses and at a saved version; a missing id is a 404 naming it,
+too many ids a 400 that says so, and an unauthenticated request is refused."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_server.utils import url_path_join
+
+from visionlens_jlab import edits
+from visionlens_jlab.catalog import Catalog, FilterError, NotFoundError
+from visionlens_jlab.catalog.reads import queries
+from visionlens_jlab.evaluate.api import evaluate_model
+
+from .edit_fixtures import random_ops
+from .evaluate_fixtures import ingest, ingest_predictions
+from .label_quality_fixtures import make_scene, write_coco
+from .test_facet_index import catalog  # noqa: F401 - the fixture
+from .test_sample_labels import dataset
+
+MODEL = "det"
+ROUTE = "datasets/scene/samples/details"
+
+
+@pytest.fixture
+def scene(vl_app: Any, tmp_path: Path) -> list[int]:
+    """A dataset with labels and a model's evaluated predictions; its sample ids."""
+    made = make_scene(12, 0.3, 5, ["car", "dog", "cat"])
+    gt, dt = write_coco(made, tmp_path / "src")
+    ingest(vl_app.catalog, "scene", gt, "coco")
+    ingest_predictions(vl_app.catalog, "scene", MODEL, dt, "coco")
+    evaluate_model(vl_app.catalog, "scene", MODEL)
+    with vl_app.catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT sample_id FROM samples WHERE dataset_id = ? ORDER BY sample_id",
+            [dataset(vl_app.catalog, "scene")],
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+async def test_each_sample_as_its_own_read(api: Any, scene: list[int]) -> None:
+    asked = [scene[5], scene[0], scene[3], scene[0]]  # any order, one asked twice
+    for options in ({}, {"eval_status": MODEL}):
+        status, batch = await api("POST", ROUTE, {"ids": asked, **options})
+        assert status == 200, batch
+        singles = []
+        for i in asked:
+            status, one = await api("GET", f"datasets/scene/samples/{i}", params=options)
+            assert status == 200, one
+            singles.append(one)
+        assert batch["samples"] == singles
+    statuses = {a.get("status") for s in batch["samples"] for a in s["annotations"]}
+    assert {"tp", "fp"} <= statuses  # the statuses came with the window
+    status, empty = await api("POST", ROUTE, {"ids": []})
+    assert (status, empty) == (200, {"samples": []})
+
+
+async def test_missing_ids_and_too_many(api: Any, scene: list[int]) -> None:
+    gone = [max(scene) + 7, max(scene) + 9]
+    status, answer = await api("POST", ROUTE, {"ids": [scene[0], *gone]})
+    assert status == 404, answer
+    assert all(str(i) in answer["message"] for i in gone)
+    status, answer = await api("POST", ROUTE, {"ids": scene[:1] * 65})
+    assert status == 400, answer
+    assert "at most 64" in answer["message"]
+    status, answer = await api("POST", ROUTE, {"ids": ["1"]})
+    assert status == 400, answer
+    status, answer = await api("POST", ROUTE, {"ids": scene[:2], "eval_status": "nope"})
+    assert status == 404, answer
+
+
+async def test_unauthenticated_request_is_refused(
+    scene: list[int], http_server_client: Any, jp_base_url: str
+) -> None:
+    response = await http_server_client.fetch(
+        url_path_join(jp_base_url, "visionlens/api", ROUTE),
+        method="POST",
+        body=json.dumps({"ids": scene[:1]}),
+        raise_error=False,
+        follow_redirects=False,
+    )
+    assert response.code == 403
+
+
+def test_at_a_version(catalog: Catalog) -> None:  # noqa: F811 - the fixture
+    name = "rich"
+    ds = dataset(catalog, name)
+    rnd = random.Random(3)
+    ids = [s["sample_id"] for s in queries.samples_page(catalog, name, {}, limit=10)["samples"]]
+    edits.apply_edits(catalog, name, random_ops(rnd, catalog, ds, 30), "u")
+    v1 = edits.snapshot(catalog, name, "before", "u")["version"]
+    before = [queries.sample_detail(catalog, name, i) for i in ids]
+    edits.apply_edits(catalog, name, random_ops(rnd, catalog, ds, 60), "u")
+    now = queries.sample_details(catalog, name, ids)
+    assert now == [queries.sample_detail(catalog, name, i) for i in ids]
+    assert now != before  # the edits changed some of them
+    assert queries.sample_details(catalog, name, ids, version=v1) == before
+    assert any(s["annotations"] for s in now)
+    with pytest.raises(NotFoundError, match=str(max(ids) + 10**6)):
+        queries.sample_details(catalog, name, [ids[0], max(ids) + 10**6])
+    with pytest.raises(FilterError, match="at most 64"):
+        queries.sample_details(catalog, name, ids * 7)
