@@ -10,6 +10,7 @@
  * with `erase`), in image pixels, the pointer's moves between presses too
  * (`hover`). Fits the image on load and whenever the stage's own size changes.
  */
+import { ISignal, Signal } from '@lumino/signaling';
 import { IAnnotation, ISample, IVisionLensModel } from '../../model/tokens';
 import { KeypointClasses, LabelTypeToggles } from '../../model/labels';
 import {
@@ -72,11 +73,15 @@ export class SampleStage {
       }
     });
     const loaded = () => {
-      if (this._pending !== undefined) {
-        this._sample = this._pending;
+      const pending = this._pending;
+      if (pending !== undefined) {
+        this._sample = pending;
         this._pending = undefined;
       }
       this.fit();
+      if (pending !== undefined) {
+        this._shown.emit(pending);
+      }
     };
     this._img.addEventListener('load', loaded);
     this._img.addEventListener('error', loaded);
@@ -157,6 +162,16 @@ export class SampleStage {
     this._pending = undefined;
     this._sample = sample;
     this.fit();
+    this._shown.emit(sample);
+  }
+
+  /**
+   * A sample's image and labels are on the stage together (null: none):
+   * emitted once the image is decoded, not when it is asked for, so what
+   * names the picture (a video's frame counter) changes with it.
+   */
+  get shown(): ISignal<this, ISample | null> {
+    return this._shown;
   }
 
   /** Show `url` (decoded, or failed) with `sample`'s labels. */
@@ -170,6 +185,7 @@ export class SampleStage {
     this._pending = undefined;
     this._sample = sample;
     this.fit();
+    this._shown.emit(sample);
   }
 
   /** Lay the sample's semantic or panoptic masks over its image (none: []). */
@@ -410,6 +426,7 @@ export class SampleStage {
   private _editing = false;
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;
+  private _shown = new Signal<this, ISample | null>(this);
   /** The sample whose image is loading (its labels are drawn on load). */
   private _pending: ISample | null | undefined = undefined;
   /** The image being decoded before it is shown (null: none). */

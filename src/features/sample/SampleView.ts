@@ -81,6 +81,8 @@ export class SampleView extends Widget {
           ? this._frameEvaluation.get(model.dataset, model.query.filter)
           : Promise.resolve(null)
     });
+    // the counter names the frame the stage draws, once its image decoded
+    this._stage.shown.connect((_, sample) => this.video.frameShown(sample));
     this._status = h('div', { className: 'jp-VisionLens-gridStatus' });
 
     const header = sampleHeader({

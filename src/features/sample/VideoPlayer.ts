@@ -362,12 +362,37 @@ export class VideoPlayer {
     });
   }
 
+  /**
+   * The sample view's stage drew `sample`'s image and labels: the counter and
+   * the timeline's cursor name its frame from now on. Set when a frame is
+   * asked for, they would lead the picture while its image decodes.
+   */
+  frameShown(sample: ISample | null): void {
+    const at = frameOf(sample);
+    const timeline = this._timeline;
+    if (
+      !at ||
+      !timeline ||
+      timeline.frames[at.frame - 1] !== sample?.sample_id
+    ) {
+      return; // a still image, or another video's frame before its timeline
+    }
+    this._shownFrame = at.frame;
+    this._renderCounter();
+  }
+
   private _renderFrame(): void {
-    this._counter.textContent = frameCounterText(this._frame, this._count());
-    this._counter.dataset.frame = String(this._frame);
-    this.timeline.setFrame(this._frame);
+    this._renderCounter();
     this._play.textContent = this._playing ? '❚❚ Pause' : '▶ Play';
     this._play.setAttribute('aria-pressed', String(this._playing));
+  }
+
+  /** The frame the stage shows (the one asked, until the stage says). */
+  private _renderCounter(): void {
+    const frame = this._shownFrame ?? this._frame;
+    this._counter.textContent = frameCounterText(frame, this._count());
+    this._counter.dataset.frame = String(frame);
+    this.timeline.setFrame(frame);
   }
 
   private _count(): number {
@@ -379,6 +404,7 @@ export class VideoPlayer {
     this._seq++;
     this._heading = null;
     this._asked = null;
+    this._shownFrame = null;
     this._timeline = null;
     this._prefetch?.clear();
     this._prefetch = null;
@@ -403,6 +429,8 @@ export class VideoPlayer {
   private _prefetch: FramePrefetch<ISample> | null = null;
   private _labels: FrameWindow<ISample> | null = null;
   private _frame = 1;
+  /** The frame the stage last drew (null: not since this video's timeline came). */
+  private _shownFrame: number | null = null;
   /** The frame the latest seek goes to while it loads (null: none pending). */
   private _heading: number | null = null;
   private _seq = 0;

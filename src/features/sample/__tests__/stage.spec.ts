@@ -84,24 +84,32 @@ describe('the sample stage', () => {
     try {
       const { stage, canvas } = newStage();
       const img = stage.node.querySelector<HTMLImageElement>('img')!;
+      // what names the picture (a video's frame counter) hears of each one drawn
+      const shown: (number | null)[] = [];
+      stage.shown.connect((_, s) => shown.push(s?.sample_id ?? null));
       stage.show(wireSample({ sample_id: 1 }), null);
       stage.show(wireSample({ sample_id: 2 }), 'http://x/2.jpg');
       stage.show(wireSample({ sample_id: 3 }), 'http://x/3.jpg');
       // neither image is decoded: the stage still shows what it showed
       expect(img.getAttribute('src')).toBeNull();
       expect(canvas.dataset.labelsOf).toBe('1');
+      expect(shown).toEqual([1]);
       decodes[0](); // frame 2 decoded, but frame 3 was asked since
       await Promise.resolve();
       await Promise.resolve();
       await Promise.resolve();
       expect(img.getAttribute('src')).toBeNull();
       expect(canvas.dataset.labelsOf).toBe('1');
+      expect(shown).toEqual([1]); // frame 2 is never drawn
       decodes[1]();
       await Promise.resolve();
       await Promise.resolve();
       await Promise.resolve();
       expect(img.getAttribute('src')).toBe('http://x/3.jpg');
       expect(canvas.dataset.labelsOf).toBe('3');
+      expect(shown).toEqual([1, 3]);
+      stage.show(null, null);
+      expect(shown).toEqual([1, 3, null]);
     } finally {
       if (real) {
         Object.defineProperty(HTMLImageElement.prototype, 'complete', real);
