@@ -10,7 +10,8 @@ target lacks is added, every count recounted, label maps included). Reported, no
 at: a key matching samples of different image sizes (that sample is left out), and the
 source's classes the target lacks (added to the target's classes, so that the labels stay
 valid). Refused before anything is written: label maps whose classes differ between the two,
-or a source of both whose masks are encoded differently. The target's evaluations list
+a source of both whose masks are encoded differently, or a model with label maps in one and
+objects or image labels in the other. The target's evaluations list
 themselves stale (``merged_from``).
 
 All or nothing: new samples' vectors are written first (spaces both datasets have), then
@@ -72,7 +73,8 @@ def check_merge(catalog: Catalog, source: str, target: str, key: str) -> None:
     """What a merge would refuse before it starts, nothing written: a bad key, a dataset
     merged into itself, an unknown source (:class:`CatalogError`), an unknown target
     (:class:`NotFoundError`), a sample without the key or a key two samples share, label
-    maps whose classes or encoding differ (:func:`.merge_label_maps.check_label_maps`)."""
+    maps whose classes or encoding differ, a model of label maps in one and objects or image
+    labels in the other (:func:`.merge_label_maps.check_label_maps`)."""
     with catalog.cursor() as cur:
         _read_both(cur, catalog, source, target, key)
 

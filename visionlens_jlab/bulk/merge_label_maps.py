@@ -6,7 +6,8 @@ JSON) read through its source's encoding (``semantic_sources``: layout, ignore i
 value map) and the dataset's classes (``semantic_classes``: one table for every source).
 So the merge refuses, before anything is written, what would make a copied mask mean other
 classes than it did: the two datasets' classes differing (index, name, thing or stuff), or
-one source of both encoded differently. Colours are display only: the target keeps its own.
+one source of both encoded differently; and a model with label maps in one dataset and
+objects or image labels in the other (one model name holds one kind of prediction). Colours are display only: the target keeps its own.
 
 Copied: each mask of the source's sources on a merged sample (matched or added), under the
 target's sample id; the file is shared (as ``subset`` shares it), never copied. A matched
@@ -24,6 +25,7 @@ from typing import Any
 import duckdb
 
 from ..catalog import CatalogError
+from ..catalog.reads.model_kinds import LABEL_MAPS, OBJECTS, kinds_by_model
 from ..semantic.records import CLASSES, MASKS, SOURCES
 
 SHOWN = 3
@@ -34,8 +36,10 @@ def check_label_maps(
     cur: duckdb.DuckDBPyConnection, src_id: int, dst_id: int, source: str, target: str
 ) -> None:
     """Refuse (:class:`CatalogError`) to merge ``source``'s label maps into ``target`` when
-    their classes differ or a source of both is encoded differently; the message names what
-    differs and how to make them agree."""
+    their classes differ, a source of both is encoded differently, or a model has label maps
+    in one and objects or image labels in the other (:func:`check_model_kinds`); the message
+    names what differs and how to make them agree."""
+    check_model_kinds(cur, src_id, dst_id, source, target)
     src_sources = _sources(cur, src_id)
     if not src_sources:
         return
@@ -59,6 +63,29 @@ def check_label_maps(
                 f"import {source!r}'s masks of {name!r} again as {target!r}'s were imported "
                 "(or under another model name) and merge again"
             )
+
+
+def check_model_kinds(
+    cur: duckdb.DuckDBPyConnection, src_id: int, dst_id: int, source: str, target: str
+) -> None:
+    """Refuse (:class:`CatalogError`) a model name holding label maps in one dataset and
+    objects or image labels in the other: merged, it would hold both, and its evaluation
+    would leave one kind out (:mod:`~..catalog.reads.model_kinds`). A mix the target holds
+    already (an earlier VisionLens) is not the merge's doing, and is left to evaluation."""
+    src, dst = kinds_by_model(cur, src_id), kinds_by_model(cur, dst_id)
+    for name in sorted(src.keys() & dst.keys()):
+        if len(src[name] | dst[name]) < 2 or src[name] == dst[name]:
+            continue
+        where: dict[str, list[str]] = {LABEL_MAPS: [], OBJECTS: []}
+        for dataset, kinds in ((source, src[name]), (target, dst[name])):
+            for kind in kinds:
+                where[kind].append(repr(dataset))
+        raise CatalogError(
+            f"cannot merge {source!r} into {target!r}: model {name!r} holds label maps in "
+            f"{' and '.join(where[LABEL_MAPS])} but objects or image labels in "
+            f"{' and '.join(where[OBJECTS])}, and one model holds one kind of prediction; "
+            "import one of them again under another --model name and merge again"
+        )
 
 
 def merge_label_maps(

@@ -14,6 +14,7 @@ from typing import Any, cast
 import pyarrow as pa
 
 from ..catalog import Catalog, ConflictError, validate_name
+from ..catalog.reads.model_kinds import OBJECTS, check_import
 from ..catalog.writes.dataset_writer import DEFAULT_LIMITS, write_dataset, write_predictions
 from ..catalog.writes.ingest_limits import IngestLimits
 from ..config import VIDEO_INDEX_DIR
@@ -171,6 +172,7 @@ def submit_predictions(
     :func:`submit_ingest`; ``limits``: its bound on predictions per image."""
     validate_name(model, "model")
     options = {"source": source, "fmt": fmt, **prediction_maps(catalog, dataset)}
+    check_import(catalog, dataset, model, OBJECTS)  # a name holding label maps: refused now
 
     def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(None, f"reading {source}")

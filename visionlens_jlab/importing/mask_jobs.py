@@ -4,8 +4,10 @@
 Each job runs in the server's process (it writes the catalog the server owns), so the
 server's ``allowed_roots`` are checked on every path the job reads or stores, before it
 writes anything. What can be refused at once is: a dataset name that is taken or not valid,
-a model name that is not valid, a path outside the roots, a semantic folder whose layout
-is not found (its pairs are listed then, so the job reads the list it was checked with).
+a model name that is not valid or that holds objects or image labels (a model holds one
+kind of prediction: :mod:`~visionlens_jlab.catalog.reads.model_kinds`), a path outside
+the roots, a semantic folder whose layout is not found (its pairs are listed then, so the
+job reads the list it was checked with).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..catalog import Catalog, validate_name
+from ..catalog.reads.model_kinds import LABEL_MAPS, check_import
 from ..ingest.allowed_roots import check_allowed_source
 from ..jobs.job import Job, JobContext
 from ..jobs.kinds import JobEffects, JobKind
@@ -82,6 +85,7 @@ class MaskIngests:
         """Queue ``semantic-predictions`` of ``model`` on ``dataset``."""
         self._checked(source)
         validate_name(model, "model")
+        check_import(self._catalog, dataset, model, LABEL_MAPS)  # the job would refuse it
 
         def run(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(None, f"reading {source}")
@@ -114,6 +118,7 @@ class MaskIngests:
         """Queue ``panoptic-predictions`` of ``model`` on ``dataset``."""
         self._checked(source, masks)
         validate_name(model, "model")
+        check_import(self._catalog, dataset, model, LABEL_MAPS)
 
         def run(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(None, f"reading {source}")

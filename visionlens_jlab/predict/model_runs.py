@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.reads.model_kinds import OBJECTS
 from ..catalog.store.catalog import Catalog, validate_name
 from ..catalog.store.schema import GROUND_TRUTH
 from ..catalog.writes.model_rows import record_model
@@ -146,6 +147,7 @@ def start_model_run(
             cur,
             dataset_id,
             model,
+            kind=OBJECTS,
             model_format=MODEL_RUN_FORMAT,
             source=source,
             predictions=0,

@@ -18,6 +18,7 @@ import pyarrow as pa
 from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
+from ..catalog.reads.model_kinds import LABEL_MAPS
 from ..catalog.writes.label_rows import label_type_counts
 from ..catalog.writes.model_rows import record_model
 from ..ingest.images import image_size
@@ -297,6 +298,7 @@ def ingest_semantic_predictions(
             cur,
             dataset_id,
             model,
+            kind=LABEL_MAPS,
             model_format=SemanticSamples.format,
             source=str(root),
             predictions=len(rows),

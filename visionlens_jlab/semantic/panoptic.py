@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.extensions.computed import write_computed
+from ..catalog.reads.model_kinds import LABEL_MAPS
 from ..catalog.writes.label_rows import label_type_counts
 from ..catalog.writes.model_rows import record_model
 from ..records.batches import SAMPLE_SCHEMA, Batch
@@ -334,8 +335,8 @@ def ingest_panoptic_predictions(
             raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
         count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0), json_path)
         report = {"counts": {"predictions": count}, "warnings": [], "errors": []}
-        record_model(cur, dataset_id, model, model_format=LAYOUT, source=json_path,
-                     predictions=count, report=report)  # fmt: skip
+        record_model(cur, dataset_id, model, kind=LABEL_MAPS, model_format=LAYOUT,
+                     source=json_path, predictions=count, report=report)  # fmt: skip
         types = label_type_counts(cur, dataset_id, model)
     return {"dataset": dataset, "model": model, "masks": count, "label_types": types}
 

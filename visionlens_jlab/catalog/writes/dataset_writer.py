@@ -28,6 +28,7 @@ from ...records.parsed import VIDEO_COUNTS, ParsedSource, feature_rows_of
 from ...records.report import IngestError
 from ..base.errors import CatalogError, ConflictError
 from ..derived import Change, Kind, apply_change
+from ..reads.model_kinds import OBJECTS, check_model_kind
 from ..store.catalog import Catalog, validate_name
 from ..store.ingest_reservations import IngestIds
 from ..store.registry import model_tables
@@ -295,6 +296,8 @@ def write_predictions(
     with catalog.write() as cur, catalog.interrupted_when(cancelled):
         dataset_id = catalog.dataset_id(cur, dataset)
         catalog.scope_write(dataset_id)  # other datasets' cached answers stay valid
+        # refused before the file is read (record_model checks again, as for every writer)
+        check_model_kind(cur, dataset_id, model, OBJECTS)
         for labels in ("annotations", "classifications"):
             cur.execute(
                 f"DELETE FROM {labels} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
@@ -364,6 +367,7 @@ def write_predictions(
             cur,
             dataset_id,
             model,
+            kind=OBJECTS,
             model_format=parsed.format,
             source=parsed.source,
             predictions=n_preds,

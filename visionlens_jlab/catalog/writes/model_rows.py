@@ -4,7 +4,8 @@ before that time is stale, a version named before it cannot rebuild them).
 
 Every import of predictions writes it here, whatever their labels (boxes, image labels, a
 model run, semantic or panoptic label maps), so a model imported again keeps one row with
-its new import time.
+its new import time; and here one name is kept to one kind of predictions
+(:mod:`..reads.model_kinds`), whichever writer it is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import duckdb
 
 from ...records.label_kinds import LABEL_TABLES
+from ..reads.model_kinds import ModelKind, check_model_kind
 
 
 def record_model(
@@ -23,6 +25,7 @@ def record_model(
     dataset_id: int,
     name: str,
     *,
+    kind: ModelKind,
     model_format: str,
     source: str,
     predictions: int,
@@ -30,7 +33,11 @@ def record_model(
 ) -> None:
     """Replace model ``name``'s row of ``models`` in the caller's transaction: its
     ``model_format`` (the column ``format``), the file or folder it was imported from (``source``), how many
-    ``predictions`` it has, its import ``report`` (JSON-safe) and now as its import time."""
+    ``predictions`` it has, its import ``report`` (JSON-safe) and now as its import time.
+    Predictions of ``kind`` under a name holding the other kind are refused
+    (:func:`~..reads.model_kinds.check_model_kind`): the caller's transaction rolls back,
+    nothing written."""
+    check_model_kind(cur, dataset_id, name, kind)
     cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, name])
     cur.execute(
         "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?)",

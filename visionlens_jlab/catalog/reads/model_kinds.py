@@ -1,0 +1,144 @@
+"""Which kind of predictions a model holds: label maps (semantic or panoptic masks, the
+``label_map`` kind's table) or objects and image labels (every other label table of
+:data:`~visionlens_jlab.records.label_kinds.LABEL_TABLES`).
+
+One model name holds one kind on a dataset: its ``models`` row has one ``format``, and
+evaluation picks its metrics by the kind (a model with label maps gets the semantic or
+panoptic ones), so a name holding both would have one of them never evaluated. Every
+writer of a model's predictions refuses the other kind through :func:`check_model_kind`
+(called by :func:`~..writes.model_rows.record_model`, and earlier by the imports that can);
+a catalog written before the rule may still hold both, which evaluation refuses through
+:func:`check_single_kind`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import duckdb
+
+from ...records.label_kinds import LABEL_TABLES, kind_named
+from ..base.errors import CatalogError
+from ..store.schema import GROUND_TRUTH
+
+if TYPE_CHECKING:
+    from ..store.catalog import Catalog
+
+ModelKind = Literal["label maps", "objects"]
+LABEL_MAPS: ModelKind = "label maps"
+OBJECTS: ModelKind = "objects"
+
+LABEL_MAP_TABLE = kind_named("label_map").table or ""
+"""The table of a model's label maps (``semantic_masks``)."""
+
+_NOUNS = {"annotations": "objects"}
+"""How a message names a table's rows (an image kind's table: its own name, e.g.
+``classifications``, said as image labels)."""
+
+
+def table_kind(table: str) -> ModelKind:
+    """The kind of predictions the rows of label table ``table`` are."""
+    return LABEL_MAPS if table == LABEL_MAP_TABLE else OBJECTS
+
+
+def label_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> dict[str, int]:
+    """``name``'s rows in each label table of the dataset (tables without any left out)."""
+    counts = " UNION ALL ".join(
+        f"SELECT '{table}', COUNT(*) FROM {table} WHERE dataset_id = $d AND source = $s"  # noqa: S608 - declared table names
+        for table in LABEL_TABLES
+    )
+    rows = cur.execute(counts, {"d": dataset_id, "s": name}).fetchall()
+    return {str(table): int(n) for table, n in rows if n}
+
+
+def kinds_by_model(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, set[ModelKind]]:
+    """Every model of the dataset with a label row, and the kinds it holds (the ground
+    truth left out: a dataset's own labels may be of both kinds)."""
+    sources = " UNION ".join(
+        f"SELECT DISTINCT source, '{table}' FROM {table} WHERE dataset_id = $d"  # noqa: S608 - declared table names
+        for table in LABEL_TABLES
+    )
+    kinds: dict[str, set[ModelKind]] = {}
+    for source, table in cur.execute(sources, {"d": dataset_id}).fetchall():
+        if source != GROUND_TRUTH:
+            kinds.setdefault(str(source), set()).add(table_kind(str(table)))
+    return kinds
+
+
+def describe(counts: dict[str, int], kind: ModelKind) -> str:
+    """``counts``' rows of ``kind`` in words: ``3 objects and 2 classifications``."""
+    words = [
+        f"{n} {'label maps' if table == LABEL_MAP_TABLE else _NOUNS.get(table, table)}"
+        for table, n in counts.items()
+        if table_kind(table) == kind
+    ]
+    return " and ".join(words)
+
+
+def objects_fix(dataset: str, name: str, counts: dict[str, int]) -> str:
+    """How to take ``name``'s objects off it, where a command can (objects only: nothing
+    deletes a model's image labels or label maps)."""
+    if set(counts) & {t for t in LABEL_TABLES if table_kind(t) == OBJECTS} == {"annotations"}:
+        return (
+            f"delete the objects of {name!r} first "
+            f"(visionlens delete {dataset} --labels {name} --yes)"
+        )
+    return ""
+
+
+def _dataset_name(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str:
+    rows = cur.execute("SELECT name FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()
+    return str(rows[0][0]) if rows else str(dataset_id)
+
+
+def check_model_kind(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str, kind: ModelKind
+) -> None:
+    """Refuse (:class:`CatalogError`) to write predictions of ``kind`` as model ``name``
+    when it holds predictions of the other kind on the dataset; the message names the
+    dataset, the model, what it holds and how to import anyway. The same kind passes (an
+    import again replaces it)."""
+    counts = label_counts(cur, dataset_id, name)
+    other: ModelKind = OBJECTS if kind == LABEL_MAPS else LABEL_MAPS
+    held = describe(counts, other)
+    if not held:
+        return
+    dataset = _dataset_name(cur, dataset_id)
+    what = "label maps" if kind == LABEL_MAPS else "objects or image labels"
+    fixes = [f"import them under another --model name than {name!r}"]
+    if other == LABEL_MAPS:
+        fixes[0] += " (no command deletes a model's label maps)"
+    elif delete := objects_fix(dataset, name, counts):
+        fixes.append(delete)
+    raise CatalogError(
+        f"cannot import {what} as model {name!r} on {dataset!r}: {name!r} already holds {held} "
+        f"there, and one model holds one kind of prediction (evaluation picks its metrics by "
+        f"the kind); {', or '.join(fixes)}"
+    )
+
+
+def check_single_kind(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> None:
+    """Refuse (:class:`CatalogError`) to evaluate model ``name`` when it holds both kinds
+    (written before :func:`check_model_kind` existed): which of them a request means cannot
+    be told, and evaluating one silently would hide the other. The message says how to
+    separate them."""
+    counts = label_counts(cur, dataset_id, name)
+    maps, objects = describe(counts, LABEL_MAPS), describe(counts, OBJECTS)
+    if not (maps and objects):
+        return
+    dataset = _dataset_name(cur, dataset_id)
+    delete = objects_fix(dataset, name, counts)
+    raise CatalogError(
+        f"model {name!r} on {dataset!r} holds both {maps} and {objects} (imported under one "
+        "name by an earlier VisionLens), so which to evaluate cannot be told; separate them: "
+        "import each kind again under a --model name of its own (semantic-predictions or "
+        "panoptic-predictions for the label maps, the predictions import for the rest) and "
+        "evaluate those" + (f", or {delete} to keep {name!r}'s label maps alone" if delete else "")
+    )
+
+
+def check_import(catalog: Catalog, dataset: str, name: str, kind: ModelKind) -> None:
+    """:func:`check_model_kind` on a read of its own: what a request refuses before it
+    queues the import's job (the writer checks again in its transaction)."""
+    with catalog.cursor() as cur:
+        check_model_kind(cur, catalog.dataset_id(cur, dataset), name, kind)
