@@ -106,8 +106,10 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
-    from .bulk import cmd_delete_view, names_a_view
+    from .bulk import cmd_delete_model, cmd_delete_view, names_a_view
 
+    if args.model is not None:
+        return cmd_delete_model(args)
     if names_a_view(args):
         return cmd_delete_view(args)
 
@@ -222,7 +224,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "delete",
-        help="delete a dataset, or with --labels SOURCE the labels of SOURCE on a view of it",
+        help="delete a dataset, with --labels SOURCE the labels of SOURCE on a view of it, "
+        "or with --model M a model and every prediction of it",
     )
     p.add_argument("dataset")
     from .bulk import add_delete_view_options

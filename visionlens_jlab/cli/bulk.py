@@ -132,7 +132,15 @@ def add_delete_view_options(parser: argparse.ArgumentParser) -> None:
         help="delete the labels of SOURCE (ground_truth or a model) on the view's samples, "
         "as one undoable edit (visionlens undo NAME)",
     )
-    parser.add_argument("--yes", action="store_true", help="confirm deleting a view's labels")
+    parser.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="delete model MODEL from the dataset: every prediction of it (objects, image "
+        "labels, label maps), its evaluations and its models row; not undoable",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="confirm deleting a view's labels or a model"
+    )
 
 
 def names_a_view(args: argparse.Namespace) -> bool:
@@ -170,6 +178,45 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
             **result,
         }
     return result
+
+
+def cmd_delete_model(args: argparse.Namespace) -> dict[str, Any]:
+    """Delete ``--model`` from the dataset (visionlens_jlab/bulk/delete_model.py); without
+    ``--yes`` nothing is written and the usage error says what would go."""
+    from .common import EXIT_USAGE, CliError, run_local_or_remote
+
+    if names_a_view(args):
+        raise CliError("--model deletes a whole model: it takes no view nor --labels", EXIT_USAGE)
+    path = f"datasets/{args.dataset}/models/{args.model}"
+
+    def run(dry_run: bool) -> dict[str, Any]:
+        def local(catalog: Any) -> dict[str, Any]:
+            from ..bulk.delete_model import delete_model
+
+            return delete_model(catalog, args.dataset, args.model, dry_run=dry_run)
+
+        def remote(client: Any) -> dict[str, Any]:
+            return dict(client.delete(path + ("?dry_run=true" if dry_run else "")))
+
+        return run_local_or_remote(args, local, remote)
+
+    if not args.yes:
+        raise CliError(
+            f"deleting model {args.model!r} from {args.dataset!r} would delete "
+            f"{model_counts(run(True))}; it cannot be undone: add --yes",
+            EXIT_USAGE,
+        )
+    result = run(False)
+    if not args.json:
+        result = {"text": f"deleted model {args.model} from {args.dataset}: "
+                  f"{model_counts(result)}", **result}  # fmt: skip
+    return result
+
+
+def model_counts(result: dict[str, Any]) -> str:
+    """What a model's delete took (or would take), in words."""
+    words = ("objects", "image_labels", "label_maps", "evaluations")
+    return ", ".join(f"{result[w]} {w.replace('_', ' ')}" for w in words)
 
 
 def cmd_delete_samples(args: argparse.Namespace) -> dict[str, Any]:

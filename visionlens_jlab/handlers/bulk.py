@@ -13,6 +13,11 @@ would refuse (a bad key, the dataset itself, an unknown source, a key two sample
 ``source`` on the view's samples as one batch of the edit log (undoable), answered like an
 edit and told to every open lab as a labels event.
 
+``DELETE /datasets/{name}/models/{model}`` deletes a model with every prediction of it, its
+evaluations and its ``models`` row (visionlens_jlab/bulk/delete_model.py: not undoable),
+answers what went and tells every open lab (a dataset event ``changed``); ``?dry_run=true``
+answers the counts only. 404: no such model; 400: ``ground_truth``.
+
 ``POST /datasets/{name}/edits/delete_samples`` body ``{filter, dry_run}`` deletes the view's
 samples with every row and vector of theirs as one batch (undoable); ``dry_run`` answers
 ``{samples, labels}``, the counts a confirmation shows.
@@ -27,6 +32,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from ..bulk.delete_labels import delete_view_labels
+from ..bulk.delete_model import delete_model
 from ..bulk.delete_samples import delete_view_samples
 from ..bulk.merge import check_merge, merge_datasets
 from ..bulk.subset import check_subset, subset_dataset
@@ -112,6 +118,20 @@ class DeleteLabelsHandler(EditsBase):
         )
 
 
+class DeleteModelHandler(VisionLensHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, name: str, model: str) -> None:
+        dry_run = self.get_query_argument("dry_run", "false") == "true"
+        catalog = self.catalog
+        result = await self.run_blocking(
+            lambda: delete_model(catalog, name, model, dry_run=dry_run)
+        )
+        if not dry_run:  # the labs reload what they show of the dataset
+            self.app.dataset_events(name, "changed")
+        await self.write_json(result)
+
+
 class DeleteSamplesHandler(EditsBase):
     @tornado.web.authenticated
     @authorized
@@ -135,4 +155,5 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/merge", MergeHandler),
     (r"/datasets/(?P<name>[^/]+)/edits/delete_labels", DeleteLabelsHandler),
     (r"/datasets/(?P<name>[^/]+)/edits/delete_samples", DeleteSamplesHandler),
+    (r"/datasets/(?P<name>[^/]+)/models/(?P<model>[^/]+)", DeleteModelHandler),
 ]
