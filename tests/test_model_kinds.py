@@ -87,7 +87,7 @@ def test_label_maps_under_a_box_model_are_refused(
     assert code != 0, out
     message = out["stderr"]
     for words in (f"'{dataset}'", "'net'", "3 objects", "--model",
-                  f"visionlens delete {dataset} --labels net --yes"):  # fmt: skip
+                  f"visionlens delete {dataset} --model net --yes"):  # fmt: skip
         assert words in message, message
     with Catalog(tmp_path / "data") as catalog:
         assert _snapshot(catalog, dataset) == before
@@ -107,7 +107,8 @@ def test_boxes_under_a_label_map_model_are_refused(
     code, out = run_cli(capsys, *argv)
     assert code != 0, out
     message = out["stderr"]
-    for words in (f"'{dataset}'", "'net'", "3 label maps", "another --model name"):
+    for words in (f"'{dataset}'", "'net'", "3 label maps", "another --model name",
+                  f"visionlens delete {dataset} --model net --yes"):  # fmt: skip
         assert words in message, message
     with Catalog(tmp_path / "data") as catalog:
         assert _snapshot(catalog, dataset) == before
@@ -182,7 +183,7 @@ def test_the_cli_refuses_to_evaluate_a_model_holding_both_kinds(
     assert code != 0, out
     message = out["stderr"]
     for words in ("'net'", "'seg'", "3 label maps", "3 objects", "separate them",
-                  "visionlens delete seg --labels net --yes"):  # fmt: skip
+                  "visionlens delete seg --model net --yes"):  # fmt: skip
         assert words in message, message
     assert "semantic" not in {k for k in out if k != "stderr"}
 

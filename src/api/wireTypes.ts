@@ -422,6 +422,20 @@ export interface IWireDeleteLabelsResult {
   dry_run?: boolean;
 }
 
+/** The answer of DELETE /datasets/{name}/models/{model} (visionlens_jlab/bulk/delete_model.py): what went, or with dry_run what would go */
+export interface IWireDeleteModelResult {
+  dataset: string;
+  model: string;
+  /** the model's objects (annotations rows) */
+  objects: number;
+  /** its image-level labels (classifications rows) */
+  image_labels: number;
+  /** its semantic or panoptic label maps */
+  label_maps: number;
+  /** its evaluations, with their per-object rows and summaries */
+  evaluations: number;
+}
+
 /** The answer of POST /datasets/{name}/edits/delete_samples: one batch of the operation log (visionlens_jlab/edits/sample_deletes.py) with what it deleted; with dry_run only the counts */
 export interface IWireDeleteSamplesResult {
   /** samples deleted */

@@ -76,14 +76,10 @@ def describe(counts: dict[str, int], kind: ModelKind) -> str:
 
 
 def objects_fix(dataset: str, name: str, counts: dict[str, int]) -> str:
-    """How to take ``name``'s objects off it, where a command can (objects only: nothing
-    deletes a model's image labels or label maps)."""
-    if set(counts) & {t for t in LABEL_TABLES if table_kind(t) == OBJECTS} == {"annotations"}:
-        return (
-            f"delete the objects of {name!r} first "
-            f"(visionlens delete {dataset} --labels {name} --yes)"
-        )
-    return ""
+    """How to take ``name``'s predictions of every kind off the dataset (its ``counts``
+    unused: one command deletes objects, image labels and label maps alike)."""
+    del counts
+    return f"delete model {name!r} first (visionlens delete {dataset} --model {name} --yes)"
 
 
 def _dataset_name(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> str:
@@ -106,10 +102,7 @@ def check_model_kind(
     dataset = _dataset_name(cur, dataset_id)
     what = "label maps" if kind == LABEL_MAPS else "objects or image labels"
     fixes = [f"import them under another --model name than {name!r}"]
-    if other == LABEL_MAPS:
-        fixes[0] += " (no command deletes a model's label maps)"
-    elif delete := objects_fix(dataset, name, counts):
-        fixes.append(delete)
+    fixes.append(objects_fix(dataset, name, counts))
     raise CatalogError(
         f"cannot import {what} as model {name!r} on {dataset!r}: {name!r} already holds {held} "
         f"there, and one model holds one kind of prediction (evaluation picks its metrics by "
@@ -133,7 +126,7 @@ def check_single_kind(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str
         "name by an earlier VisionLens), so which to evaluate cannot be told; separate them: "
         "import each kind again under a --model name of its own (semantic-predictions or "
         "panoptic-predictions for the label maps, the predictions import for the rest) and "
-        "evaluate those" + (f", or {delete} to keep {name!r}'s label maps alone" if delete else "")
+        f"evaluate those, or {delete} and import it again"
     )
 
 
