@@ -54,7 +54,7 @@ def build(root: Path, catalog: Catalog) -> Path:
     results = [{"image_id": s, "category_id": 1, "bbox": [1, 2, 8, 6], "score": 0.9} for s in STEMS]
     (root / "b.json").write_text(json.dumps(results))
     ingest_predictions(catalog, "seg", "boxes", root / "b.json", "coco")
-    write_predictions(catalog, "seg", "cls", ImageLabels())  # type: ignore[arg-type]
+    write_predictions(catalog, "seg", "cls", ImageLabels())
     ingest_semantic_predictions(catalog, "seg", "segnet", str(preds))
     evaluate_model(catalog, "seg", "boxes")
     return preds

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..embed.service import EmbeddingService
     from ..importing.mask_jobs import MaskIngests
     from ..jobs import Job, JobManager
-    from ..jobs.events import LabelEvents
+    from ..jobs.events import DatasetEvents, LabelEvents
     from ..loop_lag import LoopLagProbe
     from ..maps.jobs import MapJobs
     from ..media.service import MediaService
@@ -33,6 +33,7 @@ class Services(Protocol):
     catalog: Catalog
     jobs: JobManager
     label_events: LabelEvents
+    dataset_events: DatasetEvents
     plugins: PluginRegistry
     media: MediaService
     embedding: EmbeddingService
