@@ -158,3 +158,19 @@ async def test_rest_route(api: Any, vl_app: Any, jp_fetch: Any, tmp_path: Path) 
     assert status == 404
     status, _ = await api("DELETE", "datasets/seg/models/ground_truth")
     assert status == 400
+
+
+async def test_notebook_delete_model(vl_app: Any, http_server_client: Any, tmp_path: Path) -> None:
+    """``ds.delete_model(name)`` in a real kernel: its counts first, then the model gone."""
+    from .notebook_fixtures import running_kernel
+
+    build(tmp_path, vl_app.catalog)
+    async with running_kernel() as k:
+        out = await k.check(
+            "import json, visionlens_jlab.notebook as vl\n"
+            "ds = vl.dataset('seg')\n"
+            "print(json.dumps([ds.delete_model('cls', dry_run=True), ds.delete_model('cls')]))\n"
+        )
+    counted, deleted = json.loads(out)
+    assert counted == deleted and deleted["image_labels"] == 3, deleted
+    assert "cls" not in rows_of(vl_app.catalog)["classifications"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from urllib.parse import quote
 
 from .common import add_common_options, add_view_options, view_filter
 
@@ -183,11 +184,12 @@ def cmd_delete_view(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_delete_model(args: argparse.Namespace) -> dict[str, Any]:
     """Delete ``--model`` from the dataset (visionlens_jlab/bulk/delete_model.py); without
     ``--yes`` nothing is written and the usage error says what would go."""
+    from ..rest_client import dataset_path
     from .common import EXIT_USAGE, CliError, run_local_or_remote
 
     if names_a_view(args):
         raise CliError("--model deletes a whole model: it takes no view nor --labels", EXIT_USAGE)
-    path = f"datasets/{args.dataset}/models/{args.model}"
+    path = dataset_path(args.dataset, "models", quote(args.model, safe=""))
 
     def run(dry_run: bool) -> dict[str, Any]:
         def local(catalog: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -53,6 +54,14 @@ class EditsMixin:
         Returns the batch's answer with ``deleted`` (how many objects)."""
         body = {"filter": filter_body(filter), "source": source}
         return dict(self._client.post_json(dataset_path(self.name, "edits", "delete_labels"), body))
+
+    def delete_model(self, model: str, *, dry_run: bool = False) -> dict[str, Any]:
+        """Delete ``model`` from this dataset: every prediction of it (objects, image labels,
+        label maps), its evaluations and its row; not undoable (like an import). Returns
+        ``{dataset, model, objects, image_labels, label_maps, evaluations}``: what went, or
+        with ``dry_run`` what would go (nothing deleted)."""
+        path = dataset_path(self.name, "models", quote(model, safe=""))
+        return dict(self._client.delete(path + ("?dry_run=true" if dry_run else "")))
 
     def delete_samples(self, filter: Filter) -> dict[str, Any]:
         """Delete the samples matching ``filter`` with every label, field and vector of
