@@ -40,6 +40,7 @@ import {
 import {
   IDeleteLabelsRequest,
   IDeleteLabelsResult,
+  IDeleteModelResult,
   IDeleteSamplesRequest,
   IDeleteSamplesResult,
   IExportRequest,
@@ -314,6 +315,18 @@ export class VisionLensClient
     return this._post<IDeleteSamplesResult>(
       `datasets/${enc(dataset)}/edits/delete_samples`,
       request
+    );
+  }
+
+  deleteModel(
+    dataset: string,
+    model: string,
+    dryRun = false
+  ): Promise<IDeleteModelResult> {
+    const query = dryRun ? '?dry_run=true' : '';
+    return this._request<IDeleteModelResult>(
+      `datasets/${enc(dataset)}/models/${enc(model)}${query}`,
+      { method: 'DELETE' }
     );
   }
 

@@ -7,6 +7,7 @@ import type {
   IWireExportResult,
   IWireExportsRequest,
   IWireDeleteLabelsResult,
+  IWireDeleteModelResult,
   IWireEditsDeleteLabelsRequest,
   IWireEditsDeleteSamplesRequest,
   IWireDeleteSamplesResult,
@@ -61,3 +62,10 @@ export type IDeleteSamplesRequest = IWireEditsDeleteSamplesRequest;
 
 /** Its answer: the batch's, with the samples and labels that went (or would). */
 export type IDeleteSamplesResult = IWireDeleteSamplesResult;
+
+/**
+ * The answer of `DELETE /datasets/{name}/models/{model}`: what went of the
+ * model (or would go, `dry_run`): its objects, image labels, label maps and
+ * evaluations. Not undoable, like an import.
+ */
+export type IDeleteModelResult = IWireDeleteModelResult;

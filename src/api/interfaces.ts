@@ -42,6 +42,7 @@ import {
 import {
   IDeleteLabelsRequest,
   IDeleteLabelsResult,
+  IDeleteModelResult,
   IDeleteSamplesRequest,
   IDeleteSamplesResult,
   IExportRequest,
@@ -245,6 +246,15 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
     dataset: string,
     request: IDeleteSamplesRequest
   ): Promise<IDeleteSamplesResult>;
+  /**
+   * Delete a model from a dataset: every prediction of it, its evaluations and
+   * its row (not undoable); with `dryRun` only count what would go.
+   */
+  deleteModel(
+    dataset: string,
+    model: string,
+    dryRun?: boolean
+  ): Promise<IDeleteModelResult>;
   /** The saved versions of a dataset's labels, oldest first. */
   listVersions(dataset: string, signal?: AbortSignal): Promise<ILabelVersion[]>;
   /** Name the labels as they are now as a new version (copies nothing). */

@@ -254,6 +254,7 @@ export namespace CommandIDs {
   export const subsetView = 'visionlens:subset-view';
   export const mergeInto = 'visionlens:merge-into';
   export const deleteViewLabels = 'visionlens:delete-view-labels';
+  export const deleteModel = 'visionlens:delete-model';
   export const openPatches = 'visionlens:open-patches';
   export const openVideos = 'visionlens:open-videos';
   export const openTracks = 'visionlens:open-tracks';

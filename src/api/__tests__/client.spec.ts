@@ -374,6 +374,47 @@ describe('VisionLensClient against a Jupyter server', () => {
     expect(undone).toMatchObject({ kind: 'undo', annotations: 3 });
   }, 60000);
 
+  it('counts what a model holds, then deletes it', async () => {
+    const file = path.join(server.dir, 'modelgo.json');
+    writeCoco(file, 3);
+    await client.waitForJob(
+      await client.ingest({ source: file, name: 'modelgo' }),
+      { intervalMs: 50 }
+    );
+    const results = path.join(server.dir, 'modelgo-results.json');
+    const boxes = [1, 2, 3].map(id => ({
+      image_id: id,
+      category_id: 1,
+      bbox: [4, 4, 20, 10],
+      score: 0.9
+    }));
+    fs.writeFileSync(results, JSON.stringify(boxes));
+    const imported = await client.waitForJob(
+      await client.importPredictions('modelgo', {
+        source: results,
+        model: 'm1',
+        format: 'coco'
+      }),
+      { intervalMs: 50 }
+    );
+    expect(imported.status).toBe('done');
+    const counted = await client.deleteModel('modelgo', 'm1', true);
+    expect(counted).toEqual({
+      dataset: 'modelgo',
+      model: 'm1',
+      objects: 3,
+      image_labels: 0,
+      label_maps: 0,
+      evaluations: 0
+    });
+    expect(await client.deleteModel('modelgo', 'm1')).toEqual(counted);
+    const info = await client.getDataset('modelgo');
+    expect(info.models.map(m => m.name)).toEqual([]);
+    const gone = await client.deleteModel('modelgo', 'm1').catch(e => e);
+    expect(gone).toBeInstanceOf(VisionLensAPIError);
+    expect(gone.status).toBe(404);
+  }, 60000);
+
   it('counts, deletes and undoes the samples of a view', async () => {
     const file = path.join(server.dir, 'samplesgo.json');
     writeCoco(file, 3);

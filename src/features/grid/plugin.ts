@@ -30,6 +30,7 @@ import { exportView } from './ExportDialog';
 import { subsetView } from './SubsetDialog';
 import { mergeInto } from './MergeDialog';
 import { deleteViewLabels } from './DeleteLabelsDialog';
+import { deleteModelOf } from './DeleteModelDialog';
 import { labelStudioRoundTrip } from './LabelStudioDialog';
 import { GridWidget } from './GridWidget';
 import { followSettings } from '../../ui/followSettings';
@@ -275,6 +276,14 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
         deleteViewLabels(model, dataset)
       )
     });
+    app.commands.addCommand(CommandIDs.deleteModel, {
+      label: 'Delete model…',
+      caption:
+        'Delete one model of the dataset with every prediction of it (objects, image labels, label maps) and its evaluations (counted and confirmed first; not undoable)',
+      execute: onDataset('Delete model', dataset =>
+        deleteModelOf(model, dataset)
+      )
+    });
     app.contextMenu.addItem({
       command: CommandIDs.moreLikeThis,
       selector: '.jp-VisionLens-tile[data-sample-id]',
@@ -290,6 +299,7 @@ export const gridPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.subsetView,
       CommandIDs.mergeInto,
       CommandIDs.deleteViewLabels,
+      CommandIDs.deleteModel,
       CommandIDs.labelStudio
     ]) {
       palette?.addItem({ command, category: 'VisionLens' });

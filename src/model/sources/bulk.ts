@@ -5,6 +5,7 @@
  */
 import {
   IDeleteLabelsResult,
+  IDeleteModelResult,
   IDeleteSamplesResult,
   IFilter,
   IVisionLensModel
@@ -55,4 +56,22 @@ export function deleteViewSamples(
   filter: IFilter
 ): Promise<IDeleteSamplesResult> {
   return model.client.deleteViewSamples(dataset, { filter });
+}
+
+/** What deleting `name` from `dataset` would take (nothing is deleted). */
+export function countModel(
+  model: IVisionLensModel,
+  dataset: string,
+  name: string
+): Promise<IDeleteModelResult> {
+  return model.client.deleteModel(dataset, name, true);
+}
+
+/** Delete model `name` from `dataset`: every prediction of it (not undoable). */
+export function deleteModel(
+  model: IVisionLensModel,
+  dataset: string,
+  name: string
+): Promise<IDeleteModelResult> {
+  return model.client.deleteModel(dataset, name);
 }
