@@ -73,6 +73,11 @@ async def test_missing_ids_and_too_many(api: Any, scene: list[int]) -> None:
     assert status == 400, answer
     status, answer = await api("POST", ROUTE, {"ids": scene[:2], "eval_status": "nope"})
     assert status == 404, answer
+    past = 19344928099265306624  # past 64 bits: no sample has it (the fuzz test's find)
+    status, answer = await api("POST", ROUTE, {"ids": [scene[0], past]})
+    assert status == 400 and "'ids[1]'" in answer["message"], answer  # the body's schema
+    status, answer = await api("GET", f"datasets/scene/samples/{past}")
+    assert status == 404, answer
 
 
 async def test_unauthenticated_request_is_refused(

@@ -29,7 +29,7 @@ LABEL_MAPS: ModelKind = "label maps"
 OBJECTS: ModelKind = "objects"
 
 LABEL_MAP_TABLE = kind_named("label_map").table or ""
-"""The table of a model's label maps (``semantic_masks``)."""
+"""The table of a model's label maps (the ``label_map`` kind's, declared by its feature)."""
 
 _NOUNS = {"annotations": "objects"}
 """How a message names a table's rows (an image kind's table: its own name, e.g.

@@ -191,6 +191,9 @@ def _filtered_page(
 MAX_DETAILS = 64
 """The most samples one :func:`sample_details` call reads (a video player's window is 8)."""
 
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+"""The ids a sample can have (``samples.sample_id`` is a BIGINT)."""
+
 
 def sample_detail(
     catalog: Catalog,
@@ -228,13 +231,16 @@ def sample_details(
     check_readable(version, eval_status)
     if not sample_ids:
         return []
-    ids = list(dict.fromkeys(sample_ids))  # each once in the statements
+    # each once in the statements; an id past 64 bits names no sample (it is reported
+    # missing below, not handed to DuckDB's BIGINT)
+    ids = list(dict.fromkeys(sample_ids))
+    stored = [i for i in ids if _INT64[0] <= i <= _INT64[1]]
     with catalog.cursor() as cur, labels_at(catalog, cur, dataset, version):
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
             f"SELECT {_SAMPLE_COLUMNS} FROM samples "  # noqa: S608 - fixed columns
             "WHERE dataset_id = ? AND sample_id IN (SELECT unnest(?::BIGINT[]))",
-            [dataset_id, ids],
+            [dataset_id, stored],
         ).fetchall()
         found = {int(r[0]): _sample_row(r) for r in rows}
         missing = [i for i in ids if i not in found]
