@@ -24,16 +24,18 @@ import duckdb
 
 from ..catalog import GROUND_TRUTH, Catalog, CatalogError, NotFoundError
 from ..catalog.derived import Change, Kind, apply_change
-from ..catalog.reads.model_kinds import kinds_by_model
+from ..catalog.reads.model_kinds import LABEL_MAP_TABLE, kinds_by_model, label_counts
 from ..catalog.store.registry import dataset_tables, model_tables
 from ..records.label_kinds import LABEL_TABLES
+from ..semantic.records import SOURCES as ENCODINGS
 from . import copy_rules
 
-COUNTS = {"annotations": "objects", "classifications": "image_labels"}
-"""A label table → the count naming its rows (the label maps' table: ``label_maps``)."""
-
-ENCODINGS = "semantic_sources"
-"""The encoding of a source's label maps (one row per source): goes with its masks."""
+COUNTS = {
+    "annotations": "objects",
+    "classifications": "image_labels",
+    LABEL_MAP_TABLE: "label_maps",
+}
+"""A label table → the count naming its rows in the answer."""
 
 _OBJECT_COLUMNS = ("ann_id", "matched_ann_id")
 
@@ -82,12 +84,8 @@ def _counts(
             f"{dataset!r} has no model {model!r}; its models: {', '.join(names) or 'none'}"
         )
     counts: dict[str, Any] = {"dataset": dataset, "model": model}
-    for table in LABEL_TABLES:
-        ((n,),) = cur.execute(
-            f"SELECT COUNT(*) FROM {table} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - declared table names
-            [dataset_id, model],
-        ).fetchall()
-        counts[COUNTS.get(table, "label_maps")] = int(n)
+    held = label_counts(cur, dataset_id, model)
+    counts.update({name: held.get(table, 0) for table, name in COUNTS.items()})
     ((n,),) = cur.execute(
         "SELECT COUNT(*) FROM evaluations WHERE dataset_id = ? AND model = ?", [dataset_id, model]
     ).fetchall()
