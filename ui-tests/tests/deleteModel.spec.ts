@@ -5,37 +5,18 @@
  * from the dataset (its predictions and its row) while the ground truth stays.
  * Its own dataset, so the other tests' counts stay.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-
+import { small20WithCopycat } from './copycat';
 import { expect, test } from './fixtures';
-import { api, ingestAnew, jobDone, openGrid, runEnv } from './helpers';
+import { api, openGrid } from './helpers';
 
 const NAME = 'ui-delete-model';
-const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
 
 test.describe('VisionLens delete model', () => {
   test('deletes a model after confirming the count', async ({
     page,
     request
-  }, testInfo) => {
-    const source = path.join(SMALL, 'instances.json');
-    const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-    await ingestAnew(request, NAME, source, images);
-    const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
-    const results = coco.annotations.map((a: any) => ({
-      image_id: a.image_id,
-      category_id: a.category_id,
-      bbox: a.bbox,
-      score: 0.9
-    }));
-    const file = testInfo.outputPath('copycat.json');
-    fs.writeFileSync(file, JSON.stringify(results));
-    const body = { source: file, model: 'copycat', format: 'coco' };
-    await jobDone(
-      request,
-      (await api(request, `datasets/${NAME}/predictions`, body)).job
-    );
+  }) => {
+    const n = await small20WithCopycat(request, NAME);
 
     await openGrid(page, NAME);
     // not awaited: the command resolves once its dialogs are answered below
@@ -45,7 +26,6 @@ test.describe('VisionLens delete model', () => {
     const dialog = page.locator('.jp-Dialog');
     await dialog.locator('.jp-VisionLens-deleteModelName').selectOption('copycat');
     await dialog.locator('.jp-mod-accept').click();
-    const n = results.length;
     await expect(dialog).toContainText(
       `Delete the model “copycat” from “${NAME}”: ${n} objects?`
     );

@@ -12,18 +12,14 @@
  */
 import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
 
+import { COPYCAT, small20WithCopycat } from './copycat';
 import {
   api,
   clickToolbarItem,
   command,
   drag,
-  ingestAnew,
-  jobDone,
   patchTile,
-  runEnv,
   SAMPLE_IN_TAB,
   screen
 } from './helpers';
@@ -34,31 +30,6 @@ test.use({ mockSettings: SAMPLE_IN_TAB });
 test.use({ autoGoto: true });
 
 const NAME = 'ui-edits';
-const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
-
-/** `ui-edits` anew: small20's boxes as ground truth and as `copycat`'s predictions. */
-async function freshDataset(
-  request: APIRequestContext,
-  dir: string
-): Promise<void> {
-  const source = path.join(SMALL, 'instances.json');
-  const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-  await ingestAnew(request, NAME, source, images);
-  const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
-  const results = coco.annotations.map((a: any) => ({
-    image_id: a.image_id,
-    category_id: a.category_id,
-    bbox: a.bbox,
-    score: 0.9
-  }));
-  const file = path.join(dir, 'copycat.json');
-  fs.writeFileSync(file, JSON.stringify(results));
-  const body = { source: file, model: 'copycat', format: 'coco' };
-  await jobDone(
-    request,
-    (await api(request, `datasets/${NAME}/predictions`, body)).job
-  );
-}
 
 type Box = [number, number, number, number];
 
@@ -83,10 +54,7 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   page,
   request
 }) => {
-  await freshDataset(
-    request,
-    path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources')
-  );
+  await small20WithCopycat(request, NAME);
   const { samples } = await api(request, `datasets/${NAME}/samples/query`, {
     filter: {},
     offset: 0,
@@ -178,7 +146,7 @@ test('edit boxes in the sample view: select, move, delete, undo, relabel, draw, 
   await expect(layer).toHaveAttribute('data-selected', String(drawn!.ann_id));
 
   // accept a prediction (hide the ground truth, so a click picks the prediction)
-  const [prediction] = await objects(request, id, 'copycat');
+  const [prediction] = await objects(request, id, COPYCAT);
   await view
     .locator('.jp-VisionLens-sourceToggle', { hasText: 'ground truth' })
     .locator('input')
@@ -243,10 +211,7 @@ test('edit patches in bulk: tag two objects, filter by the tag, delete them, und
   page,
   request
 }) => {
-  await freshDataset(
-    request,
-    path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources')
-  );
+  await small20WithCopycat(request, NAME);
   await command(page, 'visionlens:open-grid', { dataset: NAME });
   await command(page, 'visionlens:open-patches');
   const panel = page.locator('#visionlens-patches-main');

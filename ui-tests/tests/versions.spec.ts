@@ -10,45 +10,15 @@
  */
 import { expect, test } from './fixtures';
 import { APIRequestContext } from '@playwright/test';
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 
-import { api, clickToolbarItem, command, openGrid, runEnv, toolbarItem } from './helpers';
+import { COPYCAT, small20WithCopycat } from './copycat';
+import { api, clickToolbarItem, command, openGrid, toolbarItem } from './helpers';
 
 test.use({ autoGoto: true });
 
 const NAME = 'ui-versions';
-const SMALL = path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources', 'small20');
 const KINDS = ['added', 'removed', 'relabelled', 'moved'];
-
-async function done(request: APIRequestContext, job: { id: string }): Promise<void> {
-  await expect
-    .poll(async () => (await api(request, `jobs/${job.id}`)).status, { timeout: 60000 })
-    .toBe('done');
-}
-
-/** `ui-versions` anew: small20's boxes as ground truth and as `copycat`'s predictions. */
-async function freshDataset(request: APIRequestContext, dir: string): Promise<void> {
-  const { datasets } = await api(request, 'datasets');
-  if (datasets.some((d: { name: string }) => d.name === NAME)) {
-    await request.delete(`${runEnv('TARGET_URL')}/visionlens/api/datasets/${NAME}`);
-  }
-  const source = path.join(SMALL, 'instances.json');
-  const images = fs.readFileSync(path.join(SMALL, 'IMAGES'), 'utf-8');
-  await done(request, (await api(request, 'datasets', { source, name: NAME, format: 'coco', images })).job);
-  const coco = JSON.parse(fs.readFileSync(source, 'utf-8'));
-  const results = coco.annotations.map((a: any) => ({
-    image_id: a.image_id,
-    category_id: a.category_id,
-    bbox: a.bbox,
-    score: 0.9
-  }));
-  const file = path.join(dir, 'copycat-versions.json');
-  fs.writeFileSync(file, JSON.stringify(results));
-  const body = { source: file, model: 'copycat', format: 'coco' };
-  await done(request, (await api(request, `datasets/${NAME}/predictions`, body)).job);
-}
 
 type Box = [number, number, number, number];
 type Obj = { ann_id: number; label: string; bbox: Box; source: string };
@@ -65,7 +35,7 @@ async function groundTruth(request: APIRequestContext): Promise<Obj[]> {
 }
 
 test('versions panel: save, diff an edit, evaluation deltas per class, restore', async ({ page, request }) => {
-  await freshDataset(request, path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources'));
+  await small20WithCopycat(request, NAME);
   const grid = await openGrid(page, NAME);
   await clickToolbarItem(page, grid.locator('.jp-VisionLens-gridShownBar'), '.jp-VisionLens-openVersions');
   const panel = page.locator('#visionlens-versions-main');
@@ -126,12 +96,12 @@ test('versions panel: save, diff an edit, evaluation deltas per class, restore',
   expect(shownClasses).toEqual(plain.by_class);
 
   // with the model: the per-class evaluation deltas of the REST answer
-  await (await toolbarItem(page, diffBar, '.jp-VisionLens-diffModel')).selectOption('copycat');
-  await expect(result).toHaveAttribute('data-model', 'copycat', { timeout: 60000 });
+  await (await toolbarItem(page, diffBar, '.jp-VisionLens-diffModel')).selectOption(COPYCAT);
+  await expect(result).toHaveAttribute('data-model', COPYCAT, { timeout: 60000 });
   await expect(result).toHaveAttribute('data-state', 'done');
   const evaluated = await api(
     request,
-    `datasets/${NAME}/versions/diff?from=1&to=current&model=copycat&protocol=coco&iou=0.5`
+    `datasets/${NAME}/versions/diff?from=1&to=current&model=${COPYCAT}&protocol=coco&iou=0.5`
   );
   const shownDeltas = await result
     .locator('.jp-VisionLens-diffEvalClasses tbody tr')
@@ -180,7 +150,7 @@ test('versions panel: save, diff an edit, evaluation deltas per class, restore',
 });
 
 test('a restore clears the sample view\'s "Saved (edit N)."', async ({ page, request }) => {
-  await freshDataset(request, path.join(runEnv('VISIONLENS_DATA_DIR'), 'ui-sources'));
+  await small20WithCopycat(request, NAME);
   await api(request, `datasets/${NAME}/versions`, { message: 'as ingested' });
   const { samples } = await api(request, `datasets/${NAME}/samples/query`, { filter: {}, offset: 0, limit: 1 });
   const { sample_id: id, width } = samples[0];
