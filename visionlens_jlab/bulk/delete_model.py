@@ -5,9 +5,9 @@ In ONE transaction, nothing written on a failure: the model's rows in every labe
 (objects, image labels, label maps and their encoding), the rows tied to its objects (object
 tags and attributes, label quality, tracking and evaluation rows naming them), the rows of
 every table keeping rows of the model by name (label quality and tracking runs, semantic
-regions, a feature's per-model rows), its evaluations with their per-object rows, summaries
-and facet parts, and its ``models`` row; the derived rows (box summaries, facets) are
-refreshed. The name is free afterwards, for predictions of any kind.
+regions, a feature's per-model rows), its evaluations with their per-object rows and summaries,
+and its ``models`` row; the box summaries and facet keys are refreshed, the stored facet parts
+dropped (counted from the rows until a label write stores them again). The name is free afterwards, for predictions of any kind.
 
 Like an import, it is a write outside the edit log: ``visionlens undo`` does not bring the
 model back, and the copies of browsed versions are dropped. A saved version is rebuilt from
@@ -137,10 +137,10 @@ def _delete_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) ->
         _delete(cur, table, "source = $m", params)
     for table, column in {**model_tables(), "label_quality_runs": "model"}.items():
         _delete(cur, table, f"{column} = $m", params)
-    for table in ("eval_summaries", "evaluations"):  # eval_summaries: not refreshed per key
+    # eval_summaries: not refreshed per key; the facet parts (its ``eval:`` ones too) are
+    # derived rows, all dropped at the commit (the write does not keep them exact)
+    for table in ("eval_summaries", "evaluations"):
         _delete(cur, table, "list_contains($k, eval_key)", {**params, "k": keys})
-    parts = [f"eval:{key}" for key in keys]
-    _delete(cur, "facet_parts", "list_contains($p, part)", {**params, "p": parts})
     cur.execute("DELETE FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, model])
 
 
