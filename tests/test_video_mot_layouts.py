@@ -12,6 +12,7 @@ import pytest
 
 from tests.ingest_fixtures import ingest, ingest_predictions, tiny_jpeg
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.detect import detect_predictions_format
 
 INFO = "[Sequence]\nname=S\nimDir=img1\nframeRate=25\nseqLength=3\nimWidth=64\nimHeight=48\n"
 
@@ -267,3 +268,24 @@ def test_rows_refused_after_the_parse_name_their_file_and_line(tmp_path: Path, h
         f"S: track 1 on frame 1 ({gt} line {3 + skip})"
     ]
     assert summary["annotations"] == 1
+
+
+def test_a_trackers_folder_in_trackeval_layout_is_its_data_results(tmp_path: Path) -> None:
+    # trackers/mot_challenge/<benchmark>/<tracker>/data/<sequence>.txt: the tracker's folder
+    # is what one names, its results in data/
+    root = _sequence(tmp_path / "mot", "1,1,10,10,5,5,1,1,1\n")
+    tracker = tmp_path / "trackers" / "mot_challenge" / "MOT17-train" / "MPNTrack"
+    (tracker / "data").mkdir(parents=True)
+    (tracker / "data" / "S.txt").write_text(
+        "1,3,12,10,5,5,0.9,-1,-1,-1\n2,3,13,10,5,5,0.8,-1,-1,-1\n"
+    )
+    assert detect_predictions_format(str(tracker)) == "mot"
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", root)
+        summary = ingest_predictions(catalog, "m", "trk", tracker).to_dict()
+        with catalog.cursor() as cur:
+            boxes = cur.execute(
+                "SELECT x, score FROM annotations WHERE source = 'trk' ORDER BY x"
+            ).fetchall()
+    assert summary["errors"] == [] and (summary["predictions"], summary["tracks"]) == (2, 1)
+    assert [tuple(b) for b in boxes] == [(12.0, 0.9), (13.0, 0.8)]
