@@ -246,3 +246,30 @@ def test_a_project_export_of_several_tasks_is_refused_with_what_to_do(tmp_path: 
         assert "Export each task on its own" in str(e.value)
         with catalog.cursor() as cur:
             assert cur.execute("SELECT count(*) FROM annotations").fetchone() == (0,)
+
+
+def test_frame_tags_are_image_labels_of_their_frames(tmp_path: Path) -> None:
+    # CVAT for video writes a frame's tag beside the tracks: <tag frame="f" label="...">;
+    # a task labelled with tags alone has no track at all
+    task = tmp_path / "task"
+    task.mkdir()
+    write_video(task / "street.mp4", 6, gop=3)
+    tags = """
+  <tag frame="0" label="day" source="manual"><attribute name="lit">true</attribute></tag>
+  <tag frame="4" label="rain" source="manual"/>
+  <tag frame="9" label="rain" source="manual"/>
+"""
+    xml = cvat_video_xml("street.mp4", 6).replace(TRACKS, tags)
+    (task / "annotations.xml").write_text(xml)
+    assert detect_dataset_format(str(task)) == "cvat"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "street", task).to_dict()
+        with catalog.cursor() as cur:
+            labels = cur.execute(
+                "SELECT f.frame_number, c.label FROM classifications c "
+                "JOIN video_frames f USING (sample_id) ORDER BY 1"
+            ).fetchall()
+    assert [tuple(r) for r in labels] == [(1, "day"), (5, "rain")]  # CVAT counts from 0
+    (error,) = summary["errors"]
+    assert error["code"] == "cvat_frame_out_of_range"
+    assert error["examples"] == ["tag 'rain' frame 9 of 6 (CVAT counts from 0)"]

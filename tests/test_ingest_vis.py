@@ -327,3 +327,20 @@ def test_a_file_that_is_not_vis_json_is_refused_clearly(tmp_path: Path) -> None:
     assert detect_dataset_format(str(coco)) == "coco"
     with Catalog(tmp_path / "vl") as catalog, pytest.raises(Exception, match="not YouTube-VIS"):
         ingest(catalog, "x", coco, fmt="vis")
+
+
+def test_a_split_without_annotations_ingests_its_videos_frames(tmp_path: Path) -> None:
+    # YouTube-VIS' valid.json and test.json as released: videos and categories, no
+    # 'annotations' key (the labels are withheld), yet its frames are what one predicts on
+    written = write_youtube_vis(tmp_path / "ytvis", {1: 3, 2: 2}, tracks=0)
+    document = json.loads(written.path.read_text())
+    del document["annotations"]
+    valid = written.path.with_name("valid.json")
+    valid.write_text(json.dumps(document))
+    written.path.unlink()
+    assert detect_dataset_format(str(valid.parent)) == "vis"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "valid", valid.parent).to_dict()
+        names = _rows(catalog, "SELECT name, num_frames FROM videos ORDER BY video_id")
+    assert summary["errors"] == [] and summary["annotations"] == 0
+    assert summary["samples"] == 5 and names == [("v001", 3), ("v002", 2)]

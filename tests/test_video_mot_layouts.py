@@ -12,6 +12,7 @@ import pytest
 
 from tests.ingest_fixtures import ingest, ingest_predictions, tiny_jpeg
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.ingest.detect import detect_predictions_format
 
 INFO = "[Sequence]\nname=S\nimDir=img1\nframeRate=25\nseqLength=3\nimWidth=64\nimHeight=48\n"
 
@@ -246,3 +247,45 @@ def test_frame_names_with_digits_that_are_no_numbers_do_not_crash() -> None:
     assert image_numbers(["1.jpg", "².jpg"]) is None
     assert image_numbers(["1.jpg", "2.jpg"]).tolist() == [1, 2]  # type: ignore[union-attr]
     assert sorted(["²", "10", "9"], key=natural_key) == ["9", "10", "²"]
+
+
+@pytest.mark.parametrize("header", ["", "frame,id,bb_left,bb_top,bb_width,bb_height,conf\n\n"])
+def test_rows_refused_after_the_parse_name_their_file_and_line(tmp_path: Path, header: str) -> None:
+    # a row of frame 0 (a tool counting from 0), one past seqLength, a track twice on a
+    # frame: each by its line, read by the fast path or (a header, a blank line) not
+    rows = "0,1,10,10,5,5,1,1,1\n1,1,10,10,5,5,1,1,1\n1,1,11,10,5,5,1,1,1\n4,2,1,1,5,5,1,1,1\n"
+    root = _sequence(tmp_path / "mot", header + rows)
+    gt, skip = root / "S" / "gt" / "gt.txt", header.count("\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", root).to_dict()
+    errors = {e["code"]: e for e in summary["errors"]}
+    assert errors["mot_frame_out_of_range"]["examples"] == [
+        f"S: frame 0 of 3 ({gt} line {1 + skip})",
+        f"S: frame 4 of 3 ({gt} line {4 + skip})",
+    ]
+    assert "MOT counts frames from 1" in errors["mot_frame_out_of_range"]["message"]
+    assert errors["mot_track_repeated_on_frame"]["examples"] == [
+        f"S: track 1 on frame 1 ({gt} line {3 + skip})"
+    ]
+    assert summary["annotations"] == 1
+
+
+def test_a_trackers_folder_in_trackeval_layout_is_its_data_results(tmp_path: Path) -> None:
+    # trackers/mot_challenge/<benchmark>/<tracker>/data/<sequence>.txt: the tracker's folder
+    # is what one names, its results in data/
+    root = _sequence(tmp_path / "mot", "1,1,10,10,5,5,1,1,1\n")
+    tracker = tmp_path / "trackers" / "mot_challenge" / "MOT17-train" / "MPNTrack"
+    (tracker / "data").mkdir(parents=True)
+    (tracker / "data" / "S.txt").write_text(
+        "1,3,12,10,5,5,0.9,-1,-1,-1\n2,3,13,10,5,5,0.8,-1,-1,-1\n"
+    )
+    assert detect_predictions_format(str(tracker)) == "mot"
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", root)
+        summary = ingest_predictions(catalog, "m", "trk", tracker).to_dict()
+        with catalog.cursor() as cur:
+            boxes = cur.execute(
+                "SELECT x, score FROM annotations WHERE source = 'trk' ORDER BY x"
+            ).fetchall()
+    assert summary["errors"] == [] and (summary["predictions"], summary["tracks"]) == (2, 1)
+    assert [tuple(b) for b in boxes] == [(12.0, 0.9), (13.0, 0.8)]

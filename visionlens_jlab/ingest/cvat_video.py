@@ -8,7 +8,8 @@ as it is; between two listed boxes, the box linearly interpolated (CVAT's own ru
 boxes); between other shapes, the earlier one held; after the last listed shape, held to the
 video's end unless it is ``outside`` (CVAT keeps an object until it leaves). ``outside``
 shapes make no object. ``keyframe``, ``occluded``, ``z_order``, ``source`` and the
-``<attribute>`` children are the object's attributes.
+``<attribute>`` children are the object's attributes. A ``<tag>`` (a label of one frame) is
+that frame's image-level label.
 
 CVAT numbers frames from 0: frame ``f`` is VisionLens' frame ``f + 1``. They are the source
 video's frames: a task of part of a video (``start_frame``, ``stop_frame``, a
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..records.batches import TRACK_ID_FIELD, Batch, dumps_or_none
+from ..records.batches import TRACK_ID_FIELD, Batch, ColumnBuffer, dumps_or_none
 from ..records.report import IngestError
 from ..video.frame_index import IndexStore
 from ..video.locator import is_video_name
@@ -44,7 +45,7 @@ from ..video.probe import VideoError
 from .base import ParsedBase
 from .cvat import SKIPPED_SHAPES, Shape, cvat_xml_path, read_shape
 from .images import image_size, is_gcs, list_images
-from .object_rows import ObjectRows
+from .object_rows import ObjectRows, classification_rows
 from .video_folder import probe_location, report_truncated
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, sorted_frames
 
@@ -55,7 +56,7 @@ _STEP = re.compile(r"step\s*=\s*(\d+)")
 
 
 def is_cvat_video(path: str) -> bool:
-    """Whether CVAT XML ``path`` holds tracks and no ``<image>`` (CVAT for video); a file
+    """Whether CVAT XML ``path`` holds tracks or frame tags and no ``<image>`` (CVAT for video); a file
     with images is CVAT for images (whose reader counts and skips any track in it)."""
     tracks = False
     try:
@@ -66,7 +67,9 @@ def is_cvat_video(path: str) -> bool:
             for _event, el in ET.iterparse(f, events=("end",)):
                 if el.tag == "image":
                     return False
-                if el.tag == "track":
+                # a frame's tag (CVAT for images puts its tags in <image>, without a frame):
+                # a video task labelled with tags alone has no track
+                if el.tag == "track" or (el.tag == "tag" and el.get("frame") is not None):
                     tracks = True
                     el.clear()
     except (ET.ParseError, OSError):
@@ -181,7 +184,7 @@ class CvatVideo(ParsedBase):
         yield Batch(
             samples=self.rows.samples(video_id, self.frame_names, self.media_root, split=self.split)
         )
-        objects, tracks = ObjectRows(), []
+        objects, tracks, tags = ObjectRows(), [], classification_rows()
         n_tracks = 0
         with open(self.source, "rb") as f:
             try:
@@ -193,13 +196,14 @@ class CvatVideo(ParsedBase):
                         added = self._track(el, first, objects)
                         tracks += [n_tracks] * added
                         el.clear()
+                    elif el.tag == "tag" and el.get("frame") is not None:
+                        self._tag(el, first, tags)
             except ET.ParseError as exc:
                 raise IngestError(f"{self.source} is not well-formed XML: {exc}") from exc
         table = objects.take()
         if table is not None:
-            yield Batch(
-                annotations=table.append_column(TRACK_ID_FIELD, pa.array(tracks, pa.int64()))
-            )
+            table = table.append_column(TRACK_ID_FIELD, pa.array(tracks, pa.int64()))
+        yield Batch(annotations=table, classifications=tags.take())
         self.rows.count(self.report.counts, n_tracks)
 
     def _declare(self, label: ET.Element) -> None:
@@ -209,6 +213,27 @@ class CvatVideo(ParsedBase):
             self.points_of.setdefault(parent, []).append(name)
         elif name:
             self.add_class(name)
+
+    def _tag(self, el: ET.Element, first: int, tags: ColumnBuffer) -> None:
+        """A frame's ``<tag frame="f" label="...">`` (CVAT for video writes them beside the
+        tracks): an image-level label of that frame's sample."""
+        label, cvat_frame = el.get("label"), _count(el.get("frame"))
+        where = f"tag {label!r} frame {el.get('frame')}"
+        if not label or cvat_frame is None:
+            self.report.error("cvat_bad_tag", "tags without a label or a frame number (skipped)",
+                              where)  # fmt: skip
+            return
+        frame, off_step = divmod(cvat_frame - self.start, self.step)
+        at = frame if self.position is None else self.position.get(frame)
+        if off_step or at is None or not 0 <= frame < self.video.num_frames:
+            self.report.error(
+                "cvat_frame_out_of_range",
+                "track shapes or tags on a frame the video does not have (not ingested)",
+                f"{where} of {self.video.num_frames} (CVAT counts from 0)",
+            )
+            return
+        self.add_class(label)
+        tags.append(sample_index=first + at, label=label)
 
     def _track(self, el: ET.Element, first: int, rows: ObjectRows) -> int:
         """Add the objects of track ``el``; returns how many."""
@@ -270,7 +295,7 @@ class CvatVideo(ParsedBase):
                     task = f"; frame_{cvat_frame:06d} is none of the images"
                 self.report.error(
                     "cvat_frame_out_of_range",
-                    "track shapes on a frame the video does not have (not ingested)",
+                    "track shapes or tags on a frame the video does not have (not ingested)",
                     f"{where} of {self.video.num_frames} (CVAT counts from 0{task})",
                 )
                 continue

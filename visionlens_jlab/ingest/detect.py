@@ -169,9 +169,12 @@ def detect_predictions_format(path: str) -> str:
             "of per-image txt files"
         )
     txts = list_txt(path)
+    data = os.path.join(path, "data")  # a tracker's folder in TrackEval's layout
+    if not txts and os.path.isdir(data) and _is_mot_folder(data):
+        return "mot"
     if not txts:
         raise IngestError(f"{path} holds no .json or per-image .txt predictions")
-    if all(_is_mot_results(os.path.join(path, t)) for t in txts[:20]):
+    if _is_mot_folder(path, txts):
         return "mot"
     if len(task1_files(txts)) == len(txts):
         return "dota"
@@ -208,6 +211,12 @@ def _first_result_key(path: str) -> str | None:
     except (OSError, ijson.JSONError):
         return None
     return None
+
+
+def _is_mot_folder(path: str, txts: list[str] | None = None) -> bool:
+    """Whether folder ``path``'s .txt files (``txts``, else listed) are MOT results."""
+    txts = list_txt(path) if txts is None else txts
+    return bool(txts) and all(_is_mot_results(os.path.join(path, t)) for t in txts[:20])
 
 
 def _is_mot_results(path: str, lines: int = 5) -> bool:

@@ -289,7 +289,9 @@ def drop_without_image(
             "mot_frame_without_image",
             "MOT rows naming a frame the sequence has no image of (not ingested)",
             count=int(bad.sum()),
-            examples=[f"{where}: frame {f}" for f in rows.frame[bad][:3]],
+            examples=[
+                f"{where}: frame {rows.frame[i]}{rows.at(i)}" for i in np.flatnonzero(bad)[:3]
+            ],
         )
         rows.keep(~bad)
 

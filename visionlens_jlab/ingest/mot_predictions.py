@@ -1,6 +1,7 @@
 """A tracker's MOT Challenge results as a prediction set: a folder of ``<sequence>.txt``
-files (TrackEval's layout) or one such file (a sequence's ``det/det.txt``, MOT's public
-detections, is of that sequence), rows ``frame, id, x, y, w, h, conf, ...``.
+files (TrackEval's layout: the tracker's ``data/`` or the tracker's folder holding it) or
+one such file (a sequence's ``det/det.txt``, MOT's public detections, is of that sequence),
+rows ``frame, id, x, y, w, h, conf, ...``.
 
 A row's frame is named ``<sequence>/<frame>``, the ``source_image_id`` of that frame of the
 dataset's video of that name (:mod:`.video_rows`); rows of frames the dataset lacks are
@@ -42,10 +43,15 @@ def sequence_name(path: str) -> str:
 
 
 def result_files(path: str) -> list[str]:
-    """The ``.txt`` result files of ``path`` (itself when it is a file), in natural order."""
+    """The ``.txt`` result files of ``path`` (itself when it is a file), in natural order: a
+    tracker's folder in TrackEval's layout holds them in ``data/``
+    (``trackers/mot_challenge/<benchmark>/<tracker>/data/<sequence>.txt``)."""
     if os.path.isfile(path):
         return [path]
     names = sorted((n for n in os.listdir(path) if n.lower().endswith(".txt")), key=natural_key)
+    data = os.path.join(path, "data")
+    if not names and os.path.isdir(data):
+        return result_files(data)
     return [os.path.join(path, n) for n in names]
 
 

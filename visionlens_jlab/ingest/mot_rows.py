@@ -49,9 +49,12 @@ DEFAULT_CLASS = 1
 
 class MotRows:
     """One MOT text file's rows as numpy columns (``frame``, ``track``, ``x``, ``y``, ``w``,
-    ``h``, ``conf``, ``cls``, ``visibility``), in file order."""
+    ``h``, ``conf``, ``cls``, ``visibility``), in file order; read from a file, its ``path``
+    and each row's ``line`` (from 1), which the checks after the parse name."""
 
-    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+    def __init__(self, columns: dict[str, np.ndarray], path: str = "") -> None:
+        self.path = path
+        self.line: np.ndarray | None = columns.get("line")
         self.frame = columns["frame"]
         self.track = columns["track"]
         self.x, self.y, self.w, self.h = (columns[k] for k in ("x", "y", "w", "h"))
@@ -66,6 +69,12 @@ class MotRows:
         """Keep only the rows where ``mask`` is true."""
         for name in ("frame", "track", "x", "y", "w", "h", "conf", "cls", "visibility"):
             setattr(self, name, getattr(self, name)[mask])
+        if self.line is not None:
+            self.line = self.line[mask]
+
+    def at(self, i: int) -> str:
+        """Where row ``i`` is: `` (<path> line <N>)``, or nothing for rows of no file."""
+        return f" ({self.path} line {self.line[i]})" if self.line is not None else ""
 
 
 BAD_ROW = "MOT rows that are not a frame, id and box of numbers (not ingested)"
@@ -107,6 +116,7 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     )
     cols = [c[checks.keep] for c in cols]
     n = len(cols[0])
+    lines = checks.lines[checks.keep]
     # 10 columns is MOT15's layout, whose 8th to 10th are world coordinates (-1), not a
     # class and a visibility: its rows are pedestrians, as TrackEval reads them
     extra = with_class and 8 <= width <= 9
@@ -121,7 +131,9 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
             "conf": cols[6] if width > 6 else np.ones(n),
             "cls": cols[7].astype(np.int64) if extra else np.full(n, DEFAULT_CLASS, np.int64),
             "visibility": cols[8] if extra and width > 8 else np.full(n, np.nan),
-        }
+            "line": lines,
+        },
+        path,
     )
 
 
@@ -173,7 +185,7 @@ def _read_tolerant(
             )
     except (ValueError, OSError) as exc:  # ArrowInvalid and UnicodeDecodeError among them
         if "Empty CSV file" in str(exc):
-            return MotRows(_empty())
+            return MotRows(_empty(), path)
         report.error("mot_unreadable", "MOT text files that could not be read", f"{path}: {exc}")
         return None
     if table.num_columns < 6:
@@ -312,11 +324,16 @@ def drop_out_of_range(rows: MotRows, num_frames: int, where: str, report: Ingest
     """Drop (and report) the rows naming a frame below 1 or past the sequence's last."""
     bad = (rows.frame < 1) | (rows.frame > num_frames)
     if bad.any():
+        # a file of frames from 0 (a tool counting as Python does) has every box one frame off
         report.error(
             "mot_frame_out_of_range",
-            "MOT rows naming a frame the sequence does not have (not ingested)",
+            "MOT rows naming a frame the sequence does not have (not ingested; MOT counts "
+            "frames from 1, to the sequence's seqLength or last image)",
             count=int(bad.sum()),
-            examples=[f"{where}: frame {f} of {num_frames}" for f in rows.frame[bad][:3]],
+            examples=[
+                f"{where}: frame {rows.frame[i]} of {num_frames}{rows.at(i)}"
+                for i in np.flatnonzero(bad)[:3]
+            ],
         )
         rows.keep(~bad)
 
@@ -341,8 +358,8 @@ def drop_repeated_boxes(rows: MotRows, where: str, report: IngestReport) -> None
             "boxes of a track on a frame that already has one of that track (not ingested)",
             count=int(repeated.sum()),
             examples=[
-                f"{where}: track {t} on frame {f}"
-                for t, f in zip(rows.track[repeated][:3], rows.frame[repeated][:3], strict=True)
+                f"{where}: track {rows.track[i]} on frame {rows.frame[i]}{rows.at(i)}"
+                for i in np.flatnonzero(repeated)[:3]
             ],
         )
         rows.keep(keep)

@@ -1,7 +1,8 @@
 """YouTube-VIS (2019, 2021) and TAO style JSON: videos of frame images, each annotation a track.
 
 One JSON object holds ``videos``, ``categories`` and ``annotations`` (read with ijson, the
-annotations streamed, :mod:`.coco.jsonstream`):
+annotations streamed, :mod:`.coco.jsonstream`; a split released without them, YouTube-VIS'
+``valid.json``, ingests its frames alone):
 
 - a video lists its frames as ``file_names`` (YouTube-VIS), or is named by ``name`` and its
   frames are the ``images`` whose ``video_id`` is its id, in ``frame_index`` order (TAO);
@@ -90,10 +91,12 @@ class VisDataset(ParsedBase):
                 raise IngestError(f"{path} holds no YouTube-VIS / TAO .json (a 'videos' list)")
             path = found
         self.layout = scan_layout(path, KEYS)
-        if self.layout.kind != "object" or not {"videos", "annotations"} <= self._keys():
+        # YouTube-VIS' and OVIS' valid.json and test.json list the videos with no
+        # 'annotations' at all (their labels are withheld): the frames alone ingest
+        if self.layout.kind != "object" or "videos" not in self._keys():
             raise IngestError(
                 f"{path} is not YouTube-VIS / TAO JSON: expected an object with 'videos' "
-                "and 'annotations'"
+                "(and 'annotations')"
             )
         super().__init__(FORMAT, path, _media_root(path, images))
         self.split = split
@@ -124,7 +127,8 @@ class VisDataset(ParsedBase):
             }
         yield from self._videos()
         objects = VisObjects(self.report, self.sizes, first_track=1)
-        for a in iter_array(self.layout, "annotations"):
+        listed = "annotations" in self._keys()
+        for a in iter_array(self.layout, "annotations") if listed else ():
             if not isinstance(a, dict):
                 self.report.error("vis_bad_annotation", "annotations that are not objects", a)
                 continue
