@@ -1,11 +1,14 @@
 """The one-kind-per-model rule (visionlens_jlab/catalog/reads/model_kinds.py) held where
-writers bypass the importers: a model run started under a name, before any prediction,
-keeps the name for objects (a semantic import under it is refused, the run still finishes);
-the recorded formats agree with their writers'."""
+writers bypass the importers: a label edit adding objects under a model of label maps is
+refused through the REST route, nothing written (the ground truth and a model of objects
+still edit); a model run started under a name, before any prediction, keeps the name for
+objects (a semantic import under it is refused, the run still finishes); the recorded
+formats agree with their writers'."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +37,32 @@ def _sample_and_class(catalog: Catalog) -> tuple[int, str]:
             "SELECT min(name) FROM categories WHERE dataset_id = ?", [ds]
         ).fetchall()
     return int(sample), str(label)
+
+
+async def test_an_edit_adding_objects_under_a_label_map_model_is_refused(
+    api: Any, vl_app: Any, tmp_path: Path
+) -> None:
+    build(tmp_path, vl_app.catalog)
+    sample, label = _sample_and_class(vl_app.catalog)
+    before = rows_of(vl_app.catalog)
+
+    def add(source: str) -> dict[str, Any]:
+        op = {"op": "add", "sample_id": sample, "label": label, "bbox": [1, 1, 2, 2]}
+        return {
+            "operations": [
+                {**op, "source": source, **({"score": 0.5} if source != "ground_truth" else {})}
+            ]
+        }
+
+    status, body = await api("POST", "datasets/seg/edits", add("segnet"))
+    assert status == 400, body
+    for words in ("'segnet'", "'seg'", "3 label maps", "nothing was written",
+                  "visionlens delete seg --model segnet --yes"):  # fmt: skip
+        assert words in body["message"], body
+    assert rows_of(vl_app.catalog) == before
+    for source in ("boxes", "ground_truth"):  # the same kind and the ground truth still edit
+        status, body = await api("POST", "datasets/seg/edits", add(source))
+        assert status == 200 and len(body["added"]) == 1, body
 
 
 def test_a_started_run_keeps_its_name_for_objects(tmp_path: Path) -> None:

@@ -10,11 +10,13 @@ writer of a model's predictions refuses the other kind through :func:`check_mode
 a catalog written before the rule may still hold both, which evaluation refuses through
 :func:`check_single_kind`. What a name holds is its rows, or else the kind its ``models``
 row's format records (:data:`FORMAT_KINDS`: a model run's row is written before any of its
-predictions).
+predictions); a label edit writing objects or image labels under a model is held to the
+same rule (:func:`check_edit_sources`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 import duckdb
@@ -139,6 +141,24 @@ def check_model_kind(
         f"there, and one model holds one kind of prediction (evaluation picks its metrics by "
         f"the kind); {', or '.join(fixes)}"
     )
+
+
+def check_edit_sources(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, sources: Iterable[str]
+) -> None:
+    """Refuse (:class:`CatalogError`) a label edit that writes objects or image labels under
+    a model of ``sources`` holding label maps (the ground truth may hold both kinds); one
+    read per model named, none for a batch of the ground truth alone."""
+    for name in sorted(set(sources) - {GROUND_TRUTH}):
+        held = other_kind_held(cur, dataset_id, name, OBJECTS)
+        if held:
+            dataset = _dataset_name(cur, dataset_id)
+            raise CatalogError(
+                f"cannot add or change objects or image labels of model {name!r} on "
+                f"{dataset!r}: {name!r} {held} there, and one model holds one kind of "
+                "prediction (evaluation picks its metrics by the kind); edit the ground "
+                f"truth or a model of objects, or {objects_fix(dataset, name, {})}"
+            )
 
 
 def check_single_kind(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> None:
