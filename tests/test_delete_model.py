@@ -200,3 +200,44 @@ def test_blind_spot_results_of_the_model_go_with_it(tmp_path: Path) -> None:
         assert results() == {MODEL_NAME: 1, "other": 1}
         delete_model(catalog, "demo", MODEL_NAME)
         assert results() == {"other": 1}
+
+
+async def test_rest_refuses_while_a_job_of_the_model_is_unfinished(
+    api: Any, vl_app: Any, wait_job: Any, tmp_path: Path
+) -> None:
+    """An evaluation job of the model held running (and another queued behind it in the
+    gpu lane): the deletion answers 409 naming them, nothing written; a dry run still
+    answers; once they end, the model deletes."""
+    import threading
+
+    from visionlens_jlab.handlers.evaluate import EVALUATE_JOB
+
+    build(tmp_path, vl_app.catalog)
+    release = threading.Event()
+    hold = lambda ctx: release.wait(20)  # noqa: E731 - the job's step, blocking until released
+    running = vl_app.jobs.submit(EVALUATE_JOB, hold, dataset="seg", models=("boxes",), lane="gpu")
+    queued = vl_app.jobs.submit(EVALUATE_JOB, hold, dataset="seg", models=("boxes",), lane="gpu")
+    other = vl_app.jobs.submit(EVALUATE_JOB, hold, dataset="seg", models=("cls",))
+    try:
+        before = rows_of(vl_app.catalog)
+        status, refused = await api("DELETE", "datasets/seg/models/boxes")
+        assert status == 409, refused
+        for words in (f"evaluate job {running.id}", f"evaluate job {queued.id} (queued)",
+                      "'boxes'", "cancel it"):  # fmt: skip
+            assert words in refused["message"], refused
+        assert other.id not in refused["message"]
+        assert rows_of(vl_app.catalog) == before
+        status, counted = await api(
+            "DELETE", "datasets/seg/models/boxes", params={"dry_run": "true"}
+        )
+        assert status == 200 and counted["objects"] == 3, counted
+    finally:
+        release.set()
+    for job in (running, queued, other):
+        await wait_job(job.to_dict())
+    status, answer = await api("DELETE", "datasets/seg/models/boxes")
+    assert status == 200 and answer["objects"] == 3, answer
+    # the routes starting a job of a model name it: an evaluation's job is held up the same way
+    status, started = await api("POST", "datasets/seg/evaluations", {"model": "cls"})
+    assert status == 202 and vl_app.jobs.get(started["job"]["id"]).models == ("cls",), started
+    await wait_job(started["job"])
