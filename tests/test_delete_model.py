@@ -1,8 +1,8 @@
 """A model deleted from a dataset, every kind of its predictions at once
 (visionlens_jlab/bulk/delete_model.py): a box model with an evaluation, an image-label model
 and a semantic model each go with every row tied to them, the others untouched; the name is
-free for another kind afterwards; ground truth and an unknown model are refused, nothing
-written; the CLI needs --yes; the REST route answers like the core, 403 without a token."""
+free for another kind afterwards; its blind-spot runs go, another model's stay; ground truth
+and an unknown model are refused, nothing written; the CLI needs --yes; the REST route answers like the core, 403 without a token."""
 
 from __future__ import annotations
 
@@ -174,3 +174,70 @@ async def test_notebook_delete_model(vl_app: Any, http_server_client: Any, tmp_p
     counted, deleted = json.loads(out)
     assert counted == deleted and deleted["image_labels"] == 3, deleted
     assert "cls" not in rows_of(vl_app.catalog)["classifications"]
+
+
+def test_blind_spot_results_of_the_model_go_with_it(tmp_path: Path) -> None:
+    """A blind-spot run computed from the model's evaluation goes; another model's stays."""
+    from visionlens_jlab.blindspots import compute_attributes, find_blind_spots
+    from visionlens_jlab.demo import generate_demo
+    from visionlens_jlab.demo.generator import DemoFiles
+    from visionlens_jlab.demo.ingest import MODEL_NAME, ingest_demo
+
+    files = generate_demo(tmp_path / "src", images=120, seed=0, workers=1)
+    with Catalog(tmp_path / "data") as catalog:
+        ingest_demo(catalog, DemoFiles.at(files.root), "demo")
+        ingest_predictions(catalog, "demo", "other", files.predictions, "coco")
+        compute_attributes(catalog, "demo", str(tmp_path / "thumbs"), in_process=True)
+        for model in (MODEL_NAME, "other"):
+            evaluate_model(catalog, "demo", model)
+            find_blind_spots(catalog, "demo", model, min_n=10)
+
+        def results() -> dict[str, int]:
+            with catalog.cursor() as cur:
+                return dict(cur.execute(
+                    "SELECT model, COUNT(*) FROM blindspot_results GROUP BY model").fetchall())  # fmt: skip
+
+        assert results() == {MODEL_NAME: 1, "other": 1}
+        delete_model(catalog, "demo", MODEL_NAME)
+        assert results() == {"other": 1}
+
+
+async def test_rest_refuses_while_a_job_of_the_model_is_unfinished(
+    api: Any, vl_app: Any, wait_job: Any, tmp_path: Path
+) -> None:
+    """An evaluation job of the model held running (and another queued behind it in the
+    gpu lane): the deletion answers 409 naming them, nothing written; a dry run still
+    answers; once they end, the model deletes."""
+    import threading
+
+    from visionlens_jlab.handlers.evaluate import EVALUATE_JOB
+
+    build(tmp_path, vl_app.catalog)
+    release = threading.Event()
+    hold = lambda ctx: release.wait(20)  # noqa: E731 - the job's step, blocking until released
+    running = vl_app.jobs.submit(EVALUATE_JOB, hold, dataset="seg", models=("boxes",), lane="gpu")
+    queued = vl_app.jobs.submit(EVALUATE_JOB, hold, dataset="seg", models=("boxes",), lane="gpu")
+    other = vl_app.jobs.submit(EVALUATE_JOB, hold, dataset="seg", models=("cls",))
+    try:
+        before = rows_of(vl_app.catalog)
+        status, refused = await api("DELETE", "datasets/seg/models/boxes")
+        assert status == 409, refused
+        for words in (f"evaluate job {running.id}", f"evaluate job {queued.id} (queued)",
+                      "'boxes'", "cancel it"):  # fmt: skip
+            assert words in refused["message"], refused
+        assert other.id not in refused["message"]
+        assert rows_of(vl_app.catalog) == before
+        status, counted = await api(
+            "DELETE", "datasets/seg/models/boxes", params={"dry_run": "true"}
+        )
+        assert status == 200 and counted["objects"] == 3, counted
+    finally:
+        release.set()
+    for job in (running, queued, other):
+        await wait_job(job.to_dict())
+    status, answer = await api("DELETE", "datasets/seg/models/boxes")
+    assert status == 200 and answer["objects"] == 3, answer
+    # the routes starting a job of a model name it: an evaluation's job is held up the same way
+    status, started = await api("POST", "datasets/seg/evaluations", {"model": "cls"})
+    assert status == 202 and vl_app.jobs.get(started["job"]["id"]).models == ("cls",), started
+    await wait_job(started["job"])

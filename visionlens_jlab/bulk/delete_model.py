@@ -5,9 +5,11 @@ In ONE transaction, nothing written on a failure: the model's rows in every labe
 (objects, image labels, label maps and their encoding), the rows tied to its objects (object
 tags and attributes, label quality, tracking and evaluation rows naming them), the rows of
 every table keeping rows of the model by name (label quality and tracking runs, semantic
-regions, a feature's per-model rows), its evaluations with their per-object rows and summaries,
-and its ``models`` row; the box summaries and facet keys are refreshed, the stored facet parts
-dropped (counted from the rows until a label write stores them again). The name is free afterwards, for predictions of any kind.
+regions, a feature's per-model rows, a result computed over the dataset from it such as a
+blind-spot run), its evaluations with their per-object rows and summaries, and its ``models``
+row; the box summaries and facet keys are refreshed, the stored facet parts dropped (counted
+from the rows until a label write stores them again). The name is free afterwards, for
+predictions of any kind.
 
 Like an import, it is a write outside the edit log: ``visionlens undo`` does not bring the
 model back, and the copies of browsed versions are dropped. A saved version is rebuilt from
@@ -108,8 +110,10 @@ def _delete_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) ->
     """Every row of ``model`` and tied to it. The tables are found by the copy rules'
     classes and their columns, so a table a feature adds is swept without a list here:
     rows of a sample or an object (a ``source``, a ``model``, an object id or an
-    ``eval_key`` naming what goes) and the dataset's own rows naming the model (its runs,
-    its evaluations); the derived rows are refreshed after, the history is kept."""
+    ``eval_key`` naming what goes), the dataset's own rows naming the model (its runs,
+    its evaluations) and the results over the whole dataset naming it or its evaluations
+    by ``model`` or ``eval_key`` (blind spots); the derived rows are refreshed after, the
+    history is kept."""
     columns = _columns(cur)
     owned = set(dataset_tables()) & {*copy_rules.PER_SAMPLE, *copy_rules.PER_OBJECT}
     params = {"d": dataset_id, "m": model}
@@ -135,6 +139,15 @@ def _delete_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int, model: str) ->
         cur.execute("DROP TABLE IF EXISTS _vl_doomed")
     for table in (*LABEL_TABLES, ENCODINGS):
         _delete(cur, table, "source = $m", params)
+    # results computed over the whole dataset (not copied) that name the model or its
+    # evaluation (a blind-spot run): they describe predictions that no longer exist; the
+    # history among those tables names labels by ``source``, never by these, and is kept
+    for table in sorted(set(dataset_tables()) & set(copy_rules.NOT_COPIED)):
+        have = columns.get(table, set())
+        where = ["model = $m"] if "model" in have else []
+        where += ["list_contains($k, eval_key)"] if "eval_key" in have else []
+        if where:
+            _delete(cur, table, " OR ".join(where), {**params, "k": keys})
     for table, column in {**model_tables(), "label_quality_runs": "model"}.items():
         _delete(cur, table, f"{column} = $m", params)
     # eval_summaries: not refreshed per key; the facet parts (its ``eval:`` ones too) are

@@ -23,6 +23,7 @@ import pyarrow as pa
 from ..catalog import GROUND_TRUTH, Catalog
 from ..catalog.base.errors import CatalogError
 from ..catalog.derived import Change, Kind, apply_change
+from ..catalog.reads.model_kinds import check_edit_sources
 from ..catalog.tables.classification_log import CLASSIFICATION_LOG
 from ..catalog.tables.sample_tag_log import TAG_LOG, next_batch
 from ..catalog.writes.classification_edits import changed_classifications, write_classifications
@@ -108,6 +109,7 @@ def commit_batch(
         if not steps and tags is None and labels is None:
             raise EditError("the batch changes nothing")
         net = net_changes(steps)
+        _check_sources(cur, dataset_id, net, labels)
         current = read_states(cur, dataset_id, net)
         for ann_id, (before, _) in net.items():
             if current.get(ann_id) != before:
@@ -142,6 +144,29 @@ def commit_batch(
     touched = sorted(objects) if len(objects) <= MAX_TOLD_SAMPLES else None
     return {**answer, "annotations": int(annotations), "batch": batch_id, "kind": kind,
             "sample_ids": touched}  # fmt: skip
+
+
+def _check_sources(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    net: dict[int, tuple[State | None, State | None]],
+    labels: pa.Table | None,
+) -> None:
+    """Refuse the batch (:class:`~.errors.EditError`) when it writes objects or image labels
+    under a model holding label maps: an edit bypasses the importers' kind rule otherwise
+    (an added object's ``source``, an undo putting a model's rows back)."""
+    sources = {after["source"] for _, after in net.values() if after is not None}
+    if labels is not None:
+        after_rows = labels.column("rows_after").to_pylist()
+        sources.update(
+            s
+            for s, rows in zip(labels.column("source").to_pylist(), after_rows, strict=True)
+            if rows
+        )
+    try:
+        check_edit_sources(cur, dataset_id, sources)
+    except CatalogError as exc:
+        raise EditError(str(exc)) from exc
 
 
 def _steps(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -193,11 +193,18 @@ class VisionLensHandler(ExtensionHandlerMixin, APIHandler):
             self._read_scopes.discard(scope)
 
     async def submit_job(
-        self, kind: JobKind, run: Callable[[JobContext], Any], *, title: str, dataset: str
+        self,
+        kind: JobKind,
+        run: Callable[[JobContext], Any],
+        *,
+        title: str,
+        dataset: str,
+        models: Sequence[str] = (),
     ) -> None:
-        """Queue ``run`` as a background job on ``dataset`` and answer 202 with the job."""
+        """Queue ``run`` as a background job on ``dataset`` (reading or writing the rows of
+        its ``models``) and answer 202 with the job."""
         with engine_errors():
-            job = self.jobs.submit(kind, run, title=title, dataset=dataset)
+            job = self.jobs.submit(kind, run, title=title, dataset=dataset, models=models)
         await self.write_json({"job": job.to_dict()}, status=202)
 
     def on_connection_close(self) -> None:

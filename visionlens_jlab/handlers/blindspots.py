@@ -59,8 +59,9 @@ class BlindSpotsHandler(VisionLensHandler):
         def run(ctx: JobContext) -> dict[str, Any]:
             return blind_spots_run(catalog, name, job=ctx, store=store, vlm_threshold=vlm, **params)
 
+        title = f"Blind spots of {params['model']} on {name}"
         await self.submit_job(
-            BLIND_SPOTS_JOB, run, title=f"Blind spots of {params['model']} on {name}", dataset=name
+            BLIND_SPOTS_JOB, run, title=title, dataset=name, models=(params["model"],)
         )
 
 

@@ -16,7 +16,8 @@ edit and told to every open lab as a labels event.
 ``DELETE /datasets/{name}/models/{model}`` deletes a model with every prediction of it, its
 evaluations and its ``models`` row (visionlens_jlab/bulk/delete_model.py: not undoable),
 answers what went and tells every open lab (a dataset event ``changed``); ``?dry_run=true``
-answers the counts only. 404: no such model; 400: ``ground_truth``.
+answers the counts only. 404: no such model; 400: ``ground_truth``; 409: a queued or running
+job reads or writes the model (an evaluation, an import of it...): wait for it or cancel it.
 
 ``POST /datasets/{name}/edits/delete_samples`` body ``{filter, dry_run}`` deletes the view's
 samples with every row and vector of theirs as one batch (undoable); ``dry_run`` answers
@@ -30,6 +31,7 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
+from tornado.web import HTTPError
 
 from ..bulk.delete_labels import delete_view_labels
 from ..bulk.delete_model import delete_model
@@ -123,6 +125,14 @@ class DeleteModelHandler(VisionLensHandler):
     @authorized
     async def delete(self, name: str, model: str) -> None:
         dry_run = self.get_query_argument("dry_run", "false") == "true"
+        busy = [] if dry_run else self.jobs.unfinished_of_model(name, model)
+        if busy:  # its rows would be read as they go, or written after them
+            shown = ", ".join(f"{j.kind} job {j.id} ({j.status})" for j in busy)
+            raise HTTPError(
+                409,
+                f"model {model!r} of {name!r} is in use by {shown}: wait for it to end or "
+                "cancel it (DELETE /jobs/{id}), then delete the model",
+            )
         catalog = self.catalog
         result = await self.run_blocking(
             lambda: delete_model(catalog, name, model, dry_run=dry_run)

@@ -106,6 +106,7 @@ class EvaluationsHandler(VisionLensHandler):
             title=f"Evaluate {params['model']} on {name} "
             f"({'masks' if masks else params['protocol'].upper()})",
             dataset=name,
+            models=(params["model"],),
         )
 
 

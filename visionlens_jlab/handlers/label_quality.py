@@ -74,9 +74,8 @@ class LabelQualityHandler(VisionLensHandler):
             # a semantic run's flagged regions, as the CLI prints them (stored too: GET this path)
             return out | ({"regions": result["regions"]} if "regions" in result else {})
 
-        await self.submit_job(
-            LABEL_QUALITY_JOB, run, title=f"Label quality of {name} against {model}", dataset=name
-        )
+        title = f"Label quality of {name} against {model}"
+        await self.submit_job(LABEL_QUALITY_JOB, run, title=title, dataset=name, models=(model,))
 
     async def _check_classification(self, name: str, model: str, thresholds: bool) -> None:
         """Refuse, before a job starts, what a classification model cannot be scored with:

@@ -182,9 +182,8 @@ def submit_predictions(
                 limits=limits, cancelled=lambda: ctx.cancelled,
             ).to_dict()  # fmt: skip
 
-    return jobs.submit(
-        PREDICTIONS_JOB, run, title=f"Predictions {model} on {dataset}", dataset=dataset
-    )
+    title = f"Predictions {model} on {dataset}"
+    return jobs.submit(PREDICTIONS_JOB, run, title=title, dataset=dataset, models=(model,))
 
 
 def prediction_maps(catalog: Catalog, dataset: str) -> dict[str, Any]:

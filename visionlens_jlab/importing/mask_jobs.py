@@ -94,7 +94,9 @@ class MaskIngests:
             )
 
         title = f"Masks of {model} on {dataset}"
-        return self._jobs.submit(MASK_PREDICTIONS_JOB, run, title=title, dataset=dataset)
+        return self._jobs.submit(
+            MASK_PREDICTIONS_JOB, run, title=title, dataset=dataset, models=(model,)
+        )
 
     def ingest_panoptic(
         self, name: str, source: str, masks: str | None = None, images: str | None = None
@@ -127,4 +129,6 @@ class MaskIngests:
             )
 
         title = f"Panoptic results of {model} on {dataset}"
-        return self._jobs.submit(MASK_PREDICTIONS_JOB, run, title=title, dataset=dataset)
+        return self._jobs.submit(
+            MASK_PREDICTIONS_JOB, run, title=title, dataset=dataset, models=(model,)
+        )

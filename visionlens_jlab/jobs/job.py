@@ -57,6 +57,10 @@ class Job:
     dataset: str | None = None
     """The dataset the job works on: deleting it cancels the job (see
     :meth:`~.manager.JobManager.cancel_dataset`)."""
+    models: tuple[str, ...] = ()
+    """The models of :attr:`dataset` whose rows the job reads or writes (an evaluation's,
+    an import's): deleting one waits until the job ends (see
+    :meth:`~.manager.JobManager.unfinished_of_model`). Not part of the REST answer."""
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
     run_seconds: float = 0.0
     """Time spent running in earlier turns (a paused job runs in several); queued time

@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import Any
@@ -83,6 +83,7 @@ class JobManager:
         then: Callable[[Any], None] | None = None,
         lane: str = "default",
         dataset: str | None = None,
+        models: Sequence[str] = (),
         yields: bool = False,
         runner: str = "",
     ) -> Job:
@@ -92,7 +93,8 @@ class JobManager:
         ``lane="gpu"`` jobs run one at a time, in order, on their own thread (they hold a
         GPU or every core), and show their ``queue_position`` while they wait; those with
         ``yields`` make way for the others (:mod:`.gpu_lane`). ``dataset``: the dataset it
-        works on, whose deletion cancels it. ``runner``: a model job's runner (a label of
+        works on, whose deletion cancels it; ``models``: its models whose rows it reads or
+        writes, which cannot be deleted until it ends. ``runner``: a model job's runner (a label of
         its metrics).
         """
         if lane not in LANES:
@@ -107,6 +109,7 @@ class JobManager:
             title=title or kind.name,
             lane=lane,
             dataset=dataset,
+            models=tuple(models),
             yields=yields,
             effects=kind.effects,
             runner=runner,
@@ -252,6 +255,16 @@ class JobManager:
         while any(not j.finished for j in jobs) and time.monotonic() < deadline:
             time.sleep(0.02)
         return jobs
+
+    def unfinished_of_model(self, dataset: str, model: str) -> builtins.list[Job]:
+        """The queued or running jobs of ``dataset`` naming ``model`` among their models: a
+        deletion of the model refuses while there is one (it would read rows going away, or
+        write rows of a model no longer there)."""
+        with self._lock:
+            jobs = self._jobs.values()
+            return [
+                j for j in jobs if j.dataset == dataset and model in j.models and not j.finished
+            ]
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
         """Block until the job finishes (for tests and the CLI)."""

@@ -113,6 +113,7 @@ class PredictService:
             title=f"{options.task.capitalize()} {options.dataset} with {options.model}",
             lane=task.lane,
             dataset=options.dataset,
+            models=(options.run_name,),
             yields=task.yields,
             runner=runner.kind,
         )
@@ -131,8 +132,9 @@ class PredictService:
             ctx.progress(None, f"{tracker} over the boxes of {detections}")
             return track_detections(self.catalog, dataset, detections, tracker=tracker, name=name)
 
+        models = (detections, name) if name else (detections,)  # it reads one, writes the other
         return self.jobs.submit(
-            TRACK_JOB, run, title=f"Track {detections} on {dataset}", dataset=dataset
+            TRACK_JOB, run, title=f"Track {detections} on {dataset}", dataset=dataset, models=models
         )
 
     def _kernel_source(self, ctx: JobContext, runner: Runner) -> Source:
