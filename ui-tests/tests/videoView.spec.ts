@@ -5,7 +5,7 @@
  * (its number read back from the pixels in the page); the timeline has one
  * lane per track, the boxes take their track's colour, and a click on the
  * timeline seeks; playing runs at the video's frame rate and pausing shows
- * the labels of the frame it stops on.
+ * the labels of the frame it stops on, in the side tables too.
  * Screenshots in both themes go to build/screenshots/.
  */
 import { expect, test } from './fixtures';
@@ -133,5 +133,14 @@ test.describe('the video view', () => {
     await expect(view.locator('.jp-VisionLens-box[data-track]')).toHaveCount(
       expected
     );
+    // the side tables, which follow a playing video a few times a second, end
+    // on the frame it stopped on
+    const frameRow = view.locator('.jp-VisionLens-fieldsTable tr', {
+      has: page.locator('th', { hasText: /^fields\.frame_number$/ })
+    });
+    await expect(frameRow.locator('td').last()).toHaveText(String(frame));
+    await expect(
+      view.locator('.jp-VisionLens-boxesTable .jp-VisionLens-boxLabelCell')
+    ).toHaveCount(expected);
   });
 });

@@ -37,6 +37,12 @@ import { visibleText } from '../../base/dataText';
 const NOWHERE: IRowPlace = { index: null, total: null, inView: false };
 /** How long a frame stays shown before its row in the view is looked for. */
 const LOCATE_AFTER_MS = 300;
+/**
+ * While a video plays, how often (ms) the side tables follow its frames:
+ * rebuilding them for each frame takes the main thread from the frames
+ * themselves. The frame last shown gets its tables at most this long after.
+ */
+export const SIDE_WHILE_PLAYING_MS = 250;
 
 /** The sample view panel (one, reused for every sample). */
 export class SampleView extends Widget {
@@ -213,6 +219,7 @@ export class SampleView extends Widget {
 
   dispose(): void {
     if (!this.isDisposed) {
+      window.clearTimeout(this._sideTimer);
       this._stage.dispose();
       this.video.dispose();
     }
@@ -306,7 +313,11 @@ export class SampleView extends Widget {
     this._tagging.render(s);
     this._imageLabel.render();
     this._renderSources();
-    this._renderSide();
+    if (this.video.playing) {
+      this._renderSideSoon();
+    } else {
+      this._renderSide();
+    }
     const dataset = this.model.dataset as string;
     this._stage.show(s, imageUrl(this.model, dataset, s.sample_id));
     this._stage.showMasks(
@@ -333,6 +344,8 @@ export class SampleView extends Widget {
   /** The fields and boxes tables, then the sections of other extensions
    * (a focused control stays focused: a reload follows any write). */
   private _renderSide(): void {
+    window.clearTimeout(this._sideTimer);
+    this._sideTimer = undefined;
     const s = this._sample;
     replaceKeepingFocus(
       this._side,
@@ -343,6 +356,16 @@ export class SampleView extends Widget {
           ]
         : []
     );
+  }
+
+  /** The side tables of the sample shown, once `SIDE_WHILE_PLAYING_MS` passed. */
+  private _renderSideSoon(): void {
+    if (this._sideTimer === undefined) {
+      this._sideTimer = window.setTimeout(
+        () => this._renderSide(),
+        SIDE_WHILE_PLAYING_MS
+      );
+    }
   }
 
   private _onExtensionsChanged(_: unknown, kind: string): void {
@@ -358,6 +381,8 @@ export class SampleView extends Widget {
   private _sample: ISample | null = null;
   private _place: IRowPlace = NOWHERE;
   private _ctl: AbortController | null = null;
+  /** The pending render of the side tables while a video plays. */
+  private _sideTimer: number | undefined = undefined;
   private _name: HTMLSpanElement;
   private _position: HTMLSpanElement;
   private _sources: HTMLSpanElement;
