@@ -9,8 +9,6 @@ Where today's answer has keys the old one had not, the keys the old one had are 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import tarfile
 from pathlib import Path
@@ -23,13 +21,14 @@ from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads import queries
 from visionlens_jlab.catalog.store.migrations import schema_version
 from visionlens_jlab.catalog.store.registry import latest_version
-from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.edits import diff_versions
 from visionlens_jlab.evaluate.api import report_for
 from visionlens_jlab.evaluate.store import list_evaluations
 from visionlens_jlab.importing.track_tiles import track_tiles
 from visionlens_jlab.importing.video_reads import track_rows, video_rows
 from visionlens_jlab.importing.video_tiles import video_tiles
+
+from .cli_fixtures import cli
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalog_v25"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
@@ -114,15 +113,6 @@ def old_outcomes() -> dict[str, int]:
         "tracker track.switched False": boxes - seq["num_switches"],
         "tracker track.switched True": seq["num_switches"],
     }
-
-
-def cli(data: Path, *argv: str) -> dict[str, Any]:
-    """Run one ``visionlens`` command in this process (it opens its own catalog)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = cli_main([*argv, "--data-dir", str(data), "--json"])
-    assert code == 0, out.getvalue()
-    return dict(json.loads(out.getvalue()))
 
 
 def test_a_version_25_catalog_opens_migrated_with_every_row_and_answer(v25_data: Path) -> None:

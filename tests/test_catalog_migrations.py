@@ -8,8 +8,6 @@ version in place and give the same answers, without ingesting anything again.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -33,10 +31,11 @@ from visionlens_jlab.catalog.store.registry import (
     unregister_step,
 )
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
-from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.config import CATALOG_FILE
 from visionlens_jlab.evaluate.api import report_for
 from visionlens_jlab.predict.model_runs import model_run_state
+
+from .cli_fixtures import cli
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "old_catalog"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text())
@@ -105,15 +104,6 @@ def old_facets(answer: dict[str, Any]) -> Any:
         if f["name"] not in LABEL_FACETS
     ]
     return plain({**answer, "facets": counts})
-
-
-def cli(data: Path, *argv: str) -> dict[str, Any]:
-    """Run one ``visionlens`` command in this process (it opens its own catalog)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = cli_main([*argv, "--data-dir", str(data), "--json"])
-    assert code == 0, out.getvalue()
-    return dict(json.loads(out.getvalue()))
 
 
 def files(data: Path) -> dict[str, bytes]:

@@ -4,27 +4,16 @@ built here as its exporters write them."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.ingest_fixtures import tiny_jpeg
 from visionlens_jlab.catalog import Catalog
-from visionlens_jlab.cli import main as cli_main
 from visionlens_jlab.ingest.detect import detect_dataset_format
 
-
-def cli(data: Path, *argv: str) -> dict[str, Any]:
-    """Run one ``visionlens`` command in this process."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = cli_main([*argv, "--data-dir", str(data), "--json"])
-    assert code == 0, out.getvalue()
-    return dict(json.loads(out.getvalue()))
+from .cli_fixtures import cli
 
 
 def _fiftyone_coco(root: Path) -> None:
