@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.reads.model_kinds import LABEL_MAPS
@@ -25,8 +24,14 @@ from ..ingest.images import image_size
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
-from .label_maps import LABEL_MAP_MODES
-from .layouts import MaskPair, PathCheck, SemanticSource, check_paths, png_files
+from .layouts import (
+    MaskPair,
+    PathCheck,
+    SemanticSource,
+    check_paths,
+    png_files,
+)
+from .mask_checks import checked_label_map
 from .records import class_rows, mask_rows, read_classes, read_encoding, write_masks
 
 if TYPE_CHECKING:
@@ -97,32 +102,20 @@ class SemanticSamples:
         }
 
 
-def mask_size(location: str) -> tuple[int, int]:
-    """A mask's width and height from its header, which also says whether it is a label
-    map: an RGB (colour-coded) mask is refused here, before the dataset is written, rather
-    than by every evaluation and overlay of a dataset that can never be evaluated."""
-    try:
-        with Image.open(location) as image:
-            mode, size = image.mode, image.size
-    except OSError as exc:
-        raise IngestError(f"{location}: cannot read the mask ({exc})") from None
-    if mode not in LABEL_MAP_MODES:
-        raise IngestError(
-            f"{location}: a {mode} image, not a label map (save the masks as palette or "
-            "single-channel PNGs of class indices)"
-        )
-    return size
-
-
 def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskPair, int, int]]:
-    """``found``'s pairs with their image's width and height (from the headers, as
-    displayed), less those whose mask is another size: each such pair is a
+    """``found``'s pairs with their image's width and height (from its header, as
+    displayed), less those whose mask is another size. Every mask is read whole
+    (:func:`.mask_checks.checked_label_map`): one that is no label map (an RGB colour
+    mask) or holds a value of no class is an :class:`IngestError` before anything is
+    written, where it would be refused by every evaluation or left out of every metric
+    silently. A mask of another size: each such pair is a
     ``semantic_size_mismatch`` warning naming both sizes, and is left out (its overlay and
     its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
     whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
     kept, differ = [], []
     for pair in found.pairs:
-        mask = mask_size(pair.mask)
+        height, width = checked_label_map(pair.mask, found.classes).shape
+        mask = (width, height)
         image = image_size(pair.image, report)
         if image is None:
             report.warn(

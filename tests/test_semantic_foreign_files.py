@@ -1,0 +1,71 @@
+"""Semantic masks as other tools write them, and the mistakes they plant: JPEG masks, a
+class id past the class table, a model's mask at the network's resolution or of values no
+class names. Each is refused at import naming the file and the fix, the catalog as it was
+(a model's earlier masks kept); what is valid imports and evaluates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.semantic_fixtures import run_cli, save_grey
+
+
+def _image(path: Path, shape: tuple[int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (shape[1], shape[0])).save(path)
+
+
+def _datasets(capsys: pytest.CaptureFixture[str], data: str) -> list[str]:
+    return [d["name"] for d in run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"]]
+
+
+def test_a_class_id_past_the_class_table_is_refused_at_ingest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mask holding value 3 with three classes listed (a class missing from
+    classes.txt): its pixels would be left out of every metric silently. 255 stays void."""
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\ncar\n")
+    _image(root / "images" / "train" / "a.jpg", (2, 3))
+    save_grey(np.array([[0, 1, 255], [2, 2, 0]]), root / "masks" / "train" / "a.png")
+    _image(root / "images" / "val" / "b.jpg", (2, 3))
+    save_grey(np.array([[0, 3, 3], [2, 2, 0]]), root / "masks" / "val" / "b.png")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    assert code == 1 and "Traceback" not in out["stderr"]
+    assert (
+        "masks/val/b.png: pixel value(s) 3 name none of the 3 classes (the values 0..2)"
+        in (out["stderr"])
+    )
+    assert "classes.txt or --classes" in out["stderr"]
+    assert _datasets(capsys, data) == []
+    (root / "classes.txt").write_text("bg\nroad\ncar\nbus\n")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
+    assert code == 0 and out["semantic"]["masks"] == 2 and out["semantic"]["classes"] == 4
+
+
+def test_ade20k_values_past_its_150_classes_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ADE20K's value k is class k-1: a value 151 (a 151-class export) names no class."""
+    root, data = tmp_path / "ADEChallengeData2016", str(tmp_path / "data")
+    names = [f"class{k}" for k in range(150)]
+    (root).mkdir()
+    (root / "objectInfo150.csv").write_text(
+        "Idx,Ratio,Train,Val,Name\n"
+        + "".join(f"{k + 1},0.1,1,1,{name};other\n" for k, name in enumerate(names))
+    )
+    _image(root / "images" / "validation" / "ADE_val_00000001.jpg", (2, 2))
+    save_grey(
+        np.array([[0, 1], [150, 151]]), root / "annotations" / "validation" / "ADE_val_00000001.png"
+    )
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "ade", "--data-dir", data)
+    assert (
+        code == 1
+        and "ADE_val_00000001.png: pixel value(s) 151 name none of the 150" in (out["stderr"])
+    )
+    assert _datasets(capsys, data) == []
