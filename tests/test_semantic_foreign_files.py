@@ -69,3 +69,41 @@ def test_ade20k_values_past_its_150_classes_are_refused(
         and "ADE_val_00000001.png: pixel value(s) 151 name none of the 150" in (out["stderr"])
     )
     assert _datasets(capsys, data) == []
+
+
+def test_a_models_unreadable_masks_are_refused_at_import_keeping_the_last(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mmsegmentation-style outputs with mistakes: a mask at another size than its image
+    (not resized back), one with a value of no class, a folder of ``.npy`` arrays. Each is
+    refused at import, naming the file, and the model's earlier masks still evaluate."""
+    root, data = tmp_path / "set", str(tmp_path / "data")
+    root.mkdir()
+    (root / "classes.txt").write_text("bg\nroad\ncar\n")
+    gts = {"a": np.array([[0, 1, 1], [2, 2, 0]]), "b": np.array([[1, 1, 0], [0, 2, 255]])}
+    for stem, gt in gts.items():
+        _image(root / "images" / f"{stem}.jpg", gt.shape)
+        save_grey(gt, root / "masks" / f"{stem}.png")
+    assert run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)[0] == 0
+    good = tmp_path / "good"
+    save_grey(np.array([[0, 1, 1], [2, 2, 0]]), good / "a.png")
+    save_grey(np.array([[1, 0, 0], [0, 2, 2]]), good / "b.png")  # 1 of its 5 counted pixels wrong
+    args = ("--model", "m", "--data-dir", data)
+    assert run_cli(capsys, "semantic-predictions", "s", str(good), *args)[0] == 0
+    cases = {
+        "big": (np.zeros((4, 6)), "b.png: 6x4, its image 3x2: resize the prediction"),
+        "values": (np.array([[0, 1, 7], [2, 2, 0]]), "b.png: pixel value(s) 7 name none"),
+    }
+    for folder, (pred, message) in cases.items():
+        save_grey(np.array([[0, 1, 1], [2, 2, 0]]), tmp_path / folder / "a.png")
+        save_grey(pred, tmp_path / folder / "b.png")
+        code, out = run_cli(capsys, "semantic-predictions", "s", str(tmp_path / folder), *args)
+        assert code == 1 and message in out["stderr"], out
+    npy = tmp_path / "npy"
+    npy.mkdir()
+    np.save(npy / "a.npy", gts["a"])
+    code, out = run_cli(capsys, "semantic-predictions", "s", str(npy), *args)
+    assert code == 1 and "no PNG mask under it (found: .npy)" in out["stderr"]
+    code, out = run_cli(capsys, "evaluate", "s", "--model", "m", "--data-dir", data)
+    assert code == 0 and out["semantic"]["images"] == 2
+    assert out["semantic"]["pixel_accuracy"] == pytest.approx(10 / 11)  # the first import's

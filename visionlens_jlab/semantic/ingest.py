@@ -239,6 +239,23 @@ def match_predictions(
     return sorted(found.items())
 
 
+def _check_prediction(
+    location: str, encoding: ClassSet, size: tuple[int, int], indices: bool
+) -> None:
+    """Refuse a model's mask that no evaluation could read: not a label map, a value of no
+    class (:func:`.mask_checks.checked_label_map`), or another size than its image (the
+    network's resolution, say), each found here rather than by an evaluation that stops
+    at the first."""
+    how = "" if indices else " (or, without --indices, encoded like the ground truth)"
+    fix = f"a model's mask holds class indices{how}; fix or leave out the file"
+    height, width = checked_label_map(location, encoding, fix).shape
+    if (width, height) != size:
+        raise IngestError(
+            f"{location}: {width}x{height}, its image {size[0]}x{size[1]}: resize the "
+            "prediction to its image's size (nearest neighbour, so its values stay classes)"
+        )
+
+
 def ingest_semantic_predictions(
     catalog: Catalog,
     dataset: str,
@@ -252,8 +269,9 @@ def ingest_semantic_predictions(
     where one image has that name, its stem (:func:`match_predictions`), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
     A mask whose image is not in the dataset, or that fits several, is counted, not
-    stored; none matched fails. ``check`` sees the folder and every mask first (a
-    server's allowed roots)."""
+    stored; none matched fails, and so does a mask no evaluation could read
+    (:func:`_check_prediction`), the model's earlier masks kept. ``check`` sees the folder
+    and every mask first (a server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
@@ -276,6 +294,12 @@ def ingest_semantic_predictions(
             "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
         rows = match_predictions(root, files, samples, report)
+        if not files:
+            found = sorted({p.suffix.lower() or p.name for p in root.rglob("*") if p.is_file()})
+            raise IngestError(
+                f"{folder}: no PNG mask under it (found: {', '.join(found[:5]) or 'no file'}); "
+                "save each mask as a PNG of class indices named after its image"
+            )
         if not rows:
             fits = [w for w in report.warnings if w["code"] == AMBIGUOUS]
             raise IngestError(
@@ -283,6 +307,13 @@ def ingest_semantic_predictions(
                 + (f" ({fits[0]['count']} fit several images, e.g. {fits[0]['examples'][0]}: "
                    "put them in folders as the images are)" if fits else "")
             )  # fmt: skip
+        sizes = dict(
+            cur.execute(
+                "SELECT sample_id, [width, height] FROM samples WHERE dataset_id = ?", [dataset_id]
+            ).fetchall()
+        )
+        for sid, location in rows:
+            _check_prediction(location, encoding, tuple(sizes[sid]), indices)
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
         report.counts.update(predictions=len(rows))
         # listed with the dataset's other models, dated as they are (the masks' own
