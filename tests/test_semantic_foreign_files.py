@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.semantic_fixtures import run_cli, save_grey
+from tests.semantic_fixtures import run_cli, save_grey, save_palette
 
 
 def _image(path: Path, shape: tuple[int, int]) -> None:
@@ -21,6 +21,40 @@ def _image(path: Path, shape: tuple[int, int]) -> None:
 
 def _datasets(capsys: pytest.CaptureFixture[str], data: str) -> list[str]:
     return [d["name"] for d in run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"]]
+
+
+def test_jpeg_masks_are_refused_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mask re-saved as JPEG (its edges' class ids smeared) among PNG masks: refused,
+    not read as an image "without a mask"; a model's JPEG masks likewise, while a JPEG
+    rendering named after no image does not stop the import."""
+    voc, data = tmp_path / "VOC2012", str(tmp_path / "data")
+    gt = np.array([[0, 15, 255], [15, 15, 0]])
+    for stem in ("2007_000001", "2007_000002"):
+        _image(voc / "JPEGImages" / f"{stem}.jpg", gt.shape)
+    save_palette(gt.astype(np.uint8), voc / "SegmentationClass" / "2007_000001.png")
+    Image.fromarray(gt.astype(np.uint8)).save(voc / "SegmentationClass" / "2007_000002.jpg")
+    code, out = run_cli(capsys, "semantic-ingest", str(tmp_path), "--name", "v", "--data-dir", data)
+    assert code != 0 and "Traceback" not in out["stderr"]
+    assert "1 mask(s) saved as JPEG (first: 2007_000002.jpg)" in out["stderr"]
+    assert "save the masks as PNG" in out["stderr"]
+    assert _datasets(capsys, data) == []
+    (voc / "SegmentationClass" / "2007_000002.jpg").unlink()
+    assert (
+        run_cli(capsys, "semantic-ingest", str(tmp_path), "--name", "v", "--data-dir", data)[0] == 0
+    )
+    preds = tmp_path / "preds"
+    save_grey(gt, preds / "2007_000001.png")
+    Image.new("RGB", (3, 2)).save(preds / "overlay_of_everything.jpg")  # named after no image
+    args = ("--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-predictions", "v", str(preds), *args)
+    assert code == 0 and out["masks"] == 1
+    lossy = tmp_path / "lossy"
+    lossy.mkdir()
+    Image.fromarray(gt.astype(np.uint8)).save(lossy / "2007_000001.jpg")
+    code, out = run_cli(capsys, "semantic-predictions", "v", str(lossy), *args)
+    assert code == 1 and "1 mask(s) saved as JPEG (first: 2007_000001.jpg)" in out["stderr"]
 
 
 def test_a_class_id_past_the_class_table_is_refused_at_ingest(

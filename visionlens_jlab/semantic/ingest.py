@@ -29,6 +29,8 @@ from .layouts import (
     PathCheck,
     SemanticSource,
     check_paths,
+    jpeg_files,
+    jpeg_masks_error,
     png_files,
 )
 from .mask_checks import checked_label_map
@@ -269,9 +271,9 @@ def ingest_semantic_predictions(
     where one image has that name, its stem (:func:`match_predictions`), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
     A mask whose image is not in the dataset, or that fits several, is counted, not
-    stored; none matched fails, and so does a mask no evaluation could read
-    (:func:`_check_prediction`), the model's earlier masks kept. ``check`` sees the folder
-    and every mask first (a server's allowed roots)."""
+    stored; none matched fails, and so does a JPEG named after an image or a mask no
+    evaluation could read (:func:`_check_prediction`), the model's earlier masks kept.
+    ``check`` sees the folder and every mask first (a server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
@@ -293,6 +295,10 @@ def ingest_semantic_predictions(
         samples = cur.execute(
             "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
+        lossy = jpeg_files(root)
+        # a JPEG named after an image was meant as its mask; others (renderings) are not
+        if lossy and match_predictions(root, lossy, samples, IngestReport()):
+            raise IngestError(jpeg_masks_error(root, lossy))
         rows = match_predictions(root, files, samples, report)
         if not files:
             found = sorted({p.suffix.lower() or p.name for p in root.rglob("*") if p.is_file()})
