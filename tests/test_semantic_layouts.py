@@ -108,14 +108,13 @@ def test_masks_layout_classes_file_ignore_index_and_errors(
     rgb = tmp_path / "rgb"
     rgb.mkdir()
     Image.new("RGB", (3, 2)).save(rgb / "a.png")
-    run_cli(capsys, "semantic-predictions", "lanes", str(rgb), "--model", "m", "--data-dir", data)
-    code, out = run_cli(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
-    assert code == 1 and "not a label map" in out["stderr"]
+    pred = ("--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-predictions", "lanes", str(rgb), *pred)
+    assert code == 1 and "not a label map" in out["stderr"]  # refused at import
     bad = tmp_path / "bad"
     save_grey(np.array([[0, 5, 0], [1, 1, 0]]), bad / "a.png")  # 5 is no class
-    run_cli(capsys, "semantic-predictions", "lanes", str(bad), "--model", "m", "--data-dir", data)
-    code, out = run_cli(capsys, "evaluate", "lanes", "--model", "m", "--data-dir", data)
-    assert code == 1 and "value 5, not a class (0..1)" in out["stderr"]
+    code, out = run_cli(capsys, "semantic-predictions", "lanes", str(bad), *pred)
+    assert code == 1 and "a.png: pixel value(s) 5 name none of the 2 classes" in out["stderr"]
     good = tmp_path / "good"
     save_grey(np.array([[0, 1, 0], [1, 0, 0]]), good / "a.png")
     run_cli(capsys, "semantic-predictions", "lanes", str(good), "--model", "m", "--data-dir", data)

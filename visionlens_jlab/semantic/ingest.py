@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from PIL import Image
 
 from ..catalog import GROUND_TRUTH, NotFoundError
 from ..catalog.reads.model_kinds import LABEL_MAPS
@@ -25,8 +24,16 @@ from ..ingest.images import image_size
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
-from .label_maps import LABEL_MAP_MODES
-from .layouts import MaskPair, PathCheck, SemanticSource, check_paths, png_files
+from .layouts import (
+    MaskPair,
+    PathCheck,
+    SemanticSource,
+    check_paths,
+    jpeg_files,
+    jpeg_masks_error,
+    png_files,
+)
+from .mask_checks import checked_label_map
 from .records import class_rows, mask_rows, read_classes, read_encoding, write_masks
 
 if TYPE_CHECKING:
@@ -97,32 +104,20 @@ class SemanticSamples:
         }
 
 
-def mask_size(location: str) -> tuple[int, int]:
-    """A mask's width and height from its header, which also says whether it is a label
-    map: an RGB (colour-coded) mask is refused here, before the dataset is written, rather
-    than by every evaluation and overlay of a dataset that can never be evaluated."""
-    try:
-        with Image.open(location) as image:
-            mode, size = image.mode, image.size
-    except OSError as exc:
-        raise IngestError(f"{location}: cannot read the mask ({exc})") from None
-    if mode not in LABEL_MAP_MODES:
-        raise IngestError(
-            f"{location}: a {mode} image, not a label map (save the masks as palette or "
-            "single-channel PNGs of class indices)"
-        )
-    return size
-
-
 def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskPair, int, int]]:
-    """``found``'s pairs with their image's width and height (from the headers, as
-    displayed), less those whose mask is another size: each such pair is a
+    """``found``'s pairs with their image's width and height (from its header, as
+    displayed), less those whose mask is another size. Every mask is read whole
+    (:func:`.mask_checks.checked_label_map`): one that is no label map (an RGB colour
+    mask) or holds a value of no class is an :class:`IngestError` before anything is
+    written, where it would be refused by every evaluation or left out of every metric
+    silently. A mask of another size: each such pair is a
     ``semantic_size_mismatch`` warning naming both sizes, and is left out (its overlay and
     its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
     whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
     kept, differ = [], []
     for pair in found.pairs:
-        mask = mask_size(pair.mask)
+        height, width = checked_label_map(pair.mask, found.classes).shape
+        mask = (width, height)
         image = image_size(pair.image, report)
         if image is None:
             report.warn(
@@ -246,6 +241,23 @@ def match_predictions(
     return sorted(found.items())
 
 
+def _check_prediction(
+    location: str, encoding: ClassSet, size: tuple[int, int], indices: bool
+) -> None:
+    """Refuse a model's mask that no evaluation could read: not a label map, a value of no
+    class (:func:`.mask_checks.checked_label_map`), or another size than its image (the
+    network's resolution, say), each found here rather than by an evaluation that stops
+    at the first."""
+    how = "" if indices else " (or, without --indices, encoded like the ground truth)"
+    fix = f"a model's mask holds class indices{how}; fix or leave out the file"
+    height, width = checked_label_map(location, encoding, fix).shape
+    if (width, height) != size:
+        raise IngestError(
+            f"{location}: {width}x{height}, its image {size[0]}x{size[1]}: resize the "
+            "prediction to its image's size (nearest neighbour, so its values stay classes)"
+        )
+
+
 def ingest_semantic_predictions(
     catalog: Catalog,
     dataset: str,
@@ -259,8 +271,9 @@ def ingest_semantic_predictions(
     where one image has that name, its stem (:func:`match_predictions`), encoded like the
     ground truth (its value map) unless ``indices`` (values are class indices already).
     A mask whose image is not in the dataset, or that fits several, is counted, not
-    stored; none matched fails. ``check`` sees the folder and every mask first (a
-    server's allowed roots)."""
+    stored; none matched fails, and so does a JPEG named after an image or a mask no
+    evaluation could read (:func:`_check_prediction`), the model's earlier masks kept.
+    ``check`` sees the folder and every mask first (a server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
@@ -282,7 +295,17 @@ def ingest_semantic_predictions(
         samples = cur.execute(
             "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
+        lossy = jpeg_files(root)
+        # a JPEG named after an image was meant as its mask; others (renderings) are not
+        if lossy and match_predictions(root, lossy, samples, IngestReport()):
+            raise IngestError(jpeg_masks_error(root, lossy))
         rows = match_predictions(root, files, samples, report)
+        if not files:
+            found = sorted({p.suffix.lower() or p.name for p in root.rglob("*") if p.is_file()})
+            raise IngestError(
+                f"{folder}: no PNG mask under it (found: {', '.join(found[:5]) or 'no file'}); "
+                "save each mask as a PNG of class indices named after its image"
+            )
         if not rows:
             fits = [w for w in report.warnings if w["code"] == AMBIGUOUS]
             raise IngestError(
@@ -290,6 +313,13 @@ def ingest_semantic_predictions(
                 + (f" ({fits[0]['count']} fit several images, e.g. {fits[0]['examples'][0]}: "
                    "put them in folders as the images are)" if fits else "")
             )  # fmt: skip
+        sizes = dict(
+            cur.execute(
+                "SELECT sample_id, [width, height] FROM samples WHERE dataset_id = ?", [dataset_id]
+            ).fetchall()
+        )
+        for sid, location in rows:
+            _check_prediction(location, encoding, tuple(sizes[sid]), indices)
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
         report.counts.update(predictions=len(rows))
         # listed with the dataset's other models, dated as they are (the masks' own

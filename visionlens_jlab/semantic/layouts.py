@@ -163,7 +163,7 @@ def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matche
             for stem in listed.read_text(encoding="utf-8").split():
                 splits.setdefault(stem, split)
     images = [(p.stem, p) for p in _images(root / "JPEGImages", recursive=False)]
-    masks = [(m.stem, m) for m in png_files(root / "SegmentationClass")]
+    masks = [(m.stem, m) for m in mask_files(root / "SegmentationClass")]
     classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
     return _pair_up(root, images, masks, splits.get), classes
 
@@ -236,7 +236,7 @@ def _matched(root: Path, masks: str) -> Matched:
     ]
     by_key = [
         (m.relative_to(root / masks).with_suffix("").as_posix(), m)
-        for m in png_files(root / masks, recursive=True)
+        for m in mask_files(root / masks, recursive=True)
     ]
     return _pair_up(root, images, by_key, lambda key: key.split("/")[0] if "/" in key else None)
 
@@ -279,6 +279,35 @@ def _grouped(found: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
     for key, path in found:
         groups.setdefault(key, []).append(path)
     return groups
+
+
+LOSSY_SUFFIXES = (".jpg", ".jpeg")
+"""Mask files refused by name: JPEG's compression changes the values along every edge, so
+the pixels are no longer the class ids they were saved as."""
+
+
+def jpeg_files(folder: Path) -> list[Path]:
+    """The JPEGs under ``folder``, sorted (masks that cannot be read as masks)."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in LOSSY_SUFFIXES)
+
+
+def jpeg_masks_error(folder: Path, lossy: list[Path]) -> str:
+    """What is wrong with the JPEG masks ``lossy`` under ``folder``, naming the first."""
+    return (
+        f"{folder}: {len(lossy)} mask(s) saved as JPEG (first: {lossy[0].relative_to(folder)}); "
+        "JPEG's compression changes the class ids along every edge: save the masks as PNG "
+        "(lossless) from their source"
+    )
+
+
+def mask_files(folder: Path, recursive: bool = False) -> list[Path]:
+    """:func:`png_files` of a dataset's mask folder; a :class:`LayoutError` where it holds
+    JPEGs: only PNGs are read as masks, so a JPEG mask would otherwise make its image one
+    "without a mask", and it is no label map anyway (:func:`jpeg_masks_error`)."""
+    lossy = [p for p in jpeg_files(folder) if recursive or p.parent == folder]
+    if lossy:
+        raise LayoutError(jpeg_masks_error(folder, lossy))
+    return png_files(folder, recursive)
 
 
 def png_files(folder: Path, recursive: bool = False) -> list[Path]:

@@ -30,6 +30,7 @@ from ..catalog.writes.model_rows import record_model
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet, voc_colors
+from .image_lookup import locate_images
 from .layouts import PathCheck, check_paths
 from .panoptic_quality import (
     PanopticError,
@@ -173,13 +174,14 @@ class PanopticSamples:
         self.kept = labelled_images(data)
         keys = _keys([(str(im["id"]), im["file_name"]) for im in self.kept])
         self.matched = _match(data["annotations"], keys, source)
+        self.locations = locate_images(images, [im["file_name"] for im in self.kept], self.report)
 
     def batches(self) -> Iterator[Batch]:
         """One batch of the images that have an annotation (:func:`labelled_images`)."""
         rows: dict[str, list[Any]] = {n: [] for n in SAMPLE_SCHEMA.names}
         for index, im in enumerate(self.kept):
             values = (
-                index, im["file_name"], str(self.images / im["file_name"]),
+                index, im["file_name"], self.locations[index],
                 im.get("width"), im.get("height"), None, str(im["id"]), None,
             )  # fmt: skip
             for name, value in zip(SAMPLE_SCHEMA.names, values, strict=True):

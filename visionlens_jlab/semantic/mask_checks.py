@@ -1,0 +1,65 @@
+"""What a label map must be before it is stored: a label map (not a colour image) whose
+every value, through its source's value map, is a class or the ignore index.
+
+The masks stay files that the evaluation, the overlay and label quality read later: a value
+no class names would be left out of every metric silently (a ground truth's) or stop an
+evaluation of the whole dataset (a prediction's), so each is read once here and refused,
+naming the file, the value and the fix, before anything is written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..records.report import IngestError
+from .classes import IGNORE, ClassSet
+from .label_maps import LabelMapError, read_label_map
+from .records import value_lut
+
+
+def unknown_values(raw: np.ndarray, classes: ClassSet) -> list[int]:
+    """The pixel values of ``raw`` (as in the file) that ``classes``' value map sends to
+    no class and no ignored value, sorted. The ignored values are the ignore index and 255,
+    the void of VOC and of most tools, kept void under another ``--ignore-index`` (VOC read
+    with ``--ignore-index 0`` still has its 255 border), as the evaluation leaves it out."""
+    lut = value_lut(classes.ignore_index, classes.value_map)
+    mapped = raw if lut is None else lut[raw]
+    count = len(classes.names)
+    if mapped.size == 0 or int(mapped.max()) < count:  # the common case: one pass
+        return []
+    bad = (mapped >= count) & (mapped != classes.ignore_index) & (mapped != IGNORE)
+    return sorted(int(v) for v in np.unique(raw[bad]))
+
+
+TRUTH_FIX = (
+    "name every class (classes.txt or --classes, line i for value i) or set --ignore-index "
+    "to the value left out"
+)
+"""What a ground truth whose values are no class needs."""
+
+
+def checked_label_map(location: str, classes: ClassSet, fix: str = TRUTH_FIX) -> np.ndarray:
+    """The mask at ``location`` as stored in its file, once its values are read and known
+    (:func:`unknown_values`): else an :class:`IngestError` naming the file, the values and
+    ``fix``."""
+    try:
+        raw = read_label_map(location)
+    except LabelMapError as exc:
+        raise IngestError(str(exc)) from None
+    mapped = classes.value_map is not None
+    if mapped and raw.size and int(raw.max()) > 255:
+        raise IngestError(
+            f"{location}: value {int(raw.max())}, outside the 0..255 of a source mapped by "
+            "its label ids"
+        )
+    bad = unknown_values(raw, classes)
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (", ..." if len(bad) > 5 else "")
+        count = len(classes.names)
+        plain = "" if mapped else f" (the values 0..{count - 1})"
+        raise IngestError(
+            f"{location}: pixel value(s) {shown} name none of the {count} classes{plain} nor "
+            f"an ignored value ({', '.join(map(str, sorted({classes.ignore_index, IGNORE})))}): "
+            f"{fix}"
+        )
+    return raw
