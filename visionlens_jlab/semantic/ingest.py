@@ -33,7 +33,7 @@ from .layouts import (
     jpeg_masks_error,
     png_files,
 )
-from .mask_checks import checked_label_map
+from .mask_checks import checked_shapes
 from .records import class_rows, mask_rows, read_classes, read_encoding, write_masks
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class SemanticSamples:
 def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskPair, int, int]]:
     """``found``'s pairs with their image's width and height (from its header, as
     displayed), less those whose mask is another size. Every mask is read whole
-    (:func:`.mask_checks.checked_label_map`): one that is no label map (an RGB colour
+    (:func:`.mask_checks.checked_shapes`): one that is no label map (an RGB colour
     mask) or holds a value of no class is an :class:`IngestError` before anything is
     written, where it would be refused by every evaluation or left out of every metric
     silently. A mask of another size: each such pair is a
@@ -115,8 +115,8 @@ def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskP
     its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
     whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
     kept, differ = [], []
-    for pair in found.pairs:
-        height, width = checked_label_map(pair.mask, found.classes).shape
+    shapes = checked_shapes([pair.mask for pair in found.pairs], found.classes)
+    for pair, (height, width) in zip(found.pairs, shapes, strict=True):
         mask = (width, height)
         image = image_size(pair.image, report)
         if image is None:
@@ -241,8 +241,11 @@ def match_predictions(
     return sorted(found.items())
 
 
-def _check_prediction(
-    location: str, encoding: ClassSet, size: tuple[int, int], indices: bool
+def _check_predictions(
+    rows: list[tuple[int, str]],
+    sizes: dict[int, tuple[int, int]],
+    encoding: ClassSet,
+    indices: bool,
 ) -> None:
     """Refuse a model's mask that no evaluation could read: not a label map, a value of no
     class (:func:`.mask_checks.checked_label_map`), or another size than its image (the
@@ -250,12 +253,14 @@ def _check_prediction(
     at the first."""
     how = "" if indices else " (or, without --indices, encoded like the ground truth)"
     fix = f"a model's mask holds class indices{how}; fix or leave out the file"
-    height, width = checked_label_map(location, encoding, fix).shape
-    if (width, height) != size:
-        raise IngestError(
-            f"{location}: {width}x{height}, its image {size[0]}x{size[1]}: resize the "
-            "prediction to its image's size (nearest neighbour, so its values stay classes)"
-        )
+    shapes = checked_shapes([location for _, location in rows], encoding, fix)
+    for (sid, location), (height, width) in zip(rows, shapes, strict=True):
+        size = sizes[sid]
+        if (width, height) != tuple(size):
+            raise IngestError(
+                f"{location}: {width}x{height}, its image {size[0]}x{size[1]}: resize the "
+                "prediction to its image's size (nearest neighbour, so its values stay classes)"
+            )
 
 
 def ingest_semantic_predictions(
@@ -272,7 +277,7 @@ def ingest_semantic_predictions(
     ground truth (its value map) unless ``indices`` (values are class indices already).
     A mask whose image is not in the dataset, or that fits several, is counted, not
     stored; none matched fails, and so does a JPEG named after an image or a mask no
-    evaluation could read (:func:`_check_prediction`), the model's earlier masks kept.
+    evaluation could read (:func:`_check_predictions`), the model's earlier masks kept.
     ``check`` sees the folder and every mask first (a server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
@@ -318,8 +323,7 @@ def ingest_semantic_predictions(
                 "SELECT sample_id, [width, height] FROM samples WHERE dataset_id = ?", [dataset_id]
             ).fetchall()
         )
-        for sid, location in rows:
-            _check_prediction(location, encoding, tuple(sizes[sid]), indices)
+        _check_predictions(rows, sizes, encoding, indices)
         write_masks(cur, dataset_id, model, rows, encoding, "predictions")
         report.counts.update(predictions=len(rows))
         # listed with the dataset's other models, dated as they are (the masks' own
