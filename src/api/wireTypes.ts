@@ -840,6 +840,7 @@ export interface IWireSelectionRequest {
   exclude_labelled?: boolean;
   /** the tag written on the chosen (default selected-<id>) */
   tag?: string | null;
+  /** the record keeps it as a 64-bit integer */
   seed?: number;
   /** the candidates and the scores read at this saved version (the tag is written on the current samples) */
   version?: WireVersion;

@@ -40,6 +40,9 @@ VECTOR_WORDS = {
 WORDS = {**SCORE_WORDS, **VECTOR_WORDS}
 DEFAULT_STRATEGIES = "diversity"
 MAX_COUNT = 1_000_000
+MAX_SEED = 2**63 - 1
+"""The largest seed: the record keeps it as a BIGINT (a larger one failed at the write,
+after the whole run)."""
 
 
 class SelectionError(FilterError):
@@ -117,8 +120,8 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_COUNT:
         raise SelectionError(f"'count' must be a whole number from 1 to {MAX_COUNT:,}")
     seed = body.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SelectionError("'seed' must be a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise SelectionError(f"'seed' must be a whole number from 0 to {MAX_SEED:,}")
     target = body.get("balance_target")
     if target is not None and (
         not isinstance(target, Mapping)

@@ -1,0 +1,44 @@
+"""Selection on the edges a real user hits, through the service's public functions: bounds
+the record cannot keep, shares and model pairs that would choose nothing or everything by
+accident, a tag already in use, and samples deleted while the run chose them (nothing is
+written: the record and the tag commit together)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog.reads.queries import sample_ids
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+from visionlens_jlab.select.records import list_selections
+from visionlens_jlab.select.request import SelectionError, parse_request
+from visionlens_jlab.select.service import run_selection
+
+from .test_evaluate_classification import CLASSES, LabelsSource
+
+N = 12
+
+
+@pytest.fixture
+def pics(tmp_path: Path) -> Any:
+    """Twelve images of three classes, ground truth on each."""
+    catalog = Catalog(tmp_path / "catalog")
+    gt = [{"sample_index": i, "label": CLASSES[i % 3]} for i in range(N)]
+    write_dataset(catalog, "pics", LabelsSource(N, gt))
+    yield catalog, sample_ids(catalog, "pics", None).to_numpy()
+    catalog.close()
+
+
+def _select(catalog: Catalog, **body: Any) -> dict[str, Any]:
+    return run_selection(catalog, None, "pics", parse_request(body), user="tester")
+
+
+def test_a_seed_past_64_bits_is_refused_before_the_run(pics: Any) -> None:
+    catalog, _ = pics
+    with pytest.raises(SelectionError, match="'seed' must be a whole number from 0 to"):
+        _select(catalog, count=2, strategies="random", seed=2**63)
+    assert _select(catalog, count=2, strategies="random", seed=2**63 - 1)["chosen"] == 2
+    assert [s["seed"] for s in list_selections(catalog, "pics")] == [2**63 - 1]
