@@ -42,3 +42,12 @@ def test_a_seed_past_64_bits_is_refused_before_the_run(pics: Any) -> None:
         _select(catalog, count=2, strategies="random", seed=2**63)
     assert _select(catalog, count=2, strategies="random", seed=2**63 - 1)["chosen"] == 2
     assert [s["seed"] for s in list_selections(catalog, "pics")] == [2**63 - 1]
+
+
+def test_an_infinite_balance_share_is_refused(pics: Any) -> None:
+    """JSON's ``Infinity`` parses: a share of it made every share NaN and chose nothing."""
+    catalog, _ = pics
+    with pytest.raises(SelectionError, match="'balance_target' must map values to finite"):
+        _select(catalog, count=3, strategies="balance", balance_target={"k0": float("inf")})
+    out = _select(catalog, count=3, strategies="balance", balance_target={"k0": 1e300, "k1": 1})
+    assert out["chosen"] == 3

@@ -6,6 +6,7 @@ comma-separated string or a list; a bad word is refused with a message that name
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,10 +127,13 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     if target is not None and (
         not isinstance(target, Mapping)
         or not target
-        or not all(isinstance(v, int | float) and v >= 0 for v in target.values())
+        # an infinite share (JSON's Infinity parses) made every share inf/inf = NaN: nothing chosen
+        or not all(isinstance(v, int | float) and 0 <= v < math.inf for v in target.values())
         or not any(v > 0 for v in target.values())
     ):
-        raise SelectionError("'balance_target' must map values to shares >= 0 (some above 0)")
+        raise SelectionError(
+            "'balance_target' must map values to finite shares >= 0 (some above 0)"
+        )
     tag = body.get("tag")
     if tag is not None and (not isinstance(tag, str) or not 0 < len(tag) <= 200):
         raise SelectionError("'tag' must be a string of 1 to 200 characters")
