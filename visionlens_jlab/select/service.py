@@ -105,6 +105,14 @@ def score_gain(
             if len(models) < 2:
                 raise SelectionError("'disagreement' needs two models on the dataset")
             pair = (models[0], models[1])
+            kinds = [score_gains.model_kind(cur, dataset_id, m) for m in pair]
+            if kinds[0] != kinds[1]:
+                # image labels against boxes share nothing: every score was NaN (nothing
+                # ranked) or 1 (every box unmatched), a choice that looked like an answer
+                raise SelectionError(
+                    f"'disagreement' compares two models of one kind: {pair[0]!r} has "
+                    f"{kinds[0]} predictions, {pair[1]!r} {kinds[1]}; name two in 'models'"
+                )
             return score_gains.Static(word, score_gains.disagreement(cur, dataset_id, ids, pair))
         if not models:
             raise SelectionError(f"{word!r} reads a model's predictions: this dataset has none")
