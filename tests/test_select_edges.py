@@ -12,7 +12,7 @@ import pytest
 
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.catalog.reads.queries import sample_ids
-from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.select.records import list_selections
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
@@ -51,3 +51,12 @@ def test_an_infinite_balance_share_is_refused(pics: Any) -> None:
         _select(catalog, count=3, strategies="balance", balance_target={"k0": float("inf")})
     out = _select(catalog, count=3, strategies="balance", balance_target={"k0": 1e300, "k1": 1})
     assert out["chosen"] == 3
+
+
+def test_disagreement_of_a_model_with_itself_is_refused(pics: Any) -> None:
+    """A model agrees with itself everywhere: every score was 0 and the 'choice' id order."""
+    catalog, _ = pics
+    labels = [{"image_ref": str(i), "label": CLASSES[0], "score": 0.6} for i in range(N)]
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    with pytest.raises(SelectionError, match="'clf' is named twice"):
+        _select(catalog, count=3, strategies="disagreement", models=["clf", "clf"])

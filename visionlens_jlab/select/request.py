@@ -160,6 +160,9 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     words = {w for w, _ in request.strategies}
     if "disagreement" in words and len(models) not in (0, 2):
         raise SelectionError("'disagreement' compares two models: give 'models' two names")
+    if "disagreement" in words and len(models) == 2 and models[0] == models[1]:
+        # a model agrees with itself everywhere: every score 0, the choice was id order
+        raise SelectionError(f"'disagreement' compares two models: {models[0]!r} is named twice")
     if words & {"similar", "unlike"} and request.reference_tag is None:
         raise SelectionError("'similar' and 'unlike' need 'reference_tag': the tag of the set")
     return request
