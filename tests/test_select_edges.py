@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog import Catalog, ConflictError
 from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.edits.sample_deletes import delete_samples
 from visionlens_jlab.select.records import list_selections
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
@@ -60,3 +61,20 @@ def test_disagreement_of_a_model_with_itself_is_refused(pics: Any) -> None:
     write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
     with pytest.raises(SelectionError, match="'clf' is named twice"):
         _select(catalog, count=3, strategies="disagreement", models=["clf", "clf"])
+
+
+def test_samples_deleted_while_choosing_write_nothing(pics: Any) -> None:
+    """The record and the tag commit together: before, the record named all twelve chosen
+    and the tag went on the six still there."""
+    catalog, ids = pics
+
+    def delete_half(done: int, count: int) -> None:
+        if done == count:  # the choice is made; the write comes next
+            delete_samples(catalog, "pics", ids[:6], "someone", None)
+
+    request = parse_request({"count": N, "strategies": "random", "tag": "next"})
+    with pytest.raises(ConflictError, match="6 of the 12 chosen samples were deleted"):
+        run_selection(catalog, None, "pics", request, progress=delete_half)
+    assert list_selections(catalog, "pics") == []
+    assert len(sample_ids(catalog, "pics", {"tags": {"any": ["next"]}})) == 0
+    assert run_selection(catalog, None, "pics", request)["chosen"] == 6  # run again: the rest

@@ -6,7 +6,8 @@ less those carrying an excluded tag and, if asked, those with ground-truth label
 as the dataset is now: what is already sent or labelled). Vector strategies read the
 candidates' vectors from the embedding space (a candidate without one is left out). The
 chosen samples get the tag through the tag writer, one batch of the operation log (undo
-takes it back; a version names it), and the run is stored as a record (:mod:`.records`).
+takes it back; a version names it), and the run is stored as a record (:mod:`.records`), in
+one transaction: a chosen sample deleted while the run chose writes neither.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..catalog import ConflictError
 from ..catalog.reads import queries
 from ..catalog.tables.labels_view import labels_at
-from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags
+from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags_in
 from . import records, score_gains
 from .greedy import Chosen, Gain, Weighted, choose
 from .request import VECTOR_WORDS, SelectionError, SelectionRequest
@@ -198,25 +200,15 @@ def run_selection(
         record["tag"] = request.tag or f"selected-{record['id']}"
         record["seconds"] = round(time.perf_counter() - started, 3)
         records.store_selection(cur, dataset_id, record, sample_ids, chosen.contributions)
-    if len(sample_ids):
-        try:
-            update_tags(
-                catalog, dataset, {"ids": sample_ids.tolist()}, add=[record["tag"]], user=user
-            )
-        except Exception:
-            _forget(catalog, dataset, record["id"])
-            raise
+        if len(sample_ids):
+            # the record and the tag commit together: a tag written apart from its record
+            # left a record naming samples deleted meanwhile, tagged on fewer
+            tagged = update_tags_in(catalog, cur, dataset_id, {"ids": sample_ids.tolist()},
+                                    add=[record["tag"]], user=user)  # fmt: skip
+            if tagged != len(sample_ids):  # raising rolls the record and the tag back
+                raise ConflictError(
+                    f"{len(sample_ids) - tagged:,} of the {len(sample_ids):,} chosen samples "
+                    "were deleted while the selection ran: nothing was written, run it again"
+                )
     return {**records.read_selection(catalog, dataset, record["id"]),
             "sample_ids": sample_ids.tolist()}  # fmt: skip
-
-
-def _forget(catalog: Catalog, dataset: str, selection_id: int) -> None:
-    """Remove a record whose tag could not be written."""
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
-        for table in records.TABLES:
-            cur.execute(
-                f"DELETE FROM {table} WHERE dataset_id = ? AND selection_id = ?",  # noqa: S608 - fixed names
-                [dataset_id, selection_id],
-            )
