@@ -13,6 +13,7 @@ import pytest
 from visionlens_jlab.catalog import Catalog, ConflictError
 from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.edits.sample_deletes import delete_samples
 from visionlens_jlab.select.records import list_selections
 from visionlens_jlab.select.request import SelectionError, parse_request
@@ -78,3 +79,18 @@ def test_samples_deleted_while_choosing_write_nothing(pics: Any) -> None:
     assert list_selections(catalog, "pics") == []
     assert len(sample_ids(catalog, "pics", {"tags": {"any": ["next"]}})) == 0
     assert run_selection(catalog, None, "pics", request)["chosen"] == 6  # run again: the rest
+
+
+def test_a_tag_in_use_is_refused_and_the_first_selection_keeps_it(pics: Any) -> None:
+    """Re-running under a name refuses: before, the second run added its samples to the
+    first's tag, which then named both selections (and a user's own tag likewise)."""
+    catalog, ids = pics
+    first = _select(catalog, count=2, strategies="random", tag="batch", seed=5)
+    with pytest.raises(ConflictError, match="tag 'batch' is already on 2 samples"):
+        _select(catalog, count=2, strategies="random", tag="batch", seed=6)
+    tagged = sample_ids(catalog, "pics", {"tags": {"any": ["batch"]}}).to_pylist()
+    assert sorted(tagged) == sorted(first["sample_ids"])
+    assert [s["tag"] for s in list_selections(catalog, "pics")] == ["batch"]
+    update_tags(catalog, "pics", {"ids": [int(ids[0])]}, add=["mine"])
+    with pytest.raises(ConflictError, match="tag 'mine' is already on 1 samples"):
+        _select(catalog, count=2, strategies="random", tag="mine")

@@ -66,6 +66,20 @@ async def test_rest_job_records_and_errors(vl_app: Any, api: Any, wait_job: Any)
     assert status == 404
 
 
+async def test_rest_refuses_a_tag_in_use_before_queueing(vl_app: Any, api: Any) -> None:
+    """A selection's tag names its samples only: a tag on samples already is a 409, and the
+    samples carrying it are as they were (before, the job added the new choice to them)."""
+    ids = add_pictures(vl_app)
+    update_tags(vl_app.catalog, "pics", {"ids": ids[:2]}, add=["next"])
+    status, body = await api("POST", "datasets/pics/selections",
+                             {"count": 3, "strategies": ["random"], "tag": "next"})  # fmt: skip
+    assert status == 409 and "tag 'next' is already on 2 samples" in json.dumps(body)
+    status, jobs = await api("GET", "jobs")
+    assert not [j for j in jobs["jobs"] if j["kind"] == "selection"]  # nothing was queued
+    status, page = await api("POST", "datasets/pics/ids", {"filter": {"tags": {"any": ["next"]}}})
+    assert sorted(page["ids"]) == ids[:2]
+
+
 async def test_cli_and_notebook_through_the_server(
     vl_app: Any, vl_data_dir: Path, http_server_client: Any
 ) -> None:

@@ -838,7 +838,7 @@ export interface IWireSelectionRequest {
   exclude_tags?: string[];
   /** samples with ground-truth labels now are not candidates */
   exclude_labelled?: boolean;
-  /** the tag written on the chosen (default selected-<id>) */
+  /** the tag written on the chosen (default selected-<id>); a tag some sample of the dataset carries already is refused (409), so a selection's tag names its samples only: choose another name, or untag those first */
   tag?: string | null;
   /** the record keeps it as a 64-bit integer */
   seed?: number;
