@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog import Catalog, NotFoundError
 from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
 from visionlens_jlab.predict.model_runs import start_model_run
 from visionlens_jlab.select.request import SelectionError, parse_request
@@ -91,7 +91,9 @@ def test_disagreement_counts_the_boxes_the_other_model_lacks(scene: Any) -> None
     assert sorted(order) == [2, 3]
     with pytest.raises(SelectionError, match="two models"):
         parse_request({"count": 2, "strategies": "disagreement", "models": ["a"]})
-    with pytest.raises(SelectionError, match="no model 'c'"):
+    with pytest.raises(
+        NotFoundError, match=r"no model 'c' on this dataset \(known: \['b', 'a'\]\)"
+    ):
         _chosen(catalog, by_image, count=2, strategies="uncertainty", models=["c"])
 
 

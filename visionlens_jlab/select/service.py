@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog import ConflictError
+from ..catalog import ConflictError, NotFoundError
 from ..catalog.reads import queries
 from ..catalog.tables.labels_view import labels_at
 from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags_in
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 LABELLED = ({"labels": {"source": "ground_truth"}}, {"classifications": {"source": "ground_truth"}})
 """The filters of samples with ground truth (objects, or an image label)."""
+MODEL_WORDS = frozenset({"uncertainty", "entropy", "margin", "disagreement"})
+"""The strategies that read a model's predictions (``models``)."""
 
 
 def candidate_ids(
@@ -78,6 +80,9 @@ def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, .
             {"d": dataset_id},
         ).fetchall()
     ]
+    absent = [m for m in asked if m not in known and not _is_model(cur, dataset_id, m)]
+    if absent:  # a typo is a 404 that names what there is, as a model route answers
+        raise NotFoundError(f"no model {absent[0]!r} on this dataset (known: {known or 'none'})")
     for model in asked:
         if model not in known:
             raise SelectionError(
@@ -85,6 +90,15 @@ def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, .
                 f"(known: {known or 'none'})"
             )
     return list(asked) or known
+
+
+def _is_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> bool:
+    """Whether the dataset has a model ``name`` at all (with or without rows to score)."""
+    return bool(
+        cur.execute(
+            "SELECT 1 FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, name]
+        ).fetchall()
+    )
 
 
 def score_gain(
@@ -145,11 +159,14 @@ def _quality_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int, word: str) 
 
 
 def check_request(catalog: Catalog, dataset: str, request: SelectionRequest) -> None:
-    """What can be refused before a run is queued: the dataset (:class:`NotFoundError`) and
-    a ``tag`` already in use (:class:`ConflictError`); the run checks the tag again as it
-    writes."""
+    """What can be refused before a run is queued: the dataset or a model the strategies
+    read (:class:`NotFoundError`), a model with nothing they read (:class:`SelectionError`)
+    and a ``tag`` already in use (:class:`ConflictError`); the run checks the tag again as
+    it writes."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        if request.models and any(w in MODEL_WORDS for w, _ in request.strategies):
+            _models(cur, dataset_id, request.models)
         if request.tag is not None:
             _refuse_tag_in_use(cur, dataset_id, request.tag)
 
