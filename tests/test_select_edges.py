@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from visionlens_jlab.catalog import Catalog, ConflictError
@@ -15,9 +18,11 @@ from visionlens_jlab.catalog.reads.queries import sample_ids
 from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
 from visionlens_jlab.edits.sample_deletes import delete_samples
+from visionlens_jlab.embed.imported import import_embeddings
 from visionlens_jlab.select.records import list_selections
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
+from visionlens_jlab.vectors import open_vector_store
 
 from .test_evaluate_classification import CLASSES, LabelsSource
 
@@ -94,3 +99,22 @@ def test_a_tag_in_use_is_refused_and_the_first_selection_keeps_it(pics: Any) -> 
     update_tags(catalog, "pics", {"ids": [int(ids[0])]}, add=["mine"])
     with pytest.raises(ConflictError, match="tag 'mine' is already on 1 samples"):
         _select(catalog, count=2, strategies="random", tag="mine")
+
+
+def test_no_vectors_names_the_commands_that_compute_them(pics: Any, tmp_path: Path) -> None:
+    """A vector strategy without embeddings says how to get them, for the whole dataset
+    and for a view whose samples have none (the others are left out and counted)."""
+    catalog, ids = pics
+    with open_vector_store(catalog.data_dir) as store:
+        run = lambda **body: run_selection(catalog, store, "pics", parse_request(body))  # noqa: E731
+        with pytest.raises(SelectionError, match="no embeddings yet: .*`visionlens embed pics`"):
+            run(count=2, strategies="diversity")
+        source = tmp_path / "v.parquet"
+        vectors = pa.array(np.eye(N, 8)[:6].tolist(), pa.list_(pa.float32()))
+        pq.write_table(pa.table({"sample_id": ids[:6], "vector": vectors}), source)
+        import_embeddings(None, catalog, store, "pics", "mine", str(source))
+        with pytest.raises(SelectionError, match="none of the 2 candidates has a vector in "
+                           r"space 'mine-.*': compute them with `visionlens embed pics`"):  # fmt: skip
+            run(count=2, strategies="diversity", filter={"ids": ids[-2:].tolist()})
+        out = run(count=N, strategies="diversity")
+        assert out["chosen"] == 6 and out["options"]["without_vectors"] == 6
