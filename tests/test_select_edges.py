@@ -118,3 +118,17 @@ def test_no_vectors_names_the_commands_that_compute_them(pics: Any, tmp_path: Pa
             run(count=2, strategies="diversity", filter={"ids": ids[-2:].tolist()})
         out = run(count=N, strategies="diversity")
         assert out["chosen"] == 6 and out["options"]["without_vectors"] == 6
+
+
+def test_samples_without_a_prediction_come_after_every_scored_one(pics: Any) -> None:
+    """Unscored candidates rank with the lowest score, after it: before, they tied with the
+    least uncertain scored sample and the lower sample id went first, so a sample with no
+    prediction could be chosen before one the model was sure of."""
+    catalog, ids = pics
+    labels = [{"image_ref": "1", "label": "k0", "score": 0.9},
+              {"image_ref": "2", "label": "k0", "score": 0.6}]  # fmt: skip
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    for word in ("entropy", "margin"):
+        out = _select(catalog, count=4, strategies=word)
+        assert out["sample_ids"] == [int(ids[2]), int(ids[1]), int(ids[0]), int(ids[3])]
+        assert [r["scores"][word] for r in out["rows"][2:]] == [0.0, 0.0]  # unscored: no gain

@@ -1,8 +1,9 @@
 """The selection strategies that need no vectors, as :class:`~.greedy.Gain` values.
 
 * :class:`Static`: a score per candidate that picking others does not change: model
-  uncertainty, a label- or image-quality score, random. A candidate without a score ranks
-  with the lowest (it is still chosen once the scored ones run out).
+  uncertainty, a label- or image-quality score, random. A candidate without a score (no
+  prediction from the model; a quality not computed) ranks just below the lowest: after
+  every scored one, and still chosen once they run out.
 * :class:`Balance`: class or metadata balance; a candidate's gain falls as its value is
   chosen, in proportion to the value's target share.
 
@@ -38,10 +39,13 @@ class Static:
     values: np.ndarray
 
     def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """The scores, unscored candidates at the lowest one."""
+        """The scores, unscored candidates just below the lowest one: the same scaled gain
+        (0) in a sum, yet never chosen before a scored one (at the lowest itself, a tie
+        went to the lower position, so an unscored sample could come first)."""
         values = np.asarray(self.values, dtype=np.float64)
         finite = values[np.isfinite(values)]
-        return np.where(np.isfinite(values), values, finite.min() if finite.size else 0.0)
+        low = np.nextafter(finite.min(), -np.inf) if finite.size else 0.0
+        return np.where(np.isfinite(values), values, low)
 
     def picked(self, position: int) -> np.ndarray | None:
         """Unchanged by any pick."""
