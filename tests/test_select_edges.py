@@ -132,3 +132,23 @@ def test_samples_without_a_prediction_come_after_every_scored_one(pics: Any) -> 
         out = _select(catalog, count=4, strategies=word)
         assert out["sample_ids"] == [int(ids[2]), int(ids[1]), int(ids[0]), int(ids[3])]
         assert [r["scores"][word] for r in out["rows"][2:]] == [0.0, 0.0]  # unscored: no gain
+
+
+def test_non_finite_model_scores_rank_as_unscored(pics: Any) -> None:
+    """An import keeps NaN and Infinity in a label's score and per-class scores: before, the
+    per-class NaN failed the whole selection (orjson refuses it). A prediction with a
+    non-finite probability now ranks as no prediction does: after every scored sample."""
+    catalog, ids = pics
+    nan = float("nan")
+    labels = [
+        {"image_ref": "0", "label": "k0", "score": nan},
+        {"image_ref": "1", "label": "k0", "score": 0.9},
+        {"image_ref": "2", "label": "k0", "score": 0.6},
+        {"image_ref": "3", "label": "k0", "score": float("inf")},
+        {"image_ref": "4", "label": "k0", "score": 0.6, "scores": '{"k0": 0.6, "k1": NaN}'},
+    ]  # images 5 to 11: no prediction
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    for word in ("entropy", "margin"):
+        out = _select(catalog, count=N, strategies=word)
+        assert out["sample_ids"][:2] == [int(ids[2]), int(ids[1])]  # 0.6 is the less sure
+        assert [r["scores"][word] for r in out["rows"][2:]] == [0.0] * (N - 2)
