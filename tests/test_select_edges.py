@@ -22,8 +22,11 @@ from visionlens_jlab.embed.imported import import_embeddings
 from visionlens_jlab.select.records import list_selections
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
+from visionlens_jlab.semantic.ingest import ingest_semantic
+from visionlens_jlab.semantic.layouts import open_semantic
 from visionlens_jlab.vectors import open_vector_store
 
+from .semantic_fixtures import write_voc
 from .test_evaluate_classification import CLASSES, LabelsSource
 
 N = 12
@@ -152,3 +155,14 @@ def test_non_finite_model_scores_rank_as_unscored(pics: Any) -> None:
         out = _select(catalog, count=N, strategies=word)
         assert out["sample_ids"][:2] == [int(ids[2]), int(ids[1])]  # 0.6 is the less sure
         assert [r["scores"][word] for r in out["rows"][2:]] == [0.0] * (N - 2)
+
+
+def test_exclude_labelled_leaves_out_ground_truth_label_maps(tmp_path: Path) -> None:
+    """A segmentation dataset's ground truth is label maps, which no filter names: before,
+    ``exclude_labelled`` kept every labelled sample a candidate."""
+    voc, _, _, _ = write_voc(tmp_path, 4)
+    with Catalog(tmp_path / "data") as catalog:
+        ingest_semantic(catalog, "seg", open_semantic(str(voc)))
+        request = parse_request({"count": 3, "strategies": "random", "exclude_labelled": True})
+        out = run_selection(catalog, None, "seg", request)
+        assert out["chosen"] == 0 and out["options"]["candidates"] == 0

@@ -836,7 +836,7 @@ export interface IWireSelectionRequest {
   space?: string | null;
   /** samples carrying any of these tags now are not candidates */
   exclude_tags?: string[];
-  /** samples with ground-truth labels now are not candidates */
+  /** samples with ground truth now (objects, image labels or label maps) are not candidates */
   exclude_labelled?: boolean;
   /** the tag written on the chosen (default selected-<id>); a tag some sample of the dataset carries already is refused (409), so a selection's tag names its samples only: choose another name, or untag those first */
   tag?: string | null;

@@ -33,7 +33,9 @@ def add_parser(subparsers: Any) -> None:
         "--exclude-tag", action="append", default=[], help="leave out samples with this tag"
     )
     p.add_argument(
-        "--exclude-labelled", action="store_true", help="leave out samples with ground truth"
+        "--exclude-labelled",
+        action="store_true",
+        help="leave out samples with ground truth (objects, image labels or label maps)",
     )
     p.add_argument(
         "--tag",

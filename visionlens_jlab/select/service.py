@@ -2,9 +2,10 @@
 
 The candidates are the samples the filter matches (the planner's id route, as
 ``POST /datasets/{name}/ids`` reads them; at a saved ``version`` its labels and tags),
-less those carrying an excluded tag and, if asked, those with ground-truth labels (both
-as the dataset is now: what is already sent or labelled). Vector strategies read the
-candidates' vectors from the embedding space (a candidate without one is left out). The
+less those carrying an excluded tag and, if asked, those with ground truth (objects, image
+labels or label maps; both as the dataset is now: what is already sent or labelled).
+Vector strategies read the candidates' vectors from the embedding space (a candidate
+without one is left out). The
 chosen samples get the tag through the tag writer, one batch of the operation log (undo
 takes it back; a version names it), and the run is stored as a record (:mod:`.records`), in
 one transaction: a chosen sample deleted while the run chose writes neither.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog import ConflictError, NotFoundError
+from ..catalog import GROUND_TRUTH, ConflictError, NotFoundError
 from ..catalog.reads import queries
 from ..catalog.tables.labels_view import labels_at
 from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags_in
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 LABELLED = ({"labels": {"source": "ground_truth"}}, {"classifications": {"source": "ground_truth"}})
-"""The filters of samples with ground truth (objects, or an image label)."""
+"""The filters of samples with ground truth (objects, or an image label; label maps have
+no filter key: :func:`_with_label_maps`)."""
 MODEL_WORDS = frozenset({"uncertainty", "entropy", "margin", "disagreement"})
 """The strategies that read a model's predictions (``models``)."""
 
@@ -59,8 +61,21 @@ def candidate_ids(
     if request.exclude_labelled:
         for spec in LABELLED:
             labelled = np.union1d(labelled, np.intersect1d(ids, ids_of(spec)))
+        labelled = np.union1d(labelled, np.intersect1d(ids, _with_label_maps(catalog, dataset)))
         ids = np.setdiff1d(ids, labelled, assume_unique=True)
     return ids, labelled
+
+
+def _with_label_maps(catalog: Catalog, dataset: str) -> np.ndarray:
+    """The samples with a ground-truth label map (semantic segmentation): labelled too, and
+    no filter names them (before, ``exclude_labelled`` left a segmentation dataset whole)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        found = cur.execute(
+            "SELECT DISTINCT sample_id FROM semantic_masks WHERE dataset_id = ? AND source = ?",
+            [dataset_id, GROUND_TRUTH],
+        ).fetchnumpy()
+    return np.asarray(found["sample_id"], dtype=np.int64)
 
 
 def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, ...]) -> list[str]:
