@@ -83,8 +83,8 @@ async def test_rest_refuses_a_tag_in_use_before_queueing(vl_app: Any, api: Any) 
 
 async def test_rest_names_the_models_before_queueing(vl_app: Any, api: Any, wait_job: Any) -> None:
     """A model name that is not there is a 404 naming the dataset's models; a model with
-    nothing the strategy reads (a semantic model's label maps, a run just started) a 400;
-    neither queues a job (before, both were a failed job)."""
+    nothing the strategy reads (a semantic model's label maps, a run just started) a 400, as
+    is an unknown balance field; none queues a job (before, each was a failed job)."""
     add_pictures(vl_app)
     labels = [{"image_ref": str(i), "label": CLASSES[0], "score": 0.7} for i in range(N)]
     write_predictions(vl_app.catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
@@ -97,6 +97,9 @@ async def test_rest_names_the_models_before_queueing(vl_app: Any, api: Any, wait
     body["models"] = ["empty"]
     status, answer = await api("POST", "datasets/pics/selections", body)
     assert status == 400 and "no model 'empty' with objects or image labels" in answer["message"]
+    bad_field = {"count": 3, "strategies": ["balance"], "balance_field": "split; DROP TABLE x"}
+    status, answer = await api("POST", "datasets/pics/selections", bad_field)
+    assert status == 400 and "unknown sample field 'split; DROP TABLE x'" in answer["message"]
     status, jobs = await api("GET", "jobs")
     assert not [j for j in jobs["jobs"] if j["kind"] == "selection"]
     body["models"] = ["clf"]

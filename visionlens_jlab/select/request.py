@@ -13,7 +13,7 @@ from typing import Any
 
 from ..catalog.base.errors import CatalogError
 from ..catalog.query.filter_model import Filter
-from ..catalog.query.filter_parser import parse_filter
+from ..catalog.query.filter_parser import parse_filter, sample_field_kind
 from ..catalog.query.filters import FilterError
 from ..catalog.tables.labels_view import parse_version
 
@@ -163,6 +163,9 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     if "disagreement" in words and len(models) == 2 and models[0] == models[1]:
         # a model agrees with itself everywhere: every score 0, the choice was id order
         raise SelectionError(f"'disagreement' compares two models: {models[0]!r} is named twice")
+    if "balance" in words and request.balance_field != "class":
+        # an unknown field (a typo, or text posing as SQL) is a 400 here, not a failed job
+        sample_field_kind(request.balance_field)
     if words & {"similar", "unlike"} and request.reference_tag is None:
         raise SelectionError("'similar' and 'unlike' need 'reference_tag': the tag of the set")
     return request
