@@ -5,10 +5,10 @@ The candidates are the samples the filter matches (the planner's id route, as
 less those carrying an excluded tag and, if asked, those with ground truth (objects, image
 labels or label maps; both as the dataset is now: what is already sent or labelled).
 Vector strategies read the candidates' vectors from the embedding space (a candidate
-without one is left out). The
-chosen samples get the tag through the tag writer, one batch of the operation log (undo
-takes it back; a version names it), and the run is stored as a record (:mod:`.records`), in
-one transaction: a chosen sample deleted while the run chose writes neither.
+without one is left out). The chosen samples get the tag through the tag writer, one batch
+of the operation log (undo takes it back; a version names it), and the run is stored as a
+record (:mod:`.records`), in one transaction: a chosen sample deleted while the run chose
+writes neither. A tag already on samples is refused: a selection's tag names its own.
 """
 
 from __future__ import annotations
