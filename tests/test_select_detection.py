@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.catalog import Catalog, NotFoundError
+from visionlens_jlab.catalog.writes.dataset_writer import write_predictions
 from visionlens_jlab.predict.model_runs import start_model_run
 from visionlens_jlab.select.request import SelectionError, parse_request
 from visionlens_jlab.select.service import run_selection
 
 from .evaluate_fixtures import ingest, ingest_predictions
+from .test_evaluate_classification import LabelsSource
 
 # image -> the boxes of model a: (class, bbox, score)
 A = {
@@ -89,7 +91,9 @@ def test_disagreement_counts_the_boxes_the_other_model_lacks(scene: Any) -> None
     assert sorted(order) == [2, 3]
     with pytest.raises(SelectionError, match="two models"):
         parse_request({"count": 2, "strategies": "disagreement", "models": ["a"]})
-    with pytest.raises(SelectionError, match="no model 'c'"):
+    with pytest.raises(
+        NotFoundError, match=r"no model 'c' on this dataset \(known: \['b', 'a'\]\)"
+    ):
         _chosen(catalog, by_image, count=2, strategies="uncertainty", models=["c"])
 
 
@@ -104,3 +108,14 @@ def test_without_a_model_named_the_newest_with_boxes_is_scored(scene: Any) -> No
     assert _chosen(catalog, by_image, count=5, strategies="uncertainty") == newest_with_boxes
     with pytest.raises(SelectionError, match="no model 'running' with objects"):
         _chosen(catalog, by_image, count=2, strategies="uncertainty", models=["running"])
+
+
+def test_disagreement_refuses_models_of_two_kinds(scene: Any) -> None:
+    """Image labels against boxes share nothing to compare: before, every box of the
+    detector counted as unmatched (or every score was NaN), a ranking by box count."""
+    catalog, by_image = scene
+    labels = [{"image_ref": str(i), "label": "cat", "score": 0.6} for i in by_image]
+    write_predictions(catalog, "det", "clf", LabelsSource(0, labels, predictions=True))
+    for pair in (["a", "clf"], ["clf", "a"]):
+        with pytest.raises(SelectionError, match="two models of one kind: .* classification"):
+            _chosen(catalog, by_image, count=2, strategies="disagreement", models=pair)

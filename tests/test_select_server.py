@@ -11,8 +11,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from visionlens_jlab.catalog.writes.dataset_writer import write_dataset
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
 from visionlens_jlab.catalog.writes.sample_tags import update_tags
+from visionlens_jlab.predict.model_runs import start_model_run
 
 from .notebook_fixtures import running_kernel
 from .test_cli_server_routing import run_cli
@@ -64,6 +65,46 @@ async def test_rest_job_records_and_errors(vl_app: Any, api: Any, wait_job: Any)
     assert set(record["rows"][0]["scores"]) == {"balance", "random"}
     status, _ = await api("GET", "datasets/pics/selections/999")
     assert status == 404
+
+
+async def test_rest_refuses_a_tag_in_use_before_queueing(vl_app: Any, api: Any) -> None:
+    """A selection's tag names its samples only: a tag on samples already is a 409, and the
+    samples carrying it are as they were (before, the job added the new choice to them)."""
+    ids = add_pictures(vl_app)
+    update_tags(vl_app.catalog, "pics", {"ids": ids[:2]}, add=["next"])
+    status, body = await api("POST", "datasets/pics/selections",
+                             {"count": 3, "strategies": ["random"], "tag": "next"})  # fmt: skip
+    assert status == 409 and "tag 'next' is already on 2 samples" in json.dumps(body)
+    status, jobs = await api("GET", "jobs")
+    assert not [j for j in jobs["jobs"] if j["kind"] == "selection"]  # nothing was queued
+    status, page = await api("POST", "datasets/pics/ids", {"filter": {"tags": {"any": ["next"]}}})
+    assert sorted(page["ids"]) == ids[:2]
+
+
+async def test_rest_names_the_models_before_queueing(vl_app: Any, api: Any, wait_job: Any) -> None:
+    """A model name that is not there is a 404 naming the dataset's models; a model with
+    nothing the strategy reads (a semantic model's label maps, a run just started) a 400, as
+    is an unknown balance field; none queues a job (before, each was a failed job)."""
+    add_pictures(vl_app)
+    labels = [{"image_ref": str(i), "label": CLASSES[0], "score": 0.7} for i in range(N)]
+    write_predictions(vl_app.catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    with vl_app.catalog.cursor() as cur:
+        dataset_id = vl_app.catalog.dataset_id(cur, "pics")
+    start_model_run(vl_app.catalog, dataset_id, "empty", "hub/segmenter", {})
+    body = {"count": 3, "strategies": ["uncertainty"], "models": ["clff"]}
+    status, answer = await api("POST", "datasets/pics/selections", body)
+    assert status == 404 and "no model 'clff' on this dataset (known: ['clf'])" in answer["message"]
+    body["models"] = ["empty"]
+    status, answer = await api("POST", "datasets/pics/selections", body)
+    assert status == 400 and "no model 'empty' with objects or image labels" in answer["message"]
+    bad_field = {"count": 3, "strategies": ["balance"], "balance_field": "split; DROP TABLE x"}
+    status, answer = await api("POST", "datasets/pics/selections", bad_field)
+    assert status == 400 and "unknown sample field 'split; DROP TABLE x'" in answer["message"]
+    status, jobs = await api("GET", "jobs")
+    assert not [j for j in jobs["jobs"] if j["kind"] == "selection"]
+    body["models"] = ["clf"]
+    status, queued = await api("POST", "datasets/pics/selections", body)
+    assert status == 202 and (await wait_job(queued["job"]))["status"] == "done"
 
 
 async def test_cli_and_notebook_through_the_server(

@@ -836,10 +836,11 @@ export interface IWireSelectionRequest {
   space?: string | null;
   /** samples carrying any of these tags now are not candidates */
   exclude_tags?: string[];
-  /** samples with ground-truth labels now are not candidates */
+  /** samples with ground truth now (objects, image labels or label maps) are not candidates */
   exclude_labelled?: boolean;
-  /** the tag written on the chosen (default selected-<id>) */
+  /** the tag written on the chosen (default selected-<id>); a tag some sample of the dataset carries already is refused (409), so a selection's tag names its samples only: choose another name, or untag those first */
   tag?: string | null;
+  /** the random seed: the same seed and data give the same choice (at most 2^63 - 1: the record keeps a 64-bit integer) */
   seed?: number;
   /** the candidates and the scores read at this saved version (the tag is written on the current samples) */
   version?: WireVersion;
@@ -847,7 +848,7 @@ export interface IWireSelectionRequest {
   balance_field?: string | null;
   /** target shares per value (default: equal shares over the candidates' values) */
   balance_target?: { [key: string]: number } | null;
-  /** the model of uncertainty (the first; default the newest), the two of disagreement */
+  /** the model of uncertainty (the first; default the newest with objects or image labels), the two of disagreement (of one kind: two classifiers or two detectors). A candidate the model has no prediction for ranks last: a classifier's is unscored (after every scored one, also when a probability is NaN or infinite), a detector's has no box (uncertainty 0, as sure as can be); disagreement: a classifier pair missing either prediction is unscored, a detector pair with no box on either side scores 0 */
   models?: string[];
   /** similar / unlike: the tag of the reference samples */
   reference_tag?: string | null;

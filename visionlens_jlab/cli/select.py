@@ -33,9 +33,15 @@ def add_parser(subparsers: Any) -> None:
         "--exclude-tag", action="append", default=[], help="leave out samples with this tag"
     )
     p.add_argument(
-        "--exclude-labelled", action="store_true", help="leave out samples with ground truth"
+        "--exclude-labelled",
+        action="store_true",
+        help="leave out samples with ground truth (objects, image labels or label maps)",
     )
-    p.add_argument("--tag", help="the tag written on the chosen (default selected-<id>)")
+    p.add_argument(
+        "--tag",
+        help="the tag written on the chosen (default selected-<id>); one already on samples "
+        "of the dataset is refused",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--version", help="choose among the samples as they were at this version")
     p.add_argument("--balance-field", help="balance over this field (default: class)")

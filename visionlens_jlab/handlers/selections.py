@@ -10,7 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from ..jobs import JobContext, JobEffects, JobKind
 from ..select.records import list_selections, read_selection
 from ..select.request import parse_request
-from ..select.service import run_selection
+from ..select.service import check_request, run_selection
 from .base import VisionLensHandler, engine_errors
 from .samples import refuse_version_edit
 
@@ -32,7 +32,8 @@ class SelectionsHandler(VisionLensHandler):
         refuse_version_edit(self.get_query_argument("version", None))
         with engine_errors():  # a bad strategy word or filter: 400 before anything is queued
             request = parse_request(body)
-        await self.run_blocking(self.catalog.get_dataset, name)  # 404 before queueing
+        # 404 (no dataset) or 409 (the tag in use) before queueing
+        await self.run_blocking(check_request, self.catalog, name, request)
         catalog, app, user = self.catalog, self.app, self.user_name
 
         def run(ctx: JobContext) -> dict[str, Any]:

@@ -6,13 +6,14 @@ comma-separated string or a list; a bad word is refused with a message that name
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog.base.errors import CatalogError
 from ..catalog.query.filter_model import Filter
-from ..catalog.query.filter_parser import parse_filter
+from ..catalog.query.filter_parser import parse_filter, sample_field_kind
 from ..catalog.query.filters import FilterError
 from ..catalog.tables.labels_view import parse_version
 
@@ -40,6 +41,9 @@ VECTOR_WORDS = {
 WORDS = {**SCORE_WORDS, **VECTOR_WORDS}
 DEFAULT_STRATEGIES = "diversity"
 MAX_COUNT = 1_000_000
+MAX_SEED = 2**63 - 1
+"""The largest seed: the record keeps it as a BIGINT (a larger one failed at the write,
+after the whole run)."""
 
 
 class SelectionError(FilterError):
@@ -117,16 +121,19 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_COUNT:
         raise SelectionError(f"'count' must be a whole number from 1 to {MAX_COUNT:,}")
     seed = body.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SelectionError("'seed' must be a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise SelectionError(f"'seed' must be a whole number from 0 to {MAX_SEED:,}")
     target = body.get("balance_target")
     if target is not None and (
         not isinstance(target, Mapping)
         or not target
-        or not all(isinstance(v, int | float) and v >= 0 for v in target.values())
+        # an infinite share (JSON's Infinity parses) made every share inf/inf = NaN: nothing chosen
+        or not all(isinstance(v, int | float) and 0 <= v < math.inf for v in target.values())
         or not any(v > 0 for v in target.values())
     ):
-        raise SelectionError("'balance_target' must map values to shares >= 0 (some above 0)")
+        raise SelectionError(
+            "'balance_target' must map values to finite shares >= 0 (some above 0)"
+        )
     tag = body.get("tag")
     if tag is not None and (not isinstance(tag, str) or not 0 < len(tag) <= 200):
         raise SelectionError("'tag' must be a string of 1 to 200 characters")
@@ -153,6 +160,12 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     words = {w for w, _ in request.strategies}
     if "disagreement" in words and len(models) not in (0, 2):
         raise SelectionError("'disagreement' compares two models: give 'models' two names")
+    if "disagreement" in words and len(models) == 2 and models[0] == models[1]:
+        # a model agrees with itself everywhere: every score 0, the choice was id order
+        raise SelectionError(f"'disagreement' compares two models: {models[0]!r} is named twice")
+    if "balance" in words and request.balance_field != "class":
+        # an unknown field (a typo, or text posing as SQL) is a 400 here, not a failed job
+        sample_field_kind(request.balance_field)
     if words & {"similar", "unlike"} and request.reference_tag is None:
         raise SelectionError("'similar' and 'unlike' need 'reference_tag': the tag of the set")
     return request

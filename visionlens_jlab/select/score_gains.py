@@ -1,8 +1,9 @@
 """The selection strategies that need no vectors, as :class:`~.greedy.Gain` values.
 
 * :class:`Static`: a score per candidate that picking others does not change: model
-  uncertainty, a label- or image-quality score, random. A candidate without a score ranks
-  with the lowest (it is still chosen once the scored ones run out).
+  uncertainty, a label- or image-quality score, random. A candidate without a score (no
+  prediction from the model; a quality not computed) ranks just below the lowest: after
+  every scored one, and still chosen once they run out.
 * :class:`Balance`: class or metadata balance; a candidate's gain falls as its value is
   chosen, in proportion to the value's target share.
 
@@ -14,6 +15,8 @@ a filter may name, or ``class``), :func:`classification_uncertainty`,
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,10 +41,13 @@ class Static:
     values: np.ndarray
 
     def start(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """The scores, unscored candidates at the lowest one."""
+        """The scores, unscored candidates just below the lowest one: the same scaled gain
+        (0) in a sum, yet never chosen before a scored one (at the lowest itself, a tie
+        went to the lower position, so an unscored sample could come first)."""
         values = np.asarray(self.values, dtype=np.float64)
         finite = values[np.isfinite(values)]
-        return np.where(np.isfinite(values), values, finite.min() if finite.size else 0.0)
+        low = np.nextafter(finite.min(), -np.inf) if finite.size else 0.0
+        return np.where(np.isfinite(values), values, low)
 
     def picked(self, position: int) -> np.ndarray | None:
         """Unchanged by any pick."""
@@ -171,7 +177,9 @@ def _distributions(
     cur: duckdb.DuckDBPyConnection, dataset_id: int, ids: np.ndarray, model: str
 ) -> list[dict[str, float] | None]:
     """Each candidate's class probabilities from ``model``'s image labels: the per-class
-    ``scores`` of its best row, else its rows' (label, score) pairs; None: no prediction."""
+    ``scores`` of its best row, else its rows' (label, score) pairs; None: no prediction,
+    or one with a NaN or infinite probability (imports keep them; no uncertainty can be
+    read from it, so it ranks as unscored)."""
     out: list[dict[str, float] | None] = [None] * len(ids)
     with _candidates(cur, ids) as rel:
         rows = cur.execute(
@@ -183,12 +191,21 @@ def _distributions(
     for position, label, score, scores in rows:
         known = out[int(position)]
         if scores and known is None:
-            out[int(position)] = {str(k): float(v) for k, v in orjson.loads(scores).items()}
+            out[int(position)] = {str(k): float(v) for k, v in _json(scores).items()}
         elif known is None:
             out[int(position)] = {label: 1.0 if score is None else float(score)}
         elif not scores:
             known.setdefault(label, 1.0 if score is None else float(score))
-    return out
+    return [d if d is None or all(map(math.isfinite, d.values())) else None for d in out]
+
+
+def _json(text: str) -> dict[str, float]:
+    """A stored ``scores`` object; the catalog keeps what an import wrote, NaN and Infinity
+    included, which orjson refuses (the selection failed on them) and ``json`` reads."""
+    try:
+        return dict(orjson.loads(text))
+    except orjson.JSONDecodeError:
+        return dict(json.loads(text))
 
 
 def _probabilities(dist: Mapping[str, float]) -> np.ndarray:

@@ -2,11 +2,13 @@
 
 The candidates are the samples the filter matches (the planner's id route, as
 ``POST /datasets/{name}/ids`` reads them; at a saved ``version`` its labels and tags),
-less those carrying an excluded tag and, if asked, those with ground-truth labels (both
-as the dataset is now: what is already sent or labelled). Vector strategies read the
-candidates' vectors from the embedding space (a candidate without one is left out). The
-chosen samples get the tag through the tag writer, one batch of the operation log (undo
-takes it back; a version names it), and the run is stored as a record (:mod:`.records`).
+less those carrying an excluded tag and, if asked, those with ground truth (objects, image
+labels or label maps; both as the dataset is now: what is already sent or labelled).
+Vector strategies read the candidates' vectors from the embedding space (a candidate
+without one is left out). The chosen samples get the tag through the tag writer, one batch
+of the operation log (undo takes it back; a version names it), and the run is stored as a
+record (:mod:`.records`), in one transaction: a chosen sample deleted while the run chose
+writes neither. A tag already on samples is refused: a selection's tag names its own.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..catalog import GROUND_TRUTH, ConflictError, NotFoundError
 from ..catalog.reads import queries
 from ..catalog.tables.labels_view import labels_at
-from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags
+from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags_in
 from . import records, score_gains
 from .greedy import Chosen, Gain, Weighted, choose
 from .request import VECTOR_WORDS, SelectionError, SelectionRequest
@@ -33,7 +36,10 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 LABELLED = ({"labels": {"source": "ground_truth"}}, {"classifications": {"source": "ground_truth"}})
-"""The filters of samples with ground truth (objects, or an image label)."""
+"""The filters of samples with ground truth (objects, or an image label; label maps have
+no filter key: :func:`_with_label_maps`)."""
+MODEL_WORDS = frozenset({"uncertainty", "entropy", "margin", "disagreement"})
+"""The strategies that read a model's predictions (``models``)."""
 
 
 def candidate_ids(
@@ -55,8 +61,21 @@ def candidate_ids(
     if request.exclude_labelled:
         for spec in LABELLED:
             labelled = np.union1d(labelled, np.intersect1d(ids, ids_of(spec)))
+        labelled = np.union1d(labelled, np.intersect1d(ids, _with_label_maps(catalog, dataset)))
         ids = np.setdiff1d(ids, labelled, assume_unique=True)
     return ids, labelled
+
+
+def _with_label_maps(catalog: Catalog, dataset: str) -> np.ndarray:
+    """The samples with a ground-truth label map (semantic segmentation): labelled too, and
+    no filter names them (before, ``exclude_labelled`` left a segmentation dataset whole)."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        found = cur.execute(
+            "SELECT DISTINCT sample_id FROM semantic_masks WHERE dataset_id = ? AND source = ?",
+            [dataset_id, GROUND_TRUTH],
+        ).fetchnumpy()
+    return np.asarray(found["sample_id"], dtype=np.int64)
 
 
 def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, ...]) -> list[str]:
@@ -76,6 +95,9 @@ def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, .
             {"d": dataset_id},
         ).fetchall()
     ]
+    absent = [m for m in asked if m not in known and not _is_model(cur, dataset_id, m)]
+    if absent:  # a typo is a 404 that names what there is, as a model route answers
+        raise NotFoundError(f"no model {absent[0]!r} on this dataset (known: {known or 'none'})")
     for model in asked:
         if model not in known:
             raise SelectionError(
@@ -83,6 +105,15 @@ def _models(cur: duckdb.DuckDBPyConnection, dataset_id: int, asked: tuple[str, .
                 f"(known: {known or 'none'})"
             )
     return list(asked) or known
+
+
+def _is_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> bool:
+    """Whether the dataset has a model ``name`` at all (with or without rows to score)."""
+    return bool(
+        cur.execute(
+            "SELECT 1 FROM models WHERE dataset_id = ? AND name = ?", [dataset_id, name]
+        ).fetchall()
+    )
 
 
 def score_gain(
@@ -105,6 +136,14 @@ def score_gain(
             if len(models) < 2:
                 raise SelectionError("'disagreement' needs two models on the dataset")
             pair = (models[0], models[1])
+            kinds = [score_gains.model_kind(cur, dataset_id, m) for m in pair]
+            if kinds[0] != kinds[1]:
+                # image labels against boxes share nothing: every score was NaN (nothing
+                # ranked) or 1 (every box unmatched), a choice that looked like an answer
+                raise SelectionError(
+                    f"'disagreement' compares two models of one kind: {pair[0]!r} has "
+                    f"{kinds[0]} predictions, {pair[1]!r} {kinds[1]}; name two in 'models'"
+                )
             return score_gains.Static(word, score_gains.disagreement(cur, dataset_id, ids, pair))
         if not models:
             raise SelectionError(f"{word!r} reads a model's predictions: this dataset has none")
@@ -132,6 +171,33 @@ def _quality_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int, word: str) 
             "on this dataset first"
         )
     return [f"computed.{f}" for f in wanted]
+
+
+def check_request(catalog: Catalog, dataset: str, request: SelectionRequest) -> None:
+    """What can be refused before a run is queued: the dataset or a model the strategies
+    read (:class:`NotFoundError`), a model with nothing they read (:class:`SelectionError`)
+    and a ``tag`` already in use (:class:`ConflictError`); the run checks the tag again as
+    it writes."""
+    with catalog.cursor() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        if request.models and any(w in MODEL_WORDS for w, _ in request.strategies):
+            _models(cur, dataset_id, request.models)
+        if request.tag is not None:
+            _refuse_tag_in_use(cur, dataset_id, request.tag)
+
+
+def _refuse_tag_in_use(cur: duckdb.DuckDBPyConnection, dataset_id: int, tag: str) -> None:
+    """Refuse a tag some sample of the dataset carries: the tag would then name more than
+    the selection's samples (an earlier run's under the same name, or a tag of the user's)."""
+    ((count,),) = cur.execute(
+        "SELECT count(*) FROM samples WHERE dataset_id = ? AND list_contains(tags, ?)",
+        [dataset_id, tag],
+    ).fetchall()
+    if count:
+        raise ConflictError(
+            f"tag {tag!r} is already on {count:,} samples of this dataset: choose another "
+            "tag (or untag those first); a selection's tag names its samples only"
+        )
 
 
 def run_selection(
@@ -188,27 +254,18 @@ def run_selection(
         catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         record["id"] = records.next_id(cur)
         record["tag"] = request.tag or f"selected-{record['id']}"
+        _refuse_tag_in_use(cur, dataset_id, record["tag"])
         record["seconds"] = round(time.perf_counter() - started, 3)
         records.store_selection(cur, dataset_id, record, sample_ids, chosen.contributions)
-    if len(sample_ids):
-        try:
-            update_tags(
-                catalog, dataset, {"ids": sample_ids.tolist()}, add=[record["tag"]], user=user
-            )
-        except Exception:
-            _forget(catalog, dataset, record["id"])
-            raise
+        if len(sample_ids):
+            # the record and the tag commit together: a tag written apart from its record
+            # left a record naming samples deleted meanwhile, tagged on fewer
+            tagged = update_tags_in(catalog, cur, dataset_id, {"ids": sample_ids.tolist()},
+                                    add=[record["tag"]], user=user)  # fmt: skip
+            if tagged != len(sample_ids):  # raising rolls the record and the tag back
+                raise ConflictError(
+                    f"{len(sample_ids) - tagged:,} of the {len(sample_ids):,} chosen samples "
+                    "were deleted while the selection ran: nothing was written, run it again"
+                )
     return {**records.read_selection(catalog, dataset, record["id"]),
             "sample_ids": sample_ids.tolist()}  # fmt: skip
-
-
-def _forget(catalog: Catalog, dataset: str, selection_id: int) -> None:
-    """Remove a record whose tag could not be written."""
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
-        for table in records.TABLES:
-            cur.execute(
-                f"DELETE FROM {table} WHERE dataset_id = ? AND selection_id = ?",  # noqa: S608 - fixed names
-                [dataset_id, selection_id],
-            )

@@ -33,6 +33,13 @@ if TYPE_CHECKING:
     from ..vectors import VectorStore
 
 
+_HOW_TO_EMBED = (
+    "compute them with `visionlens embed {dataset}` (it embeds the samples without a "
+    "vector) or import yours with `visionlens embeddings-import {dataset} FILE --space NAME`"
+)
+"""What a refusal for want of vectors tells the user to run (a selection never embeds)."""
+
+
 def _sorted_vectors(
     store: VectorStore, space: str, ids: np.ndarray, cached: DatasetMatrix | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +88,8 @@ def vector_gains(
         dataset_id = catalog.dataset_id(cur, dataset)
     if request.space is None and not dataset_spaces(store, dataset_id):
         raise SelectionError(
-            "this dataset has no embeddings yet: embed it (or import embeddings) first, or "
-            "choose strategies that need no vectors (balance, uncertainty, random...)"
+            f"this dataset has no embeddings yet: {_HOW_TO_EMBED.format(dataset=dataset)}, "
+            "or choose strategies that need no vectors (balance, uncertainty, random...)"
         )
     try:
         info = choose_space(store, dataset_id, request.space)
@@ -99,7 +106,10 @@ def vector_gains(
             "samples take them all"
         )
     if not len(kept):
-        raise SelectionError(f"no candidate has a vector in space {space!r}: embed them first")
+        raise SelectionError(
+            f"none of the {len(ids):,} candidates has a vector in space {space!r}: "
+            f"{_HOW_TO_EMBED.format(dataset=dataset)}"
+        )
     known, known_vectors = _sorted_vectors(store, space, labelled_ids, cached)
     rows = np.concatenate([kept, known])
     if len(known):

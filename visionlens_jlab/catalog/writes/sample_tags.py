@@ -46,43 +46,59 @@ def update_tags(
 ) -> int:
     """Add and remove tags on every sample matching ``spec``; return how many matched.
     The samples whose tags change are one batch of the log by ``user`` (undo takes it back)."""
+    with catalog.write() as cur:
+        dataset_id = catalog.dataset_id(cur, dataset)
+        return update_tags_in(catalog, cur, dataset_id, spec, add=add, remove=remove, user=user)
+
+
+def update_tags_in(
+    catalog: Catalog,
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    spec: dict[str, Any] | None,
+    *,
+    add: list[str] | None = None,
+    remove: list[str] | None = None,
+    user: str = DEFAULT_USER,
+) -> int:
+    """:func:`update_tags` inside the caller's :meth:`~..store.catalog.Catalog.write`: for a
+    writer whose own rows must commit with the tags or not at all (a selection's record
+    and its tag)."""
     add = [t for t in (add or []) if t]
     remove = [t for t in (remove or []) if t]
     for tag in add + remove:
         if not isinstance(tag, str) or len(tag) > 200:
             raise FilterError("tags must be strings of at most 200 characters")
     when = datetime.now(timezone.utc).replace(tzinfo=None)
-    with catalog.write() as cur:
-        dataset_id = catalog.dataset_id(cur, dataset)
-        flt = compile_filter(dataset_id, spec)
-        matched = cur.sql(
-            f"""
-            SELECT sample_id, tags_before, tags_after,
-                   list_sort(list_distinct(tags_before)) <> list_sort(tags_after) AS changed
-            FROM (
-                SELECT s.sample_id, s.tags AS tags_before, list_distinct(list_filter(
-                    list_concat(s.tags, ?::VARCHAR[]),
-                    lambda t: NOT list_contains(?::VARCHAR[], t))) AS tags_after
-                FROM samples s WHERE {flt.where}
-            ) ORDER BY sample_id
-            """,  # noqa: S608 - compiled, parameterized
-            params=[add, remove, *flt.params],
-        ).to_arrow_table()
-        most = pc.max(pc.list_value_length(matched.column("tags_after"))).as_py() or 0
-        if most > MAX_TAGS_PER_SAMPLE:  # raising rolls the whole update back
-            raise FilterError(
-                f"a sample may carry at most {MAX_TAGS_PER_SAMPLE:,} tags; this change would "
-                f"give one {most:,}"
-            )
-        changes = matched.filter(matched.column("changed")).drop_columns(["changed"])
-        if changes.num_rows:
-            changes = changes.cast(TAG_CHANGES)
-            write_sample_tags(catalog, cur, dataset_id, changes)
-            batch_id, first = next_batch(cur, dataset_id), log_position(cur, dataset_id) + 1
-            last = TAG_LOG.append(cur, dataset_id, batch_id, first, changes)
-            log_batch(cur, dataset_id, (batch_id, "edit", None), (first, last), when, user)
-        else:  # nothing changed: every answer and derived row stays as it is
-            catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
+    flt = compile_filter(dataset_id, spec)
+    matched = cur.sql(
+        f"""
+        SELECT sample_id, tags_before, tags_after,
+               list_sort(list_distinct(tags_before)) <> list_sort(tags_after) AS changed
+        FROM (
+            SELECT s.sample_id, s.tags AS tags_before, list_distinct(list_filter(
+                list_concat(s.tags, ?::VARCHAR[]),
+                lambda t: NOT list_contains(?::VARCHAR[], t))) AS tags_after
+            FROM samples s WHERE {flt.where}
+        ) ORDER BY sample_id
+        """,  # noqa: S608 - compiled, parameterized
+        params=[add, remove, *flt.params],
+    ).to_arrow_table()
+    most = pc.max(pc.list_value_length(matched.column("tags_after"))).as_py() or 0
+    if most > MAX_TAGS_PER_SAMPLE:  # raising rolls the whole update back
+        raise FilterError(
+            f"a sample may carry at most {MAX_TAGS_PER_SAMPLE:,} tags; this change would "
+            f"give one {most:,}"
+        )
+    changes = matched.filter(matched.column("changed")).drop_columns(["changed"])
+    if changes.num_rows:
+        changes = changes.cast(TAG_CHANGES)
+        write_sample_tags(catalog, cur, dataset_id, changes)
+        batch_id, first = next_batch(cur, dataset_id), log_position(cur, dataset_id) + 1
+        last = TAG_LOG.append(cur, dataset_id, batch_id, first, changes)
+        log_batch(cur, dataset_id, (batch_id, "edit", None), (first, last), when, user)
+    else:  # nothing changed: every answer and derived row stays as it is
+        catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
     return matched.num_rows
 
 

@@ -1,0 +1,168 @@
+"""Selection on the edges a real user hits, through the service's public functions: bounds
+the record cannot keep, shares and model pairs that would choose nothing or everything by
+accident, a tag already in use, and samples deleted while the run chose them (nothing is
+written: the record and the tag commit together)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from visionlens_jlab.catalog import Catalog, ConflictError
+from visionlens_jlab.catalog.reads.queries import sample_ids
+from visionlens_jlab.catalog.writes.dataset_writer import write_dataset, write_predictions
+from visionlens_jlab.catalog.writes.sample_tags import update_tags
+from visionlens_jlab.edits.sample_deletes import delete_samples
+from visionlens_jlab.embed.imported import import_embeddings
+from visionlens_jlab.select.records import list_selections
+from visionlens_jlab.select.request import SelectionError, parse_request
+from visionlens_jlab.select.service import run_selection
+from visionlens_jlab.semantic.ingest import ingest_semantic
+from visionlens_jlab.semantic.layouts import open_semantic
+from visionlens_jlab.vectors import open_vector_store
+
+from .semantic_fixtures import write_voc
+from .test_evaluate_classification import CLASSES, LabelsSource
+
+N = 12
+
+
+@pytest.fixture
+def pics(tmp_path: Path) -> Any:
+    """Twelve images of three classes, ground truth on each."""
+    catalog = Catalog(tmp_path / "catalog")
+    gt = [{"sample_index": i, "label": CLASSES[i % 3]} for i in range(N)]
+    write_dataset(catalog, "pics", LabelsSource(N, gt))
+    yield catalog, sample_ids(catalog, "pics", None).to_numpy()
+    catalog.close()
+
+
+def _select(catalog: Catalog, **body: Any) -> dict[str, Any]:
+    return run_selection(catalog, None, "pics", parse_request(body), user="tester")
+
+
+def test_a_seed_past_64_bits_is_refused_before_the_run(pics: Any) -> None:
+    catalog, _ = pics
+    with pytest.raises(SelectionError, match="'seed' must be a whole number from 0 to"):
+        _select(catalog, count=2, strategies="random", seed=2**63)
+    assert _select(catalog, count=2, strategies="random", seed=2**63 - 1)["chosen"] == 2
+    assert [s["seed"] for s in list_selections(catalog, "pics")] == [2**63 - 1]
+
+
+def test_an_infinite_balance_share_is_refused(pics: Any) -> None:
+    """JSON's ``Infinity`` parses: a share of it made every share NaN and chose nothing."""
+    catalog, _ = pics
+    with pytest.raises(SelectionError, match="'balance_target' must map values to finite"):
+        _select(catalog, count=3, strategies="balance", balance_target={"k0": float("inf")})
+    out = _select(catalog, count=3, strategies="balance", balance_target={"k0": 1e300, "k1": 1})
+    assert out["chosen"] == 3
+
+
+def test_disagreement_of_a_model_with_itself_is_refused(pics: Any) -> None:
+    """A model agrees with itself everywhere: every score was 0 and the 'choice' id order."""
+    catalog, _ = pics
+    labels = [{"image_ref": str(i), "label": CLASSES[0], "score": 0.6} for i in range(N)]
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    with pytest.raises(SelectionError, match="'clf' is named twice"):
+        _select(catalog, count=3, strategies="disagreement", models=["clf", "clf"])
+
+
+def test_samples_deleted_while_choosing_write_nothing(pics: Any) -> None:
+    """The record and the tag commit together: before, the record named all twelve chosen
+    and the tag went on the six still there."""
+    catalog, ids = pics
+
+    def delete_half(done: int, count: int) -> None:
+        if done == count:  # the choice is made; the write comes next
+            delete_samples(catalog, "pics", ids[:6], "someone", None)
+
+    request = parse_request({"count": N, "strategies": "random", "tag": "next"})
+    with pytest.raises(ConflictError, match="6 of the 12 chosen samples were deleted"):
+        run_selection(catalog, None, "pics", request, progress=delete_half)
+    assert list_selections(catalog, "pics") == []
+    assert len(sample_ids(catalog, "pics", {"tags": {"any": ["next"]}})) == 0
+    assert run_selection(catalog, None, "pics", request)["chosen"] == 6  # run again: the rest
+
+
+def test_a_tag_in_use_is_refused_and_the_first_selection_keeps_it(pics: Any) -> None:
+    """Re-running under a name refuses: before, the second run added its samples to the
+    first's tag, which then named both selections (and a user's own tag likewise)."""
+    catalog, ids = pics
+    first = _select(catalog, count=2, strategies="random", tag="batch", seed=5)
+    with pytest.raises(ConflictError, match="tag 'batch' is already on 2 samples"):
+        _select(catalog, count=2, strategies="random", tag="batch", seed=6)
+    tagged = sample_ids(catalog, "pics", {"tags": {"any": ["batch"]}}).to_pylist()
+    assert sorted(tagged) == sorted(first["sample_ids"])
+    assert [s["tag"] for s in list_selections(catalog, "pics")] == ["batch"]
+    update_tags(catalog, "pics", {"ids": [int(ids[0])]}, add=["mine"])
+    with pytest.raises(ConflictError, match="tag 'mine' is already on 1 samples"):
+        _select(catalog, count=2, strategies="random", tag="mine")
+
+
+def test_no_vectors_names_the_commands_that_compute_them(pics: Any, tmp_path: Path) -> None:
+    """A vector strategy without embeddings says how to get them, for the whole dataset
+    and for a view whose samples have none (the others are left out and counted)."""
+    catalog, ids = pics
+    with open_vector_store(catalog.data_dir) as store:
+        run = lambda **body: run_selection(catalog, store, "pics", parse_request(body))  # noqa: E731
+        with pytest.raises(SelectionError, match="no embeddings yet: .*`visionlens embed pics`"):
+            run(count=2, strategies="diversity")
+        source = tmp_path / "v.parquet"
+        vectors = pa.array(np.eye(N, 8)[:6].tolist(), pa.list_(pa.float32()))
+        pq.write_table(pa.table({"sample_id": ids[:6], "vector": vectors}), source)
+        import_embeddings(None, catalog, store, "pics", "mine", str(source))
+        with pytest.raises(SelectionError, match="none of the 2 candidates has a vector in "
+                           r"space 'mine-.*': compute them with `visionlens embed pics`"):  # fmt: skip
+            run(count=2, strategies="diversity", filter={"ids": ids[-2:].tolist()})
+        out = run(count=N, strategies="diversity")
+        assert out["chosen"] == 6 and out["options"]["without_vectors"] == 6
+
+
+def test_samples_without_a_prediction_come_after_every_scored_one(pics: Any) -> None:
+    """Unscored candidates rank with the lowest score, after it: before, they tied with the
+    least uncertain scored sample and the lower sample id went first, so a sample with no
+    prediction could be chosen before one the model was sure of."""
+    catalog, ids = pics
+    labels = [{"image_ref": "1", "label": "k0", "score": 0.9},
+              {"image_ref": "2", "label": "k0", "score": 0.6}]  # fmt: skip
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    for word in ("entropy", "margin"):
+        out = _select(catalog, count=4, strategies=word)
+        assert out["sample_ids"] == [int(ids[2]), int(ids[1]), int(ids[0]), int(ids[3])]
+        assert [r["scores"][word] for r in out["rows"][2:]] == [0.0, 0.0]  # unscored: no gain
+
+
+def test_non_finite_model_scores_rank_as_unscored(pics: Any) -> None:
+    """An import keeps NaN and Infinity in a label's score and per-class scores: before, the
+    per-class NaN failed the whole selection (orjson refuses it). A prediction with a
+    non-finite probability now ranks as no prediction does: after every scored sample."""
+    catalog, ids = pics
+    nan = float("nan")
+    labels = [
+        {"image_ref": "0", "label": "k0", "score": nan},
+        {"image_ref": "1", "label": "k0", "score": 0.9},
+        {"image_ref": "2", "label": "k0", "score": 0.6},
+        {"image_ref": "3", "label": "k0", "score": float("inf")},
+        {"image_ref": "4", "label": "k0", "score": 0.6, "scores": '{"k0": 0.6, "k1": NaN}'},
+    ]  # images 5 to 11: no prediction
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    for word in ("entropy", "margin"):
+        out = _select(catalog, count=N, strategies=word)
+        assert out["sample_ids"][:2] == [int(ids[2]), int(ids[1])]  # 0.6 is the less sure
+        assert [r["scores"][word] for r in out["rows"][2:]] == [0.0] * (N - 2)
+
+
+def test_exclude_labelled_leaves_out_ground_truth_label_maps(tmp_path: Path) -> None:
+    """A segmentation dataset's ground truth is label maps, which no filter names: before,
+    ``exclude_labelled`` kept every labelled sample a candidate."""
+    voc, _, _, _ = write_voc(tmp_path, 4)
+    with Catalog(tmp_path / "data") as catalog:
+        ingest_semantic(catalog, "seg", open_semantic(str(voc)))
+        request = parse_request({"count": 3, "strategies": "random", "exclude_labelled": True})
+        out = run_selection(catalog, None, "seg", request)
+        assert out["chosen"] == 0 and out["options"]["candidates"] == 0
