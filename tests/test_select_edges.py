@@ -89,19 +89,22 @@ def test_samples_deleted_while_choosing_write_nothing(pics: Any) -> None:
     assert run_selection(catalog, None, "pics", request)["chosen"] == 6  # run again: the rest
 
 
-def test_a_tag_in_use_is_refused_and_the_first_selection_keeps_it(pics: Any) -> None:
-    """Re-running under a name refuses: before, the second run added its samples to the
-    first's tag, which then named both selections (and a user's own tag likewise)."""
+def test_a_tag_in_use_gains_the_next_rounds_choice(pics: Any) -> None:
+    """One tag for every round of labelling: a second run under a tag adds its chosen to the
+    samples carrying it (the earlier round's and a user's own stay tagged), while each
+    record lists its own chosen."""
     catalog, ids = pics
-    first = _select(catalog, count=2, strategies="random", tag="batch", seed=5)
-    with pytest.raises(ConflictError, match="tag 'batch' is already on 2 samples"):
-        _select(catalog, count=2, strategies="random", tag="batch", seed=6)
+    update_tags(catalog, "pics", {"ids": [int(ids[0])]}, add=["batch"])
+    first = _select(catalog, count=2, strategies="random", tag="batch", seed=5,
+                    exclude_tags=["batch"])  # fmt: skip
+    second = _select(catalog, count=2, strategies="random", tag="batch", seed=6,
+                     exclude_tags=["batch"])  # fmt: skip
+    assert not set(first["sample_ids"]) & set(second["sample_ids"])  # excluded: tagged
     tagged = sample_ids(catalog, "pics", {"tags": {"any": ["batch"]}}).to_pylist()
-    assert sorted(tagged) == sorted(first["sample_ids"])
-    assert [s["tag"] for s in list_selections(catalog, "pics")] == ["batch"]
-    update_tags(catalog, "pics", {"ids": [int(ids[0])]}, add=["mine"])
-    with pytest.raises(ConflictError, match="tag 'mine' is already on 1 samples"):
-        _select(catalog, count=2, strategies="random", tag="mine")
+    assert sorted(tagged) == sorted([int(ids[0]), *first["sample_ids"], *second["sample_ids"]])
+    records = list_selections(catalog, "pics")
+    assert [r["tag"] for r in records] == ["batch", "batch"]
+    assert [r["chosen"] for r in records] == [2, 2]
 
 
 def test_no_vectors_names_the_commands_that_compute_them(pics: Any, tmp_path: Path) -> None:

@@ -67,20 +67,6 @@ async def test_rest_job_records_and_errors(vl_app: Any, api: Any, wait_job: Any)
     assert status == 404
 
 
-async def test_rest_refuses_a_tag_in_use_before_queueing(vl_app: Any, api: Any) -> None:
-    """A selection's tag names its samples only: a tag on samples already is a 409, and the
-    samples carrying it are as they were (before, the job added the new choice to them)."""
-    ids = add_pictures(vl_app)
-    update_tags(vl_app.catalog, "pics", {"ids": ids[:2]}, add=["next"])
-    status, body = await api("POST", "datasets/pics/selections",
-                             {"count": 3, "strategies": ["random"], "tag": "next"})  # fmt: skip
-    assert status == 409 and "tag 'next' is already on 2 samples" in json.dumps(body)
-    status, jobs = await api("GET", "jobs")
-    assert not [j for j in jobs["jobs"] if j["kind"] == "selection"]  # nothing was queued
-    status, page = await api("POST", "datasets/pics/ids", {"filter": {"tags": {"any": ["next"]}}})
-    assert sorted(page["ids"]) == ids[:2]
-
-
 async def test_rest_names_the_models_before_queueing(vl_app: Any, api: Any, wait_job: Any) -> None:
     """A model name that is not there is a 404 naming the dataset's models; a model with
     nothing the strategy reads (a semantic model's label maps, a run just started) a 400, as

@@ -838,7 +838,7 @@ export interface IWireSelectionRequest {
   exclude_tags?: string[];
   /** samples with ground truth now (objects, image labels or label maps) are not candidates */
   exclude_labelled?: boolean;
-  /** the tag written on the chosen (default selected-<id>); a tag some sample of the dataset carries already is refused (409), so a selection's tag names its samples only: choose another name, or untag those first */
+  /** the tag written on the chosen (default selected-<id>); a tag some samples carry already is added to the chosen too (one tag for every round of labelling), while each record lists its own chosen */
   tag?: string | null;
   /** the random seed: the same seed and data give the same choice (at most 2^63 - 1: the record keeps a 64-bit integer) */
   seed?: number;

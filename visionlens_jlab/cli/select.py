@@ -40,7 +40,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--tag",
         help="the tag written on the chosen (default selected-<id>); one already on samples "
-        "of the dataset is refused",
+        "is added to them (a tag for every round of labelling)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--version", help="choose among the samples as they were at this version")

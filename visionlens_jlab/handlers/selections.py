@@ -32,7 +32,7 @@ class SelectionsHandler(VisionLensHandler):
         refuse_version_edit(self.get_query_argument("version", None))
         with engine_errors():  # a bad strategy word or filter: 400 before anything is queued
             request = parse_request(body)
-        # 404 (no dataset) or 409 (the tag in use) before queueing
+        # 404 (no dataset or model) or 400 (a model with nothing to score) before queueing
         await self.run_blocking(check_request, self.catalog, name, request)
         catalog, app, user = self.catalog, self.app, self.user_name
 

@@ -175,29 +175,12 @@ def _quality_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int, word: str) 
 
 def check_request(catalog: Catalog, dataset: str, request: SelectionRequest) -> None:
     """What can be refused before a run is queued: the dataset or a model the strategies
-    read (:class:`NotFoundError`), a model with nothing they read (:class:`SelectionError`)
-    and a ``tag`` already in use (:class:`ConflictError`); the run checks the tag again as
-    it writes."""
+    read (:class:`NotFoundError`) and a model with nothing they read
+    (:class:`SelectionError`)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         if request.models and any(w in MODEL_WORDS for w, _ in request.strategies):
             _models(cur, dataset_id, request.models)
-        if request.tag is not None:
-            _refuse_tag_in_use(cur, dataset_id, request.tag)
-
-
-def _refuse_tag_in_use(cur: duckdb.DuckDBPyConnection, dataset_id: int, tag: str) -> None:
-    """Refuse a tag some sample of the dataset carries: the tag would then name more than
-    the selection's samples (an earlier run's under the same name, or a tag of the user's)."""
-    ((count,),) = cur.execute(
-        "SELECT count(*) FROM samples WHERE dataset_id = ? AND list_contains(tags, ?)",
-        [dataset_id, tag],
-    ).fetchall()
-    if count:
-        raise ConflictError(
-            f"tag {tag!r} is already on {count:,} samples of this dataset: choose another "
-            "tag (or untag those first); a selection's tag names its samples only"
-        )
 
 
 def run_selection(
@@ -254,7 +237,6 @@ def run_selection(
         catalog.scope_write(dataset_id, keeps_derived=True, keeps_indexes=True)
         record["id"] = records.next_id(cur)
         record["tag"] = request.tag or f"selected-{record['id']}"
-        _refuse_tag_in_use(cur, dataset_id, record["tag"])
         record["seconds"] = round(time.perf_counter() - started, 3)
         records.store_selection(cur, dataset_id, record, sample_ids, chosen.contributions)
         if len(sample_ids):
