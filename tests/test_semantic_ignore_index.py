@@ -1,6 +1,7 @@
 """``--ignore-index`` naming one of the classes (``classes.txt`` line 0 "unlabelled",
 ``--ignore-index 0``): its ground-truth pixels are left out of every metric and the class
-itself has no score, as torchmetrics' ``ignore_index`` does, through the CLI on real PNGs;
+itself has no score, as torchmetrics' ``ignore_index`` does (each image's mean IoU as well),
+through the CLI on real PNGs;
 and the layouts' value maps send their ignored values (ADE20K's 0, Cityscapes' unevaluated
 ids) to the given ignore index."""
 
@@ -67,6 +68,16 @@ def test_an_ignore_index_inside_the_classes_is_left_out(
     accuracy = MulticlassAccuracy(**kw, average="micro")(predicted, target).item()
     assert sem["mIoU"] == pytest.approx(iou, abs=1e-6)
     assert sem["pixel_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    # each image's mean IoU (the grid's semantic_miou) leaves the class out too
+    with Catalog(Path(data)) as catalog, catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT s.file_name, c.num FROM computed_values c JOIN samples s USING (sample_id) "
+            "WHERE c.field = 'semantic_miou'"
+        ).fetchall()
+    per_image = {Path(name).stem: value for name, value in rows}
+    metric = MulticlassJaccardIndex(**kw, average="macro")
+    for stem, t, p in zip(("a", "b"), target, predicted, strict=True):
+        assert per_image[stem] == pytest.approx(metric(p[None], t[None]).item(), abs=1e-6)
 
 
 def _touch(path: Path) -> Path:
