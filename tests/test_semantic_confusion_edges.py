@@ -2,7 +2,7 @@
 do not reach: a signed mask's negative values (a ground-truth pixel holding one is left out,
 as a value past the classes is; a predicted one is refused, naming it), and the summary of
 a matrix without a counted pixel (every pixel ignored), whose figures are absent rather than
-0 or NaN."""
+0 or NaN (in the terminal's summary too)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from visionlens_jlab.semantic.confusion import confusion, image_iou, summary
+from visionlens_jlab.semantic.evaluate import semantic_text
 
 
 @pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64])
@@ -45,3 +46,7 @@ def test_the_summary_of_no_counted_pixel_has_no_figures() -> None:
         assert got[key] is None, key
     assert got["per_class"]["a"] == {"iou": None, "accuracy": None, "pixels": 0}
     assert math.isnan(image_iou(matrix, 255))
+    # the terminal's summary shows them as absent, not as 0
+    text = semantic_text({**got, "model": "m", "images": 1, "missing": 0, "boundary_iou": None})
+    assert "pixel accuracy   -  " in text and "mIoU   -  " in text, text
+    assert "0.0" not in text, text
