@@ -74,3 +74,16 @@ def test_tide_with_the_outcomes_pairs_equals_tide_with_its_own(seed, chunk, monk
     every = ImagePairs(gt, dt, np.arange(len(gt)), sim)
     every.of(np.arange(len(dt)))
     assert_same(tide_errors(gt, dt, sim, coco=match, pairs=every), shared)
+
+
+def test_pairs_kept_in_two_chunks_are_read_back() -> None:
+    """Two ascending chunks kept, then read back together: both chunks' similarities are
+    read (not the first chunk's alone)."""
+    gt, dt = random_boxes(1)
+    sim = box_similarity(gt, dt)
+    plain = np.flatnonzero(~gt.crowd)
+    pairs = ImagePairs(gt, dt, plain, sim)
+    every = np.arange(len(dt))
+    for dets in [*np.array_split(every, 2), every]:
+        for got, want in zip(pairs.of(dets), fresh(gt, dt, plain, sim, dets), strict=True):
+            np.testing.assert_array_equal(got, want)

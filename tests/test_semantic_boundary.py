@@ -3,7 +3,9 @@ equals its definition, a pixel whose ``(2d+1)²`` window holds two labels or cro
 image's edge, computed with scipy's minimum and maximum filters over the window; on random
 and blocky label maps of every shape from one pixel up, widths from 1 to past the image's
 size, and several label dtypes. One image's confusion matrix and boundary counts, taken in
-one pass, equal the plain matrix and the counts class by class."""
+one pass, equal the plain matrix and the counts class by class. The band's width is the
+paper's ratio of the diagonal at real image sizes, and the mean boundary IoU is over the
+classes that have band pixels, one or none."""
 
 from __future__ import annotations
 
@@ -11,7 +13,12 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from visionlens_jlab.semantic.boundary import band_width, boundary_band, confusion_with_boundary
+from visionlens_jlab.semantic.boundary import (
+    band_width,
+    boundary_band,
+    boundary_iou,
+    confusion_with_boundary,
+)
 from visionlens_jlab.semantic.confusion import confusion
 
 
@@ -91,3 +98,29 @@ def test_boundary_counts_class_by_class(dtype: type, classes: int, ignore: int |
 def test_boundary_counts_refuse_maps_of_two_sizes() -> None:
     with pytest.raises(ValueError, match="ground truth is 4x3, prediction 3x4"):
         confusion_with_boundary(np.zeros((3, 4), np.uint8), np.zeros((4, 3), np.uint8), 2)
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "d"),
+    [
+        (375, 500, 12),  # a VOC image: 0.02 x 625 = 12.5, which Python rounds to even
+        (512, 512, 14),  # 0.02 x 724.08
+        (1024, 2048, 46),  # Cityscapes: 0.02 x 2289.7
+        (480, 640, 16),  # 0.02 x 800
+        (10, 10, 1),  # 0.28 rounds to 0: at least one pixel
+    ],
+)
+def test_band_width_is_the_papers_ratio_of_the_diagonal(height: int, width: int, d: int) -> None:
+    """The authors' ``mask_to_boundary``: ``int(round(0.02 * sqrt(h² + w²)))``, at least 1
+    (the widths here worked out by hand from that formula)."""
+    assert band_width(height, width) == d
+    assert d == max(1, int(round(0.02 * (height * height + width * width) ** 0.5)))
+
+
+def test_boundary_iou_of_one_class_and_of_none() -> None:
+    """The mean is over the classes with band pixels on either side, however few."""
+    per, mean = boundary_iou(np.array([[0, 3, 0], [0, 4, 0]]))
+    assert np.isnan(per[0]) and per[1] == 0.75 and np.isnan(per[2])
+    assert mean == 0.75
+    per, mean = boundary_iou(np.zeros((2, 3), np.int64))
+    assert np.isnan(per).all() and mean is None

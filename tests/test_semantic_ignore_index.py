@@ -1,6 +1,7 @@
 """``--ignore-index`` naming one of the classes (``classes.txt`` line 0 "unlabelled",
 ``--ignore-index 0``): its ground-truth pixels are left out of every metric and the class
-itself has no score, as torchmetrics' ``ignore_index`` does, through the CLI on real PNGs;
+itself has no score, as torchmetrics' ``ignore_index`` does (each image's mean IoU as well),
+through the CLI on real PNGs;
 and the layouts' value maps send their ignored values (ADE20K's 0, Cityscapes' unevaluated
 ids) to the given ignore index."""
 
@@ -67,6 +68,16 @@ def test_an_ignore_index_inside_the_classes_is_left_out(
     accuracy = MulticlassAccuracy(**kw, average="micro")(predicted, target).item()
     assert sem["mIoU"] == pytest.approx(iou, abs=1e-6)
     assert sem["pixel_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    # each image's mean IoU (the grid's semantic_miou) leaves the class out too
+    with Catalog(Path(data)) as catalog, catalog.cursor() as cur:
+        rows = cur.execute(
+            "SELECT s.file_name, c.num FROM computed_values c JOIN samples s USING (sample_id) "
+            "WHERE c.field = 'semantic_miou'"
+        ).fetchall()
+    per_image = {Path(name).stem: value for name, value in rows}
+    metric = MulticlassJaccardIndex(**kw, average="macro")
+    for stem, t, p in zip(("a", "b"), target, predicted, strict=True):
+        assert per_image[stem] == pytest.approx(metric(p[None], t[None]).item(), abs=1e-6)
 
 
 def _touch(path: Path) -> Path:
@@ -76,9 +87,10 @@ def _touch(path: Path) -> Path:
 
 def test_ignore_index_is_where_a_value_map_sends_its_ignored_values(tmp_path: Path) -> None:
     """``--ignore-index 9`` on ADE20K: "other" (0) maps to 9, as the option says, so label
-    quality leaves those pixels out (it used to count them as a class 255, labelled) and
-    the evaluation equals torchmetrics' with ``ignore_index=9`` on the mapped masks;
-    Cityscapes' unevaluated label ids map to it too."""
+        quality leaves those pixels out (it used to count them as a class 255, labelled) and
+        the evaluation equals torchmetrics' with ``ignore_index=9`` on the mapped masks (and on
+    predictions written as class indices, which are not mapped);
+        Cityscapes' unevaluated label ids map to it too."""
     root = tmp_path / "ADEChallengeData2016"
     root.mkdir()
     (root / "objectInfo150.csv").write_text(
@@ -108,6 +120,13 @@ def test_ignore_index_is_where_a_value_map_sends_its_ignored_values(tmp_path: Pa
     accuracy = MulticlassAccuracy(**kw, average="micro")(predicted, target).item()
     assert sem["mIoU"] == pytest.approx(iou, abs=1e-6)
     assert sem["pixel_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    # the same predictions written as class indices (``--indices``): not mapped again
+    for stem, p in zip(("ADE_val_00000001", "ADE_val_00000002"), predicted, strict=True):
+        save_grey(p.numpy(), tmp_path / "indices" / f"{stem}.png")
+    ingest_semantic_predictions(catalog, "ade", "idx", str(tmp_path / "indices"), indices=True)
+    again = evaluate_semantic(catalog, "ade", "idx", boundary=False)["semantic"]
+    assert again["mIoU"] == pytest.approx(iou, abs=1e-6)
+    assert again["confusion_matrix"] == sem["confusion_matrix"]
     result = run_label_quality(catalog, "ade", "m")
     with catalog.cursor() as cur:
         by_file = dict(cur.execute("SELECT sample_id, file_name FROM samples").fetchall())

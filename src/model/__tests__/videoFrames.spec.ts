@@ -133,10 +133,44 @@ describe('video timeline geometry', () => {
     expect(trackLanes(tl, 100, new Set(['model']))).toEqual([]);
   });
 
+  it('keeps every frame, step and left edge a whole frame of the video, whatever the sizes', () => {
+    // a video without frames yet (no timeline): frame 1, never 0
+    expect(steppedFrame(1, 1, 0)).toBe(1);
+    expect(steppedFrame(3, -1, 0)).toBe(1);
+    // a step of a fraction of a frame lands on the nearest whole frame
+    expect(steppedFrame(2, 0.4, 9)).toBe(2);
+    expect(steppedFrame(2, 1.6, 9)).toBe(4);
+    // a timeline not laid out (0 px wide) or without frames: frame 1, not NaN
+    expect(frameAt(10, 0, 10)).toBe(1);
+    expect(frameAt(10, 200, 0)).toBe(1);
+    expect(frameX(3, 200, 0)).toBe(0);
+    // the frames' list longer than the video says: the list counts
+    const tl = timeline([11, 12, 13], []);
+    tl.video.num_frames = 2;
+    expect(frameCount(tl)).toBe(3);
+  });
+
+  it('finds a sample on the last frame, seeking either way', () => {
+    const tl = timeline([null, null, 13], []);
+    expect(frameSample(tl, 3)).toEqual({ frame: 3, sampleId: 13 });
+    expect(frameSample(tl, 1, 1)).toEqual({ frame: 3, sampleId: 13 });
+    expect(frameSample(tl, 3, -1)).toEqual({ frame: 3, sampleId: 13 });
+    expect(frameSample(tl, 4, -1)).toBeNull(); // past the end: no frame there
+  });
+
+  it('draws the lanes of the sources asked', () => {
+    const tl = timeline([1, 2], [[3, [1, 2]]]);
+    expect(
+      trackLanes(tl, 100, new Set(['ground_truth'])).map(l => l.track.track_id)
+    ).toEqual([3]);
+  });
+
   it('plays at the video frame rate, or 10 fps when unknown', () => {
     expect(frameInterval(25)).toBe(40);
     expect(frameInterval(null)).toBe(100);
     expect(frameInterval(0)).toBe(100);
+    expect(frameInterval(-25)).toBe(100);
+    expect(frameInterval(Infinity)).toBe(100);
   });
 });
 
@@ -175,6 +209,10 @@ describe('the playback schedule', () => {
     // a frame up to half an interval late is made up
     expect(clock.shown(240)).toBe(20);
     expect(clock.shown(260)).toBe(40);
+    // more than half an interval late, less than a whole: the schedule moves too
+    const other = new PlaybackClock(40, 0);
+    expect(other.shown(0)).toBe(40);
+    expect(other.shown(70)).toBe(40);
   });
 });
 
@@ -192,6 +230,22 @@ describe('frames fetched ahead', () => {
     expect(prefetch.pending).toEqual([2, 3, 4, 5]);
     expect(await prefetch.take(99, 100)).toBe(990);
     expect(prefetch.pending).toEqual([99, 100]); // never past the last frame
+  });
+
+  it('drops the frames ahead of a seek back, and every load on clear', async () => {
+    const asked: number[] = [];
+    const prefetch = new FramePrefetch(async (f: number) => {
+      asked.push(f);
+      return f;
+    }, 2);
+    await prefetch.take(50, 100);
+    await prefetch.take(10, 100); // a seek back: 50..52 are no longer ahead
+    expect(prefetch.pending).toEqual([10, 11, 12]);
+    prefetch.clear(); // the labels changed: loaded frames are loaded again
+    expect(prefetch.pending).toEqual([]);
+    asked.length = 0;
+    expect(await prefetch.take(11, 100)).toBe(11);
+    expect(asked).toEqual([11, 12, 13]);
   });
 
   it('asks a failed frame again', async () => {
@@ -250,6 +304,13 @@ describe('frames labelled a window at a time', () => {
     await window.get(4, 10);
     await window.get(4, 10); // handed out once: asked again (its load failed)
     expect(asked[2]).toEqual([4, 6, 7]); // 5 is held
+  });
+
+  it('asks a frame past the count alone', async () => {
+    const asked: number[][] = [];
+    const window = labelled(asked);
+    expect(await window.get(12, 10)).toBe('labels of 12');
+    expect(asked).toEqual([[12]]);
   });
 
   it('drops what it holds on a seek elsewhere and when the labels change', async () => {
