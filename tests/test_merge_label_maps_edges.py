@@ -115,6 +115,24 @@ def test_a_model_of_both_kinds_in_both_datasets_merges(tmp_path: Path) -> None:
         assert merge_datasets(catalog, "src", "dst", "file_name").added == 1
 
 
+def test_a_target_mixed_already_takes_a_model_of_one_kind(tmp_path: Path) -> None:
+    """The mix is the target's own (an earlier VisionLens), not the merge's doing: a source
+    whose ``net`` holds label maps alone merges into it; a source holding both is refused
+    into a target of one kind, which the merge would mix."""
+    with Catalog(tmp_path / "data") as catalog:
+        for name, keep in (("src", {0, 1}), ("dst", {0, 2}), ("one", {0, 2})):
+            voc, preds = voc_part(tmp_path / name, keep)
+            ingest_semantic(catalog, name, open_semantic(str(voc)))
+            if name == "one":
+                ingest_semantic_predictions(catalog, name, "net", str(preds))
+            else:
+                _mix(catalog, name, preds)
+        check_merge(catalog, "one", "dst", "file_name")
+        with pytest.raises(CatalogError, match="model 'net' holds label maps in"):
+            check_merge(catalog, "src", "one", "file_name")
+        assert merge_datasets(catalog, "one", "dst", "file_name").added == 0
+
+
 def test_a_class_refusal_names_three_classes_then_how_many_more(tmp_path: Path) -> None:
     renamed = {1, 2, 3, 4}  # aeroplane .. boat: one past the three shown
     with Catalog(tmp_path / "data") as catalog:

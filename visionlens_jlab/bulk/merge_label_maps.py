@@ -74,7 +74,8 @@ def check_model_kinds(
     already (an earlier VisionLens) is not the merge's doing, and is left to evaluation."""
     src, dst = kinds_by_model(cur, src_id), kinds_by_model(cur, dst_id)
     for name in sorted(src.keys() & dst.keys()):
-        if len(src[name] | dst[name]) < 2 or src[name] == dst[name]:
+        # one kind between them, or the target's own mix (not this merge's doing)
+        if len(src[name] | dst[name]) < 2 or len(dst[name]) == 2:
             continue
         where: dict[str, list[str]] = {LABEL_MAPS: [], OBJECTS: []}
         for dataset, kinds in ((source, src[name]), (target, dst[name])):
