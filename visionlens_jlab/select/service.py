@@ -8,7 +8,8 @@ Vector strategies read the candidates' vectors from the embedding space (a candi
 without one is left out). The chosen samples get the tag through the tag writer, one batch
 of the operation log (undo takes it back; a version names it), and the run is stored as a
 record (:mod:`.records`), in one transaction: a chosen sample deleted while the run chose
-writes neither. A tag already on samples is refused: a selection's tag names its own.
+writes neither. A tag already on samples is added to the chosen too (one tag for every
+round of labelling); each record lists its own chosen.
 """
 
 from __future__ import annotations
