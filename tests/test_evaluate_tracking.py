@@ -249,3 +249,50 @@ def test_reader_refuses_results_of_other_classes(tmp_path: Path) -> None:
     write_sequence(tmp_path, "s", 3, _rows([1], [1], [BOX], 9), tr)
     with pytest.raises(ValueError, match="results name class 3"):
         read_mot_folders(tmp_path / "gt", tmp_path / "trackers" / TRACKER)
+
+
+def test_thresholds_met_exactly_equal_trackeval(tmp_path: Path) -> None:
+    """Values that sit exactly on a threshold count as reaching it, as in TrackEval: IoU 0.5
+    is a CLEAR and an Identity match, IoU 0.6 reaches HOTA's alpha 0.6 (which ``arange``
+    builds as 0.6000000000000001), a track matched in 1 of its 5 frames (ratio 0.2) is
+    partly tracked, and a consider flag of 0.4 reads as 0 (the box is not evaluated)."""
+    five = [1, 2, 3, 4, 5]
+    half = [10.0, 10.0, 40.0, 160.0]  # BOX inside it: IoU 3200 / 6400 = 0.5
+    six_tenths = [10.0, 10.0, 40.0, 48.0]  # inside BOX: IoU 1920 / 3200 = 0.6
+    consider = _rows([1, 2, 3], [1, 1, 1], [BOX] * 3, 9)
+    consider[2, 6] = 0.4
+    cases = {
+        "iou-half": (_rows(five, [1] * 5, [BOX] * 5, 9), _rows(five, [2] * 5, [half] * 5, 10)),
+        "iou-six-tenths": (
+            _rows(five, [1] * 5, [BOX] * 5, 9),
+            _rows(five, [2] * 5, [six_tenths] * 5, 10),
+        ),
+        "one-in-five": (_rows(five, [1] * 5, [BOX] * 5, 9), _rows([1], [2], [BOX], 10)),
+        "consider-fraction": (consider, _rows([1, 2, 3], [2, 2, 2], [BOX] * 3, 10)),
+    }
+    for name, (gt, tr) in cases.items():
+        write_sequence(tmp_path, name, 5, gt, tr)
+    assert_equal_to_trackeval(tmp_path, list(cases))
+    seqs = _evaluate(tmp_path).sequences
+    assert seqs["iou-half"]["CLEAR"]["CLR_TP"] == 5 and seqs["iou-half"]["CLEAR"]["MOTA"] == 1.0
+    assert seqs["iou-half"]["Identity"]["IDTP"] == 5
+    alpha = list(np.round(np.arange(0.05, 0.99, 0.05), 2)).index(0.6)
+    assert seqs["iou-six-tenths"]["HOTA"]["HOTA_TP"][alpha] == 5
+    assert seqs["iou-six-tenths"]["HOTA"]["HOTA_TP"][alpha + 1] == 0
+    one = seqs["one-in-five"]["CLEAR"]
+    assert (one["MT"], one["PT"], one["ML"]) == (0, 1, 0)
+    considered = seqs["consider-fraction"]["CLEAR"]
+    assert (considered["CLR_TP"], considered["CLR_FP"], considered["CLR_FN"]) == (2, 1, 0)
+
+
+def test_identity_assigns_no_tracker_to_a_track_it_never_overlaps(tmp_path: Path) -> None:
+    """Ground truth 1 is followed by tracker 7; ground truth 2 stays far from tracker 8's box
+    in every frame, so Identity pairs it with no tracker (-1), though the assignment solver
+    hands every row some column."""
+    gt = _rows([1, 1, 2, 2], [1, 2, 1, 2], [BOX, FAR, BOX, FAR], 9)
+    tr = _rows([1, 1, 2, 2], [7, 8, 7, 8], [BOX, [300.0, 0.0, 20.0, 20.0]] * 2, 10)
+    write_sequence(tmp_path, "s", 2, gt, tr)
+    assert_equal_to_trackeval(tmp_path, ["s"])
+    report = _evaluate(tmp_path)
+    assert report.sequences["s"]["Identity"]["IDTP"] == 2
+    assert report.details["s"].track_assigned_id.tolist() == [7, -1]
