@@ -170,3 +170,47 @@ def test_a_png_id_of_no_segment_is_an_error_in_predictions_and_void_in_truth() -
     assert stat.tp == {1: 1} and stat.iou[1] == pytest.approx(0.8) and stat.fp == {3: 1}
     with pytest.raises(PanopticError, match="segment 9 is in the PNG, not in segments_info"):
         image_pq(gt, pred, gt_segments, pred_segments[:1], {1, 3}, PQStat(), "x.png")
+
+
+def test_a_half_is_not_more_than_half() -> None:
+    """panopticapi's two halves, by hand on one-row images: a match needs IoU above 0.5
+    (exactly 0.5 leaves a false negative and a false positive), and an unmatched prediction
+    is forgiven only when more than half of it lies on void or on a crowd of its category
+    (exactly half is a false positive, two thirds is not)."""
+    from visionlens_jlab.semantic.panoptic_quality import PQStat, image_pq, pq_summary
+
+    def run(gt_row: list[int], pred_row: list[int], gt_segments: list[dict[str, int]]) -> PQStat:
+        stat = PQStat()
+        gt, pred = np.array([gt_row], np.uint32), np.array([pred_row], np.uint32)
+        pred_segments = [{"id": 9, "category_id": 1}, {"id": 10, "category_id": 2}]
+        image_pq(gt, pred, gt_segments, pred_segments, {1, 2}, stat)
+        return stat
+
+    thing = {"id": 5, "category_id": 1, "area": 4, "iscrowd": 0}
+    stuff = {"id": 7, "category_id": 2, "area": 6, "iscrowd": 0}
+    # 9 covers thing 5 and as much again: IoU 4 / 8
+    half_iou = run([5, 5, 5, 5, 7, 7, 7, 7, 7, 7], [9] * 8 + [10] * 2, [thing, stuff])
+    assert half_iou.tp.get(1, 0) == 0 and half_iou.fn == {1: 1, 2: 1}
+    assert half_iou.fp == {1: 1, 2: 1}  # 10 (2 pixels of 7's 6): IoU 1/3
+    # 9 lies half on void, half on 7; 10 inside 7: IoU 4 / 6
+    half_void = run([0, 0, 7, 7, 7, 7, 7, 7], [9, 9, 9, 9, 10, 10, 10, 10], [stuff])
+    assert half_void.fp == {1: 1} and half_void.tp == {2: 1} and half_void.fn == {}
+    assert half_void.iou[2] == pytest.approx(4 / 6)
+    crowd = {"id": 3, "category_id": 1, "area": 2, "iscrowd": 1}
+    half_crowd = run([3, 3, 7, 7, 7, 7, 7, 7], [9, 9, 9, 9, 10, 10, 10, 10], [crowd, stuff])
+    assert half_crowd.fp == {1: 1} and half_crowd.tp == {2: 1} and half_crowd.fn == {}
+    # 9 two thirds on void: forgiven; 10 covers 5 of 7's 6 pixels
+    most_void = run([0, 0, 7, 7, 7, 7, 7, 7], [9, 9, 9, 10, 10, 10, 10, 10], [stuff])
+    assert most_void.fp == {} and most_void.tp == {2: 1}
+    assert most_void.iou[2] == pytest.approx(5 / 6)
+    categories = {
+        1: {"name": "person", "isthing": 1},
+        2: {"name": "grass", "isthing": 0},
+        4: {"name": "sky", "isthing": 0},
+    }
+    summary = pq_summary(half_void, categories)
+    # person: PQ 0 over 1 FP; grass: 4/6 over one TP; sky: no segment, not averaged
+    assert summary["Things"] == {"pq": 0.0, "sq": 0.0, "rq": 0.0, "n": 1}
+    assert summary["Stuff"]["pq"] == pytest.approx(4 / 6) and summary["Stuff"]["n"] == 1
+    assert summary["All"]["pq"] == pytest.approx(2 / 6) and summary["All"]["n"] == 2
+    assert summary["All"]["rq"] == pytest.approx(0.5)
