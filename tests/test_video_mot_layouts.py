@@ -1,7 +1,8 @@
 """MOT Challenge files as other tools write them, ingested from real sequence folders: MOT15's
 10-column ground truth (world coordinates, no class), rows with a trailing comma, a header
-line (pandas), values separated by tabs or spaces, malformed rows among good ones, and a
-``seqinfo.ini`` with a byte-order mark or a key given twice."""
+line (pandas), values separated by tabs or spaces, malformed rows among good ones, a
+``seqinfo.ini`` with a byte-order mark or a key given twice, ground truth of 8 columns (a
+class, no visibility), results of 7 (a score) and a track of id 0."""
 
 from __future__ import annotations
 
@@ -289,3 +290,48 @@ def test_a_trackers_folder_in_trackeval_layout_is_its_data_results(tmp_path: Pat
             ).fetchall()
     assert summary["errors"] == [] and (summary["predictions"], summary["tracks"]) == (2, 1)
     assert [tuple(b) for b in boxes] == [(12.0, 0.9), (13.0, 0.8)]
+
+
+def test_eight_columns_are_a_class_without_a_visibility(tmp_path: Path) -> None:
+    """MOT16-style ground truth that stops after the class column: the class is read (car),
+    the visibility is absent."""
+    rows = "1,1,10,10,5,5,1,3\n2,4,11,10,5,5,1,3\n"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", _sequence(tmp_path / "mot", rows)).to_dict()
+        objects = _objects(catalog)
+    assert summary["errors"] == summary["warnings"] == []
+    assert objects == [("car", "1", 10.0, None), ("car", "4", 11.0, None)]
+
+
+def test_seven_column_results_keep_their_scores(tmp_path: Path) -> None:
+    """A tracker's results of frame, id, box and score only: the 7th column is the score."""
+    root = _sequence(tmp_path / "mot", "1,1,10,10,5,5,1,1,1\n")
+    results = tmp_path / "tracker"
+    results.mkdir()
+    (results / "S.txt").write_text("1,3,12,10,5,5,0.9\n2,3,13,10,5,5,0.25\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", root)
+        summary = ingest_predictions(catalog, "m", "trk", results, fmt="mot").to_dict()
+        with catalog.cursor() as cur:
+            boxes = cur.execute(
+                "SELECT x, score FROM annotations WHERE source = 'trk' ORDER BY x"
+            ).fetchall()
+    assert summary["errors"] == [] and summary["predictions"] == 2
+    assert [tuple(b) for b in boxes] == [(12.0, 0.9), (13.0, 0.25)]
+
+
+def test_id_zero_is_a_track_and_is_one_box_per_frame(tmp_path: Path) -> None:
+    """Only id -1 is MOT's box without identity: id 0 is a track like any other, so its
+    second box on frame 1 is refused (line 2) and its boxes share one track."""
+    rows = "1,0,10,10,5,5,1,1,1\n1,0,11,10,5,5,1,1,1\n2,0,12,10,5,5,1,1,1\n"
+    root = _sequence(tmp_path / "mot", rows)
+    gt = root / "S" / "gt" / "gt.txt"
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "m", root).to_dict()
+        with catalog.cursor() as cur:
+            tracks = cur.execute("SELECT track_id FROM annotations ORDER BY ann_id").fetchall()
+    (error,) = summary["errors"]
+    assert error["code"] == "mot_track_repeated_on_frame"
+    assert error["examples"] == [f"S: track 0 on frame 1 ({gt} line 2)"]
+    assert summary["annotations"] == 2 and summary["tracks"] == 1
+    assert tracks[0][0] is not None and tracks[0] == tracks[1]
