@@ -1,7 +1,8 @@
 """CVAT for video 1.1 with a real video (PyAV) or its exported frames: every frame a track
 covers is one object with the track's identity, boxes interpolated linearly between
 keyframes, other shapes held, ``outside`` ending a track, CVAT's 0-based frames shifted to
-VisionLens' 1-based ones; overlapping shapes and frames past the end are report rows."""
+VisionLens' 1-based ones (a task's start frame and step mapping them onto images of other
+names); overlapping shapes and frames past the end are report rows."""
 
 from __future__ import annotations
 
@@ -273,3 +274,93 @@ def test_frame_tags_are_image_labels_of_their_frames(tmp_path: Path) -> None:
     (error,) = summary["errors"]
     assert error["code"] == "cvat_frame_out_of_range"
     assert error["examples"] == ["tag 'rain' frame 9 of 6 (CVAT counts from 0)"]
+
+
+def _polygon(frame: int, x: float) -> str:
+    return (f'<polygon frame="{frame}" outside="0" occluded="0" keyframe="1" '
+            f'points="{x},0;{x + 10},0;{x + 10},10" z_order="0"/>')  # fmt: skip
+
+
+def test_a_part_of_a_video_in_images_of_other_names_is_mapped_by_start_and_step(
+    tmp_path: Path,
+) -> None:
+    """Images not named by CVAT's frames are the task's frames in order: CVAT frame f (start
+    10, every 5th) is image (f - 10) / 5, for shapes and tags alike; a shape or tag on a frame
+    between two of the task's is reported; a polygon is held, not interpolated, between its keyframes."""
+    task = tmp_path / "task"
+    (task / "images").mkdir(parents=True)
+    for i in range(1, 6):
+        (task / "images" / f"img{i}.PNG").write_bytes(tiny_jpeg(64, 48))
+    meta = (
+        "<start_frame>10</start_frame><stop_frame>30</stop_frame>"
+        "<frame_filter>step=5</frame_filter>"
+    )
+    boxes = "".join(_box(f, f) for f in (10, 20, 30)) + _box(12, 12)  # 12: not a task frame
+    polygons = _polygon(10, 1) + _polygon(20, 7)
+    tracks = (
+        f'<track id="0" label="car">{boxes}</track>'
+        f'<track id="1" label="car">{polygons}</track>'
+        '<tag frame="25" label="rain" source="manual"/>'
+        '<tag frame="12" label="fog" source="manual"/>'  # not a task frame either
+    )
+    (task / "annotations.xml").write_text(_task_xml(meta, tracks))
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "frames", task / "annotations.xml", fmt="cvat").to_dict()
+        with catalog.cursor() as cur:
+            rows = cur.execute(
+                "SELECT a.source_ann_id, f.frame_number, s.file_name, a.x, "
+                "a.segmentation IS NOT NULL FROM annotations a "
+                "JOIN video_frames f USING (sample_id) JOIN samples s USING (sample_id) "
+                "ORDER BY a.source_ann_id, f.frame_number"
+            ).fetchall()
+            tags = cur.execute(
+                "SELECT s.file_name, c.label FROM classifications c JOIN samples s "
+                "USING (sample_id)"
+            ).fetchall()
+    assert summary["frames"] == 5
+    (error,) = summary["errors"]
+    assert error["code"] == "cvat_frame_out_of_range" and error["count"] == 2
+    assert "track 0 frame 12" in error["examples"][0]
+    assert "frames from 10 every 5" in error["examples"][0]
+    assert error["examples"][1].startswith("tag 'fog' frame 12")
+    # CVAT 10, 15 (interpolated), 20, 25 (interpolated), 30: images 1 to 5
+    assert [tuple(r) for r in rows if r[0] == "0"] == [
+        ("0", i + 1, f"img{i + 1}.PNG", 10.0 + 5 * i, False) for i in range(5)
+    ]
+    # the polygon of CVAT 10 held on 15, then CVAT 20's held to the end
+    polygon = [(r[1], r[3], r[4]) for r in rows if r[0] == "1"]
+    assert polygon == [(1, 1.0, True), (2, 1.0, True), (3, 7.0, True), (4, 7.0, True),
+                       (5, 7.0, True)]  # fmt: skip
+    assert [tuple(t) for t in tags] == [("img4.PNG", "rain")]
+
+
+def test_an_outside_shape_on_a_frame_without_its_image_ends_the_track(tmp_path: Path) -> None:
+    """Images named by CVAT's frames with frame 3 deleted: the track's outside shape there
+    is no error and still ends the track (nothing on CVAT frame 4)."""
+    task = tmp_path / "task"
+    (task / "images").mkdir(parents=True)
+    for f in (0, 1, 2, 4):
+        (task / "images" / f"frame_{f:06d}.PNG").write_bytes(tiny_jpeg(64, 48))
+    outside = (
+        '<box frame="3" outside="1" occluded="0" keyframe="1" xtl="0" ytl="0" xbr="10" '
+        'ybr="10" z_order="0"/>'
+    )
+    meta = "<start_frame>0</start_frame><stop_frame>4</stop_frame>"
+    (task / "annotations.xml").write_text(
+        _task_xml(meta, f'<track id="0" label="car">{_box(0, 0)}{outside}</track>')
+    )
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "frames", task / "annotations.xml", fmt="cvat").to_dict()
+        frames = [o[2] for o in _objects(catalog)]
+    assert summary["errors"] == []
+    assert frames == [1, 2, 3]
+
+
+def test_images_naming_one_frame_twice_are_not_read_by_their_names() -> None:
+    """Two images of one CVAT frame (two suffixes): no telling which, so the names are not
+    frame numbers; increasing names with gaps are."""
+    from visionlens_jlab.ingest.cvat_video import cvat_frame_numbers
+
+    assert cvat_frame_numbers(["frame_000001.jpg", "frame_000001.png"]) is None
+    assert cvat_frame_numbers(["frame_000001.jpg", "frame_000003.jpg"]) == [1, 3]
+    assert cvat_frame_numbers(["frame_000001.jpg", "img.jpg"]) is None
