@@ -119,11 +119,17 @@ test("a semantic run's mislabelled regions: counted per class, opened as patches
   const open = row.locator('.jp-VisionLens-qualityOpen');
   await expect(open).toHaveText(`Regions predicted as another class: ${MISSED}`);
   expect(await open.evaluate(el => el.scrollWidth <= el.clientWidth)).toBe(true);
-  const [toggleBox, panelBox] = await Promise.all([
-    row.locator('.jp-VisionLens-qualityCodeToggle').boundingBox(),
-    panel.boundingBox()
-  ]);
-  expect(toggleBox!.x + toggleBox!.width).toBeLessThanOrEqual(panelBox!.x + panelBox!.width);
+  // polled: the row may be drawn again meanwhile (a box read then is null)
+  const toggle = row.locator('.jp-VisionLens-qualityCodeToggle');
+  await expect(toggle).toBeVisible();
+  await expect
+    .poll(async () => {
+      const [toggleBox, panelBox] = await Promise.all([toggle.boundingBox(), panel.boundingBox()]);
+      return toggleBox && panelBox
+        ? toggleBox.x + toggleBox.width - (panelBox.x + panelBox.width)
+        : Infinity;
+    })
+    .toBeLessThanOrEqual(0);
   for (const dark of [false, true]) {
     await setTheme(page, dark);
     await shot(panel, `quality-regions-${dark ? 'dark' : 'light'}`);
