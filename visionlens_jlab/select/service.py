@@ -22,6 +22,7 @@ import numpy as np
 
 from ..catalog import GROUND_TRUTH, ConflictError, NotFoundError
 from ..catalog.reads import queries
+from ..catalog.reads.model_kinds import LABEL_MAP_TABLE
 from ..catalog.tables.labels_view import labels_at
 from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags_in
 from . import records, score_gains
@@ -73,7 +74,8 @@ def _with_label_maps(catalog: Catalog, dataset: str) -> np.ndarray:
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         found = cur.execute(
-            "SELECT DISTINCT sample_id FROM semantic_masks WHERE dataset_id = ? AND source = ?",
+            f"SELECT DISTINCT sample_id FROM {LABEL_MAP_TABLE} "  # noqa: S608 - a declared table
+            "WHERE dataset_id = ? AND source = ?",
             [dataset_id, GROUND_TRUTH],
         ).fetchnumpy()
     return np.asarray(found["sample_id"], dtype=np.int64)
