@@ -241,3 +241,30 @@ async def test_rest_refuses_while_a_job_of_the_model_is_unfinished(
     status, started = await api("POST", "datasets/seg/evaluations", {"model": "cls"})
     assert status == 202 and vl_app.jobs.get(started["job"]["id"]).models == ("cls",), started
     await wait_job(started["job"])
+
+
+async def test_no_job_of_a_model_starts_while_it_is_deleted(
+    api: Any, vl_app: Any, wait_job: Any, tmp_path: Path
+) -> None:
+    """The route's check and the deletion's hold are one step: while ``boxes`` is being
+    deleted (the hold the DELETE route takes around the transaction), a job of it is
+    refused 409, as is a second deletion of it; jobs of other models and other datasets
+    start; once the hold ends, a job of the model starts again."""
+    build(tmp_path, vl_app.catalog)
+    with vl_app.jobs.deleting_model("seg", "boxes"):
+        status, refused = await api("POST", "datasets/seg/evaluations", {"model": "boxes"})
+        assert status == 409, refused
+        assert "'boxes'" in refused["message"] and "being deleted" in refused["message"]
+        status, again = await api("DELETE", "datasets/seg/models/boxes")
+        assert status == 409 and "being deleted already" in again["message"], again
+        status, other = await api("POST", "datasets/seg/evaluations", {"model": "cls"})
+        assert status == 202, other
+        await wait_job(other["job"])
+        status, counted = await api(
+            "DELETE", "datasets/seg/models/boxes", params={"dry_run": "true"}
+        )
+        assert status == 200 and counted["objects"] == 3, counted
+    assert not [j for j in vl_app.jobs.list() if j.models == ("boxes",)]
+    status, started = await api("POST", "datasets/seg/evaluations", {"model": "boxes"})
+    assert status == 202, started
+    await wait_job(started["job"])

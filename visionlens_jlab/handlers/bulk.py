@@ -27,11 +27,11 @@ samples with every row and vector of theirs as one batch (undoable); ``dry_run``
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
-from tornado.web import HTTPError
 
 from ..bulk.delete_labels import delete_view_labels
 from ..bulk.delete_model import delete_model
@@ -39,7 +39,7 @@ from ..bulk.delete_samples import delete_view_samples
 from ..bulk.merge import check_merge, merge_datasets
 from ..bulk.subset import check_subset, subset_dataset
 from ..jobs import JobContext, JobEffects, JobKind
-from .base import VisionLensHandler
+from .base import VisionLensHandler, engine_errors
 from .edits import EditsBase
 
 SUBSET_JOB = JobKind("subset", JobEffects(datasets="created"))
@@ -125,18 +125,11 @@ class DeleteModelHandler(VisionLensHandler):
     @authorized
     async def delete(self, name: str, model: str) -> None:
         dry_run = self.get_query_argument("dry_run", "false") == "true"
-        busy = [] if dry_run else self.jobs.unfinished_of_model(name, model)
-        if busy:  # its rows would be read as they go, or written after them
-            shown = ", ".join(f"{j.kind} job {j.id} ({j.status})" for j in busy)
-            raise HTTPError(
-                409,
-                f"model {model!r} of {name!r} is in use by {shown}: wait for it to end or "
-                "cancel it (DELETE /jobs/{id}), then delete the model",
-            )
         catalog = self.catalog
-        result = await self.run_blocking(
-            lambda: delete_model(catalog, name, model, dry_run=dry_run)
-        )
+        with engine_errors(), nullcontext() if dry_run else self.jobs.deleting_model(name, model):
+            result = await self.run_blocking(
+                lambda: delete_model(catalog, name, model, dry_run=dry_run)
+            )
         if not dry_run:  # the labs reload what they show of the dataset
             self.app.dataset_events(name, "changed")
         await self.write_json(result)

@@ -59,8 +59,8 @@ class Job:
     :meth:`~.manager.JobManager.cancel_dataset`)."""
     models: tuple[str, ...] = ()
     """The models of :attr:`dataset` whose rows the job reads or writes (an evaluation's,
-    an import's): deleting one waits until the job ends (see
-    :meth:`~.manager.JobManager.unfinished_of_model`). Not part of the REST answer."""
+    an import's): deleting one is refused until the job ends, and no job of a model
+    being deleted starts (see :meth:`~.manager.JobManager.deleting_model`). Not part of the REST answer."""
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
     run_seconds: float = 0.0
     """Time spent running in earlier turns (a paused job runs in several); queued time

@@ -14,12 +14,13 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from .. import metrics
+from ..catalog import ConflictError
 from .gpu_lane import LaneQueue
 from .job import Job, JobCancelled, JobContext, JobPaused, clean_error
 from .journal import JobJournal
@@ -57,6 +58,7 @@ class JobManager:
         self._gpu_queue: LaneQueue[Job] = LaneQueue()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._deleting: set[tuple[str, str]] = set()  # (dataset, model) while it is deleted
         self._ids = itertools.count(1)
         self._stopping = False
         self._journal = journal
@@ -114,12 +116,18 @@ class JobManager:
             effects=kind.effects,
             runner=runner,
         )
-        metrics.job_submitted(kind.name, lane)
         with self._lock:
+            going = [m for m in job.models if (dataset, m) in self._deleting]
+            if going:  # it would read rows going away, or write rows of a model no longer there
+                raise ConflictError(
+                    f"model {going[0]!r} of {dataset!r} is being deleted: no job of it can "
+                    "start now (import its predictions again to work on it)"
+                )
             self._jobs[job.id] = job
             self._forget_old()
         if lane == "gpu":
             self._gpu_queue.put(job, (fn, then))
+        metrics.job_submitted(kind.name, lane)
         self._status_changed(job)  # queued is said before a worker can say running
         if lane == "gpu":
             self._gpu_pool.submit(self._run_next)
@@ -256,15 +264,34 @@ class JobManager:
             time.sleep(0.02)
         return jobs
 
-    def unfinished_of_model(self, dataset: str, model: str) -> builtins.list[Job]:
-        """The queued or running jobs of ``dataset`` naming ``model`` among their models: a
-        deletion of the model refuses while there is one (it would read rows going away, or
-        write rows of a model no longer there)."""
+    @contextmanager
+    def deleting_model(self, dataset: str, model: str) -> Iterator[None]:
+        """Hold ``model`` of ``dataset`` while it is deleted: :class:`ConflictError` (HTTP
+        409) naming the queued or running jobs of the model if there are any (they would
+        read rows going away, or write rows of a model no longer there), and while held,
+        a job of the model is refused at :meth:`submit`. The check and the hold are one
+        step under the manager's lock, so no job slips in between."""
+        key = (dataset, model)
         with self._lock:
-            jobs = self._jobs.values()
-            return [
-                j for j in jobs if j.dataset == dataset and model in j.models and not j.finished
+            busy = [
+                j
+                for j in self._jobs.values()
+                if j.dataset == dataset and model in j.models and not j.finished
             ]
+            if busy:
+                shown = ", ".join(f"{j.kind} job {j.id} ({j.status})" for j in busy)
+                raise ConflictError(
+                    f"model {model!r} of {dataset!r} is in use by {shown}: wait for it to "
+                    "end or cancel it (DELETE /jobs/{id}), then delete the model"
+                )
+            if key in self._deleting:
+                raise ConflictError(f"model {model!r} of {dataset!r} is being deleted already")
+            self._deleting.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deleting.discard(key)
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
         """Block until the job finishes (for tests and the CLI)."""
