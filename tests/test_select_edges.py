@@ -21,6 +21,7 @@ from visionlens_jlab.edits.sample_deletes import delete_samples
 from visionlens_jlab.embed.imported import import_embeddings
 from visionlens_jlab.select.records import list_selections
 from visionlens_jlab.select.request import SelectionError, parse_request
+from visionlens_jlab.select.score_gains import classification_uncertainty
 from visionlens_jlab.select.service import run_selection
 from visionlens_jlab.semantic.ingest import ingest_semantic
 from visionlens_jlab.semantic.layouts import open_semantic
@@ -138,6 +139,25 @@ def test_samples_without_a_prediction_come_after_every_scored_one(pics: Any) -> 
         out = _select(catalog, count=4, strategies=word)
         assert out["sample_ids"] == [int(ids[2]), int(ids[1]), int(ids[0]), int(ids[3])]
         assert [r["scores"][word] for r in out["rows"][2:]] == [0.0, 0.0]  # unscored: no gain
+
+
+def test_margin_of_a_lone_label_under_a_half_counts_the_rest_as_the_top(pics: Any) -> None:
+    """A prediction of one label at 0.3 leaves 0.7 to the other classes: the top two are
+    0.7 and 0.3, margin 1 - 0.4 = 0.6. Before, the left-out mass was appended unsorted
+    (margin 1 - (0.3 - 0.7) = 1.4, above the strategy's range), so the 0.3 ranked as more
+    uncertain than a 0.5 / 0.5 split (margin 1)."""
+    catalog, ids = pics
+    labels = [{"image_ref": "0", "label": "k0", "score": 0.3},
+              {"image_ref": "1", "label": "k0", "score": 0.5},
+              {"image_ref": "2", "label": "k0", "score": 0.9}]  # fmt: skip
+    write_predictions(catalog, "pics", "clf", LabelsSource(0, labels, predictions=True))
+    out = _select(catalog, count=3, strategies="margin")
+    assert out["sample_ids"] == [int(ids[1]), int(ids[0]), int(ids[2])]
+    with catalog.cursor() as cur:
+        got = classification_uncertainty(
+            cur, catalog.dataset_id(cur, "pics"), ids[:3], "clf", "margin"
+        )
+    assert got.tolist() == pytest.approx([1 - (0.7 - 0.3), 1 - (0.5 - 0.5), 1 - (0.9 - 0.1)])
 
 
 def test_non_finite_model_scores_rank_as_unscored(pics: Any) -> None:
