@@ -2012,7 +2012,7 @@ export interface IWireSemanticDatasetsRequest {
   /** the dataset's folder (server-side path) */
   source: string;
   name: string;
-  layout?: 'auto' | 'voc' | 'cityscapes' | 'ade20k' | 'masks' | null;
+  layout?: 'auto' | 'voc' | 'cvat' | 'cityscapes' | 'ade20k' | 'masks' | null;
   /** a file of class names, one a line (line i: pixel value i); ADE20K's objectInfo150.csv */
   classes?: string | null;
   /** the pixel value left out of every metric (default 255; ADE20K's 0 maps to it) */

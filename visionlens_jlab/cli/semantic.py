@@ -21,14 +21,15 @@ from .common import (
     usage_errors,
 )
 
-_LAYOUTS = ("auto", "voc", "cityscapes", "ade20k", "masks")
+_LAYOUTS = ("auto", "voc", "cvat", "cityscapes", "ade20k", "masks")
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``semantic-ingest`` and ``semantic-predictions`` subcommands."""
     p = subparsers.add_parser(
         "semantic-ingest",
-        help="ingest a semantic segmentation dataset (VOC SegmentationClass, Cityscapes "
+        help="ingest a semantic segmentation dataset (VOC SegmentationClass, CVAT / Datumaro "
+        "'Segmentation mask' export: labelmap.txt + SegmentationClass RGB PNGs, Cityscapes "
         "gtFine, ADE20K, images/ + masks/)",
     )
     p.add_argument("source", help="the dataset's folder")
@@ -52,7 +53,11 @@ def add_parser(subparsers: Any) -> None:
         "semantic-predictions", help="record a model's predicted masks (PNGs named by image)"
     )
     p.add_argument("dataset")
-    p.add_argument("source", help="folder of PNG masks named by their image's stem")
+    p.add_argument(
+        "source",
+        help="folder of PNG masks named by their image's stem (for a VOC or CVAT dataset, "
+        "RGB masks painted in its class colours too)",
+    )
     p.add_argument("--model", required=True)
     p.add_argument(
         "--indices",

@@ -28,7 +28,7 @@ from ..catalog.query.filter_parser import parse_filter
 from ..catalog.query.filters import FilterError, Params, compile_parsed
 from ..catalog.store.result_cache import params_key
 from ..semantic.label_maps import LabelMapError, read_label_map
-from ..semantic.records import MASKS, read_classes, read_encoding, value_lut
+from ..semantic.records import MASKS, read_classes, read_encoding, source_colors, value_lut
 from .semantic_masks import EIGHT
 from .semantic_regions import KEY, REGIONS, region_where
 
@@ -153,6 +153,7 @@ def region_pixels(
         dataset_id = catalog.dataset_id(cur, dataset)
         names = read_classes(cur, dataset_id)
         ignore_index, value_map = read_encoding(cur, dataset_id, GROUND_TRUTH)
+        colors = source_colors(cur, dataset_id, GROUND_TRUTH)
         location = cur.execute(
             f"SELECT location FROM {MASKS} WHERE dataset_id = ? AND sample_id = ? "  # noqa: S608 - fixed name
             "AND source = ?",
@@ -161,7 +162,7 @@ def region_pixels(
     if location is None or found["class"] not in names:
         return None
     try:
-        truth = read_label_map(location[0], value_lut(ignore_index, value_map))
+        truth = read_label_map(location[0], value_lut(ignore_index, value_map), colors)
     except (LabelMapError, OSError, ValueError):
         return None
     window = truth[y : y + h, x : x + w] == names.index(found["class"])

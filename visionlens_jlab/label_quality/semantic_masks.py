@@ -169,8 +169,8 @@ def run_semantic_label_quality(
 
     def one(pair: tuple[int, str, str]) -> tuple[int, int, list[dict[str, Any]]]:
         try:
-            gt = read_label_map(pair[1], gt_lut)
-            pred = read_label_map(pair[2], pred_lut)
+            gt = read_label_map(pair[1], gt_lut, truth.colors)
+            pred = read_label_map(pair[2], pred_lut, predicted.colors)
             return image_regions(gt, pred, len(names), truth.ignore_index)
         except (LabelMapError, ValueError) as exc:
             raise CatalogError(f"{pair[2]}: {exc}") from None

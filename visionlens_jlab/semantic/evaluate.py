@@ -74,8 +74,8 @@ def evaluate_semantic(
     def one(pair: tuple[int, str, str]) -> tuple[np.ndarray, np.ndarray | None]:
         _, gt_at, pred_file = pair
         try:
-            gt = read_label_map(gt_at, gt_lut)
-            pred = read_label_map(pred_file, pred_lut)
+            gt = read_label_map(gt_at, gt_lut, truth.colors)
+            pred = read_label_map(pred_file, pred_lut, predicted.colors)
         except LabelMapError as exc:
             raise SemanticEvaluationError(str(exc)) from None
         try:

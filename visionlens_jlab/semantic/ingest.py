@@ -24,6 +24,7 @@ from ..ingest.images import image_size
 from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
+from .label_maps import ColorTable, is_painted
 from .layouts import (
     MaskPair,
     PathCheck,
@@ -33,8 +34,18 @@ from .layouts import (
     jpeg_masks_error,
     png_files,
 )
-from .mask_checks import checked_shapes
-from .records import class_rows, mask_rows, read_classes, read_encoding, write_masks
+from .mask_checks import COLOR_FIX, VOC_COLOR_FIX, checked_shapes
+from .records import (
+    PAINTED_PREDICTIONS,
+    PREDICTIONS,
+    class_rows,
+    mask_rows,
+    painted_colors,
+    read_classes,
+    read_encoding,
+    source_colors,
+    write_masks,
+)
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -108,14 +119,20 @@ def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskP
     """``found``'s pairs with their image's width and height (from its header, as
     displayed), less those whose mask is another size. Every mask is read whole
     (:func:`.mask_checks.checked_shapes`): one that is no label map (an RGB colour
-    mask) or holds a value of no class is an :class:`IngestError` before anything is
+    mask, but where the layout's masks are painted in its classes' colours), holds a value
+    of no class or a colour of no class is an :class:`IngestError` before anything is
     written, where it would be refused by every evaluation or left out of every metric
     silently. A mask of another size: each such pair is a
     ``semantic_size_mismatch`` warning naming both sizes, and is left out (its overlay and
     its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
     whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
     kept, differ = [], []
-    shapes = checked_shapes([pair.mask for pair in found.pairs], found.classes)
+    classes = found.classes
+    colors = painted_colors(found.layout, classes.colors[: len(classes.names)])
+    fix = VOC_COLOR_FIX if found.layout == "voc" else COLOR_FIX
+    shapes = checked_shapes(
+        [pair.mask for pair in found.pairs], classes, colors=colors, color_fix=fix
+    )
     for pair, (height, width) in zip(found.pairs, shapes, strict=True):
         mask = (width, height)
         image = image_size(pair.image, report)
@@ -246,14 +263,19 @@ def _check_predictions(
     sizes: dict[int, tuple[int, int]],
     encoding: ClassSet,
     indices: bool,
+    colors: ColorTable | None,
 ) -> None:
-    """Refuse a model's mask that no evaluation could read: not a label map, a value of no
-    class (:func:`.mask_checks.checked_label_map`), or another size than its image (the
-    network's resolution, say), each found here rather than by an evaluation that stops
-    at the first."""
+    """Refuse a model's mask that no evaluation could read: not a label map (an RGB one
+    where the ground truth's masks are not painted in the classes' ``colors``), a value
+    or colour of no class (:func:`.mask_checks.checked_label_map`), or another size than
+    its image (the network's resolution, say), each found here rather than by an
+    evaluation that stops at the first."""
     how = "" if indices else " (or, without --indices, encoded like the ground truth)"
     fix = f"a model's mask holds class indices{how}; fix or leave out the file"
-    shapes = checked_shapes([location for _, location in rows], encoding, fix)
+    color_fix = (
+        "a model's RGB mask is painted in the dataset's class colours; fix or leave out the file"
+    )
+    shapes = checked_shapes([location for _, location in rows], encoding, fix, colors, color_fix)
     for (sid, location), (height, width) in zip(rows, shapes, strict=True):
         size = sizes[sid]
         if (width, height) != tuple(size):
@@ -274,7 +296,8 @@ def ingest_semantic_predictions(
 ) -> dict[str, Any]:
     """Record ``model``'s masks: the PNGs under ``folder`` named by their image's path or,
     where one image has that name, its stem (:func:`match_predictions`), encoded like the
-    ground truth (its value map) unless ``indices`` (values are class indices already).
+    ground truth (its value map) unless ``indices`` (values are class indices already); an
+    RGB mask is read through the classes' colours where the ground truth's are.
     A mask whose image is not in the dataset, or that fits several, is counted, not
     stored; none matched fails, and so does a JPEG named after an image or a mask no
     evaluation could read (:func:`_check_predictions`), the model's earlier masks kept.
@@ -323,8 +346,12 @@ def ingest_semantic_predictions(
                 "SELECT sample_id, [width, height] FROM samples WHERE dataset_id = ?", [dataset_id]
             ).fetchall()
         )
-        _check_predictions(rows, sizes, encoding, indices)
-        write_masks(cur, dataset_id, model, rows, encoding, "predictions")
+        colors = source_colors(cur, dataset_id, GROUND_TRUTH)
+        _check_predictions(rows, sizes, encoding, indices, colors)
+        # painted like the ground truth: the source's layout says so, for every reader
+        painted = colors is not None and any(is_painted(location) for _, location in rows)
+        layout = PAINTED_PREDICTIONS if painted else PREDICTIONS
+        write_masks(cur, dataset_id, model, rows, encoding, layout)
         report.counts.update(predictions=len(rows))
         # listed with the dataset's other models, dated as they are (the masks' own
         # imported_at dates them for the results that fingerprint the masks)

@@ -1,7 +1,14 @@
 """Where a semantic dataset's images and masks are: the layouts VisionLens reads.
 
 * ``voc``: ``JPEGImages/<id>.jpg`` + ``SegmentationClass/<id>.png`` (palette PNGs, 255 the
-  void border); the split from ``ImageSets/Segmentation/<split>.txt`` where present.
+  void border; or RGB PNGs painted in VOC's palette, its border (224,224,192)); the split
+  from ``ImageSets/Segmentation/<split>.txt`` where present.
+* ``cvat``: CVAT's "Segmentation mask 1.1" export (Datumaro's VOC export): ``labelmap.txt``
+  (``name:r,g,b:parts:actions``, class ``i`` its ``i``-th label) +
+  ``SegmentationClass/<name>.png`` (RGB PNGs painted in the labelmap's colours, or PNGs of
+  class indices) + the images in ``JPEGImages/`` (exported with "Save images");
+  ``ImageSets/Segmentation/<subset>.txt`` gives the split (CVAT's ``default``: none).
+  ``SegmentationObject/`` (instances) is not read.
 * ``cityscapes``: ``leftImg8bit/<split>/<city>/<id>_leftImg8bit.png`` +
   ``gtFine/<split>/<city>/<id>_gtFine_labelIds.png`` (label ids, evaluated as the 19
   train-id classes, :func:`.classes.cityscapes_classes`); where there is none,
@@ -28,7 +35,7 @@ from pathlib import Path
 from . import classes as known
 from .classes import IGNORE, ClassSet, read_class_file
 
-LAYOUTS = ("voc", "cityscapes", "ade20k", "masks")
+LAYOUTS = ("voc", "cvat", "cityscapes", "ade20k", "masks")
 LABEL_ID_SUFFIX = "_gtFine_labelIds.png"
 TRAIN_ID_SUFFIXES = ("_gtFine_labelTrainIds.png", "_gtFine_trainIds.png")
 """A Cityscapes mask's suffixes: its label ids; its train ids (cityscapesScripts' name,
@@ -81,6 +88,8 @@ def detect_layout(root: Path) -> str:
     """The layout of ``root`` (a :class:`LayoutError` naming what was looked for)."""
     if (root / "gtFine").is_dir():
         return "cityscapes"
+    if (root / "SegmentationClass").is_dir() and (root / known.LABELMAP_FILE).is_file():
+        return "cvat"
     if (root / "SegmentationClass").is_dir():
         return "voc"
     if (root / "annotations").is_dir() and (root / "images").is_dir():
@@ -88,8 +97,8 @@ def detect_layout(root: Path) -> str:
     if (root / "masks").is_dir() and (root / "images").is_dir():
         return "masks"
     raise LayoutError(
-        f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass/, "
-        "images/ + annotations/, images/ + masks/)"
+        f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass/ (with "
+        "labelmap.txt: a CVAT export), images/ + annotations/, images/ + masks/)"
     )
 
 
@@ -166,6 +175,43 @@ def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matche
     masks = [(m.stem, m) for m in mask_files(root / "SegmentationClass")]
     classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
     return _pair_up(root, images, masks, splits.get), classes
+
+
+def _cvat(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
+    if names is not None:
+        raise LayoutError(f"cvat: the classes are {known.LABELMAP_FILE}'s; --classes is not read")
+    labelmap = root / known.LABELMAP_FILE
+    if not labelmap.is_file():
+        raise LayoutError(
+            f"{root}: no {known.LABELMAP_FILE} (a CVAT / Datumaro export's class names and "
+            'colours); export the task again in "Segmentation mask 1.1" format'
+        )
+    try:
+        classes = known.read_labelmap(labelmap, ignore)
+    except ValueError as exc:
+        raise LayoutError(str(exc)) from None
+    splits: dict[str, str | None] = {}
+    for listed in sorted((root / "ImageSets" / "Segmentation").glob("*.txt")):
+        # CVAT names the images of no subset "default": no split
+        split = None if listed.stem == "default" else listed.stem
+        for stem in listed.read_text(encoding="utf-8").split():
+            splits.setdefault(stem, split)
+    images = root / "JPEGImages"
+    if not images.is_dir():
+        raise LayoutError(
+            f'{root}: no JPEGImages/ folder: CVAT exports the images only with "Save '
+            'images"; export again with it, or copy the images into JPEGImages/ (named '
+            "as in ImageSets/Segmentation)"
+        )
+    return _pair_up(
+        root,
+        ((p.relative_to(images).with_suffix("").as_posix(), p) for p in _images(images, True)),
+        (
+            (m.relative_to(root / "SegmentationClass").with_suffix("").as_posix(), m)
+            for m in mask_files(root / "SegmentationClass", recursive=True)
+        ),
+        splits.get,
+    ), classes
 
 
 def _cityscapes(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
@@ -322,4 +368,10 @@ def _images(folder: Path, recursive: bool) -> list[Path]:
     return sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-_READERS = {"voc": _voc, "cityscapes": _cityscapes, "ade20k": _ade20k, "masks": _masks}
+_READERS = {
+    "voc": _voc,
+    "cvat": _cvat,
+    "cityscapes": _cityscapes,
+    "ade20k": _ade20k,
+    "masks": _masks,
+}

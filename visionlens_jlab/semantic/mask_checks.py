@@ -1,4 +1,5 @@
-"""What a label map must be before it is stored: a label map (not a colour image) whose
+"""What a label map must be before it is stored: a label map (not a colour image, unless
+its source's masks are painted in its classes' colours: each colour then a class's) whose
 every value, through its source's value map, is a class or the ignore index.
 
 The masks stay files that the evaluation, the overlay and label quality read later: a value
@@ -17,7 +18,13 @@ import numpy as np
 
 from ..records.report import IngestError
 from .classes import IGNORE, ClassSet
-from .label_maps import LabelMapError, read_label_map
+from .label_maps import (
+    ColorTable,
+    LabelMapError,
+    UnknownColorError,
+    read_label_map,
+    shown_colors,
+)
 from .records import value_lut
 
 
@@ -40,14 +47,37 @@ TRUTH_FIX = (
     "to the value left out"
 )
 """What a ground truth whose values are no class needs."""
+COLOR_FIX = (
+    "add each colour to labelmap.txt as a class (a line name:r,g,b::), or repaint those "
+    "pixels with a class's colour"
+)
+"""What a CVAT export's ground truth painted in colours of no class needs."""
+VOC_COLOR_FIX = (
+    "a VOC mask saved as RGB holds VOC's palette colours only (class i in colour i, the "
+    "border (224,224,192)); repaint those pixels, or give the colours with a labelmap.txt "
+    "beside SegmentationClass/ (--layout cvat)"
+)
+"""What a VOC ground truth painted in colours of no class needs."""
 
 
-def checked_label_map(location: str, classes: ClassSet, fix: str = TRUTH_FIX) -> np.ndarray:
-    """The mask at ``location`` as stored in its file, once its values are read and known
-    (:func:`unknown_values`): else an :class:`IngestError` naming the file, the values and
-    ``fix``."""
+def checked_label_map(
+    location: str,
+    classes: ClassSet,
+    fix: str = TRUTH_FIX,
+    colors: ColorTable | None = None,
+    color_fix: str = COLOR_FIX,
+) -> np.ndarray:
+    """The mask at ``location`` as stored in its file (an RGB one painted in ``colors``:
+    its class indices), once its values are read and known (:func:`unknown_values`): else
+    an :class:`IngestError` naming the file, the values and ``fix``; a colour of no class
+    names the colours with their pixel counts and ``color_fix``."""
     try:
-        raw = read_label_map(location)
+        raw = read_label_map(location, colors=colors)
+    except UnknownColorError as exc:
+        raise IngestError(
+            f"{location}: colour(s) {shown_colors(exc.colors)} are the colour of none of "
+            f"the {len(classes.names)} classes: {color_fix}"
+        ) from None
     except LabelMapError as exc:
         raise IngestError(str(exc)) from None
     mapped = classes.value_map is not None
@@ -70,7 +100,11 @@ def checked_label_map(location: str, classes: ClassSet, fix: str = TRUTH_FIX) ->
 
 
 def checked_shapes(
-    locations: Sequence[str], classes: ClassSet, fix: str = TRUTH_FIX
+    locations: Sequence[str],
+    classes: ClassSet,
+    fix: str = TRUTH_FIX,
+    colors: ColorTable | None = None,
+    color_fix: str = COLOR_FIX,
 ) -> list[tuple[int, int]]:
     """The ``(height, width)`` of each mask of ``locations``, each read and checked
     (:func:`checked_label_map`) on a pool of threads: Pillow decodes a PNG without the GIL,
@@ -78,7 +112,7 @@ def checked_shapes(
     ``locations``' order, is the error."""
 
     def shape(location: str) -> tuple[int, int]:
-        height, width = checked_label_map(location, classes, fix).shape[:2]
+        height, width = checked_label_map(location, classes, fix, colors, color_fix).shape[:2]
         return int(height), int(width)
 
     with ThreadPoolExecutor(min(8, (os.cpu_count() or 1) + 1)) as pool:

@@ -22,7 +22,7 @@ from .classes import voc_colors
 from .label_maps import read_label_map
 from .panoptic import LAYOUT as PANOPTIC
 from .panoptic_quality import segment_ids
-from .records import CLASSES, MASKS, SOURCES
+from .records import CLASSES, MASKS, SOURCES, painted_colors
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -106,7 +106,9 @@ def overlay_png(
         rgba = _panoptic(location, segments, palette, size)
     else:
         lookup = None if value_map is None else np.asarray(value_map, dtype=np.int64)
-        labels = fitted(read_label_map(location, lookup), size).astype(np.int64)
+        by_index = {int(index): color for index, _, color in classes}
+        colors = painted_colors(layout, [by_index.get(i) for i in range(len(by_index))])
+        labels = fitted(read_label_map(location, lookup, colors), size).astype(np.int64)
         labels[labels == ignore_index] = -1
         rgba = _coloured(labels, palette)
     out = io.BytesIO()

@@ -12,6 +12,10 @@
   those of the masks imported before: :func:`register_models`).
 * ``semantic_classes``: the dataset's classes (index, name, colour; panoptic: the category
   id as index, and whether it is a thing).
+
+A source of a layout in :data:`COLOR_LAYOUTS` may hold RGB masks painted in its classes'
+colours: those of ``semantic_classes`` (VOC's palette, a CVAT labelmap's), read back
+through :func:`source_colors`. The layout says it, so no column was added for it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog import GROUND_TRUTH, NotFoundError
-from .classes import ClassSet
+from .classes import IGNORE, ClassSet
+from .label_maps import ColorTable, color_table
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -41,6 +46,12 @@ __all__ = [
     "add_import_time",
     "register_models",
     "class_rows",
+    "COLOR_LAYOUTS",
+    "PAINTED_PREDICTIONS",
+    "PREDICTIONS",
+    "class_colors",
+    "painted_colors",
+    "source_colors",
     "create_tables",
     "masks_basis",
     "value_lut",
@@ -52,6 +63,15 @@ __all__ = [
 TABLES = (MASKS, SOURCES, CLASSES)
 PANOPTIC_LAYOUT = "coco-panoptic"
 """The layout of COCO panoptic PNGs (:mod:`.panoptic`), also its results' ``models.format``."""
+PREDICTIONS = "predictions"
+"""The layout of a model's masks of class indices (or values encoded like the ground truth)."""
+PAINTED_PREDICTIONS = "predictions-rgb"
+"""The layout of a model's masks of which some are RGB, painted in the dataset's classes'
+colours (the others class indices)."""
+COLOR_LAYOUTS = frozenset({"voc", "cvat", PAINTED_PREDICTIONS})
+"""The layouts whose RGB masks are read through the classes' colours: VOC's (its palette:
+a ``SegmentationClass`` PNG saved again as RGB), a CVAT / Datumaro export's (its
+``labelmap.txt``), a model's painted like them."""
 
 _DDL = (
     f"CREATE TABLE IF NOT EXISTS {MASKS} (dataset_id BIGINT NOT NULL, sample_id BIGINT NOT NULL,"
@@ -122,6 +142,38 @@ class SourceMasks:
     locations: list[str]
     ignore_index: int
     value_map: tuple[int, ...] | None
+    colors: ColorTable | None = None
+    """Where its RGB masks' colours are classes' (:func:`source_colors`)."""
+
+
+def painted_colors(layout: str | None, colors: Sequence[Sequence[int] | None]) -> ColorTable | None:
+    """The table a source of ``layout`` reads its RGB masks through: the classes' ``colors``
+    (by index) for a layout of :data:`COLOR_LAYOUTS`, else None (an RGB mask is refused)."""
+    if layout not in COLOR_LAYOUTS:
+        return None
+    return color_table(colors, IGNORE)
+
+
+def class_colors(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> list[list[int] | None]:
+    """The dataset's class colours by class index (None: a class without one)."""
+    rows = cur.execute(
+        f"SELECT color FROM {CLASSES} WHERE dataset_id = ? ORDER BY class_index",  # noqa: S608 - fixed identifiers
+        [dataset_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def source_colors(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str
+) -> ColorTable | None:
+    """:func:`painted_colors` of ``source`` (None without masks or a colour layout)."""
+    found = cur.execute(
+        f"SELECT layout FROM {SOURCES} WHERE dataset_id = ? AND source = ?",  # noqa: S608 - fixed identifiers
+        [dataset_id, source],
+    ).fetchall()
+    if not found or found[0][0] not in COLOR_LAYOUTS:
+        return None
+    return painted_colors(found[0][0], class_colors(cur, dataset_id))
 
 
 def value_lut(ignore_index: int, value_map: Sequence[int] | None) -> np.ndarray | None:
@@ -263,12 +315,14 @@ def read_masks(cur: duckdb.DuckDBPyConnection, dataset_id: int, source: str) -> 
         "ORDER BY sample_id",
         [dataset_id, source],
     ).fetchall()
-    return SourceMasks([r[0] for r in rows], [r[1] for r in rows], ignore_index, value_map)
+    colors = source_colors(cur, dataset_id, source)
+    return SourceMasks([r[0] for r in rows], [r[1] for r in rows], ignore_index, value_map, colors)
 
 
 def mask_layout(catalog: Catalog, dataset: str, source: str) -> str | None:
-    """The layout of ``source``'s masks in ``dataset`` (``predictions`` for a model's
-    semantic masks, ``coco-panoptic`` for panoptic ones), None where it has none."""
+    """The layout of ``source``'s masks in ``dataset`` (:data:`PREDICTIONS` or
+    :data:`PAINTED_PREDICTIONS` for a model's semantic masks, ``coco-panoptic`` for panoptic
+    ones), None where it has none."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
