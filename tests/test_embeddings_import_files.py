@@ -173,6 +173,10 @@ def test_lightly_embeddings_csv(data: tuple[Path, list[int]], tmp_path: Path) ->
     result = run_import(data_dir, tmp_path / "embeddings.csv")
     assert (result["imported"], result["key"], result["dim"]) == (N, "file_name", DIM)
     assert_stored(data_dir, ids, m)
+    # saved again by an editor: a byte order mark, and a name without .csv
+    saved = b"\xef\xbb\xbf" + (tmp_path / "embeddings.csv").read_bytes()
+    (tmp_path / "embeddings-export").write_bytes(saved)
+    assert run_import(data_dir, tmp_path / "embeddings-export", "bom")["imported"] == N
     # LightlyTrain's "csv" format: filename, no labels; an empty cell is no number
     write_lightly(tmp_path / "train.csv", m, [n.split("/")[1] for n in NAMES], key="filename")
     text = (tmp_path / "train.csv").read_text().splitlines()
@@ -260,6 +264,11 @@ def test_refusals_name_the_file_and_the_fix(data: tuple[Path, list[int]], tmp_pa
     with pytest.raises(EmbedError, match="head.txt has 11 keys for the 10 rows .* first line "
                                          "'filename' is a header, name the column"):  # fmt: skip
         run_import(data_dir, tmp_path / "v.npy", ids=str(tmp_path / "head.txt"))
+    text = pa.table({"file_name": NAMES, "vector": [str(r) for r in matrix().tolist()]})
+    pq.write_table(text, tmp_path / "text.parquet")  # a CSV's "[0.1, ...]" kept as text
+    with pytest.raises(EmbedError, match="'vector' column of .*text.parquet must be a list of "
+                                         "floats, not string: write each vector as numbers"):  # fmt: skip
+        run_import(data_dir, tmp_path / "text.parquet")
     (tmp_path / "v.json").write_text('{"vectors": []}')
     with pytest.raises(EmbedError, match="v.json is neither Parquet, Arrow IPC, .npy nor "
                                          "Lightly's .* write the vectors as Parquet"):  # fmt: skip

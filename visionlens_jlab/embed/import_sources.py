@@ -82,7 +82,8 @@ def open_source(
     if not os.path.isfile(path):
         raise EmbedError(f"no embeddings file at {path}")
     with open(path, "rb") as f:
-        magic = f.read(6)
+        head = f.read(16)
+    magic = head[:6]
     if magic.startswith(b"PK\x03\x04"):
         raise EmbedError(f"{path} is a zip (an .npz?): save the array itself with np.save "
                          "as a .npy file, its row keys in an --ids file")  # fmt: skip
@@ -93,7 +94,7 @@ def open_source(
         return _npy(path, ids, key)
     if ids is not None:
         raise EmbedError("--ids goes with a .npy file; Parquet and Arrow files hold their keys")
-    if path.lower().endswith(".csv") or magic.lstrip(b"\xef\xbb\xbf").startswith(b"filenam"):
+    if path.lower().endswith(".csv") or head.removeprefix(b"\xef\xbb\xbf").startswith(b"filename"):
         from .import_lightly import open_lightly_csv
 
         if columns != Columns():
@@ -198,7 +199,9 @@ def _key_column(
     if not (is_list or pa.types.is_fixed_size_list(kind)) or not (
         pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)
     ):
-        raise EmbedError(f"the {vector!r} column of {path} must be a list of floats, not {kind}")
+        raise EmbedError(f"the {vector!r} column of {path} must be a list of floats, not "
+                         f"{kind}: write each vector as numbers (a list or array a row), "
+                         "not as text or bytes")  # fmt: skip
     if columns.key is not None:
         if columns.key not in names:
             raise EmbedError(f"{path} has no {columns.key!r} column (its columns: {listed})")
