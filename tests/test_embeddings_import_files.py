@@ -231,15 +231,21 @@ def test_ids_files_as_editors_and_coco_write_them(
 def test_a_malformed_first_row_does_not_set_the_dimension(
     data: tuple[Path, list[int]], tmp_path: Path
 ) -> None:
+    """A short first vector is reported, not taken as the space's dimension; a vector with
+    a null value (list<float> with a null element) is reported as not finite."""
     data_dir, ids = data
     m = matrix(3)
     rows: list[Any] = m.tolist()
     rows[0] = rows[0][:-1]
-    pq.write_table(pa.table({"file_name": NAMES, "vector": rows}), tmp_path / "v.parquet")
+    rows[4] = [None, *rows[4][1:]]
+    table = pa.table({"file_name": NAMES, "vector": pa.array(rows, pa.list_(pa.float32()))})
+    pq.write_table(table, tmp_path / "v.parquet")
     result = run_import(data_dir, tmp_path / "v.parquet")
-    assert (result["dim"], result["imported"]) == (DIM, N - 1)
+    assert (result["dim"], result["imported"]) == (DIM, N - 2)
     assert result["rejected"]["wrong_dimension"]["examples"] == [NAMES[0]]
-    assert_stored(data_dir, ids[1:], m[1:])
+    assert result["rejected"]["not_finite"]["examples"] == [NAMES[4]]
+    kept = [k for k in range(N) if k not in (0, 4)]
+    assert_stored(data_dir, [ids[k] for k in kept], m[kept])
 
 
 def test_refusals_name_the_file_and_the_fix(data: tuple[Path, list[int]], tmp_path: Path) -> None:
