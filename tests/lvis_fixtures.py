@@ -159,3 +159,25 @@ def lvis_api(gt_path: Path, results: list[dict[str, Any]], iou_type: str) -> Any
         if not had:
             del np.float  # type: ignore[attr-defined]
     return ev
+
+
+def as_lvis_v1(gt: dict[str, Any]) -> dict[str, Any]:
+    """``gt`` shaped as the released LVIS v1 files are: images named by ``coco_url`` only
+    (no ``file_name``; a third from COCO's train2017 folder, the rest from val2017, as LVIS
+    val mixes them), with ``flickr_url``, ``license``, ``date_captured``; categories with
+    ``synset``, ``synonyms``, ``def``, ``image_count``, ``instance_count``; annotations
+    without ``iscrowd``."""
+    out = json.loads(json.dumps(gt))
+    for k, image in enumerate(out["images"]):
+        split = "train2017" if k % 3 == 0 else "val2017"
+        del image["file_name"]
+        image["coco_url"] = f"http://images.cocodataset.org/{split}/{image['id']:012d}.jpg"
+        image["flickr_url"] = f"http://farm4.staticflickr.com/{image['id']}.jpg"
+        image.update(license=1, date_captured="2013-11-14 16:28:13")
+    for cat in out["categories"]:
+        cat.update(synset=f"{cat['name']}.n.01", synonyms=[cat["name"], f"{cat['name']}_b"],
+                   image_count=3, instance_count=7)  # fmt: skip
+        cat["def"] = f"a kind of {cat['name']}"
+    for ann in out["annotations"]:
+        ann.pop("iscrowd", None)
+    return out

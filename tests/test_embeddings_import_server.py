@@ -3,6 +3,7 @@ server) and ``ds.import_embeddings`` in a real kernel, then searched like comput
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,13 @@ async def test_notebook_import_embeddings(
             "m[0, 0] = np.nan\n"
             f"c = ds.import_embeddings(m[:2], ids={ids[:2]!r}, space='mine', progress=False)\n"
             f"near = ds.search(like={ids[7]}, k=2, model='mine').sample_id.tolist()\n"
+            # a polars DataFrame (when polars is installed), its vectors as 'embedding'
+            "try:\n    import polars as pl\nexcept ImportError:\n    d = None\nelse:\n"
+            "    pf = pl.DataFrame({'file_name': names, 'embedding': m[::-1].copy()})\n"
+            "    d = ds.import_embeddings(pf, space='pl', progress=False)['imported']\n"
             "print(json.dumps({'a': a['imported'], 'b': [b['imported'], b['key'], b['count']],\n"
             "  'c': [c['imported'], c['rejected']['not_finite']['examples']], 'near': near,\n"
+            "  'd': d,\n"
             "  'spaces': ds.spaces()[['model', 'version', 'count']].to_dict('records')}))\n"
         )
         failed = await k.execute("ds.import_embeddings(m, space='mine')")
@@ -70,5 +76,9 @@ async def test_notebook_import_embeddings(
     assert got["a"] == 6 and got["b"] == [N - 6, "sample_id", N]
     assert got["c"] == [1, [str(ids[0])]]
     assert got["near"] == [ids[7], ids[3]]
-    assert got["spaces"] == [{"model": "mine", "version": "imported", "count": N}]
+    has_polars = importlib.util.find_spec("polars") is not None
+    assert got["d"] == (N - 1 if has_polars else None)  # the NaN row is reported, not taken
+    mine = {"model": "mine", "version": "imported", "count": N}
+    want = [mine, {"model": "pl", "version": "imported", "count": N - 1}] if has_polars else [mine]
+    assert sorted(got["spaces"], key=lambda s: s["model"]) == want
     assert failed["error"] is not None and "give ids=" in failed["error"]

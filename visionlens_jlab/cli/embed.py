@@ -70,8 +70,9 @@ def add_parser(subparsers: Any) -> None:
         "embeddings-import",
         help="import embeddings computed elsewhere into a vector space of a dataset",
         description="Import vectors from a Parquet or Arrow file or a folder of Parquet files "
-        "(a 'vector' column beside a sample_id, image_id or file_name column, or the columns "
-        "--vector-column and --id-column name) or a .npy array with an ids file, into the "
+        "(a 'vector' column, or 'embedding' or 'embeddings', beside a sample_id, image_id or "
+        "file_name column, or the columns --vector-column and --id-column name), Lightly's "
+        "embeddings.csv, or a .npy array with an ids file, into the "
         "space SPACE: searched, mapped and de-duplicated like computed ones. File names match "
         "as written elsewhere too (./x.jpg, train\\x.jpg, absolute paths, URLs). Bad rows "
         "(unknown or ambiguous key, null, wrong dimension, NaN or all-zero vector, duplicate "
@@ -79,7 +80,9 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("dataset")
     p.add_argument(
-        "file", help="Parquet, Arrow IPC or .npy file of vectors, or a folder of Parquet files"
+        "file",
+        help="Parquet, Arrow IPC, Lightly CSV or .npy file of vectors, or a folder of Parquet "
+        "files",
     )
     p.add_argument("--space", required=True, help="the space's name (e.g. my-clip)")
     p.add_argument(

@@ -1,8 +1,11 @@
 """The files ``visionlens embeddings-import`` reads, as a stream of ``(keys, vectors)`` chunks.
 
-Parquet and Arrow IPC files hold a ``vector`` column (a list or fixed-size list of floats)
-beside one key column, ``sample_id``, ``image_id`` or ``file_name`` (other names chosen by
-:class:`Columns`); they are read one record batch at a time. A folder of Parquet files (as
+Parquet and Arrow IPC files hold a ``vector`` column (a list or fixed-size list of floats;
+``embedding`` or ``embeddings`` when there is no ``vector``, as FiftyOne, Lightly and
+Hugging Face ``datasets`` name it) beside one key column, ``sample_id``, ``image_id`` or
+``file_name`` (other names chosen by :class:`Columns`); they are read one record batch at a
+time. Lightly's ``embeddings.csv`` (``filenames``, ``embedding_0`` ..., ``labels``) is read
+in blocks too (:mod:`.import_lightly`). A folder of Parquet files (as
 Spark, pyarrow or Dask write one, partitioned by ``key=value`` folders or not) is read as one
 file. A ``.npy`` file (a 2-D float array, memory-mapped and read in row chunks)
 takes its keys from an ids file: text (one key a line), CSV (a header naming the key kind)
@@ -28,6 +31,8 @@ from .base import EmbedError
 KEY_KINDS = ("sample_id", "image_id", "file_name")
 """The columns that name a vector's sample, in the order a file's columns are tried."""
 VECTOR_COLUMN = "vector"
+VECTOR_ALIASES = ("embedding", "embeddings")
+"""What other tools call the vector column: read as it when the file has no ``vector``."""
 CHUNK_ROWS = 8192
 """Rows per chunk: ~16 MB of 512-d float32 vectors at a time, whatever the file's size."""
 ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
@@ -77,7 +82,8 @@ def open_source(
     if not os.path.isfile(path):
         raise EmbedError(f"no embeddings file at {path}")
     with open(path, "rb") as f:
-        magic = f.read(6)
+        head = f.read(16)
+    magic = head[:6]
     if magic.startswith(b"PK\x03\x04"):
         raise EmbedError(f"{path} is a zip (an .npz?): save the array itself with np.save "
                          "as a .npy file, its row keys in an --ids file")  # fmt: skip
@@ -88,13 +94,20 @@ def open_source(
         return _npy(path, ids, key)
     if ids is not None:
         raise EmbedError("--ids goes with a .npy file; Parquet and Arrow files hold their keys")
+    if path.lower().endswith(".csv") or head.removeprefix(b"\xef\xbb\xbf").startswith(b"filename"):
+        from .import_lightly import open_lightly_csv
+
+        if columns != Columns():
+            raise EmbedError("--vector-column and --id-column go with Parquet and Arrow "
+                             "files: Lightly's CSV names its columns itself")  # fmt: skip
+        return open_lightly_csv(path)
     if magic.startswith(b"PAR1"):
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        kind, name = _key_column(pf.schema_arrow, key, path, columns)
-        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=[name, columns.vector])
-        return Source(kind, _chunks(batches, name, columns.vector), pf.metadata.num_rows)
+        kind, name, vector = _key_column(pf.schema_arrow, key, path, columns)
+        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=[name, vector])
+        return Source(kind, _chunks(batches, name, vector), pf.metadata.num_rows)
     return _arrow(path, magic, key, columns)
 
 
@@ -121,9 +134,9 @@ def _folder(path: str, key: str | None, columns: Columns) -> Source:
         dataset = ds.dataset(path, format="parquet", partitioning="hive")
     except (pa.ArrowException, OSError) as exc:
         raise EmbedError(f"{path} could not be read as a folder of Parquet files: {exc}") from exc
-    kind, name = _key_column(dataset.schema, key, path, columns)
-    scanner = dataset.scanner(columns=[name, columns.vector], batch_size=CHUNK_ROWS)
-    return Source(kind, _chunks(scanner.to_batches(), name, columns.vector), dataset.count_rows())
+    kind, name, vector = _key_column(dataset.schema, key, path, columns)
+    scanner = dataset.scanner(columns=[name, vector], batch_size=CHUNK_ROWS)
+    return Source(kind, _chunks(scanner.to_batches(), name, vector), dataset.count_rows())
 
 
 def _arrow_folder(path: str, names: list[str], key: str | None, columns: Columns) -> Source:
@@ -155,24 +168,40 @@ def _arrow(path: str, magic: bytes, key: str | None, columns: Columns) -> Source
             reader = pa.ipc.open_stream(pa.memory_map(path))
             schema, rows, batches = reader.schema, None, iter(reader)
     except pa.ArrowInvalid as exc:
-        raise EmbedError(f"{path} is neither Parquet, Arrow IPC nor .npy: {exc}") from exc
-    kind, name = _key_column(schema, key, path, columns)
-    return Source(kind, _chunks(batches, name, columns.vector), rows)
+        raise EmbedError(
+            f"{path} is neither Parquet, Arrow IPC, .npy nor Lightly's embeddings CSV (it "
+            f"starts {magic!r}): write the vectors as Parquet, a 'vector' column beside "
+            "a sample_id, image_id or file_name column"
+        ) from exc
+    kind, name, vector = _key_column(schema, key, path, columns)
+    return Source(kind, _chunks(batches, name, vector), rows)
 
 
-def _key_column(schema: pa.Schema, key: str | None, path: str, columns: Columns) -> tuple[str, str]:
-    """The key kind and the key column's name, the vector column checked."""
+def _key_column(
+    schema: pa.Schema, key: str | None, path: str, columns: Columns
+) -> tuple[str, str, str]:
+    """The key kind, the key column's name and the vector column's (checked)."""
     names, vector = set(schema.names), columns.vector
     listed = ", ".join(schema.names)
+    if vector == VECTOR_COLUMN and vector not in names:
+        aliases = [a for a in VECTOR_ALIASES if a in names]
+        if len(aliases) > 1:
+            raise EmbedError(f"{path} has both {' and '.join(map(repr, aliases))} columns and "
+                             "no 'vector': name the vectors' with --vector-column")  # fmt: skip
+        vector = aliases[0] if aliases else vector
     if vector not in names:
-        hint = "" if vector != VECTOR_COLUMN else "; name another with --vector-column"
+        hint = "" if vector != VECTOR_COLUMN else (
+            "; name another with --vector-column (read without it: 'vector', 'embedding' "
+            "or 'embeddings')")  # fmt: skip
         raise EmbedError(f"{path} has no {vector!r} column (its columns: {listed}){hint}")
     kind = schema.field(vector).type
     is_list = pa.types.is_list(kind) or pa.types.is_large_list(kind)
     if not (is_list or pa.types.is_fixed_size_list(kind)) or not (
         pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)
     ):
-        raise EmbedError(f"the {vector!r} column must be a list of floats, not {kind}")
+        raise EmbedError(f"the {vector!r} column of {path} must be a list of floats, not "
+                         f"{kind}: write each vector as numbers (a list or array a row), "
+                         "not as text or bytes")  # fmt: skip
     if columns.key is not None:
         if columns.key not in names:
             raise EmbedError(f"{path} has no {columns.key!r} column (its columns: {listed})")
@@ -182,14 +211,14 @@ def _key_column(schema: pa.Schema, key: str | None, path: str, columns: Columns)
         if key is None and not (pa.types.is_string(keys) or pa.types.is_large_string(keys)):
             raise EmbedError(f"say what the {columns.key!r} column holds: --key sample_id "
                              "or --key image_id (a text column is file names)")  # fmt: skip
-        return key or "file_name", columns.key
+        return key or "file_name", columns.key, vector
     found = [k for k in KEY_KINDS if k in names and (key is None or k == key)]
     if not found:
         raise EmbedError(
             f"{path} has no key column: add one of {', '.join(KEY_KINDS)} beside "
             f"{vector!r}, or name yours with --id-column (its columns: {listed})"
         )
-    return found[0], found[0]
+    return found[0], found[0], vector
 
 
 def _chunks(batches: Any, key: str, vector: str) -> Iterator[Chunk]:
@@ -210,11 +239,18 @@ def _npy(path: str, ids: str | None, key: str | None) -> Source:
         ) from exc
     real = np.issubdtype(matrix.dtype, np.floating) or np.issubdtype(matrix.dtype, np.integer)
     if matrix.ndim != 2 or not real:
-        raise EmbedError(f"{path} must hold a 2-D array of floats, not {matrix.dtype} "
-                         f"of shape {matrix.shape}")  # fmt: skip
+        fix = ("save m.reshape(1, -1) for one vector" if matrix.ndim == 1
+               else "pool or flatten each sample's vectors to one first"
+               if real else "save the vectors as float32")  # fmt: skip
+        raise EmbedError(f"{path} must hold a 2-D array of floats, not {matrix.dtype} of "
+                         f"shape {matrix.shape}, one row a vector: {fix}")  # fmt: skip
     kind, keys = read_ids(ids, key)
     if len(keys) != len(matrix):
-        raise EmbedError(f"{ids} has {len(keys)} keys for the {len(matrix)} rows of {path}")
+        hint = ""
+        if len(keys) == len(matrix) + 1:  # a header line not naming a key kind
+            hint = (f"; if its first line {keys[0].as_py()!r} is a header, name the column "
+                    "sample_id, image_id or file_name (or drop the line)")  # fmt: skip
+        raise EmbedError(f"{ids} has {len(keys)} keys for the {len(matrix)} rows of {path}{hint}")
 
     def chunks() -> Iterator[Chunk]:
         dim = matrix.shape[1]
@@ -265,7 +301,7 @@ def read_ids(path: str, key: str | None = None) -> tuple[str, pa.Array]:
 
 def infer_keys(values: list[Any], key: str | None, typed: bool = False) -> tuple[str, pa.Array]:
     """``values`` as keys of kind ``key``, or without one: sample ids when every value is
-    an integer (or integer text), file names otherwise. ``typed`` values (a JSON list, a
+    an integer (or integer text without leading zeros), file names otherwise. ``typed`` values (a JSON list, a
     ``.npy`` array) say what they are: there a string is a name even when it is digits
     (the stem ``000000000139``), an integral float an integer; text is a sample id only
     when ``key`` says so."""
@@ -276,7 +312,9 @@ def infer_keys(values: list[Any], key: str | None, typed: bool = False) -> tuple
         if isinstance(v, float) and v.is_integer():
             return int(v)
         if isinstance(v, str) and (not typed or key == "sample_id"):
-            if re.fullmatch(r"\s*[+-]?[0-9]+\s*", v):
+            # zero-padded digits (COCO's stem 000000397133) are names unless key says ids
+            digits = r"[0-9]+" if key == "sample_id" else r"(?:0|[1-9][0-9]*)"
+            if re.fullmatch(rf"\s*[+-]?{digits}\s*", v):
                 return int(v)
         return None
 

@@ -12,7 +12,8 @@ duplicates read the space unchanged. The space is the model ``SPACE`` of version
 
 Bad rows are counted, never dropped silently (:data:`REJECTIONS`): an unknown key, a path
 that fits two samples, no vector, a vector of another dimension than the space's (or, for a
-new space, the file's first vector), NaN or infinite values, all zeros (no direction in a
+new space, the most common length in the file's first chunk: one malformed first row does
+not set it), NaN, infinite or null values, all zeros (no direction in a
 cosine space), a key whose sample already had a vector earlier in the file. A file with no
 good row writes nothing and is an error.
 """
@@ -48,7 +49,7 @@ REJECTIONS = {
     "ambiguous_key": "paths that fit several samples equally (no sample was guessed)",
     "null_vector": "rows without a vector (null)",
     "wrong_dimension": "vectors of another length than the space's (or the file's first)",
-    "not_finite": "vectors holding NaN or infinite values",
+    "not_finite": "vectors holding NaN, infinite or null values",
     "zero_vector": "vectors of zeros only: no direction to compare in a cosine space",
     "duplicate_key": "keys whose sample already had a vector earlier in the file",
 }
@@ -105,7 +106,7 @@ def import_embeddings(
             for chunk in _read(opened.chunks, source):
                 sample_ids = _match(cur, dataset_id, paths, opened.key, chunk.keys)
                 if dim is None:
-                    dim = _first_length(chunk)
+                    dim = _common_length(chunk)
                 good, matrix = _check(chunk, sample_ids, dim, seen, rejected)
                 staged.add(sample_ids[good], matrix)
                 imported += len(good)
@@ -115,6 +116,9 @@ def import_embeddings(
                     ctx.items("importing", rows, total, f"checked {imported} of {rows} rows")
                     ctx.check_cancelled()
         counts = {code: r["count"] for code, r in rejected.items()}
+        if rows == 0:
+            raise EmbedError(f"{source} holds no rows: nothing was imported; write the "
+                             "vectors into it (or name another file)")  # fmt: skip
         if imported == 0:
             what = ", ".join(f"{n} {code}" for code, n in counts.items() if n) or "no rows"
             raise EmbedError(
@@ -195,7 +199,11 @@ def _exact_keys(keys: pa.Array, kind: str) -> pa.Array:
     them into one), and integral float keys (a column of ids pandas turned into floats) as
     integers, so image id ``139.0`` is ``139``."""
     if pa.types.is_dictionary(keys.type):
-        keys = keys.dictionary_decode()
+        # decoded by hand: Arrow has no take for polars' string_view dictionaries
+        values = keys.dictionary
+        if pa.types.is_string_view(values.type):
+            values = values.cast(pa.string())
+        keys = values.take(keys.indices)
     if pa.types.is_floating(keys.type):
         values = np.asarray(keys.to_numpy(zero_copy_only=False), np.float64)
         with np.errstate(invalid="ignore"):
@@ -218,11 +226,16 @@ def _lengths(vectors: pa.Array) -> np.ndarray:
     return np.asarray(pc.list_value_length(vectors).fill_null(-1).to_numpy(), np.int64)
 
 
-def _first_length(chunk: Chunk) -> int | None:
-    """The first vector's length: a new space's dimension (None: the chunk has none)."""
+def _common_length(chunk: Chunk) -> int | None:
+    """The most common vector length of the chunk (ties: the first seen), a new space's
+    dimension (None: the chunk has no vector)."""
     lengths = _lengths(chunk.vectors)
     lengths = lengths[lengths > 0]
-    return int(lengths[0]) if len(lengths) else None
+    if not len(lengths):
+        return None
+    values, first, counts = np.unique(lengths, return_index=True, return_counts=True)
+    best = np.flatnonzero(counts == counts.max())
+    return int(values[best[np.argmin(first[best])]])
 
 
 def _check(

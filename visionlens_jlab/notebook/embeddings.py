@@ -31,7 +31,7 @@ class EmbeddingsMixin:
 
     def import_embeddings(
         self,
-        data: pd.DataFrame | np.ndarray,
+        data: Any,
         *,
         space: str,
         ids: Iterable[Any] | None = None,
@@ -41,8 +41,8 @@ class EmbeddingsMixin:
         progress: bool = True,
     ) -> dict[str, Any]:
         """Import embeddings computed elsewhere into the vector space ``space``, as a server
-        job (what ``visionlens embeddings-import`` does): ``data`` a DataFrame with a
-        ``vector`` column beside ``sample_id``, ``image_id`` or ``file_name`` (or the
+        job (what ``visionlens embeddings-import`` does): ``data`` a DataFrame (pandas or
+        polars) or pyarrow Table with a ``vector`` (or ``embedding``) column beside ``sample_id``, ``image_id`` or ``file_name`` (or the
         columns ``vector_column`` and ``id_column`` name), or a 2-D array whose rows' keys
         are ``ids``. Returns the report: ``imported``, ``rejected`` (each kind of bad row,
         e.g. ``unknown_key``, ``zero_vector``: ``count`` and example keys), ``space``,

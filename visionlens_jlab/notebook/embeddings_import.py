@@ -1,7 +1,7 @@
 """``ds.import_embeddings(...)``: a DataFrame or an array of vectors, imported by the server.
 
-The notebook writes them to a temporary file (Parquet for a DataFrame, ``.npy`` plus a JSON
-list of keys for an array) and asks the server to import that file, the way
+The notebook writes them to a temporary file (Parquet for a table: a pandas or polars
+DataFrame, a pyarrow Table; ``.npy`` plus a JSON list of keys for an array) and asks the server to import that file, the way
 ``visionlens embeddings-import`` does: one import, one report, whichever side starts it. The
 server reads the file on this machine (inside its ``allowed_roots`` when those are set:
 ``tmp_dir`` picks the folder), and the file is deleted when the job ends.
@@ -25,7 +25,7 @@ from .progress import job_result
 def import_embeddings(
     client: RestClient,
     dataset: str,
-    data: pd.DataFrame | np.ndarray,
+    data: Any,
     *,
     space: str,
     ids: Iterable[Any] | None = None,
@@ -40,14 +40,14 @@ def import_embeddings(
     with tempfile.TemporaryDirectory(prefix="visionlens-import-", dir=tmp_dir) as folder:
         body: dict[str, Any] = {"space": space, "key": key, "vector_column": vector_column,
                                 "id_column": id_column}  # fmt: skip
-        if isinstance(data, pd.DataFrame):
+        table = _as_table(data)
+        if table is not None:
             if ids is not None:
                 raise VisionLensError("ids= goes with an array; a DataFrame holds its keys")
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
             body["source"] = os.path.join(folder, "vectors.parquet")
-            pq.write_table(pa.Table.from_pandas(data, preserve_index=False), body["source"])
+            pq.write_table(table, body["source"])
         else:
             matrix = np.asarray(data)
             if ids is None:
@@ -63,3 +63,17 @@ def import_embeddings(
             {k: v for k, v in body.items() if v is not None},
         )
         return dict(job_result(client, answer["job"], "embeddings import", show=progress))
+
+
+def _as_table(data: Any) -> Any:
+    """``data`` as a pyarrow Table when it is a table (a pandas or polars DataFrame, a
+    pyarrow Table), else None (an array)."""
+    import pyarrow as pa
+
+    if isinstance(data, pd.DataFrame):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if isinstance(data, pa.Table):
+        return data
+    to_arrow = getattr(data, "to_arrow", None)  # polars' DataFrame (its Series gives an Array)
+    table = to_arrow() if callable(to_arrow) and not isinstance(data, np.ndarray) else None
+    return table if isinstance(table, pa.Table) else None

@@ -3,7 +3,8 @@
 Policies (every one counted in the report, nothing dropped silently):
 
 - ``images``: a missing ``id`` or ``file_name`` (or a wrong type for them) skips the image
-  (error); string ids are accepted with a warning; duplicate ids keep the first image; a
+  (error), except that an LVIS image without ``file_name`` is named by its ``coco_url``
+  (``val2017/000000397133.jpg``, a warning); string ids are accepted with a warning; duplicate ids keep the first image; a
   missing or non-integer width/height is read from the image header when the file exists.
 - ``annotations``: an unknown ``image_id`` skips the box (warning, as datumaro now does); an
   undeclared ``category_id``, a missing/invalid ``bbox`` (not 4 numbers, negative size) or a
@@ -22,6 +23,7 @@ import os
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...media.names import PATH_MAX
 from ...records.batches import Batch
@@ -146,6 +148,8 @@ class CocoDataset(ParsedBase):
             return os.path.dirname(os.path.normpath(first_file))
         candidates = [here, os.path.join(here, "images"), os.path.join(here, "..", "images")]
         candidates += [os.path.join(here, "..", "..", "images"), os.path.join(here, "..")]
+        # LVIS beside COCO: lvis/lvis_v1_val.json and coco/val2017/ (detectron2, mmdetection)
+        candidates += [os.path.join(here, "..", "coco"), os.path.join(here, "..", "..", "coco")]
         # COCO's own layout: annotations/instances_val2017.json beside val2017/, or
         # images/val2017/ as datumaro and CVAT write it
         stem = os.path.splitext(os.path.basename(self.path))[0]
@@ -195,6 +199,16 @@ class CocoDataset(ParsedBase):
                 report.error("coco_bad_image", "an image entry is not an object", img)
                 continue
             iid, fname = img.get("id"), img.get("file_name")
+            from_url = fname is None and isinstance(img.get("coco_url"), str)
+            if from_url:
+                fname = url_file_name(img["coco_url"])
+                report.warn(
+                    "coco_file_name_from_url",
+                    "image without 'file_name' (an LVIS file): named by its 'coco_url' as "
+                    "<split folder>/<name> under the images folder (pass images= / --images "
+                    "with the COCO folder that holds train2017/ and val2017/)",
+                    fname,
+                )
             if iid is None or fname is None:
                 field = "id" if iid is None else "file_name"
                 report.error("coco_bad_image", f"image without '{field}' skipped", img)
@@ -223,6 +237,8 @@ class CocoDataset(ParsedBase):
                 self.media_root = root
                 root_prefix = root.rstrip("/") + "/"
                 plain_room = _plain_room(root, root_prefix)
+            if from_url and fname.split("/")[0] == os.path.basename(root.rstrip("/")):
+                fname = fname.split("/", 1)[1]  # the images folder named is the split's own
             if len(fname) <= plain_room and _PLAIN_NAME.fullmatch(fname):
                 location = root_prefix + fname
             else:
@@ -301,6 +317,15 @@ class CocoDataset(ParsedBase):
         )
         reader = AnnotationReader(self.report, cat_by_id, image_index=self.img_index, checks=checks)
         yield from reader.run(self.layout, "annotations")
+
+
+def url_file_name(url: str) -> str | None:
+    """An LVIS image's file name from its ``coco_url``: the URL path's last two parts, the
+    COCO split folder and the name (``http://images.cocodataset.org/val2017/000000397133.jpg``:
+    ``val2017/000000397133.jpg``; LVIS v1 val holds images of both train2017 and val2017,
+    so the folder is needed); None when the URL has no name."""
+    parts = [p for p in urlsplit(url).path.split("/") if p not in ("", ".", "..")]
+    return "/".join(parts[-2:]) or None
 
 
 def _plain_room(root: str, prefix: str) -> int:
