@@ -5,6 +5,7 @@ the evaluation summaries follow, and the held indexes are patched, not rebuilt."
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -100,10 +101,32 @@ def pycocotools_matches(cat: Catalog, ds: int) -> dict[int, tuple[str, int | Non
     return out
 
 
+def stored_facets(cat: Catalog, ds: int, key: str) -> tuple[list[Any], list[Any]]:
+    """The evaluation's stored whole-dataset eval facets (what the unfiltered facets read)
+    as (facet, value, count) in their order, and the same counted from its rows now."""
+    with cat.cursor() as cur:
+        ((entries,),) = cur.execute(
+            "SELECT entries FROM facet_parts WHERE dataset_id = ? AND part = ?",
+            [ds, f"eval:{key}"],
+        ).fetchall()
+        counted = cur.execute(
+            "SELECT facet, value, n FROM (SELECT 'eval.status' AS facet, status AS value, "
+            "count(*) AS n FROM box_evaluations WHERE dataset_id = $1 AND eval_key = $2 "
+            "GROUP BY ALL UNION ALL SELECT 'eval.error', error_type, count(*) "
+            "FROM box_evaluations WHERE dataset_id = $1 AND eval_key = $2 GROUP BY ALL) "
+            "WHERE value IS NOT NULL ORDER BY facet, n DESC, value",
+            [ds, key],
+        ).fetchall()
+    stored = [(e["name"], v["value"], v["count"]) for e in json.loads(entries) for v in e["values"]]
+    return stored, [tuple(r) for r in counted]
+
+
 def check(cat: Catalog, ds: int, key: str, mp: pytest.MonkeyPatch) -> None:
     for evaluation in list_evaluations(cat, "rich"):  # the VOC one too
         rows = stored_rows(cat, ds, evaluation["key"])
         assert rows == full_rows(cat, "rich", evaluation["protocol"]), evaluation["key"]
+        stored, counted = stored_facets(cat, ds, evaluation["key"])
+        assert stored == counted and counted, evaluation["key"]
     stored = stored_rows(cat, ds, key)
     reference = pycocotools_matches(cat, ds)
     predicted = {r[0]: (r[2], r[3] if r[2] == "tp" else None) for r in stored if r[0] in reference}

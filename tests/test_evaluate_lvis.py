@@ -315,3 +315,22 @@ def test_class_wide_accumulation_is_pycocotools_per_class(seed: int) -> None:
     got = accumulate_lvis(inp.gt, inp.dt, match, n_cats)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert (want[0] > 0).sum() > 1000 and ((want[0] > 0) & (want[0] < 1)).any()
+
+
+def test_an_image_without_boxes_lends_no_lists(tmp_path: Path) -> None:
+    """An image with no object and no prediction, listed first, marks every class negative:
+    its lists are its own, not those of the image after it (whose unverified predictions
+    LVIS still leaves out). The numbers stay hotcoco's."""
+    gt, boxes, segms = synthetic_lvis(3, n_images=12, masks=False)
+    every = [c["id"] for c in gt["categories"]]
+    empty = {"id": 10_000, "file_name": "empty.jpg", "width": 50, "height": 50,
+             "neg_category_ids": every, "not_exhaustive_category_ids": []}  # fmt: skip
+    gt["images"].insert(0, empty)
+    gt_path, boxes_path, _ = write_lvis(tmp_path, gt, boxes, segms)
+    with Catalog(tmp_path / "data") as catalog:
+        ingest(catalog, "lv", gt_path, "coco")
+        ingest_predictions(catalog, "lv", "boxes", boxes_path, "coco")
+        report = evaluate_model(catalog, "lv", "boxes", protocol="lvis")
+    hot = hotcoco_lvis(gt_path, boxes, "bbox")
+    for name in LVIS_STAT_NAMES:
+        assert report.stats[name] == pytest.approx(hot[name], abs=1e-9), name

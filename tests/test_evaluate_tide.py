@@ -345,3 +345,29 @@ async def test_rest_evaluation_answer_carries_tide(vl_app, api, wait_job):
     assert report["tide"]["main"] == pytest.approx(engine.tide["main"], abs=1e-9)
     assert report["tide"]["counts"] == engine.tide["counts"]
     assert sum(report["tide"]["counts"].values()) > 0
+
+
+def test_a_crowd_region_ignores_only_above_the_threshold(tmp_path):
+    """tidecv ignores an unmatched prediction whose crowd IoU (intersection over its own
+    area) with a crowd region of its class is *above* 0.5: at exactly 0.5 it is a false
+    positive (here a background error ranked first: AP 50, not 100)."""
+    square = {"image_id": 1, "category_id": 1, "iscrowd": 0, "area": 400.0}
+    gt = {
+        "images": [{"id": 1, "width": 100, "height": 100, "file_name": "1.jpg"}],
+        "categories": [{"id": 1, "name": "a"}],
+        "annotations": [
+            {**square, "id": 1, "bbox": [50, 50, 20, 20],
+             "segmentation": [[50, 50, 50, 70, 70, 70, 70, 50]]},
+            {**square, "id": 2, "bbox": [0, 0, 10, 10], "iscrowd": 1, "area": 100.0,
+             "segmentation": [[0, 0, 0, 10, 10, 10, 10, 0]]},
+        ],
+    }  # fmt: skip
+    dets = [
+        {"image_id": 1, "category_id": 1, "bbox": [0, 0, 20, 10], "score": 0.9},  # 100/200
+        {"image_id": 1, "category_id": 1, "bbox": [0, 0, 15, 10], "score": 0.95},  # 100/150
+        {"image_id": 1, "category_id": 1, "bbox": [50, 50, 20, 20], "score": 0.8},
+    ]
+    report, _ = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    assert report.tide is not None
+    assert_equal_to_tidecv(report.tide, tidecv_errors(gt, dets, "bbox", tmp_path))
+    assert report.tide["ap"] == pytest.approx(50.0)

@@ -50,8 +50,10 @@ def test_pairs_read_back_are_the_computed_ones_and_computed_once(seed):
     for dets in [*np.array_split(first, 4), *np.array_split(second, 3)]:
         for got, want in zip(pairs.of(dets), fresh(gt, dt, plain, sim, dets), strict=True):
             np.testing.assert_array_equal(got, want)
-    assert len(computed) == len(set(computed)) > 0
     assert pairs.pairs_of(plain) and not pairs.pairs_of(np.arange(len(gt)))
+    other = plain.copy()
+    other[0] = np.flatnonzero(gt.crowd)[0]  # as many ground truths, not the same ones
+    assert not pairs.pairs_of(other)
     # images without any of the ground truth: no pair, and the similarity is not asked
     computed.clear()
     none = ImagePairs(gt, dt, np.zeros(0, dtype=np.int64), replace(sim, pairs=counted))
@@ -85,5 +87,18 @@ def test_pairs_kept_in_two_chunks_are_read_back() -> None:
     pairs = ImagePairs(gt, dt, plain, sim)
     every = np.arange(len(dt))
     for dets in [*np.array_split(every, 2), every]:
+        for got, want in zip(pairs.of(dets), fresh(gt, dt, plain, sim, dets), strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_pairs_asked_for_out_of_order_are_read_back() -> None:
+    """A later chunk asked for first, then an earlier one that none of it knows (computed,
+    not kept: the kept ones stay ascending), then both: each read equals computing afresh."""
+    gt, dt = random_boxes(2)
+    sim = box_similarity(gt, dt)
+    plain = np.flatnonzero(~gt.crowd)
+    pairs = ImagePairs(gt, dt, plain, sim)
+    early, late = np.array_split(np.arange(len(dt)), 2)
+    for dets in (late, early, np.arange(len(dt)), early):
         for got, want in zip(pairs.of(dets), fresh(gt, dt, plain, sim, dets), strict=True):
             np.testing.assert_array_equal(got, want)

@@ -167,6 +167,52 @@ def test_an_old_catalogs_evaluation_opens_no_objects_until_evaluated_again(
             ((key, model),) = cur.execute("SELECT eval_key, model FROM evaluations").fetchall()
         spec = {"labels": [{"source": model, "eval": {"key": key, "tide": list(MAIN_ERRORS)}}]}
         assert queries.samples_page(catalog, DATASET, spec)["total"] == 0
+        with catalog.cursor() as cur:
+            ((ann, label),) = cur.execute(
+                "SELECT ann_id, label FROM annotations WHERE source = ? ORDER BY ann_id LIMIT 1",
+                [model],
+            ).fetchall()
+            ((other,),) = cur.execute(
+                "SELECT min(name) FROM categories WHERE name <> ?", [label]
+            ).fetchall()
+        # an edit matches its samples again, but does not type an untyped run's objects
+        op = {"op": "relabel", "annotation_id": ann, "label": other}
+        edits.apply_edits(catalog, DATASET, [op], "t")
+        assert queries.samples_page(catalog, DATASET, spec)["total"] == 0
         report = evaluate_model(catalog, DATASET, model)
         assert report.key == key and report.tide is not None and report.tide["objects"]
         assert queries.samples_page(catalog, DATASET, spec)["total"] > 0
+
+
+def test_errors_at_the_exact_thresholds_are_tidecvs(tmp_path: Path) -> None:
+    """IoUs exactly at 0.1 and 0.5 (100 / 1000 and 100 / 200, exact in floats): tidecv's
+    bounds are inclusive (Loc: 0.1 <= IoU <= 0.5; Cls: >= 0.5; Bkg: <= 0.1)."""
+    image = {"id": 1, "width": 400, "height": 400, "file_name": "1.jpg"}
+    truth = [(1, [0, 0, 10, 10]), (1, [100, 0, 10, 10]), (2, [0, 100, 10, 10]),
+             (2, [100, 100, 10, 10])]  # fmt: skip
+    gt = {
+        "images": [image],
+        "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+        "annotations": [
+            {"id": k + 1, "image_id": 1, "category_id": c, "bbox": b, "area": 100.0,
+             "iscrowd": 0, "segmentation": [[b[0], b[1], b[0], b[1] + 10, b[0] + 10,
+                                             b[1] + 10, b[0] + 10, b[1]]]}
+            for k, (c, b) in enumerate(truth)
+        ],
+    }  # fmt: skip
+    planted = [
+        ([0, 0, 10, 10], None),  # the first truth box's match
+        ([0, 0, 20, 10], "Loc"),  # IoU 0.5 with that (used) box: Loc before Dupe
+        ([100, 0, 100, 10], "Loc"),  # IoU 0.1 with its own class
+        ([0, 100, 20, 10], "Cls"),  # IoU 0.5 with the other class
+        ([100, 100, 100, 10], "Bkg"),  # IoU 0.1 with the other class only
+    ]
+    dets = [
+        {"image_id": 1, "category_id": 1, "bbox": b, "score": 0.9 - k / 10}
+        for k, (b, _) in enumerate(planted)
+    ]
+    _, out = evaluate_arrays(coco_input(gt, dets), "coco", 0.5)
+    assert out.tide is not None
+    ours = {int(i): MAIN_ERRORS[c] for i, c in enumerate(out.tide.dt_error) if c >= 0}
+    predicted, _ = tidecv_objects(gt, dets, tmp_path)
+    assert ours == predicted == {k: e for k, (_, e) in enumerate(planted) if e}
