@@ -238,6 +238,7 @@ def test_a_rotated_box_and_a_polyline_reshaped_move_their_box_and_undo_exactly(
     ("op", "message"),
     [
         ({"obb": [1, 2, 3, 4, 5, 6]}, "a rotated box has 4 corners"),
+        ({"obb": [10, 2, 30, 4, 50, 60, 7, 70, 5, 30]}, "4 corners .*got 5"),
         ({"obb": [1, 2, 3, float("nan"), 5, 6, 7, 8]}, "finite numbers in pairs"),
         ({"obb": [1, 2, 3, 4, 5, 6, 7, 8], "segmentation": [[1, 2, 3, 4, 5, 6]]}, "one of"),
         ({"polyline": [1, 2, 3, 4]}, "has no polyline to reshape"),

@@ -57,10 +57,13 @@ async def test_click_to_mask_round_trip(api: Any, vl_app: Any, tmp_path: Path) -
     )  # fmt: skip
     assert np.array_equal(decoded(second["mask"]), expected)
 
-    # prefetch: the next samples' embeddings computed in the background, then clicked cached
+    # prefetch: the next samples' embeddings computed in the background (a sample named
+    # twice once), then clicked cached
     others = [s[0] for s in rest]
     status, queued = await api(
-        "POST", "datasets/photos/segment/prefetch", {"model": model, "sample_ids": [first, *others]}
+        "POST",
+        "datasets/photos/segment/prefetch",
+        {"model": model, "sample_ids": [first, *others, *others, first]},
     )
     assert status == 200 and queued == {"queued": len(others), "cached": 1, "dropped": 0}
     while vl_app.segment.host.pending_background():
