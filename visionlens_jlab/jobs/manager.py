@@ -20,7 +20,6 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from .. import metrics
-from ..catalog import ConflictError
 from .gpu_lane import LaneQueue
 from .job import Job, JobCancelled, JobContext, JobPaused, clean_error
 from .journal import JobJournal
@@ -119,7 +118,7 @@ class JobManager:
         with self._lock:
             going = [m for m in job.models if (dataset, m) in self._deleting]
             if going:  # it would read rows going away, or write rows of a model no longer there
-                raise ConflictError(
+                raise _conflict(
                     f"model {going[0]!r} of {dataset!r} is being deleted: no job of it can "
                     "start now (import its predictions again to work on it)"
                 )
@@ -280,12 +279,12 @@ class JobManager:
             ]
             if busy:
                 shown = ", ".join(f"{j.kind} job {j.id} ({j.status})" for j in busy)
-                raise ConflictError(
+                raise _conflict(
                     f"model {model!r} of {dataset!r} is in use by {shown}: wait for it to "
                     "end or cancel it (DELETE /jobs/{id}), then delete the model"
                 )
             if key in self._deleting:
-                raise ConflictError(f"model {model!r} of {dataset!r} is being deleted already")
+                raise _conflict(f"model {model!r} of {dataset!r} is being deleted already")
             self._deleting.add(key)
         try:
             yield
@@ -378,6 +377,14 @@ class JobManager:
             : max(0, len(finished) - MAX_FINISHED_JOBS)
         ]:
             del self._jobs[job.id]
+
+
+def _conflict(message: str) -> Exception:
+    """The catalog's :class:`ConflictError` (HTTP 409), imported only when one is raised: the
+    plugin side imports the job manager and must not load the catalog and DuckDB with it."""
+    from ..catalog import ConflictError
+
+    return ConflictError(message)
 
 
 def _job_from_record(record: dict[str, Any]) -> Job:
