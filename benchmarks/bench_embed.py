@@ -48,13 +48,16 @@ from media_fixtures import add_dataset
 BATCH = 32
 
 
-def plain_loop(model: Any, preprocess: Any, files: list[Path], device: str) -> np.ndarray:
+def plain_loop(
+    model: Any, preprocess: Any, files: list[Path], device: str, batch: int = BATCH
+) -> np.ndarray:
+    """The reference: Image.open → open_clip's preprocess → encode_image, fp32, normalised."""
     import torch
 
     out = []
     with torch.no_grad():
-        for i in range(0, len(files), BATCH):
-            x = torch.stack([preprocess(Image.open(p)) for p in files[i : i + BATCH]])
+        for i in range(0, len(files), batch):
+            x = torch.stack([preprocess(Image.open(p)) for p in files[i : i + batch]])
             out.append(model.encode_image(x.to(device)).cpu().numpy())
     v = np.concatenate(out)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
@@ -85,14 +88,22 @@ def ours(
 
 
 def via_cli(
-    files: list[Path], model: str, checkpoint: str | None, tmp: Path, run: int, device: str
+    files: list[Path],
+    model: str,
+    checkpoint: str | None,
+    tmp: Path,
+    run: int,
+    device: str,
+    batch: int | str = BATCH,
 ) -> dict[str, Any]:
+    """``visionlens embed --json`` in a fresh process over a fresh catalog of ``files``:
+    its wall time and its JSON result."""
     data_dir = tmp / f"cli-{model}-{run}"
     load_features()  # the features' tables, before the catalog opens
     with Catalog(data_dir) as catalog:
         add_dataset(catalog, "bench", str(files[0].parent), [str(p) for p in files])
     cmd = [sys.executable, "-m", "visionlens_jlab.cli", "embed", "bench", "--model", model,
-           "--batch-size", str(BATCH), "--device", device, "--data-dir", str(data_dir), "--json"]  # fmt: skip
+           "--batch-size", str(batch), "--device", device, "--data-dir", str(data_dir), "--json"]  # fmt: skip
     if checkpoint:
         cmd += ["--checkpoint", checkpoint]
     env = {

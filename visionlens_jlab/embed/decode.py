@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -24,6 +25,9 @@ from PIL import Image, ImageOps
 from ..jobs.read_ahead import ReadAhead
 from ..jobs.stages import StageTimer
 from ..media.sources import read_bytes
+
+if TYPE_CHECKING:
+    from .device_decode import DeviceDecoder
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # as media/imaging.py: refuse decompression bombs
 
@@ -101,18 +105,29 @@ def fit(im: Image.Image, spec: InputSpec) -> np.ndarray:
 def _load(
     item: tuple[int, str], spec: InputSpec, timer: StageTimer | None
 ) -> tuple[int, np.ndarray | None, str]:
-    sample_id, location = item
+    sample_id, data, error = _read(item, timer)
+    if data is None:
+        return sample_id, None, error
     t0 = time.perf_counter()
     try:
-        data = read_bytes(location)
-        t1 = time.perf_counter()
         pixels = decode(data, spec)
     except Exception as exc:  # every unreadable image is reported, none stops the job
         return sample_id, None, f"{type(exc).__name__}: {exc}"
     if timer is not None:  # on a decoder thread: busy time, the job's waits say the rest
-        timer.add("read", t1 - t0)
-        timer.add("decode", time.perf_counter() - t1)
+        timer.add("decode", time.perf_counter() - t0)
     return sample_id, pixels, ""
+
+
+def _read(item: tuple[int, str], timer: StageTimer | None) -> tuple[int, bytes | None, str]:
+    sample_id, location = item
+    t0 = time.perf_counter()
+    try:
+        data = read_bytes(location)
+    except Exception as exc:  # every unreadable image is reported, none stops the job
+        return sample_id, None, f"{type(exc).__name__}: {exc}"
+    if timer is not None:
+        timer.add("read", time.perf_counter() - t0)
+    return sample_id, data, ""
 
 
 def decode_threads() -> int:
@@ -128,13 +143,16 @@ def iter_batches(
     threads: int | None = None,
     prefetch_batches: int = 2,
     timer: StageTimer | None = None,
-) -> Iterator[Batch]:
+    decoder: DeviceDecoder | None = None,
+) -> Iterator[Any]:
     """Decode ``(sample_id, location)`` items into batches of ``batch_size`` (or of what it
     answers as each batch is cut: a warm-up's growing size), in order, on
     the model jobs' read-ahead (:class:`~visionlens_jlab.jobs.read_ahead.ReadAhead`): up to
     ``prefetch_batches`` batches decoded ahead of the consumer (as many as decoding is
     slower than the model), their images on ``threads`` decoder threads; the decoder
-    threads' read and decode times go to ``timer``."""
+    threads' read and decode times go to ``timer``. With a ``decoder``
+    (:mod:`.device_decode`) the threads only read, and each batch is decoded on the
+    model's device: the batches are its :class:`~.device_decode.DeviceBatch` objects."""
     source = iter(items)
 
     size = batch_size if callable(batch_size) else lambda: batch_size
@@ -143,6 +161,18 @@ def iter_batches(
         return list(islice(source, max(1, size())))
 
     with ThreadPoolExecutor(threads or decode_threads(), thread_name_prefix="vl-decode") as pool:
+
+        def on_device(batch: list[tuple[int, str]]) -> Any:
+            assert decoder is not None
+            reads = list(pool.map(lambda item: _read(item, timer), batch))
+            t0 = time.perf_counter()
+            out = decoder.decode(
+                [(sample_id, data) for sample_id, data, _ in reads if data is not None],
+                [(sample_id, error) for sample_id, data, error in reads if data is None],
+            )
+            if timer is not None:  # the host's share: headers, launches, non-JPEG decodes
+                timer.add("decode", time.perf_counter() - t0)
+            return out
 
         def decoded(batch: list[tuple[int, str]]) -> Batch:
             out = Batch()
@@ -154,7 +184,8 @@ def iter_batches(
                     out.pixels.append(pixels)
             return out
 
-        for _, batch, _ in ReadAhead(cut, decoded, max_depth=max(1, prefetch_batches)):
+        prepare = decoded if decoder is None else on_device
+        for _, batch, _ in ReadAhead(cut, prepare, max_depth=max(1, prefetch_batches)):
             yield batch
 
 

@@ -129,13 +129,20 @@ class OpenClipEmbedder(Embedder):
             return np.empty((0, self.dim), np.float32)
         return self.embed_pixels(pixels)
 
-    def embed_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        """Embed uint8 ``[n, size, size, 3]`` arrays (the input pipeline's batches)."""
+    takes_device_pixels = True
+    """:meth:`embed_pixels` also takes batches decoded on the device (:mod:`.device_decode`)."""
+
+    def embed_pixels(self, pixels: Any) -> np.ndarray:
+        """Embed uint8 ``[n, size, size, 3]`` pixels (the input pipeline's batches): NumPy
+        arrays on the host, or torch tensors already on the model's device."""
         torch = self._torch
-        x = torch.from_numpy(np.ascontiguousarray(pixels))
-        if self.device == "cuda":
-            with timed(self.timer, "transfer"):
-                x = x.pin_memory().to(self.device, non_blocking=True)
+        if isinstance(pixels, torch.Tensor):
+            x = pixels.to(self.device)  # decoded on the device: no copy there
+        else:
+            x = torch.from_numpy(np.ascontiguousarray(pixels))
+            if self.device == "cuda":
+                with timed(self.timer, "transfer"):
+                    x = x.pin_memory().to(self.device, non_blocking=True)
         with timed(self.timer, "preprocess"):
             # NHWC uint8 → NCHW float, normalised; permute keeps it channels-last in memory.
             x = x.permute(0, 3, 1, 2).float().div_(255.0)

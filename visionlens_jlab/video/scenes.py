@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-import av
 import numpy as np
 from PIL import Image
 
@@ -52,6 +51,8 @@ def scene_starts(
 
 
 def _file_thumbnails(path: str) -> Iterator[np.ndarray]:
+    import av  # PyAV only where a video is read: model jobs import this module for frames
+
     try:
         container = av.open(path)
     except (av.FFmpegError, OSError) as exc:
