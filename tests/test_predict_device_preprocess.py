@@ -23,6 +23,7 @@ from visionlens_jlab.predict.prepare import prepare_images
 from visionlens_jlab.predict.stream import predict_stream
 
 from .predict_fixtures import cartucho_subset, detections_by_hand, save_tiny_detr
+from .test_predict_detector_families import FAMILIES
 
 MIN_SCORE = 0.05
 
@@ -63,6 +64,21 @@ def test_the_processor_on_the_device_makes_the_host_paths_pixels(
     assert torch.equal(out.inputs["pixel_values"], host["pixel_values"])
     assert torch.equal(out.inputs["pixel_mask"], host["pixel_mask"])
     assert tuple(out.inputs["pixel_values"].shape) == (3, 3, 96, 88)  # padded to the largest
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_other_detector_families_make_the_same_inputs_on_the_device_path(
+    family: str, tmp_path: Path
+) -> None:
+    loaded = load_detector(str(FAMILIES[family](tmp_path / family)), "cpu")
+    images = random_images()
+    items = [WorkItem(i, "", 0, 0) for i in range(len(images))]
+    host = prepare_images(loaded, items, [(im, "") for im in images], []).inputs
+    device = DeviceCopy("cpu")
+    out = prepare_images(loaded, items, [(im, "") for im in images], [], on_device=device)
+    assert sorted(out.inputs) == sorted(host) and "pixel_values" in host
+    for key, value in host.items():
+        assert torch.equal(out.inputs[key], value), key
 
 
 def boxes(detr: Path, items: list[WorkItem], **extra: Any) -> list[tuple[Any, ...]]:
@@ -123,3 +139,31 @@ def test_on_cuda_the_processor_runs_on_the_gpu_within_a_level_of_the_host(detr: 
     step = 1 / 255 / min(loaded.processor.image_std)
     diff = (out.inputs["pixel_values"].cpu() - host["pixel_values"]).abs().max()
     assert float(diff) <= step + 1e-5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_on_cuda_a_job_preprocessing_on_the_gpu_detects_as_on_the_host(
+    detr: Path, files: list[Path]
+) -> None:
+    items = [WorkItem(i, str(f), 0, 0) for i, f in enumerate(files)]
+    cuda = {"device": "cuda", "dtype": "float32"}
+    on_host = boxes(detr, items, preprocess="host", **cuda)
+    on_device = boxes(detr, items, **cuda)  # auto: on the GPU
+    assert [m[1] for m in on_device] == [m[1] for m in on_host] == [[0, 1], [2, 3], [4]]
+    ours = [row for m in on_device for row in m[2]]
+    theirs = [row for m in on_host for row in m[2]]
+    assert len(theirs) > 0
+    for a, b in ((theirs, ours), (ours, theirs)):  # each way: the GPU rounds pixels in float
+        for row in a:
+            if row[6] < MIN_SCORE + 1e-3:
+                continue  # at the threshold: may fall on either side of it
+            same = [r for r in b if r[:2] == row[:2] and abs(r[6] - row[6]) <= 1e-3]
+            assert max((overlap(row[2:6], r[2:6]) for r in same), default=0.0) >= 0.99, row
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """IoU of two ``(x, y, w, h)`` boxes."""
+    w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    union = a[2] * a[3] + b[2] * b[3] - w * h
+    return w * h / union if union > 0 else 1.0
