@@ -16,7 +16,18 @@ Per round, in rotating order:
   ``visionlens_jlab/predict/workers.py``), images per second from the model's first batch
   (loading not timed);
 * **CLI end to end**: ``visionlens predict --json`` in a fresh process (start, imports,
-  model loading, catalog writes included): its wall time, and its own images per second.
+  model loading, catalog writes included): its wall time, and its own images per second
+  (``--no-cli`` leaves it out);
+* **model only** (the ceiling): the same model, dtype and batch size, its forward pass and
+  ``post_process_object_detection`` (on the device, results not copied back) over batches
+  of ``pixel_values``/``pixel_mask`` already on the device (made once from the photos by
+  the processor, at its output shape; one batch run first, untimed, as a warm-up), timed
+  with ``torch.cuda.synchronize`` on CUDA. The job's images/s over this one's, per round,
+  says how much of the model's speed the job's pipeline keeps.
+
+On CUDA the job preprocesses on the GPU (the DETR fast processor's resize, normalise and
+pad, ``visionlens_jlab/predict/prepare.py``); the plain loop uses the processor as a user
+would, on the host.
 
 Outputs are compared: every box of the plain loop against the job's boxes of that image
 and class (best IoU ≥ 0.99 and the score within 1e-3), and the counts.
@@ -153,6 +164,50 @@ def plain_loop(
     return time.perf_counter() - t0, rows
 
 
+def model_only(
+    model_dir: Path, files: list[Path], batch: int, min_score: float, device: str, dtype: str
+) -> float:
+    """Seconds for the model alone over ``files``: forward + post-processing on batches
+    already on ``device`` in ``dtype`` (the jobs' resolved one), synchronised on CUDA."""
+    import torch
+    from PIL import Image
+    from transformers import AutoImageProcessor, AutoModelForObjectDetection
+
+    from visionlens_jlab.predict.loading import pick_device
+
+    _, torch_dtype = pick_device(device, dtype)
+    model = AutoModelForObjectDetection.from_pretrained(model_dir, local_files_only=True)
+    model = model.to(device=device, dtype=torch_dtype).eval()
+    layout = torch.channels_last if device == "cpu" else torch.contiguous_format  # as the job
+    model = model.to(memory_format=layout)
+    processor = AutoImageProcessor.from_pretrained(model_dir, local_files_only=True)
+    batches = []
+    for start in range(0, len(files), batch):
+        images = [Image.open(f).convert("RGB") for f in files[start : start + batch]]
+        inputs = processor(images=images, return_tensors="pt")
+        sizes = torch.tensor([(im.height, im.width) for im in images], device=device)
+        pixels = inputs["pixel_values"].to(device=device, dtype=torch_dtype)
+        pixels = pixels.contiguous(memory_format=layout)
+        batches.append((pixels, inputs["pixel_mask"].to(device), sizes))
+
+    def sync() -> None:
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    def run(pixels: Any, mask: Any, sizes: Any) -> Any:
+        out = model(pixel_values=pixels, pixel_mask=mask)
+        return processor.post_process_object_detection(out, min_score, target_sizes=sizes)
+
+    with torch.inference_mode():
+        run(*batches[0])  # warm-up: kernels chosen and loaded, not timed
+        sync()
+        t0 = time.perf_counter()
+        for pixels, mask, sizes in batches:
+            run(pixels, mask, sizes)
+        sync()
+        return time.perf_counter() - t0
+
+
 def job_rows(data_dir: Path, name: str) -> list[tuple]:
     from visionlens_jlab.catalog import Catalog
 
@@ -219,6 +274,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--dtype", default="auto", help="the jobs' dtype (the plain loop: float32)")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--no-cli", action="store_true", help="leave out the CLI end to end")
     args = parser.parse_args()
 
     from visionlens_jlab.catalog import Catalog
@@ -233,12 +289,24 @@ def main() -> None:
         model_dir = save_detr_r50(work / "detr-r50", args.shortest, args.shortest * 1333 // 800)
 
         plain_s, job_s, job_ips, cli_s, cli_ips, checks = [], [], [], [], [], []
+        model_s: list[float] = []
         ran_in: set[str] = set()  # the jobs' device and dtype (auto: float32 on a CPU)
         for run in range(args.runs):
-            order = ["plain", "job", "cli"]
-            order = order[run % 3 :] + order[: run % 3]
+            order = ["plain", "job", "model"] + ([] if args.no_cli else ["cli"])
+            order = order[run % len(order) :] + order[: run % len(order)]
             for what in order:
-                if what == "plain":
+                if what == "model":
+                    model_s.append(
+                        model_only(
+                            model_dir,
+                            files,
+                            args.batch_size,
+                            args.min_score,
+                            args.device,
+                            args.dtype,
+                        )
+                    )
+                elif what == "plain":
                     seconds, plain = plain_loop(
                         model_dir, files, args.batch_size, args.min_score, args.device
                     )
@@ -288,6 +356,7 @@ def main() -> None:
         return f"{s.median:.2f} {unit} ({s.low:.2f}–{s.high:.2f})"
 
     n = len(files)
+    kept = summary([ips * s / n for ips, s in zip(job_ips, model_s, strict=True)])
     rows = [
         ["plain loop (reference)", fmt(plain_s), fmt([n / s for s in plain_s], "img/s"), "1.00"],
         [
@@ -297,21 +366,34 @@ def main() -> None:
             f"{summary([p / j for p, j in zip(plain_s, job_s, strict=True)]).median:.2f}",
         ],
         [
-            "`visionlens predict` end to end",
-            fmt(cli_s),
-            fmt(cli_ips, "img/s"),
-            f"{summary([p / c for p, c in zip(plain_s, cli_s, strict=True)]).median:.2f}",
+            "model only (forward + post-process, inputs on the device)",
+            fmt(model_s),
+            fmt([n / s for s in model_s], "img/s"),
+            f"{summary([p / m for p, m in zip(plain_s, model_s, strict=True)]).median:.2f}",
         ],
     ]
+    if cli_s:
+        rows.append(
+            [
+                "`visionlens predict` end to end",
+                fmt(cli_s),
+                fmt(cli_ips, "img/s"),
+                f"{summary([p / c for p, c in zip(plain_s, cli_s, strict=True)]).median:.2f}",
+            ]
+        )
     text = header("Model job: random DETR-R50-shaped detector", env, load_start, load_end)
     text += (
         f"\n{n} photos (640x480 JPEG) at the processor's shortest edge {args.shortest}, batch "
         f"{args.batch_size}, min score {args.min_score}, "
         f"{args.runs} rounds in rotating order; the jobs ran on {', '.join(sorted(ran_in))} "
-        f"(`--dtype {args.dtype}`), the plain loop in float32. Speed-up = plain wall / ours "
+        f"(`--dtype {args.dtype}`; the model only in the same dtype), the plain loop in float32. Speed-up = plain wall / ours "
         "(the CLI's includes process start, imports, model loading and catalog writes).\n\n"
     )
     text += table(["path", "wall (median, range)", "images/s", "speed-up vs plain"], rows)
+    text += (
+        f"\nJob in-process / model only (images/s, per round): **{kept.median:.2f}** "
+        f"({kept.low:.2f}–{kept.high:.2f}).\n"
+    )
     text += "\nOutputs, job vs plain loop, per round:\n\n"
     text += table(
         [

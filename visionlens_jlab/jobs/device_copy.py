@@ -9,6 +9,11 @@ after the last one; :meth:`DeviceCopy.wait`, on the model's thread, makes the de
 stream wait for that event (the GPU waits, not the host) and tells the caching allocator
 the tensors are used there (``record_stream``), so their memory is not reused too early.
 
+:meth:`DeviceCopy.processed` goes one step further for the processors that run on tensors
+(transformers' fast image processors): the decoded images are copied as they are (uint8)
+and the processor runs on the side stream too, so resizing, normalising and padding happen
+on the GPU instead of the host's cores, still while the model computes the batch before.
+
 On a CPU (or with no CUDA) both are no-ops: the tensors stay where they are and the model's
 own ``.to(device)`` does what it did before. Nothing imports torch unless a copy is made.
 """
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from .stages import StageTimer, timed
 
 
 class DeviceCopy:
@@ -49,6 +56,32 @@ class DeviceCopy:
             event = torch.cuda.Event()
             event.record(self._stream)
         return moved, event
+
+    def processed(
+        self, value: Any, process: Callable[[Any], Any], timer: StageTimer | None = None
+    ) -> tuple[Any, Any]:
+        """``(process(value with its tensors on the device), its event)``: on CUDA the
+        tensors are pinned and copied on the side stream (timed as ``transfer``) and
+        ``process`` runs there too. Both are waited for on this (producer) thread before
+        it returns, so the stages that time them (``transfer``; the caller's around this)
+        count the GPU's work, not only its queueing; the model's stream is not held up.
+        Where copies are not :attr:`active`: ``process(value)`` where the tensors are, no
+        event."""
+        if self._stream is None:
+            return process(value), None
+        import torch
+
+        with torch.cuda.stream(self._stream):
+            with timed(timer, "transfer"):
+                moved = _mapped(value, lambda t: t.pin_memory().to(self.device, non_blocking=True))
+                copied = torch.cuda.Event()
+                copied.record(self._stream)
+                copied.synchronize()
+            out = process(moved)
+            event = torch.cuda.Event()
+            event.record(self._stream)
+            event.synchronize()
+        return out, event
 
     def wait(self, value: Any, event: Any) -> None:
         """Make the current stream wait for ``event`` (the copies of ``value``) and mark

@@ -3,9 +3,13 @@
 Reader threads read each image's bytes and decode them: a JPEG at the smallest DCT scale
 that still covers what the model's processor resizes it to (:mod:`.input_size`), else at
 full size. The model's own processor (or a torchvision detector's tensor conversion) then
-makes its inputs. Every step is timed on the model's stage timer
-(:mod:`visionlens_jlab.jobs.stages`). :mod:`.stream` runs this for the next batch while
-the model works on the current one.
+makes its inputs: on the host, or, for a detector whose processor runs on tensors (the
+transformers fast processors), on the model's device where the job asks for it (on CUDA by
+default, :mod:`.stream`): the decoded uint8 images are copied there and the processor
+resizes, normalises and pads them there
+(:meth:`~visionlens_jlab.jobs.device_copy.DeviceCopy.processed`). Every step is timed on
+the model's stage timer (:mod:`visionlens_jlab.jobs.stages`). :mod:`.stream` runs this for
+the next batch while the model works on the current one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from PIL import Image
 
 from ..embed.decode import OutputSize, open_reduced
+from ..jobs.device_copy import DeviceCopy
 from ..jobs.stages import StageTimer
 from ..media.sources import read_bytes
 from .base import WorkItem
@@ -41,7 +46,8 @@ class Prepared:
     failed: list[tuple[int, str]] = field(default_factory=list)
     copied: Any = None
     """The event of ``inputs``' copy to the GPU (:mod:`visionlens_jlab.jobs.device_copy`),
-    ``None`` where they were not copied ahead (a CPU)."""
+    or of the processor that made them there; ``None`` where they were not copied ahead
+    (a CPU, or not yet)."""
 
 
 def decode_image(
@@ -81,14 +87,15 @@ def prepare(
     pool: ThreadPoolExecutor,
     questions: Sequence[Question] = (),
     out_size: OutputSize | None = None,
+    on_device: DeviceCopy | None = None,
 ) -> Prepared:
     """Read, decode (at reduced size where ``out_size`` allows) and run the processor over
-    one batch (on a background thread)."""
+    one batch (on a background thread); ``on_device``: as :func:`prepare_images` says."""
     n = len(batch)
     reads = list(pool.map(_read, batch, [loaded.timer] * n, [out_size] * n))
     items = [item for item, _, _ in reads]
     images = [(image, error) for _, image, error in reads]
-    return prepare_images(loaded, items, images, prompts, questions)
+    return prepare_images(loaded, items, images, prompts, questions, on_device)
 
 
 def prepare_images(
@@ -97,9 +104,15 @@ def prepare_images(
     images: Sequence[tuple[Image.Image | None, str]],
     prompts: list[str],
     questions: Sequence[Question] = (),
+    on_device: DeviceCopy | None = None,
 ) -> Prepared:
     """Run the processor over one batch's decoded ``images`` (``(image, "")``, or ``(None,
-    reason)`` for an unreadable one, per item); a VLM gets one set of inputs per question."""
+    reason)`` for an unreadable one, per item); a VLM gets one set of inputs per question.
+
+    ``on_device``: where the model's processor runs on tensors (:func:`processes_tensors`),
+    it runs where this copier copies to, the images handed to it as decoded (uint8); the
+    inputs then come back on the model's device with their event in ``copied``. On a CPU
+    (an inactive copier) that is the same processor on the host, handed unresized tensors."""
     out = Prepared()
     decoded = []
     for item, (image, error) in zip(batch, images, strict=True):
@@ -113,8 +126,22 @@ def prepare_images(
     if not decoded:
         return out
     with loaded.timer.stage("preprocess"):
-        out.inputs = _processed(loaded, decoded, prompts, questions)
+        if on_device is not None and processes_tensors(loaded):
+            processor = loaded.processor
+            out.inputs, out.copied = on_device.processed(
+                [as_tensor(im) for im in decoded],
+                lambda tensors: processor(images=tensors, return_tensors="pt"),
+                loaded.timer,
+            )
+        else:
+            out.inputs = _processed(loaded, decoded, prompts, questions)
     return out
+
+
+def processes_tensors(loaded: LoadedModel) -> bool:
+    """Whether ``loaded`` is a detector whose processor resizes and normalises torch tensors
+    (transformers' fast processors, torchvision backend): wherever the tensors are."""
+    return loaded.kind == "detector" and getattr(loaded.processor, "backend", None) == "torchvision"
 
 
 def _processed(
@@ -133,7 +160,7 @@ def _processed(
     if loaded.kind == "captioner":
         return caption_inputs(loaded.processor, loaded.model.config.model_type, decoded)
     processor = loaded.processor
-    if getattr(processor, "backend", None) == "torchvision":
+    if processes_tensors(loaded):
         # its resize and normalise run on tensors: handed uint8 tensors, it skips its own
         # slower PIL conversion, and handed them resized, its resize has nothing left to do
         # (same pixel values; benchmarks/results/predict.md)

@@ -27,6 +27,10 @@ writes). Messages are plain tuples of picklable values:
 ``failed`` is ``[(sample_id, reason)]`` for images that could not be read: reported, never
 processed (so a later run tries them again).
 
+``request["preprocess"]`` (optional): where a detector's tensor processor (transformers'
+fast processors) resizes and normalises: ``auto`` (default: on the GPU on CUDA, where the
+host's cores would otherwise bound the job, else on the host), ``device`` or ``host``.
+
 Where the time goes on a CPU, and what this does about it: the model's forward pass takes
 most of it and uses every core already (intra-op threads), so the images of the next batch
 are read, decoded (JPEGs at reduced size where the processor shrinks them anyway) and run
@@ -229,6 +233,17 @@ def ready(loaded: LoadedModel, request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def preprocesses_on_device(request: dict[str, Any], copier: DeviceCopy) -> bool:
+    """Whether a detector's tensor processor runs on the model's device (see
+    :func:`.prepare.prepare_images`): the request's ``preprocess`` says ``device`` or
+    ``host``; by default on CUDA, where the GPU resizes and normalises far faster than the
+    host's cores can keep it fed. ``device`` on a CPU is the same path on the host (tests)."""
+    where = request.get("preprocess") or "auto"
+    if where not in ("auto", "device", "host"):
+        raise PredictError(f"unknown preprocess {where!r}: use auto, device or host")
+    return where == "device" or (where == "auto" and copier.active)
+
+
 def _run(
     task: Task, loaded: LoadedModel, request: dict[str, Any], items: Sequence[WorkItem]
 ) -> Iterator[tuple[Any, ...]]:
@@ -252,6 +267,7 @@ def _run(
     out_size = output_size(resize_of(loaded)) if reduced else None
     readers = max(1, min(4, os.cpu_count() or 1))
     copier = DeviceCopy(loaded.device)
+    on_device = copier if preprocesses_on_device(request, copier) else None
     to_check = [True] if checks_reduced(request, loaded) else []
     done: dict[str, Any] = {}
     with (
@@ -260,8 +276,10 @@ def _run(
     ):
 
         def prepared_batch(batch: list[WorkItem]) -> Prepared:
-            prepared = prepare(loaded, batch, prompts, pool, questions, out_size)
-            if copier.active:  # on CUDA: copied while the model computes the batch before
+            prepared = prepare(loaded, batch, prompts, pool, questions, out_size, on_device)
+            # on CUDA: copied while the model computes the batch before, unless the
+            # processor already made them there
+            if copier.active and prepared.copied is None:
                 with timer.stage("transfer"):
                     prepared.inputs, prepared.copied = copier.send(prepared.inputs)
             return prepared
