@@ -162,3 +162,24 @@ def test_an_embedding_job_decoding_on_the_device_gives_the_host_paths_vectors(
     assert cosine.min() >= 0.99
     with pytest.raises(EmbedError, match="decode must be one of"):
         _vectors(clip, pairs, "gpu")
+
+
+@pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU (CI has none)"
+)
+def test_on_cuda_batches_queued_without_waiting_equal_the_cpu_stand_in() -> None:
+    """Many batches decoded on the side stream before any is read: each batch's pixels
+    must be complete when the model's stream reads them. On an H200 (2026-11-30) a stack
+    queued on the wrong stream gave some images garbage (cosine 0.06 to the host path's
+    vector); nvJPEG and libjpeg otherwise differ by under a level on average."""
+    import torch
+
+    files = photos()[:40]
+    items = [(i, p.read_bytes()) for i, p in enumerate(files)]
+    spec = InputSpec(224)
+    reference = DeviceDecoder(spec, "cpu").decode(items, []).array().numpy()
+    decoder = DeviceDecoder(spec, "cuda")
+    queued = [decoder.decode(items[k : k + 8], []) for k in range(0, len(items), 8)]
+    got = torch.cat([batch.array() for batch in queued]).cpu().numpy()
+    per_image = np.abs(got.astype(np.int16) - reference.astype(np.int16)).mean(axis=(1, 2, 3))
+    assert per_image.max() < 2.0

@@ -153,12 +153,20 @@ def test_on_cuda_a_job_preprocessing_on_the_gpu_detects_as_on_the_host(
     ours = [row for m in on_device for row in m[2]]
     theirs = [row for m in on_host for row in m[2]]
     assert len(theirs) > 0
-    for a, b in ((theirs, ours), (ours, theirs)):  # each way: the GPU rounds pixels in float
+    # Scores within CUDA_SCORE_TOLERANCE, not the CPU's 1e-3: the GPU's resize rounds in
+    # float (a level apart, the test above), and on an H200 (2026-11-30) this test failed
+    # at 1e-3 while the DETR-R50-shaped benchmark moved scores by up to 7.45e-3 (IoU
+    # >= 0.9999); two CUDA processes already differ by 1.55e-3 with the host's pixels
+    # (cuDNN's algorithm choice; benchmarks/results/predict.md).
+    for a, b in ((theirs, ours), (ours, theirs)):
         for row in a:
-            if row[6] < MIN_SCORE + 1e-3:
+            if row[6] < MIN_SCORE + CUDA_SCORE_TOLERANCE:
                 continue  # at the threshold: may fall on either side of it
-            same = [r for r in b if r[:2] == row[:2] and abs(r[6] - row[6]) <= 1e-3]
+            same = [r for r in b if r[:2] == row[:2] and abs(r[6] - row[6]) <= CUDA_SCORE_TOLERANCE]
             assert max((overlap(row[2:6], r[2:6]) for r in same), default=0.0) >= 0.99, row
+
+
+CUDA_SCORE_TOLERANCE = 1e-2
 
 
 def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:

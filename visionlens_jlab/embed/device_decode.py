@@ -130,20 +130,33 @@ class DeviceDecoder:
             else:
                 on_host.append((sample_id, data))
         if self._stream is None:
-            decoded = self._decoded(on_device, on_host, out)
+            self._batched(on_device, on_host, out, [sample_id for sample_id, _ in items])
         else:
+            # every kernel of the batch, the final stack included, on the side stream
+            # before its event: work queued on another stream would race the decoding
             with torch.cuda.stream(self._stream):
-                decoded = self._decoded(on_device, on_host, out)
+                self._batched(on_device, on_host, out, [sample_id for sample_id, _ in items])
                 out.ready = torch.cuda.Event()
                 out.ready.record(self._stream)
-        out.ids = [sample_id for sample_id, _ in items if sample_id in decoded]
+        return out
+
+    def _batched(
+        self,
+        on_device: list[tuple[int, bytes, int]],
+        on_host: list[tuple[int, bytes]],
+        out: DeviceBatch,
+        order: list[int],
+    ) -> None:
+        """Decode into ``out``: its ids in ``order`` and their pixels stacked."""
+        torch = self._torch
+        decoded = self._decoded(on_device, on_host, out)
+        out.ids = [sample_id for sample_id in order if sample_id in decoded]
         size = self.spec.size
         out.pixels = (
             torch.stack([decoded[sample_id] for sample_id in out.ids])
             if out.ids
             else torch.empty((0, size, size, 3), dtype=torch.uint8, device=self.device)
         )
-        return out
 
     def _decoded(
         self,
