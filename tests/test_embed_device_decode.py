@@ -9,6 +9,7 @@ embedding job decoding on the device gives the host path's vectors."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from visionlens_jlab.embed.decode import InputSpec, decode, fit
 from visionlens_jlab.embed.device_decode import DeviceDecoder, target_size
 from visionlens_jlab.embed.models import parse_model
 from visionlens_jlab.embed.stream import embed_stream
+from visionlens_jlab.predict.base import PredictError, WorkItem
+from visionlens_jlab.predict.stream import predict_stream
 
 from .embed_fixtures import photos, save_tiny_clip
 
@@ -160,8 +163,39 @@ def test_an_embedding_job_decoding_on_the_device_gives_the_host_paths_vectors(
     assert [i for i, _ in device["failed"]] == [i for i, _ in host["failed"]] == [99]
     cosine = (host["vectors"] * device["vectors"]).sum(axis=1)
     assert cosine.min() >= 0.99
+    assert not np.array_equal(host["vectors"], device["vectors"])  # two decoders did run
     with pytest.raises(EmbedError, match="decode must be one of"):
         _vectors(clip, pairs, "gpu")
+
+
+def _zero_shot(clip: Path, items: list[WorkItem], where: str) -> dict[int, tuple[Any, ...]]:
+    request = {
+        "model": str(clip),
+        "task": "classify",
+        "prompts": ["sofa", "chair", "pottedplant"],
+        "device": "cpu",
+        "batch_size": 8,
+        "preprocess": where,
+    }
+    rows: dict[int, tuple[Any, ...]] = {}
+    for message in predict_stream(request, items):
+        if message[0] == "labels":
+            rows.update((row[0], row) for row in message[2])
+    return rows
+
+
+def test_zero_shot_decoding_on_the_device_classifies_as_on_the_host(tmp_path: Path) -> None:
+    clip = save_tiny_clip(tmp_path / "clip")
+    items = [WorkItem(i, str(f), 0, 0) for i, f in enumerate(photos()[:12])]
+    host, device = _zero_shot(clip, items, "host"), _zero_shot(clip, items, "device")
+    assert sorted(device) == sorted(host) == list(range(12))
+    for sample_id, row in host.items():
+        theirs, ours = json.loads(row[3]), json.loads(device[sample_id][3])
+        assert max(abs(theirs[c] - ours[c]) for c in theirs) < 0.02
+    # and the device path ran: its full-size decode is not the host's DCT-scaled one
+    assert any(row[3] != device[sample_id][3] for sample_id, row in host.items())
+    with pytest.raises(PredictError, match="preprocess must be one of"):
+        _zero_shot(clip, items, "gpu")
 
 
 @pytest.mark.skipif(

@@ -32,6 +32,23 @@ ORIENTATION = 0x0112
 DEVICE_MODES = ("RGB", "L")
 """JPEG colour modes nvJPEG decodes to RGB; others (CMYK, YCCK) go to the host."""
 
+DECODE_PLACES = ("auto", "host", "device")
+"""Where a job that embeds images decodes its JPEGs: ``host`` (reduced-size decoding on the
+CPU's threads, :mod:`.decode`), ``device`` (on the model's device, here: nvJPEG on a GPU,
+libjpeg through torchvision on a CPU), ``auto`` (the device on a CUDA GPU, for a model that
+takes pixels there; else the host)."""
+
+
+def decoder_for(embedder: Any, place: str) -> DeviceDecoder | None:
+    """The device decoder of a job of ``embedder`` decoding at ``place``
+    (:data:`DECODE_PLACES`; anything else raises ``ValueError``), or None: the host."""
+    if place not in DECODE_PLACES:
+        raise ValueError(f"must be one of {', '.join(DECODE_PLACES)}, got {place!r}")
+    takes = bool(getattr(embedder, "takes_device_pixels", False))
+    if place == "host" or not takes or (place == "auto" and embedder.device != "cuda"):
+        return None
+    return DeviceDecoder(embedder.input_spec, embedder.device)
+
 
 @dataclass
 class DeviceBatch:

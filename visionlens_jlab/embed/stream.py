@@ -32,16 +32,11 @@ from ..jobs.batch_warmup import AUTO
 from ..jobs.stages import StageTimer, Ticker
 from .base import Embedder, EmbedError
 from .decode import InputSpec, iter_batches
-from .device_decode import DeviceDecoder
+from .device_decode import DECODE_PLACES, decoder_for
 from .models import BUILTIN, ModelSpec
 from .registry import load_embedder
 
 DEFAULT_BATCH_SIZE = {"cpu": 32, "cuda": 256}
-DECODE_PLACES = ("auto", "host", "device")
-"""Where an embedding job decodes its JPEGs: ``host`` (reduced-size decoding on the CPU's
-threads, :mod:`.decode`), ``device`` (on the model's device, :mod:`.device_decode`: nvJPEG
-on a GPU, libjpeg through torchvision on a CPU), ``auto`` (the device on a CUDA GPU, for a
-model that takes pixels there; else the host)."""
 MAX_BATCH_SIZE = 4096
 
 
@@ -67,7 +62,7 @@ def embed_stream(
 ) -> Iterator[tuple[Any, ...]]:
     """Embed ``(sample_id, location)`` items; yields the messages described above. The
     model is held through the accelerator lease (:mod:`visionlens_jlab.jobs.accelerator`).
-    ``decode``: where JPEGs are decoded (:data:`DECODE_PLACES`)."""
+    ``decode``: where JPEGs are decoded (:data:`~.device_decode.DECODE_PLACES`)."""
     if decode not in DECODE_PLACES:
         raise EmbedError(f"decode must be one of {', '.join(DECODE_PLACES)}, got {decode!r}")
     spec = ModelSpec.from_json(spec_json)
@@ -103,7 +98,7 @@ def _embed(
     # any other one's call is its forward pass
     timer = embedder.timer = StageTimer(embedder.device)
     ticker = Ticker()
-    decoder = _decoder(embedder, decode)
+    decoder = decoder_for(embedder, decode)
     batches = iter_batches(
         items, spec_in, lambda: sizer.size, threads=threads, timer=timer, decoder=decoder
     )
@@ -119,14 +114,6 @@ def _embed(
     yield ("stages", {**timer.report(), "batch": sizer.report()})
     done = {"dtype": embedder.dtype, "reduced_cosine": getattr(embedder, "reduced_cosine", None)}
     yield ("done", {**done, **sizer.report()})
-
-
-def _decoder(embedder: Embedder, decode: str) -> DeviceDecoder | None:
-    """The device decoder of a job that decodes there (:data:`DECODE_PLACES`), else None."""
-    takes = bool(getattr(embedder, "takes_device_pixels", False))
-    if decode == "host" or not takes or (decode == "auto" and embedder.device != "cuda"):
-        return None
-    return DeviceDecoder(embedder.input_spec, embedder.device)
 
 
 def _job_sizer(embedder: Embedder, asked: int | None) -> BatchSizer:

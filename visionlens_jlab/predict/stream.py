@@ -28,8 +28,10 @@ writes). Messages are plain tuples of picklable values:
 processed (so a later run tries them again).
 
 ``request["preprocess"]`` (optional): where a detector's tensor processor (transformers'
-fast processors) resizes and normalises: ``auto`` (default: on the GPU on CUDA, where the
-host's cores would otherwise bound the job, else on the host), ``device`` or ``host``.
+fast processors) resizes and normalises, and where zero-shot classification decodes its
+JPEGs (:mod:`visionlens_jlab.embed.device_decode`): ``auto`` (default: on the GPU on CUDA,
+where the host's cores would otherwise bound the job, else on the host), ``device`` or
+``host``.
 
 Where the time goes on a CPU, and what this does about it: the model's forward pass takes
 most of it and uses every core already (intra-op threads), so the images of the next batch

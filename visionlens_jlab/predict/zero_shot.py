@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..embed.decode import iter_batches
+from ..embed.device_decode import decoder_for
 from ..embed.models import parse_model
 from ..jobs.accelerator import BatchSizer, lease_model
 from ..jobs.batch_warmup import fixed_batch_size
@@ -119,7 +120,14 @@ def _classify(
     # a fresh size for this job: a warm embedder may hold an earlier job's (a warm-up's)
     embedder.sizer = BatchSizer(size, request["model"])
     ticker = Ticker()
-    batches = iter_batches(pairs, embedder.input_spec, size, threads=threads, timer=timer)
+    # request["preprocess"]: where the JPEGs are decoded (auto: on a CUDA GPU, nvJPEG)
+    try:
+        decoder = decoder_for(embedder, request.get("preprocess") or "auto")
+    except ValueError as exc:
+        raise PredictError(f"preprocess {exc}") from exc
+    batches = iter_batches(
+        pairs, embedder.input_spec, size, threads=threads, timer=timer, decoder=decoder
+    )
     for batch in timer.waiting(batches, ("read", "decode")):
         rows = task.batch(zero_shot, (batch.ids, batch.array()), args) if batch.ids else []
         yield (task.result_kind, list(batch.ids), rows, batch.failed)
