@@ -2017,6 +2017,8 @@ export interface IWireSemanticDatasetsRequest {
   classes?: string | null;
   /** the pixel value left out of every metric (default 255; ADE20K's 0 maps to it) */
   ignore_index?: number | null;
+  /** the images' folder where it is apart from the masks (server-side path): an image is the file below it at its mask's path without the extension; source may then be the masks' folder itself */
+  images?: string | null;
 }
 
 /** The body of `POST /panoptic-datasets`. */

@@ -46,6 +46,14 @@ def add_parser(subparsers: Any) -> None:
         help="the pixel value left out of every metric (default 255; ADE20K's 0 and "
         "Cityscapes' unevaluated ids map to it)",
     )
+    p.add_argument(
+        "--images",
+        metavar="DIR",
+        help="the images' folder, where they are apart from the masks (Cityscapes' "
+        "leftImg8bit, ADE20K's images, masks exported without them): an image is the file "
+        "below DIR at its mask's path without the extension; SOURCE may then be the masks' "
+        "folder itself",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_semantic_ingest)
 
@@ -109,11 +117,14 @@ def cmd_semantic_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
     def local(catalog: Any) -> dict[str, Any]:
         with usage_errors():
-            found = open_semantic(args.source, args.layout, args.classes, args.ignore_index)
+            found = open_semantic(
+                args.source, args.layout, args.classes, args.ignore_index, args.images
+            )
         return ingest_semantic(catalog, args.name, found)
 
     body = {"source": absolute_path(args.source), "name": args.name, "layout": args.layout,
-            "classes": absolute_path(args.classes), "ignore_index": args.ignore_index}  # fmt: skip
+            "classes": absolute_path(args.classes), "ignore_index": args.ignore_index,
+            "images": absolute_path(args.images)}  # fmt: skip
     return run_local_or_remote(args, local, _through("semantic-datasets", body))
 
 

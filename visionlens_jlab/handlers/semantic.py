@@ -1,6 +1,6 @@
 """Semantic and panoptic segmentation datasets, and a model's masks, ingested as jobs.
 
-``POST /semantic-datasets`` ``{source, name, layout, classes, ignore_index}`` and ``POST
+``POST /semantic-datasets`` ``{source, name, layout, classes, ignore_index, images}`` and ``POST
 /panoptic-datasets`` ``{source, name, masks, images}`` write a dataset; ``POST
 /datasets/{name}/semantic-predictions`` ``{source, model, indices}`` and ``POST
 /datasets/{name}/panoptic-predictions`` ``{source, model, masks}`` record a model's masks.
@@ -52,6 +52,7 @@ class SemanticDatasetsHandler(_MaskIngestHandler):
                 optional_str(body, "layout") or "auto",
                 optional_str(body, "classes"),
                 body.get("ignore_index"),
+                optional_str(body, "images"),
             )  # fmt: skip
         )
 

@@ -63,12 +63,13 @@ class MaskIngests:
         layout: str = "auto",
         classes: str | None = None,
         ignore_index: int | None = None,
+        images: str | None = None,
     ) -> Job:
         """Queue ``semantic-ingest``: the layout's pairs are found here (a folder without
         one is refused at once), then the job writes them."""
-        self._checked(source, classes)
+        self._checked(source, classes, images)
         check_new_dataset(self._catalog, name)
-        found = open_semantic(source, layout, classes, ignore_index)
+        found = open_semantic(source, layout, classes, ignore_index, images)
 
         def run(ctx: JobContext) -> dict[str, Any]:
             ctx.progress(None, f"writing {len(found.pairs)} masks")

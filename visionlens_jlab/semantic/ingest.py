@@ -25,16 +25,9 @@ from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
 from .label_maps import ColorTable, is_painted
-from .layouts import (
-    MaskPair,
-    PathCheck,
-    SemanticSource,
-    check_paths,
-    jpeg_files,
-    jpeg_masks_error,
-    png_files,
-)
+from .layouts import MaskPair, PathCheck, SemanticSource, check_paths
 from .mask_checks import COLOR_FIX, VOC_COLOR_FIX, checked_shapes
+from .mask_files import jpeg_files, jpeg_masks_error, png_files
 from .records import (
     PAINTED_PREDICTIONS,
     PREDICTIONS,
@@ -62,7 +55,7 @@ class SemanticSamples:
     def __init__(self, found: SemanticSource) -> None:
         self.found = found
         self.source = found.root
-        self.media_root = found.root
+        self.media_root = found.image_root
         self.report = IngestReport()
         # what the layout could not pair is left out, so it is counted: a typo in a name
         # (or masks from another tool's naming) shows here instead of as a smaller dataset

@@ -2,7 +2,13 @@
 Pillow into a 2-D integer array, its values mapped to class indices where the source says
 how (:class:`.classes.ClassSet`'s ``value_map``); or, for a source whose masks are painted
 in its classes' colours (CVAT's and Datumaro's VOC export, a VOC mask saved again as RGB),
-an RGB PNG whose colours are looked up in a :class:`ColorTable`."""
+an RGB PNG whose colours are looked up in a :class:`ColorTable`.
+
+A mask with an alpha channel (RGBA, as GIMP, Label Studio's brush PNGs and Pillow's saving
+of a 4-channel array write them; LA, grey + alpha) is read as its colour or grey channels
+where every pixel is opaque, and refused where one is not: what a translucent pixel's class
+is would be a guess. A palette or grey PNG's ``tRNS`` transparency is no channel: its
+pixels are the indices, read as they are."""
 
 from __future__ import annotations
 
@@ -15,6 +21,10 @@ LABEL_MAP_MODES = ("P", "L", "I", "I;16")
 """Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey."""
 COLOR_MODE = "RGB"
 """Pillow's mode of a mask painted in its classes' colours."""
+OPAQUE_MODES = {"RGBA": COLOR_MODE, "LA": "L"}
+"""Pillow's modes with an alpha channel, and the mode each is read as when it is opaque."""
+OPAQUE = 255
+"""An opaque pixel's alpha."""
 VOID_COLOR = (224, 224, 192)
 """VOC's palette colour 255: the void border, read as the value 255 (as its palette PNGs
 hold it) where no class has this colour."""
@@ -105,11 +115,12 @@ def painted_values(location: str, rgb: np.ndarray, table: ColorTable) -> np.ndar
 
 
 def is_painted(location: str) -> bool:
-    """Whether the mask at ``location`` is an RGB image (its header only)."""
+    """Whether the mask at ``location`` is an RGB image, or an RGBA one read as RGB (its
+    header only)."""
     from PIL import Image  # as read_label_map: Pillow when a mask is read
 
     with Image.open(location) as image:
-        return bool(image.mode == COLOR_MODE)
+        return OPAQUE_MODES.get(image.mode, image.mode) == COLOR_MODE
 
 
 def read_label_map(
@@ -119,22 +130,26 @@ def read_label_map(
     a palette PNG's indices as they are (not its colours), a grey PNG's values; then
     ``value_map[value]`` where given. An RGB mask is read through ``colors`` (its pixels'
     colours are class colours: :func:`painted_values`), and refused without one: its
-    colours would need a table to become classes."""
+    colours would need a table to become classes. An RGBA or LA mask is its RGB or grey
+    channels where it is opaque (:func:`without_alpha`)."""
     # Pillow (~12 ms of imports) when a mask is read: this module is imported with the
     # semantic area's manifest, by every command that opens a catalog
     from PIL import Image
 
     try:
         with Image.open(location) as image:
-            table = colors if image.mode == COLOR_MODE else None
-            if image.mode not in LABEL_MAP_MODES and table is None:
+            mode = OPAQUE_MODES.get(image.mode, image.mode)
+            table = colors if mode == COLOR_MODE else None
+            if mode not in LABEL_MAP_MODES and table is None:
                 raise LabelMapError(
                     f"{location}: a {image.mode} image, not a label map (save the masks as "
                     "palette or single-channel PNGs of class indices"
-                    + ("" if image.mode != COLOR_MODE else _COLOR_HINT)
+                    + ("" if mode != COLOR_MODE else _COLOR_HINT)
                     + ")"
                 )
             array = np.asarray(image)
+            if image.mode in OPAQUE_MODES:
+                array = without_alpha(location, image.mode, array)
     except OSError as exc:
         raise LabelMapError(f"{location}: cannot read the mask ({exc})") from None
     if table is not None:
@@ -153,6 +168,23 @@ def read_label_map(
             array = array.astype(np.uint8)
         array = value_map[array]
     return array
+
+
+def without_alpha(location: str, mode: str, array: np.ndarray) -> np.ndarray:
+    """The colour (RGBA) or grey (LA) channels of ``array``, a mask of ``mode`` whose last
+    channel is its alpha, where every pixel is opaque; else a :class:`LabelMapError`
+    naming the file, how many pixels are translucent and the fix."""
+    alpha = array[..., -1]
+    translucent = int(np.count_nonzero(alpha != OPAQUE))
+    if translucent:
+        flat = "RGB" if mode == "RGBA" else "single-channel grey (L)"
+        raise LabelMapError(
+            f"{location}: {translucent} of {alpha.size} pixels are translucent (alpha below "
+            f"{OPAQUE}) in this {mode} mask: which class they are would be a guess; flatten "
+            f"the image (remove its alpha channel) or save the mask as {flat}, then import "
+            "it again"
+        )
+    return array[..., :-1] if mode == "RGBA" else np.ascontiguousarray(array[..., 0])
 
 
 _COLOR_HINT = (

@@ -19,6 +19,14 @@
 * ``masks``: ``images/`` + ``masks/`` matched by relative path without the extension
   (PNG values are the class indices; names from ``classes.txt`` or ``--classes``).
 
+``images`` (``--images DIR``) puts the images in a folder of their own (Cityscapes'
+``leftImg8bit``, ADE20K's ``images`` kept apart from the annotations, a masks folder
+exported without them): each layout's masks are found as above, and an image is the file
+below DIR at the mask's key (its path below the masks' folder without the extension; a
+Cityscapes image's ``_leftImg8bit`` aside), so sub-folders must match on both sides. No
+``images/`` is then needed: ``annotations/`` alone is ADE20K, ``masks/`` alone the masks
+layout, and a folder of neither is itself the masks layout's masks folder.
+
 Only images with a mask are read: a semantic dataset is its labelled images. The masks
 without an image, the images without a mask and the files that share a name but for the
 extension (``a.jpg`` and ``a.png``: which one a mask labels would be a guess) are listed
@@ -34,6 +42,7 @@ from pathlib import Path
 
 from . import classes as known
 from .classes import IGNORE, ClassSet, read_class_file
+from .mask_files import LayoutError, mask_files, png_files
 
 LAYOUTS = ("voc", "cvat", "cityscapes", "ade20k", "masks")
 LABEL_ID_SUFFIX = "_gtFine_labelIds.png"
@@ -41,10 +50,8 @@ TRAIN_ID_SUFFIXES = ("_gtFine_labelTrainIds.png", "_gtFine_trainIds.png")
 """A Cityscapes mask's suffixes: its label ids; its train ids (cityscapesScripts' name,
 then a shorter one some converters write)."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-
-
-class LayoutError(ValueError):
-    """The folder is not a semantic dataset of the layout asked for (the message says why)."""
+IMAGE_SUFFIX = "_leftImg8bit"
+"""A Cityscapes image's name's end, left out of its key."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,17 @@ class SemanticSource:
     lone_masks: list[str] = field(default_factory=list)
     """Masks whose image is not there, relative to the root (not ingested)."""
     lone_images: list[str] = field(default_factory=list)
-    """Images without a mask, relative to the root (not ingested)."""
+    """Images without a mask, relative to :attr:`image_root` (not ingested)."""
     clashes: list[str] = field(default_factory=list)
     """Images or masks that share their key with another of their side, one line a key
     naming them and what they would pair with (not ingested)."""
+    images: str | None = None
+    """The images' own folder (``--images``), None where they are in the root."""
+
+    @property
+    def image_root(self) -> str:
+        """What the images' file names are relative to: :attr:`images`, else the root."""
+        return self.images or self.root
 
 
 @dataclass(frozen=True)
@@ -84,21 +98,24 @@ class Matched:
     clashes: list[str]
 
 
-def detect_layout(root: Path) -> str:
-    """The layout of ``root`` (a :class:`LayoutError` naming what was looked for)."""
+def detect_layout(root: Path, images: bool = False) -> str:
+    """The layout of ``root`` (a :class:`LayoutError` naming what was looked for); with
+    ``images`` (their folder given apart), no ``images/`` is needed beside the masks, and a
+    folder of no other layout is the masks layout's masks folder."""
     if (root / "gtFine").is_dir():
         return "cityscapes"
     if (root / "SegmentationClass").is_dir() and (root / known.LABELMAP_FILE).is_file():
         return "cvat"
     if (root / "SegmentationClass").is_dir():
         return "voc"
-    if (root / "annotations").is_dir() and (root / "images").is_dir():
+    if (root / "annotations").is_dir() and (images or (root / "images").is_dir()):
         return "ade20k"
-    if (root / "masks").is_dir() and (root / "images").is_dir():
+    if images or ((root / "masks").is_dir() and (root / "images").is_dir()):
         return "masks"
     raise LayoutError(
         f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass/ (with "
-        "labelmap.txt: a CVAT export), images/ + annotations/, images/ + masks/)"
+        "labelmap.txt: a CVAT export), images/ + annotations/, images/ + masks/; masks "
+        "whose images are elsewhere: give their folder with --images)"
     )
 
 
@@ -119,26 +136,31 @@ def open_semantic(
     layout: str = "auto",
     class_file: str | None = None,
     ignore_index: int | None = None,
+    images: str | None = None,
 ) -> SemanticSource:
     """Find the image and mask pairs and the classes of a semantic dataset at ``source``.
     ``class_file`` names the classes (one a line) instead of the layout's own;
     ``ignore_index`` replaces the layout's (255): the value left out of every metric, and
     what the layout's value map sends its ignored values to (ADE20K's 0, Cityscapes'
-    unevaluated label ids)."""
+    unevaluated label ids); ``images``, the images' folder where it is not the layout's
+    (the module's docstring)."""
     root = Path(source).expanduser().resolve()
     if not root.is_dir():
         raise LayoutError(f"{source}: not a folder")
+    apart = Path(images).expanduser().resolve() if images else None
+    if apart is not None and not apart.is_dir():
+        raise LayoutError(f"--images {images}: not a folder")
     if ignore_index is not None and ignore_index < 0:
         # a value map holds it as a pixel value: a negative one could never be read back
         raise LayoutError(f"--ignore-index {ignore_index}: a pixel value, 0 or more")
     if (root / "VOC2012" / "SegmentationClass").is_dir() and layout in ("auto", "voc"):
         root = root / "VOC2012"
-    chosen = detect_layout(root) if layout == "auto" else layout
+    chosen = detect_layout(root, apart is not None) if layout == "auto" else layout
     if chosen not in LAYOUTS:
         raise LayoutError(f"unknown layout {layout!r} (one of auto, {', '.join(LAYOUTS)})")
     names = read_class_file(class_file) if class_file else None
     ignore = IGNORE if ignore_index is None else ignore_index
-    matched, class_set = _READERS[chosen](root, names, ignore)
+    matched, class_set = _READERS[chosen](root, names, ignore, apart)
     if not matched.pairs and matched.clashes:
         raise LayoutError(
             f"{root}: no mask pairs with one image: {matched.clashes[0]} (files named alike "
@@ -149,6 +171,7 @@ def open_semantic(
         raise LayoutError(
             f"{root}: no image has a mask in the {chosen} layout "
             f"({len(matched.lone_masks)} masks, {len(matched.lone_images)} images"
+            + (f" under {apart}" if apart else "")
             + (f"; e.g. {', '.join(lone)}" if lone else "")
             + ")"
         )
@@ -160,10 +183,18 @@ def open_semantic(
         matched.lone_masks,
         matched.lone_images,
         matched.clashes,
+        str(apart) if apart else None,
     )
 
 
-def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
+Reader = Callable[[Path, tuple[str, ...] | None, int, Path | None], tuple["Matched", ClassSet]]
+"""A layout's: its pairs and classes from the root, the class names given, the ignore
+index and the images' own folder (None: the layout's)."""
+
+
+def _voc(
+    root: Path, names: tuple[str, ...] | None, ignore: int, apart: Path | None
+) -> tuple[Matched, ClassSet]:
     splits: dict[str, str] = {}
     lists = root / "ImageSets" / "Segmentation"
     for split in ("train", "val", "test"):
@@ -171,13 +202,16 @@ def _voc(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matche
         if listed.is_file():
             for stem in listed.read_text(encoding="utf-8").split():
                 splits.setdefault(stem, split)
-    images = [(p.stem, p) for p in _images(root / "JPEGImages", recursive=False)]
+    folder = apart or root / "JPEGImages"
+    images = _keyed(folder, _images(folder, recursive=apart is not None))
     masks = [(m.stem, m) for m in mask_files(root / "SegmentationClass")]
     classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
-    return _pair_up(root, images, masks, splits.get), classes
+    return _pair_up(root, images, masks, splits.get, folder if apart else root), classes
 
 
-def _cvat(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
+def _cvat(
+    root: Path, names: tuple[str, ...] | None, ignore: int, apart: Path | None
+) -> tuple[Matched, ClassSet]:
     if names is not None:
         raise LayoutError(f"cvat: the classes are {known.LABELMAP_FILE}'s; --classes is not read")
     labelmap = root / known.LABELMAP_FILE
@@ -196,25 +230,26 @@ def _cvat(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Match
         split = None if listed.stem == "default" else listed.stem
         for stem in listed.read_text(encoding="utf-8").split():
             splits.setdefault(stem, split)
-    images = root / "JPEGImages"
+    images = apart or root / "JPEGImages"
     if not images.is_dir():
         raise LayoutError(
             f'{root}: no JPEGImages/ folder: CVAT exports the images only with "Save '
-            'images"; export again with it, or copy the images into JPEGImages/ (named '
-            "as in ImageSets/Segmentation)"
+            'images"; export again with it, copy the images into JPEGImages/ (named '
+            "as in ImageSets/Segmentation) or give their folder with --images"
         )
+    masks = root / "SegmentationClass"
     return _pair_up(
         root,
-        ((p.relative_to(images).with_suffix("").as_posix(), p) for p in _images(images, True)),
-        (
-            (m.relative_to(root / "SegmentationClass").with_suffix("").as_posix(), m)
-            for m in mask_files(root / "SegmentationClass", recursive=True)
-        ),
+        _keyed(images, _images(images, True)),
+        _keyed(masks, mask_files(masks, recursive=True)),
         splits.get,
+        images if apart else root,
     ), classes
 
 
-def _cityscapes(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
+def _cityscapes(
+    root: Path, names: tuple[str, ...] | None, ignore: int, apart: Path | None
+) -> tuple[Matched, ClassSet]:
     if names is not None:
         raise LayoutError(
             "cityscapes: the classes are its 19 evaluated ones; --classes is not read"
@@ -237,17 +272,18 @@ def _cityscapes(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple
             "label ids come with gtFine_trainvaltest.zip, the train ids from "
             "cityscapesScripts' createTrainIdLabelImgs"
         )
-    images = root / "leftImg8bit"
-    image_suffix = "_leftImg8bit.png"
-    by_key = [  # <split>/<city>/<id> on both sides
-        (p.relative_to(images).as_posix()[: -len(image_suffix)], p)
-        for p in images.glob(f"*/*/*{image_suffix}")
-    ]
+    images = apart or root / "leftImg8bit"
+    # <split>/<city>/<id> on both sides
+    pictures = _images(images, True) if apart else images.glob(f"*/*/*{IMAGE_SUFFIX}.png")
+    by_key = _keyed(images, pictures, IMAGE_SUFFIX)
     by_mask = [(m.relative_to(root / "gtFine").as_posix()[: -len(suffix)], m) for m in masks]
-    return _pair_up(root, by_key, by_mask, lambda key: key.split("/")[0]), classes
+    where = images if apart else root
+    return _pair_up(root, by_key, by_mask, lambda key: key.split("/")[0], where), classes
 
 
-def _ade20k(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
+def _ade20k(
+    root: Path, names: tuple[str, ...] | None, ignore: int, apart: Path | None
+) -> tuple[Matched, ClassSet]:
     if names is None:
         info = next(iter(root.glob("objectInfo150.*")), None) or next(
             iter(root.parent.glob("objectInfo150.*")), None
@@ -257,34 +293,53 @@ def _ade20k(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Mat
                 f"{root}: ADE20K needs its class names: objectInfo150.csv beside it or --classes"
             )
         names = read_class_file(info)
-    return _matched(root, "annotations"), known.ade20k_classes(names, ignore)
+    return _matched(root, root / "annotations", apart), known.ade20k_classes(names, ignore)
 
 
-def _masks(root: Path, names: tuple[str, ...] | None, ignore: int) -> tuple[Matched, ClassSet]:
+def _masks(
+    root: Path, names: tuple[str, ...] | None, ignore: int, apart: Path | None
+) -> tuple[Matched, ClassSet]:
     if names is None:
         listed = root / "classes.txt"
         if not listed.is_file():
             raise LayoutError(f"{root}: name the classes: classes.txt in the folder or --classes")
         names = read_class_file(listed)
-    return _matched(root, "masks"), _named(names, ignore)
+    folder = root / "masks"
+    if apart is not None and not folder.is_dir():  # a masks folder exported on its own
+        folder = root
+        if folder in apart.parents:
+            raise LayoutError(
+                f"--images {apart} is inside the masks folder {root}: its images would be "
+                "read as masks; give the folder the masks are in as the source"
+            )
+    return _matched(root, folder, apart), _named(names, ignore)
 
 
 def _named(names: tuple[str, ...], ignore: int) -> ClassSet:
     return ClassSet(names, known.voc_colors(len(names)), ignore)
 
 
-def _matched(root: Path, masks: str) -> Matched:
-    """Images and masks matched by their path under ``images/`` and ``masks`` without the
-    extension; the first folder below is the split when there is one."""
-    images = [
-        (p.relative_to(root / "images").with_suffix("").as_posix(), p)
-        for p in _images(root / "images", recursive=True)
+def _matched(root: Path, masks: Path, apart: Path | None) -> Matched:
+    """Images and masks matched by their path under ``images/`` (or ``apart``) and
+    ``masks`` without the extension; the first folder below is the split when there is
+    one."""
+    folder = apart or root / "images"
+    images = _keyed(folder, _images(folder, recursive=True))
+    by_key = _keyed(masks, mask_files(masks, recursive=True))
+    return _pair_up(root, images, by_key, _first_folder, folder if apart else root)
+
+
+def _first_folder(key: str) -> str | None:
+    """The first folder of ``key`` (its split), None where it has none."""
+    return key.split("/")[0] if "/" in key else None
+
+
+def _keyed(folder: Path, found: Iterable[Path], suffix: str = "") -> list[tuple[str, Path]]:
+    """Each of ``found`` by its path below ``folder`` without the extension and
+    ``suffix``."""
+    return [
+        (p.relative_to(folder).with_suffix("").as_posix().removesuffix(suffix), p) for p in found
     ]
-    by_key = [
-        (m.relative_to(root / masks).with_suffix("").as_posix(), m)
-        for m in mask_files(root / masks, recursive=True)
-    ]
-    return _pair_up(root, images, by_key, lambda key: key.split("/")[0] if "/" in key else None)
 
 
 def _pair_up(
@@ -292,9 +347,10 @@ def _pair_up(
     images: Iterable[tuple[str, Path]],
     masks: Iterable[tuple[str, Path]],
     split_of: Callable[[str], str | None],
+    image_root: Path,
 ) -> Matched:
     """The masks paired with the image of the same key (in the masks' order), and the
-    masks and images left over, relative to ``root``. A key that two images (``a.jpg``,
+    masks and images left over, relative to ``root`` (the images to ``image_root``). A key that two images (``a.jpg``,
     ``a.png``) or two masks share is no pair but a clash naming them all: keeping either
     would be a silent guess."""
     by_image, by_mask = _grouped(images), _grouped(masks)
@@ -305,15 +361,15 @@ def _pair_up(
         if not image:
             lone_masks.extend(named)
         elif len(image) == 1 and len(found) == 1:
-            where = os.path.relpath(image[0], root)
+            where = os.path.relpath(image[0], image_root)
             pairs.append(MaskPair(where, str(image[0]), str(found[0]), split_of(key)))
         else:
             clashes.append(
-                f"{' and '.join(os.path.relpath(p, root) for p in image)} with "
+                f"{' and '.join(os.path.relpath(p, image_root) for p in image)} with "
                 f"{' and '.join(named)}"
             )
     lone_images = sorted(
-        os.path.relpath(p, root) for key, found in by_image.items() if key not in by_mask
+        os.path.relpath(p, image_root) for key, found in by_image.items() if key not in by_mask
         for p in found
     )  # fmt: skip
     return Matched(pairs, lone_masks, lone_images, clashes)
@@ -327,48 +383,12 @@ def _grouped(found: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
     return groups
 
 
-LOSSY_SUFFIXES = (".jpg", ".jpeg")
-"""Mask files refused by name: JPEG's compression changes the values along every edge, so
-the pixels are no longer the class ids they were saved as."""
-
-
-def jpeg_files(folder: Path) -> list[Path]:
-    """The JPEGs under ``folder``, sorted (masks that cannot be read as masks)."""
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in LOSSY_SUFFIXES)
-
-
-def jpeg_masks_error(folder: Path, lossy: list[Path]) -> str:
-    """What is wrong with the JPEG masks ``lossy`` under ``folder``, naming the first."""
-    return (
-        f"{folder}: {len(lossy)} mask(s) saved as JPEG (first: {lossy[0].relative_to(folder)}); "
-        "JPEG's compression changes the class ids along every edge: save the masks as PNG "
-        "(lossless) from their source"
-    )
-
-
-def mask_files(folder: Path, recursive: bool = False) -> list[Path]:
-    """:func:`png_files` of a dataset's mask folder; a :class:`LayoutError` where it holds
-    JPEGs: only PNGs are read as masks, so a JPEG mask would otherwise make its image one
-    "without a mask", and it is no label map anyway (:func:`jpeg_masks_error`)."""
-    lossy = [p for p in jpeg_files(folder) if recursive or p.parent == folder]
-    if lossy:
-        raise LayoutError(jpeg_masks_error(folder, lossy))
-    return png_files(folder, recursive)
-
-
-def png_files(folder: Path, recursive: bool = False) -> list[Path]:
-    """The PNGs in ``folder`` (and below it with ``recursive``), sorted, whatever the case
-    of their extension: ``.PNG`` masks, as Windows tools write them, are masks too."""
-    found = folder.rglob("*") if recursive else folder.glob("*")
-    return sorted(p for p in found if p.suffix.lower() == ".png")
-
-
 def _images(folder: Path, recursive: bool) -> list[Path]:
     found = folder.rglob("*") if recursive else folder.glob("*")
     return sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-_READERS = {
+_READERS: dict[str, Reader] = {
     "voc": _voc,
     "cvat": _cvat,
     "cityscapes": _cityscapes,
