@@ -49,35 +49,77 @@ def test_balance_gives_a_missing_value_its_share_and_a_target_leaves_values_out(
         assert Counter(picked[: 3 * m]) == {"a": 2 * m, "b": m}
 
 
+def purity_of(d: np.ndarray, labels: np.ndarray, radius: float) -> float:
+    """The share of the balls ``d < radius`` around the rows that hold one label only."""
+    return float(np.mean([(labels[d[i] < radius] == labels[i]).all() for i in range(len(d))]))
+
+
 def plain_purity_radius(x: np.ndarray, labels: np.ndarray, purity: float) -> float:
-    """ProbCover's rule by its definition: the largest of 40 radii (quantiles 0.1 % to 20 %
-    of the pairwise distances) at which at least ``purity`` of the balls hold one label."""
+    """ProbCover's rule by its definition: the largest radius at which at least ``purity``
+    of the balls hold one label. A ball changes only when the radius passes a distance
+    between rows, so the largest such distance (of two rows of different labels: others
+    change no purity) at which the share holds is the radius."""
     d = np.linalg.norm(x[:, None] - x[None], axis=2)
-    radii = np.quantile(d[np.triu_indices(len(x), 1)], np.linspace(0.001, 0.2, 40))
-    best = radii[0]
-    for r in radii:
-        pure = [(labels[d[i] < r] == labels[i]).all() for i in range(len(x))]
-        if np.mean(pure) >= purity:
-            best = r
-    return float(best)
+    cross = np.unique(d[labels[:, None] != labels[None, :]])
+    share = [np.mean(~((d < r) & (labels[:, None] != labels[None, :])).any(axis=1)) for r in cross]
+    return float(cross[np.flatnonzero(np.array(share) >= purity)].max())
+
+
+def three_clusters() -> tuple[np.ndarray, np.ndarray]:
+    """Three clusters of 60 unit rows, two of them close (k-means finds them exactly)."""
+    rng = np.random.default_rng(0)
+    d = 8
+    centres = np.eye(d)[:3].copy()
+    centres[1] = centres[0] + 0.4 * np.eye(d)[1]
+    labels = np.repeat(np.arange(3), 60)
+    return unit_rows(
+        (centres[labels] + 0.08 * rng.normal(size=(180, d))).astype(np.float32)
+    ), labels
 
 
 @pytest.mark.parametrize("purity", [0.75, 0.9])
 def test_the_purity_radius_by_its_definition(purity: float):
-    """Three clusters k-means finds exactly, two of them close: some radii keep the balls
-    pure, larger ones reach into the neighbouring cluster."""
-    rng = np.random.default_rng(0)
-    d = 8
-    centres = np.eye(d)[:3].copy()
-    centres[1] = centres[0] + 0.3 * np.eye(d)[1]
-    labels = np.repeat(np.arange(3), 60)
-    x = unit_rows((centres[labels] + 0.08 * rng.normal(size=(180, d))).astype(np.float32))
+    """Some radii keep the balls pure, larger ones reach into the neighbouring cluster: the
+    radius is the largest that keeps ``purity`` of them pure, not a grid point under it."""
+    x, labels = three_clusters()
     expect = plain_purity_radius(x.astype(np.float64), labels, purity)
     dist = np.linalg.norm(x[:, None].astype(np.float64) - x[None], axis=2)
     radii = np.quantile(dist[np.triu_indices(180, 1)], [0.001, 0.2])
     assert radii[0] < expect < radii[1]  # neither the smallest nor the largest radius
     got = purity_delta(x, purity, 3, np.random.default_rng(1))
     assert got == pytest.approx(expect, rel=1e-5)
+    assert purity_of(dist, labels, got * (1 - 1e-6)) >= purity
+    assert purity_of(dist, labels, got * (1 + 1e-4)) < purity  # the largest: a hair more fails
+
+
+def test_the_purity_radius_is_met_where_small_balls_are_impure():
+    """Every row its own cluster (as many clusters as rows): a ball is pure while it holds
+    its centre alone, and already at the 0.1 % quantile of the distances more than 5 % of
+    them hold more. The rule is still met (a small enough ball is pure): the radius keeps
+    95 % of the balls pure, where it was that impure smallest quantile."""
+    rng = np.random.default_rng(0)
+    x = unit_rows(rng.normal(size=(180, 8)).astype(np.float32))
+    alone = np.arange(180)
+    dist = np.linalg.norm(x[:, None].astype(np.float64) - x[None], axis=2)
+    smallest = np.quantile(dist[np.triu_indices(180, 1)], 0.001)
+    assert purity_of(dist, alone, smallest) < 0.95
+    got = purity_delta(x, 0.95, 180, np.random.default_rng(1))
+    assert purity_of(dist, alone, got * (1 - 1e-6)) >= 0.95
+    assert got == pytest.approx(plain_purity_radius(x.astype(np.float64), alone, 0.95), rel=1e-5)
+
+
+def test_the_coverage_radius_and_choice_follow_the_seeds_clusters():
+    """Rows without a cluster structure: each seed's k-means draws other clusters, so the
+    purity radius differs, and so does the choice (it was one grid radius, and one choice,
+    for every seed)."""
+    x = np.random.default_rng(0).normal(size=(400, 4)).astype(np.float32)
+    deltas, choices = set(), set()
+    for seed in range(5):
+        gain = Coverage(x)
+        choices.add(tuple(choose(400, 10, [Weighted(gain)], seed=seed).positions.tolist()))
+        deltas.add(gain.delta)
+    assert len(deltas) > 1
+    assert len(choices) > 1
 
 
 def test_representativeness_counts_the_labelled_rows_as_chosen():

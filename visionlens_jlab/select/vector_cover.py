@@ -102,21 +102,22 @@ class Coverage:
     from the start. Distances are Euclidean between unit rows.
 
     A row is covered by a centre within its radius: ``delta`` for every row when ``delta``
-    is given (the paper's fixed ball, unless ``neighbours`` is given too). Otherwise ``delta`` comes from ProbCover's purity
-    rule: the largest radius at which at least ``purity`` of the balls hold one k-means
-    cluster only (``pseudo_classes`` clusters, the paper's class count), over a sample of at
-    most 5,000 rows; the paper's purity of 0.95 assumes self-supervised features whose
-    clusters follow the classes, and on raw vectors (the digits' pixels,
-    benchmarks/results/select.md) it gave balls of a point or two and a choice under
-    random's, so 0.75. And with ``neighbours`` (default 5 there; 0: the paper's fixed ball) a
-    row's radius is the larger of that ``delta`` and its distance to its ``neighbours``-th
-    nearest other row: where rows lie sparser than ``delta`` (on the demo's vectors the
-    purity radius was 0.58, the bright images' nearest-neighbour spacing 0.72-0.76) a
-    single ball held one such row, so every ball went to the dense rows and the classifier
-    trained on them fell up to 20 points under random; with the per-row radius a sparse row
-    is covered by its few nearest neighbours, as a dense row is by the rows within
-    ``delta``. Above ``sample`` rows it runs on ``sample`` random rows (coverage counted,
-    and candidates chosen, among them)."""
+    is given (the paper's fixed ball, unless ``neighbours`` is given too). Otherwise
+    ``delta`` comes from ProbCover's purity rule (:func:`purity_delta`): the largest radius
+    at which at least ``purity`` of the balls hold one k-means cluster only
+    (``pseudo_classes`` clusters, the paper's class count; the seed draws the k-means, so
+    the radius and the choice follow the seed), over a sample of at most 5,000 rows; the
+    paper's purity of 0.95 assumes self-supervised features whose clusters follow the
+    classes, and on raw vectors (the digits' pixels, benchmarks/results/select.md) it gave
+    balls of a point or two and a choice under random's, so 0.75. And with ``neighbours``
+    (default 5 there; 0: the paper's fixed ball) a row's radius is the larger of that
+    ``delta`` and its distance to its ``neighbours``-th nearest other row: where rows lie
+    sparser than ``delta`` (on the demo's vectors the purity radius is 0.64-0.66, the bright
+    images' nearest-neighbour spacing 0.72-0.76) a single ball held one such row, so every
+    ball went to the dense rows and the classifier trained on them fell up to 20 points
+    under random; with the per-row radius a sparse row is covered by its few nearest
+    neighbours, as a dense row is by the rows within ``delta``. Above ``sample`` rows it
+    runs on ``sample`` random rows (coverage counted, and candidates chosen, among them)."""
 
     name = "coverage"
 
@@ -213,28 +214,34 @@ class Coverage:
 
 
 def purity_delta(x: np.ndarray, purity: float, classes: int, rng: np.random.Generator) -> float:
-    """ProbCover's radius rule on unit rows ``x``: the largest of 40 candidate radii
-    (quantiles 0.1 % to 20 % of the sample's pairwise distances) at which at least
-    ``purity`` of the balls around sampled rows hold rows of one k-means cluster only; the
-    smallest candidate when none does."""
+    """ProbCover's radius rule on unit rows ``x``: the largest radius at which at least
+    ``purity`` of the balls (distance under the radius) around the rows hold rows of one
+    k-means cluster only, over a sample of at most 5,000 rows.
+
+    Exact, not on a grid of radii: a row's ball stays pure up to its distance to the
+    nearest row of another cluster, so the share of pure balls drops only at those
+    distances, and the radius is the one that still leaves ``ceil(purity * n)`` balls pure.
+    (A grid of 40 distance quantiles snapped the radius down to a grid point: on the demo's
+    vectors the rule's radius lay between the first two, so every seed gave the first, 0.58,
+    and one choice; and where even that radius missed the purity it was returned, impure.)
+    As in the paper the rule is always met, a small enough ball holding its centre alone;
+    with one cluster every ball is pure at any radius: the largest pairwise distance."""
     from sklearn.cluster import KMeans
 
     if x.shape[0] > 5_000:
         x = x[np.sort(rng.choice(x.shape[0], size=5_000, replace=False))]
-    sq = np.einsum("ij,ij->i", x, x)
-    d = np.sqrt(np.maximum(sq[:, None] - 2.0 * (x @ x.T) + sq[None, :], 0.0))
-    classes = max(1, min(classes, x.shape[0]))
+    n = x.shape[0]
     label = KMeans(
-        n_clusters=classes, n_init=1, random_state=int(rng.integers(2**31 - 1))
+        n_clusters=max(1, min(classes, n)), n_init=1, random_state=int(rng.integers(2**31 - 1))
     ).fit_predict(x)
-    upper = np.triu_indices(x.shape[0], k=1)
-    radii = (
-        np.quantile(d[upper], np.linspace(0.001, 0.2, 40)) if x.shape[0] > 1 else np.array([1e-6])
-    )
-    other = label[:, None] != label[None, :]
-    best = float(radii[0])
-    for r in radii:
-        pure = ~(other & (d < r)).any(axis=1)
-        if pure.mean() >= purity:
-            best = float(r)
-    return best
+    sq = np.einsum("ij,ij->i", x, x)
+    nearest = np.empty(n)  # squared distance to the nearest row of another cluster
+    widest = 0.0
+    for a in range(0, n, 2048):
+        d2 = np.maximum(sq[a : a + 2048, None] - 2.0 * (x[a : a + 2048] @ x.T) + sq[None, :], 0)
+        widest = max(widest, float(d2.max()))
+        d2[label[a : a + 2048, None] == label[None, :]] = np.inf
+        nearest[a : a + 2048] = d2.min(axis=1)
+    pure = min(n, max(1, int(np.ceil(purity * n - 1e-9))))  # the float product's rounding
+    radius2 = float(np.sort(nearest)[n - pure])
+    return float(np.sqrt(radius2 if np.isfinite(radius2) else widest))
