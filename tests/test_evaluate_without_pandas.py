@@ -28,7 +28,15 @@ HEAVY = ["pandas", "visionlens_jlab.demo", "visionlens_jlab.cli.demo",
          # what only a job, an edit, a server or an image reader needs (the feature
          # manifests are imported to open the catalog, not these)
          "prometheus_client", "visionlens_jlab.metrics", "visionlens_jlab.jobs",
-         "visionlens_jlab.edits.engine", "visionlens_jlab.embed.base", "PIL"]
+         "visionlens_jlab.edits.engine", "visionlens_jlab.embed.base", "PIL",
+         # semantic / panoptic evaluations (asked first whether the model has masks), the
+         # media's image sources (its manifest needs a table's DDL only), ctypes.util (runs
+         # ldconfig in a subprocess to find the C library the interpreter already links)
+         "visionlens_jlab.semantic.evaluate", "visionlens_jlab.semantic.panoptic",
+         "visionlens_jlab.media.lookup", "visionlens_jlab.media.sources", "ctypes.util",
+         "subprocess"]
+if sys.argv[2] == "bbox":  # pycocotools and the mask IoU are for segm only
+    HEAVY += ["pycocotools", "visionlens_jlab.evaluate.masks"]
 code = main(["evaluate", "d", "--model", "m", "--iou-type", sys.argv[2],
              "--data-dir", sys.argv[1], "--json"])
 print(json.dumps({"code": code, "imported": sorted(m for m in HEAVY if m in sys.modules)}))

@@ -64,7 +64,11 @@ OTHERS = ["visionlens_jlab.ingest.detect", "visionlens_jlab.ingest.coco.dataset"
           "visionlens_jlab.ingest.vis", "visionlens_jlab.ingest.yolo",
           "visionlens_jlab.ingest.voc", "visionlens_jlab.ingest.video_folder",
           "visionlens_jlab.evaluate.api", "visionlens_jlab.evaluate.report",
-          "xml.etree.ElementTree", "ijson", "pycocotools"]
+          "xml.etree.ElementTree", "ijson", "pycocotools",
+          # Pillow (seqinfo.ini gives the frames' size), semantic / panoptic evaluation and
+          # the media's image sources (their manifests need names and a table's DDL only)
+          "PIL", "visionlens_jlab.semantic.evaluate", "visionlens_jlab.semantic.panoptic",
+          "visionlens_jlab.media.lookup", "visionlens_jlab.media.sources"]
 code = main(["ingest", sys.argv[1], "--name", "n", "--format", "mot",
              "--data-dir", sys.argv[2], "--json"])
 print(json.dumps({"code": code, "imported": sorted(m for m in OTHERS if m in sys.modules)}))

@@ -14,7 +14,6 @@ from .keypoints import (
 )
 from .labels import ObjectLabels
 from .load import EvalInput
-from .masks import mask_similarity
 from .rotated import rotated_similarity
 from .similarity import PairSimilarity, box_similarity
 
@@ -42,6 +41,9 @@ def coco_params(
     gt_labels = inp.gt_labels or ObjectLabels.empty(len(gt))
     dt_labels = inp.dt_labels or ObjectLabels.empty(len(dt))
     if inp.iou_type == "segm":
+        # pycocotools (~10 ms to import) only here: a bbox evaluation never reads a mask
+        from .masks import mask_similarity
+
         sim, warnings = mask_similarity(gt, dt, gt_labels, dt_labels)
         return CocoParams(sim, warnings=warnings)
     if inp.iou_type == "rotated":

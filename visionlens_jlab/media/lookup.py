@@ -19,19 +19,10 @@ from typing import TYPE_CHECKING
 from ..catalog.store.catalog import Catalog, NotFoundError
 from .confine import Confined, confine
 from .errors import MEDIA_ERROR_CODES
+from .status_table import MEDIA_STATUS_DDL
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-MEDIA_STATUS_DDL = """
-CREATE TABLE IF NOT EXISTS media_status (
-    dataset_id INTEGER NOT NULL,
-    sample_id BIGINT NOT NULL,
-    error VARCHAR NOT NULL,        -- missing | corrupt | too_large | unsupported
-    detail VARCHAR,                -- the message, for the report
-    checked_at TIMESTAMP NOT NULL
-)
-"""
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,10 @@ from ..catalog.extensions.computed import write_computed
 from .boundary import DILATION_RATIO, boundary_iou, confusion_with_boundary
 from .confusion import confusion, image_iou, summary
 from .label_maps import LabelMapError, read_label_map
-from .records import read_classes, read_masks
+from .records import IMAGE_IOU_FIELD, read_classes, read_masks
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-
-IMAGE_IOU_FIELD = "semantic_miou"
 
 
 class SemanticEvaluationError(ValueError):

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from ..catalog.extensions.manifest import ComputedFieldKind, Manifest, Table, install
 from ..catalog.store.registry import Step
-from .evaluate import IMAGE_IOU_FIELD
-from .panoptic import IMAGE_FIELDS as PANOPTIC_FIELDS
-from .records import CLASSES, MASKS, SOURCES, add_import_time, create_tables, register_models
+from .records import (
+    CLASSES,
+    IMAGE_IOU_FIELD,
+    MASKS,
+    PANOPTIC_IMAGE_FIELDS,
+    SOURCES,
+    add_import_time,
+    create_tables,
+    register_models,
+)
 
 MANIFEST = Manifest(
     "semantic",
@@ -33,7 +40,7 @@ MANIFEST = Manifest(
                 f"an image's panoptic {name[-2:].upper()} (its categories' mean), of the "
                 "last evaluated panoptic model",
             )
-            for name in PANOPTIC_FIELDS
+            for name in PANOPTIC_IMAGE_FIELDS
         ),
     ),
 )

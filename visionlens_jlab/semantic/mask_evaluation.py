@@ -11,10 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.reads.model_kinds import check_single_kind
-from .evaluate import evaluate_semantic
-from .panoptic import LAYOUT as PANOPTIC
-from .panoptic import evaluate_panoptic
-from .records import mask_layout
+from .records import PANOPTIC_LAYOUT, mask_layout
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -43,6 +40,12 @@ def evaluate_masks(catalog: Catalog, dataset: str, model: str) -> dict[str, Any]
     layout = _layout(catalog, dataset, model)
     if layout is None:
         return None
-    if layout == PANOPTIC:
+    # the two evaluations are imported for masks only: a box model's evaluation (the CLI's
+    # usual one) asks here first and would pay for their modules on every run
+    if layout == PANOPTIC_LAYOUT:
+        from .panoptic import evaluate_panoptic
+
         return evaluate_panoptic(catalog, dataset, model)
+    from .evaluate import evaluate_semantic
+
     return evaluate_semantic(catalog, dataset, model)

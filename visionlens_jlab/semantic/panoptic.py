@@ -41,6 +41,7 @@ from .panoptic_quality import (
     segment_ids,
 )
 from .records import (
+    PANOPTIC_IMAGE_FIELDS,
     PANOPTIC_LAYOUT,
     class_rows,
     mask_rows,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
 
 LAYOUT = PANOPTIC_LAYOUT
-IMAGE_FIELDS = ("panoptic_pq", "panoptic_sq", "panoptic_rq")
+IMAGE_FIELDS = PANOPTIC_IMAGE_FIELDS
 
 
 def _load(path: str) -> dict[str, Any]:

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 MASKS, SOURCES, CLASSES = "semantic_masks", "semantic_sources", "semantic_classes"
 __all__ = [
     "GROUND_TRUTH",
+    "IMAGE_IOU_FIELD",
+    "PANOPTIC_IMAGE_FIELDS",
     "PANOPTIC_LAYOUT",
     "TABLES",
     "add_import_time",
@@ -63,6 +65,10 @@ __all__ = [
 TABLES = (MASKS, SOURCES, CLASSES)
 PANOPTIC_LAYOUT = "coco-panoptic"
 """The layout of COCO panoptic PNGs (:mod:`.panoptic`), also its results' ``models.format``."""
+IMAGE_IOU_FIELD = "semantic_miou"
+"""The computed sample field of an image's mean IoU (:mod:`.evaluate`)."""
+PANOPTIC_IMAGE_FIELDS = ("panoptic_pq", "panoptic_sq", "panoptic_rq")
+"""The computed sample fields of an image's panoptic PQ, SQ and RQ (:mod:`.panoptic`)."""
 PREDICTIONS = "predictions"
 """The layout of a model's masks of class indices (or values encoded like the ground truth)."""
 PAINTED_PREDICTIONS = "predictions-rgb"

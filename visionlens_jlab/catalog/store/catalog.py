@@ -136,14 +136,24 @@ class Catalog(WriteTransactions, IngestReservations):
         """
         orphans = " WHERE dataset_id NOT IN (SELECT dataset_id FROM datasets)"
         tables = [table for table in dataset_tables() if table != "datasets"]
-        # one statement finds the tables holding any (almost always none): a write
-        # transaction of a DELETE per table took twice its time on every open
+        if not tables:
+            return
+        # one statement tells whether any table holds one (almost always none): the ids of
+        # every table, deduplicated, against ``datasets`` once (~2x faster than a probe per
+        # table, each with its own anti-join); only then are the tables that hold them found
+        ids = " UNION ALL ".join(
+            f"SELECT DISTINCT dataset_id FROM {table}"  # noqa: S608 - registered identifiers
+            for table in tables
+        )
+        any_orphan = f"SELECT 1 FROM ({ids}){orphans} LIMIT 1"  # noqa: S608 - registered identifiers
         probe = " UNION ALL ".join(
             f"SELECT '{table}' FROM (SELECT 1 FROM {table}{orphans} LIMIT 1)"  # noqa: S608 - registered identifiers
             for table in tables
         )
         with self.cursor() as cur:
-            found = [table for (table,) in cur.execute(probe).fetchall()] if tables else []
+            if not cur.execute(any_orphan).fetchall():
+                return
+            found = [table for (table,) in cur.execute(probe).fetchall()]
         if not found:
             return
         with self.write(keeps_derived=True) as cur:  # only rows of no dataset
