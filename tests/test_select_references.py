@@ -1,8 +1,9 @@
 """The selection loop and its strategies on the cases the broader tests leave open, each
 against its definition computed here (or apricot): a strategy whose gains are all equal,
 balance's own value for a missing field and a target that leaves values out, ProbCover's
-purity radius, TypiClust's typicality past one block of rows and its small clusters, and
-the PCA projection of the scale path."""
+purity radius and coverage where it is 0 (one row, identical rows), TypiClust's
+typicality past one block of rows and its small clusters, and the PCA projection of the
+scale path."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from visionlens_jlab.select.greedy import Weighted, choose
 from visionlens_jlab.select.score_gains import Balance, Static
 from visionlens_jlab.select.vector_cover import (
+    SAME_POINT,
     Coverage,
     Representativeness,
     purity_delta,
@@ -219,3 +221,56 @@ def test_coverage_from_labelled_rows_whose_balls_overlap():
         assert p == int(np.argmax(counts))
         covered |= near[p]
         chosen.append(p)
+
+
+@pytest.mark.parametrize("neighbours", [None, 0])
+def test_coverage_of_one_row_and_of_identical_rows(neighbours: int | None):
+    """One cluster only: the purity radius is 0 (one row, or every row identical). A ball
+    still holds its centre and its duplicates (the rounding of the squared distance put
+    them above 0, outside a 0 ball: a lone row's gain was 0), K picks are K distinct rows,
+    as many as there are when K is larger, the same for a seed, and nothing divides by 0."""
+    rng = np.random.default_rng(0)
+    with np.errstate(divide="raise", invalid="raise"):
+        for dim in (3, 64, 448):
+            one = rng.normal(size=(1, dim)).astype(np.float32)
+            gain = Coverage(one, neighbours=neighbours)
+            assert gain.start(1, np.random.default_rng(0)).tolist() == [1.0]
+            assert gain.delta == 0.0
+            assert choose(
+                1, 3, [Weighted(Coverage(one, neighbours=neighbours))]
+            ).positions.tolist() == [0]
+            same = np.repeat(one * 7.0, 20, axis=0)
+            gain = Coverage(same, neighbours=neighbours)
+            assert (gain.start(20, np.random.default_rng(0)) == 20).all()  # every copy
+            # 0 up to the rounding: the largest pairwise distance, computed as ±2e-6, not 0
+            assert gain.delta is not None and gain.delta**2 <= SAME_POINT
+            assert (gain.picked(5)[np.arange(20) != 5] == 0).all()  # one pick covers all
+            for k in (5, 20, 30):
+                runs = [
+                    choose(20, k, [Weighted(Coverage(same, neighbours=neighbours))], seed=3)
+                    for _ in range(2)
+                ]
+                got = runs[0].positions
+                assert len(got) == min(k, 20) == len(set(got.tolist()))
+                assert np.array_equal(got, runs[1].positions)
+                assert np.isfinite(runs[0].contributions).all()
+
+
+@pytest.mark.parametrize("neighbours", [None, 0])
+def test_coverage_with_a_budget_past_the_distinct_rows(neighbours: int | None):
+    """Three distinct rows, eight copies each, shuffled: the first three picks are one copy
+    of each (a copy's ball covers its copies, then theirs are worth nothing), and a budget
+    of 5 or 30 takes distinct rows up to all 24, the same for a seed."""
+    rng = np.random.default_rng(1)
+    which = rng.permutation(np.repeat(np.arange(3), 8))
+    x = (rng.normal(size=(3, 16)) * 3)[which].astype(np.float32)
+    with np.errstate(divide="raise", invalid="raise"):
+        for k in (5, 30):
+            got = [
+                choose(24, k, [Weighted(Coverage(x, neighbours=neighbours))], seed=s).positions
+                for s in (2, 2, 9)
+            ]
+            assert len(got[0]) == min(k, 24) == len(set(got[0].tolist()))
+            assert sorted(which[got[0][:3]].tolist()) == [0, 1, 2]
+            assert np.array_equal(got[0], got[1])
+            assert sorted(which[got[2][:3]].tolist()) == [0, 1, 2]

@@ -7,6 +7,10 @@ import numpy as np
 
 from .vector_space import check_vectors, labelled_mask, unit_rows
 
+SAME_POINT = 1e-5
+"""The squared distance under which two unit rows are one point to :class:`Coverage`: the
+float32 expansion ``|a|² - 2 a·b + |b|²`` gives identical rows up to ±2e-6, not 0."""
+
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Facility location's similarity of unit rows: ``(1 + cos) / 2``, in [0, 1] (the
@@ -153,8 +157,10 @@ class Coverage:
         if self.delta is None:
             self.delta = purity_delta(x, self.purity, self.pseudo_classes, rng)
         sq = np.einsum("ij,ij->i", x, x)
-        # limit[i]: row i's squared radius (the paper's ball when all equal)
-        limit = np.full(rows.size, float(self.delta) ** 2, dtype=np.float32)
+        # limit[i]: row i's squared radius (the paper's ball when all equal), never under
+        # SAME_POINT: the purity radius is 0 for one row or identical rows, and a ball must
+        # still hold its centre and its duplicates, which the rounding of d2 puts above 0
+        limit = np.full(rows.size, max(float(self.delta) ** 2, SAME_POINT), dtype=np.float32)
         k = min(self.neighbours, rows.size - 1)
         for a in range(0, rows.size, 2048) if k > 0 else ():
             d2 = sq[a : a + 2048, None] - 2.0 * (x[a : a + 2048] @ x.T) + sq[None, :]
