@@ -13,7 +13,11 @@ scikit-learn: no download), their pixel vectors (the demo, through ``visionlens 
 ours beside apricot's at equal K, and a planted long tail (many small clusters): the
 share of clusters each strategy's choice covers.
 
-    python benchmarks/bench_select_quality.py --seeds 10 > benchmarks/results/select.md
+    python benchmarks/bench_select_quality.py --seeds 10 > /tmp/select_quality.md
+
+then put that output in place of the section "## Selection strategies by the model they
+train" of benchmarks/results/select.md (``harness.write_section``), not over the whole
+file: it holds the other selection benchmarks' sections too.
 """
 
 from __future__ import annotations
