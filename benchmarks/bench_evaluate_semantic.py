@@ -28,8 +28,13 @@ Cases, rounds interleaved in rotating order:
 mIoU, fwIoU, pixel and mean accuracy of every round are compared with torchmetrics'; the
 benchmark exits with an error when any differs by more than 1e-6.
 
+``--masks rgb`` measures the colour path instead (:mod:`semantic_colors`): the same masks as
+index PNGs and as a CVAT export of RGB masks, ingested and evaluated end to end, beside
+torchmetrics, and ``read_label_map`` alone on index, RGB and RGBA masks.
+
 Usage: ``python benchmarks/bench_evaluate_semantic.py [--sizes 1000 10000] [--rounds 3]
-[--cache DIR]``; appends to ``benchmarks/results/evaluate_semantic.md``.
+[--cache DIR] [--masks index|rgb]``; appends to ``benchmarks/results/evaluate_semantic.md``
+(``--masks rgb``: a section at its top).
 """
 
 from __future__ import annotations
@@ -60,7 +65,9 @@ from harness import (  # noqa: E402
     run_process,
     summary,
     table,
+    write_section,
 )
+from semantic_colors import KINDS, MICRO, STEPS, comparable, micro, run_kind, write_cvat  # noqa: E402
 
 from tests.semantic_fixtures import blob_mask, noisy, save_palette  # noqa: E402
 from visionlens_jlab import features  # noqa: E402
@@ -153,8 +160,15 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "vl-bench-semantic"
     )
+    parser.add_argument(
+        "--masks", choices=("index", "rgb"), default="index", help="rgb: the colour path"
+    )
     opts = parser.parse_args()
     features.load()
+    if opts.masks == "rgb":
+        with bench_lock():
+            colors_main(opts)
+        return
     from visionlens_jlab.catalog import Catalog
     from visionlens_jlab.semantic.evaluate import evaluate_semantic
     from visionlens_jlab.semantic.ingest import ingest_semantic, ingest_semantic_predictions
@@ -226,6 +240,72 @@ def main() -> None:
         with opts.out.open("a", encoding="utf-8") as out:
             out.write(text + "\n")
         print(text)
+
+
+def colors_main(opts: argparse.Namespace) -> None:
+    """The colour path beside the index path and torchmetrics (:mod:`semantic_colors`)."""
+    env, load_start = environment(), load_average()
+    rows = []
+    for n in opts.sizes:
+        opts.cache.mkdir(parents=True, exist_ok=True)
+        voc, pairs = make_data(opts.cache, n)
+        sources = {
+            "index": (voc, opts.cache / f"preds{n}"),
+            "rgb": write_cvat(voc, opts.cache / f"preds{n}", opts.cache / f"cvat{n}"),
+        }
+        times: dict[str, list[float]] = {}
+        worst = 0.0
+        cases = (*KINDS, "torchmetrics")
+        for r in range(opts.rounds):
+            found: dict[str, dict[str, Any]] = {}
+            for case in cases[r % len(cases) :] + cases[: r % len(cases)]:
+                if case == "torchmetrics":
+                    t0 = time.perf_counter()
+                    reference = torchmetrics_case(pairs)
+                    times.setdefault(case, []).append(time.perf_counter() - t0)
+                    continue
+                steps, found[case] = run_kind(*sources[case])
+                for step, seconds in steps.items():
+                    times.setdefault(f"{case}|{step}", []).append(seconds)
+            for how in ("in process", "CLI"):
+                if comparable(found["index"][how]) != comparable(found["rgb"][how]):
+                    raise SystemExit(f"{n} images, round {r}: RGB {how} results differ from index")
+                for key, value in reference.items():
+                    worst = max(worst, abs(found["index"][how][key] - value))
+        if worst > 1e-6:
+            raise SystemExit(f"{n} images: VisionLens differs from torchmetrics by {worst}")
+        for step in STEPS:
+            index, rgb = times[f"index|{step}"], times[f"rgb|{step}"]
+            rows.append(
+                [f"{n:,}", step, summary(index).fmt(2), summary(rgb).fmt(2), ratios(rgb, index).fmt(2) + "x",
+                 f"{(summary(rgb).median - summary(index).median) / n * 1000:+.2f}"]
+            )  # fmt: skip
+        rows.append([f"{n:,}", "torchmetrics (index arrays)", summary(times["torchmetrics"]).fmt(2),
+                     "-", "-", "-"])  # fmt: skip
+        print(rows[-len(STEPS) - 1 :], flush=True)
+    masks = sorted((voc / "SegmentationClass").glob("*.png"))[:MICRO]
+    micro_rows = micro(masks, opts.rounds)
+    text = header("Semantic segmentation, index vs RGB masks", env, load_start, load_average())
+    text += (
+        f"\n`python benchmarks/bench_evaluate_semantic.py --masks rgb --sizes "
+        f"{' '.join(map(str, opts.sizes))} --rounds {opts.rounds}`; {opts.rounds} rounds in "
+        "rotating order, median (range) in seconds; each round a fresh catalog per kind. "
+        "`index`: VOC palette PNGs; `rgb`: the same label maps as a CVAT export (labelmap.txt "
+        "+ RGB PNGs, the predictions painted too). The index and RGB results are equal (every "
+        f"field, in process and CLI, asserted); max abs diff of the 4 metrics vs torchmetrics "
+        f"{worst:.1e}.\n\n"
+    )
+    text += table(
+        ["images", "step", "index s", "RGB s", "RGB / index (paired)", "RGB - index, ms / image"],
+        rows,
+    )
+    text += (
+        f"\n\n`read_label_map` alone, ms per 512x512 mask ({len(masks)} masks each round, "
+        "RGB/RGBA through the CVAT source's colour table), and Pillow's decoding alone:\n\n"
+    )
+    text += table(["mask", "what", "ms / mask"], micro_rows)
+    write_section(opts.out, "## Semantic segmentation, index vs RGB masks", text, top=True)
+    print(text)
 
 
 if __name__ == "__main__":

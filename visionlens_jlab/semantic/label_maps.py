@@ -95,11 +95,13 @@ def painted_values(location: str, rgb: np.ndarray, table: ColorTable) -> np.ndar
     """The values of an RGB mask's pixels (height, width, 3) through ``table``: each pixel
     packed into one integer and looked up (~1 ms a 512x512 mask); a colour of no class is
     an :class:`UnknownColorError` naming them with their pixel counts."""
-    packed = (
-        (rgb[..., 0].astype(np.uint32) << 16)
-        | (rgb[..., 1].astype(np.uint32) << 8)
-        | rgb[..., 2].astype(np.uint32)
-    )
+    # packed in place in one array: three widened channels and their shifted copies were
+    # ~2 ms of temporaries a 512x512 mask, 5x this
+    packed = rgb[..., 0].astype(np.uint32)
+    packed <<= 8
+    packed |= rgb[..., 1]
+    packed <<= 8
+    packed |= rgb[..., 2]
     found = table.lookup[packed]
     if packed.size and int(found.min()) == 0:
         values, counts = np.unique(packed[found == 0], return_counts=True)
