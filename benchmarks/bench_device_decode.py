@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import torch
+from harness import run_locked
 from media_support import PHOTOS
 from PIL import Image
 
@@ -59,4 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_locked(main)

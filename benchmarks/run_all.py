@@ -137,6 +137,8 @@ NOT_RUN = {
     "segment_feed": "pairs the box-to-mask feed with a commit given as --before: run it on a change",
     "eval_pages": "needs --data (bench_patches.py's 1M-image catalog, copied) and --ref",
     "video_object_views": "reads the 2M-frame catalog that `bench_browse.py --videos 1000` caches",
+    "embed_device": "needs a CUDA GPU: the job against its model alone, decoding on the GPU",
+    "device_decode": "needs a CUDA GPU: nvJPEG decoding alone, against the CPU stand-in",
 }
 """Benchmark scripts ``run_all.py`` leaves out, and why (each run by hand, as its results say)."""
 BROWSER_BENCHMARKS = ("grid", "map_render", "patches_browser", "video_playback")
