@@ -16,6 +16,7 @@ tests run on machines without a GPU.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -250,11 +251,12 @@ def _resized(batch: Any, nh: int, nw: int, mode: str, height: int, width: int) -
 
     if mode == "center_crop":
         return torch.nn.functional.interpolate(batch, size=(nh, nw), mode="bicubic", antialias=True)
-    rows = torch.from_numpy(box_weights(height, nh)).to(batch.device)
-    cols = torch.from_numpy(box_weights(width, nw)).to(batch.device)
+    rows = torch.tensor(box_weights(height, nh), device=batch.device)
+    cols = torch.tensor(box_weights(width, nw), device=batch.device)
     return torch.einsum("oh,nchw,pw->ncop", rows, batch, cols)
 
 
+@functools.lru_cache(maxsize=64)  # a loop per output pixel: once per size, not per batch
 def box_weights(size: int, out: int) -> np.ndarray:
     """``[out, size]`` float32 weights of Pillow's box filter resampling ``size`` pixels to
     ``out`` (``ImagingResample``'s coefficients: each output pixel averages the input
@@ -269,4 +271,6 @@ def box_weights(size: int, out: int) -> np.ndarray:
         taps = (np.arange(lo, hi) - centre + 0.5) / max(scale, 1.0)
         w = ((taps > -0.5) & (taps <= 0.5)).astype(np.float64)
         weights[o, lo:hi] = w / w.sum() if w.sum() else 0.0
-    return weights.astype(np.float32)
+    weights = weights.astype(np.float32)
+    weights.flags.writeable = False  # shared by every batch of this size
+    return weights
