@@ -14,7 +14,9 @@ order, after an untimed warm-up of every path on one image:
 
 * **job** (:func:`~visionlens_jlab.segment.box_job.run_box_masks`, a fresh run each round):
   reading, one embedding per image, its boxes in one decoder call, RLE encoding and the
-  catalog writes of the new prediction set;
+  catalog writes of the new prediction set; with its default ``dtype auto`` (the encoder in
+  bf16 on a CPU with native bf16, checked on the first batch: :mod:`visionlens_jlab.segment.precision`)
+  and again with ``dtype float32``, as the references run;
 * **plain per box** (reference A): what a transformers user writes for one box,
   ``SamProcessor(image, input_boxes)``, ``SamModel(pixel_values, input_boxes)`` (the image
   encoder runs for every box), ``post_process_masks``, the best mask by predicted IoU;
@@ -22,7 +24,8 @@ order, after an untimed warm-up of every path on one image:
   ``get_image_embeddings`` once per image, then ``SamModel(image_embeddings, input_boxes)``
   and ``post_process_masks`` once per box.
 
-The job's masks are compared with the per-box reference's, pixel by pixel: SAM prompts each
+Reference A takes an encoder pass per box: ``--no-per-box`` leaves it out. The auto job's
+masks are compared with the per-box reference's (reference B's without it), pixel by pixel: SAM prompts each
 box on its own, but one decoder call over all boxes of an image is a batched matrix
 product, whose float rounding can flip a pixel that sits on the mask threshold.
 """
@@ -134,6 +137,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--images", type=int, default=3)
     parser.add_argument("--size", type=int, default=256, help="the model's input (1024: SAM's)")
+    parser.add_argument(
+        "--no-per-box", dest="per_box", action="store_false",
+        help="leave out reference A (an encoder pass per box: slow); masks then compared "
+        "with reference B's",
+    )  # fmt: skip
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
 
@@ -173,22 +181,31 @@ def main() -> None:
         # untimed warm-up of each path on the first image
         plain_per_box(model, processor, work[:1])
         plain_per_image(model, processor, work[:1])
-        run_box_masks(None, catalog, BoxMaskOptions("photos", model_dir, name="warm-up"),
-                      lambda _: segmenter)  # fmt: skip
-        times: dict[str, list[float]] = {"job": [], "per_box": [], "per_image": []}
-        differ: list[list[int]] = []  # per round, per box: pixels unlike reference A's
-        paths = ["job", "per_box", "per_image"]
+        for dtype in ("auto", "float32"):
+            warm = BoxMaskOptions("photos", model_dir, name=f"warm-up-{dtype}", dtype=dtype)
+            run_box_masks(None, catalog, warm, lambda _: segmenter)
+        paths = ["job", "job_fp32", "per_image"] + (["per_box"] if args.per_box else [])
+        times: dict[str, list[float]] = {what: [] for what in paths}
+        differ: list[list[int]] = []  # per round, per box: pixels unlike the reference's
+        precision: list[tuple[str, float | None]] = []  # the job's dtype and check, per round
         for run in range(args.runs):
-            for what in paths[run % 3 :] + paths[: run % 3]:
+            shift = run % len(paths)
+            for what in paths[shift:] + paths[:shift]:
                 start = time.perf_counter()
                 if what == "per_box":
                     reference = plain_per_box(model, processor, work)
                 elif what == "per_image":
-                    plain_per_image(model, processor, work)
+                    per_image_masks = plain_per_image(model, processor, work)
                 else:
-                    options = BoxMaskOptions("photos", model_dir, name=f"round-{run}")
-                    run_box_masks(None, catalog, options, lambda _: segmenter)
+                    dtype = "auto" if what == "job" else "float32"
+                    name = f"round-{run}" if what == "job" else f"fp32-{run}"
+                    options = BoxMaskOptions("photos", model_dir, name=name, dtype=dtype)
+                    done = run_box_masks(None, catalog, options, lambda _: segmenter)
+                    if what == "job":
+                        precision.append((done["dtype"], done["reduced_mask_iou"]))
                 times[what].append(time.perf_counter() - start)
+            if not args.per_box:
+                reference = per_image_masks
             with catalog.cursor() as cur:
                 stored = cur.execute(
                     "SELECT a.segmentation FROM annotations a WHERE a.source = ? "
@@ -215,31 +232,45 @@ def main() -> None:
         s = summary([n_boxes / v for v in values])
         return f"{s.median:.2f} ({s.low:.2f}–{s.high:.2f})"
 
-    def speedup(reference: list[float]) -> str:
-        return summary([r / j for r, j in zip(reference, times["job"], strict=True)]).fmt(2)
+    def speedup(reference: str, job: str) -> str:
+        if reference not in times:
+            return "not run"
+        pairs = zip(times[reference], times[job], strict=True)
+        return summary([r / j for r, j in pairs]).fmt(2)
 
+    def row(label: str, what: str, a: str, b: str) -> list[str]:
+        if what not in times:
+            return [label, "not run", "", a, b]
+        return [label, wall(times[what]), rate(times[what]), a, b]
+
+    dtypes = sorted({d for d, _ in precision})
+    checks = [c for _, c in precision if c is not None]
     table_rows = [
-        ["plain per box (encoder per box; reference A)", wall(times["per_box"]),
-         rate(times["per_box"]), "1.00", ""],
-        ["plain per image (encoder per image, decoder per box; reference B)",
-         wall(times["per_image"]), rate(times["per_image"]), "", "1.00"],
-        ["box-to-mask job (encoder per image, one decoder call per image, RLE, catalog writes)",
-         wall(times["job"]), rate(times["job"]), speedup(times["per_box"]),
-         speedup(times["per_image"])],
+        row("plain per box (encoder per box; reference A)", "per_box", "1.00", ""),
+        row("plain per image (encoder per image, decoder per box; reference B)",
+            "per_image", "", "1.00"),
+        row(f"box-to-mask job, dtype auto (encoder in {'/'.join(dtypes)}; one decoder call "
+            "per image, RLE, catalog writes)", "job", speedup("per_box", "job"),
+            speedup("per_image", "job")),
+        row("box-to-mask job, dtype float32", "job_fp32", speedup("per_box", "job_fp32"),
+            speedup("per_image", "job_fp32")),
     ]  # fmt: skip
     title = f"Box-to-mask job: random SAM, ViT-B encoder at {args.size} px"
     text = header(title, env, load_start, load_end)
     text += (
         f"\n{len(work)} cartucho-map photos (640x480), {n_boxes} ground-truth boxes, "
-        f"{args.runs} rounds in rotating order, torch {torch.__version__} on the CPU, float32, "
-        f"{torch.get_num_threads()} threads. Speed-up = reference / job, round by round.\n\n"
+        f"{args.runs} rounds in rotating order, torch {torch.__version__} on the CPU, "
+        f"{torch.get_num_threads()} threads; the references in float32. Speed-up = reference "
+        "/ job, round by round.\n\n"
         + table(["path", "wall (median, range)", "boxes/s", "vs A", "vs B"], table_rows)
-        + f"\nJob masks identical to reference A's, per round: "
+        + f"\nThe auto job's first-batch check (bf16 masks against float32's, mean IoU): "
+        f"{checks or 'not made (no native bf16)'}.\n"
+        + f"\nAuto job's masks identical to reference {'A' if args.per_box else 'B'}'s, per round: "
         f"{[sum(d == 0 for d in r) for r in differ]} of {n_boxes}; the others differ by at "
         f"most {max(max(r) for r in differ)} pixels (the boxes' masks hold "
         f"{min(mask_px)}–{max(mask_px)} pixels).\n\n"
         f"`python benchmarks/bench_segment_boxes.py --runs {args.runs} --images {args.images} "
-        f"--size {args.size}`\n"
+        f"--size {args.size}{'' if args.per_box else ' --no-per-box'}`\n"
     )
     print(text)
     out = Path(args.out)

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.hub_fixtures",
     "tests.labelstudio_fixtures",
     "tests.ray_fixtures",
+    "tests.segment_fixtures",
 ]
 
 _ENV_KEYS = (

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 TINY_INPUT = 64
 
@@ -165,3 +166,9 @@ def sam2_by_hand(
     masks = processor.post_process_masks(out.pred_masks, inputs["original_sizes"])[0][0]
     best = int(torch.argmax(out.iou_scores[0, 0]))
     return masks[best].numpy().astype(bool), float(out.iou_scores[0, 0, best])
+
+
+@pytest.fixture(scope="module")
+def tiny_sam(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny SAM checkpoint (:func:`save_tiny_sam`), saved once per test module."""
+    return save_tiny_sam(tmp_path_factory.mktemp("sam") / "tiny-sam")

@@ -31,11 +31,6 @@ PROMPTS = [
 
 
 @pytest.fixture(scope="module")
-def tiny_sam(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_tiny_sam(tmp_path_factory.mktemp("sam") / "tiny-sam")
-
-
-@pytest.fixture(scope="module")
 def tiny_sam_hq(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_sam(tmp_path_factory.mktemp("sam") / "tiny-sam-hq", family="sam_hq")
 

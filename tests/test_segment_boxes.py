@@ -31,11 +31,6 @@ from .predict_fixtures import cartucho_subset, ingest_subset, photo_catalog
 from .segment_fixtures import sam2_by_hand, sam_by_hand, save_tiny_sam, save_tiny_sam2
 
 
-@pytest.fixture(scope="module")
-def tiny_sam(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_tiny_sam(tmp_path_factory.mktemp("sam") / "tiny-sam")
-
-
 @pytest.fixture
 def catalog(tmp_path: Path) -> Any:
     with photo_catalog(tmp_path / "data", cartucho_subset(tmp_path / "photos", 3)) as cat:
@@ -62,7 +57,8 @@ def loader(model: str) -> Segmenter:
 
 
 def test_every_box_gets_sams_mask_of_that_box_alone(catalog: Catalog, tiny_sam: Path) -> None:
-    options = BoxMaskOptions("photos", str(tiny_sam))
+    # float32 as SAM called by hand runs (auto may embed in bf16: test_segment_precision.py)
+    options = BoxMaskOptions("photos", str(tiny_sam), dtype="float32")
     result = run_box_masks(None, catalog, options, loader)
     truth = rows(catalog, "ground_truth")
     masks = rows(catalog, "tiny-sam-masks")
@@ -140,8 +136,8 @@ class CancelAfter:
         segmenter = loader(model)
         embed = segmenter.embed_prepared
 
-        def counted(inputs: Any) -> Any:
-            embedded = embed(inputs)
+        def counted(inputs: Any, dtype: Any = None) -> Any:
+            embedded = embed(inputs, dtype)
             self.embedded += len(embedded)
             if self.embedded >= self.n:
                 self.job.cancel_event.set()
@@ -154,7 +150,7 @@ class CancelAfter:
 def test_a_cancelled_run_resumes_with_only_the_images_not_done(
     catalog: Catalog, tiny_sam: Path
 ) -> None:
-    options = BoxMaskOptions("photos", str(tiny_sam))
+    options = BoxMaskOptions("photos", str(tiny_sam), dtype="float32")  # one encoder pass a batch
     job = Job("j1", "segment_boxes", "masks")
     cancelling = CancelAfter(job, 2)
     with pytest.raises(JobCancelled):
@@ -164,7 +160,7 @@ def test_a_cancelled_run_resumes_with_only_the_images_not_done(
     counting = CancelAfter(Job("j2", "segment_boxes", "masks"), 99)
     result = run_box_masks(None, catalog, options, counting)
     assert (result["processed"], result["skipped"], counting.embedded) == (1, 2, 1)
-    again = BoxMaskOptions("photos", str(tiny_sam), name="one-go")
+    again = BoxMaskOptions("photos", str(tiny_sam), name="one-go", dtype="float32")
     run_box_masks(None, catalog, again, loader)
     resumed, whole = rows(catalog, "tiny-sam-masks"), rows(catalog, "one-go")
     assert [r[:10] for r in resumed] == [r[:10] for r in whole]
@@ -221,6 +217,10 @@ def test_cli_json_through_the_entry_point(catalog: Catalog, tiny_sam: Path, tmp_
         3,
     )
     assert result["boxes"] == result["predictions"] > 3
+    assert result["dtype"] in ("bfloat16", "float32")  # auto: bf16 where this CPU has it
+    wrong = subprocess.run([*command, "--dtype", "float64"], capture_output=True, text=True,
+                           env=env, timeout=300)  # fmt: skip
+    assert wrong.returncode == 2 and "invalid choice: 'float64'" in wrong.stderr
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert json.loads(again.stdout)["skipped"] == 3
     bad = subprocess.run(
@@ -257,11 +257,16 @@ async def test_the_rest_job_writes_the_set_and_lists_it(
     status, again = await api("POST", "datasets/photos/segment/boxes", {"model": model})
     rerun = await wait_job(again["job"])
     assert (rerun["result"]["processed"], rerun["result"]["skipped"]) == (0, 2)
+    body = {"model": model, "name": "fp32-masks", "dtype": "float32"}
+    status, asked = await api("POST", "datasets/photos/segment/boxes", body)
+    full = (await wait_job(asked["job"]))["result"]
+    assert (full["dtype"], full["reduced_mask_iou"], full["processed"]) == ("float32", None, 2)
     for body, message in (
         ({}, "'model' is a required property"),
         ({"model": model, "source": "nope"}, "has no model 'nope'"),
         ({"model": model, "name": "bad name"}, "invalid name name"),
         ({"model": model, "name": "predictions"}, "'predictions' is reserved"),
+        ({"model": model, "dtype": "float64"}, "'float64' is not one of"),
     ):
         status, refused = await api("POST", "datasets/photos/segment/boxes", body)
         assert status == 400 and message in refused["message"], (body, refused)

@@ -2445,6 +2445,8 @@ export interface IWireSegmentBoxesRequest {
   name?: string | null;
   /** images per encoder pass, or auto (null: auto): found on the job's first batches, doubled from 1 on a CPU, 8 on CUDA, up to 8x it while images/s improves by 10% and memory allows; halved on out-of-memory either way */
   batch_size?: number | 'auto' | null;
+  /** the image encoder's precision; auto: bfloat16 on a CPU that multiplies it natively when the first batch's masks agree with float32's (mean IoU >= 0.98), else the model's own; the mask decoder always runs in the model's own dtype */
+  dtype?: 'auto' | 'float32' | 'bfloat16' | 'float16';
 }
 
 /** The body of `POST /datasets/{name}/image-quality`. */

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jobs.accelerator import DEVICES, BatchSizer, resolve_dtype
+from ..jobs.accelerator import DEVICES, BatchSizer, cpu_has_bf16, resolve_dtype
 from ..jobs.stages import timed
 from ..worker_priority import compute_threads
 from .base import Embedder, EmbedError, l2_normalise
@@ -48,15 +48,6 @@ def pick_device(requested: str) -> tuple[str, str]:
     return "cpu", "no CUDA GPU is available here: embedding on the CPU"
 
 
-def _cpu_bf16() -> bool:
-    import torch
-
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except Exception:  # older torch builds: no query, so no bf16
-        return False
-
-
 class OpenClipEmbedder(Embedder):
     """An open_clip model (image and text towers)."""
 
@@ -79,13 +70,14 @@ class OpenClipEmbedder(Embedder):
         self.input_size = int(size if isinstance(size, int) else min(size))
         mode = "square" if cfg.get("resize_mode") == "squash" else "center_crop"
         self.input_spec = InputSpec(self.input_size, mode)
-        self._mean = torch.tensor(cfg.get("mean", (0.48145466, 0.4578275, 0.40821073)))
-        self._std = torch.tensor(cfg.get("std", (0.26862954, 0.26130258, 0.27577711)))
+        # the model's pixel normalisation, public for callers that feed their own tensors
+        self.mean = torch.tensor(cfg.get("mean", (0.48145466, 0.4578275, 0.40821073)))
+        self.std = torch.tensor(cfg.get("std", (0.26862954, 0.26130258, 0.27577711)))
         self.preprocessing = (
             f"RGB, {'squashed' if mode == 'square' else 'shortest side resized (bicubic) and centre-cropped'}"
             f" to {self.input_size}x{self.input_size} from a JPEG DCT-scaled decode, "
-            f"normalised mean={tuple(round(float(v), 4) for v in self._mean)} "
-            f"std={tuple(round(float(v), 4) for v in self._std)}"
+            f"normalised mean={tuple(round(float(v), 4) for v in self.mean)} "
+            f"std={tuple(round(float(v), 4) for v in self.std)}"
         )
         self.reduced_cosine: float | None = None
         reduced: Any = None
@@ -93,7 +85,7 @@ class OpenClipEmbedder(Embedder):
             reduced = getattr(torch, dtype)
         elif dtype == "auto" and self.device == "cuda":
             reduced = resolve_dtype("auto", "cuda")
-        elif dtype == "auto" and _cpu_bf16():
+        elif dtype == "auto" and cpu_has_bf16():
             reduced = torch.bfloat16
         self._dtype: Any = None  # the input dtype of self.model (None: float32)
         self._full: Any = None  # the fp32 model, kept until the reduced one is checked
@@ -146,8 +138,8 @@ class OpenClipEmbedder(Embedder):
         with timed(self.timer, "preprocess"):
             # NHWC uint8 → NCHW float, normalised; permute keeps it channels-last in memory.
             x = x.permute(0, 3, 1, 2).float().div_(255.0)
-            mean = self._mean.to(x.device).view(1, 3, 1, 1)
-            std = self._std.to(x.device).view(1, 3, 1, 1)
+            mean = self.mean.to(x.device).view(1, 3, 1, 1)
+            std = self.std.to(x.device).view(1, 3, 1, 1)
             x = (x - mean) / std  # still channels-last in memory: the permuted NHWC buffer
             if self.device == "cuda":  # made certain for cuDNN after the host-to-device copy
                 x = x.contiguous(memory_format=torch.channels_last)

@@ -59,6 +59,7 @@ class SegmentBoxesHandler(VisionLensHandler):
                 filter=body.get("filter"),
                 name=body.get("name"),
                 batch_size=body.get("batch_size"),
+                dtype=body.get("dtype") or "auto",
             )
         job = await self.run_blocking(
             submit_box_masks, self.jobs, self.app.catalog, self.app.segment.engine, options

@@ -17,7 +17,8 @@ The images run on the model jobs' pipeline (:class:`~visionlens_jlab.jobs.feed.F
 while the encoder embeds one batch, the next ones are read, decoded and run through the
 processor on producer threads; the encoder takes a batch in one forward pass, of the size
 asked or found by the warm-up (:mod:`visionlens_jlab.jobs.batch_warmup`), halved on
-out-of-memory.
+out-of-memory. On a CPU with native bf16 the encoder runs in bf16 where its masks agree
+with float32's (:mod:`.precision`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ..catalog import Catalog
 from ..catalog.reads.queries import sample_ids
 from ..catalog.store.catalog import validate_name
 from ..catalog.store.schema import GROUND_TRUTH
-from ..jobs.accelerator import warmed_sizer
+from ..jobs.accelerator import DTYPES, warmed_sizer
 from ..jobs.batch_warmup import AUTO
 from ..jobs.feed import Feed
 from ..jobs.job import JobContext
@@ -52,6 +53,7 @@ from ..predict.model_runs import (
 from ..predict.writers import FLUSH_SECONDS
 from ..records.masks import mask_answer
 from .engine import Embedded, Segmenter
+from .precision import EncoderPrecision
 from .prompts import SegmentError
 from .service import read_image
 
@@ -82,6 +84,8 @@ class BoxMaskOptions:
     name: str | None = None
     batch_size: int | str | None = None
     """Images per encoder pass; ``auto`` or None: found on the first batches."""
+    dtype: str = "auto"
+    """The image encoder's precision (:mod:`.precision`)."""
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -91,6 +95,8 @@ class BoxMaskOptions:
             validate_name(self.name, "name")
         if self.run_name == self.source:
             raise SegmentError(f"the masks cannot replace their source {self.source!r}")
+        if self.dtype not in DTYPES:
+            raise SegmentError(f"unknown dtype {self.dtype!r}: use {', '.join(DTYPES)}")
         size = self.batch_size
         if size != AUTO and size is not None:
             if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 4096:
@@ -140,17 +146,11 @@ def source_boxes(catalog: Catalog, dataset_id: int, source: str) -> dict[int, li
     return out
 
 
-def image_masks(segmenter: Segmenter, image: Any, boxes: list[Box]) -> list[tuple[Any, ...]]:
-    """The rows of one image: its embedding once, its boxes in calls of
-    :data:`BOXES_PER_CALL`; each ``(label, x, y, w, h, score, RLE JSON, mask area,
-    source ann id)``."""
-    return embedded_masks(segmenter, segmenter.embed(image), boxes)
-
-
 def embedded_masks(
     segmenter: Segmenter, embedded: Embedded, boxes: list[Box]
 ) -> list[tuple[Any, ...]]:
-    """:func:`image_masks` of an image already embedded."""
+    """The rows of one embedded image's boxes, prompted in calls of :data:`BOXES_PER_CALL`;
+    each ``(label, x, y, w, h, score, RLE JSON, mask area, source ann id)``."""
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(boxes), BOXES_PER_CALL):
         chunk = boxes[start : start + BOXES_PER_CALL]
@@ -233,13 +233,17 @@ def run_box_masks(
                 catalog, read.dataset_id, name, np.asarray(ids, np.int64), _table(rows)
             )
 
+    precision = EncoderPrecision(segmenter, options.dtype)
     device = segmenter.loaded.device
     sizer = warmed_sizer(options.batch_size, BATCH_SIZES[device], device, options.model)
     if ctx is not None:
         ctx.items("segmenting", 0, len(todo), f"{options.model} on {device}")
     jobs = [(s, loc, boxes.get(s, []), sizes[s]) for s, loc in todo]
     feed = Feed(
-        jobs, sizer, lambda b: _prepared(segmenter, b), lambda b, p: _masks(segmenter, b, p)
+        jobs,
+        sizer,
+        lambda b: _prepared(segmenter, b),
+        lambda b, p: _masks(segmenter, precision, b, p),
     )
     n = 0
     results = iter(feed)
@@ -264,7 +268,8 @@ def run_box_masks(
     finally:
         results.close()  # stops the producers (a cancel, a failure)
         flush()  # what was computed is kept, also when cancelled or failing
-    result.update(sizer.report())
+        segmenter.drop_copies()
+    result.update(sizer.report(), **precision.report())
     seconds = time.monotonic() - t_first
     if not result["predictions"]:
         result["predictions"] = int(_count(catalog, read.dataset_id, name))
@@ -296,11 +301,14 @@ def _prepared(segmenter: Segmenter, batch: list[Job]) -> Prepared:
     return read, segmenter.preprocess(images) if images else None, failed
 
 
-def _masks(segmenter: Segmenter, batch: list[Job], prepared: Prepared) -> list[tuple[int, Any]]:
+def _masks(
+    segmenter: Segmenter, precision: EncoderPrecision, batch: list[Job], prepared: Prepared
+) -> list[tuple[int, Any]]:
     """Each image's rows (its message where it failed), in the batch's order: the batch's
     images in one encoder pass, then each image's boxes through the decoder."""
     read, inputs, failed = prepared
-    embedded = segmenter.embed_prepared(inputs) if inputs is not None else []
+    prompts = [[(x, y, w, h) for _, _, x, y, w, h in image_boxes] for _, image_boxes in read]
+    embedded = precision.embed(inputs, prompts) if inputs is not None else []
     done = {
         sample_id: embedded_masks(segmenter, one, image_boxes)
         for (sample_id, image_boxes), one in zip(read, embedded, strict=True)

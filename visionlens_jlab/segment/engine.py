@@ -14,6 +14,7 @@ model's input exactly as ``SamProcessor`` scales them, and the best of SAM's thr
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict
@@ -61,6 +62,16 @@ def _row(tensors: Any, i: int) -> Any:
     if isinstance(tensors, list | tuple):
         return type(tensors)(_row(t, i) for t in tensors)
     return tensors[i : i + 1]
+
+
+def _cast(tensors: Any, dtype: Any) -> Any:
+    """An encoder's output (a tensor, or SAM-HQ's and SAM 2's lists and tuples of them) in
+    ``dtype``: floating tensors only."""
+    if isinstance(tensors, list | tuple):
+        return type(tensors)(_cast(t, dtype) for t in tensors)
+    if hasattr(tensors, "is_floating_point") and tensors.is_floating_point():
+        return tensors.to(dtype)
+    return tensors
 
 
 class EmbeddingCache:
@@ -121,6 +132,25 @@ class Segmenter:
         self.model = loaded.model
         self.processor = loaded.processor
         self.family = str(getattr(loaded.model.config, "model_type", "sam"))
+        self._copies: dict[Any, Any] = {}
+        self._copies_lock = threading.Lock()
+
+    def copy_in(self, dtype: Any) -> Any:
+        """The model with its weights in torch ``dtype`` (a copy, made once and kept; the
+        model itself when it is in ``dtype`` already): the box-to-mask job's encoder in
+        bf16 on a CPU that multiplies bf16 natively (:mod:`.precision`)."""
+        if dtype == self.model.dtype:
+            return self.model
+        with self._copies_lock:
+            if dtype not in self._copies:
+                self._copies[dtype] = copy.deepcopy(self.model).to(dtype)
+            return self._copies[dtype]
+
+    def drop_copies(self) -> None:
+        """Free the copies :meth:`copy_in` made (a job's, once it ends: the warm model stays
+        for clicks, its bf16 copy need not)."""
+        with self._copies_lock:
+            self._copies.clear()
 
     def embed(self, image: Any) -> Embedded:
         """The image encoder's output for an RGB PIL ``image``."""
@@ -132,14 +162,16 @@ class Segmenter:
         takes, made on the job's producer threads while the encoder runs."""
         return self.processor.image_processor(images=images, return_tensors="pt")
 
-    def embed_prepared(self, inputs: Any) -> list[Embedded]:
+    def embed_prepared(self, inputs: Any, dtype: Any = None) -> list[Embedded]:
         """The image encoder's output for each image of a :meth:`preprocess` batch, in one
-        forward pass."""
+        forward pass; ``dtype``: run the encoder in this torch dtype (:meth:`copy_in`), its
+        output handed back in the model's own (the decoder's) dtype."""
         import torch
 
-        pixels = inputs["pixel_values"].to(self.loaded.device, self.model.dtype)
+        encoder = self.model if dtype is None else self.copy_in(dtype)
+        pixels = inputs["pixel_values"].to(self.loaded.device, encoder.dtype)
         with torch.inference_mode():
-            tensors = self.model.get_image_embeddings(pixels)
+            tensors = _cast(encoder.get_image_embeddings(pixels), self.model.dtype)
         resized = inputs.get("reshaped_input_sizes")
         out = []
         for i in range(len(pixels)):
