@@ -133,14 +133,32 @@ export function frameInterval(fps: number | null | undefined): number {
 }
 
 /**
+ * Intervals playback may fall behind and still catch up; further behind (a
+ * stall: a slow load, a busy machine) the schedule moves to the late frame.
+ */
+export const CATCH_UP_FRAMES = 3;
+
+/**
+ * The shortest wait between two frames while catching up, in intervals; never
+ * under one 60 Hz display refresh, so that each frame is painted.
+ */
+export const CATCH_UP_GAP = 0.6;
+
+const DISPLAY_REFRESH_MS = 1000 / 60;
+
+/**
  * When the next frame is due while playing. Frames are due on an absolute
  * schedule, one `interval` apart from the first, so that a timer that fires
  * a few milliseconds late (the main thread busy painting the last frame) is
  * made up on the next frame instead of adding up over the run; a schedule of
  * delays measured from each frame plays slower than the video on a loaded
- * machine. A frame shown more than half an interval late (it loaded late)
- * moves the schedule to it: playback does not hurry through the frames after
- * it to catch up, which would replace them before the browser paints them.
+ * machine. A frame shown late by up to `CATCH_UP_FRAMES` intervals (it loaded
+ * late) is made up too, by the frames after it coming sooner, but never
+ * sooner than `CATCH_UP_GAP` of an interval (or a display refresh) after the
+ * last, so the browser paints every one of them: the video keeps its speed
+ * (measured: moving the schedule at every frame over half an interval late
+ * played a 30 fps video at 27.5 fps, benchmarks/results/video.md). A frame
+ * later than that moves the schedule to it.
  */
 export class PlaybackClock {
   /** Start a run at `now` (ms): the first frame is due at once. */
@@ -153,11 +171,12 @@ export class PlaybackClock {
 
   /** A frame was shown at `now`: the milliseconds to wait before the next. */
   shown(now: number): number {
-    if (now - this._due > this.interval / 2) {
-      this._due = now; // late: the schedule goes on from this frame
+    if (now - this._due > CATCH_UP_FRAMES * this.interval) {
+      this._due = now; // a stall: the schedule goes on from this frame
     }
     this._due += this.interval;
-    return Math.max(0, this._due - now);
+    const gap = Math.max(CATCH_UP_GAP * this.interval, DISPLAY_REFRESH_MS);
+    return Math.max(Math.min(gap, this.interval), this._due - now);
   }
 
   private _due: number;

@@ -18,6 +18,8 @@ import { IVideoTimeline, IVisionLensModel } from '../tokens';
 import {
   FramePrefetch,
   FrameWindow,
+  CATCH_UP_FRAMES,
+  CATCH_UP_GAP,
   PlaybackClock,
   frameAt,
   frameCount,
@@ -200,19 +202,33 @@ describe('the playback schedule', () => {
     );
   });
 
-  it('moves the schedule to a frame loaded late, without hurrying the next ones', () => {
+  it('catches up a frame loaded late, never faster than the paint allows', () => {
     const clock = new PlaybackClock(40, 0);
     expect(clock.shown(0)).toBe(40);
-    // the next frame came 100 ms late: the one after it waits a whole interval
-    expect(clock.shown(140)).toBe(40);
-    expect(clock.shown(185)).toBe(35);
-    // a frame up to half an interval late is made up
-    expect(clock.shown(240)).toBe(20);
-    expect(clock.shown(260)).toBe(40);
-    // more than half an interval late, less than a whole: the schedule moves too
-    const other = new PlaybackClock(40, 0);
-    expect(other.shown(0)).toBe(40);
-    expect(other.shown(70)).toBe(40);
+    // up to half an interval late: made up on the next frame's wait
+    expect(clock.shown(55)).toBe(25);
+    // 60 ms late (due at 80): each next frame comes after CATCH_UP_GAP of an
+    // interval, not at once, until the schedule is met again
+    expect(clock.shown(140)).toBe(CATCH_UP_GAP * 40);
+    expect(clock.shown(164)).toBe(CATCH_UP_GAP * 40);
+    expect(clock.shown(188)).toBe(CATCH_UP_GAP * 40);
+    expect(clock.shown(212)).toBe(28);
+    expect(clock.shown(240)).toBe(40);
+  });
+
+  it('moves the schedule to a frame after a stall, without hurrying the next ones', () => {
+    const clock = new PlaybackClock(40, 0);
+    expect(clock.shown(0)).toBe(40);
+    // more than CATCH_UP_FRAMES intervals late: the schedule goes on from it
+    const late = 40 + CATCH_UP_FRAMES * 40 + 1;
+    expect(clock.shown(late)).toBe(40);
+    expect(clock.shown(late + 40)).toBe(40);
+  });
+
+  it('waits at least a display refresh while catching up a fast video', () => {
+    const clock = new PlaybackClock(1000 / 60, 0); // a 60 fps video
+    expect(clock.shown(0)).toBeCloseTo(1000 / 60);
+    expect(clock.shown(1000 / 60 + 30)).toBeCloseTo(1000 / 60);
   });
 });
 
