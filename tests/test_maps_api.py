@@ -198,8 +198,12 @@ async def test_umap_and_tsne_jobs_run_in_a_worker(
 
 
 async def test_map_job_cancel_stores_nothing(
-    api: Any, wait_job: Any, vl_app: Any, blobs: MapDataset
+    api: Any, wait_job: Any, vl_app: Any, http_server_client: Any
 ) -> None:
+    # 3,000 points, not the 600 of `blobs`: their optimisation lasts long enough that the
+    # polls below meet it midway even when a loaded machine delays the server's loop (with
+    # 600, a run under CI's load saw only its last report, done = total and ETA 0)
+    write_map_dataset(vl_app.catalog, vl_app.vector_store(), "blobs", 3000, dim=32)
     status, answer = await api(
         "POST", "datasets/blobs/maps", {"method": "tsne", "params": {"n_iter": 5000}}
     )

@@ -135,6 +135,13 @@ describe('the jobs list polls only while needed', () => {
   });
 
   it('backs off after failed requests', async () => {
+    // Lumino draws each wait at random: a seeded sequence keeps the count the same run
+    // after run (unseeded, one run in many drew short waits often enough to pass 40)
+    let seed = 42;
+    const random = jest.spyOn(Math, 'random').mockImplementation(() => {
+      seed = (seed * 1664525 + 1013904223) % 4294967296;
+      return seed / 4294967296;
+    });
     let calls = 0;
     const client = {
       listJobs: async () => {
@@ -147,6 +154,7 @@ describe('the jobs list polls only while needed', () => {
     await pass(5 * 60 * 1000);
     // Lumino's backoff: a random wait between 1 s and 3x the last one, capped
     // at 30 s: about 10-25 tries in 5 min (random), not 300 at 1 s nor 60 at 5 s
+    random.mockRestore();
     expect(calls).toBeGreaterThan(3);
     expect(calls).toBeLessThan(40);
   });
