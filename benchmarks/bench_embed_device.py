@@ -86,8 +86,8 @@ def model_only(embedder: Any, files: list[Path], n: int, batch: int) -> float:
     pixels = np.stack([decode(p.read_bytes(), embedder.input_spec) for p in files[:batch]])
     x = torch.from_numpy(np.resize(pixels, (batch, *pixels.shape[1:]))).to(embedder.device)
     x = x.permute(0, 3, 1, 2).float().div(255.0)
-    mean = torch.tensor((0.48145466, 0.4578275, 0.40821073), device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor((0.26862954, 0.26130258, 0.27577711), device=x.device).view(1, 3, 1, 1)
+    mean = embedder.mean.to(x.device).view(1, 3, 1, 1)  # the model's own normalisation
+    std = embedder.std.to(x.device).view(1, 3, 1, 1)
     x = ((x - mean) / std).contiguous(memory_format=torch.channels_last)
     model = embedder.model
     dtype = next(model.parameters()).dtype

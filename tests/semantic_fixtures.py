@@ -15,6 +15,8 @@ from PIL import Image
 from visionlens_jlab.cli import main
 from visionlens_jlab.semantic.classes import VOC_CLASSES, voc_colors
 
+from .panoptic_fixtures import write_panoptic
+
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     """Run ``visionlens *argv --json``: its exit code and printed JSON, with ``stderr``."""
@@ -86,3 +88,18 @@ def write_voc(
         gts.append(mask)
         outs.append(pred)
     return voc, preds, gts, outs
+
+
+def ingested_panoptic(
+    capsys: pytest.CaptureFixture[str], root: Path, images: int, seed: int, name: str = "p"
+) -> tuple[dict[str, Path], tuple[str, ...]]:
+    """``write_panoptic``'s files under ``root/set`` ingested as dataset ``name`` into
+    ``root/data``, model ``m``'s results imported: the files, and the ``--model m
+    --data-dir DATA`` arguments the tests go on with."""
+    files = write_panoptic(root / "set", images, seed=seed)
+    data = str(root / "data")
+    argv = ("--images", str(files["images"]), "--data-dir", data)
+    assert run_cli(capsys, "panoptic-ingest", str(files["gt_json"]), "--name", name, *argv)[0] == 0
+    model = ("--model", "m", "--data-dir", data)
+    assert run_cli(capsys, "panoptic-predictions", name, str(files["pred_json"]), *model)[0] == 0
+    return files, model

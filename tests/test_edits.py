@@ -104,6 +104,14 @@ def test_every_operation_kind_and_its_undo_and_redo(catalog: Catalog) -> None:  
     counts_agree(catalog, ds)
 
 
+def nested(depth: int) -> dict[str, Any]:
+    """An object ``depth`` levels deep (what a notebook may build; JSON parsers stop first)."""
+    out: dict[str, Any] = {}
+    for _ in range(depth):
+        out = {"a": out}
+    return out
+
+
 BAD_OPERATIONS: list[tuple[dict[str, Any], str]] = [
     ({"op": "relabel", "annotation_id": 0, "label": "c1"}, "no object 0"),
     ({"op": "relabel", "annotation_id": "seven", "label": "c1"}, "non-negative integer"),
@@ -132,7 +140,28 @@ BAD_OPERATIONS: list[tuple[dict[str, Any], str]] = [
         },
         "cannot be stored as JSON",
     ),
-]
+    # hostile input each raised past EditError (a 500 over REST) or read as a conflict
+    ({"op": "tag", "annotation_id": "GT", "tag": "x\ud800"}, "not valid Unicode"),
+    ({"op": "classify", "sample_id": "SAMPLE", "label": "x\udc80"}, "not valid Unicode"),
+    (
+        {"op": "add", "sample_id": "SAMPLE", "label": "c1", "bbox": [0, 0, 1, 1],
+         "attributes": {"note": "x\ud800"}},
+        "cannot be stored as JSON",
+    ),
+    (
+        {"op": "add", "sample_id": "SAMPLE", "label": "c1", "bbox": [0, 0, 1, 1],
+         "attributes": nested(5_000)},
+        "nested too deeply",
+    ),
+    (
+        {"op": "relabel", "annotation_id": "GT", "label": "c1", "expected": {"label": 5}},
+        "'expected.label' must be a string",
+    ),
+    (
+        {"op": "relabel", "annotation_id": "GT", "label": "c1", "expected": {"tags": "ab"}},
+        "'expected.tags' must be a list",
+    ),
+]  # fmt: skip
 
 
 def test_an_invalid_operation_rejects_the_whole_list(catalog: Catalog) -> None:  # noqa: F811

@@ -13,6 +13,7 @@ from pycocotools import mask as mask_utils
 
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
+from visionlens_jlab.edits.mask_ops import compressed_counts_problem
 
 from .edit_fixtures import objects, rows
 from .test_facet_index import catalog  # noqa: F401 - the fixture
@@ -124,6 +125,10 @@ def test_a_stale_mask_edit_is_a_conflict(catalog: Catalog) -> None:  # noqa: F81
         ([[1, 1, 2, 2, 3, 3]], "encloses no area"),
         ("empty", "covers no pixel"),
         ([], "non-empty list of polygons"),
+        # compressed text pycocotools reads without bounds: before, each was stored
+        ("runs short", "run lengths sum to"),
+        ("text cut", "counts end inside a run length"),
+        ("not rle text", "outside COCO's RLE text"),
     ],
 )
 def test_a_bad_mask_is_refused_and_nothing_is_written(
@@ -137,6 +142,15 @@ def test_a_bad_mask_is_refused_and_nothing_is_written(
         segmentation = rle(width + 1, height, 0, 0, 3, 3)
     elif segmentation == "empty":
         segmentation = rle(width, height, 0, 0, 0, 0)
+    elif segmentation == "runs short":  # a narrower image's runs under this image's size
+        segmentation = {**rle(width - 1, height, 0, 0, 3, 3), "size": [height, width]}
+    elif segmentation == "text cut":  # 'a' carries the bit "the run length goes on"
+        segmentation = {
+            "size": [height, width],
+            "counts": rle(width, height, 0, 0, 3, 3)["counts"] + "a",
+        }
+    elif segmentation == "not rle text":
+        segmentation = {"size": [height, width], "counts": "zz~~"}
     ann = min(
         a for a, o in objects(catalog, ds, "ground_truth").items() if o["sample_id"] == sample
     )
@@ -155,3 +169,18 @@ def test_an_add_needs_a_box_or_a_mask(catalog: Catalog) -> None:  # noqa: F811
     sample, _, _ = sized_sample(catalog, ds)
     with pytest.raises(edits.EditError, match="'bbox' is required"):
         edits.apply_edits(catalog, "bare", [{"op": "add", "sample_id": sample, "label": "c1"}], "t")
+
+
+def test_every_mask_pycocotools_encodes_reads_as_itself() -> None:
+    """The compressed text's check decodes what pycocotools writes (random masks, empty and
+    full ones, runs long enough to take several characters) and refuses another size."""
+    rng = np.random.default_rng(0)
+    for k in range(200):
+        height, width = (int(v) for v in rng.integers(1, 400, 2))
+        pixels = (rng.random((height, width)) < rng.random()).astype(np.uint8)
+        if k % 4 == 0:  # long runs: a few rectangles
+            pixels[:] = k % 8 == 0
+            pixels[rng.integers(0, height) :, rng.integers(0, width) :] = 1
+        counts = mask_utils.encode(np.asfortranarray(pixels))["counts"].decode("ascii")
+        assert compressed_counts_problem(counts, [height, width]) is None
+        assert "sum to" in str(compressed_counts_problem(counts, [height + 1, width]))

@@ -244,6 +244,8 @@ def test_a_rotated_box_and_a_polyline_reshaped_move_their_box_and_undo_exactly(
         ({"polyline": [1, 2, 3, 4]}, "has no polyline to reshape"),
         ({"obb": [-50, 2, 30, 4, 50, 60, 7, 80]}, "x and y must be >= 0"),
         ({"obb": [10, 2, 130, 4, 50, 60, 7, 70]}, "past the image"),
+        # a bow-tie: before, stored with the area 0
+        ({"obb": [10, 2, 50, 40, 50, 2, 10, 40]}, "corners cross"),
     ],
 )
 def test_bad_point_reshapes_are_refused_and_change_nothing(
@@ -277,6 +279,7 @@ def test_a_rotated_box_and_a_polyline_are_added_by_their_points_and_undone(
             ({"obb": corners, "polyline": [1, 2, 3, 4]}, "one shape"),
             ({"obb": corners, "segmentation": [[1, 2, 3, 4, 5, 6]]}, "one shape"),
             ({"polyline": [1, 2, 300, 4]}, "past the image"),
+            ({"obb": [30.0, 10.0, 60.0, 50.0, 70.0, 30.0, 20.0, 30.0]}, "corners cross"),
         ]
         for bad, message in bad_shapes:
             with pytest.raises(edits.EditError, match=message):

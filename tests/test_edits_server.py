@@ -134,6 +134,15 @@ async def test_rest_edits_conflicts_undo_and_versions(api: Any, vl_app: Any, toy
     assert status == 200 and [v["version"] for v in listed["versions"]] == [1]
     status, missing = await api("GET", f"datasets/{toy}/versions/diff", params={"from": "7"})
     assert status == 404 and "no version 7" in missing["message"]
+    # a misspelt model: before, a 200 of zeros, as if nothing of it had changed
+    status, unknown = await api(
+        "GET", f"datasets/{toy}/versions/diff", params={"from": "1", "source": "m2"}
+    )
+    assert status == 404 and "no model 'm2' on this dataset (known: m1)" in unknown["message"]
+    status, _ = await api(
+        "GET", f"datasets/{toy}/versions/diff", params={"from": "1", "source": "m1"}
+    )
+    assert status == 200
     status, _ = await api("POST", "datasets/nope/edits", {"operations": ops})
     assert status == 404
 
@@ -198,3 +207,32 @@ async def test_notebook_edits_log_and_versions(toy: str) -> None:
         "['-',", "'dog',", "'person']",
         "1", "1", "0", "1", "True", "1", "voc", "-1",
     ]  # fmt: skip
+
+
+async def test_rest_text_no_column_can_store_is_a_400(api: Any, vl_app: Any, toy: str) -> None:
+    """A lone surrogate (a JSON ``\\ud800`` escape, which the server's fallback parser takes)
+    in a tag, a label, attributes or a version's message: before, the write raised an
+    encoding error mid-batch, a 500 with a traceback in the log."""
+    ann = first_cat(vl_app.catalog, toy)
+    before = vl_app.catalog.get_dataset(toy)["num_annotations"]
+    with vl_app.catalog.cursor() as cur:
+        ((sample,),) = cur.execute("SELECT sample_id FROM annotations WHERE ann_id = ?",
+                                   [ann]).fetchall()  # fmt: skip
+    batches = [
+        [{"op": "relabel", "annotation_id": ann, "label": "dog"},
+         {"op": "tag", "annotation_id": ann, "tag": "bad\ud800"}],
+        [{"op": "classify", "sample_id": sample, "label": "cat\udc00"}],
+        [{"op": "add", "sample_id": sample, "label": "dog", "bbox": [1, 1, 4, 4],
+          "attributes": {"note": "x\ud800"}}],
+    ]  # fmt: skip
+    for ops in batches:
+        status, body = await api("POST", f"datasets/{toy}/edits", {"operations": ops})
+        assert status == 400, body
+        assert "not valid Unicode" in body["reason"] or "surrogates" in body["reason"]
+        assert body["index"] == len(ops) - 1
+    status, body = await api("POST", f"datasets/{toy}/versions", {"message": "v\ud800"})
+    assert status == 400 and "not valid Unicode text" in body["message"]
+    status, log = await api("GET", f"datasets/{toy}/edits")
+    assert status == 200 and log["operations"] == []  # the good relabel was not written
+    status, listed = await api("GET", f"datasets/{toy}/versions")
+    assert listed["versions"] == [] and vl_app.catalog.get_dataset(toy)["num_annotations"] == before

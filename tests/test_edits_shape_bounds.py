@@ -5,13 +5,14 @@ a labelled keypoint may sit on the image's far edge and an unlabelled one anywhe
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.edit_fixtures import coco_dataset, first_row, objects
-from tests.export_fixtures import label_rows
+from tests.export_fixtures import coco_source, ingest_source, label_rows
 from visionlens_jlab import edits
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.edits.mask_ops import MAX_POLYGON_POINTS, parse_segmentation
@@ -121,3 +122,37 @@ def test_an_edit_that_changes_nothing_is_refused_and_logs_nothing(
             edits.apply_edits(catalog, "bare", [op], "t")
     assert label_rows_of(catalog, ds) == before
     assert edits.edit_log(catalog, "bare")["operations"] == log
+
+
+def test_a_pose_relabelled_to_another_skeleton_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The points stay with a relabelled object: before, a 17-point pose relabelled to a
+    class of 5 points (or of none) was stored with 17 points its class does not name."""
+    gt, _ = coco_source(tmp_path / "src", "keypoints")
+    five, bare = gt["categories"][1], gt["categories"][2]
+    five["keypoints"] = five["keypoints"][:5]
+    bare.pop("keypoints")
+    bare.pop("skeleton", None)
+    for ann in gt["annotations"]:
+        if ann["category_id"] == five["id"]:
+            ann["keypoints"] = ann["keypoints"][:15]
+            ann["num_keypoints"] = sum(1 for v in ann["keypoints"][2::3] if v > 0)
+        elif ann["category_id"] == bare["id"]:
+            del ann["keypoints"], ann["num_keypoints"]
+    (tmp_path / "src" / "gt.json").write_text(json.dumps(gt))
+    data_dir = ingest_source(capsys, tmp_path / "src", tmp_path / "vl")
+    before = label_rows(data_dir, "src")
+    with Catalog(data_dir) as cat:
+        pose = first_row(cat, "SELECT ann_id, keypoints FROM annotations WHERE label = ? AND "
+                         "source = 'ground_truth' ORDER BY ann_id LIMIT 1",
+                         [gt["categories"][0]["name"]])  # fmt: skip
+        assert len(pose["keypoints"]) == 3 * 17
+        for label, message in (
+            (five["name"], f"has 17 keypoints, class '{five['name']}' names 5"),
+            (bare["name"], f"has 17 keypoints, class '{bare['name']}' names none"),
+        ):
+            with pytest.raises(edits.EditError, match=message):
+                edits.apply_edits(cat, "src", [{"op": "relabel", "annotation_ids": [pose["ann_id"]],
+                                                "label": label}], "t")  # fmt: skip
+    assert label_rows(data_dir, "src") == before

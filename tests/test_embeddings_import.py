@@ -41,13 +41,19 @@ def vector_table(keys: list[Any], rows: list[Any], key: str = "file_name") -> pa
     return pa.table({key: keys, "vector": pa.array(rows, pa.list_(pa.float32()))})
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> tuple[Path, list[int]]:
+def dataset_of(tmp_path: Path, names: list[str]) -> tuple[Path, list[int]]:
+    """A catalog under ``tmp_path/data`` with dataset ``ds`` of images named ``names``
+    (in ``tmp_path``): its folder and the samples' ids in that order."""
     data_dir = tmp_path / "data"
     with Catalog(data_dir) as catalog:
-        ids = add_dataset(catalog, "ds", str(tmp_path), [str(tmp_path / n) for n in NAMES],
-                          file_names=NAMES)  # fmt: skip
-    return data_dir, ids
+        ids = add_dataset(catalog, "ds", str(tmp_path), [str(tmp_path / n) for n in names],
+                          file_names=names)  # fmt: skip
+    return data_dir, list(ids)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, list[int]]:
+    return dataset_of(tmp_path, NAMES)
 
 
 def run_import(data_dir: Path, source: Path, space: str = "mine", **kw: Any) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from visionlens_jlab.embed.imported import EXAMPLES, IMPORTED, import_embeddings
 from visionlens_jlab.jobs.job import Job, JobCancelled
 from visionlens_jlab.vectors import open_vector_store, space_name
 
-from .media_fixtures import add_dataset
 from .test_embeddings_import import (
     DIM,
     NAMES,
     CancelWhileWriting,
     N,
+    dataset_of,
     run_import,
     unit,
     vector_table,
@@ -35,11 +35,7 @@ from .test_embeddings_import_sources import stored
 
 @pytest.fixture
 def data(tmp_path: Path) -> tuple[Path, list[int]]:
-    folder = tmp_path / "data"
-    with Catalog(folder) as catalog:
-        ids = add_dataset(catalog, "ds", str(tmp_path), [str(tmp_path / n) for n in NAMES],
-                          file_names=NAMES)  # fmt: skip
-    return folder, list(ids)
+    return dataset_of(tmp_path, NAMES)
 
 
 def test_sample_ids_key_a_file_before_its_file_names(

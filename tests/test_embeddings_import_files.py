@@ -20,13 +20,11 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
-from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.embed.base import EmbedError
 from visionlens_jlab.embed.imported import IMPORTED
 from visionlens_jlab.vectors import open_vector_store, space_name
 
-from .media_fixtures import add_dataset
-from .test_embeddings_import import run_import, unit
+from .test_embeddings_import import dataset_of, run_import, unit
 
 N, DIM = 10, 6
 # COCO's names: a stem of zero-padded digits, here not the sample's own id (sample k is
@@ -38,10 +36,7 @@ HAS_POLARS = importlib.util.find_spec("polars") is not None
 
 @pytest.fixture
 def data(tmp_path: Path) -> tuple[Path, list[int]]:
-    data_dir = tmp_path / "data"
-    with Catalog(data_dir) as catalog:
-        ids = add_dataset(catalog, "ds", str(tmp_path), [str(tmp_path / n) for n in NAMES],
-                          file_names=NAMES)  # fmt: skip
+    data_dir, ids = dataset_of(tmp_path, NAMES)
     assert ids == list(range(1, N + 1))  # so the stems are other samples' ids
     return data_dir, ids
 

@@ -66,19 +66,33 @@ async def test_notebook_import_embeddings(
             "try:\n    import polars as pl\nexcept ImportError:\n    d = None\nelse:\n"
             "    pf = pl.DataFrame({'file_name': names, 'embedding': m[::-1].copy()})\n"
             "    d = ds.import_embeddings(pf, space='pl', progress=False)['imported']\n"
+            # the key as the DataFrame's index: named (a column of the file) or a RangeIndex
+            # (pandas keeps evenly spaced ids in the file's metadata, not its columns)
+            "by_name = pd.DataFrame({'vector': list(m)}, index=pd.Index(names, name='file_name'))\n"
+            f"by_id = pd.DataFrame({{'sample_id': {ids!r}, 'vector': list(m)}}).set_index('sample_id')\n"
+            "e = [ds.import_embeddings(f, space='ix', progress=False)['imported']\n"
+            "     for f in (by_name, by_id)]\n"
             "print(json.dumps({'a': a['imported'], 'b': [b['imported'], b['key'], b['count']],\n"
             "  'c': [c['imported'], c['rejected']['not_finite']['examples']], 'near': near,\n"
-            "  'd': d,\n"
+            "  'd': d, 'e': e,\n"
             "  'spaces': ds.spaces()[['model', 'version', 'count']].to_dict('records')}))\n"
         )
         failed = await k.execute("ds.import_embeddings(m, space='mine')")
+        short = await k.execute("ds.import_embeddings(m, ids=[1, 2], space='mine')")
+        ragged = await k.execute("ds.import_embeddings([[1.0, 2.0], [1.0]], ids=[1, 2], "
+                                 "space='mine')")  # fmt: skip
     got = json.loads(out.strip().splitlines()[-1])
     assert got["a"] == 6 and got["b"] == [N - 6, "sample_id", N]
     assert got["c"] == [1, [str(ids[0])]]
     assert got["near"] == [ids[7], ids[3]]
     has_polars = importlib.util.find_spec("polars") is not None
     assert got["d"] == (N - 1 if has_polars else None)  # the NaN row is reported, not taken
+    assert got["e"] == [N - 1, N - 1]  # each: all rows but the NaN one
     mine = {"model": "mine", "version": "imported", "count": N}
-    want = [mine, {"model": "pl", "version": "imported", "count": N - 1}] if has_polars else [mine]
+    index = {"model": "ix", "version": "imported", "count": N - 1}
+    polars = [{"model": "pl", "version": "imported", "count": N - 1}] if has_polars else []
+    want = [index, mine, *polars]
     assert sorted(got["spaces"], key=lambda s: s["model"]) == want
     assert failed["error"] is not None and "give ids=" in failed["error"]
+    assert short["error"] is not None and "ids= has 2 keys for the 12 rows" in short["error"]
+    assert ragged["error"] is not None and "not one 2-D array" in ragged["error"]

@@ -19,6 +19,7 @@ from visionlens_jlab.evaluate.tracking import (
 
 from .tracking_fixtures import (
     TRACKER,
+    random_sequence,
     run_trackeval,
     write_random_split,
     write_sequence,
@@ -31,9 +32,9 @@ def _evaluate(root: Path) -> Any:
     return evaluate_tracking(read_mot_folders(root / "gt", root / "trackers" / TRACKER))
 
 
-def assert_equal_to_trackeval(root: Path, names: list[str]) -> None:
+def assert_equal_to_trackeval(root: Path, names: list[str], benchmark: str = "MOT17") -> None:
     """Every field TrackEval reports, per sequence and combined, within 1e-6."""
-    reference = run_trackeval(root, names)
+    reference = run_trackeval(root, names, benchmark)
     report = _evaluate(root)
     assert sorted(report.sequences) == sorted(names)
     compared = 0
@@ -64,6 +65,21 @@ def test_crowded_splits_equal_trackeval(tmp_path: Path, seed: int) -> None:
     """Many overlapping tracks: most frames need the Hungarian assignment."""
     names = write_random_split(tmp_path, seed, num_sequences=2, num_frames=120, num_tracks=40)
     assert_equal_to_trackeval(tmp_path, names)
+
+
+def test_mot20_counts_non_mot_vehicles_as_distractors_as_trackeval_does(tmp_path: Path) -> None:
+    """MOT20's sequences (named ``MOT20-NN``) are evaluated as TrackEval's benchmark MOT20,
+    whose distractors add class 6, non-MOT vehicles: a tracker box on one is no false
+    positive there (it is in MOT17)."""
+    rng = np.random.default_rng(20)
+    names = ["MOT20-01", "MOT20-02"]
+    for name in names:
+        gt, tr = random_sequence(rng, 40, 8)
+        gt[np.isin(gt[:, 1], [1, 2, 3]), 7] = 6  # three tracks of non-MOT vehicles
+        write_sequence(tmp_path, name, 40, gt, tr)
+    assert_equal_to_trackeval(tmp_path, names, "MOT20")
+    as_mot17 = run_trackeval(tmp_path, names, "MOT17")["COMBINED_SEQ"]["CLEAR"]["CLR_FP"]
+    assert _evaluate(tmp_path).combined["CLEAR"]["CLR_FP"] < as_mot17
 
 
 def _rows(frames: list[int], ids: list[int], boxes: list[list[float]], columns: int) -> np.ndarray:

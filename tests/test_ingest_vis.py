@@ -28,6 +28,7 @@ from tests.vis_fixtures import (
 from visionlens_jlab.catalog import Catalog
 from visionlens_jlab.importing.jobs import prediction_maps
 from visionlens_jlab.ingest.detect import detect_dataset_format, detect_predictions_format
+from visionlens_jlab.records.report import IngestError
 
 OBJECTS = (
     "SELECT v.name, f.frame_number, a.track_id, a.source_ann_id, a.label, a.x, a.y, a.w, a.h, "
@@ -239,6 +240,54 @@ def test_auto_tells_vis_results_from_coco_results_by_what_they_name(tmp_path: Pa
     got = {n: detect_predictions_format(str(tmp_path / n)) for n in [*cases, "broken.json"]}
     assert got == {"vis.json": "vis", "late.json": "vis", "coco.json": "coco",
                    "empty.json": "coco", "dataset.json": "coco", "broken.json": "coco"}  # fmt: skip
+
+
+def test_tao_per_frame_results_are_boxes_on_the_frames_their_image_ids_name(
+    tmp_path: Path,
+) -> None:
+    """TAO's results are per frame (``image_id``, ``bbox``, ``track_id``), told from COCO
+    results by their ``track_id``: each box lands on the frame whose TAO image id it names,
+    one track per (video, track_id); an image the dataset lacks is an unmatched prediction."""
+    written = write_tao(tmp_path / "tao", seed=4)
+    data = json.loads(written.path.read_text())
+    results = [{"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"],
+                "score": 0.8, "track_id": a["track_id"], "video_id": a["video_id"]}
+               for a in data["annotations"]]  # fmt: skip
+    results.append({**results[0], "image_id": 999999})
+    path = tmp_path / "tao_results.json"
+    path.write_text(json.dumps(results))
+    assert detect_predictions_format(str(path)) == "vis"
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "tao", written.path)
+        summary = ingest_predictions(catalog, "tao", "m", path, **prediction_maps(catalog, "tao"))
+        got = _rows(
+            catalog,
+            "SELECT v.name, f.frame_number, a.x, a.y, a.w, a.h, a.track_id FROM annotations a "
+            "JOIN video_frames f USING (sample_id) JOIN videos v "
+            "ON v.dataset_id = f.dataset_id AND v.video_id = f.video_id WHERE a.source = 'm'",
+        )
+    report = summary.to_dict()
+    assert report["predictions"] == len(results) - 1 and report["errors"] == []
+    assert "999999" in str(report["warnings"])
+    expected = {(written.names[o.video], o.frame, *o.box): o.track for o in written.objects}
+    assert {r[:6] for r in got} == set(expected)
+    # one predicted track per written track, and each holds that track's boxes only
+    pairs = {(r[6], expected[r[:6]]) for r in got}
+    assert len(pairs) == len({p[0] for p in pairs}) == len({p[1] for p in pairs}) == 4
+
+
+def test_per_frame_results_on_frames_without_image_ids_are_refused(tmp_path: Path) -> None:
+    """YouTube-VIS frames have no image ids: TAO-style results on them are a report row."""
+    written = write_youtube_vis(tmp_path / "vis", {5: 3}, tracks=1, seed=1)
+    path = tmp_path / "results.json"
+    result = {"image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "score": 0.5, "track_id": 1}
+    path.write_text(json.dumps([result]))
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "yv", written.path, fmt="vis")
+        maps = prediction_maps(catalog, "yv")
+        assert maps["frames"] is None
+        with pytest.raises(IngestError, match="vis_per_frame_result: .* no image ids"):
+            ingest_predictions(catalog, "yv", "m", path, **maps)
 
 
 def test_bad_vis_input_gets_report_rows_and_the_rest_ingests(tmp_path: Path) -> None:

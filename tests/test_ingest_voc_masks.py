@@ -155,6 +155,26 @@ def test_bad_segmentation_pngs_are_reported(catalog: Catalog, tmp_path: Path) ->
     assert [r["label"] for r in _rows(catalog, "odd")] == ["class_77"]
 
 
+def test_a_jpeg_named_png_is_reported_not_read(catalog: Catalog, tmp_path: Path) -> None:
+    """A SegmentationObject "PNG" that is a JPEG (renamed): its smeared edges hold values
+    1, 2, ... around the one instance, each read as an instance of its own; it is an
+    error row and the object keeps its box, without a mask."""
+    root = tmp_path / "voc"
+    objects = _rect(1, 2, 3, 30, 25, np.zeros((H, W), np.uint8))
+    objects[objects == 1] = 40  # a bright instance, as a grey JPEG of ids would be
+    _image(root, "smear", [("cat", (2, 3, 30, 25))], None, None)
+    path = root / "SegmentationObject" / "smear.png"
+    path.parent.mkdir(exist_ok=True)
+    Image.fromarray(objects).save(path, format="JPEG")
+    with Image.open(path) as image:  # what made it wrong: values between 0 and 40
+        assert len(set(np.unique(np.asarray(image)).tolist()) - {0, 40, 255}) > 2
+    s = ingest(catalog, "smear", root)
+    errors = {e["code"]: e for e in s.errors}
+    assert errors["voc_mask_not_png"]["examples"] == ["SegmentationObject/smear.png: JPEG"]
+    (row,) = _rows(catalog, "smear")
+    assert row["label"] == "cat" and row["segmentation"] is None
+
+
 def _mask_image(root: Path, stem: str, obj_png: Any, cls_png: Any) -> None:
     """An image with segmentation PNGs and no XML."""
     (root / "JPEGImages").mkdir(parents=True, exist_ok=True)

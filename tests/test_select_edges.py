@@ -5,6 +5,9 @@ written: the record and the tag commit together)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,9 @@ from visionlens_jlab.semantic.ingest import ingest_semantic
 from visionlens_jlab.semantic.layouts import open_semantic
 from visionlens_jlab.vectors import open_vector_store
 
+from .media_fixtures import add_dataset
 from .semantic_fixtures import write_voc
+from .test_embeddings_import import cli
 from .test_evaluate_classification import CLASSES, LabelsSource
 
 N = 12
@@ -189,3 +194,101 @@ def test_exclude_labelled_leaves_out_ground_truth_label_maps(tmp_path: Path) -> 
         request = parse_request({"count": 3, "strategies": "random", "exclude_labelled": True})
         out = run_selection(catalog, None, "seg", request)
         assert out["chosen"] == 0 and out["options"]["candidates"] == 0
+
+
+def test_the_cli_says_which_space_and_how_many_had_no_vector(tmp_path: Path) -> None:
+    """Of ten candidates four have a vector in the newest space (the default): four are
+    chosen of the eight asked, and the output says why, not only ``count: 4``."""
+    data_dir = tmp_path / "data"
+    with Catalog(data_dir) as catalog:
+        ids = add_dataset(
+            catalog, "ds", str(tmp_path), [str(tmp_path / f"{i}.jpg") for i in range(10)]
+        )
+        m = np.random.default_rng(0).normal(size=(10, 4)).tolist()
+        pq.write_table(pa.table({"sample_id": ids[:4], "vector": m[:4]}), tmp_path / "v.parquet")
+        with open_vector_store(data_dir) as store:
+            import_embeddings(None, catalog, store, "ds", "part", str(tmp_path / "v.parquet"))
+    out = cli(data_dir, "select", "ds", "--count", "8", "--tag", "round1")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert (got["count"], got["asked"], got["candidates"], got["without_vectors"]) == (4, 8, 4, 6)
+    assert got["space"].startswith("part-") and sorted(got["sample_ids"]) == ids[:4]
+    text = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "select", "ds", "--count", "8",
+         "--data-dir", str(data_dir)], capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert text.returncode == 0, text.stderr
+    assert f"6 candidates without a vector in space {got['space']} were left out" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"strategies": 5}, "'strategies' must be words"),  # was a TypeError
+        ({"strategies": "balance", "balance_field": 5}, "'balance_field' must be a string"),
+        ({"strategies": "similar", "reference_tag": ["a"]}, "'reference_tag' must be a string"),
+        ({"strategies": "diversity", "space": 3}, "'space' must be a string"),
+        # "no" was read as true: every labelled sample left out, nothing chosen
+        ({"strategies": "random", "exclude_labelled": "no"}, "'exclude_labelled' must be true"),
+        # a lone surrogate (a JSON escape) failed the run at its write, with DuckDB's message
+        ({"strategies": "random", "tag": "round\ud800"}, "'tag' must be a string"),
+        ({"strategies": "random", "exclude_tags": ["x\udc80"]}, "'exclude_tags' must be a list"),
+        ({"strategies": "uncertainty", "models": ["m\ud800"]}, "'models' must be a list"),
+        ({"strategies": "balance", "balance_target": {"k\ud800": 1}}, "'balance_target' must map"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_by_name(
+    pics: Any, body: dict[str, Any], message: str
+) -> None:
+    """What the notebook or a script may pass that the REST contract would have refused."""
+    catalog, _ = pics
+    with pytest.raises(SelectionError, match=message):
+        _select(catalog, count=3, **body)
+    assert list_selections(catalog, "pics") == []
+
+
+def test_a_tag_of_bytes_no_text_holds_is_a_usage_error(tmp_path: Path) -> None:
+    """A ``--tag`` of bytes that are not UTF-8 (a shell's Latin-1 word) reaches Python as
+    surrogate escapes: before, the run failed at its write with a DuckDB traceback."""
+    data_dir = tmp_path / "data"
+    with Catalog(data_dir) as catalog:
+        write_dataset(catalog, "pics", LabelsSource(N, [{"sample_index": 0, "label": "k0"}]))
+    done = subprocess.run(
+        [sys.executable, "-m", "visionlens_jlab.cli", "select", "pics", "--count", "2",
+         "--strategy", "random", "--tag", b"r\xe9vision", "--data-dir", str(data_dir)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "'tag' must be a string" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    with Catalog(data_dir) as catalog:
+        assert list_selections(catalog, "pics") == []
+
+
+def test_a_balance_target_wanting_no_candidate_value_names_the_values(pics: Any) -> None:
+    """Balance never chooses a value its target leaves out: a target of only absent values
+    (a class name misspelled) chose nothing and stored an empty record, with no reason."""
+    catalog, _ = pics
+    with pytest.raises(SelectionError, match=r"wants none of the candidates' values of "
+                       r"'class' \(theirs: 'k0', 'k1', 'k2'\)"):  # fmt: skip
+        _select(catalog, count=3, strategies="balance,random", balance_target={"K0": 1})
+    assert list_selections(catalog, "pics") == []
+    assert _select(catalog, count=3, strategies="balance", balance_target={"k0": 1})["chosen"] == 3
+
+
+@pytest.mark.parametrize(
+    ("strategy", "command"),
+    [
+        ("uncertainty", "`visionlens predictions pics FILE --model NAME`"),
+        ("disagreement", "`visionlens predict pics --model MODEL`"),
+        ("label_quality", "`visionlens label-quality pics`"),
+        ("image_quality", "`visionlens image-quality pics`"),
+    ],
+)
+def test_a_strategy_without_its_scores_names_the_command_that_makes_them(
+    pics: Any, strategy: str, command: str
+) -> None:
+    """Before, 'this dataset has none' or 'run label-quality': no command to copy."""
+    catalog, _ = pics
+    with pytest.raises(SelectionError) as caught:
+        _select(catalog, count=3, strategies=strategy)
+    assert command in str(caught.value)

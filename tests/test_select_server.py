@@ -39,6 +39,10 @@ async def test_rest_job_records_and_errors(vl_app: Any, api: Any, wait_job: Any)
     assert status == 400 and "unknown strategy 'diversty:2'" in json.dumps(body)
     status, body = await api("POST", "datasets/pics/selections", {"count": "3"})
     assert status == 400  # the contract: count is an integer
+    # a lone surrogate (a JSON escape) passes the contract: before, a job that failed at its
+    # write with DuckDB's encoding message
+    status, body = await api("POST", "datasets/pics/selections", {"count": 3, "tag": "r\ud800"})
+    assert status == 400 and "'tag' must be a string" in body["message"]
     status, body = await api("POST", "datasets/nope/selections", {"count": 3})
     assert status == 404
     status, body = await api("GET", "jobs")
@@ -86,6 +90,9 @@ async def test_rest_names_the_models_before_queueing(vl_app: Any, api: Any, wait
     bad_field = {"count": 3, "strategies": ["balance"], "balance_field": "split; DROP TABLE x"}
     status, answer = await api("POST", "datasets/pics/selections", bad_field)
     assert status == 400 and "unknown sample field 'split; DROP TABLE x'" in answer["message"]
+    at_version = {"count": 3, "strategies": ["random"], "version": 99}  # was a failed job
+    status, answer = await api("POST", "datasets/pics/selections", at_version)
+    assert status == 404 and "no version 99 of this dataset" in answer["message"]
     status, jobs = await api("GET", "jobs")
     assert not [j for j in jobs["jobs"] if j["kind"] == "selection"]
     body["models"] = ["clf"]
@@ -102,7 +109,9 @@ async def test_cli_and_notebook_through_the_server(
                                    data_dir=vl_data_dir)  # fmt: skip
     assert code == 0, err
     got = json.loads(out)
-    assert set(got) == {"dataset", "id", "count", "tag", "strategies", "sample_ids", "seconds"}
+    assert set(got) == {"dataset", "id", "count", "tag", "strategies", "sample_ids", "seconds",
+                        "asked", "candidates", "space", "without_vectors"}  # fmt: skip
+    assert (got["asked"], got["space"], got["without_vectors"]) == (5, None, 0)
     assert (got["dataset"], got["count"], got["tag"]) == ("pics", 5, f"selected-{got['id']}")
     assert got["strategies"] == ["balance", "random:0.5"] and set(got["sample_ids"]) <= set(ids)
     out_dir = vl_data_dir.parent / "chosen"

@@ -194,7 +194,7 @@ def test_quality_scores_send_the_worst_first(pictures: Any) -> None:
                    "quality_blurry_score": (ids, blurry)}, producer="image_quality")  # fmt: skip
     out = _select(catalog, count=6, strategies="image_quality")
     assert out["sample_ids"] == ids[np.argsort(np.minimum(dark, blurry))[:6]].tolist()
-    with pytest.raises(SelectionError, match="run label-quality"):
+    with pytest.raises(SelectionError, match="run `visionlens label-quality "):
         _select(catalog, count=6, strategies="label_quality")
     write_computed(catalog, dataset_id, {"lq_score": (ids[:30], lq[:30])}, producer="lq")
     out = _select(catalog, count=31, strategies="label_quality")

@@ -146,7 +146,8 @@ def test_an_opaque_rgba_mask_of_a_layout_without_colours_is_refused_as_rgb(
     (root / "masks").mkdir()
     (root / "classes.txt").write_text("bg\ncar\n")
     Image.new("RGB", (4, 3)).save(root / "images" / "a.jpg")
-    Image.new("RGBA", (4, 3), (0, 0, 0, 255)).save(root / "masks" / "a.png")
+    # in a colour: a grey one (equal channels) is its grey values (test_semantic_grey_rgb_masks)
+    Image.new("RGBA", (4, 3), (250, 50, 83, 255)).save(root / "masks" / "a.png")
     code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
     assert code != 0 and "a.png: a RGBA image, not a label map" in out["stderr"]
     assert "RGB masks painted in the classes' colours are read for a VOC layout" in out["stderr"]

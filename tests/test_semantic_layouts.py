@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.semantic_fixtures import run_cli, save_grey
+from tests.semantic_fixtures import run_cli, save_grey, save_palette
 from visionlens_jlab.semantic.classes import CITYSCAPES_CLASSES
 
 
@@ -107,7 +107,7 @@ def test_masks_layout_classes_file_ignore_index_and_errors(
     assert run_cli(capsys, *args, "--ignore-index", "9")[0] == 0
     rgb = tmp_path / "rgb"
     rgb.mkdir()
-    Image.new("RGB", (3, 2)).save(rgb / "a.png")
+    Image.new("RGB", (3, 2), (200, 30, 40)).save(rgb / "a.png")  # colours: grey is read as ids
     pred = ("--model", "m", "--data-dir", data)
     code, out = run_cli(capsys, "semantic-predictions", "lanes", str(rgb), *pred)
     assert code == 1 and "not a label map" in out["stderr"]  # refused at import
@@ -232,3 +232,91 @@ def test_cityscapes_train_id_masks_are_read(
     assert code == 2
     assert "_gtFine_labelIds.png nor <id>_gtFine_labelTrainIds.png" in out["stderr"]
     assert "found: gtFine/val/bonn/bonn_000000_000019_gtFine_color.png" in out["stderr"]
+
+
+def test_train_id_predictions_of_a_label_id_dataset_need_indices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model's raw train-id masks (mmsegmentation without ``format_results``) imported
+    into a ``*_gtFine_labelIds`` dataset without ``--indices`` are read as label ids: train
+    id 0 (road) is label id 0, unlabelled, void. The evaluation refuses them saying so;
+    imported with ``--indices`` they evaluate."""
+    root, preds, data = tmp_path / "cityscapes", tmp_path / "preds", str(tmp_path / "data")
+    rng = np.random.default_rng(3)
+    label_ids, train_ids = np.array([7, 8, 26, 33]), np.array([0, 1, 13, 18])
+    for i in range(2):
+        stem = f"lindau_{i:06d}_000019"
+        k = rng.integers(0, 4, (8, 12))
+        _image(root / "leftImg8bit" / "val" / "lindau" / f"{stem}_leftImg8bit.png", k.shape)
+        save_grey(label_ids[k], root / "gtFine" / "val" / "lindau" / f"{stem}_gtFine_labelIds.png")
+        save_grey(train_ids[k], preds / f"{stem}_leftImg8bit.png")
+    assert run_cli(capsys, "semantic-ingest", str(root), "--name", "cs", "--data-dir", data)[0] == 0
+    for model, extra in (("ids", ()), ("indices", ("--indices",))):
+        args = ("--model", model, "--data-dir", data)
+        assert run_cli(capsys, "semantic-predictions", "cs", str(preds), *args, *extra)[0] == 0
+    code, out = run_cli(capsys, "evaluate", "cs", "--model", "ids", "--data-dir", data)
+    assert code == 1 and "not a class (0..18)" in out["stderr"]
+    assert "if they hold class indices" in out["stderr"] and "again with --indices" in out["stderr"]
+    code, out = run_cli(capsys, "evaluate", "cs", "--model", "indices", "--data-dir", data)
+    assert code == 0 and out["semantic"]["mIoU"] == 1.0
+
+
+def test_more_than_255_classes_need_an_ignore_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """16-bit masks of 300 classes: the default ignore index, 255, is a class there, whose
+    pixels would be left out silently; the import asks for ``--ignore-index``, and with
+    one no class has, class 255 is scored like the others."""
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True)
+    (root / "classes.txt").write_text("".join(f"c{k}\n" for k in range(300)))
+    rng = np.random.default_rng(5)
+    gt = np.array([0, 17, 255, 256, 299], np.uint16)[rng.integers(0, 5, (10, 12))]
+    _image(root / "images" / "a.jpg", gt.shape)
+    (root / "masks").mkdir()
+    Image.fromarray(gt).save(root / "masks" / "a.png")  # Pillow's I;16
+    data = str(tmp_path / "data")
+    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "w", "--data-dir", data)
+    assert code == 2 and "class 255 ('c255') is the default ignore index" in out["stderr"]
+    assert "give --ignore-index" in out["stderr"]
+    args = ("--ignore-index", "65535", "--data-dir", data)
+    assert run_cli(capsys, "semantic-ingest", str(root), "--name", "w", *args)[0] == 0
+    preds = tmp_path / "preds"
+    preds.mkdir()
+    Image.fromarray(gt).save(preds / "a.png")
+    args = ("--model", "m", "--data-dir", data)
+    assert run_cli(capsys, "semantic-predictions", "w", str(preds), *args)[0] == 0
+    code, out = run_cli(capsys, "evaluate", "w", *args)
+    assert code == 0 and out["semantic"]["per_class"]["c255"]["pixels"] == int((gt == 255).sum())
+    assert out["semantic"]["pixel_accuracy"] == 1.0
+
+
+def test_voc_segmentation_class_aug_is_voc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mmsegmentation's VOC with SBD's masks: ``VOCdevkit/VOC2012/SegmentationClassAug``
+    (grey PNGs of VOC's indices, 255 the border) and no ``SegmentationClass``: the VOC
+    layout, its 21 classes, evaluated as the same masks saved as palette PNGs."""
+    reports = {}
+    rng = np.random.default_rng(6)
+    gts = [np.array([0, 5, 15, 255], np.uint8)[rng.integers(0, 4, (10, 12))] for _ in range(3)]
+    for folder in ("SegmentationClass", "SegmentationClassAug"):
+        voc, preds = tmp_path / folder / "VOCdevkit" / "VOC2012", tmp_path / folder / "preds"
+        for i, gt in enumerate(gts):
+            _image(voc / "JPEGImages" / f"2008_00000{i}.jpg", gt.shape)
+            mask = voc / folder / f"2008_00000{i}.png"
+            (save_grey if folder.endswith("Aug") else save_palette)(gt, mask)
+            save_grey(np.roll(np.where(gt == 255, 0, gt), i, 1), preds / f"2008_00000{i}.png")
+        data = str(tmp_path / folder / "data")
+        code, out = run_cli(
+            capsys, "semantic-ingest", str(voc.parent), "--name", "v", "--data-dir", data
+        )
+        assert code == 0 and out["semantic"]["layout"] == "voc", out
+        assert out["semantic"]["masks"] == 3 and out["semantic"]["classes"] == 21
+        args = ("--model", "m", "--data-dir", data)
+        assert run_cli(capsys, "semantic-predictions", "v", str(preds), *args)[0] == 0
+        code, out = run_cli(capsys, "evaluate", "v", *args)
+        assert code == 0, out
+        reports[folder] = out["semantic"]
+    assert reports["SegmentationClassAug"] == reports["SegmentationClass"]
+    assert 0 < reports["SegmentationClass"]["mIoU"] < 1

@@ -292,6 +292,23 @@ def test_a_trackers_folder_in_trackeval_layout_is_its_data_results(tmp_path: Pat
     assert [tuple(b) for b in boxes] == [(12.0, 0.9), (13.0, 0.8)]
 
 
+def test_results_counting_frames_from_zero_are_refused_not_shifted(tmp_path: Path) -> None:
+    """A tracker writing frames from 0 would put every box a frame early: its file is a
+    report row and none of it ingests (TrackEval refuses it too); the other file ingests."""
+    root = _sequence(tmp_path / "mot", "1,1,10,10,5,5,1,1,1\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "S.txt").write_text("1,3,12,10,5,5,0.9,-1,-1,-1\n2,3,13,10,5,5,0.8,-1,-1,-1\n")
+    (data / "T.txt").write_text("0,1,10,10,5,5,0.9,-1,-1,-1\n1,1,11,10,5,5,0.9,-1,-1,-1\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        ingest(catalog, "m", root)
+        summary = ingest_predictions(catalog, "m", "trk", data).to_dict()
+    (error,) = summary["errors"]
+    assert error["code"] == "mot_results_frame_below_one"
+    assert error["examples"] == [f"T: frame 0 ({data / 'T.txt'} line 1)"]
+    assert summary["predictions"] == 2  # S's two boxes, none of T's
+
+
 def test_eight_columns_are_a_class_without_a_visibility(tmp_path: Path) -> None:
     """MOT16-style ground truth that stops after the class column: the class is read (car),
     the visibility is absent."""

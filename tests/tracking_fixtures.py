@@ -131,9 +131,10 @@ def write_random_split(
     return names
 
 
-def run_trackeval(root: Path, names: list[str]) -> dict[str, Any]:
+def run_trackeval(root: Path, names: list[str], benchmark: str = "MOT17") -> dict[str, Any]:
     """TrackEval's results, ``{seq or "COMBINED_SEQ": {"HOTA"|"CLEAR"|"Identity": fields}}``,
-    in process, quiet, writing no output files."""
+    in process, quiet, writing no output files; ``benchmark`` its ``BENCHMARK`` (MOT20's
+    distractor classes differ)."""
     import trackeval
 
     seqmap = root / "seqmap.txt"
@@ -159,6 +160,7 @@ def run_trackeval(root: Path, names: list[str]) -> dict[str, Any]:
         SKIP_SPLIT_FOL=True,
         SEQMAP_FILE=str(seqmap),
         PRINT_CONFIG=False,
+        BENCHMARK=benchmark,
     )
     with contextlib.redirect_stdout(io.StringIO()):
         metrics = [

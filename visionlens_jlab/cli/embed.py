@@ -236,6 +236,13 @@ def cmd_embeddings_import(args: argparse.Namespace) -> dict[str, Any]:
         result["text"] = (
             f"{result['dataset']}: imported {result['imported']} of {result['rows']} vectors "
             f"({result['dim']}-d) into space {result['space']}, {result['seconds']} s"
+            # a second import replaces the vectors of the samples it names, keeps the rest
+            + (
+                f"; replaced the vectors of {result['replaced']} samples, the space holds "
+                f"{result['count']}"
+                if result.get("replaced")
+                else ""
+            )  # fmt: skip
             + (f"; rejected {bad}" if bad else "")
         )
     return result

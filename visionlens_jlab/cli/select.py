@@ -98,15 +98,22 @@ def cmd_select(args: argparse.Namespace) -> dict[str, Any]:
         return job_result(client, answer, "the selection was")
 
     out = run_local_or_remote(args, local, remote)
+    options = out["options"]
+    # fewer chosen than asked must say why: candidates without a vector in the space (a
+    # space imported for part of the view) are left out, and were otherwise not reported
     result = {
         "dataset": args.dataset, "id": out["id"], "count": len(out["sample_ids"]),
         "tag": out["tag"], "strategies": request.words(), "sample_ids": out["sample_ids"],
-        "seconds": out["seconds"],
+        "seconds": out["seconds"], "asked": request.count, "candidates": options["candidates"],
+        "space": out["space"], "without_vectors": options.get("without_vectors", 0),
     }  # fmt: skip
     if not args.json:
+        missing = result["without_vectors"]
         result["text"] = (
-            f"{args.dataset}: chose {result['count']} of {out['options']['candidates']} "
+            f"{args.dataset}: chose {result['count']} of {options['candidates']} "
             f"candidates by {', '.join(result['strategies'])}; tagged {out['tag']!r} "
             f"(selection {out['id']}), {out['seconds']} s"
-        )
+            + (f"; {missing} candidates without a vector in space {out['space']} were left "
+               "out (embed or import theirs, or name another --space)" if missing else "")
+        )  # fmt: skip
     return result

@@ -189,8 +189,8 @@ def _steps(
 
     skeletons: dict[str, int] | None = None
 
-    def points_of(label: str, index: int) -> int:
-        """How many keypoints an object of class ``label`` has: its skeleton's names."""
+    def skeleton_sizes() -> dict[str, int]:
+        """The classes naming keypoints, and how many each names (read once)."""
         nonlocal skeletons
         if skeletons is None:
             skeletons = dict(
@@ -200,6 +200,11 @@ def _steps(
                     [dataset_id],
                 ).fetchall()
             )
+        return skeletons
+
+    def points_of(label: str, index: int) -> int:
+        """How many keypoints an object of class ``label`` has: its skeleton's names."""
+        skeletons = skeleton_sizes()
         if label not in skeletons:
             shown = ", ".join(list(skeletons)[:10]) or "none"
             raise EditError(f"add: class {label!r} has no keypoint names here (the classes "
@@ -236,7 +241,7 @@ def _steps(
                 states[next_id], next_id = new, next_id + 1
                 added.append(next_id - 1)
                 continue
-            after = changed_state(op, state, sizes[state["sample_id"]], classes_of)
+            after = changed_state(op, state, sizes[state["sample_id"]], classes_of, skeleton_sizes)
             steps.append(Step(op.op, ann_id, state, after))
             states[ann_id] = after
     return steps, added

@@ -9,11 +9,12 @@ brushed or erased mask), or to the new points' extent of a rotated box or a poly
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..catalog.base.errors import CatalogError
 from ..catalog.writes.sample_labels import box_columns
+from ..ingest.coco.mask_geometry import self_intersecting
 from ..ingest.dota import quad_area
 from .errors import EditError
 from .mask_ops import mask_columns
@@ -40,8 +41,10 @@ def changed_state(
     state: State,
     size: tuple[Any, Any],
     classes_of: Callable[[str, int], set[str]],
+    skeletons: Callable[[], Mapping[str, int]],
 ) -> State | None:
-    """The object's state after ``op`` (None: deleted); ``size``: its image's."""
+    """The object's state after ``op`` (None: deleted); ``size``: its image's;
+    ``skeletons()``: the classes naming keypoints and how many each names."""
     if op.op == "delete":
         return None
     after = dict(state)
@@ -54,6 +57,8 @@ def changed_state(
             shown = ", ".join(sorted(classes_of(state["source"], op.index))[:10])
             raise EditError(f"relabel: {op.label!r} is not a class of the dataset ({shown})",
                             op.index)  # fmt: skip
+        if state.get("keypoints") is not None:
+            _check_skeleton(op, state, skeletons())
         after["label"] = op.label
     elif op.op == "reshape" and op.points is not None:
         after.update(_points_of(op, state, size, classes_of))
@@ -78,6 +83,21 @@ def changed_state(
     if after == state:
         raise EditError(f"{op.op}: object {state['ann_id']} would not change", op.index)
     return after
+
+
+def _check_skeleton(op: Operation, state: State, skeletons: Mapping[str, int]) -> None:
+    """A relabelled object keeps its keypoints: the new class must name as many (before, a
+    pose relabelled to a class of another skeleton, or of none, kept points its class does
+    not name). Points no class names (a file's keypoints without names) stay unchecked."""
+    have = len(state["keypoints"]) // 3
+    count = skeletons.get(op.label or "")
+    if count == have or (count is None and state["label"] not in skeletons):
+        return
+    raise EditError(
+        f"relabel: object {state['ann_id']} has {have} keypoints, class {op.label!r} names "
+        f"{count if count is not None else 'none'}",
+        op.index,
+    )
 
 
 def _box_of(
@@ -129,6 +149,13 @@ def new_points(op: Operation) -> dict[str, list[float]]:
     if column == "obb" and len(points) != 8:
         raise EditError(
             f"{op.op}: a rotated box has 4 corners [x1, y1, ..., x4, y4], got {len(points) // 2}",
+            op.index,
+        )
+    if column == "obb" and self_intersecting([[list(points)]])[0]:
+        # a bow-tie: its quadrilateral's area is 0 (or less than its extent's share), as
+        # a polygon mask that crosses itself, which is refused too
+        raise EditError(
+            f"{op.op}: the rotated box's corners cross: give them in order around the box",
             op.index,
         )
     return {column: list(points)}

@@ -287,19 +287,28 @@ def _integer(value: Any, name: str, index: int) -> int:
 
 
 def _attributes(value: Any, index: int) -> Mapping[str, Any]:
-    """An object storable as JSON (no NaN or infinity, which JSON cannot hold)."""
+    """An object storable as JSON (no NaN or infinity, which JSON cannot hold, and no lone
+    surrogate, which the catalog's JSON column refused mid-batch)."""
     if not isinstance(value, Mapping):
         raise EditError("'attributes' must be an object", index)
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         raise EditError(f"'attributes' cannot be stored as JSON: {exc}", index) from None
+    except RecursionError:  # nested past Python's recursion limit (the notebook's dicts)
+        raise EditError("'attributes' are nested too deeply to store", index) from None
     return value
 
 
 def _text(value: Any, name: str, index: int) -> str:
     if not isinstance(value, str) or not value:
         raise EditError(f"{name!r} must be a non-empty string, got {value!r}", index)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # a lone surrogate, which a JSON \uXXXX escape can carry: no column can store it
+        # (the write failed with an encoding traceback, a 500 over REST)
+        raise EditError(f"{name!r} is not valid Unicode text, got {value!r}", index) from None
     return value
 
 
@@ -357,9 +366,16 @@ def _expected(value: Any, ann_ids: tuple[int, ...], index: int) -> Mapping[str, 
     out = dict(value)
     if "bbox" in out:
         out["bbox"] = list(_bbox(out["bbox"], index))
+    if "label" in out and not isinstance(out["label"], str):
+        # compared as it is, any other value was a conflict: "the object changed"
+        raise EditError(f"'expected.label' must be a string, got {out['label']!r}", index)
     if "tags" in out:
         tags = out["tags"]
-        if not isinstance(tags, Sequence) or not all(isinstance(t, str) for t in tags):
+        if (
+            not isinstance(tags, Sequence)
+            or isinstance(tags, str | bytes)  # "ab" was the tags "a" and "b"
+            or not all(isinstance(t, str) for t in tags)
+        ):
             raise EditError("'expected.tags' must be a list of strings", index)
         out["tags"] = sorted(set(tags))
     if out.get("keypoints") is not None:

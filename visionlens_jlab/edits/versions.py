@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..catalog import GROUND_TRUTH, Catalog
+from ..catalog import GROUND_TRUTH, Catalog, NotFoundError
 from ..catalog.tables.classification_log import CLASSIFICATION_CHANGES, classifications_since
 from ..catalog.tables.labels_at import changed_since, version_position
 from ..catalog.tables.sample_tag_log import TAG_CHANGES, log_position, sample_tags_since
@@ -37,6 +37,10 @@ def snapshot(catalog: Catalog, dataset: str, message: str, user: str) -> dict[st
     """Name the dataset's labels as they are now as a new version; return it."""
     if not isinstance(message, str) or len(message) > 10_000:
         raise EditError("the message must be a string of at most 10,000 characters")
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a JSON \uXXXX escape): the write failed
+        raise EditError("the message is not valid Unicode text") from None
     with catalog.cursor() as read:
         dataset_id = catalog.dataset_id(read, dataset)
     when = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -222,6 +226,14 @@ def diff_versions(
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         p1, p2 = _position(cur, dataset_id, v1), _position(cur, dataset_id, v2)
+        if source != GROUND_TRUTH:  # a misspelt model diffed as nothing changed, all zeros
+            known = [r[0] for r in cur.execute(
+                "SELECT name FROM models WHERE dataset_id = ? ORDER BY name", [dataset_id]
+            ).fetchall()]  # fmt: skip
+            if source not in known:
+                raise NotFoundError(
+                    f"no model {source!r} on this dataset (known: {', '.join(known) or 'none'})"
+                )
         same = False
         if model is not None:
             numbered = [v for v in (v1, v2) if v != CURRENT]

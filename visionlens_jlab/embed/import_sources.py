@@ -7,18 +7,17 @@ Hugging Face ``datasets`` name it) beside one key column, ``sample_id``, ``image
 time. Lightly's ``embeddings.csv`` (``filenames``, ``embedding_0`` ..., ``labels``) is read
 in blocks too (:mod:`.import_lightly`). A folder of Parquet files (as
 Spark, pyarrow or Dask write one, partitioned by ``key=value`` folders or not) is read as one
-file. A ``.npy`` file (a 2-D float array, memory-mapped and read in row chunks)
-takes its keys from an ids file: text (one key a line), CSV (a header naming the key kind)
-or JSON (a list). Nothing here looks at the catalog: :mod:`.imported` matches the keys.
+file. A key column pandas kept as a ``RangeIndex`` (``df.set_index("sample_id")`` of evenly
+spaced ids: in the file's pandas metadata, not its columns) is read from there. A ``.npy``
+file (a 2-D float array, memory-mapped and read in row chunks) takes its keys from an ids
+file (:mod:`.import_ids`). Nothing here looks at the catalog: :mod:`.imported` matches the
+keys.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
-import json
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 from .base import EmbedError
+from .import_ids import KEY_KINDS, load_npy, read_ids
 
-KEY_KINDS = ("sample_id", "image_id", "file_name")
-"""The columns that name a vector's sample, in the order a file's columns are tried."""
 VECTOR_COLUMN = "vector"
 VECTOR_ALIASES = ("embedding", "embeddings")
 """What other tools call the vector column: read as it when the file has no ``vector``."""
@@ -104,10 +102,16 @@ def open_source(
     if magic.startswith(b"PAR1"):
         import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path)
-        kind, name, vector = _key_column(pf.schema_arrow, key, path, columns)
-        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=[name, vector])
-        return Source(kind, _chunks(batches, name, vector), pf.metadata.num_rows)
+        try:
+            pf = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise EmbedError(f"{path} could not be read as Parquet ({exc}): it is cut short or "
+                             "damaged (a copy that stopped?); write it again") from exc  # fmt: skip
+        ranges = _range_keys(pf.schema_arrow)
+        kind, name, vector = _key_column(pf.schema_arrow, key, path, columns, ranges)
+        read = [vector] if name in ranges else [name, vector]
+        batches = pf.iter_batches(batch_size=CHUNK_ROWS, columns=read)
+        return Source(kind, _chunks(batches, name, vector, ranges.get(name)), pf.metadata.num_rows)
     return _arrow(path, magic, key, columns)
 
 
@@ -168,20 +172,46 @@ def _arrow(path: str, magic: bytes, key: str | None, columns: Columns) -> Source
             reader = pa.ipc.open_stream(pa.memory_map(path))
             schema, rows, batches = reader.schema, None, iter(reader)
     except pa.ArrowInvalid as exc:
+        if magic == b"ARROW1":
+            raise EmbedError(f"{path} could not be read as an Arrow IPC file ({exc}): it is cut "
+                             "short or damaged (a copy that stopped?); write it again") from exc  # fmt: skip
         raise EmbedError(
             f"{path} is neither Parquet, Arrow IPC, .npy nor Lightly's embeddings CSV (it "
             f"starts {magic!r}): write the vectors as Parquet, a 'vector' column beside "
             "a sample_id, image_id or file_name column"
         ) from exc
-    kind, name, vector = _key_column(schema, key, path, columns)
-    return Source(kind, _chunks(batches, name, vector), rows)
+    ranges = _range_keys(schema)
+    kind, name, vector = _key_column(schema, key, path, columns, ranges)
+    return Source(kind, _chunks(batches, name, vector, ranges.get(name)), rows)
+
+
+def _range_keys(schema: pa.Schema) -> dict[str, range]:
+    """The key columns pandas kept as a ``RangeIndex`` in the file's metadata instead of
+    writing them (``df.set_index("sample_id").to_parquet()`` of ids 1, 3, 5...): each
+    index's name and its range."""
+    try:
+        meta = schema.pandas_metadata or {}
+    except ValueError:  # metadata that is no JSON: no index to read
+        return {}
+    return {
+        index["name"]: range(int(index["start"]), int(index["stop"]), int(index["step"]))
+        for index in meta.get("index_columns", [])
+        if isinstance(index, dict) and index.get("kind") == "range"
+        and isinstance(index.get("name"), str) and index["name"] not in schema.names
+    }  # fmt: skip
 
 
 def _key_column(
-    schema: pa.Schema, key: str | None, path: str, columns: Columns
+    schema: pa.Schema,
+    key: str | None,
+    path: str,
+    columns: Columns,
+    ranges: dict[str, range] | None = None,
 ) -> tuple[str, str, str]:
-    """The key kind, the key column's name and the vector column's (checked)."""
+    """The key kind, the key column's name and the vector column's (checked); ``ranges``:
+    key columns kept as a pandas ``RangeIndex`` (:func:`_range_keys`)."""
     names, vector = set(schema.names), columns.vector
+    ranges = ranges or {}
     listed = ", ".join(schema.names)
     if vector == VECTOR_COLUMN and vector not in names:
         aliases = [a for a in VECTOR_ALIASES if a in names]
@@ -203,16 +233,16 @@ def _key_column(
                          f"{kind}: write each vector as numbers (a list or array a row), "
                          "not as text or bytes")  # fmt: skip
     if columns.key is not None:
-        if columns.key not in names:
+        if columns.key not in names | set(ranges):
             raise EmbedError(f"{path} has no {columns.key!r} column (its columns: {listed})")
-        keys = schema.field(columns.key).type
+        keys = pa.int64() if columns.key in ranges else schema.field(columns.key).type
         if pa.types.is_dictionary(keys):
             keys = keys.value_type
         if key is None and not (pa.types.is_string(keys) or pa.types.is_large_string(keys)):
             raise EmbedError(f"say what the {columns.key!r} column holds: --key sample_id "
                              "or --key image_id (a text column is file names)")  # fmt: skip
         return key or "file_name", columns.key, vector
-    found = [k for k in KEY_KINDS if k in names and (key is None or k == key)]
+    found = [k for k in KEY_KINDS if k in names | set(ranges) and (key is None or k == key)]
     if not found:
         raise EmbedError(
             f"{path} has no key column: add one of {', '.join(KEY_KINDS)} beside "
@@ -221,22 +251,33 @@ def _key_column(
     return found[0], found[0], vector
 
 
-def _chunks(batches: Any, key: str, vector: str) -> Iterator[Chunk]:
+def _chunks(batches: Any, key: str, vector: str, index: range | None = None) -> Iterator[Chunk]:
+    """The batches as chunks; ``index``: the keys are a pandas ``RangeIndex``, not a
+    column (one key a row: a table filtered after pandas wrote the index is refused)."""
+    row = 0
     for batch in batches:
+        if index is not None and row + batch.num_rows > len(index):
+            raise EmbedError(_RANGE_ROWS.format(key=key, n=len(index)))
         if batch.num_rows:
-            yield Chunk(batch.column(key), batch.column(vector))
+            part = index[row : row + batch.num_rows] if index is not None else None
+            keys = batch.column(key) if part is None else pa.array(np.asarray(part, np.int64))
+            yield Chunk(keys, batch.column(vector))
+        row += batch.num_rows
+    if index is not None and row != len(index):
+        raise EmbedError(_RANGE_ROWS.format(key=key, n=len(index)))
+
+
+_RANGE_ROWS = (
+    "the file's pandas index {key!r} names {n} rows, not one a row of the file (a table "
+    "filtered after pandas made it?): write the keys as a column, e.g. df.reset_index()"
+)
 
 
 def _npy(path: str, ids: str | None, key: str | None) -> Source:
     if ids is None:
         raise EmbedError("a .npy file holds no keys: name its ids file with --ids")
-    try:
-        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:  # an object array: Python objects, pickled
-        raise EmbedError(
-            f"{path} holds Python objects ({exc}): save a 2-D float array, "
-            "e.g. np.save(path, np.stack(vectors).astype(np.float32))"
-        ) from exc
+    matrix = load_npy(path, True, "save a 2-D float array, e.g. "
+                      "np.save(path, np.stack(vectors).astype(np.float32))")  # fmt: skip
     real = np.issubdtype(matrix.dtype, np.floating) or np.issubdtype(matrix.dtype, np.integer)
     if matrix.ndim != 2 or not real:
         fix = ("save m.reshape(1, -1) for one vector" if matrix.ndim == 1
@@ -260,72 +301,3 @@ def _npy(path: str, ids: str | None, key: str | None) -> Source:
             yield Chunk(keys[start : start + len(rows)], vectors)
 
     return Source(kind, chunks(), len(matrix))
-
-
-def read_ids(path: str, key: str | None = None) -> tuple[str, pa.Array]:
-    """The key kind and keys of an ids file: a JSON list, a CSV whose header names the key
-    kind, or text with one key a line (integers are sample ids, other keys file names,
-    unless ``key`` says)."""
-    with open(path, "rb") as f:
-        npy = f.read(6) == b"\x93NUMPY"
-    if npy:  # np.save of the ids: its values keep their type, as JSON's do
-        try:
-            array = np.load(path, allow_pickle=False)
-        except ValueError as exc:
-            raise EmbedError(
-                f"{path} holds Python objects ({exc}): save the ids as "
-                "numbers or strings, e.g. np.array(ids, dtype=str)"
-            ) from exc
-        if array.ndim != 1:
-            raise EmbedError(f"{path} must hold a 1-D array of ids, not shape {array.shape}")
-        return infer_keys(array.tolist(), key, typed=True)
-    with open(path, encoding="utf-8-sig") as f:  # -sig: a byte order mark is no key
-        text = f.read()
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            values = json.loads(text)
-        except ValueError as exc:
-            raise EmbedError(f"{path} is not a JSON list: {exc}") from exc
-        return infer_keys(values, key, typed=True)
-    lines = text.splitlines()
-    header = next(csv.reader(lines[:1]), [])
-    if header and any(h.strip() in KEY_KINDS for h in header):
-        names = [h.strip() for h in header]
-        column = key if key in names else next(h for h in names if h in KEY_KINDS)
-        at = names.index(column)
-        values = [row[at] for row in csv.reader(lines[1:]) if row]
-        return infer_keys(values, column)
-    return infer_keys([line.strip() for line in lines if line.strip()], key)
-
-
-def infer_keys(values: list[Any], key: str | None, typed: bool = False) -> tuple[str, pa.Array]:
-    """``values`` as keys of kind ``key``, or without one: sample ids when every value is
-    an integer (or integer text without leading zeros), file names otherwise. ``typed`` values (a JSON list, a
-    ``.npy`` array) say what they are: there a string is a name even when it is digits
-    (the stem ``000000000139``), an integral float an integer; text is a sample id only
-    when ``key`` says so."""
-
-    def as_int(v: Any) -> int | None:
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            return int(v)
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, str) and (not typed or key == "sample_id"):
-            # zero-padded digits (COCO's stem 000000397133) are names unless key says ids
-            digits = r"[0-9]+" if key == "sample_id" else r"(?:0|[1-9][0-9]*)"
-            if re.fullmatch(rf"\s*[+-]?{digits}\s*", v):
-                return int(v)
-        return None
-
-    if typed and key != "sample_id":  # integral floats as integers, for image ids too
-        values = [as_int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
-
-    if key in (None, "sample_id"):
-        ints = [as_int(v) for v in values]
-        if all(i is not None for i in ints):
-            return "sample_id", pa.array(ints, pa.int64())
-        if key == "sample_id":
-            bad = next(v for v, i in zip(values, ints, strict=True) if i is None)
-            raise EmbedError(f"sample ids must be integers, not {bad!r}")
-    return key or "file_name", pa.array([str(v) for v in values], pa.string())

@@ -61,11 +61,12 @@ def staged_writes(
     staged: Staged,
     existed: bool,
     folder: str,
-) -> Iterator[None]:
+) -> Iterator[int]:
     """Upsert the staged rows into ``store_space``, then run the block (the catalog's
-    record); when a write or the block fails (or the job is cancelled) undo the writes: a
-    new space is dropped, an existing one gets back the vectors it had (staged in
-    ``folder``) and loses those it had not."""
+    record), given how many of the rows replaced a vector the space had; when a write or
+    the block fails (or the job is cancelled) undo the writes: a new space is dropped, an
+    existing one gets back the vectors it had (staged in ``folder``) and loses those it
+    had not."""
     before = Staged(folder, "before")
     added: list[np.ndarray] = []
     written = 0
@@ -80,7 +81,7 @@ def staged_writes(
             if ctx is not None:
                 ctx.items("writing", written, staged.rows, f"wrote {written} of {staged.rows}")
                 ctx.check_cancelled()
-        yield
+        yield before.rows
     except BaseException:
         if not existed:
             store.drop_space(store_space)

@@ -70,11 +70,13 @@ def import_embeddings(
     id_column: str | None = None,
 ) -> dict[str, Any]:
     """Import the vectors of file ``source`` (with its ``ids`` file for ``.npy``) into
-    ``dataset``'s space named ``space``; return the report: counts, rejections with example
-    keys, the space's store name and ``seconds``. ``vector_column`` and ``id_column`` name
-    a Parquet or Arrow file's columns when they are not ``vector`` and one of ``sample_id``,
-    ``image_id``, ``file_name`` (``key`` then says what the ids are). Raises
-    :class:`EmbedError` when no row could be imported (then nothing was written)."""
+    ``dataset``'s space named ``space``; return the report: counts (``replaced``: rows
+    whose sample had a vector in the space, which they replace; the space keeps the
+    others), rejections with example keys, the space's store name and ``seconds``.
+    ``vector_column`` and ``id_column`` name a Parquet or Arrow file's columns when they
+    are not ``vector`` and one of ``sample_id``, ``image_id``, ``file_name`` (``key`` then
+    says what the ids are). Raises :class:`EmbedError` when no row could be imported (then
+    nothing was written)."""
     started = time.monotonic()
     if not isinstance(space, str) or not space.strip():
         raise EmbedError("name the space to import into (e.g. --space my-clip)")
@@ -121,13 +123,20 @@ def import_embeddings(
                              "vectors into it (or name another file)")  # fmt: skip
         if imported == 0:
             what = ", ".join(f"{n} {code}" for code, n in counts.items() if n) or "no rows"
+            fix = ("check that the keys name this dataset's samples and the vectors are "
+                   "finite")  # fmt: skip
+            if existed and counts["wrong_dimension"]:
+                # the space's dimension is fixed by its first import: say so, not "finite"
+                fix = (f"space {space!r} holds {dim}-d vectors (imported before): import "
+                       f"vectors of another length under a new --space name, or {fix}")  # fmt: skip
             raise EmbedError(
                 f"none of the {rows} rows of {source} could be imported into {dataset!r} "
-                f"({what}): check that the keys name this dataset's samples and the vectors "
-                "are finite"
+                f"({what}): {fix}"
             )
         store.ensure_space(space, IMPORTED, int(dim or 0), "cosine")
-        with staged_writes(ctx, store, store_space, dataset_id, staged, existed, folder):
+        with staged_writes(
+            ctx, store, store_space, dataset_id, staged, existed, folder
+        ) as replaced:
             count = store.count(store_space, dataset_id)
             if store.count(store_space) >= INDEX_FROM:
                 store.optimize(store_space)
@@ -157,6 +166,7 @@ def import_embeddings(
         "key": opened.key,
         "rows": rows,
         "imported": imported,
+        "replaced": replaced,
         "rejected": rejected,
         "count": count,
         "seconds": round(time.monotonic() - started, 3),

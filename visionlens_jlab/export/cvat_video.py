@@ -17,9 +17,9 @@ track of its own, one frame long) with a ``<box>`` on every frame it has an obje
 frame, or before a gap), unless the task ends there: CVAT keeps a track's object until it
 leaves.
 A track whose objects change class is one ``<track>`` per class. The ``keyframe``,
-``occluded``, ``z_order`` and ``source`` attributes ingested from CVAT are the box's own
-again (``keyframe`` 1, the others 0 when absent); the other attributes are
-``<attribute>`` children. Masks, keypoints, rotated boxes and polylines are written as
+``occluded``, ``z_order``, ``source`` and ``rotation`` attributes ingested from CVAT are
+the box's own again (``keyframe`` 1, ``occluded`` and ``z_order`` 0 when absent), a
+``group_id`` the track's; the other attributes are ``<attribute>`` children. Masks, keypoints and polylines are written as
 their objects' boxes.
 """
 
@@ -42,7 +42,7 @@ ANNOTATIONS_FILE = "annotations.xml"
 IMAGES_FOLDER = "images"
 FLAGS = {"keyframe": "1", "occluded": "0", "z_order": "0"}
 """The box's own attributes and their values when the object has none."""
-_OWN = (*FLAGS, "source", "outside")
+_OWN = (*FLAGS, "source", "rotation", "group_id", "outside")
 _COLUMNS = ("sample_id", "label", "x", "y", "w", "h", "attributes", "track_id")
 
 KINDS: KindHooks[str] = KindHooks(
@@ -166,6 +166,9 @@ def _document(
     for number, ((_, label), shapes) in enumerate(tracks.items()):
         track = ET.SubElement(top, "track", id=str(number), label=label)
         shapes.sort(key=lambda shape: shape[0])
+        group = shapes[0][5].get("group_id")  # CVAT's is the track's, not its boxes'
+        if group is not None:
+            track.set("group_id", str(group))
         for i, shape in enumerate(shapes):
             if i and shape[0] == shapes[i - 1][0]:
                 continue  # two objects of one track on a frame: CVAT holds one
@@ -181,8 +184,9 @@ def _document(
 def _box(track: ET.Element, shape: Shape, *, outside: bool) -> None:
     frame, x, y, w, h, attributes = shape
     own = {key: str(attributes.get(key, default)) for key, default in FLAGS.items()}
-    if attributes.get("source") is not None:
-        own["source"] = str(attributes["source"])
+    for key in ("source", "rotation"):  # a rotated box's degrees: CVAT's own attribute
+        if attributes.get(key) is not None:
+            own[key] = str(attributes[key])
     own.update(
         frame=str(frame), outside="1" if outside else "0", xtl=repr(float(x)),
         ytl=repr(float(y)), xbr=repr(float(x + w)), ybr=repr(float(y + h)),

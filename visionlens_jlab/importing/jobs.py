@@ -192,7 +192,9 @@ def prediction_maps(catalog: Catalog, dataset: str) -> dict[str, Any]:
     by source category id (``categories``: what a bare COCO results list refers to, if the
     source had ids) and the keypoint count of its keypoint classes (``keypoint_classes``:
     what makes a YOLO prediction row a pose row) and its videos' names by the id its source
-    gave them (``videos``: what YouTube-VIS results name, one frame per video read)."""
+    gave them (``videos``: what YouTube-VIS results name, one frame per video read) and its
+    frames' names (``<video>/<N>``) by the id its source gave them (``frames``: what TAO's
+    per-frame results name)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         rows = cur.execute(
@@ -206,10 +208,16 @@ def prediction_maps(catalog: Catalog, dataset: str) -> dict[str, Any]:
             "AND s.fields->>'source_video_id' IS NOT NULL",
             [dataset_id],
         ).fetchall()
+        frames = cur.execute(
+            "SELECT fields->>'source_frame_id', source_image_id FROM samples "
+            "WHERE dataset_id = ? AND fields->>'source_frame_id' IS NOT NULL",
+            [dataset_id],
+        ).fetchall()
     by_id = {int(r[1]): r[0] for r in rows if r[1] is not None}
     return {
         "classes": [r[0] for r in rows],
         "categories": by_id or None,
         "keypoint_classes": {r[0]: int(r[2]) for r in rows if r[2]},
         "videos": {str(v[0]): str(v[1]) for v in videos} or None,
+        "frames": {str(f[0]): str(f[1]) for f in frames} or None,
     }

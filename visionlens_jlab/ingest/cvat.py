@@ -37,8 +37,9 @@ from ..records.report import IngestError
 from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, as_int, as_number, prefetch
 from .images import flag_bad_name, image_size, join_location
 from .object_rows import ObjectRows, classification_rows, polygon_areas
+from .xml_text import encoding_hint, xml_text
 
-ROOT_TAG = b"<annotations"
+ROOT_TAG = "<annotations"
 SKIPPED_SHAPES = ("ellipse", "cuboid")
 _SHAPES = ("box", "polygon", "polyline", "mask", "points", "skeleton", *SKIPPED_SHAPES)
 _FLAGS = ("occluded", "z_order", "group_id", "source", "rotation")
@@ -48,12 +49,13 @@ def is_cvat_xml(path: str) -> bool:
     """Whether ``path`` is an XML file whose root element is CVAT's ``<annotations>``."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            # a byte-order mark (Windows editors write one) before the declaration, UTF-16
+            head = xml_text(f.read(4096))
     except OSError:
         return False
-    start = head.find(b"<", head.find(b"?>") + 1 if head.startswith(b"<?xml") else 0)
-    while head.startswith(b"<!--", start):  # comments before the root
-        start = head.find(b"<", head.find(b"-->", start) + 3)
+    start = head.find("<", head.find("?>") + 1 if head.startswith("<?xml") else 0)
+    while head.startswith("<!--", start):  # comments before the root
+        start = head.find("<", head.find("-->", start) + 3)
     return start >= 0 and head.startswith(ROOT_TAG, start)
 
 
@@ -78,9 +80,33 @@ def cvat_xml_path(path: str, what: str) -> str:
             raise IngestError(f"{path} holds no {what} (annotations.xml)")
         path = found
     with open(path, "rb") as f:
-        if b"<!doctype" in f.read(1 << 16).lower():  # before its root element, if at all
+        if "<!doctype" in xml_text(f.read(1 << 16)).lower():  # before its root, if at all
             raise IngestError(f"{path}: XML with a DTD is refused")
     return path
+
+
+def task_meta(path: str) -> tuple[dict[str, str], list[str]]:
+    """A CVAT for video file's task: its own ``name``, ``source`` and frames
+    (``start_frame``, ``stop_frame``, ``frame_filter``) from ``<meta><task>``, CVAT 2.x's
+    job export's ``<meta><job>`` (which has no name: a label's ``<name>`` is no task's) or
+    a project export's only task; and the names of a project export's tasks
+    (``<meta><project><tasks>``)."""
+    meta = None
+    with open(path, "rb") as f:
+        for _event, el in ET.iterparse(f, events=("end",)):
+            if el.tag == "meta":
+                meta = el
+            if el.tag in ("meta", "track", "tag"):
+                break
+    if meta is None:
+        return {}, []
+    tasks = meta.findall("project/tasks/task")
+    names = [(t.findtext("name") or t.findtext("id") or "").strip() for t in tasks]
+    owners = [meta.find("task"), meta.find("job"), *tasks[:1]]
+    owner = next((o for o in owners if o is not None), meta)
+    keys = ("name", "source", "start_frame", "stop_frame", "frame_filter")
+    found = {k: (owner.findtext(k) or meta.findtext(k) or "").strip() for k in keys}
+    return {k: v for k, v in found.items() if v}, names
 
 
 class CvatDataset(ParsedBase):
@@ -150,7 +176,9 @@ class CvatDataset(ParsedBase):
             try:
                 yield from ET.iterparse(f, events=("start", "end"))
             except ET.ParseError as exc:
-                raise IngestError(f"{self.source} is not well-formed XML: {exc}") from exc
+                raise IngestError(
+                    f"{self.source} is not well-formed XML: {exc}{encoding_hint(self.source)}"
+                ) from exc
 
     def _declare(self, label: ET.Element) -> None:
         """A ``<meta>`` label: a class, or a point of a skeleton (``<parent>``)."""

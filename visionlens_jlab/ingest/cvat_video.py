@@ -7,9 +7,12 @@ Every frame the track covers becomes one object with the track's ``track_id``: a
 as it is; between two listed boxes, the box linearly interpolated (CVAT's own rule for
 boxes); between other shapes, the earlier one held; after the last listed shape, held to the
 video's end unless it is ``outside`` (CVAT keeps an object until it leaves). ``outside``
-shapes make no object. ``keyframe``, ``occluded``, ``z_order``, ``source`` and the
-``<attribute>`` children are the object's attributes. A ``<tag>`` (a label of one frame) is
-that frame's image-level label.
+shapes make no object, nor does a skeleton all of whose points are ``outside`` (CVAT writes
+no ``outside`` on a track's skeleton). ``keyframe``, ``occluded``, ``z_order``, a box's
+``rotation`` (turned the shorter way between keyframes, as CVAT does), the track's
+``source`` and ``group_id`` (a shape's own, where it has them) and the ``<attribute>``
+children are the object's attributes. A ``<tag>`` (a label of one frame) is that frame's
+image-level label.
 
 CVAT numbers frames from 0: frame ``f`` is VisionLens' frame ``f + 1``. They are the source
 video's frames: a task of part of a video (``start_frame``, ``stop_frame``, a
@@ -42,16 +45,18 @@ from ..records.report import IngestError
 from ..video.frame_index import IndexStore
 from ..video.locator import is_video_name
 from ..video.probe import VideoError
-from .base import ParsedBase
-from .cvat import SKIPPED_SHAPES, Shape, cvat_xml_path, read_shape
+from .base import ParsedBase, as_number
+from .cvat import SKIPPED_SHAPES, Shape, cvat_xml_path, read_shape, task_meta
 from .images import image_size, is_gcs, list_images
 from .object_rows import ObjectRows, classification_rows
 from .video_folder import probe_location, report_truncated
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, sorted_frames
+from .xml_text import encoding_hint, xml_text
 
 FORMAT = "cvat"
 TRACK_SHAPES = ("box", "polygon", "polyline", "points", "skeleton", "mask")
-_FLAGS = ("keyframe", "occluded", "z_order", "source")
+_FLAGS = ("keyframe", "occluded", "z_order", "source", "rotation")
+_TRACK_FLAGS = ("source", "group_id")  # CVAT writes them on the <track>, not its shapes
 _STEP = re.compile(r"step\s*=\s*(\d+)")
 
 
@@ -61,7 +66,7 @@ def is_cvat_video(path: str) -> bool:
     tracks = False
     try:
         with open(path, "rb") as f:
-            if b"<!doctype" in f.read(1 << 16).lower():  # never parsed: CvatDataset refuses it
+            if "<!doctype" in xml_text(f.read(1 << 16)).lower():  # CvatDataset refuses it
                 return False
             f.seek(0)
             for _event, el in ET.iterparse(f, events=("end",)):
@@ -107,7 +112,7 @@ class CvatVideo(ParsedBase):
         self.rows = VideoRows()
         self.points_of: dict[str, list[str]] = {}
         self.index_store = IndexStore(video_index) if video_index else None
-        meta, tasks = _meta(self.source)
+        meta, tasks = task_meta(self.source)
         if len(tasks) > 1:  # their tracks name frames of different videos: never mixed
             raise IngestError(
                 f"{self.source} is a CVAT project export of {len(tasks)} tasks "
@@ -199,7 +204,9 @@ class CvatVideo(ParsedBase):
                     elif el.tag == "tag" and el.get("frame") is not None:
                         self._tag(el, first, tags)
             except ET.ParseError as exc:
-                raise IngestError(f"{self.source} is not well-formed XML: {exc}") from exc
+                raise IngestError(
+                    f"{self.source} is not well-formed XML: {exc}{encoding_hint(self.source)}"
+                ) from exc
         table = objects.take()
         if table is not None:
             table = table.append_column(TRACK_ID_FIELD, pa.array(tracks, pa.int64()))
@@ -258,6 +265,7 @@ class CvatVideo(ParsedBase):
                     attributes = {**attributes, "keyframe": "0"}
                     if i + 1 < len(listed) and shape.tag == listed[i + 1].tag == "box":
                         geometry = _between(shape, listed[i + 1], frame)
+                        attributes = _turned(attributes, shape, listed[i + 1], frame)
                 _add(rows, first + at, label, shape.tag, geometry, attributes, el.get("id"))
                 added += 1
         return added
@@ -282,14 +290,14 @@ class CvatVideo(ParsedBase):
                                   f"{where}: not a frame number")  # fmt: skip
                 continue
             frame, off_step = divmod(cvat_frame - self.start, self.step)
+            outside = child.get("outside") == "1" or (
+                child.tag == "skeleton"
+                and all(p.get("outside") == "1" for p in child.findall("points"))
+            )
             # with CVAT's image names, an outside shape may be on a frame with no image:
             # it ends the track there all the same
             imageless = self.position is not None and frame not in self.position
-            if (
-                off_step
-                or not 0 <= frame < self.video.num_frames
-                or (imageless and child.get("outside") != "1")
-            ):
+            if off_step or not 0 <= frame < self.video.num_frames or (imageless and not outside):
                 task = f", frames from {self.start} every {self.step}" if self.frame_names else ""
                 if self.position is not None:
                     task = f"; frame_{cvat_frame:06d} is none of the images"
@@ -312,12 +320,13 @@ class CvatVideo(ParsedBase):
                 self.report.error("cvat_bad_shape", "shapes with unreadable coordinates (skipped)",
                                   f"{where}: {exc}")  # fmt: skip
                 continue
-            attributes: dict[str, Any] = {
-                k: child.get(k) for k in _FLAGS if child.get(k) is not None
-            }
+            flags = [(k, child.get(k)) for k in _FLAGS] + [(k, el.get(k)) for k in _TRACK_FLAGS]
+            attributes: dict[str, Any] = {}
+            for k, v in flags:  # the shape's own first
+                if v is not None:
+                    attributes.setdefault(k, v)
             for attribute in child.findall("attribute"):
                 attributes[attribute.get("name") or ""] = attribute.text or ""
-            outside = child.get("outside") == "1"
             by_frame[frame] = TrackShape(frame, child.tag, outside, shape, attributes)
         return [by_frame[f] for f in sorted(by_frame)]
 
@@ -331,6 +340,17 @@ def _between(a: TrackShape, b: TrackShape, frame: int) -> Shape:
     t = (frame - a.frame) / (b.frame - a.frame)
     x, y, w, h = (p + (q - p) * t for p, q in zip(a.shape[:4], b.shape[:4], strict=True))
     return x, y, w, h, None, w * h, None
+
+
+def _turned(attributes: dict[str, Any], a: TrackShape, b: TrackShape, frame: int) -> dict[str, Any]:
+    """``attributes`` of box ``a`` at ``frame`` with its ``rotation`` (degrees; CVAT writes
+    none for 0) turned towards ``b``'s the shorter way round, as CVAT interpolates it."""
+    if "rotation" not in a.attributes and "rotation" not in b.attributes:
+        return attributes
+    start, end = (as_number(s.attributes.get("rotation")) or 0.0 for s in (a, b))
+    turn = (end - start + 180) % 360 - 180
+    t = (frame - a.frame) / (b.frame - a.frame)
+    return {**attributes, "rotation": f"{(start + turn * t) % 360:.2f}"}
 
 
 def _add(
@@ -373,21 +393,3 @@ def _count(text: str | None) -> int | None:
         return int(text) if text is not None else None
     except ValueError:
         return None
-
-
-def _meta(path: str) -> tuple[dict[str, str], list[str]]:
-    """``<meta><task>``'s (or ``<job>``'s) ``name``, ``source`` and frames (``start_frame``,
-    ``stop_frame``, ``frame_filter``), and the names of its tasks (a project export,
-    ``<meta><project><tasks>``, has one per task)."""
-    keys = ("name", "source", "start_frame", "stop_frame", "frame_filter")
-    found: dict[str, str] = {}
-    tasks: list[str] = []
-    with open(path, "rb") as f:
-        for _event, el in ET.iterparse(f, events=("end",)):
-            if el.tag in keys and el.tag not in found and el.text:
-                found[el.tag] = el.text.strip()
-            if el.tag == "task":
-                tasks.append((el.findtext("name") or el.findtext("id") or "").strip())
-            if el.tag in ("meta", "track"):
-                break
-    return found, tasks

@@ -17,6 +17,7 @@ from .dota import label_folder
 from .dota_predictions import task1_files
 from .images import list_images
 from .mot import find_sequences
+from .mot_fast import UTF16_BOMS
 from .split_folders import (
     COCO_SPLIT_FILE,
     coco_annotation_files,
@@ -147,9 +148,9 @@ def detect_plugin_format(path: str) -> str | None:
 
 def detect_predictions_format(path: str) -> str:
     """``coco`` for a .json file (``vis`` when its first result names a ``video_id``: YouTube-VIS
-    results), ``classification`` for a table, ``mot`` for a tracker's MOT results (a .txt
-    file, or a folder of them, of comma-separated ``frame, id, x, y, w, h, conf`` rows); for
-    another txt folder ``dota``
+    results, or a ``track_id``: TAO's per-frame results), ``classification`` for a table,
+    ``mot`` for a tracker's MOT results (a .txt file, or a folder of them, of ``frame, id,
+    x, y, w, h, conf`` rows, :func:`_is_mot_results`); for another txt folder ``dota``
     (DOTA's Task1 results: every file ``Task1_<class>.txt``, or most rows an image, a score
     and 4 corners in pixels), ``txt``, ``txt-xywh``, ``yolo`` or ``yolo-conf-last``
     (Ultralytics' rows: polygons or keypoints, longer than a box, every value normalised; or
@@ -197,20 +198,25 @@ def detect_predictions_format(path: str) -> str:
 
 def _first_result_key(path: str) -> str | None:
     """``image_id`` or ``video_id``, whichever the first object of JSON list ``path`` names
-    first (COCO results name images, YouTube-VIS results videos); None for anything else.
-    Streamed: only the first object is read."""
+    first (COCO results name images, YouTube-VIS results videos), ``video_id`` for one with
+    a ``track_id`` (TAO's per-frame results, which the YouTube-VIS reader reads); None for
+    anything else. Streamed: only the first object is read."""
+    found = None
     try:
         with open(path, "rb") as f:
             for prefix, event, value in ijson.parse(f):
                 if prefix == "" and event != "start_array":
                     return None
-                if prefix == "item" and event == "map_key" and value in ("image_id", "video_id"):
-                    return str(value)
+                if prefix == "item" and event == "map_key":
+                    if value == "track_id":
+                        return "video_id"
+                    if value in ("image_id", "video_id"):
+                        found = found or str(value)
                 if prefix == "item" and event == "end_map":
-                    return None
+                    return found
     except (OSError, ijson.JSONError):
         return None
-    return None
+    return found
 
 
 def _is_mot_folder(path: str, txts: list[str] | None = None) -> bool:
@@ -220,25 +226,31 @@ def _is_mot_folder(path: str, txts: list[str] | None = None) -> bool:
 
 
 def _is_mot_results(path: str, lines: int = 5) -> bool:
-    """Whether the first rows of ``path`` are MOT Challenge rows: comma-separated, at least
-    ``frame, id, x, y, w, h`` numbers, frame and id whole (per-image txt formats separate
-    by spaces), after a header line if there is one (``frame,id,...``, as pandas writes
-    it: the MOT reader skips it)."""
+    """Whether the first rows of ``path`` are MOT Challenge rows as the MOT reader reads
+    them: at least ``frame, id, x, y, w, h`` numbers, frame and id whole, comma-separated
+    (a trailing comma allowed), or separated by tabs or spaces in rows of 7 or more values
+    (a tracker's score among them: a per-image txt row of a box has at most 6, and its
+    second value is a score or a normalised coordinate, not a whole id); after a header
+    line if there is one (``frame,id,...``, as pandas writes it: the MOT reader skips it)."""
     seen = 0
     header = False
     try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
+        with open(path, "rb") as head:
+            utf16 = head.read(2).startswith(UTF16_BOMS)  # PowerShell's "> results.txt"
+        with open(path, encoding="utf-16" if utf16 else "utf-8-sig", errors="replace") as f:
             for line in f:
                 if not line.strip():
                     continue
-                try:
-                    values = [float(v) for v in line.split(",")]
-                except ValueError:
-                    if seen or header or "," not in line:
+                values = _row_values(line)
+                if values is None:
+                    if seen or header:
                         return False
                     header = True
                     continue
-                if len(values) < 6 or not (values[0].is_integer() and values[1].is_integer()):
+                spaced = "," not in line
+                if len(values) < (7 if spaced else 6) or not (
+                    values[0].is_integer() and values[1].is_integer()
+                ):
                     return False
                 seen += 1
                 if seen == lines:
@@ -246,6 +258,18 @@ def _is_mot_results(path: str, lines: int = 5) -> bool:
     except OSError:
         return False
     return seen > 0
+
+
+def _row_values(line: str) -> list[float] | None:
+    """A text row's numbers, split as the MOT reader splits them (a comma, else tabs or
+    spaces; one trailing comma is no value), or None where one is no number."""
+    parts = line.split(",") if "," in line else line.split()
+    if len(parts) > 1 and not parts[-1].strip():
+        parts = parts[:-1]
+    try:
+        return [float(v) for v in parts]
+    except ValueError:
+        return None
 
 
 def _inside(box: list[float], slack: float = 1e-3) -> bool:

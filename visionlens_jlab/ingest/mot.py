@@ -1,18 +1,19 @@
 """MOT Challenge datasets: sequences ``<seq>/seqinfo.ini``, ``<seq>/img1/*.jpg`` and
 ``<seq>/gt/gt.txt`` (MOT15-MOT20, DanceTrack, SportsMOT), as a folder of sequences, one
-sequence, or ``train/`` and ``test/`` folders of them (their split).
+sequence, or ``train/``, ``val/`` and ``test/`` folders of them (their split), there or one
+folder down (SportsMOT's ``sportsmot_publish/dataset/``).
 
 Each sequence is one video of ``kind`` ``sequence`` and each of its frame images one sample;
 every ``gt.txt`` row one object whose ``track_id`` is the row's identity made unique in the
 dataset (the source's id stays in ``source_ann_id``). The 7th column, "consider" (0: an
 object evaluation ignores, as TrackEval does), and the visibility are attributes
 (``consider``, ``visibility``); the class id is MOT17's (:data:`.mot_rows.MOT17_CLASSES`). A
-sequence without ``gt/`` ingests its frames only.
+sequence without ``gt/`` ingests its frames only; one whose ``gt.txt`` numbers frames from 0
+ingests its frames and one report error, not its boxes (each would be a frame early).
 """
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,16 +36,16 @@ from .mot_rows import (
     MOT17_CLASSES,
     NO_TRACK,
     MotRows,
+    counts_from_zero,
     dense_tracks,
     drop_out_of_range,
     drop_repeated_boxes,
     read_mot_rows,
 )
+from .mot_seqinfo import IMAGE_FOLDER, SEQINFO, frames_folder, read_seqinfo
 from .video_rows import SEQUENCE, Video, VideoRows, natural_key, sorted_frames
 
 FORMAT = "mot"
-SEQINFO = "seqinfo.ini"
-IMAGE_FOLDER = "img1"
 
 
 @dataclass(frozen=True)
@@ -63,23 +64,39 @@ def is_sequence(path: str) -> bool:
 
 
 def find_sequences(path: str) -> list[Sequence]:
-    """The sequences of a MOT folder: itself, its subfolders, or those of its split folders."""
+    """The sequences of a MOT folder: itself, its subfolders, or those of its split folders;
+    else those of the split folders one folder down (SportsMOT's release,
+    ``sportsmot_publish/dataset/{train,val,test}/``, beside its ``splits_txt/``)."""
     if is_sequence(path):
         return [Sequence(path, None)]
     found: list[Sequence] = []
-    for name in sorted(os.listdir(path), key=natural_key):
-        sub = os.path.join(path, name)
-        if not os.path.isdir(sub):
-            continue
+    subfolders = [
+        (name, os.path.join(path, name))
+        for name in sorted(os.listdir(path), key=natural_key)
+        if os.path.isdir(os.path.join(path, name))
+    ]
+    for name, sub in subfolders:
         if is_sequence(sub):
             found.append(Sequence(sub, None))
         elif name.lower() in SPLIT_FOLDERS:
-            found += [
-                Sequence(os.path.join(sub, s), SPLIT_FOLDERS[name.lower()])
-                for s in sorted(os.listdir(sub), key=natural_key)
-                if is_sequence(os.path.join(sub, s))
-            ]
+            found += _split_sequences(sub, SPLIT_FOLDERS[name.lower()])
+    if found:
+        return found
+    # a few stats a subfolder (not a listing): this runs for every folder auto detects
+    for _, sub in subfolders:
+        for split_name, split in SPLIT_FOLDERS.items():
+            if os.path.isdir(os.path.join(sub, split_name)):
+                found += _split_sequences(os.path.join(sub, split_name), split)
     return found
+
+
+def _split_sequences(folder: str, split: str) -> list[Sequence]:
+    """The sequences of split folder ``folder``."""
+    return [
+        Sequence(os.path.join(folder, s), split)
+        for s in sorted(os.listdir(folder), key=natural_key)
+        if is_sequence(os.path.join(folder, s))
+    ]
 
 
 class MotDataset(ParsedBase):
@@ -119,22 +136,23 @@ class MotDataset(ParsedBase):
         self.rows.count(self.report.counts, self.tracks)
 
     def _sequence(self, sequence: Sequence) -> Batch | None:
-        info = _seqinfo(sequence.path)
+        info = read_seqinfo(sequence.path, self.report)
         name = self._unique_name(info.get("name") or os.path.basename(sequence.path), sequence)
-        folder = info.get("imdir") or IMAGE_FOLDER
-        frames = sorted_frames(list_images(os.path.join(sequence.path, folder), self.report))
+        images = frames_folder(sequence.path, info, self.report)
+        frames = sorted_frames(list_images(images, self.report))
         if not frames:
-            self.report.error("mot_no_frames", "MOT sequences without frame images", sequence.path)
+            self.report.error(
+                "mot_no_frames", "MOT sequences without frame images (in the folder named)", images
+            )
             return None
         numbers, num_frames = self._frame_numbers(name, frames, _int(info.get("seqlength")))
         width, height = _int(info.get("imwidth")), _int(info.get("imheight"))
         if width is None or height is None:
-            size = image_size(os.path.join(sequence.path, folder, frames[0]), self.report)
+            size = image_size(os.path.join(images, frames[0]), self.report)
             width, height = size if size else (None, None)
         fps = _float(info.get("framerate"))
         video = Video(name, sequence.path, SEQUENCE, num_frames, fps, None, width, height)
         video_id, first = self.rows.add(video, numbers)
-        images = os.path.join(sequence.path, folder)
         relative = os.path.relpath(images, self.source)
         split = sequence.split or self.split
         samples = as_checked_json(
@@ -145,6 +163,17 @@ class MotDataset(ParsedBase):
             return Batch(samples=samples)
         rows = read_mot_rows(gt, self.report, with_class=True)
         if rows is None:
+            return Batch(samples=samples)
+        if counts_from_zero(rows, num_frames):
+            # every other box would sit a frame early: shifting it would guess, so the
+            # frames ingest without it and the report says what to do
+            i = int(np.argmin(rows.frame))
+            self.report.error(
+                "mot_gt_frame_zero",
+                "MOT gt.txt files numbering frames from 0 (not ingested: MOT counts frames "
+                "from 1, so every box would be a frame early; add 1 to each row's frame)",
+                f"{name}: frame {rows.frame[i]}{rows.at(i)}",
+            )
             return Batch(samples=samples)
         drop_out_of_range(rows, num_frames, name, self.report)
         drop_without_image(rows, numbers, name, self.report)
@@ -294,18 +323,6 @@ def drop_without_image(
             ],
         )
         rows.keep(~bad)
-
-
-def _seqinfo(path: str) -> dict[str, str]:
-    """``seqinfo.ini``'s ``[Sequence]`` keys, lower-cased (none when it is missing). Read
-    as other tools write it: a byte-order mark (Windows editors) or a key given twice (the
-    last counts) would otherwise make the whole file unreadable, its frame rate lost."""
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(os.path.join(path, SEQINFO), encoding="utf-8-sig")
-    except (configparser.Error, UnicodeDecodeError):
-        return {}
-    return dict(parser["Sequence"]) if parser.has_section("Sequence") else {}
 
 
 def _int(value: str | None) -> int | None:

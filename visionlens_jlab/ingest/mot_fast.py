@@ -11,10 +11,15 @@ paths give the same rows and the same report.
 
 from __future__ import annotations
 
+import codecs
+import io
+from typing import BinaryIO
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 MAX_COLUMNS = 64
 """Columns typed as floats (as many as the tolerant reader reads)."""
 
@@ -24,15 +29,27 @@ _PARSE = pacsv.ParseOptions(delimiter=",", quote_char=False, ignore_empty_lines=
 _CONVERT = pacsv.ConvertOptions(column_types={f"f{i}": pa.float64() for i in range(MAX_COLUMNS)})
 
 
+def open_rows(path: str) -> BinaryIO:
+    """MOT text file ``path`` opened for reading as UTF-8 bytes: a file saved as UTF-16 (a
+    tracker's output redirected by Windows PowerShell, ``> results.txt``) is transcoded in
+    memory, as Arrow's reader reads UTF-8 only. Opened by Python, not by Arrow's C++: the
+    parse worker's audit hook confines it to the server's allowed roots
+    (allowed_roots.confine_reads)."""
+    file = open(path, "rb")  # the caller closes it
+    if not file.read(2).startswith(UTF16_BOMS):
+        file.seek(0)
+        return file
+    with file:
+        return io.BytesIO(file.read().decode("utf-16", errors="replace").encode())
+
+
 def read_well_formed(path: str) -> list[np.ndarray] | None:
     """The columns of MOT text file ``path`` as float arrays when every value of it is a
     finite number, comma-separated, in rows of one width (at least 6); else None (the
     file is for the tolerant reader: a header, a blank line, a row of another width, a
     value that is empty or no number, other separators, an unreadable or empty file)."""
     try:
-        # opened by Python, not by Arrow's C++: the parse worker's audit hook confines it
-        # to the server's allowed roots (allowed_roots.confine_reads)
-        with open(path, "rb") as file:
+        with open_rows(path) as file:
             table = pacsv.read_csv(
                 file, read_options=_READ, parse_options=_PARSE, convert_options=_CONVERT
             )

@@ -6,7 +6,9 @@ rows ``frame, id, x, y, w, h, conf, ...``.
 A row's frame is named ``<sequence>/<frame>``, the ``source_image_id`` of that frame of the
 dataset's video of that name (:mod:`.video_rows`); rows of frames the dataset lacks are
 counted by the writer. Each (sequence, id) is one track identity of the set; a row of id
--1 (MOT's detections, ``det.txt``) is a box without one: a detector's results.
+-1 (MOT's detections, ``det.txt``) is a box without one: a detector's results. A file
+naming a frame below 1 (a tracker counting from 0) is refused whole, as TrackEval refuses
+it: its other boxes would each be a frame early.
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ class MotPredictions(ParsedBase):
             sequence = sequence_name(path)
             rows = read_mot_rows(path, self.report, with_class=False)
             if rows is None or not len(rows):
+                continue
+            if (rows.frame < 1).any():  # TrackEval refuses such a file as well
+                i = int(np.argmax(rows.frame < 1))
+                self.report.error(
+                    "mot_results_frame_below_one",
+                    "MOT results files naming frame 0 or below (not ingested: MOT counts "
+                    "frames from 1, so a file counting from 0 has every box a frame early; "
+                    "add 1 to each row's frame)",
+                    f"{sequence}: frame {rows.frame[i]}{rows.at(i)}",
+                )
                 continue
             drop_repeated_boxes(rows, sequence, self.report)
             refs = pc.binary_join_element_wise(

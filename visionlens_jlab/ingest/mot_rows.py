@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..records.report import IngestReport
-from .mot_fast import MAX_COLUMNS, read_well_formed
+from .mot_fast import MAX_COLUMNS, open_rows, read_well_formed
 
 NO_TRACK = -1
 """A row's identity when it has none: MOT's id -1, a detection (``det.txt``, a detector's
@@ -85,7 +85,8 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     and visibility (ground truth of MOT16 and later, 8 or 9 columns) rather than MOT15's
     world coordinates (10 columns). A file that is not MOT rows is a report error and None.
     Values may be separated by commas (with spaces or not), tabs or single spaces, and a
-    first line that is a header (``frame,id,bb_left,...``, as pandas writes it) is skipped.
+    first line that is a header (``frame,id,bb_left,...``, as pandas writes it) is skipped;
+    a file saved as UTF-16 is read (:func:`.mot_fast.open_rows`).
     A row that is not one (too few or many values, a value that is not a number, no frame,
     id or box, a frame or id that is not whole, a box with no area) is a report row with its
     line number; the others are read. A well-formed file is parsed by the fast path
@@ -151,9 +152,7 @@ def _read_tolerant(
         return "skip"
 
     try:
-        # opened by Python, not by Arrow's C++: the parse worker's audit hook confines it
-        # to the server's allowed roots (allowed_roots.confine_reads)
-        with open(path, "rb") as file:
+        with open_rows(path) as file:
             skip, delimiter, header = _layout(file)
             if header is not None:
                 report.warn(
@@ -254,7 +253,8 @@ def _layout(file: BinaryIO) -> tuple[int, str, str | None]:
     would read the runs as empty values."""
     skip, header = 0, None
     for raw in iter(file.readline, b""):
-        line = raw.decode("utf-8-sig").rstrip("\r\n")
+        # a header in another encoding (Latin-1) is skipped as any header is
+        line = raw.decode("utf-8-sig", errors="replace").rstrip("\r\n")
         if not line.strip():
             skip += 1
             continue
@@ -320,11 +320,22 @@ def _empty() -> dict[str, np.ndarray]:
     return {k: np.zeros(0, np.int64 if k in ints else np.float64) for k in names}
 
 
+def counts_from_zero(rows: MotRows, num_frames: int) -> bool:
+    """Whether a MOT file of a ``num_frames`` sequence numbers its frames from 0 (a tool
+    counting as Python does; MOT counts from 1), so that its every box is a frame early:
+    its smallest frame is 0, its largest before the sequence's last, and frame 0 holds as
+    many rows as its frames typically do. A stray frame-0 row among rows counted from 1
+    is not that (a report row of its own, :func:`drop_out_of_range`)."""
+    if not len(rows) or int(rows.frame.min()) != 0 or int(rows.frame.max()) >= num_frames:
+        return False
+    _, per_frame = np.unique(rows.frame, return_counts=True)  # frame 0's first
+    return bool(per_frame[0] >= np.median(per_frame))
+
+
 def drop_out_of_range(rows: MotRows, num_frames: int, where: str, report: IngestReport) -> None:
     """Drop (and report) the rows naming a frame below 1 or past the sequence's last."""
     bad = (rows.frame < 1) | (rows.frame > num_frames)
     if bad.any():
-        # a file of frames from 0 (a tool counting as Python does) has every box one frame off
         report.error(
             "mot_frame_out_of_range",
             "MOT rows naming a frame the sequence does not have (not ingested; MOT counts "

@@ -234,6 +234,7 @@ def open_predictions(
     categories: dict[int, str] | None = None,
     keypoint_classes: dict[str, int] | None = None,
     videos: dict[str, str] | None = None,
+    frames: dict[str, str] | None = None,
 ) -> ParsedSource:
     """Open model predictions for :func:`~visionlens_jlab.catalog.writes.dataset_writer.write_predictions`.
 
@@ -247,7 +248,8 @@ def open_predictions(
     oriented boxes), ``mot`` (a tracker's MOT results: ``<sequence>.txt`` files or one, boxes
     with a track identity; ``auto`` when their rows are comma-separated), ``vis`` (YouTube-VIS
     results: a JSON list of tracks, one mask per frame; ``auto`` when its first result names
-    a ``video_id``), ``classification`` (a CSV/Parquet
+    a ``video_id``, or a ``track_id``: TAO's per-frame results, their frames found by
+    ``frames``), ``classification`` (a CSV/Parquet
     of file, label, score or of per-class scores). ``classes``: class names (or a
     names-file path) that integer class ids index into. ``categories``: COCO ``{category_id: name}`` for a bare COCO results list
     (the ground truth's; see :func:`coco_category_map`). ``keypoint_classes``: ``{class: K}``
@@ -298,7 +300,7 @@ def open_predictions(
     if fmt == "vis":
         from .vis_predictions import VisPredictions
 
-        return VisPredictions(source, categories, videos)
+        return VisPredictions(source, categories, videos, frames)
     raise IngestError(
         f"unknown predictions format {fmt!r}; use auto or one of {', '.join(PREDICTION_FORMATS)}"
     )

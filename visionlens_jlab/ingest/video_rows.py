@@ -15,6 +15,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -134,10 +135,13 @@ class VideoRows:
         folder: str = "",
         relative: str = "",
         split: str | None = None,
+        frame_ids: list[Any] | None = None,
     ) -> pa.Table:
         """The sample rows of video ``video_id``'s frames: a sequence's frame files (names
         in ``folder``, in frame order; their file names under ``relative``, the folder as
-        the dataset names it), or a video file's frame locations."""
+        the dataset names it), or a video file's frame locations. ``frame_ids``: the id the
+        source gives each frame (TAO's image ids), kept in its ``fields`` as
+        ``source_frame_id``: what per-frame results name it by."""
         video = self.videos[video_id - 1]
         first, numbers = self.first_index[video_id - 1], self.numbers[video_id - 1].tolist()
         n = len(numbers)
@@ -162,7 +166,12 @@ class VideoRows:
                 pa.array(np.full(n, height or 0, np.int32), mask=_none(n, height)),
                 pa.array([split] * n, pa.string()),
                 pa.array([f"{video.name}/{i}" for i in numbers], pa.string()),
-                pa.array([f'{{"video":{quoted},"frame_number":{i}{extra}}}' for i in numbers]),
+                pa.array(
+                    [
+                        f'{{"video":{quoted},"frame_number":{i}{extra}{frame_id}}}'
+                        for i, frame_id in zip(numbers, _frame_ids(frame_ids, n), strict=True)
+                    ]
+                ),
             ],
             schema=SAMPLE_SCHEMA,
         )
@@ -214,3 +223,10 @@ class VideoRows:
 
 def _none(n: int, value: int | None) -> np.ndarray | None:
     return np.ones(n, dtype=bool) if value is None else None
+
+
+def _frame_ids(ids: list[Any] | None, n: int) -> list[str]:
+    """Each of ``n`` frames' ``source_frame_id`` member of its ``fields`` (none without ids)."""
+    if ids is None:
+        return [""] * n
+    return ["" if i is None else f',"source_frame_id":{json.dumps(i)}' for i in ids]

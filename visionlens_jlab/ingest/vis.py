@@ -16,8 +16,7 @@ Every video is an image sequence (one sample per frame, frame N its N-th frame) 
 object of a track carries that track's ``track_id``, unique in the dataset (the
 annotation's id stays in ``source_ann_id``). Masks are stored as COCO segmentations are, and
 checked by the same code (:class:`~.coco.label_checks.LabelChecks`). Frames are image files
-under the images folder (``--images``, else ``JPEGImages/`` or ``frames/`` beside the JSON,
-else the JSON's folder).
+under the images folder (``--images``, else where the datasets ship them, :func:`images_folder`).
 
 Bad input is reported and the rest ingests: frames missing on disk (kept, without a size
 check), annotations naming a video, image or category the file lacks, entries past a video's
@@ -39,12 +38,13 @@ from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import (
     ANNOTATION_BATCH_ROWS,
+    SPLIT_FOLDERS,
     ParsedBase,
     as_int,
     as_number,
     prefetch,
 )
-from .coco.jsonstream import iter_array, read_value, scan_layout
+from .coco.jsonstream import JsonLayout, iter_array, read_value, scan_layout
 from .coco.label_checks import ImageSizes
 from .images import image_size
 from .video_rows import SEQUENCE, Video, VideoRows, natural_key
@@ -55,19 +55,34 @@ KEYS = ("videos", "images", "annotations", "categories", "tracks")
 IMAGE_FOLDERS = ("JPEGImages", "frames")
 """Folders beside the JSON that hold the frames (YouTube-VIS's, TAO's)."""
 _VIDEOS_KEY = re.compile(rb'"videos"\s*:\s*\[')
+_IMAGES_KEY = re.compile(rb'"images"\s*:\s*\[')
 HEAD_BYTES = 1 << 20
+PER_FRAME = ("bboxes", "segmentations", "areas")
+"""A YouTube-VIS track's lists of one entry per frame."""
 UNKNOWN = "annotations (or TAO images) naming {what} the file does not list (not ingested)"
 
 
 def is_vis_json(path: str) -> bool:
-    """Whether JSON file ``path`` has a top-level ``videos`` array in its first MB (YouTube-VIS
-    and TAO files put it before the annotations; a COCO file has none)."""
+    """Whether JSON file ``path`` has a top-level ``videos`` array (a COCO file has none):
+    found in its first MB (YouTube-VIS and TAO files put it before the annotations), else,
+    where that MB names neither ``videos`` nor ``images`` (a converter that wrote the
+    annotations first), by a scan of the whole file's top-level keys."""
     try:
         with open(path, "rb") as f:
             head = f.read(HEAD_BYTES)
     except OSError:
         return False
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" and _VIDEOS_KEY.search(head) is not None
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+        return False
+    if _VIDEOS_KEY.search(head) is not None:
+        return True
+    if len(head) < HEAD_BYTES or _IMAGES_KEY.search(head) is not None:
+        return False
+    try:
+        layout = scan_layout(path, ("videos", "images"))
+    except IngestError:
+        return False
+    return "videos" in set(layout.offsets) | layout.ambiguous
 
 
 def vis_file(path: str) -> str | None:
@@ -98,7 +113,7 @@ class VisDataset(ParsedBase):
                 f"{path} is not YouTube-VIS / TAO JSON: expected an object with 'videos' "
                 "(and 'annotations')"
             )
-        super().__init__(FORMAT, path, _media_root(path, images))
+        super().__init__(FORMAT, path, images_folder(path, images, first_frame(self.layout)))
         self.split = split
         self.rows = VideoRows()
         self.sizes = ImageSizes()
@@ -171,6 +186,8 @@ class VisDataset(ParsedBase):
                     "vis_video_without_frames", "videos listing no frames", video["id"]
                 )
                 continue
+            # written on Windows (os.path.join): v1\00000.jpg names v1/00000.jpg
+            files = [f.replace("\\", "/") for f in files]
             batch = self._video(video, files, images, names)
             yield Batch(samples=batch)
         for video_id, images in by_video.items():
@@ -231,7 +248,9 @@ class VisDataset(ParsedBase):
                 self.image_frames[image["id"]] = first + i
         for _ in files:
             self.sizes.add(width, height)
-        return self.rows.samples(video_id, files, self.media_root, "", self.split)
+        # TAO's image ids: what its per-frame results name the frames by
+        ids = [i.get("id") for i in images] if len(images) == len(files) else None
+        return self.rows.samples(video_id, files, self.media_root, "", self.split, ids)
 
     def _vis_track(self, a: dict[str, Any], objects: VisObjects) -> None:
         where = f"annotation id={a.get('id')}"
@@ -242,7 +261,7 @@ class VisDataset(ParsedBase):
                 self._unknown("vis_unknown_video", "a video", where, a.get("video_id"))
             return
         first, n = found
-        boxes, masks, areas = (_entries(a, k) for k in ("bboxes", "segmentations", "areas"))
+        boxes, masks, areas = (self._entries(a, k, where) for k in PER_FRAME)
         past = sum(
             1 for entries in (boxes, masks) for e in entries[n:] if e is not None
         ) if max(len(boxes), len(masks)) > n else 0  # fmt: skip
@@ -264,6 +283,20 @@ class VisDataset(ParsedBase):
             area = areas[i] if i < len(areas) else None
             objects.add(first + i, label, box, mask, area, crowd, track, a.get("id"),
                         f"{where} frame {i + 1}")  # fmt: skip
+
+    def _entries(self, a: dict[str, Any], key: str, where: str) -> list[Any]:
+        """Track ``a``'s per-frame list ``key`` (none when absent); any other value (a dict
+        of frames, one box) is a report row, not read."""
+        value = a.get(key)
+        if value is None or isinstance(value, list):
+            return value or []
+        self.report.error(
+            "vis_bad_per_frame_list",
+            "YouTube-VIS annotations whose bboxes, segmentations or areas are no list of one "
+            "entry per frame (that list not read)",
+            f"{where}: {key} is {type(value).__name__}",
+        )
+        return []
 
     def _tao_object(self, a: dict[str, Any], objects: VisObjects) -> None:
         where = f"annotation id={a.get('id')}"
@@ -304,21 +337,43 @@ class VisDataset(ParsedBase):
         return self.rows.feature_rows()
 
 
-def _entries(a: dict[str, Any], key: str) -> list[Any]:
-    value = a.get(key)
-    return value if isinstance(value, list) else []
-
-
 def _frame_order(image: dict[str, Any]) -> tuple[float, list[int | str]]:
     index = as_number(image.get("frame_index"))
     return (index if index is not None else np.inf, natural_key(image["file_name"]))
 
 
-def _media_root(path: str, images: str | None) -> str:
+def first_frame(layout: JsonLayout) -> str | None:
+    """The first frame file a YouTube-VIS / TAO JSON names: its first video's first
+    ``file_names`` entry, else (TAO) its first image's ``file_name``."""
+    video = next(iter_array(layout, "videos"), None)
+    files = video.get("file_names") if isinstance(video, dict) else None
+    if isinstance(files, list) and files and isinstance(files[0], str):
+        return files[0].replace("\\", "/")
+    if "images" in set(layout.offsets) | layout.ambiguous:
+        image = next(iter_array(layout, "images"), None)
+        if isinstance(image, dict) and isinstance(image.get("file_name"), str):
+            return image["file_name"].replace("\\", "/")
+    return None
+
+
+def images_folder(path: str, images: str | None, first: str | None) -> str:
+    """The folder the frames of JSON ``path`` resolve under: ``images`` when given, else the
+    first of the folders the datasets ship them in that holds the ``first`` frame:
+    ``JPEGImages/`` or ``frames/`` beside the JSON (YouTube-VIS 2021, TAO's frames copied
+    there), the JSON's split's folder (YouTube-VIS 2019's ``train.json`` beside
+    ``train/JPEGImages/``, OVIS' ``annotations_train.json`` beside ``train/``), TAO's
+    ``frames/`` beside its ``annotations/`` folder, the JSON's folder; else (no frame on
+    disk) ``JPEGImages/`` or ``frames/`` where one is there, else the JSON's folder."""
     if images:
         return images if images.startswith("gs://") else os.path.abspath(images)
     here = os.path.dirname(path)
-    for name in IMAGE_FOLDERS:
-        if os.path.isdir(os.path.join(here, name)):
-            return os.path.join(here, name)
-    return here
+    beside = [os.path.join(here, name) for name in IMAGE_FOLDERS]
+    stem = os.path.splitext(os.path.basename(path))[0].lower()
+    splits = [t for t in re.split(r"[_\-.]", stem) if t in SPLIT_FOLDERS]
+    split = [os.path.join(here, t, sub) for t in splits for sub in (*IMAGE_FOLDERS, "")]
+    candidates = [*beside, *split, os.path.join(os.path.dirname(here), "frames"), here]
+    if first is not None:
+        for folder in candidates:
+            if os.path.isfile(os.path.join(folder, first)):
+                return os.path.normpath(folder)
+    return next((folder for folder in beside if os.path.isdir(folder)), here)

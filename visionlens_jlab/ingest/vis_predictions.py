@@ -8,6 +8,10 @@ ground truth (:mod:`.vis`) keeps each video's id in its frames' ``fields``
 named ``<video name>/<frame number>`` (its ``source_image_id``). Each result is one track
 identity of the set; its box on a frame is its mask's (``bboxes``, where a result has them,
 win). A mask that is empty on a frame makes no object there (reported).
+
+TAO's results are per frame instead, ``{"image_id", "category_id", "bbox", "score",
+"track_id", "video_id"}``: each a box on the frame whose TAO image id is ``image_id`` (the
+dataset keeps it in the frame's ``fields``, ``source_frame_id``), of the track ``track_id``.
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ class VisPredictions(ParsedBase):
         path: str,
         categories: dict[int, str] | None = None,
         videos: dict[str, str] | None = None,
+        frames: dict[str, str] | None = None,
     ) -> None:
         """``categories``: the ground truth's ``{category_id: name}``; ``videos``: its
         ``{str(video_id): video name}`` (without it, a video is looked for by its id as its
-        name)."""
+        name); ``frames``: its ``{str(image_id): "<video>/<N>"}`` (TAO's image ids)."""
         path = os.path.abspath(path)
         super().__init__(FORMAT, path, os.path.dirname(path))
         self.layout = scan_layout(path, ("annotations",))
@@ -53,6 +58,7 @@ class VisPredictions(ParsedBase):
             )
         self.cats = categories
         self.videos = videos or {}
+        self.frames = frames or {}
 
     def batches(self) -> Iterator[Batch]:
         for name in self.cats.values():
@@ -85,6 +91,9 @@ class VisPredictions(ParsedBase):
                 f"{where}: {what} {result.get(what)!r}",
             )
             return
+        if "image_id" in result and "segmentations" not in result and "bboxes" not in result:
+            self._frame_result(where, result, label, score, objects)
+            return
         video = self.videos.get(str(result.get("video_id")), str(result.get("video_id")))
         masks = result.get("segmentations")
         boxes = result.get("bboxes")
@@ -101,6 +110,27 @@ class VisPredictions(ParsedBase):
                 continue
             objects.add(f"{video}/{i + 1}", label, box, mask, None, False, position, None,
                         f"{where} frame {i + 1}", score=score)  # fmt: skip
+
+    def _frame_result(
+        self, where: str, result: dict[str, Any], label: str, score: float, objects: VisObjects
+    ) -> None:
+        """One of TAO's per-frame results: a box (or mask) on the frame its ``image_id``
+        names, of the track ``(video_id, track_id)``; a frame the dataset lacks is counted
+        with the unmatched predictions."""
+        image = result.get("image_id")
+        if not self.frames:
+            self.report.error(
+                "vis_per_frame_result",
+                "per-frame results (TAO's image_id, bbox, track_id) on a dataset whose frames "
+                "have no image ids (not ingested: ingest the TAO ground truth with --format vis)",
+                f"{where}: image_id {image!r}",
+            )
+            return
+        frame = self.frames.get(str(image), f"image_id {image}")
+        track = result.get("track_id")
+        key = None if track is None else ("tao", result.get("video_id"), track)
+        objects.add(frame, label, result.get("bbox"), result.get("segmentation"), None, False,
+                    key, None, where, score=score)  # fmt: skip
 
 
 def _empty(mask: Any) -> bool:

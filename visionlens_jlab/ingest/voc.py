@@ -44,6 +44,7 @@ from .images import flag_bad_name, image_size, join_location, list_images
 from .object_rows import ObjectRows
 from .voc_layout import default_images, is_fiftyone_voc, read_splits
 from .voc_masks import Mask, add_mask_objects, has_segmentation, mask_stems, read_image_masks
+from .xml_text import xml_text
 
 VOC_CLASS_LIST = tuple(
     "aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike "
@@ -57,8 +58,8 @@ _BOOL_WORDS = {"true": 1, "false": 0}
 
 def parse_xml_bytes(data: bytes) -> ET.Element:
     """Parse untrusted XML, refusing DTDs and entity declarations (ValueError)."""
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
+    text = xml_text(data).lower()  # UTF-16 too: its markup is not its bytes
+    if "<!doctype" in text[:4096] or "<!entity" in text:
         raise ValueError("XML with a DTD or entity declarations is refused")
     return ET.fromstring(data)
 

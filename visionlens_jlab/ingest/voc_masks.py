@@ -146,6 +146,16 @@ def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> 
     name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
     try:
         with Image.open(path) as img:
+            if img.format != "PNG":
+                # a JPEG renamed .png: its smeared edges would be read as other instances
+                report.error(
+                    "voc_mask_not_png",
+                    "segmentation files that are not PNGs whatever their name (a JPEG's "
+                    "compression changes the values along every edge; masks skipped: save "
+                    "them as PNG from their source)",
+                    f"{name}: {img.format}",
+                )
+                return None
             if img.mode not in ("P", "L"):
                 report.error(
                     "voc_mask_not_indexed",

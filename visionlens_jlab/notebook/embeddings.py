@@ -42,7 +42,7 @@ class EmbeddingsMixin:
     ) -> dict[str, Any]:
         """Import embeddings computed elsewhere into the vector space ``space``, as a server
         job (what ``visionlens embeddings-import`` does): ``data`` a DataFrame (pandas or
-        polars) or pyarrow Table with a ``vector`` (or ``embedding``) column beside ``sample_id``, ``image_id`` or ``file_name`` (or the
+        polars) or pyarrow Table with a ``vector`` (or ``embedding``) column beside ``sample_id``, ``image_id`` or ``file_name`` (a column or the DataFrame's index; or the
         columns ``vector_column`` and ``id_column`` name), or a 2-D array whose rows' keys
         are ``ids``. Returns the report: ``imported``, ``rejected`` (each kind of bad row,
         e.g. ``unknown_key``, ``zero_vector``: ``count`` and example keys), ``space``,

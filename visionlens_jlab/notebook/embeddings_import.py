@@ -49,13 +49,25 @@ def import_embeddings(
             body["source"] = os.path.join(folder, "vectors.parquet")
             pq.write_table(table, body["source"])
         else:
-            matrix = np.asarray(data)
+            try:
+                matrix = np.asarray(data)
+            except ValueError as exc:  # rows of several lengths: numpy's words, not ours
+                raise VisionLensError(
+                    f"the vectors are not one 2-D array ({exc}): give rows of one length, or "
+                    "a DataFrame with a 'vector' column (a row of another length is then "
+                    "reported, not imported)"
+                ) from exc
             if ids is None:
                 raise VisionLensError("an array holds no keys: give ids= (sample ids or names)")
+            keys = [k.item() if isinstance(k, np.generic) else k for k in ids]
+            if matrix.ndim >= 1 and len(keys) != len(matrix):  # the server would name temp files
+                raise VisionLensError(
+                    f"ids= has {len(keys)} keys for the {len(matrix)} rows of the array: give "
+                    "one key a row, in the rows' order"
+                )
             body["source"] = os.path.join(folder, "vectors.npy")
             body["ids"] = os.path.join(folder, "ids.json")
             np.save(body["source"], matrix)
-            keys = [k.item() if isinstance(k, np.generic) else k for k in ids]
             with open(body["ids"], "w", encoding="utf-8") as f:
                 json.dump(keys, f)
         answer = client.post_json(
@@ -71,7 +83,9 @@ def _as_table(data: Any) -> Any:
     import pyarrow as pa
 
     if isinstance(data, pd.DataFrame):
-        return pa.Table.from_pandas(data, preserve_index=False)
+        # None keeps a named index (df.set_index("file_name")): it can be the key column; a
+        # RangeIndex goes to the file's pandas metadata, where the server reads it too
+        return pa.Table.from_pandas(data, preserve_index=None)
     if isinstance(data, pa.Table):
         return data
     to_arrow = getattr(data, "to_arrow", None)  # polars' DataFrame (its Series gives an Array)

@@ -76,12 +76,32 @@ def locate(model: str) -> str:
 
 
 def _missing(model: str, ref: str, exc: BaseException) -> PredictError:
-    where = ref if ref != model else f"the Hugging Face cache at {hf_cache_dir()}"
+    if Path(ref).is_dir():  # a local checkpoint (``locate`` resolved it): a file is bad
+        return _corrupt(model, ref, exc)
     return PredictError(
-        f"the weights of {model!r} are not on this machine (looked in {where}; nothing is "
-        f"downloaded): point at a local checkpoint with --model /path/to/checkpoint, or copy "
-        f"the model into that cache ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        f"the weights of {model!r} are not on this machine (looked in the Hugging Face cache "
+        f"at {hf_cache_dir()}; nothing is downloaded): point at a local checkpoint with "
+        f"--model /path/to/checkpoint, or copy the model into that cache ({_first_line(exc)})"
     )
+
+
+def _corrupt(model: str, ref: str, exc: BaseException) -> PredictError:
+    return PredictError(
+        f"cannot load {model!r} from {ref}: {_first_line(exc)}; the checkpoint looks "
+        "incomplete or corrupt: copy it again whole, or save it again with save_pretrained"
+    )
+
+
+def _bad_config(model: str, ref: str, exc: BaseException) -> PredictError:
+    where = f"{ref}/config.json" if Path(ref).is_dir() else ref
+    return PredictError(
+        f"cannot read the configuration of {model!r} ({where}): {_first_line(exc)}; fix or "
+        "replace that config.json (what save_pretrained writes)"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
 
 
 def _trust() -> bool:
@@ -226,7 +246,9 @@ def _load_transformers(
         config = transformers.AutoConfig.from_pretrained(
             ref, local_files_only=True, trust_remote_code=trust
         )
-    except OSError as exc:
+    except OSError as exc:  # transformers' word for a config.json that is not JSON, too
+        if Path(ref).is_dir():
+            raise _bad_config(model, ref, exc) from exc
         raise _missing(model, ref, exc) from exc
     except ValueError as exc:
         if "trust_remote_code" in str(exc):
@@ -235,7 +257,9 @@ def _load_transformers(
                 f"{TRUST_REMOTE_CODE_ENV}=1 is set in the server's (or CLI's) environment; "
                 "prefer a natively supported model (DETR, RT-DETR, YOLOS, OWLv2, BLIP, GIT)"
             ) from exc
-        raise PredictError(f"cannot read the configuration of {model!r}: {exc}") from exc
+        raise _bad_config(model, ref, exc) from exc
+    except Exception as exc:  # a malformed config.json: the hub's strict field checks
+        raise _bad_config(model, ref, exc) from exc
     model_type = getattr(config, "model_type", "")
     kind, auto_model, auto_proc = pick(model_type, modeling_auto)
     dev, torch_dtype = pick_device(device, dtype)
@@ -251,6 +275,8 @@ def _load_transformers(
             f"{model!r} ({model_type}) needs a Python package that is not installed where the "
             f"model runs: {exc}"
         ) from exc
+    except Exception as exc:  # truncated or corrupt weights (safetensors' own error type)
+        raise _corrupt(model, ref, exc) from exc
     net = net.to(dev).eval()
     labels = {int(k): str(v) for k, v in (getattr(config, "id2label", None) or {}).items()}
     return LoadedModel(net, processor, kind, dev, dtype_name(torch_dtype), labels)

@@ -82,6 +82,10 @@ class SelectionRequest:
 def parse_strategies(value: str | Sequence[str] | None) -> tuple[tuple[str, float], ...]:
     """``"diversity,uncertainty:2"`` (or a list of words) as ``(word, weight)`` pairs."""
     raw = DEFAULT_STRATEGIES if value is None or value == "" else value
+    if not isinstance(raw, str | list | tuple):  # a number or an object (the notebook's)
+        raise SelectionError(
+            f"'strategies' must be words name[:weight] (a string or a list), got {raw!r}"
+        )
     items = raw.split(",") if isinstance(raw, str) else list(raw)
     out: dict[str, float] = {}
     for item in items:
@@ -106,11 +110,34 @@ def parse_strategies(value: str | Sequence[str] | None) -> tuple[tuple[str, floa
     return tuple(out.items())
 
 
+def _storable(text: str) -> bool:
+    """Whether the catalog can store ``text``: a lone surrogate (which a JSON ``\\uXXXX``
+    escape can carry) failed the job at its first write, with DuckDB's encoding message."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _strings(value: Any, what: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else (value or [])
-    if not isinstance(items, list | tuple) or not all(isinstance(t, str) and t for t in items):
-        raise SelectionError(f"{what} must be a list of non-empty strings")
+    if not isinstance(items, list | tuple) or not all(
+        isinstance(t, str) and t and _storable(t) for t in items
+    ):
+        raise SelectionError(f"{what} must be a list of non-empty strings (valid Unicode)")
     return tuple(items)
+
+
+def _name(body: Mapping[str, Any], key: str) -> str | None:
+    """The optional name ``body[key]`` (empty: absent); a number or a list was used as it
+    was (a balance field of 5 failed the job with an AttributeError)."""
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _storable(value):
+        raise SelectionError(f"{key!r} must be a string (valid Unicode), got {value!r}")
+    return value
 
 
 def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
@@ -127,6 +154,8 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
     if target is not None and (
         not isinstance(target, Mapping)
         or not target
+        # a key no column can store (a lone surrogate) failed the run at its record's write
+        or not all(isinstance(k, str) and _storable(k) for k in target)
         # an infinite share (JSON's Infinity parses) made every share inf/inf = NaN: nothing chosen
         or not all(isinstance(v, int | float) and 0 <= v < math.inf for v in target.values())
         or not any(v > 0 for v in target.values())
@@ -135,9 +164,14 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
             "'balance_target' must map values to finite shares >= 0 (some above 0)"
         )
     tag = body.get("tag")
-    if tag is not None and (not isinstance(tag, str) or not 0 < len(tag) <= 200):
-        raise SelectionError("'tag' must be a string of 1 to 200 characters")
+    if tag is not None and (
+        not isinstance(tag, str) or not 0 < len(tag) <= 200 or not _storable(tag)
+    ):
+        raise SelectionError("'tag' must be a string of 1 to 200 characters (valid Unicode)")
     models = _strings(body.get("models"), "'models'")
+    exclude_labelled = body.get("exclude_labelled", False)
+    if not isinstance(exclude_labelled, bool | None):  # "no" read as true: nothing to choose
+        raise SelectionError(f"'exclude_labelled' must be true or false, got {exclude_labelled!r}")
     try:
         version = parse_version(body.get("version"))
     except CatalogError as exc:
@@ -146,16 +180,16 @@ def parse_request(body: Mapping[str, Any]) -> SelectionRequest:
         count=count,
         strategies=parse_strategies(body.get("strategies")),
         filter=parse_filter(body.get("filter")),
-        space=body.get("space") or None,
+        space=_name(body, "space"),
         exclude_tags=_strings(body.get("exclude_tags"), "'exclude_tags'"),
-        exclude_labelled=bool(body.get("exclude_labelled", False)),
+        exclude_labelled=bool(exclude_labelled),
         tag=tag,
         seed=seed,
         version=version,
-        balance_field=body.get("balance_field") or "class",
+        balance_field=_name(body, "balance_field") or "class",
         balance_target=dict(target) if target is not None else None,
         models=models,
-        reference_tag=body.get("reference_tag") or None,
+        reference_tag=_name(body, "reference_tag"),
     )
     words = {w for w, _ in request.strategies}
     if "disagreement" in words and len(models) not in (0, 2):

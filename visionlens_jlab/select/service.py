@@ -23,6 +23,7 @@ import numpy as np
 from ..catalog import GROUND_TRUTH, ConflictError, NotFoundError
 from ..catalog.reads import queries
 from ..catalog.reads.model_kinds import LABEL_MAP_TABLE
+from ..catalog.tables.labels_at import version_position
 from ..catalog.tables.labels_view import labels_at
 from ..catalog.writes.sample_tags import DEFAULT_USER, update_tags_in
 from . import records, score_gains
@@ -119,6 +120,30 @@ def _is_model(cur: duckdb.DuckDBPyConnection, dataset_id: int, name: str) -> boo
     )
 
 
+def _check_target(request: SelectionRequest, values: list[str | None]) -> None:
+    """Refuse a ``balance_target`` that wants none of the candidates' values: balance never
+    chooses a value the target leaves out, so the run chose nothing and said only
+    "0 of N candidates" (a typo in a class name, a field's values spelled otherwise)."""
+    target = request.balance_target
+    if target is None or not values:
+        return
+    if any(v is not None and target.get(v, 0) > 0 for v in values):
+        return
+    present = sorted({v for v in values if v is not None})
+    shown = ", ".join(repr(v) for v in present[:10]) + (", ..." if len(present) > 10 else "")
+    raise SelectionError(
+        f"'balance_target' wants none of the candidates' values of {request.balance_field!r} "
+        f"(theirs: {shown or 'none'}): nothing could be chosen"
+    )
+
+
+_PREDICTIONS_HOW = (
+    "import a model's with `visionlens predictions {0} FILE --model NAME`, or run one with "
+    "`visionlens predict {0} --model MODEL`"
+)
+"""How a dataset gets the predictions the model strategies read (their refusals say it)."""
+
+
 def score_gain(
     catalog: Catalog, dataset: str, request: SelectionRequest, word: str, ids: np.ndarray
 ) -> Gain:
@@ -130,14 +155,18 @@ def score_gain(
         dataset_id = catalog.dataset_id(cur, dataset)
         if word == "balance":
             values = score_gains.field_values(cur, dataset_id, ids, request.balance_field)
+            _check_target(request, values)
             return score_gains.Balance(values, request.balance_target)
         if word in ("label_quality", "image_quality"):
             return score_gains.Static(word, score_gains.quality_gain(
-                cur, dataset_id, ids, _quality_fields(cur, dataset_id, word)))  # fmt: skip
+                cur, dataset_id, ids, _quality_fields(cur, dataset_id, dataset, word)))  # fmt: skip
         models = _models(cur, dataset_id, request.models)
         if word == "disagreement":
             if len(models) < 2:
-                raise SelectionError("'disagreement' needs two models on the dataset")
+                raise SelectionError(
+                    f"'disagreement' needs two models on the dataset (it has "
+                    f"{', '.join(map(repr, models)) or 'none'}): {_PREDICTIONS_HOW.format(dataset)}"
+                )
             pair = (models[0], models[1])
             kinds = [score_gains.model_kind(cur, dataset_id, m) for m in pair]
             if kinds[0] != kinds[1]:
@@ -149,7 +178,10 @@ def score_gain(
                 )
             return score_gains.Static(word, score_gains.disagreement(cur, dataset_id, ids, pair))
         if not models:
-            raise SelectionError(f"{word!r} reads a model's predictions: this dataset has none")
+            raise SelectionError(
+                f"{word!r} reads a model's predictions: this dataset has none: "
+                + _PREDICTIONS_HOW.format(dataset)
+            )
         model = models[0]
         if score_gains.model_kind(cur, dataset_id, model) == "classification":
             how = "margin" if word == "margin" else "entropy"
@@ -159,7 +191,9 @@ def score_gain(
         return score_gains.Static(word, scores)
 
 
-def _quality_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int, word: str) -> list[str]:
+def _quality_fields(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, dataset: str, word: str
+) -> list[str]:
     """The dataset's computed score fields of label or image quality (lower: worse)."""
     from ..catalog.extensions.computed import dataset_computed_fields
 
@@ -169,19 +203,21 @@ def _quality_fields(cur: duckdb.DuckDBPyConnection, dataset_id: int, word: str) 
     else:
         wanted = [f for f in have if f.startswith("quality_") and f.endswith("_score")]
     if not wanted:
+        command = word.replace("_", "-")
         raise SelectionError(
-            f"{word!r} reads the {word.replace('_', '-')} scores: run {word.replace('_', '-')} "
-            "on this dataset first"
+            f"{word!r} reads the {command} scores: run `visionlens {command} {dataset}` first"
         )
     return [f"computed.{f}" for f in wanted]
 
 
 def check_request(catalog: Catalog, dataset: str, request: SelectionRequest) -> None:
-    """What can be refused before a run is queued: the dataset or a model the strategies
-    read (:class:`NotFoundError`) and a model with nothing they read
+    """What can be refused before a run is queued: the dataset, the version or a model the
+    strategies read (:class:`NotFoundError`) and a model with nothing they read
     (:class:`SelectionError`)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
+        if request.version is not None:  # was a queued job that failed at its first read
+            version_position(cur, dataset_id, request.version)
         if request.models and any(w in MODEL_WORDS for w, _ in request.strategies):
             _models(cur, dataset_id, request.models)
 

@@ -66,6 +66,19 @@ def voc_colors(count: int) -> tuple[tuple[int, int, int], ...]:
     return tuple(colors)
 
 
+def default_ignore_clash(classes: ClassSet) -> str | None:
+    """Why ``classes`` cannot keep the default ignore index, :data:`IGNORE`: class 255 of
+    a class file of 256 or more (16-bit masks: ADE20K-full, say), whose pixels no metric
+    would count; None where it can."""
+    if classes.value_map is not None or len(classes.names) <= IGNORE:
+        return None
+    return (
+        f"{len(classes.names)} classes: class {IGNORE} ({classes.names[IGNORE]!r}) is the "
+        "default ignore index, left out of every metric; give --ignore-index (a value no "
+        f"class has, as 65535, or {IGNORE} to leave that class out)"
+    )
+
+
 def voc_classes(ignore_index: int = IGNORE) -> ClassSet:
     """Pascal VOC: 21 classes, PNG values are the indices, 255 the void border."""
     return ClassSet(VOC_CLASSES, voc_colors(len(VOC_CLASSES)), ignore_index)

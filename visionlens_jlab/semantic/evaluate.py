@@ -31,6 +31,15 @@ class SemanticEvaluationError(ValueError):
     """Masks that cannot be compared (the message names the image)."""
 
 
+MAPPED_HINT = (
+    " (after the ground truth's value map, which the model's masks were imported through: "
+    "if they hold class indices, as Cityscapes train ids or mmsegmentation's raw outputs "
+    "do, import them again with --indices)"
+)
+"""What a model's mask read through the ground truth's value map (its label ids) needs
+when its values map to no class: most often they were class indices already."""
+
+
 def _lut(value_map: tuple[int, ...] | None, ignore_index: int) -> np.ndarray | None:
     if value_map is None:
         return None
@@ -81,7 +90,8 @@ def evaluate_semantic(
                 return confusion_with_boundary(gt, pred, num_classes, ignored)
             return confusion(gt, pred, num_classes, ignored), None
         except ValueError as exc:
-            raise SemanticEvaluationError(f"{pred_file}: {exc}") from None
+            hint = "" if pred_lut is None else MAPPED_HINT
+            raise SemanticEvaluationError(f"{pred_file}: {exc}{hint}") from None
 
     total = np.zeros((num_classes, num_classes), dtype=np.int64)
     bounds = np.zeros((2, num_classes), dtype=np.int64)

@@ -10,6 +10,7 @@ appears with its masks or not at all.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from .classes import ClassSet
 from .label_maps import ColorTable, is_painted
 from .layouts import MaskPair, PathCheck, SemanticSource, check_paths
 from .mask_checks import COLOR_FIX, VOC_COLOR_FIX, checked_shapes
-from .mask_files import jpeg_files, jpeg_masks_error, png_files
+from .mask_files import png_files, unread_files, unread_masks_error
 from .records import (
     PAINTED_PREDICTIONS,
     PREDICTIONS,
@@ -118,14 +119,26 @@ def sized_pairs(found: SemanticSource, report: IngestReport) -> list[tuple[MaskP
     silently. A mask of another size: each such pair is a
     ``semantic_size_mismatch`` warning naming both sizes, and is left out (its overlay and
     its pixels' classes would be misplaced); none left is an :class:`IngestError`. An image
-    whose header cannot be read is sized by its mask (``semantic_image_unreadable``)."""
+    whose header cannot be read is sized by its mask (``semantic_image_unreadable``). No
+    pixel of a class but class 0 in any mask is a ``semantic_background_only`` warning."""
     kept, differ = [], []
     classes = found.classes
     colors = painted_colors(found.layout, classes.colors[: len(classes.names)])
     fix = VOC_COLOR_FIX if found.layout == "voc" else COLOR_FIX
+    scored = threading.Event()
     shapes = checked_shapes(
-        [pair.mask for pair in found.pairs], classes, colors=colors, color_fix=fix
+        [pair.mask for pair in found.pairs], classes, colors=colors, color_fix=fix, scored=scored
     )
+    if len(classes.names) > 1 and not scored.is_set():
+        # binary masks saved as 0 and 255 (ISIC, Kvasir-SEG): their foreground is VOC's
+        # void, so every metric would be the background's alone
+        report.warn(
+            "semantic_background_only",
+            f"no mask has a pixel of any class but {classes.names[0]!r} (class 0): every "
+            "other pixel is void (255, or the ignore index), left out of every metric; "
+            "binary masks saved as 0 and 255 need their 255 saved as 1 (mask // 255), "
+            "then import again",
+        )
     for pair, (height, width) in zip(found.pairs, shapes, strict=True):
         mask = (width, height)
         image = image_size(pair.image, report)
@@ -292,8 +305,9 @@ def ingest_semantic_predictions(
     ground truth (its value map) unless ``indices`` (values are class indices already); an
     RGB mask is read through the classes' colours where the ground truth's are.
     A mask whose image is not in the dataset, or that fits several, is counted, not
-    stored; none matched fails, and so does a JPEG named after an image or a mask no
-    evaluation could read (:func:`_check_predictions`), the model's earlier masks kept.
+    stored; none matched fails, and so does a JPEG (or TIFF, BMP, GIF, WebP) named after
+    an image or a mask no evaluation could read (:func:`_check_predictions`), the model's
+    earlier masks kept.
     ``check`` sees the folder and every mask first (a server's allowed roots)."""
     check_paths(check, [folder])
     root = Path(folder).expanduser().resolve()
@@ -316,10 +330,11 @@ def ingest_semantic_predictions(
         samples = cur.execute(
             "SELECT sample_id, file_name FROM samples WHERE dataset_id = ?", [dataset_id]
         ).fetchall()
-        lossy = jpeg_files(root)
-        # a JPEG named after an image was meant as its mask; others (renderings) are not
+        lossy = unread_files(root)
+        # a JPEG (or TIFF...) named after an image was meant as its mask; others
+        # (renderings) are not
         if lossy and match_predictions(root, lossy, samples, IngestReport()):
-            raise IngestError(jpeg_masks_error(root, lossy))
+            raise IngestError(unread_masks_error(root, lossy))
         rows = match_predictions(root, files, samples, report)
         if not files:
             found = sorted({p.suffix.lower() or p.name for p in root.rglob("*") if p.is_file()})
@@ -342,7 +357,7 @@ def ingest_semantic_predictions(
         colors = source_colors(cur, dataset_id, GROUND_TRUTH)
         _check_predictions(rows, sizes, encoding, indices, colors)
         # painted like the ground truth: the source's layout says so, for every reader
-        painted = colors is not None and any(is_painted(location) for _, location in rows)
+        painted = colors is not None and any(is_painted(loc, colors) for _, loc in rows)
         layout = PAINTED_PREDICTIONS if painted else PREDICTIONS
         write_masks(cur, dataset_id, model, rows, encoding, layout)
         report.counts.update(predictions=len(rows))

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-LABEL_MAP_MODES = ("P", "L", "I", "I;16")
-"""Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey."""
+LABEL_MAP_MODES = ("P", "L", "I", "I;16", "1")
+"""Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey, 1-bit (a
+binary mask's 0 and 1, as Pillow saves a boolean array)."""
 COLOR_MODE = "RGB"
 """Pillow's mode of a mask painted in its classes' colours."""
 OPAQUE_MODES = {"RGBA": COLOR_MODE, "LA": "L"}
@@ -32,6 +34,41 @@ hold it) where no class has this colour."""
 
 class LabelMapError(ValueError):
     """A mask file that is not a label map (the message names the file)."""
+
+
+WIDE_MODES = (COLOR_MODE, *OPAQUE_MODES)
+"""Pillow's modes of several channels, which a PNG of 16 bits a channel opens as with each
+channel's high byte only (a 48-bit RGB PNG, as ``cv2.imwrite`` writes a ``uint16`` colour
+array): its values are not the file's."""
+
+
+def refuse_inexact(location: str, image: Any, fix: str) -> None:
+    """A :class:`LabelMapError` naming the file where ``image`` (opened, not yet decoded)
+    cannot be read as the values it was saved with: JPEG content whatever its name (a
+    JPEG renamed ``.png``: its compression changes the values along every edge, into other
+    valid classes), or a PNG of 16 bits a channel and several channels, of which Pillow
+    reads each channel's high byte (a colour 1 would be 0, ids would change; ``fix`` then
+    says what to save instead)."""
+    if image.format in ("JPEG", "MPO"):
+        raise LabelMapError(
+            f"{location}: a JPEG image (whatever its name), whose compression changes the "
+            "values along every edge: save it as PNG (lossless) from its source"
+        )
+    if image.mode not in WIDE_MODES:
+        return
+    if any(str(tile[3]).endswith(";16B") for tile in image.tile):
+        bits = 16 * len(image.mode)
+        raise LabelMapError(
+            f"{location}: a {bits}-bit {image.mode} PNG (16 bits a channel), which cannot be "
+            f"read exactly (only each channel's high byte): {fix}"
+        )
+
+
+WIDE_FIX = (
+    "save it with 8 bits a channel (a uint8 array), or class ids past 255 as a "
+    "single-channel 16-bit PNG"
+)
+"""What a semantic mask of 16 bits a channel needs."""
 
 
 class UnknownColorError(LabelMapError):
@@ -116,23 +153,35 @@ def painted_values(location: str, rgb: np.ndarray, table: ColorTable) -> np.ndar
     return found.astype(np.uint8) if top < 256 else found
 
 
-def is_painted(location: str) -> bool:
+def is_painted(location: str, colors: ColorTable | None = None) -> bool:
     """Whether the mask at ``location`` is an RGB image, or an RGBA one read as RGB (its
-    header only)."""
+    header only); with ``colors``, also a palette one read by its colours
+    (:func:`palette_order`: its header, and its pixels where the palette is reordered)."""
     from PIL import Image  # as read_label_map: Pillow when a mask is read
 
     with Image.open(location) as image:
-        return OPAQUE_MODES.get(image.mode, image.mode) == COLOR_MODE
+        if OPAQUE_MODES.get(image.mode, image.mode) == COLOR_MODE:
+            return True
+        if image.mode != "P" or colors is None or image.palette is None:
+            return False
+        raw = image.palette.palette  # the PNG's PLTE, read without the pixels
+        if _in_class_order(_palette_classes(bytes(raw), colors)):
+            return False
+        indices = np.asarray(image)
+        return palette_order(indices, image.getpalette() or [], colors) is not indices
 
 
 def read_label_map(
     location: str, value_map: np.ndarray | None = None, colors: ColorTable | None = None
 ) -> np.ndarray:
     """The mask at ``location`` as a ``uint8`` / ``uint16`` array of shape (height, width):
-    a palette PNG's indices as they are (not its colours), a grey PNG's values; then
+    a palette PNG's indices as they are (not its colours; with ``colors``, unless its
+    palette was reordered: :func:`palette_order`), a grey PNG's values; then
     ``value_map[value]`` where given. An RGB mask is read through ``colors`` (its pixels'
-    colours are class colours: :func:`painted_values`), and refused without one: its
-    colours would need a table to become classes. An RGBA or LA mask is its RGB or grey
+    colours are class colours: :func:`painted_values`; where some are no class's and its
+    channels are equal, its grey values), and without one as its grey values where its
+    channels are equal (:func:`grey_channel`), else refused: its colours would need a table
+    to become classes. An RGBA or LA mask is its RGB or grey
     channels where it is opaque (:func:`without_alpha`)."""
     # Pillow (~12 ms of imports) when a mask is read: this module is imported with the
     # semantic area's manifest, by every command that opens a catalog
@@ -142,20 +191,39 @@ def read_label_map(
         with Image.open(location) as image:
             mode = OPAQUE_MODES.get(image.mode, image.mode)
             table = colors if mode == COLOR_MODE else None
-            if mode not in LABEL_MAP_MODES and table is None:
-                raise LabelMapError(
-                    f"{location}: a {image.mode} image, not a label map (save the masks as "
-                    "palette or single-channel PNGs of class indices"
-                    + ("" if mode != COLOR_MODE else _COLOR_HINT)
-                    + ")"
-                )
+            refuse_inexact(location, image, WIDE_FIX)
+            refused = LabelMapError(
+                f"{location}: a {image.mode} image, not a label map (save the masks as "
+                "palette or single-channel PNGs of class indices"
+                + ("" if mode != COLOR_MODE else _COLOR_HINT)
+                + ")"
+            )
+            if mode not in LABEL_MAP_MODES and mode != COLOR_MODE:
+                raise refused
             array = np.asarray(image)
+            if array.dtype == np.bool_:  # a 1-bit mask: its bits are the classes 0 and 1
+                array = array.astype(np.uint8)
             if image.mode in OPAQUE_MODES:
                 array = without_alpha(location, image.mode, array)
+            if mode == COLOR_MODE and table is None:
+                grey = grey_channel(array)
+                if grey is None:
+                    raise refused
+                array = grey
+            if image.mode == "P" and colors is not None:
+                array = palette_order(array, image.getpalette() or [], colors)
     except OSError as exc:
         raise LabelMapError(f"{location}: cannot read the mask ({exc})") from None
     if table is not None:
-        return painted_values(location, array, table)
+        try:
+            return painted_values(location, array, table)
+        except UnknownColorError:
+            # a grey mask saved with three channels among painted ones (a model's class ids
+            # written by cv2): its colours are no class's, its equal channels the ids
+            grey = grey_channel(array)
+            if grey is None:
+                raise
+            array = grey
     if value_map is not None:
         if array.dtype != np.uint8:
             # a 16-bit PNG of label ids (as OpenCV writes a wider array) maps like an 8-bit
@@ -170,6 +238,47 @@ def read_label_map(
             array = array.astype(np.uint8)
         array = value_map[array]
     return array
+
+
+def grey_channel(rgb: np.ndarray) -> np.ndarray | None:
+    """The one channel of an RGB mask whose three channels are equal at every pixel: a grey
+    label map saved with three channels (``cv2.imwrite`` of what ``cv2.imread`` read, as
+    BGR), whose values are unambiguous; None where a pixel's channels differ (a colour)."""
+    first = rgb[..., 0]
+    if not (np.array_equal(first, rgb[..., 1]) and np.array_equal(first, rgb[..., 2])):
+        return None
+    return np.ascontiguousarray(first)
+
+
+def palette_order(
+    indices: np.ndarray, palette: Sequence[int] | bytes, table: ColorTable
+) -> np.ndarray:
+    """A palette mask's class indices where its source's classes have colours: its indices,
+    unless its palette gives every index it uses a class's colour and some of them another
+    class's than their own (a PNG optimiser or ImageMagick compacted and reordered the
+    palette, keeping the colours): then each pixel is the class of its colour. A palette
+    in the classes' order (VOC's own) is one lookup of its 256 entries; ``indices`` itself
+    is returned where they are the classes."""
+    classes = _palette_classes(palette, table)
+    if _in_class_order(classes):
+        return indices
+    used = np.flatnonzero(np.bincount(indices.ravel(), minlength=len(classes)))
+    if used.max(initial=0) >= len(classes) or not classes[used].all():
+        return indices  # an index with no colour, or of no class's: the indices are meant
+    by_color = classes - 1
+    return by_color.astype(indices.dtype if by_color.max() < 256 else np.uint16)[indices]
+
+
+def _palette_classes(palette: Sequence[int] | bytes, table: ColorTable) -> np.ndarray:
+    """Each palette entry's class + 1 through ``table`` (0: no class's colour)."""
+    flat = np.frombuffer(palette, np.uint8) if isinstance(palette, bytes) else palette
+    rgb = np.asarray(flat, dtype=np.uint32)[: len(flat) // 3 * 3].reshape(-1, 3)
+    return table.lookup[(rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]].astype(np.int64)
+
+
+def _in_class_order(classes: np.ndarray) -> bool:
+    """Whether each palette entry of a class's colour is at that class's index."""
+    return bool(((classes == 0) | (classes == np.arange(1, len(classes) + 1))).all())
 
 
 def without_alpha(location: str, mode: str, array: np.ndarray) -> np.ndarray:

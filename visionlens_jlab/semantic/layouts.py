@@ -2,7 +2,8 @@
 
 * ``voc``: ``JPEGImages/<id>.jpg`` + ``SegmentationClass/<id>.png`` (palette PNGs, 255 the
   void border; or RGB PNGs painted in VOC's palette, its border (224,224,192)); the split
-  from ``ImageSets/Segmentation/<split>.txt`` where present.
+  from ``ImageSets/Segmentation/<split>.txt`` where present. Without ``SegmentationClass/``,
+  ``SegmentationClassAug/`` (SBD's augmented set, grey PNGs of the same indices).
 * ``cvat``: CVAT's "Segmentation mask 1.1" export (Datumaro's VOC export): ``labelmap.txt``
   (``name:r,g,b:parts:actions``, class ``i`` its ``i``-th label) +
   ``SegmentationClass/<name>.png`` (RGB PNGs painted in the labelmap's colours, or PNGs of
@@ -98,6 +99,10 @@ class Matched:
     clashes: list[str]
 
 
+AUGMENTED = "SegmentationClassAug"
+"""VOC's masks folder as mmsegmentation's conversion of SBD's 10 582 training masks."""
+
+
 def detect_layout(root: Path, images: bool = False) -> str:
     """The layout of ``root`` (a :class:`LayoutError` naming what was looked for); with
     ``images`` (their folder given apart), no ``images/`` is needed beside the masks, and a
@@ -106,14 +111,14 @@ def detect_layout(root: Path, images: bool = False) -> str:
         return "cityscapes"
     if (root / "SegmentationClass").is_dir() and (root / known.LABELMAP_FILE).is_file():
         return "cvat"
-    if (root / "SegmentationClass").is_dir():
+    if (root / "SegmentationClass").is_dir() or (root / AUGMENTED).is_dir():
         return "voc"
     if (root / "annotations").is_dir() and (images or (root / "images").is_dir()):
         return "ade20k"
     if images or ((root / "masks").is_dir() and (root / "images").is_dir()):
         return "masks"
     raise LayoutError(
-        f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass/ (with "
+        f"{root}: no semantic layout found (looked for gtFine/, SegmentationClass[Aug]/ (with "
         "labelmap.txt: a CVAT export), images/ + annotations/, images/ + masks/; masks "
         "whose images are elsewhere: give their folder with --images)"
     )
@@ -153,7 +158,8 @@ def open_semantic(
     if ignore_index is not None and ignore_index < 0:
         # a value map holds it as a pixel value: a negative one could never be read back
         raise LayoutError(f"--ignore-index {ignore_index}: a pixel value, 0 or more")
-    if (root / "VOC2012" / "SegmentationClass").is_dir() and layout in ("auto", "voc"):
+    voc = [root / "VOC2012" / name for name in ("SegmentationClass", AUGMENTED)]
+    if any(p.is_dir() for p in voc) and layout in ("auto", "voc"):
         root = root / "VOC2012"
     chosen = detect_layout(root, apart is not None) if layout == "auto" else layout
     if chosen not in LAYOUTS:
@@ -161,6 +167,9 @@ def open_semantic(
     names = read_class_file(class_file) if class_file else None
     ignore = IGNORE if ignore_index is None else ignore_index
     matched, class_set = _READERS[chosen](root, names, ignore, apart)
+    clash = None if ignore_index is not None else known.default_ignore_clash(class_set)
+    if clash:
+        raise LayoutError(clash)
     if not matched.pairs and matched.clashes:
         raise LayoutError(
             f"{root}: no mask pairs with one image: {matched.clashes[0]} (files named alike "
@@ -204,7 +213,8 @@ def _voc(
                 splits.setdefault(stem, split)
     folder = apart or root / "JPEGImages"
     images = _keyed(folder, _images(folder, recursive=apart is not None))
-    masks = [(m.stem, m) for m in mask_files(root / "SegmentationClass")]
+    found = root / "SegmentationClass"
+    masks = [(m.stem, m) for m in mask_files(found if found.is_dir() else root / AUGMENTED)]
     classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
     return _pair_up(root, images, masks, splits.get, folder if apart else root), classes
 

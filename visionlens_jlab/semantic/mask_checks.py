@@ -11,6 +11,7 @@ naming the file, the value and the fix, before anything is written.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -99,20 +100,37 @@ def checked_label_map(
     return raw
 
 
+def has_scored_class(raw: np.ndarray, classes: ClassSet) -> bool:
+    """Whether ``raw`` (values as in the file, each known: :func:`checked_label_map`) has a
+    pixel of a scored class other than class 0 (the background of a binary mask)."""
+    lut = value_lut(classes.ignore_index, classes.value_map)
+    mapped = raw if lut is None else lut[raw]
+    scored = (mapped > 0) & (mapped < len(classes.names))
+    if 0 < classes.ignore_index < len(classes.names):
+        scored &= mapped != classes.ignore_index
+    return bool(scored.any())
+
+
 def checked_shapes(
     locations: Sequence[str],
     classes: ClassSet,
     fix: str = TRUTH_FIX,
     colors: ColorTable | None = None,
     color_fix: str = COLOR_FIX,
+    scored: threading.Event | None = None,
 ) -> list[tuple[int, int]]:
     """The ``(height, width)`` of each mask of ``locations``, each read and checked
     (:func:`checked_label_map`) on a pool of threads: Pillow decodes a PNG without the GIL,
     so a many-core machine reads a dataset's masks side by side. The first refused mask, in
-    ``locations``' order, is the error."""
+    ``locations``' order, is the error. ``scored`` is set once a mask has a pixel of a
+    scored class other than class 0 (:func:`has_scored_class`; the masks after it are not
+    searched)."""
 
     def shape(location: str) -> tuple[int, int]:
-        height, width = checked_label_map(location, classes, fix, colors, color_fix).shape[:2]
+        raw = checked_label_map(location, classes, fix, colors, color_fix)
+        if scored is not None and not scored.is_set() and has_scored_class(raw, classes):
+            scored.set()
+        height, width = raw.shape[:2]
         return int(height), int(width)
 
     with ThreadPoolExecutor(min(8, (os.cpu_count() or 1) + 1)) as pool:

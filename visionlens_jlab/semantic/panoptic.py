@@ -32,14 +32,32 @@ from ..records.report import IngestError, IngestReport
 from .classes import ClassSet, voc_colors
 from .image_lookup import locate_images
 from .layouts import PathCheck, check_paths
+from .panoptic_images import (
+    image_keys,
+    json_image_keys,
+    labelled_images,
+    match_annotations,
+    unmatched,
+)
+from .panoptic_json import (
+    checked_json,
+    is_thing,
+    load_json,
+    png_folder,
+    png_paths,
+    png_size,
+    require_files,
+)
 from .panoptic_quality import (
     PanopticError,
     PQStat,
+    check_categories,
     image_pq,
     image_scores,
     pq_summary,
     segment_ids,
 )
+from .panoptic_segments import check_ground_truth, segment_mismatches
 from .records import (
     PANOPTIC_IMAGE_FIELDS,
     PANOPTIC_LAYOUT,
@@ -57,113 +75,12 @@ LAYOUT = PANOPTIC_LAYOUT
 IMAGE_FIELDS = PANOPTIC_IMAGE_FIELDS
 
 
-def _load(path: str) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IngestError(f"{path}: not a COCO panoptic JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
-        raise IngestError(f"{path}: no 'annotations' list (COCO panoptic JSON)")
-    return data
-
-
-def _checked(data: dict[str, Any], path: str, truth: bool) -> dict[str, Any]:
-    """``data``, once every entry the ingest and the evaluation read is there: each
-    annotation's PNG ``file_name`` (and the ground truth's ``image_id``), its
-    ``segments_info`` a list of segments with integer ``id`` and ``category_id`` (and the
-    ground truth's ``area``, its PQ's denominator); the ground truth's categories with
-    ``id`` and ``name``, its images with ``id`` and ``file_name``, each id once. Else an
-    :class:`IngestError` naming the first entry without, where a ``KeyError`` would come
-    mid-ingest or mid-evaluation, after the dataset was written without its masks."""
-    annotation = ("file_name", "image_id") if truth else ("file_name",)
-    segment = ("id", "category_id", "area") if truth else ("id", "category_id")
-    for i, ann in enumerate(data["annotations"]):
-        where = f"{path}: annotations[{i}]"
-        _require(ann, annotation, where)
-        segments = ann.get("segments_info", [])
-        if not isinstance(segments, list):
-            raise IngestError(f"{where}: 'segments_info' is not a list of segments")
-        for k, seg in enumerate(segments):
-            _require(seg, segment, f"{where}.segments_info[{k}]", ("id", "category_id"))
-    if truth:
-        for key, fields in (("categories", ("id", "name")), ("images", ("id", "file_name"))):
-            for i, entry in enumerate(data.get(key) or []):
-                _require(
-                    entry, fields, f"{path}: {key}[{i}]", ("id",) if key == "categories" else ()
-                )
-        _unique_ids(data.get("images") or [], path)
-    return data
-
-
-def _unique_ids(images: list[dict[str, Any]], path: str) -> None:
-    """Refuse an image id listed twice: each entry would be a sample, and an annotation
-    finds its image by id, so one of them would stay without its mask."""
-    first: dict[str, int] = {}
-    for i, image in enumerate(images):
-        key = str(image["id"])  # by its text, as an annotation finds its image
-        if key in first:
-            raise IngestError(
-                f"{path}: images[{first[key]}] and images[{i}] have one id, {image['id']!r} "
-                "(an image is listed once: remove or renumber one)"
-            )
-        first[key] = i
-
-
-def _require(
-    entry: Any, fields: tuple[str, ...], where: str, integers: tuple[str, ...] = ()
-) -> None:
-    """Refuse an ``entry`` that is not an object with ``fields`` (``integers`` among them
-    integers, or their digits, that fit in 32 bits: the catalog keeps class ids so)."""
-    if not isinstance(entry, dict):
-        raise IngestError(f"{where} is not an object")
-    missing = [f"{name!r}" for name in fields if entry.get(name) is None]
-    if missing:
-        raise IngestError(f"{where} has no {', '.join(missing)}")
-    for name in integers:
-        try:
-            value = int(entry[name])
-        except (TypeError, ValueError):
-            raise IngestError(f"{where}: {name!r} is {entry[name]!r}, not an integer") from None
-        if not -(2**31) <= value < 2**31:
-            raise IngestError(f"{where}: {name!r} is {value}, past the 32-bit ids a catalog keeps")
-
-
-def _png_paths(data: dict[str, Any], folder: Path) -> list[str]:
-    """The PNG each annotation names (a ``..`` in a name may lead out of the folder)."""
-    return [str(folder / str(a.get("file_name"))) for a in data["annotations"]]
-
-
-def _require_files(paths: list[str], json_path: str) -> None:
-    """Refuse a JSON whose PNGs are not all there (after the paths were allowed): found
-    here, not by an evaluation that stops at the first."""
-    missing = [p for p in paths if not os.path.isfile(p)]
-    if missing:
-        raise IngestError(
-            f"{json_path}: {len(missing)} of its {len(paths)} PNGs are not there "
-            f"(first: {missing[0]}; give their folder with --masks)"
-        )
-
-
-def _png_folder(json_path: str, folder: str | None) -> Path:
-    """The PNG folder: given, else the JSON's path without ``.json`` (panopticapi's rule)."""
-    found = Path(folder) if folder else Path(json_path).with_suffix("")
-    if not found.is_dir():
-        raise IngestError(f"{found}: no folder of panoptic PNGs (give it with --masks)")
-    return found.resolve()
-
-
-def labelled_images(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The JSON's images that have an annotation: the dataset's samples, in their order."""
-    # by their text, as an annotation finds its sample: an image id 1 and an
-    # annotation's "1" (JSON written by different tools) are one image
-    labelled = {str(a["image_id"]) for a in data["annotations"]}
-    return [im for im in data.get("images", []) if str(im["id"]) in labelled]
-
-
 class PanopticSamples:
     """A :class:`~visionlens_jlab.records.parsed.ParsedSource` of the JSON's images, with
     their PNGs in ``folder``. Made before the dataset is written: two annotations of one
-    image are refused here (:func:`_match`)."""
+    image are refused here (:func:`.panoptic_images.match_annotations`); an annotation of
+    no listed image, an image without one and a PNG of another size than its image are
+    counted in ``report`` and left out."""
 
     format = LAYOUT
     json_checked = True
@@ -173,9 +90,81 @@ class PanopticSamples:
         self.source, self.media_root = source, str(images)
         self.report = IngestReport()
         self.kept = labelled_images(data)
-        keys = _keys([(str(im["id"]), im["file_name"]) for im in self.kept])
-        self.matched = _match(data["annotations"], keys, source)
+        self.matched = match_annotations(data["annotations"], json_image_keys(self.kept), source)
+        self._report_unmatched(len(data.get("images") or []))
+        self._leave_out_misfits()
+        check_ground_truth(
+            [(str(folder / data["annotations"][k]["file_name"]), k) for k, _ in self.matched],
+            data["annotations"],
+            {int(c["id"]) for c in data["categories"]},
+            self.report,
+        )
+        bare = [str(c["name"]) for c in data["categories"] if c.get("isthing") is None]
+        if bare:  # panopticapi's pq_average raises a KeyError on them
+            self.report.warn(
+                "panoptic_category_without_isthing",
+                "categories without isthing (scored as stuff: give each isthing 1 or 0)",
+                count=len(bare),
+                examples=bare,
+            )
         self.locations = locate_images(images, [im["file_name"] for im in self.kept], self.report)
+
+    def _report_unmatched(self, images: int) -> None:
+        """Count the annotations whose image is not in the JSON's images, and the images
+        without an annotation: each left out, where a wrong id would otherwise only show
+        as a smaller dataset."""
+        lone = unmatched(self.data["annotations"], self.matched)
+        if lone:
+            self.report.warn(
+                "panoptic_annotation_without_image",
+                "annotations whose image_id is none of the JSON's images (not ingested: "
+                "check their image_id)",
+                count=len(lone),
+                examples=lone,
+            )
+        if images > len(self.kept):
+            kept = {str(im["id"]) for im in self.kept}
+            bare = [im["file_name"] for im in self.data["images"] if str(im["id"]) not in kept]
+            self.report.warn(
+                "panoptic_image_without_annotation",
+                "images without an annotation (not ingested: a panoptic dataset is its "
+                "annotated images)",
+                count=len(bare),
+                examples=bare,
+            )
+
+    def _leave_out_misfits(self) -> None:
+        """Leave out each image whose PNG's size is not the one its JSON entry gives (its
+        overlay and its segments would be misplaced), as a ``panoptic_size_mismatch``
+        warning naming both sizes; none left is an :class:`IngestError`."""
+        differ, bad = [], set()
+        annotations = self.data["annotations"]
+        for k, row in self.matched:
+            image = self.kept[row]
+            width, height = image.get("width"), image.get("height")
+            found = png_size(str(self.folder / annotations[k]["file_name"]))
+            if width is None or height is None or found in (None, (int(width), int(height))):
+                continue
+            bad.add(row)
+            differ.append(
+                f"{image['file_name']}: image {width}x{height}, PNG "
+                f"{annotations[k]['file_name']} {found[0]}x{found[1]}"
+            )
+        if not differ:
+            return
+        if len(bad) == len(self.kept):
+            raise IngestError(
+                f"{self.source}: every PNG's size differs from its image's (first: {differ[0]})"
+            )
+        self.report.warn(
+            "panoptic_size_mismatch",
+            "PNGs whose size differs from their image's (left out: re-export them at the "
+            "image's size)",
+            count=len(differ),
+            examples=differ,
+        )
+        self.kept = [im for row, im in enumerate(self.kept) if row not in bad]
+        self.matched = match_annotations(annotations, json_image_keys(self.kept), self.source)
 
     def batches(self) -> Iterator[Batch]:
         """One batch of the images that have an annotation (:func:`labelled_images`)."""
@@ -200,7 +189,7 @@ class PanopticSamples:
         cats = self.data["categories"]
         classes = ClassSet(tuple(c["name"] for c in cats), voc_colors(len(cats) + 1)[1:], 0)
         rows, segments = _mask_rows(self.data, self.matched, self.folder, range(len(self.kept)))
-        ids, things = [int(c["id"]) for c in cats], [bool(c.get("isthing")) for c in cats]
+        ids, things = [int(c["id"]) for c in cats], [is_thing(c.get("isthing")) for c in cats]
         return {
             **class_rows(classes, ids, things),
             **mask_rows(GROUND_TRUTH, rows, classes, LAYOUT, segments, "sample_index"),
@@ -221,68 +210,30 @@ def ingest_panoptic(
     from ..catalog.writes.dataset_writer import write_dataset
 
     check_paths(check, [json_path])
-    data = _load(json_path)
+    data = load_json(json_path)
     if not isinstance(data.get("categories"), list) or not data["categories"]:
         raise IngestError(f"{json_path}: no 'categories' (with isthing) in a COCO panoptic JSON")
-    _checked(data, json_path, truth=True)
-    folder = _png_folder(json_path, masks)
+    checked_json(data, json_path, truth=True)
+    folder = png_folder(json_path, masks)
     image_root = Path(images).resolve() if images else folder.parent / "images"
     check_paths(check, [str(folder), str(image_root)])
     check_paths(
         check, [str(image_root / str(im.get("file_name"))) for im in data.get("images", [])]
     )
-    check_paths(check, _png_paths(data, folder))
-    _require_files(_png_paths(data, folder), json_path)
+    check_paths(check, png_paths(data, folder))
+    require_files(png_paths(data, folder), json_path)
     samples = PanopticSamples(data, image_root, json_path, folder)  # refusals before a write
     summary = write_dataset(catalog, name, samples).to_dict()  # with its masks: feature_rows
     summary["panoptic"] = {"masks": len(samples.matched), "categories": len(data["categories"])}
     return summary
 
 
-ImageKeys = tuple[dict[str, int], dict[str, int], list[str]]
-"""How an annotation finds its image (a row number): by image id (as text), else by its
-PNG's stem; and the images' file names."""
-
-
-def _keys(images: list[tuple[str | None, str]]) -> ImageKeys:
-    """The keys of ``(image id, file name)`` rows; a stem that two images share finds
-    neither (which of them would be a guess)."""
-    by_id = {image_id: i for i, (image_id, _) in enumerate(images) if image_id is not None}
-    stems: dict[str, list[int]] = {}
-    for i, (_, name) in enumerate(images):
-        stems.setdefault(Path(name).stem, []).append(i)
-    unique = {stem: found[0] for stem, found in stems.items() if len(found) == 1}
-    return by_id, unique, [name for _, name in images]
-
-
-def _match(annotations: list[Any], keys: ImageKeys, where: str) -> list[tuple[int, int]]:
-    """``(annotation index, image row)`` of each annotation that finds its image; two for
-    one image are an :class:`IngestError` naming both (COCO panoptic has one PNG per image;
-    storing both would leave the evaluation to pick one)."""
-    by_id, by_stem, names = keys
-    found: dict[int, int] = {}
-    for k, ann in enumerate(annotations):
-        image = by_id.get(str(ann.get("image_id")))
-        if image is None:
-            image = by_stem.get(Path(str(ann.get("file_name", ""))).stem)
-        if image is None:
-            continue
-        if image in found:
-            first = annotations[found[image]]
-            raise IngestError(
-                f"{where}: annotations[{found[image]}] ({first['file_name']}) and "
-                f"annotations[{k}] ({ann['file_name']}) are both for image {names[image]}; "
-                "keep one of them"
-            )
-        found[image] = k
-    return [(k, image) for image, k in found.items()]
-
-
 def _mask_rows(
     data: dict[str, Any], matched: list[tuple[int, int]], folder: Path, samples: Sequence[int]
 ) -> tuple[list[tuple[int, str]], list[str]]:
-    """``(sample, PNG)`` and the ``segments_info`` JSON of each :func:`_match` pair, the
-    image rows' samples in ``samples``."""
+    """``(sample, PNG)`` and the ``segments_info`` JSON of each
+    :func:`.panoptic_images.match_annotations` pair, the image rows' samples in
+    ``samples``."""
     rows, segments = [], []
     for k, row in sorted(matched):
         ann = data["annotations"][k]
@@ -299,19 +250,53 @@ def _write_source(
     folder: Path,
     classes: ClassSet,
     where: str,
+    report: IngestReport,
 ) -> int:
+    """Store ``source``'s PNGs of the dataset's images (by image id, else PNG stem), each
+    of its ground truth's size; counts the annotations of no image in ``report``."""
     samples = cur.execute(
         "SELECT sample_id, source_image_id, file_name FROM samples WHERE dataset_id = ? "
         "ORDER BY sample_id",
         [dataset_id],
     ).fetchall()
-    keys = _keys([(image_id, name) for _, image_id, name in samples])
-    matched = _match(data["annotations"], keys, where)
+    keys = image_keys([(image_id, name) for _, image_id, name in samples])
+    matched = match_annotations(data["annotations"], keys, where)
     rows, segments = _mask_rows(data, matched, folder, [s[0] for s in samples])
     if not rows:
         raise IngestError("no panoptic annotation names an image of the dataset")
+    lone = unmatched(data["annotations"], matched)
+    if lone:
+        report.warn(
+            "prediction_unknown_image",
+            "annotations naming no image of the dataset by image_id or PNG name (not stored)",
+            count=len(lone),
+            examples=lone,
+        )
+    _check_sizes(rows, read_panoptic(cur, dataset_id, GROUND_TRUTH))
+    differ = segment_mismatches([(at, seg) for (_, at), seg in zip(rows, segments, strict=True)])
+    if differ:
+        raise IngestError(
+            f"{differ[0]}{f' (and {len(differ) - 1} more PNGs)' if len(differ) > 1 else ''}: "
+            "a model's PNG holds exactly the segments its segments_info lists (panopticapi "
+            "refuses the pair); fix or leave out the annotation"
+        )
     write_masks(cur, dataset_id, source, rows, classes, LAYOUT, segments)
     return len(rows)
+
+
+def _check_sizes(rows: list[tuple[int, str]], truth: dict[int, tuple[str, str]]) -> None:
+    """Refuse a predicted PNG of another size than its ground truth's (the network's
+    resolution, say), found here rather than by an evaluation that stops at the first."""
+    for sample, location in rows:
+        if sample not in truth:
+            continue
+        mine, theirs = png_size(location), png_size(truth[sample][0])
+        if mine is not None and theirs is not None and mine != theirs:
+            raise IngestError(
+                f"{location}: {mine[0]}x{mine[1]}, its ground truth {theirs[0]}x{theirs[1]} "
+                f"({truth[sample][0]}): resize the prediction to its image's size (nearest "
+                "neighbour, so its values stay segment ids)"
+            )
 
 
 def ingest_panoptic_predictions(
@@ -323,25 +308,39 @@ def ingest_panoptic_predictions(
     check: PathCheck = None,
 ) -> dict[str, Any]:
     """Record ``model``'s panoptic results (COCO panoptic JSON + PNG folder); an annotation
-    names its image by ``image_id``, else by its PNG's stem; ``check`` as for
-    :func:`ingest_panoptic`."""
+    names its image by ``image_id``, else by its PNG's stem, and one that names none is
+    counted (``unmatched``, a ``prediction_unknown_image`` warning), not stored; a PNG of
+    another size than its ground truth's is an :class:`IngestError`, the model's earlier
+    results kept. ``check`` as for :func:`ingest_panoptic`."""
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
     check_paths(check, [json_path])
-    data = _checked(_load(json_path), json_path, truth=False)
-    folder = _png_folder(json_path, masks)
-    check_paths(check, [str(folder), *_png_paths(data, folder)])
-    _require_files(_png_paths(data, folder), json_path)
+    data = checked_json(load_json(json_path), json_path, truth=False)
+    folder = png_folder(json_path, masks)
+    check_paths(check, [str(folder), *png_paths(data, folder)])
+    require_files(png_paths(data, folder), json_path)
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
-        if not read_categories(cur, dataset_id):
+        known = set(read_categories(cur, dataset_id))
+        if not known:
             raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
-        count = _write_source(cur, dataset_id, model, data, folder, ClassSet((), (), 0), json_path)
-        report = {"counts": {"predictions": count}, "warnings": [], "errors": []}
+        check_categories(data["annotations"], known, json_path)
+        report = IngestReport()
+        count = _write_source(
+            cur, dataset_id, model, data, folder, ClassSet((), (), 0), json_path, report
+        )
+        report.counts.update(predictions=count)
         record_model(cur, dataset_id, model, kind=LABEL_MAPS, model_format=LAYOUT,
-                     source=json_path, predictions=count, report=report)  # fmt: skip
+                     source=json_path, predictions=count, report=report.to_dict())  # fmt: skip
         types = label_type_counts(cur, dataset_id, model)
-    return {"dataset": dataset, "model": model, "masks": count, "label_types": types}
+    return {
+        "dataset": dataset,
+        "model": model,
+        "masks": count,
+        "label_types": types,
+        "unmatched": len(data["annotations"]) - count,
+        "warnings": report.warnings,
+    }
 
 
 def evaluate_panoptic(

@@ -17,33 +17,125 @@ the overall, things and stuff figures average the categories that have any TP, F
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from ..records.report import IngestError
+from .label_maps import OPAQUE_MODES, LabelMapError, refuse_inexact, without_alpha
 
 OFFSET = 256 * 256 * 256
 VOID = 0
 
 
 class PanopticError(ValueError):
-    """A prediction that does not fit its PNG (the message names the file and segment)."""
+    """A panoptic PNG that holds no segment ids, or a prediction that does not fit its PNG
+    (the message names the file, and the segment)."""
+
+
+ID_MODES = ("1", "L", "I;16", "I")
+"""Pillow's single-channel modes, whose values are the segment ids (panopticapi's
+``rgb2id`` of a 2-D array): a 16-bit PNG of ids as OpenCV or Pillow write one."""
+WIDE_FIX = "save the ids as an 8-bit RGB PNG (R + 256 G + 256² B), as panopticapi's id2rgb"
+"""What a panoptic PNG of 16 bits a channel needs."""
 
 
 def segment_ids(location: str) -> np.ndarray:
-    """The segment ids of a COCO panoptic PNG (``R + 256 G + 256² B``)."""
+    """The segment ids of a COCO panoptic PNG (``R + 256 G + 256² B``; a palette PNG by its
+    colours; a single-channel one's values, :data:`ID_MODES`). An RGBA or LA PNG is read as
+    its RGB or grey channels where every pixel is opaque, else refused as a semantic mask is
+    (:func:`.label_maps.without_alpha`): a :class:`PanopticError` naming the file, how many
+    pixels are translucent and the fix; so is an id past 2^24 - 1 in a 32-bit PNG, and a
+    PNG of 16 bits a channel or a JPEG named ``.png`` (:func:`.label_maps.refuse_inexact`)."""
     # Pillow (~12 ms of imports) when a PNG is read: the semantic area's manifest, which
     # every command that opens a catalog imports, reaches this module
     from PIL import Image
 
-    with Image.open(location) as image:
-        rgb = image if image.mode == "RGB" else image.convert("RGB")
-        # Pillow keeps RGB pixels in 4 bytes: read as little-endian uint32, the 4th masked
-        raw = rgb.tobytes("raw", "RGBX")
-        width, height = rgb.size
-    ids = np.frombuffer(raw, dtype="<u4").reshape(height, width) & np.uint32(OFFSET - 1)
-    return ids
+    try:
+        with Image.open(location) as image:
+            mode = OPAQUE_MODES.get(image.mode, image.mode)
+            refuse_inexact(location, image, WIDE_FIX)
+            if image.mode in OPAQUE_MODES:
+                # not converted to RGB: that drops the alpha, and a translucent pixel's
+                # id would be read from its colour alone
+                pixels = without_alpha(location, image.mode, np.asarray(image))
+            elif mode in ID_MODES:
+                pixels = np.asarray(image)
+            else:
+                rgb = image if image.mode == "RGB" else image.convert("RGB")
+                # Pillow keeps RGB pixels in 4 bytes: read as little-endian uint32, the 4th
+                # masked
+                raw = rgb.tobytes("raw", "RGBX")
+                width, height = rgb.size
+                ids = np.frombuffer(raw, dtype="<u4").reshape(height, width)
+                return ids & np.uint32(OFFSET - 1)
+    except LabelMapError as exc:
+        raise PanopticError(str(exc)) from None
+    if mode == "RGB":
+        ids = pixels[..., 0].astype(np.uint32)
+        ids |= pixels[..., 1].astype(np.uint32) << 8
+        ids |= pixels[..., 2].astype(np.uint32) << 16
+        return ids
+    if pixels.size and (int(pixels.min()) < 0 or int(pixels.max()) >= OFFSET):
+        bad = int(pixels.min()) if int(pixels.min()) < 0 else int(pixels.max())
+        raise PanopticError(
+            f"{location}: value {bad} is no segment id (0..{OFFSET - 1}, what an RGB "
+            "panoptic PNG holds); save the ids as an RGB PNG (R + 256 G + 256² B)"
+        )
+    return pixels.astype(np.uint32)
+
+
+def check_pngs(locations: list[str]) -> None:
+    """Refuse the first of ``locations`` (in their order) that :func:`segment_ids` would
+    refuse or that is no image: an :class:`~visionlens_jlab.records.report.IngestError`
+    naming it. Only a PNG with an alpha channel or of 32-bit values is decoded (on a pool
+    of threads), the others are their header (a 48-bit RGB one or a JPEG refused by it):
+    the ingest checks every PNG so before anything is written."""
+    from PIL import Image
+
+    def check(location: str) -> None:
+        try:
+            with Image.open(location) as image:
+                refuse_inexact(location, image, WIDE_FIX)
+                mode = image.mode
+            if mode in OPAQUE_MODES or mode == "I":
+                segment_ids(location)
+        except (PanopticError, LabelMapError) as exc:
+            raise IngestError(str(exc)) from None
+        except OSError as exc:
+            raise IngestError(f"{location}: cannot read the PNG ({exc})") from None
+
+    with ThreadPoolExecutor(min(8, (os.cpu_count() or 1) + 1)) as pool:
+        list(pool.map(check, locations))
+
+
+def check_categories(annotations: list[dict[str, Any]], known: set[int], where: str) -> None:
+    """Refuse results whose segments name categories the dataset does not have: an
+    :class:`~visionlens_jlab.records.report.IngestError` naming the ids, the first segment
+    with one and the fix (detectron2's contiguous ids are the usual cause), found at import
+    rather than by an evaluation that stops at the first image."""
+    unknown: set[int] = set()
+    first = ""
+    for i, ann in enumerate(annotations):
+        for k, seg in enumerate(ann.get("segments_info", [])):
+            cid = int(seg["category_id"])
+            if cid not in known:
+                unknown.add(cid)
+                first = first or f"annotations[{i}].segments_info[{k}]"
+    if unknown:
+        ids = sorted(unknown)
+        raise IngestError(
+            f"{where}: category id(s) {', '.join(map(str, ids[:8]))}"
+            f"{', ...' if len(ids) > 8 else ''} (first at {first}) are none of the "
+            f"dataset's {len(known)} categories ({', '.join(map(str, sorted(known)[:8]))}"
+            f"{', ...' if len(known) > 8 else ''}): give each segment its category's id in "
+            "the dataset's JSON (a detectron2 model's contiguous ids map back through its "
+            "metadata's thing_dataset_id_to_contiguous_id and stuff_dataset_id_to_contiguous_id)"
+        )
 
 
 @dataclass
@@ -73,12 +165,15 @@ def image_pq(
         raise PanopticError(
             f"{where}: the prediction is {pred.shape[::-1]}, the truth {gt.shape[::-1]}"
         )
-    gt_info = {int(s["id"]): s for s in gt_segments}
-    pred_info = {int(s["id"]): dict(s) for s in pred_segments}
+    # ids as integers: a JSON may give them as digits ("3"), which would match no 3
+    gt_info = {int(s["id"]): {**s, "category_id": int(s["category_id"])} for s in gt_segments}
+    pred_info = {int(s["id"]): {**s, "category_id": int(s["category_id"])} for s in pred_segments}
     pairs = _overlaps(gt, pred, gt_info, pred_info, where)
     for p, ps in pred_info.items():
-        if int(ps["category_id"]) not in categories:
-            raise PanopticError(f"{where}: segment {p} has an unknown category")
+        if ps["category_id"] not in categories:
+            raise PanopticError(
+                f"{where}: segment {p}'s category {ps['category_id']} is none of the dataset's"
+            )
     gt_matched, pred_matched = set(), set()
     for (g, p), intersection in pairs.items():
         if g not in gt_info or p not in pred_info:

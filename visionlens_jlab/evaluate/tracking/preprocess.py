@@ -2,7 +2,8 @@
 
 Steps, per frame: the IoU of every ground-truth box with every tracker box; tracker boxes
 that the Hungarian matching (IoU >= 0.5) pairs with a distractor-class ground truth are
-removed (they count neither as hits nor as false positives); then only pedestrian ground
+removed (they count neither as hits nor as false positives; MOT20's non-MOT vehicles are
+distractors too, :func:`.sequences.distractor_classes`); then only pedestrian ground
 truth whose "consider" flag is not 0 is kept. Ids are renumbered 0..n-1 per sequence.
 
 The result keeps every frame's IoU matrix as one row-major block of a flat pair array, so
@@ -16,15 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .sequences import DISTRACTOR_CLASSES, MOT_CLASS_IDS, PEDESTRIAN, SequenceData
+from .sequences import MOT_CLASS_IDS, PEDESTRIAN, SequenceData, distractor_classes
 
 EPS = float(np.finfo(float).eps)
 """TrackEval compares against thresholds with one machine epsilon of slack."""
 
 MATCH_IOU = 0.5
 """The IoU threshold of the distractor matching (and of CLEAR and Identity)."""
-
-_DISTRACTOR_IDS = np.array([MOT_CLASS_IDS[name] for name in DISTRACTOR_CLASSES])
 
 
 @dataclass
@@ -125,8 +124,9 @@ def prepare_sequence(seq: SequenceData) -> PreparedSequence:
     gt_class = seq.gt_class[gt_order]
     candidate = iou >= MATCH_IOU - EPS
     crowded = ambiguous_frames(candidate, pair_gt, pair_tr, gt_frame, tr_frame, n)
+    distractors = [MOT_CLASS_IDS[name] for name in distractor_classes(seq.name)]
     removed = _distractor_matches(
-        np.isin(gt_class, _DISTRACTOR_IDS),
+        np.isin(gt_class, distractors),
         candidate,
         crowded,
         pair_start,

@@ -35,6 +35,17 @@ MOT_CLASS_IDS = {
 DISTRACTOR_CLASSES = ("person_on_vehicle", "static_person", "distractor", "reflection")
 """Classes whose matched tracker boxes are neither false positives nor true positives."""
 
+MOT20_PREFIX = "MOT20-"
+"""How MOT20's sequences are named (``MOT20-01`` ... ``MOT20-08``)."""
+
+
+def distractor_classes(name: str) -> tuple[str, ...]:
+    """The distractor classes of sequence ``name``: MOT20's also count its non-MOT vehicles,
+    as TrackEval does for its benchmark MOT20 (with which MOT20 is evaluated)."""
+    if name.startswith(MOT20_PREFIX):
+        return (*DISTRACTOR_CLASSES, "non_mot_vehicle")
+    return DISTRACTOR_CLASSES
+
 
 @dataclass
 class SequenceData:
