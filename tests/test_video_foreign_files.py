@@ -366,3 +366,36 @@ def test_a_vis_json_with_its_videos_after_a_large_annotations_list_is_vis(tmp_pa
     with Catalog(tmp_path / "vl") as catalog:
         summary = ingest(catalog, "v", written.path).to_dict()
     assert summary["errors"] == [] and summary["annotations"] == 12000
+
+
+def _annotations_first(path: Path, annotation: dict[str, Any]) -> None:
+    """Rewrite JSON ``path`` with 20,000 copies of ``annotation`` before its other keys."""
+    document = json.loads(path.read_text())
+    many = [{**annotation, "id": i} for i in range(1, 20001)]
+    rest = {k: v for k, v in document.items() if k != "annotations"}
+    path.write_text(json.dumps({"annotations": many, **rest}))
+    assert path.stat().st_size > 1 << 20
+
+
+def test_an_annotations_first_coco_json_is_told_from_its_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COCO annotations name an image and no video: detection no longer reads the whole file
+    (a scan of its top-level keys) to rule YouTube-VIS out."""
+    path = tmp_path / "coco.json"
+    path.write_text(json.dumps({"images": [], "categories": [{"id": 1, "name": "a"}]}))
+    _annotations_first(path, {"image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2]})
+
+    def scan(*_: Any) -> None:
+        raise AssertionError("the whole file was scanned")
+
+    monkeypatch.setattr("visionlens_jlab.ingest.vis.scan_layout", scan)
+    assert detect_dataset_format(str(path)) == "coco"
+
+
+def test_an_annotations_first_tao_json_is_still_vis(tmp_path: Path) -> None:
+    """TAO annotations name both an image and a video: the head cannot tell, the scan does."""
+    written = write_tao(tmp_path / "tao", seed=1)
+    document = json.loads(written.path.read_text())
+    _annotations_first(written.path, document["annotations"][0])
+    assert detect_dataset_format(str(written.path)) == "vis"

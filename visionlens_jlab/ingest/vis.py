@@ -56,6 +56,8 @@ IMAGE_FOLDERS = ("JPEGImages", "frames")
 """Folders beside the JSON that hold the frames (YouTube-VIS's, TAO's)."""
 _VIDEOS_KEY = re.compile(rb'"videos"\s*:\s*\[')
 _IMAGES_KEY = re.compile(rb'"images"\s*:\s*\[')
+_IMAGE_ID_KEY = re.compile(rb'"image_id"\s*:')
+_VIDEO_ID_KEY = re.compile(rb'"video_id"\s*:')
 HEAD_BYTES = 1 << 20
 PER_FRAME = ("bboxes", "segmentations", "areas")
 """A YouTube-VIS track's lists of one entry per frame."""
@@ -66,7 +68,8 @@ def is_vis_json(path: str) -> bool:
     """Whether JSON file ``path`` has a top-level ``videos`` array (a COCO file has none):
     found in its first MB (YouTube-VIS and TAO files put it before the annotations), else,
     where that MB names neither ``videos`` nor ``images`` (a converter that wrote the
-    annotations first), by a scan of the whole file's top-level keys."""
+    annotations first), by its annotations (COCO's name an ``image_id`` and no
+    ``video_id``), and failing that by a scan of the whole file's top-level keys."""
     try:
         with open(path, "rb") as f:
             head = f.read(HEAD_BYTES)
@@ -77,6 +80,10 @@ def is_vis_json(path: str) -> bool:
     if _VIDEOS_KEY.search(head) is not None:
         return True
     if len(head) < HEAD_BYTES or _IMAGES_KEY.search(head) is not None:
+        return False
+    # Annotations first: COCO's name an image and never a video (YouTube-VIS' name a
+    # video, TAO's both), so a COCO file is told in its first MB, not by reading all of it
+    if _IMAGE_ID_KEY.search(head) is not None and _VIDEO_ID_KEY.search(head) is None:
         return False
     try:
         layout = scan_layout(path, ("videos", "images"))
