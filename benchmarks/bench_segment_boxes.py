@@ -24,6 +24,10 @@ order, after an untimed warm-up of every path on one image:
   ``get_image_embeddings`` once per image, then ``SamModel(image_embeddings, input_boxes)``
   and ``post_process_masks`` once per box.
 
+* **CLI** (unless ``--no-cli``): ``visionlens segment-boxes DATASET --model DIR --json`` in
+  a fresh process, end to end: interpreter start, imports, loading the model and the job
+  (the in-process job rows above do not count the loading).
+
 Reference A takes an encoder pass per box: ``--no-per-box`` leaves it out. The auto job's
 masks are compared with the per-box reference's (reference B's without it), pixel by pixel: SAM prompts each
 box on its own, but one decoder call over all boxes of an image is a batched matrix
@@ -41,7 +45,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import REPO, environment, header, load_average, run_locked, summary, table
+from harness import (
+    REPO,
+    checked,
+    cli_command,
+    environment,
+    header,
+    load_average,
+    run_locked,
+    run_process,
+    summary,
+    table,
+)
 
 RESULTS = REPO / "benchmarks" / "results" / "segment.md"
 
@@ -142,6 +157,10 @@ def main() -> None:
         help="leave out reference A (an encoder pass per box: slow); masks then compared "
         "with reference B's",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-cli", dest="cli", action="store_false",
+        help="leave out the CLI end to end (a fresh process per round)",
+    )  # fmt: skip
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
 
@@ -163,7 +182,8 @@ def main() -> None:
         model_dir = str(save_sam(work_dir / "sam", args.size))
         photos = subset(work_dir / "photos", args.images)
         features.load()
-        catalog = Catalog(work_dir / "data")
+        data_dir = work_dir / "data"
+        catalog = Catalog(data_dir)
         parsed = open_dataset(str(photos / "ground-truth"), "txt", images=str(photos / "images"))
         write_dataset(catalog, "photos", parsed)
         with catalog.cursor() as cur:
@@ -184,7 +204,23 @@ def main() -> None:
         for dtype in ("auto", "float32"):
             warm = BoxMaskOptions("photos", model_dir, name=f"warm-up-{dtype}", dtype=dtype)
             run_box_masks(None, catalog, warm, lambda _: segmenter)
+
+        def cli(name: str) -> float:
+            """The CLI's wall time: the catalog is closed meanwhile (one writer at a time)."""
+            nonlocal catalog
+            catalog.close()
+            argv = cli_command(
+                "segment-boxes", "photos", "--model", model_dir, "--name", name,
+                "--data-dir", str(data_dir), "--json",
+            )  # fmt: skip
+            wall_s = checked(run_process(argv), "visionlens segment-boxes").wall_s
+            catalog = Catalog(data_dir)
+            return wall_s
+
+        if args.cli:
+            cli("warm-up-cli")
         paths = ["job", "job_fp32", "per_image"] + (["per_box"] if args.per_box else [])
+        paths += ["cli"] if args.cli else []
         times: dict[str, list[float]] = {what: [] for what in paths}
         differ: list[list[int]] = []  # per round, per box: pixels unlike the reference's
         precision: list[tuple[str, float | None]] = []  # the job's dtype and check, per round
@@ -192,6 +228,9 @@ def main() -> None:
             shift = run % len(paths)
             for what in paths[shift:] + paths[:shift]:
                 start = time.perf_counter()
+                if what == "cli":
+                    times[what].append(cli(f"cli-{run}"))
+                    continue
                 if what == "per_box":
                     reference = plain_per_box(model, processor, work)
                 elif what == "per_image":
@@ -254,6 +293,9 @@ def main() -> None:
             speedup("per_image", "job")),
         row("box-to-mask job, dtype float32", "job_fp32", speedup("per_box", "job_fp32"),
             speedup("per_image", "job_fp32")),
+        row("CLI end to end (`visionlens segment-boxes --json`: process start, imports, model "
+            "loading, the auto job)", "cli", speedup("per_box", "cli"),
+            speedup("per_image", "cli")),
     ]  # fmt: skip
     title = f"Box-to-mask job: random SAM, ViT-B encoder at {args.size} px"
     text = header(title, env, load_start, load_end)
@@ -270,7 +312,8 @@ def main() -> None:
         f"most {max(max(r) for r in differ)} pixels (the boxes' masks hold "
         f"{min(mask_px)}–{max(mask_px)} pixels).\n\n"
         f"`python benchmarks/bench_segment_boxes.py --runs {args.runs} --images {args.images} "
-        f"--size {args.size}{'' if args.per_box else ' --no-per-box'}`\n"
+        f"--size {args.size}{'' if args.per_box else ' --no-per-box'}"
+        f"{'' if args.cli else ' --no-cli'}`\n"
     )
     print(text)
     out = Path(args.out)
