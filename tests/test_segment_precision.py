@@ -1,11 +1,17 @@
 """The box-to-mask job's encoder precision (``dtype``): ``auto`` embeds in bf16 on a CPU that
 multiplies it natively, kept only where the first batch's masks agree with float32's; an
 explicit dtype is used as asked; an unknown one is refused. The masks are compared with a
-float32 job's on the same photos, and the bf16 encoder is checked to have really run."""
+float32 job's on the same photos, and the bf16 encoder is checked to have really run. The
+bf16 copy holds the image encoder alone, made without a float32 duplicate, and embeds as
+the whole model converted to bf16 did."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import gc
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +156,101 @@ def test_sam_hq_and_sam2_encoders_run_in_bf16(
     pairs = zip(masks_of(catalog, "low"), masks_of(catalog, "full"), strict=True)
     ious = [mask_iou(a, b) for a, b in pairs]
     assert len(ious) == low["boxes"] > 3 and np.mean(ious) >= 0.95
+
+
+@pytest.fixture(scope="module", params=["sam", "sam_hq", "sam2"])
+def family_model(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny checkpoint of each family, saved once per test module."""
+    folder = tmp_path_factory.mktemp(request.param) / request.param
+    if request.param == "sam2":
+        return save_tiny_sam2(folder)
+    return save_tiny_sam(folder, family=request.param)
+
+
+def tensors_of(module: Any) -> dict[str, torch.Tensor]:
+    """A module's parameters and buffers by name."""
+    return {**dict(module.named_parameters()), **dict(module.named_buffers())}
+
+
+def flat(tensors: Any) -> list[torch.Tensor]:
+    """An encoder's output (a tensor, or nested lists and tuples of them) as one list."""
+    if isinstance(tensors, list | tuple):
+        return [t for one in tensors for t in flat(one)]
+    return [tensors]
+
+
+def in_float32(tensors: Any) -> Any:
+    """An encoder's output in float32, nested as it is (what the decoder is handed)."""
+    if isinstance(tensors, list | tuple):
+        return type(tensors)(in_float32(t) for t in tensors)
+    return tensors.float()
+
+
+def test_the_bf16_copy_is_the_encoder_alone_sharing_nothing(family_model: Path) -> None:
+    segmenter = Segmenter(load_segmenter(str(family_model)))
+    warm = tensors_of(segmenter.model)
+    before = {name: (t.dtype, t.data_ptr()) for name, t in warm.items()}
+    low = segmenter.copy_in(torch.bfloat16)
+    copied = tensors_of(low)
+    assert {t.dtype for t in copied.values() if t.is_floating_point()} == {torch.bfloat16}
+    assert not any(t.requires_grad for t in copied.values())
+    # the encoder's every tensor; of the decoder only SAM 2's projections of the encoder's
+    # feature pyramid, nothing of the prompt encoder
+    encoder = {name for name in warm if name.startswith("vision_encoder.")}
+    assert encoder <= set(copied) and set(copied) <= set(warm)
+    assert not [name for name in copied if name.startswith(("prompt_encoder.", "shared_image"))]
+    decoder = {name.split(".")[1] for name in copied if name.startswith("mask_decoder.")}
+    assert decoder <= {"conv_s0", "conv_s1"}
+    assert len(copied) < len(warm)
+    assert {name: (t.dtype, t.data_ptr()) for name, t in tensors_of(segmenter.model).items()} == (
+        before
+    )
+    storages = {t.untyped_storage().data_ptr() for t in warm.values()}
+    assert not storages & {t.untyped_storage().data_ptr() for t in copied.values()}
+    # kept for the job, then freed by drop_copies (nothing else holds it)
+    assert segmenter.copy_in(torch.bfloat16) is low
+    gone = weakref.ref(low)
+    del low, copied
+    segmenter.drop_copies()
+    gc.collect()
+    assert gone() is None
+
+
+def test_the_bf16_copy_embeds_as_the_whole_model_converted(family_model: Path) -> None:
+    """The reference is the copy this job made before: the whole model deep-copied and
+    converted to bf16. Same embedding bits, so the same masks and scores."""
+    segmenter = Segmenter(load_segmenter(str(family_model)))
+    whole = copy.deepcopy(segmenter.model).to(torch.bfloat16)
+    pixels = np.random.default_rng(1).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    inputs = segmenter.preprocess([Image.fromarray(pixels)])
+    embedded = segmenter.embed_prepared(inputs, torch.bfloat16)[0]
+    with torch.inference_mode():
+        reference = whole.get_image_embeddings(inputs["pixel_values"].to(torch.bfloat16))
+    got, expected = flat(embedded.tensors), flat(reference)
+    assert len(got) == len(expected) and {t.dtype for t in got} == {torch.float32}
+    assert all(torch.equal(a, b.float()) for a, b in zip(got, expected, strict=True))
+    as_before = dataclasses.replace(embedded, tensors=in_float32(reference))
+    boxes = [(4.0, 6.0, 30.0, 20.0), (20.0, 10.0, 40.0, 35.0)]
+    now, then = segmenter.decode_boxes(embedded, boxes), segmenter.decode_boxes(as_before, boxes)
+    for (mask, score), (mask_before, score_before) in zip(now, then, strict=True):
+        assert np.array_equal(mask, mask_before) and score == score_before
+
+
+def test_the_bf16_copy_never_copies_a_tensor_in_float32(
+    family_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every tensor of the copy is made by converting the model's straight into bf16: none
+    goes through deepcopy (which would duplicate it in float32 before any conversion)."""
+    segmenter = Segmenter(load_segmenter(str(family_model)))
+    deep_copied: list[tuple[Any, ...]] = []
+    for cls in (torch.Tensor, torch.nn.Parameter):
+        real = cls.__deepcopy__
+
+        def recorded(tensor: Any, memo: Any, real: Any = real) -> Any:
+            deep_copied.append((type(tensor).__name__, tensor.dtype, tuple(tensor.shape)))
+            return real(tensor, memo)
+
+        monkeypatch.setattr(cls, "__deepcopy__", recorded)
+    low = segmenter.copy_in(torch.bfloat16)
+    assert deep_copied == []
+    assert len(tensors_of(low)) > 0

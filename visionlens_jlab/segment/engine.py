@@ -14,7 +14,6 @@ model's input exactly as ``SamProcessor`` scales them, and the best of SAM's thr
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from collections import OrderedDict
@@ -26,6 +25,7 @@ import numpy as np
 
 from ..predict.loading import LoadedModel, load_segmenter
 from ..records.masks import mask_answer
+from .encoder_copy import encoder_copy
 from .prompts import Prompt, check_inside
 
 DEFAULT_CACHE_BYTES = 512 * 2**20
@@ -136,14 +136,16 @@ class Segmenter:
         self._copies_lock = threading.Lock()
 
     def copy_in(self, dtype: Any) -> Any:
-        """The model with its weights in torch ``dtype`` (a copy, made once and kept; the
-        model itself when it is in ``dtype`` already): the box-to-mask job's encoder in
-        bf16 on a CPU that multiplies bf16 natively (:mod:`.precision`)."""
+        """The model's image encoder with its weights in torch ``dtype``, to call
+        ``get_image_embeddings`` on (:func:`~.encoder_copy.encoder_copy`: the encoder's part
+        of the model alone, made once and kept; the model itself when it is in ``dtype``
+        already): the box-to-mask job's encoder in bf16 on a CPU that multiplies bf16
+        natively (:mod:`.precision`)."""
         if dtype == self.model.dtype:
             return self.model
         with self._copies_lock:
             if dtype not in self._copies:
-                self._copies[dtype] = copy.deepcopy(self.model).to(dtype)
+                self._copies[dtype] = encoder_copy(self.model, self.family, dtype)
             return self._copies[dtype]
 
     def drop_copies(self) -> None:
