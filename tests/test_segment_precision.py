@@ -254,3 +254,12 @@ def test_the_bf16_copy_never_copies_a_tensor_in_float32(
     low = segmenter.copy_in(torch.bfloat16)
     assert deep_copied == []
     assert len(tensors_of(low)) > 0
+
+
+def test_every_segmenter_family_names_its_encoder_path() -> None:
+    """A family added to the loader without its encoder's path would fail at its first
+    bf16 box-to-mask job (a KeyError): the two tables list the same families."""
+    from visionlens_jlab.predict.loading import SEGMENTERS
+    from visionlens_jlab.segment.encoder_copy import ENCODER_PATHS
+
+    assert set(ENCODER_PATHS) == set(SEGMENTERS)
