@@ -6,9 +6,8 @@ natively (:func:`~visionlens_jlab.jobs.accelerator.cpu_has_bf16`), a bf16 copy o
 image encoder's weights (:mod:`.encoder_copy`) embeds an image ~1.5-1.9x faster than
 float32 (ViT-B, measured on this project's 2-core EPYC; ``benchmarks/results/segment.md``).
 So ``auto`` there runs the encoder in bf16, kept only where its masks are float32's: the
-first batch is embedded both
-ways, each of its boxes decoded from both embeddings, and bf16 stays for the job when the
-masks' mean IoU is at least :data:`MIN_REDUCED_MASK_IOU` (else the whole job runs in
+first batch is embedded both ways, each of its boxes decoded from both embeddings, and
+bf16 stays for the job when the masks' mean IoU is at least :data:`MIN_REDUCED_MASK_IOU` (else the whole job runs in
 float32). The result says which (``dtype``) and how close (``reduced_mask_iou``).
 
 Only the encoder changes: its output is handed to the decoder in the model's own dtype, so
