@@ -1,14 +1,14 @@
 """The precision of the box-to-mask job's image encoder (its ``dtype`` option).
 
 SAM's image encoder, a ViT, is nearly all of a box-to-mask job's time on a CPU (the prompt
-encoder and mask decoder are milliseconds a box). On a CPU that multiplies bfloat16
-natively (:func:`~visionlens_jlab.jobs.accelerator.cpu_has_bf16`), a bf16 copy of the
-image encoder's weights (:mod:`.encoder_copy`) embeds an image ~1.5-1.9x faster than
-float32 (ViT-B, measured on this project's 2-core EPYC; ``benchmarks/results/segment.md``).
-So ``auto`` there runs the encoder in bf16, kept only where its masks are float32's: the
-first batch is embedded both ways, each of its boxes decoded from both embeddings, and
-bf16 stays for the job when the masks' mean IoU is at least :data:`MIN_REDUCED_MASK_IOU` (else the whole job runs in
-float32). The result says which (``dtype``) and how close (``reduced_mask_iou``).
+encoder and mask decoder are milliseconds a box). On a CPU that multiplies bfloat16 natively
+(:func:`~visionlens_jlab.jobs.accelerator.cpu_has_bf16`), a bf16 copy of the image encoder's
+weights (:mod:`.encoder_copy`) embeds an image ~1.5-1.9x faster than float32 (ViT-B,
+measured on this project's 2-core EPYC; ``benchmarks/results/segment.md``). So ``auto``
+there runs the encoder in bf16, kept only where its masks are float32's: the first batch is
+embedded both ways, each of its boxes decoded from both embeddings, and bf16 stays for the
+job when the masks' mean IoU is at least :data:`MIN_REDUCED_MASK_IOU` (else the whole job
+runs in float32). The result says which (``dtype``) and how close (``reduced_mask_iou``).
 
 Only the encoder changes: its output is handed to the decoder in the model's own dtype, so
 prompts, masks and scores are computed as before. ``float32``, ``bfloat16`` and ``float16``
