@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +54,7 @@ from typing import Any
 from ..catalog import GROUND_TRUTH
 from ..records.label_kinds import OBJECT_KINDS
 from .errors import EditError
+from .image_label_names import checked_label
 from .mask_ops import parse_segmentation
 
 POINT_COLUMNS = tuple(
@@ -108,13 +108,6 @@ _EXPECTED_KEYS = {"label", "bbox", "tags", "keypoints"}
 MAX_TAG_LENGTH = 200
 MAX_IMAGE_LABELS = 1_000
 """Image labels one ``classify`` may give a sample (as many as a sample may carry tags)."""
-MAX_LABEL_LENGTH = MAX_TAG_LENGTH
-"""Characters in one image label a ``classify`` gives: a box's class must be one of the
-dataset's already, a ``classify`` brings new class names in (every facet, filter and
-export then carries them), so it has a tag's limit."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-"""C0 and C1 control characters (tab and newline too): no class name holds one, and a
-facet, a CSV or an XML export (VOC refuses them) would break on it."""
 MAX_OPERATIONS = 5_000_000
 
 
@@ -259,41 +252,20 @@ def _image_label_op(index: int, op: str, item: Mapping[str, Any]) -> Operation:
 
 
 def _labels(value: Any, index: int) -> tuple[str, ...]:
-    """A ``classify``'s labels: a non-empty list of distinct non-empty strings."""
+    """A ``classify``'s labels: a non-empty list of distinct strings, each a class name
+    :func:`.image_label_names.checked_label` allows."""
     if not isinstance(value, Sequence) or isinstance(value, str | bytes) or not value:
         raise EditError(
             "classify: 'labels' must be a non-empty list of strings; to remove every image "
             "label use 'unclassify'",
             index,
         )
-    labels = [_class_name(v, index) for v in value]
+    labels = [checked_label(_text(v, "label", index), index) for v in value]
     if len(set(labels)) != len(labels):
         raise EditError("classify: 'labels' lists a label twice", index)
     if len(labels) > MAX_IMAGE_LABELS:
         raise EditError(f"classify: at most {MAX_IMAGE_LABELS} labels per sample", index)
     return tuple(sorted(labels))
-
-
-def _class_name(value: Any, index: int) -> str:
-    """One image label of a ``classify``: a non-empty string of at most
-    :data:`MAX_LABEL_LENGTH` characters, not white space alone, with no control character."""
-    label = _text(value, "label", index)
-    if len(label) > MAX_LABEL_LENGTH:
-        raise EditError(
-            f"classify: a label has at most {MAX_LABEL_LENGTH} characters, got one of "
-            f"{len(label)} ({label[:40]!r}...); give the class name itself",
-            index,
-        )
-    if _CONTROL.search(label):
-        raise EditError(
-            f"classify: label {label!r} holds a control character (a newline, a tab, ...); "
-            "give the class name on one line without them",
-            index,
-        )
-    if not label.strip():
-        raise EditError(f"classify: a label must be a class name, not white space ({label!r})",
-                        index)  # fmt: skip
-    return label
 
 
 def _ann_ids(op: str, item: Mapping[str, Any], index: int) -> tuple[int, ...]:
