@@ -86,3 +86,21 @@ async def test_notebook_classifies_and_undoes(vl_app: Any, toy: str) -> None:  #
             "SELECT COUNT(*) FROM classifications WHERE sample_id = ?", [sid]
         ).fetchall()
     assert left == [(0,)]
+
+
+async def test_rest_refuses_an_overlong_or_control_character_label_with_a_400(
+    api: Any,
+    vl_app: Any,
+    toy: str,  # noqa: F811 - the fixture
+) -> None:
+    sid = first_sample(vl_app, toy)
+    edits = f"datasets/{toy}/edits"
+    for label, words in (("z" * 5000, "at most 200 characters"), ("a\tb", "control character")):
+        ops = [{"op": "classify", "sample_id": sid, "label": label}]
+        status, answer = await api("POST", edits, {"operations": ops})
+        assert status == 400 and words in answer["message"] and answer["index"] == 0, answer
+        assert_answers(EDITS, "post", answer, "400")
+    with vl_app.catalog.cursor() as cur:
+        assert cur.execute("SELECT COUNT(*) FROM classifications").fetchall() == [(0,)]
+    status, log = await api("GET", edits)
+    assert status == 200 and log["operations"] == []

@@ -119,3 +119,17 @@ def test_disagreement_refuses_models_of_two_kinds(scene: Any) -> None:
     for pair in (["a", "clf"], ["clf", "a"]):
         with pytest.raises(SelectionError, match="two models of one kind: .* classification"):
             _chosen(catalog, by_image, count=2, strategies="disagreement", models=pair)
+
+
+def test_uncertainty_over_candidates_the_model_has_no_box_on_is_refused(scene: Any) -> None:
+    """Image 5 has no box of model a and image 3 none of b: a detection's uncertainty is 0
+    without a box, so before, a filter on them "chose" by id order and stored it."""
+    catalog, by_image = scene
+    only = {"ids": [by_image[5]]}
+    with pytest.raises(SelectionError, match="none of the 1 candidates has a prediction of "
+                       "model 'a'"):  # fmt: skip
+        _chosen(catalog, by_image, count=1, strategies="uncertainty", models=["a"], filter=only)
+    assert _chosen(catalog, by_image, count=1, strategies="uncertainty", models=["b"],
+                   filter={"ids": [by_image[5], by_image[4]]}) == [4]  # fmt: skip
+    with catalog.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM selections").fetchall() == [(1,)]

@@ -187,13 +187,14 @@ def test_non_finite_model_scores_rank_as_unscored(pics: Any) -> None:
 
 def test_exclude_labelled_leaves_out_ground_truth_label_maps(tmp_path: Path) -> None:
     """A segmentation dataset's ground truth is label maps, which no filter names: before,
-    ``exclude_labelled`` kept every labelled sample a candidate."""
+    ``exclude_labelled`` kept every labelled sample a candidate (none is left: refused)."""
     voc, _, _, _ = write_voc(tmp_path, 4)
     with Catalog(tmp_path / "data") as catalog:
         ingest_semantic(catalog, "seg", open_semantic(str(voc)))
         request = parse_request({"count": 3, "strategies": "random", "exclude_labelled": True})
-        out = run_selection(catalog, None, "seg", request)
-        assert out["chosen"] == 0 and out["options"]["candidates"] == 0
+        with pytest.raises(SelectionError, match="of them 4 have ground truth"):
+            run_selection(catalog, None, "seg", request)
+        assert list_selections(catalog, "seg") == []
 
 
 def test_the_cli_says_which_space_and_how_many_had_no_vector(tmp_path: Path) -> None:

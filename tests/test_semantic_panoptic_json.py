@@ -1,7 +1,8 @@
 """COCO panoptic JSON as other tools write it, through ``panoptic-ingest`` and
 ``panoptic-predictions``: an entry without a field the ingest or the evaluation reads, or a
-PNG that is not there, is one line naming it before anything is written (not a traceback,
-not a dataset left without its masks); image ids written as text still find their images."""
+folder holding none of the PNGs, is one line naming it before anything is written (not a
+traceback, not a dataset left without its masks); a ground-truth PNG missing leaves its image
+out, reported; image ids written as text still find their images."""
 
 from __future__ import annotations
 
@@ -65,14 +66,46 @@ def test_a_ground_truth_entry_without_a_field_is_one_line(
     assert run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
 
 
-def test_a_missing_ground_truth_png_is_found_at_ingest(
+def test_a_missing_ground_truth_png_leaves_its_image_out_and_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Before, one PNG missing refused the whole ingest: now the other images are ingested
+    with their segments, and the report names the image and its PNG; the model's results
+    and the evaluation go on over the images there."""
     files, data = _edited(tmp_path, "gt_json", lambda d: None)
     (files["gt_folder"] / "000000000001.png").unlink()
     code, out = _ingest(capsys, files, data)
-    assert code == 1 and "1 of its 3 PNGs are not there" in out["stderr"]
-    assert "000000000001.png" in out["stderr"]
+    assert code == 0, out
+    assert out["samples"] == 2 and out["panoptic"]["masks"] == 2
+    (warning,) = [w for w in out["warnings"] if w["code"] == "panoptic_png_missing"]
+    assert warning["count"] == 1
+    assert warning["examples"] == ["000000000001.jpg: 000000000001.png"]
+    assert str(files["gt_folder"].resolve()) in warning["message"]
+    model = ("--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "panoptic-predictions", "pan", str(files["pred_json"]), *model)
+    assert code == 0 and out["masks"] == 2 and out["unmatched"] == 1
+    code, out = run_cli(capsys, "evaluate", "pan", *model)
+    assert code == 0 and out["panoptic"]["images"] == 2 and out["panoptic"]["missing"] == 0
+
+
+@pytest.mark.parametrize("wrong", ["folder", "names"])
+def test_no_ground_truth_png_found_names_the_folder_searched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], wrong: str
+) -> None:
+    """Every PNG missing is a wrong folder (or PNGs named otherwise), not a missing file:
+    refused, naming the folder, with nothing written."""
+    files, data = _edited(tmp_path, "gt_json", lambda d: None)
+    searched = files["images"] if wrong == "folder" else files["gt_folder"]
+    if wrong == "names":
+        for png in files["gt_folder"].glob("*.png"):
+            png.rename(png.with_name("x" + png.name))
+    code, out = run_cli(
+        capsys, "panoptic-ingest", str(files["gt_json"]), "--name", "pan",
+        "--masks", str(searched), "--images", str(files["images"]), "--data-dir", data,
+    )  # fmt: skip
+    assert code == 1 and "Traceback" not in out["stderr"], out
+    assert f"none of its 3 PNGs is in {searched.resolve()}" in out["stderr"]
+    assert "--masks" in out["stderr"]
     assert run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []
 
 
@@ -140,3 +173,17 @@ def test_two_annotations_of_one_image_are_refused(
         "--data-dir", str(tmp_path / "data2"),
     )  # fmt: skip
     assert code == 1 and "are both for image 000000000001.jpg" in out["stderr"]
+
+
+def test_pngs_only_of_annotations_of_no_image_are_no_dataset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The one PNG there is an annotation's whose image_id is none of the images: no image
+    would keep a mask, so the ingest is refused naming the folder, not an empty dataset."""
+    files, data = _edited(tmp_path, "gt_json", lambda d: d["annotations"][0].update(image_id=77))
+    for name in ("000000000001.png", "000000000002.png"):
+        (files["gt_folder"] / name).unlink()
+    code, out = _ingest(capsys, files, data)
+    assert code == 1 and "Traceback" not in out["stderr"], out
+    assert f"no annotated image has its PNG in {files['gt_folder'].resolve()}" in out["stderr"]
+    assert run_cli(capsys, "datasets", "--data-dir", data)[1]["datasets"] == []

@@ -54,6 +54,7 @@ from typing import Any
 from ..catalog import GROUND_TRUTH
 from ..records.label_kinds import OBJECT_KINDS
 from .errors import EditError
+from .image_label_names import checked_label
 from .mask_ops import parse_segmentation
 
 POINT_COLUMNS = tuple(
@@ -251,14 +252,15 @@ def _image_label_op(index: int, op: str, item: Mapping[str, Any]) -> Operation:
 
 
 def _labels(value: Any, index: int) -> tuple[str, ...]:
-    """A ``classify``'s labels: a non-empty list of distinct non-empty strings."""
+    """A ``classify``'s labels: a non-empty list of distinct strings, each a class name
+    :func:`.image_label_names.checked_label` allows."""
     if not isinstance(value, Sequence) or isinstance(value, str | bytes) or not value:
         raise EditError(
             "classify: 'labels' must be a non-empty list of strings; to remove every image "
             "label use 'unclassify'",
             index,
         )
-    labels = [_text(v, "label", index) for v in value]
+    labels = [checked_label(_text(v, "label", index), index) for v in value]
     if len(set(labels)) != len(labels):
         raise EditError("classify: 'labels' lists a label twice", index)
     if len(labels) > MAX_IMAGE_LABELS:

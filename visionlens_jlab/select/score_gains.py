@@ -238,6 +238,27 @@ def classification_uncertainty(
     return out
 
 
+def predicted_count(
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, ids: np.ndarray, model: str
+) -> int:
+    """How many of the candidates ``ids`` have a prediction of ``model`` (an object or an
+    image label): a detection's uncertainty is 0 without a box, as for a sure one, so its
+    scores alone cannot tell "none predicted" from "all sure"."""
+    with _candidates(cur, ids) as rel:
+        ((count,),) = cur.execute(
+            f"""
+            SELECT count(*) FROM {rel} c WHERE EXISTS (
+                SELECT 1 FROM annotations a WHERE a.sample_id = c.sample_id
+                 AND a.dataset_id = $d AND a.source = $m)
+             OR EXISTS (
+                SELECT 1 FROM classifications k WHERE k.sample_id = c.sample_id
+                 AND k.dataset_id = $d AND k.source = $m)
+            """,  # noqa: S608 - fixed relation name and SQL
+            {"d": dataset_id, "m": model},
+        ).fetchall()
+    return int(count)
+
+
 _IOU = """
     (greatest(0, least(a.x + a.w, b.x + b.w) - greatest(a.x, b.x))
      * greatest(0, least(a.y + a.h, b.y + b.h) - greatest(a.y, b.y)))

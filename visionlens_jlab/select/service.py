@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -57,16 +57,43 @@ def candidate_ids(
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
 
     ids = ids_of(dict(request.filter.raw), request.version)
+    matched = len(ids)
     if request.exclude_tags:
         tagged = ids_of({"tags": {"any": list(request.exclude_tags)}})
         ids = np.setdiff1d(ids, tagged, assume_unique=True)
+    untagged = len(ids)
     labelled = np.empty(0, dtype=np.int64)
     if request.exclude_labelled:
         for spec in LABELLED:
             labelled = np.union1d(labelled, np.intersect1d(ids, ids_of(spec)))
         labelled = np.union1d(labelled, np.intersect1d(ids, _with_label_maps(catalog, dataset)))
         ids = np.setdiff1d(ids, labelled, assume_unique=True)
+    if not len(ids):
+        _refuse_no_candidates(request, matched, matched - untagged, len(labelled))
     return ids, labelled
+
+
+def _refuse_no_candidates(
+    request: SelectionRequest, matched: int, tagged: int, labelled: int
+) -> NoReturn:
+    """Refuse a run with no candidate, saying what took them: before, it stored an empty
+    selection (a record and a tag on nothing) as if it had chosen."""
+    where = "" if request.version is None else f" at version {request.version}"
+    if not matched:
+        raise SelectionError(
+            f"no candidates: the filter matches no sample{where}; widen or drop 'filter'"
+        )
+    took = []
+    if tagged:
+        took.append(f"{tagged:,} carry an excluded tag ({', '.join(request.exclude_tags)}): "
+                    "drop it from 'exclude_tags'")  # fmt: skip
+    if labelled:
+        took.append(f"{labelled:,} have ground truth: set 'exclude_labelled' to false")
+    raise SelectionError(
+        f"no candidates: the filter matches {matched:,} samples{where}, and of them "
+        + "; ".join(took)
+        + ", or widen 'filter'"
+    )
 
 
 def _with_label_maps(catalog: Catalog, dataset: str) -> np.ndarray:
@@ -158,8 +185,15 @@ def score_gain(
             _check_target(request, values)
             return score_gains.Balance(values, request.balance_target)
         if word in ("label_quality", "image_quality"):
-            return score_gains.Static(word, score_gains.quality_gain(
-                cur, dataset_id, ids, _quality_fields(cur, dataset_id, dataset, word)))  # fmt: skip
+            scores = score_gains.quality_gain(
+                cur, dataset_id, ids, _quality_fields(cur, dataset_id, dataset, word))  # fmt: skip
+            if not np.isfinite(scores).any():
+                command = word.replace("_", "-")
+                raise SelectionError(
+                    f"{word!r}: none of the {len(ids):,} candidates has a {command} score; "
+                    f"widen 'filter' to scored samples, or run `visionlens {command} {dataset}`"
+                )
+            return score_gains.Static(word, scores)
         models = _models(cur, dataset_id, request.models)
         if word == "disagreement":
             if len(models) < 2:
@@ -183,6 +217,13 @@ def score_gain(
                 + _PREDICTIONS_HOW.format(dataset)
             )
         model = models[0]
+        if not score_gains.predicted_count(cur, dataset_id, ids, model):
+            # every score was the same (none): the "choice" was the candidates in id order
+            raise SelectionError(
+                f"{word!r}: none of the {len(ids):,} candidates has a prediction of model "
+                f"{model!r}; widen 'filter' to samples it predicted on, name another model in "
+                f"'models', or run it on these: `visionlens predict {dataset} --model MODEL`"
+            )
         if score_gains.model_kind(cur, dataset_id, model) == "classification":
             how = "margin" if word == "margin" else "entropy"
             scores = score_gains.classification_uncertainty(cur, dataset_id, ids, model, how)
@@ -212,14 +253,15 @@ def _quality_fields(
 
 def check_request(catalog: Catalog, dataset: str, request: SelectionRequest) -> None:
     """What can be refused before a run is queued: the dataset, the version or a model the
-    strategies read (:class:`NotFoundError`) and a model with nothing they read
-    (:class:`SelectionError`)."""
+    strategies read (:class:`NotFoundError`), a model with nothing they read and no
+    candidate at all (:class:`SelectionError`)."""
     with catalog.cursor() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         if request.version is not None:  # was a queued job that failed at its first read
             version_position(cur, dataset_id, request.version)
         if request.models and any(w in MODEL_WORDS for w, _ in request.strategies):
             _models(cur, dataset_id, request.models)
+    candidate_ids(catalog, dataset, request)
 
 
 def run_selection(

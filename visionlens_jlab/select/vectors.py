@@ -100,11 +100,6 @@ def vector_gains(
     if cache is not None:
         cached = cache.get(store, info, dataset_id, cache.count(store, space, dataset_id))
     kept, vectors = _sorted_vectors(store, space, ids, cached)
-    if not len(ids):
-        raise SelectionError(
-            "no candidates: the filter matches no sample, or the excluded tags and labelled "
-            "samples take them all"
-        )
     if not len(kept):
         raise SelectionError(
             f"none of the {len(ids):,} candidates has a vector in space {space!r}: "

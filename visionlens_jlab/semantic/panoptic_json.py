@@ -1,7 +1,8 @@
 """Reading a COCO panoptic JSON and finding its PNGs: the JSON loaded and checked for
 every entry the ingest and the evaluation read (:func:`checked_json`), its PNG folder
 (panopticapi's rule) and each annotation's PNG, there and readable as segment ids
-(:func:`require_files`), before anything is written."""
+(:func:`require_files`; the ingest leaves an image whose PNG is missing out,
+:func:`missing_pngs`), before anything is written."""
 
 from __future__ import annotations
 
@@ -105,6 +106,21 @@ def require_files(paths: list[str], json_path: str) -> None:
             f"(first: {missing[0]}; give their folder with --masks)"
         )
     check_pngs(paths)
+
+
+def missing_pngs(paths: list[str], folder: Path, json_path: str) -> set[str]:
+    """The PNGs of ``paths`` that are not there (the ingest leaves their images out and
+    reports them); those there are checked as :func:`require_files` checks them. None
+    there at all is an :class:`IngestError` naming the folder searched: a wrong folder,
+    not a missing file."""
+    missing = {p for p in paths if not os.path.isfile(p)}
+    if paths and len(missing) == len(paths):
+        raise IngestError(
+            f"{json_path}: none of its {len(paths)} PNGs is in {folder} (first: {paths[0]}): "
+            "give the folder of its panoptic PNGs with --masks"
+        )
+    check_pngs([p for p in paths if p not in missing])
+    return missing
 
 
 def png_folder(json_path: str, folder: str | None) -> Path:
