@@ -22,6 +22,7 @@ from .split_folders import (
     COCO_SPLIT_FILE,
     coco_annotation_files,
     coco_split_files,
+    split_coco_file,
     table_split_files,
     voc_split_folders,
 )
@@ -117,6 +118,8 @@ def detect_dataset_format(path: str) -> str:
         return "video"
     if vis_file(path):
         return "vis"
+    if split_coco_file(path):  # one split folder of Roboflow's COCO export
+        return "coco"
     jsons = [e for e in entries if e.lower().endswith(".json")]
     if len(jsons) == 1:
         raise IngestError(f"{path} holds one COCO file: pass the file itself, {jsons[0]}")

@@ -68,7 +68,8 @@ def open_dataset(
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
-    split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
+    split given to every sample; when none is given, a source folder named as a split is
+    (``.../val``: :func:`.split_folders.folder_split`), as it would be were its parent given. ``image_labels``: a CSV/Parquet of (file, label) whose
     labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
     Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
     sequences (:mod:`.video_folder`, also a ``gs://`` folder; the only format read from one):
@@ -122,11 +123,21 @@ def _open_dataset(
             fmt = detect_plugin_format(source) or fmt
     if not os.path.exists(source):
         raise IngestError(f"{source} does not exist")
+    if split is None and os.path.isdir(source):
+        from .split_folders import folder_split
+
+        split = folder_split(source)  # ".../val" given: its samples are val's
     # each format's reader is imported when asked for: an ingest needs its own only
     if fmt == "coco":
         from .coco.dataset import CocoDataset
         from .detect import coco_export_file
-        from .split_folders import SplitFolders, coco_annotation_files, coco_split_files
+        from .split_folders import (
+            SplitFolders,
+            coco_annotation_files,
+            coco_split_files,
+            folder_split,
+            split_coco_file,
+        )
 
         if os.path.isdir(source):
             exported = coco_export_file(source)
@@ -138,7 +149,13 @@ def _open_dataset(
             parts = coco_split_files(source) or coco_annotation_files(source)
             if parts:
                 return SplitFolders("coco", source, parts, CocoDataset, images, split)
+            part = split_coco_file(source)  # one split folder of Roboflow's export
+            if part is not None:
+                return CocoDataset(part, images, split)
             raise IngestError(f"{source} is a folder: pass the COCO .json file")
+        parent = os.path.dirname(os.path.abspath(source))
+        if split is None and split_coco_file(parent) == os.path.abspath(source):
+            split = folder_split(parent)  # valid/_annotations.coco.json: valid's samples
         return CocoDataset(source, images, split)
     if fmt in ("yolo", "yolo-obb"):
         from .yolo import YoloDataset
