@@ -1,7 +1,8 @@
 """A CVAT "Segmentation mask 1.1" export ingested as a dataset: its ``labelmap.txt`` gives
 each label its colour, and its ``SegmentationClass`` RGB PNGs painted in those colours
-become one mask per class, named by the labelmap; a labelmap giving two labels one colour is
-refused naming its line, and a mask painted in a colour the labelmap lacks is reported."""
+become one mask per class, named by the labelmap (VOC's void border colour: no class); a
+labelmap giving two labels one colour is refused naming its line, and a mask painted in a
+colour the labelmap lacks is reported."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from visionlens_jlab.records.report import IngestError
 W, H = 60, 40
 HEADER = "# label:color_rgb:parts:actions\n"
 LABELS = [("background", (0, 0, 0)), ("car", (255, 0, 0)), ("person", (0, 0, 255))]
+VOID = (224, 224, 192)  # VOC's void border colour, which no label of LABELS has
 
 
 def _labelmap(labels: list[tuple[str, tuple[int, int, int]]]) -> str:
@@ -46,6 +48,7 @@ def _export(root: Path, labelmap: str, colors: list[tuple[int, int, int]]) -> Pa
     (root / "labelmap.txt").write_text(labelmap, encoding="utf-8")
     (root / "ImageSets" / "Segmentation" / "default.txt").write_text("frame_000000\n")
     rgb = np.asarray(colors, np.uint8)[_painted()]
+    rgb[4, 5:20] = VOID  # a VOC void border above the car: no class's pixels
     Image.fromarray(rgb, mode="RGB").save(root / "SegmentationClass" / "frame_000000.png")
     Image.new("RGB", (W, H), (90, 90, 90)).save(root / "JPEGImages" / "frame_000000.jpg")
     return root

@@ -20,6 +20,9 @@ LABELMAP_FILE = "labelmap.txt"
 ``name:r,g,b:parts:actions`` line a class, in index order."""
 BACKGROUND = "background"
 """The label CVAT and Datumaro write first: the unlabelled pixels."""
+VOID_COLOR = (224, 224, 192)
+"""VOC's palette colour 255: the void border, read as the value 255 (as its palette PNGs
+hold it) where no class has this colour."""
 
 
 class Labelmap(NamedTuple):

@@ -25,7 +25,7 @@ from pycocotools import mask as mask_utils
 from ..records.batches import dumps_or_none
 from ..records.report import IngestReport
 from .base import ParsedBase
-from .labelmap import LABELMAP_FILE, Labelmap, class_values, color_positions
+from .labelmap import LABELMAP_FILE, VOID_COLOR, Labelmap, class_values, color_positions
 from .object_rows import ObjectRows
 
 OBJECT_DIR, CLASS_DIR = "SegmentationObject", "SegmentationClass"
@@ -208,7 +208,10 @@ def _painted(
     pixels would otherwise be lost or taken for another class."""
     if _sized(rgb, name, size, report) is None:
         return None
-    positions, unknown = color_positions(rgb, labelmap.colors)
+    # VOC's void border colour is void where no label has it, as the semantic ingest reads it
+    void = len(labelmap.colors) if VOID_COLOR not in labelmap.colors else None
+    colors = labelmap.colors if void is None else (*labelmap.colors, VOID_COLOR)
+    positions, unknown = color_positions(rgb, colors)
     if unknown:
         report.error(
             "voc_mask_unknown_color",
@@ -217,7 +220,10 @@ def _painted(
             f"{name}: " + ", ".join(",".join(map(str, c)) for c in unknown[:3]),
         )
         return None
-    return class_values(labelmap)[1][positions]
+    values = class_values(labelmap)[1][positions]
+    if void is not None:
+        values[positions == void] = VOID
+    return values
 
 
 def _masks(index: np.ndarray, classes: np.ndarray | None) -> dict[int, Mask]:
