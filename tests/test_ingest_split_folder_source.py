@@ -85,3 +85,21 @@ def test_a_coco_file_outside_a_split_folder_gets_none(tmp_path: Path) -> None:
     with Catalog(tmp_path / "vl") as catalog:
         ingest(catalog, "file", folder / "_annotations.coco.json")
         assert _splits(catalog, "file") == [None]
+
+
+def test_a_dataset_named_as_a_split_with_other_splits_of_its_own_ingests_whole(
+    tmp_path: Path,
+) -> None:
+    """A YOLO root that happens to be named ``test`` and holds ``train`` and ``val`` splits:
+    the folder's name cannot pick a split it lacks, so all of it ingests with its own."""
+    root = tmp_path / "test"
+    for split in ("train", "val"):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        (root / "images" / split / f"{split}.jpg").write_bytes(tiny_jpeg())
+        (root / "labels" / split / f"{split}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (root / "classes.txt").write_text("car\n")
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, "d", root).to_dict()
+        assert summary["errors"] == []
+        assert sorted(_splits(catalog, "d")) == ["train", "val"]

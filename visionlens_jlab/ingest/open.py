@@ -69,7 +69,9 @@ def open_dataset(
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
     split given to every sample; when none is given, a source folder named as a split is
-    (``.../val``: :func:`.split_folders.folder_split`), as it would be were its parent given. ``image_labels``: a CSV/Parquet of (file, label) whose
+    (``.../val``: :func:`.split_folders.folder_split`), as it would be were its parent given,
+    unless it has splits of its own and none of that name (then all of it, with those).
+    ``image_labels``: a CSV/Parquet of (file, label) whose
     labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
     Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
     sequences (:mod:`.video_folder`, also a ``gs://`` folder; the only format read from one):
@@ -80,12 +82,32 @@ def open_dataset(
     for the server (its data folder's :data:`~visionlens_jlab.config.VIDEO_INDEX_DIR`), so
     their first view does not probe them again; None: not kept.
     """
-    parsed = _open_dataset(source, fmt, images, split, video_index)
+    parsed = None
+    named = None if split is not None else _folder_split(source)
+    if named is not None:
+        try:  # ".../val" given: its samples are val's, as were its parent given
+            parsed = _open_dataset(source, fmt, images, named, video_index)
+        except IngestError:
+            pass  # a dataset with splits of its own, none named as its folder: all of it
+    if parsed is None:
+        parsed = _open_dataset(source, fmt, images, split, video_index)
     if image_labels:
         from .image_labels import WithImageLabels
 
         parsed = WithImageLabels(parsed, open_predictions(image_labels, "classification"))
     return parsed
+
+
+def _folder_split(source: object) -> str | None:
+    """The split a local source folder's own name means (:func:`.split_folders.folder_split`)."""
+    if not isinstance(source, str) or source.startswith("gs://"):
+        return None
+    source = os.path.expanduser(source)
+    if not os.path.isdir(source):
+        return None
+    from .split_folders import folder_split
+
+    return folder_split(source)
 
 
 def _open_dataset(
@@ -123,10 +145,6 @@ def _open_dataset(
             fmt = detect_plugin_format(source) or fmt
     if not os.path.exists(source):
         raise IngestError(f"{source} does not exist")
-    if split is None and os.path.isdir(source):
-        from .split_folders import folder_split
-
-        split = folder_split(source)  # ".../val" given: its samples are val's
     # each format's reader is imported when asked for: an ingest needs its own only
     if fmt == "coco":
         from .coco.dataset import CocoDataset
