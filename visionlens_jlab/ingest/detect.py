@@ -22,6 +22,7 @@ from .split_folders import (
     COCO_SPLIT_FILE,
     coco_annotation_files,
     coco_split_files,
+    split_coco_file,
     table_split_files,
     voc_split_folders,
 )
@@ -117,6 +118,8 @@ def detect_dataset_format(path: str) -> str:
         return "video"
     if vis_file(path):
         return "vis"
+    if split_coco_file(path):  # one split folder of Roboflow's COCO export
+        return "coco"
     jsons = [e for e in entries if e.lower().endswith(".json")]
     if len(jsons) == 1:
         raise IngestError(f"{path} holds one COCO file: pass the file itself, {jsons[0]}")
@@ -231,7 +234,8 @@ def _is_mot_results(path: str, lines: int = 5) -> bool:
     (a trailing comma allowed), or separated by tabs or spaces in rows of 7 or more values
     (a tracker's score among them: a per-image txt row of a box has at most 6, and its
     second value is a score or a normalised coordinate, not a whole id); after a header
-    line if there is one (``frame,id,...``, as pandas writes it: the MOT reader skips it)."""
+    line if there is one (``frame,id,...``, as pandas writes it: the MOT reader skips it);
+    NUL bytes ending a line (trailing padding) are no values."""
     seen = 0
     header = False
     try:
@@ -239,6 +243,9 @@ def _is_mot_results(path: str, lines: int = 5) -> bool:
             utf16 = head.read(2).startswith(UTF16_BOMS)  # PowerShell's "> results.txt"
         with open(path, encoding="utf-16" if utf16 else "utf-8-sig", errors="replace") as f:
             for line in f:
+                # NUL padding after the rows (a writer that crashed, a preallocated file):
+                # no rows, as the MOT reader reads it (mot_fast.trailing_nuls)
+                line = line.rstrip("\x00")
                 if not line.strip():
                     continue
                 values = _row_values(line)

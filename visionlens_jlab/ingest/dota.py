@@ -11,7 +11,9 @@ Layouts: a folder with ``labelTxt/`` (or ``labelTxt-v1.0/``, ``labelTxt-v1.5/``,
 ``labelTxt-v2.0/``) and ``images/`` (DOTA's own ``train/`` and ``val/``), or the label
 folder itself with ``images=``. A line that cannot be read (field count, a non-number, a
 corner outside the image by more than a pixel is kept as given with a warning) is a report
-row. A model's DOTA results (``Task1_<class>.txt``) are read by :mod:`.dota_predictions`.
+row, as is a bow-tie (corners out of order, so that two edges cross: skipped); corners in
+either winding, clockwise as DOTA writes them or counter-clockwise, are read. A model's
+DOTA results (``Task1_<class>.txt``) are read by :mod:`.dota_predictions`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Iterator
 from ..records.batches import Batch, dumps_or_none
 from ..records.report import IngestError, IngestReport
 from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, add_unannotated_images
+from .coco.mask_geometry import self_intersecting
 from .images import image_size, join_location, list_images
 from .object_rows import ObjectRows
 from .txt import list_txt
@@ -31,6 +34,10 @@ FORMAT = "dota"
 LABEL_FOLDERS = ("labelTxt", "labelTxt-v1.0", "labelTxt-v1.5", "labelTxt-v2.0")
 """The label folder names of DOTA's releases."""
 _HEADERS = ("imagesource:", "gsd:")
+BOW_TIE = (
+    "rotated boxes whose corners cross (a bow-tie: two corners swapped; write them in order "
+    "around the box, clockwise as DOTA does or counter-clockwise): line skipped"
+)
 
 
 def label_folder(path: str) -> str | None:
@@ -123,25 +130,34 @@ class DotaSource(ParsedBase):
             idx = samples.add(file_name, location, size[0] if size else None,
                               size[1] if size else None, self.split, stem,
                               dumps_or_none({"gsd": gsd} if gsd is not None else None))  # fmt: skip
-            for i, line in enumerate(lines, 1):
-                self._object(line, f"{name}:{i}", idx, size, objects)
+            quads = [
+                (f"{name}:{i}", line, quad)
+                for i, line in enumerate(lines, 1)
+                if (quad := self._quad(line, f"{name}:{i}", size)) is not None
+            ]
+            # one vectorised test per file: a bow-tie (two corners swapped) has no inside,
+            # refused as the editor refuses one (edits.object_changes.new_points)
+            crossed = self_intersecting([[quad[-1]] for _, _, quad in quads])
+            for (where, line, quad), bad in zip(quads, crossed, strict=True):
+                if bad:
+                    self.report.error("dota_self_intersecting", BOW_TIE,
+                                      f"{where}: {line.strip()!r}")  # fmt: skip
+                    continue
+                self._add(idx, *quad, objects)
             if len(samples) >= ANNOTATION_BATCH_ROWS or len(objects) >= ANNOTATION_BATCH_ROWS:
                 yield Batch(samples=samples.take(), annotations=objects.take())
         add_unannotated_images(self, samples, by_stem, seen, "a DOTA label file")
         report.counts["files"] = len(self.files)
         yield Batch(samples=samples.take(), annotations=objects.take())
 
-    def _object(
-        self,
-        line: str,
-        where: str,
-        idx: int,
-        size: tuple[int, int] | None,
-        objects: ObjectRows,
-    ) -> None:
+    def _quad(
+        self, line: str, where: str, size: tuple[int, int] | None
+    ) -> tuple[str, bool, list[float]] | None:
+        """A label line's class, difficult flag and corners; None for a header, a blank
+        line or a line skipped with a report row."""
         parts = line.split()
         if not parts or parts[0].lower().startswith(_HEADERS):
-            return
+            return None
         if len(parts) not in (9, 10):
             self.report.error(
                 "dota_bad_line",
@@ -149,18 +165,23 @@ class DotaSource(ParsedBase):
                 "category difficult): line skipped",
                 f"{where}: {line.strip()!r}",
             )
-            return
+            return None
         corners = read_corners(parts[:8], line, where, self.report)
         if corners is None:
-            return
-        label, difficult = parts[8], len(parts) == 10 and parts[9] == "1"
+            return None
         x, y, w, h = hull(corners)
         if w <= 0 or h <= 0:
             self.report.warn("dota_empty_box", "rotated box with no area: skipped", where)
-            return
+            return None
         if size and (x < -1 or y < -1 or x + w > size[0] + 1 or y + h > size[1] + 1):
             self.report.warn("dota_outside_image", "corners outside the image (kept as given)",
                              where)  # fmt: skip
+        return parts[8], len(parts) == 10 and parts[9] == "1", corners
+
+    def _add(
+        self, idx: int, label: str, difficult: bool, corners: list[float], objects: ObjectRows
+    ) -> None:
+        x, y, w, h = hull(corners)
         self.add_class(label)
         objects.add(idx, None, label, x, y, w, h, area=quad_area(corners),
                     difficult=difficult,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 from typing import BinaryIO
 
 import numpy as np
@@ -27,20 +28,46 @@ _READ = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False)
 # blank lines kept as rows of nulls, refused below: the tolerant reader reports them
 _PARSE = pacsv.ParseOptions(delimiter=",", quote_char=False, ignore_empty_lines=False)
 _CONVERT = pacsv.ConvertOptions(column_types={f"f{i}": pa.float64() for i in range(MAX_COLUMNS)})
+_TAIL_CHUNK = 1 << 16
+
+
+def trailing_nuls(path: str) -> int:
+    """How many NUL bytes pad the end of ``path`` (0 for none, or for a file that cannot be
+    read): what a writer that crashed, or a file preallocated and then not filled, leaves
+    after the last row. In a UTF-16 file the last character's zero byte is text, not
+    padding. Only the file's tail is read."""
+    try:
+        with open(path, "rb") as file:
+            utf16 = file.read(2).startswith(UTF16_BOMS)
+            end = pos = file.seek(0, io.SEEK_END)
+            while pos > 0:
+                step = min(_TAIL_CHUNK, pos)
+                file.seek(pos - step)
+                kept = len(file.read(step).rstrip(b"\x00"))
+                pos -= step - kept
+                if kept:
+                    break
+    except OSError:
+        return 0
+    return end - (pos + pos % 2 if utf16 else pos)
 
 
 def open_rows(path: str) -> BinaryIO:
     """MOT text file ``path`` opened for reading as UTF-8 bytes: a file saved as UTF-16 (a
     tracker's output redirected by Windows PowerShell, ``> results.txt``) is transcoded in
-    memory, as Arrow's reader reads UTF-8 only. Opened by Python, not by Arrow's C++: the
-    parse worker's audit hook confines it to the server's allowed roots
+    memory, as Arrow's reader reads UTF-8 only, and a file's trailing NUL padding
+    (:func:`trailing_nuls`) is left out, as it holds no rows. Opened by Python, not by
+    Arrow's C++: the parse worker's audit hook confines it to the server's allowed roots
     (allowed_roots.confine_reads)."""
+    padding = trailing_nuls(path)
     file = open(path, "rb")  # the caller closes it
-    if not file.read(2).startswith(UTF16_BOMS):
-        file.seek(0)
+    utf16 = file.read(2).startswith(UTF16_BOMS)
+    file.seek(0)
+    if not utf16 and not padding:
         return file
     with file:
-        return io.BytesIO(file.read().decode("utf-16", errors="replace").encode())
+        data = file.read(os.fstat(file.fileno()).st_size - padding)
+    return io.BytesIO(data.decode("utf-16", errors="replace").encode() if utf16 else data)
 
 
 def read_well_formed(path: str) -> list[np.ndarray] | None:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..records.report import IngestReport
-from .mot_fast import MAX_COLUMNS, open_rows, read_well_formed
+from .mot_fast import MAX_COLUMNS, open_rows, read_well_formed, trailing_nuls
 
 NO_TRACK = -1
 """A row's identity when it has none: MOT's id -1, a detection (``det.txt``, a detector's
@@ -78,6 +78,10 @@ class MotRows:
 
 
 BAD_ROW = "MOT rows that are not a frame, id and box of numbers (not ingested)"
+NUL_ROW = (
+    "NUL bytes, not values: the file was cut off or overwritten here (a writer that "
+    "crashed); write the file again, or delete the NUL bytes to keep the rows around them"
+)
 
 
 def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRows | None:
@@ -89,8 +93,18 @@ def read_mot_rows(path: str, report: IngestReport, *, with_class: bool) -> MotRo
     a file saved as UTF-16 is read (:func:`.mot_fast.open_rows`).
     A row that is not one (too few or many values, a value that is not a number, no frame,
     id or box, a frame or id that is not whole, a box with no area) is a report row with its
-    line number; the others are read. A well-formed file is parsed by the fast path
+    line number; the others are read. NUL bytes padding the file's end (a writer that
+    crashed, a preallocated file) are a report warning and no rows; NUL bytes among the rows
+    are bad rows, by line. A well-formed file is parsed by the fast path
     (:func:`.mot_fast.read_well_formed`), any other by the tolerant reader."""
+    padding = trailing_nuls(path)
+    if padding:
+        report.warn(
+            "mot_nul_padding",
+            "MOT files ending in NUL bytes (a writer that crashed, or a file preallocated and "
+            "not filled): the padding holds no rows and was left out; the rows before it read",
+            f"{path}: {padding} NUL bytes at the end",
+        )
     fast = read_well_formed(path)
     if fast is not None:  # line i + 1 is row i: no header, blank line or invalid row
         cols, checks = fast, _RowChecks(path, np.arange(1, len(fast[0]) + 1), report)
@@ -148,7 +162,8 @@ def _read_tolerant(
     invalid: list[tuple[int | None, str]] = []
 
     def skip_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append((row.number, f"{row.actual_columns} values, not {row.expected_columns}"))
+        width = f"{row.actual_columns} values, not {row.expected_columns}"
+        invalid.append((row.number, NUL_ROW if "\x00" in row.text else width))
         return "skip"
 
     try:
@@ -310,7 +325,8 @@ def _why_bad(table: pa.Table, parsed: list[tuple[np.ndarray, np.ndarray]], i: in
     """Why row ``i`` is no MOT row: its first value that is not a number, or a missing one."""
     for c, (_, not_number) in enumerate(parsed):
         if not_number[i]:
-            return f"{table.column(c)[i].as_py()!r} is not a number"
+            value = table.column(c)[i].as_py()
+            return NUL_ROW if "\x00" in value else f"{value!r} is not a number"
     return "no frame, id or box value"
 
 

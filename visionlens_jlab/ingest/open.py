@@ -68,7 +68,10 @@ def open_dataset(
     :data:`DATASET_FORMATS`. ``images``: the images folder (local or ``gs://``) when it is not
     where the format puts it. ``split``: for YOLO/VOC sources with splits, ingest only that
     split; for COCO, the split of images without a per-image ``split`` key; otherwise the
-    split given to every sample. ``image_labels``: a CSV/Parquet of (file, label) whose
+    split given to every sample; when none is given, a source folder named as a split is
+    (``.../val``: :func:`.split_folders.folder_split`), as it would be were its parent given,
+    unless it has splits of its own and none of that name (then all of it, with those).
+    ``image_labels``: a CSV/Parquet of (file, label) whose
     labels become the samples' ground-truth image labels (:mod:`.image_labels`). ``mot``: MOT
     Challenge sequences (:mod:`.mot`); ``video``: a folder of video files and image
     sequences (:mod:`.video_folder`, also a ``gs://`` folder; the only format read from one):
@@ -79,12 +82,32 @@ def open_dataset(
     for the server (its data folder's :data:`~visionlens_jlab.config.VIDEO_INDEX_DIR`), so
     their first view does not probe them again; None: not kept.
     """
-    parsed = _open_dataset(source, fmt, images, split, video_index)
+    parsed = None
+    named = None if split is not None else _folder_split(source)
+    if named is not None:
+        try:  # ".../val" given: its samples are val's, as were its parent given
+            parsed = _open_dataset(source, fmt, images, named, video_index)
+        except IngestError:
+            pass  # a dataset with splits of its own, none named as its folder: all of it
+    if parsed is None:
+        parsed = _open_dataset(source, fmt, images, split, video_index)
     if image_labels:
         from .image_labels import WithImageLabels
 
         parsed = WithImageLabels(parsed, open_predictions(image_labels, "classification"))
     return parsed
+
+
+def _folder_split(source: object) -> str | None:
+    """The split a local source folder's own name means (:func:`.split_folders.folder_split`)."""
+    if not isinstance(source, str) or source.startswith("gs://"):
+        return None
+    source = os.path.expanduser(source)
+    if not os.path.isdir(source):
+        return None
+    from .split_folders import folder_split
+
+    return folder_split(source)
 
 
 def _open_dataset(
@@ -126,7 +149,13 @@ def _open_dataset(
     if fmt == "coco":
         from .coco.dataset import CocoDataset
         from .detect import coco_export_file
-        from .split_folders import SplitFolders, coco_annotation_files, coco_split_files
+        from .split_folders import (
+            SplitFolders,
+            coco_annotation_files,
+            coco_split_files,
+            folder_split,
+            split_coco_file,
+        )
 
         if os.path.isdir(source):
             exported = coco_export_file(source)
@@ -138,7 +167,13 @@ def _open_dataset(
             parts = coco_split_files(source) or coco_annotation_files(source)
             if parts:
                 return SplitFolders("coco", source, parts, CocoDataset, images, split)
+            part = split_coco_file(source)  # one split folder of Roboflow's export
+            if part is not None:
+                return CocoDataset(part, images, split)
             raise IngestError(f"{source} is a folder: pass the COCO .json file")
+        parent = os.path.dirname(os.path.abspath(source))
+        if split is None and split_coco_file(parent) == os.path.abspath(source):
+            split = folder_split(parent)  # valid/_annotations.coco.json: valid's samples
         return CocoDataset(source, images, split)
     if fmt in ("yolo", "yolo-obb"):
         from .yolo import YoloDataset

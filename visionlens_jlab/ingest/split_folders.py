@@ -69,6 +69,28 @@ def split_name(name: str) -> str | None:
     return None if name == NO_SUBSET else SPLIT_FOLDERS.get(name.lower(), name)
 
 
+def folder_split(path: str) -> str | None:
+    """The split a folder's own name means, recognised as the split subfolders are
+    (:data:`SPLIT_FOLDERS`, the whole name: ``valid`` is ``val``, ``validation_images`` no
+    split): a split folder given as the source itself gets the split it would get were its
+    parent given."""
+    return SPLIT_FOLDERS.get(os.path.basename(os.path.normpath(path)).lower())
+
+
+def split_coco_file(path: str) -> str | None:
+    """The COCO file of folder ``path`` read as one split part (:func:`coco_split_files`):
+    its :data:`COCO_SPLIT_FILE` or, named like a split, its only .json file; else None."""
+    if os.path.isfile(os.path.join(path, COCO_SPLIT_FILE)):
+        return os.path.join(path, COCO_SPLIT_FILE)
+    if folder_split(path) is None:
+        return None
+    try:
+        jsons = [e for e in os.listdir(path) if e.lower().endswith(".json")]
+    except OSError:
+        return None
+    return os.path.join(path, jsons[0]) if len(jsons) == 1 else None
+
+
 def _in_split_order(parts: list[SplitPart]) -> list[SplitPart] | None:
     order = list(dict.fromkeys(SPLIT_FOLDERS.values()))  # train, val, test, then the others
 
@@ -84,13 +106,9 @@ def coco_split_files(path: str) -> list[SplitPart] | None:
     split, exactly one .json file beside their images; None when there is none."""
     found = []
     for folder in _subfolders(path):
-        sub = os.path.join(path, folder)
-        if os.path.isfile(os.path.join(sub, COCO_SPLIT_FILE)):
-            found.append(SplitPart(folder, os.path.join(sub, COCO_SPLIT_FILE), folder))
-        elif folder.lower() in SPLIT_FOLDERS:
-            jsons = [e for e in os.listdir(sub) if e.lower().endswith(".json")]
-            if len(jsons) == 1:
-                found.append(SplitPart(folder, os.path.join(sub, jsons[0]), folder))
+        file = split_coco_file(os.path.join(path, folder))
+        if file is not None:
+            found.append(SplitPart(folder, file, folder))
     return _in_split_order(found)
 
 

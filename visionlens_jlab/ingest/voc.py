@@ -41,8 +41,9 @@ from .base import (
     prefetch,
 )
 from .images import flag_bad_name, image_size, join_location, list_images
+from .labelmap import class_values
 from .object_rows import ObjectRows
-from .voc_layout import default_images, is_fiftyone_voc, read_splits
+from .voc_layout import default_images, export_labelmap, is_fiftyone_voc, read_splits
 from .voc_masks import Mask, add_mask_objects, has_segmentation, mask_stems, read_image_masks
 from .xml_text import xml_text
 
@@ -88,6 +89,9 @@ class VocDataset(ParsedBase):
         self.segmented = self.is_root and has_segmentation(path)
         xml_stems = {os.path.splitext(n)[0] for n in self.xml_names}
         self.mask_only = sorted(mask_stems(path) - xml_stems) if self.segmented else []
+        self.labelmap = export_labelmap(path) if self.segmented else None
+        # the classes a SegmentationClass value names: the export's labelmap's, else VOC's
+        self.mask_classes = class_values(self.labelmap)[0] if self.labelmap else VOC_CLASS_LIST
         if not self.xml_names and not self.mask_only:
             raise IngestError(f"no .xml files in {self.ann_dir}")
         self.splits = read_splits(path) if self.is_root else {}
@@ -101,7 +105,11 @@ class VocDataset(ParsedBase):
 
     def categories(self) -> list[tuple[str, str | None, int | None]]:
         """The 20 VOC classes in canonical order when every label is one (so class ids of
-        predictions line up with ``voc.names``), else the labels in order of appearance."""
+        predictions line up with ``voc.names``), else the labels in order of appearance; a
+        CVAT / Datumaro export's labelmap classes first, in its order."""
+        if self.labelmap is not None:
+            others = [c for c in super().categories() if c[0] not in self.mask_classes]
+            return [(name, None, None) for name in self.mask_classes] + others
         if self._classes and set(self._classes) <= VOC_CLASSES:
             return [(name, None, None) for name in VOC_CLASS_LIST]
         return super().categories()
@@ -192,9 +200,10 @@ class VocDataset(ParsedBase):
             )
         width, height = size or (None, None)
         sample_index = samples.add(file_name, location, width, height, split, stem)
-        masks = read_image_masks(self.source, stem, size, self.report)
+        masks = read_image_masks(self.source, stem, size, self.report, self.labelmap)
         if masks:
-            add_mask_objects(self, masks, stem, sample_index, boxes, VOC_CLASS_LIST, has_xml=False)
+            add_mask_objects(self, masks, stem, sample_index, boxes, self.mask_classes,
+                             has_xml=False)  # fmt: skip
 
     def _one(
         self,
@@ -261,12 +270,16 @@ class VocDataset(ParsedBase):
             file_name, location, width, height, split, stem, dumps_or_none(fields)
         )
         size_known = (width, height) if width and height else None
-        masks = read_image_masks(self.source, stem, size_known, report) if self.segmented else None
+        masks = (
+            read_image_masks(self.source, stem, size_known, report, self.labelmap)
+            if self.segmented
+            else None
+        )
         for i, obj in enumerate(root.findall("object")):
             mask = masks.instances.pop(i + 1, None) if masks else None
             self._object(obj, f"{xml_name} object {i + 1}", sample_index, boxes, mask)
         if masks:
-            add_mask_objects(self, masks, xml_name, sample_index, boxes, VOC_CLASS_LIST)
+            add_mask_objects(self, masks, xml_name, sample_index, boxes, self.mask_classes)
 
     def _object(
         self,
@@ -345,13 +358,14 @@ class VocDataset(ParsedBase):
                 "class names that are not PASCAL VOC classes (fine for a custom dataset)",
                 name,
             )
-        if mask is not None and mask.class_index and mask.class_index <= len(VOC_CLASS_LIST):
-            if VOC_CLASS_LIST[mask.class_index - 1] != name:
+        classes = self.mask_classes
+        if mask is not None and mask.class_index and mask.class_index <= len(classes):
+            if classes[mask.class_index - 1] != name:
                 report.warn(
                     "voc_mask_class_mismatch",
                     "objects whose SegmentationClass class differs from the XML name "
                     "(the XML name is kept)",
-                    f"{where}: {name} vs {VOC_CLASS_LIST[mask.class_index - 1]}",
+                    f"{where}: {name} vs {classes[mask.class_index - 1]}",
                 )
         self.add_class(name)
         boxes.add(

@@ -1,10 +1,15 @@
 """Where the parts of a Pascal VOC dataset are: the XML folder (a VOC root's Annotations/,
-FiftyOne's labels/, or the folder itself), the images, and the split lists of
-``ImageSets/Main`` (detection) and ``ImageSets/Segmentation`` (segmentation)."""
+FiftyOne's labels/, or the folder itself), the images, the split lists of
+``ImageSets/Main`` (detection) and ``ImageSets/Segmentation`` (segmentation), and a CVAT or
+Datumaro export's ``labelmap.txt``."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+from ..records.report import IngestError
+from .labelmap import LABELMAP_FILE, Labelmap, read_labelmap
 
 _SPLIT_ORDER = ("train", "val", "test", "trainval")
 
@@ -56,3 +61,19 @@ def read_splits(root: str, kind: str = "Main") -> dict[str, str]:
                 if parts:
                     out.setdefault(parts[0], split)
     return out
+
+
+def export_labelmap(root: str) -> Labelmap | None:
+    """The ``labelmap.txt`` of a VOC root exported by CVAT or Datumaro (its classes and the
+    colours of its masks), None where there is none; one that cannot be used (a label or a
+    colour given twice, a colour that is no r,g,b) is an :class:`IngestError` naming the
+    line, as its masks could not be read without guessing."""
+    path = Path(root) / LABELMAP_FILE
+    if not path.is_file():
+        return None
+    try:
+        return read_labelmap(path)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IngestError(
+            f"{exc} (fix {LABELMAP_FILE}: its colours map mask pixels to classes)"
+        ) from None

@@ -25,6 +25,7 @@ from pycocotools import mask as mask_utils
 from ..records.batches import dumps_or_none
 from ..records.report import IngestReport
 from .base import ParsedBase
+from .labelmap import LABELMAP_FILE, VOID_COLOR, Labelmap, class_values, color_positions
 from .object_rows import ObjectRows
 
 OBJECT_DIR, CLASS_DIR = "SegmentationObject", "SegmentationClass"
@@ -68,12 +69,19 @@ def mask_stems(root: str) -> set[str]:
 
 
 def read_image_masks(
-    root: str, stem: str, size: tuple[int, int] | None, report: IngestReport
+    root: str,
+    stem: str,
+    size: tuple[int, int] | None,
+    report: IngestReport,
+    labelmap: Labelmap | None = None,
 ) -> ImageMasks | None:
     """The masks of image ``stem`` of the VOC root ``root`` (image ``size`` = width, height),
-    or None when it has no segmentation PNG or one that cannot be used (reported)."""
+    or None when it has no segmentation PNG or one that cannot be used (reported). With the
+    root's ``labelmap`` (a CVAT / Datumaro export), SegmentationClass PNGs hold its
+    positions, or are RGB PNGs painted in its colours, both read as VOC's class values
+    (:func:`.labelmap.class_values`)."""
     objects = _read_png(os.path.join(root, OBJECT_DIR, stem + ".png"), size, report)
-    classes = _read_png(os.path.join(root, CLASS_DIR, stem + ".png"), size, report)
+    classes = _read_png(os.path.join(root, CLASS_DIR, stem + ".png"), size, report, labelmap)
     if objects is None and classes is None:
         return None
     if objects is not None and classes is not None and objects.shape != classes.shape:
@@ -140,7 +148,9 @@ def add_mask_objects(
         rows.set_labels(mask_area=mask.area)
 
 
-def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> np.ndarray | None:
+def _read_png(
+    path: str, size: tuple[int, int] | None, report: IngestReport, labelmap: Labelmap | None = None
+) -> np.ndarray | None:
     if not os.path.isfile(path):
         return None
     name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
@@ -156,6 +166,8 @@ def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> 
                     f"{name}: {img.format}",
                 )
                 return None
+            if labelmap is not None and img.mode == "RGB":
+                return _painted(np.asarray(img, dtype=np.uint8), name, size, labelmap, report)
             if img.mode not in ("P", "L"):
                 report.error(
                     "voc_mask_not_indexed",
@@ -165,10 +177,19 @@ def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> 
                 )
                 return None
             pixels = np.asarray(img, dtype=np.uint8)
+            if labelmap is not None:  # a palette PNG's values: labelmap positions
+                pixels = class_values(labelmap)[1][pixels]
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
         report.error("voc_bad_mask", "segmentation PNGs that could not be read", f"{name}: {exc}")
         return None
-    if size is not None and pixels.shape != (size[1], size[0]):
+    return _sized(pixels, name, size, report)
+
+
+def _sized(
+    pixels: np.ndarray, name: str, size: tuple[int, int] | None, report: IngestReport
+) -> np.ndarray | None:
+    """``pixels``, or None (reported) where their size is not the image's."""
+    if size is not None and pixels.shape[:2] != (size[1], size[0]):
         report.error(
             "voc_mask_size_mismatch",
             "segmentation PNGs whose size disagrees with the image (masks skipped)",
@@ -176,6 +197,33 @@ def _read_png(path: str, size: tuple[int, int] | None, report: IngestReport) -> 
         )
         return None
     return pixels
+
+
+def _painted(
+    rgb: np.ndarray, name: str, size: tuple[int, int] | None, labelmap: Labelmap,
+    report: IngestReport,
+) -> np.ndarray | None:  # fmt: skip
+    """An RGB SegmentationClass PNG painted in ``labelmap``'s colours (CVAT's export) as
+    VOC's class values; None (reported) for a colour the labelmap does not give, whose
+    pixels would otherwise be lost or taken for another class."""
+    if _sized(rgb, name, size, report) is None:
+        return None
+    # VOC's void border colour is void where no label has it, as the semantic ingest reads it
+    void = len(labelmap.colors) if VOID_COLOR not in labelmap.colors else None
+    colors = labelmap.colors if void is None else (*labelmap.colors, VOID_COLOR)
+    positions, unknown = color_positions(rgb, colors)
+    if unknown:
+        report.error(
+            "voc_mask_unknown_color",
+            f"segmentation PNGs painted in colours {LABELMAP_FILE} gives no label (masks "
+            f"skipped: add each colour to {LABELMAP_FILE} as name:r,g,b::)",
+            f"{name}: " + ", ".join(",".join(map(str, c)) for c in unknown[:3]),
+        )
+        return None
+    values = class_values(labelmap)[1][positions]
+    if void is not None:
+        values[positions == void] = VOID
+    return values
 
 
 def _masks(index: np.ndarray, classes: np.ndarray | None) -> dict[int, Mask]:

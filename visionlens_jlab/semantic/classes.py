@@ -13,6 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# the labelmap's parser is the dataset ingest's too (a VOC root beside a CVAT labelmap)
+from ..ingest.labelmap import LABELMAP_FILE as LABELMAP_FILE
+from ..ingest.labelmap import read_labelmap as parse_labelmap
+from ..ingest.labelmap import voc_colors as voc_colors
+
 IGNORE = 255
 """The default ignore index (VOC's void border, Cityscapes' unevaluated ids)."""
 
@@ -49,21 +54,6 @@ class ClassSet:
     ignore_index: int = IGNORE
     value_map: tuple[int, ...] | None = None
     """Pixel value → class index (256 entries), None where the values are the indices."""
-
-
-def voc_colors(count: int) -> tuple[tuple[int, int, int], ...]:
-    """Pascal VOC's palette (the bit-interleaved colour map of its devkit), ``count`` colours."""
-    colors = []
-    for index in range(count):
-        r = g = b = 0
-        c = index
-        for j in range(8):
-            r |= ((c >> 0) & 1) << (7 - j)
-            g |= ((c >> 1) & 1) << (7 - j)
-            b |= ((c >> 2) & 1) << (7 - j)
-            c >>= 3
-        colors.append((r, g, b))
-    return tuple(colors)
 
 
 def default_ignore_clash(classes: ClassSet) -> str | None:
@@ -130,49 +120,9 @@ def read_class_file(path: str | Path) -> tuple[str, ...]:
     return names
 
 
-LABELMAP_FILE = "labelmap.txt"
-"""CVAT's and Datumaro's VOC class file: ``# label:color_rgb:parts:actions``, then one
-``name:r,g,b:parts:actions`` line a class, in index order."""
-
-
 def read_labelmap(path: Path, ignore_index: int = IGNORE) -> ClassSet:
     """The classes of a CVAT / Datumaro ``labelmap.txt``: names and colours in its order
-    (class ``i`` is its ``i``-th line); a class without a colour gets VOC's palette colour
-    of its index, as Datumaro gives it. A line without a name, a colour that is not three
-    values 0..255, and a name or a colour given twice are :class:`ValueError` naming the
-    line."""
-    names: list[str] = []
-    colors: list[tuple[int, int, int]] = []
-    seen: dict[tuple[int, int, int], str] = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        name, _, rest = text.partition(":")
-        given = rest.split(":", 1)[0].strip()
-        where = f"{path}:{number}: {text!r}"
-        if not name.strip():
-            raise ValueError(f"{where}: no label name (a line is name:r,g,b:parts:actions)")
-        try:
-            color = tuple(int(c) for c in given.split(",")) if given else None
-        except ValueError:
-            color = ()
-        if color is None:
-            color = voc_colors(len(names) + 1)[-1]
-        if len(color) != 3 or not all(0 <= c <= 255 for c in color):
-            raise ValueError(f"{where}: the colour is not r,g,b (three values 0..255)")
-        rgb = (color[0], color[1], color[2])
-        if name.strip() in names:
-            raise ValueError(f"{where}: label {name.strip()!r} is given twice")
-        if rgb in seen:
-            raise ValueError(
-                f"{where}: colour {given or rgb} is {seen[rgb]!r}'s too: give each label its "
-                "own colour, or a mask's pixels of that colour could be either"
-            )
-        seen[rgb] = name.strip()
-        names.append(name.strip())
-        colors.append(rgb)
-    if not names:
-        raise ValueError(f"{path}: no labels (one name:r,g,b:: line a class)")
-    return ClassSet(tuple(names), tuple(colors), ignore_index)
+    (:func:`visionlens_jlab.ingest.labelmap.read_labelmap`, whose :class:`ValueError` names
+    the line of a label or colour given twice)."""
+    labelmap = parse_labelmap(path)
+    return ClassSet(labelmap.names, labelmap.colors, ignore_index)

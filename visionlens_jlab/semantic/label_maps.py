@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..ingest.labelmap import VOID_COLOR
+
 LABEL_MAP_MODES = ("P", "L", "I", "I;16", "1")
 """Pillow's modes of a label map: palette indices, 8-bit grey, 16/32-bit grey, 1-bit (a
 binary mask's 0 and 1, as Pillow saves a boolean array)."""
@@ -27,9 +29,6 @@ OPAQUE_MODES = {"RGBA": COLOR_MODE, "LA": "L"}
 """Pillow's modes with an alpha channel, and the mode each is read as when it is opaque."""
 OPAQUE = 255
 """An opaque pixel's alpha."""
-VOID_COLOR = (224, 224, 192)
-"""VOC's palette colour 255: the void border, read as the value 255 (as its palette PNGs
-hold it) where no class has this colour."""
 
 
 class LabelMapError(ValueError):
