@@ -24,6 +24,18 @@ from visionlens_jlab.records.report import IngestError
 INFO = "[Sequence]\nname=S\nimDir=img1\nframeRate=25\nseqLength=3\nimWidth=64\nimHeight=48\n"
 
 
+def _ingested(
+    tmp_path: Path, name: str, source: Path, sql: str
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """Ingest ``source`` as dataset ``name`` into a fresh catalog: the ingest's summary and
+    the rows of ``sql`` after it."""
+    with Catalog(tmp_path / "vl") as catalog:
+        summary = ingest(catalog, name, source).to_dict()
+        with catalog.cursor() as cur:
+            rows = [tuple(row) for row in cur.execute(sql).fetchall()]
+    return summary, rows
+
+
 def test_a_ground_truth_counting_frames_from_zero_is_one_report_row_not_shifted(
     tmp_path: Path,
 ) -> None:
@@ -40,14 +52,14 @@ def test_a_ground_truth_counting_frames_from_zero_is_one_report_row_not_shifted(
         (seq / "seqinfo.ini").write_text(INFO.replace("name=S", f"name={name}"))
         rows = "".join(f"{f},1,{10 + f},10,5,5,1,1,1\n" for f in frames)
         (seq / "gt" / "gt.txt").write_text(rows)
-    with Catalog(tmp_path / "vl") as catalog:
-        summary = ingest(catalog, "m", root).to_dict()
-        with catalog.cursor() as cur:
-            boxes = cur.execute(
-                "SELECT v.name, f.frame_number, a.x FROM annotations a "
-                "JOIN video_frames f USING (sample_id) JOIN videos v USING (video_id) "
-                "ORDER BY 1, 2"
-            ).fetchall()
+    summary, boxes = _ingested(
+        tmp_path,
+        "m",
+        root,
+        "SELECT v.name, f.frame_number, a.x FROM annotations a "
+        "JOIN video_frames f USING (sample_id) JOIN videos v USING (video_id) "
+        "ORDER BY 1, 2",
+    )
     (error,) = summary["errors"]
     assert error["code"] == "mot_gt_frame_zero" and error["count"] == 1
     assert "add 1 to each row's frame" in error["message"]
@@ -92,13 +104,13 @@ def test_cvat_video_xml_in_other_encodings_is_found_and_ingests_its_labels(
 ) -> None:
     task = _cvat_task(tmp_path / "task", xml)
     assert detect_dataset_format(str(task)) == "cvat"
-    with Catalog(tmp_path / "vl") as catalog:
-        summary = ingest(catalog, "rue", task).to_dict()
-        with catalog.cursor() as cur:
-            boxes = cur.execute(
-                "SELECT f.frame_number, a.label FROM annotations a "
-                "JOIN video_frames f USING (sample_id) ORDER BY 1"
-            ).fetchall()
+    summary, boxes = _ingested(
+        tmp_path,
+        "rue",
+        task,
+        "SELECT f.frame_number, a.label FROM annotations a "
+        "JOIN video_frames f USING (sample_id) ORDER BY 1",
+    )
     assert summary["errors"] == [] and summary["tracks"] == 1
     assert [tuple(b) for b in boxes] == [(1, "vélo"), (2, "vélo")]
 
@@ -172,13 +184,13 @@ def test_sportsmots_release_folder_finds_its_split_folders_one_level_down(tmp_pa
     (release / "splits_txt").mkdir()
     (release / "splits_txt" / "val.txt").write_text("v_val\n")
     assert detect_dataset_format(str(release)) == "mot"
-    with Catalog(tmp_path / "vl") as catalog:
-        summary = ingest(catalog, "sports", release).to_dict()
-        with catalog.cursor() as cur:
-            videos = cur.execute(
-                "SELECT v.name, s.split, count(*) FROM videos v JOIN video_frames f "
-                "USING (video_id) JOIN samples s USING (sample_id) GROUP BY 1, 2 ORDER BY 1"
-            ).fetchall()
+    summary, videos = _ingested(
+        tmp_path,
+        "sports",
+        release,
+        "SELECT v.name, s.split, count(*) FROM videos v JOIN video_frames f "
+        "USING (video_id) JOIN samples s USING (sample_id) GROUP BY 1, 2 ORDER BY 1",
+    )
     assert summary["errors"] == [] and summary["annotations"] == 4
     assert [tuple(v) for v in videos] == [
         ("v_test", "test", 2),
@@ -195,10 +207,9 @@ def test_youtube_vis_frames_named_with_backslashes_are_found(tmp_path: Path) -> 
     for video in document["videos"]:
         video["file_names"] = [f.replace("/", "\\") for f in video["file_names"]]
     written.path.write_text(json.dumps(document))
-    with Catalog(tmp_path / "vl") as catalog:
-        summary = ingest(catalog, "yv", written.path).to_dict()
-        with catalog.cursor() as cur:
-            videos = cur.execute("SELECT name, num_frames, width FROM videos").fetchall()
+    summary, videos = _ingested(
+        tmp_path, "yv", written.path, "SELECT name, num_frames, width FROM videos"
+    )
     assert summary["errors"] == summary["warnings"] == []
     assert [tuple(v) for v in videos] == [("v001", 3, WIDTH)]
     assert summary["annotations"] == len(written.objects)
@@ -260,10 +271,7 @@ def test_a_seqinfo_other_tools_wrote_keeps_its_frame_rate(
 ) -> None:
     """configparser refused each of these whole: the frame rate was silently lost."""
     root = _one_sequence(tmp_path / "mot", info)
-    with Catalog(tmp_path / "vl") as catalog:
-        summary = ingest(catalog, "m", root).to_dict()
-        with catalog.cursor() as cur:
-            videos = cur.execute("SELECT name, fps, num_frames FROM videos").fetchall()
+    summary, videos = _ingested(tmp_path, "m", root, "SELECT name, fps, num_frames FROM videos")
     assert [tuple(v) for v in videos] == [("S", 30.0, 3)]
     assert summary["errors"] == []
     examples = [e["examples"][0] for e in summary["warnings"]]
