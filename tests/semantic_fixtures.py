@@ -26,6 +26,24 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[s
     return code, {**(json.loads(out) if out else {}), "stderr": captured.err}
 
 
+def cli_semantic_evaluation(
+    capsys: pytest.CaptureFixture[str], ground_truth: Path, predictions: Path, data: str
+) -> dict[str, Any]:
+    """``semantic-ingest`` of ``ground_truth`` (dataset ``s``), ``semantic-predictions`` of
+    ``predictions`` (model ``m``) and ``evaluate`` through the CLI into data folder ``data``:
+    the evaluation's ``semantic`` figures."""
+    code, out = run_cli(
+        capsys, "semantic-ingest", str(ground_truth), "--name", "s", "--data-dir", data
+    )
+    assert code == 0, out
+    model = ("--model", "m", "--data-dir", data)
+    code, out = run_cli(capsys, "semantic-predictions", "s", str(predictions), *model)
+    assert code == 0, out
+    code, out = run_cli(capsys, "evaluate", "s", *model)
+    assert code == 0, out
+    return dict(out["semantic"])
+
+
 def save_grey(array: np.ndarray, path: Path) -> None:
     """Write ``array`` as an 8-bit grey PNG (a label map of class indices) at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

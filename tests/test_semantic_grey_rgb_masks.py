@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.semantic_fixtures import run_cli, save_grey, write_voc
+from tests.semantic_fixtures import cli_semantic_evaluation, run_cli, save_grey, write_voc
 
 cv2 = pytest.importorskip("cv2")
 
@@ -37,17 +37,11 @@ def _evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str], three: bool) -
     preds[1][3:6] = 2
     root, data = tmp_path / ("bgr" if three else "grey"), str(tmp_path / f"data{three}")
     _dataset(root, masks, three)
-    code, out = run_cli(capsys, "semantic-ingest", str(root), "--name", "s", "--data-dir", data)
-    assert code == 0, out
     folder = tmp_path / f"preds{three}"
     folder.mkdir()
     for i, pred in enumerate(preds):
         assert cv2.imwrite(str(folder / f"f{i}.png"), np.dstack([pred] * 3) if three else pred)
-    model = ("--model", "m", "--data-dir", data)
-    assert run_cli(capsys, "semantic-predictions", "s", str(folder), *model)[0] == 0
-    code, out = run_cli(capsys, "evaluate", "s", *model)
-    assert code == 0, out
-    return out["semantic"]
+    return cli_semantic_evaluation(capsys, root, folder, data)
 
 
 def test_three_channel_grey_masks_evaluate_as_their_grey_pngs(

@@ -17,7 +17,7 @@ from visionlens_jlab.semantic.classes import voc_colors
 from visionlens_jlab.semantic.label_maps import color_table, read_label_map
 from visionlens_jlab.semantic.records import mask_layout
 
-from .semantic_fixtures import run_cli, write_voc
+from .semantic_fixtures import cli_semantic_evaluation, write_voc
 
 
 def _compacted(png: Path) -> None:
@@ -38,13 +38,7 @@ def _evaluate(root: Path, capsys: pytest.CaptureFixture[str], compact: bool) -> 
     if compact:  # the ground truth's and the model's masks
         for png in [*(voc / "SegmentationClass").glob("*.png"), *preds.glob("*.png")]:
             _compacted(png)
-    data = str(root / "data")
-    assert run_cli(capsys, "semantic-ingest", str(voc), "--name", "v", "--data-dir", data)[0] == 0
-    args = ("--model", "m", "--data-dir", data)
-    assert run_cli(capsys, "semantic-predictions", "v", str(preds), *args)[0] == 0
-    code, out = run_cli(capsys, "evaluate", "v", *args)
-    assert code == 0, out
-    return out["semantic"]
+    return cli_semantic_evaluation(capsys, voc, preds, str(root / "data"))
 
 
 def test_a_reordered_voc_palette_is_read_by_its_colours(
@@ -58,7 +52,7 @@ def test_a_reordered_voc_palette_is_read_by_its_colours(
     assert compacted == voc
     catalog = Catalog(tmp_path / "compacted" / "data", read_only=True)
     try:  # every reader reads the model's masks by their colours too
-        assert mask_layout(catalog, "v", "m") == "predictions-rgb"
+        assert mask_layout(catalog, "s", "m") == "predictions-rgb"
     finally:
         catalog.close()
     assert 0 < voc["mIoU"] < 1
