@@ -26,9 +26,10 @@ from ..records.batches import SAMPLE_SCHEMA, Batch
 from ..records.report import IngestError, IngestReport
 from .classes import ClassSet
 from .label_maps import ColorTable, is_painted
-from .layouts import MaskPair, PathCheck, SemanticSource, check_paths
+from .layouts import PathCheck, SemanticSource, check_paths
 from .mask_checks import COLOR_FIX, VOC_COLOR_FIX, checked_shapes
 from .mask_files import png_files, unread_files, unread_masks_error
+from .pairing import MaskPair
 from .records import (
     PAINTED_PREDICTIONS,
     PREDICTIONS,

@@ -36,7 +36,6 @@ too, for the ingest's report.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,25 +43,15 @@ from pathlib import Path
 from . import classes as known
 from .classes import IGNORE, ClassSet, read_class_file
 from .mask_files import LayoutError, mask_files, png_files
+from .pairing import MaskPair, Matched, first_folder, image_files, keyed, pair_up
 
 LAYOUTS = ("voc", "cvat", "cityscapes", "ade20k", "masks")
 LABEL_ID_SUFFIX = "_gtFine_labelIds.png"
 TRAIN_ID_SUFFIXES = ("_gtFine_labelTrainIds.png", "_gtFine_trainIds.png")
 """A Cityscapes mask's suffixes: its label ids; its train ids (cityscapesScripts' name,
 then a shorter one some converters write)."""
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 IMAGE_SUFFIX = "_leftImg8bit"
 """A Cityscapes image's name's end, left out of its key."""
-
-
-@dataclass(frozen=True)
-class MaskPair:
-    """One labelled image."""
-
-    file_name: str  # the image, relative to the dataset root
-    image: str  # absolute paths
-    mask: str
-    split: str | None
 
 
 @dataclass(frozen=True)
@@ -87,16 +76,6 @@ class SemanticSource:
     def image_root(self) -> str:
         """What the images' file names are relative to: :attr:`images`, else the root."""
         return self.images or self.root
-
-
-@dataclass(frozen=True)
-class Matched:
-    """A layout's images and masks, paired by their key; the rest on either side."""
-
-    pairs: list[MaskPair]
-    lone_masks: list[str]
-    lone_images: list[str]
-    clashes: list[str]
 
 
 AUGMENTED = "SegmentationClassAug"
@@ -196,7 +175,7 @@ def open_semantic(
     )
 
 
-Reader = Callable[[Path, tuple[str, ...] | None, int, Path | None], tuple["Matched", ClassSet]]
+Reader = Callable[[Path, tuple[str, ...] | None, int, Path | None], tuple[Matched, ClassSet]]
 """A layout's: its pairs and classes from the root, the class names given, the ignore
 index and the images' own folder (None: the layout's)."""
 
@@ -212,11 +191,11 @@ def _voc(
             for stem in listed.read_text(encoding="utf-8").split():
                 splits.setdefault(stem, split)
     folder = apart or root / "JPEGImages"
-    images = _keyed(folder, _images(folder, recursive=apart is not None))
+    images = keyed(folder, image_files(folder, recursive=apart is not None))
     found = root / "SegmentationClass"
     masks = [(m.stem, m) for m in mask_files(found if found.is_dir() else root / AUGMENTED)]
     classes = known.voc_classes(ignore) if names is None else _named(names, ignore)
-    return _pair_up(root, images, masks, splits.get, folder if apart else root), classes
+    return pair_up(root, images, masks, splits.get, folder if apart else root), classes
 
 
 def _cvat(
@@ -248,10 +227,10 @@ def _cvat(
             "as in ImageSets/Segmentation) or give their folder with --images"
         )
     masks = root / "SegmentationClass"
-    return _pair_up(
+    return pair_up(
         root,
-        _keyed(images, _images(images, True)),
-        _keyed(masks, mask_files(masks, recursive=True)),
+        keyed(images, image_files(images, True)),
+        keyed(masks, mask_files(masks, recursive=True)),
         splits.get,
         images if apart else root,
     ), classes
@@ -284,11 +263,11 @@ def _cityscapes(
         )
     images = apart or root / "leftImg8bit"
     # <split>/<city>/<id> on both sides
-    pictures = _images(images, True) if apart else images.glob(f"*/*/*{IMAGE_SUFFIX}.png")
-    by_key = _keyed(images, pictures, IMAGE_SUFFIX)
+    pictures = image_files(images, True) if apart else images.glob(f"*/*/*{IMAGE_SUFFIX}.png")
+    by_key = keyed(images, pictures, IMAGE_SUFFIX)
     by_mask = [(m.relative_to(root / "gtFine").as_posix()[: -len(suffix)], m) for m in masks]
     where = images if apart else root
-    return _pair_up(root, by_key, by_mask, lambda key: key.split("/")[0], where), classes
+    return pair_up(root, by_key, by_mask, lambda key: key.split("/")[0], where), classes
 
 
 def _ade20k(
@@ -334,68 +313,9 @@ def _matched(root: Path, masks: Path, apart: Path | None) -> Matched:
     ``masks`` without the extension; the first folder below is the split when there is
     one."""
     folder = apart or root / "images"
-    images = _keyed(folder, _images(folder, recursive=True))
-    by_key = _keyed(masks, mask_files(masks, recursive=True))
-    return _pair_up(root, images, by_key, _first_folder, folder if apart else root)
-
-
-def _first_folder(key: str) -> str | None:
-    """The first folder of ``key`` (its split), None where it has none."""
-    return key.split("/")[0] if "/" in key else None
-
-
-def _keyed(folder: Path, found: Iterable[Path], suffix: str = "") -> list[tuple[str, Path]]:
-    """Each of ``found`` by its path below ``folder`` without the extension and
-    ``suffix``."""
-    return [
-        (p.relative_to(folder).with_suffix("").as_posix().removesuffix(suffix), p) for p in found
-    ]
-
-
-def _pair_up(
-    root: Path,
-    images: Iterable[tuple[str, Path]],
-    masks: Iterable[tuple[str, Path]],
-    split_of: Callable[[str], str | None],
-    image_root: Path,
-) -> Matched:
-    """The masks paired with the image of the same key (in the masks' order), and the
-    masks and images left over, relative to ``root`` (the images to ``image_root``). A key that two images (``a.jpg``,
-    ``a.png``) or two masks share is no pair but a clash naming them all: keeping either
-    would be a silent guess."""
-    by_image, by_mask = _grouped(images), _grouped(masks)
-    pairs, lone_masks, clashes = [], [], []
-    for key, found in by_mask.items():
-        named = [os.path.relpath(m, root) for m in found]
-        image = by_image.get(key, [])
-        if not image:
-            lone_masks.extend(named)
-        elif len(image) == 1 and len(found) == 1:
-            where = os.path.relpath(image[0], image_root)
-            pairs.append(MaskPair(where, str(image[0]), str(found[0]), split_of(key)))
-        else:
-            clashes.append(
-                f"{' and '.join(os.path.relpath(p, image_root) for p in image)} with "
-                f"{' and '.join(named)}"
-            )
-    lone_images = sorted(
-        os.path.relpath(p, image_root) for key, found in by_image.items() if key not in by_mask
-        for p in found
-    )  # fmt: skip
-    return Matched(pairs, lone_masks, lone_images, clashes)
-
-
-def _grouped(found: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
-    """The paths of each key, in their order."""
-    groups: dict[str, list[Path]] = {}
-    for key, path in found:
-        groups.setdefault(key, []).append(path)
-    return groups
-
-
-def _images(folder: Path, recursive: bool) -> list[Path]:
-    found = folder.rglob("*") if recursive else folder.glob("*")
-    return sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES)
+    images = keyed(folder, image_files(folder, recursive=True))
+    by_key = keyed(masks, mask_files(masks, recursive=True))
+    return pair_up(root, images, by_key, first_folder, folder if apart else root)
 
 
 _READERS: dict[str, Reader] = {
