@@ -2,7 +2,9 @@
 ``panoptic-predictions``: an entry without a field the ingest or the evaluation reads, or a
 folder holding none of the PNGs, is one line naming it before anything is written (not a
 traceback, not a dataset left without its masks); a ground-truth PNG missing leaves its image
-out, reported; image ids written as text still find their images."""
+out, reported, and a model's PNG missing leaves that image without a prediction, reported
+and left out of the evaluation as an image the results do not name; image ids written as
+text still find their images."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.semantic_fixtures import run_cli
+from tests.semantic_fixtures import ingested_panoptic, run_cli
 
 from .panoptic_fixtures import write_panoptic
 
@@ -86,6 +88,52 @@ def test_a_missing_ground_truth_png_leaves_its_image_out_and_is_reported(
     assert code == 0 and out["masks"] == 2 and out["unmatched"] == 1
     code, out = run_cli(capsys, "evaluate", "pan", *model)
     assert code == 0 and out["panoptic"]["images"] == 2 and out["panoptic"]["missing"] == 0
+
+
+def test_a_missing_predicted_png_leaves_its_image_without_a_prediction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, one of a model's PNGs missing refused the whole import: now the others are
+    stored, the report names the annotation and its PNG, and the evaluation leaves the
+    image out (``missing``), scoring exactly as results that do not name the image."""
+    files, model = ingested_panoptic(capsys, tmp_path, 4, seed=3)
+    data = model[-1]
+    results = json.loads(files["pred_json"].read_text())
+    results["annotations"].pop(1)
+    without = tmp_path / "without.json"
+    without.write_text(json.dumps(results))
+    argv = ("--masks", str(files["pred_folder"]), "--data-dir", data)
+    assert run_cli(capsys, "panoptic-predictions", "p", str(without), "--model", "n", *argv)[0] == 0
+    (files["pred_folder"] / "000000000001.png").unlink()
+    code, out = run_cli(
+        capsys, "panoptic-predictions", "p", str(files["pred_json"]), "--model", "m2", *argv
+    )
+    assert code == 0, out
+    assert out["masks"] == 3 and out["unmatched"] == 0
+    (warning,) = out["warnings"]
+    assert (warning["code"], warning["count"]) == ("panoptic_png_missing", 1)
+    assert warning["examples"] == ["annotations[1]: 000000000001.png"]
+    assert str(files["pred_folder"].resolve()) in warning["message"]
+    scores = {}
+    for name in ("n", "m2"):
+        code, out = run_cli(capsys, "evaluate", "p", "--model", name, "--data-dir", data)
+        assert code == 0 and out["panoptic"]["images"] == 3 and out["panoptic"]["missing"] == 1
+        scores[name] = {k: v for k, v in out["panoptic"].items() if k != "model"}
+    assert scores["m2"] == scores["n"]
+
+
+def test_no_predicted_png_found_names_the_folder_searched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --masks folder holding none of the model's PNGs is a wrong folder: refused naming
+    it, the model's earlier results kept."""
+    files, model = ingested_panoptic(capsys, tmp_path, 3, seed=6)
+    before = run_cli(capsys, "evaluate", "p", *model)[1]["panoptic"]
+    wrong = ("--masks", str(files["images"]), *model)
+    code, out = run_cli(capsys, "panoptic-predictions", "p", str(files["pred_json"]), *wrong)
+    assert code == 1 and "Traceback" not in out["stderr"], out
+    assert f"none of its 3 PNGs is in {files['images'].resolve()}" in out["stderr"]
+    assert run_cli(capsys, "evaluate", "p", *model)[1]["panoptic"] == before
 
 
 @pytest.mark.parametrize("wrong", ["folder", "names"])

@@ -8,8 +8,9 @@ when the first line of each has those 10 fields.
 
 Each detection is stored as the ground truth's (:mod:`.dota`): the corners as its rotated box
 (``obb``), their axis-aligned hull as its box and the quadrilateral's area as ``area``. A line
-that cannot be read (field count, a non-number, NaN) is a report row; an empty class file is
-a class the model did not find.
+that cannot be read (field count, a non-number, NaN) is a report row, as is a bow-tie (corners
+out of order, so that two edges cross: skipped, ``dota_self_intersecting``, as in the ground
+truth; either winding is read); an empty class file is a class the model did not find.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import ANNOTATION_BATCH_ROWS, ParsedBase, prefetch
-from .dota import FORMAT, hull, quad_area, read_corners, read_lines
+from .coco.mask_geometry import self_intersecting
+from .dota import BOW_TIE, FORMAT, hull, quad_area, read_corners, read_lines
 from .object_rows import ObjectRows
 from .txt import list_txt
 
@@ -78,17 +81,41 @@ class DotaPredictions(ParsedBase):
     def _batches(self) -> Iterator[Batch]:
         rows = ObjectRows()
         for name, label in zip(self.files, self.classes, strict=True):
+            pending: list[Detection] = []
             for i, line in enumerate(read_lines(self.source, name, self.report) or [], 1):
-                self._detection(line, f"{name}:{i}", label, rows)
-                if len(rows) >= ANNOTATION_BATCH_ROWS:
+                detection = self._detection(line, f"{name}:{i}")
+                if detection is not None:
+                    pending.append(detection)
+                if len(pending) >= ANNOTATION_BATCH_ROWS:
+                    self._add(pending, label, rows)
                     yield Batch(annotations=rows.take())
+            self._add(pending, label, rows)
+            if len(rows) >= ANNOTATION_BATCH_ROWS:
+                yield Batch(annotations=rows.take())
         self.report.counts["files"] = len(self.files)
         yield Batch(annotations=rows.take())
 
-    def _detection(self, line: str, where: str, label: str, rows: ObjectRows) -> None:
+    def _add(self, pending: list[Detection], label: str, rows: ObjectRows) -> None:
+        """Append the readable detections of one class to ``rows``, emptying ``pending``; a
+        bow-tie is skipped with a report row, as the ground truth's are."""
+        # one vectorised test per chunk of a file: a bow-tie (two corners swapped) has no
+        # inside, refused as the ground truth's reader (.dota) refuses one
+        crossed = self_intersecting([[d.corners] for d in pending])
+        for d, bad in zip(pending, crossed, strict=True):
+            if bad:
+                self.report.error("dota_self_intersecting", BOW_TIE, f"{d.where}: {d.line!r}")
+                continue
+            x, y, w, h = hull(d.corners)
+            rows.add(None, d.image, label, x, y, w, h, score=d.score, area=quad_area(d.corners))
+            rows.set_labels(obb=d.corners)
+        pending.clear()
+
+    def _detection(self, line: str, where: str) -> Detection | None:
+        """A result line's detection; None for a blank line or a line skipped with a report
+        row."""
         parts = line.split()
         if not parts:
-            return
+            return None
         report = self.report
         if len(parts) != FIELDS:
             report.error(
@@ -96,25 +123,34 @@ class DotaPredictions(ParsedBase):
                 f"Unexpected field count {len(parts)} (expected {FIELDS}: {_LAYOUT}): line skipped",
                 f"{where}: {line.strip()!r}",
             )
-            return
+            return None
         try:
             score = float(parts[1])
         except ValueError:
             report.error("dota_bad_value", "non-numeric score: line skipped",
                          f"{where}: {line.strip()!r}")  # fmt: skip
-            return
+            return None
         if not math.isfinite(score):
             report.error("dota_bad_value", "NaN or infinite score: line skipped", where)
-            return
+            return None
         corners = read_corners(parts[2:], line, where, report)
         if corners is None:
-            return
-        x, y, w, h = hull(corners)
+            return None
+        _, _, w, h = hull(corners)
         if w <= 0 or h <= 0:
             report.warn("dota_empty_box", "rotated box with no area: skipped", where)
-            return
-        rows.add(None, parts[0], label, x, y, w, h, score=score, area=quad_area(corners))
-        rows.set_labels(obb=corners)
+            return None
+        return Detection(where, line.strip(), parts[0], score, corners)
+
+
+class Detection(NamedTuple):
+    """One readable result line, before the bow-tie check."""
+
+    where: str
+    line: str
+    image: str
+    score: float
+    corners: list[float]
 
 
 def _first_line(path: str) -> str:

@@ -42,7 +42,7 @@ from .base import as_int
 from .coco.mask_geometry import self_intersecting
 from .object_rows import ObjectRows, polygon_areas
 from .yolo_layout import PoseConfig
-from .yolo_obb import add_rotated_box, obb_shape_ok
+from .yolo_obb import add_rotated_boxes, obb_shape_ok
 
 FLAT_AREA_FRACTION = 1e-9
 """A polygon whose area is at most this fraction of its extent's is flat."""
@@ -122,6 +122,7 @@ class LabelFileReader:
         base = os.path.basename(path)
         target = LabelTarget(idx, ref, size)
         polygons: list[tuple[int, np.ndarray]] = []  # (row in ``rows``, polygon)
+        obb_rows: list[LabelRow] = []  # checked for bow-ties per file
         n = 0
         for lineno, line in enumerate(text.splitlines(), 1):
             parts = line.split()
@@ -131,9 +132,7 @@ class LabelFileReader:
             if row is None:
                 continue
             if self.obb:
-                added = add_rotated_box(row, target, rows, self.report)
-                self.kinds["rotated_boxes"] += added
-                n += added
+                obb_rows.append(row)
             elif row.points:
                 n += self._pose(row, target, rows)
             elif len(row.values) == 4:
@@ -146,6 +145,10 @@ class LabelFileReader:
                     n += 1
         if polygons:
             self._set_areas(polygons, rows, base)
+        if obb_rows:
+            added = add_rotated_boxes(obb_rows, target, rows, self.report)
+            self.kinds["rotated_boxes"] += added
+            n += added
         return n
 
     def _row(self, parts: list[str], where: str, line: str) -> LabelRow | None:

@@ -10,8 +10,10 @@ Each object is stored as DOTA's are (:mod:`.dota`): the corners, in the file's o
 rotated box (``obb``), their axis-aligned hull as its box and the quadrilateral's area as
 ``area``. Ground truth is stored in pixels; predictions stay normalised and the writer scales
 the corners, the box and the area by the matched image's size. A row of another field count
-is skipped (error), corners outside [0, 1] are clamped to the image (warning), and a box with
-nothing inside the image is skipped (warning).
+is skipped (error), as is a bow-tie (corners out of order, so that two edges cross: error
+``yolo_self_intersecting``, the check DOTA's reader makes; either winding is read), corners
+outside [0, 1] are clamped to the image (warning), and a box with nothing inside the image is
+skipped (warning).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..records.report import IngestReport
-from .dota import hull, quad_area
+from .coco.mask_geometry import self_intersecting
+from .dota import BOW_TIE, hull, quad_area
 from .object_rows import ObjectRows
 
 if TYPE_CHECKING:
@@ -47,6 +50,24 @@ def obb_shape_ok(count: int, scored: bool, where: str, line: str, report: Ingest
         f"{where}: {line.strip()!r}",
     )
     return False
+
+
+def add_rotated_boxes(
+    file_rows: list[LabelRow], target: LabelTarget, rows: ObjectRows, report: IngestReport
+) -> int:
+    """Append the rotated boxes of a file's OBB rows to ``rows`` (:func:`add_rotated_box`),
+    skipping a bow-tie with a ``yolo_self_intersecting`` report row. Returns how many were
+    added."""
+    # one vectorised test per file, on the corners as written (crossing edges do not depend
+    # on the image size): a bow-tie has no inside, refused as DOTA's reader refuses one
+    crossed = self_intersecting([[row.values] for row in file_rows])
+    added = 0
+    for row, bad in zip(file_rows, crossed, strict=True):
+        if bad:
+            report.error("yolo_self_intersecting", BOW_TIE, f"{row.where}: {row.line.strip()!r}")
+            continue
+        added += add_rotated_box(row, target, rows, report)
+    return added
 
 
 def add_rotated_box(

@@ -40,7 +40,6 @@ from .panoptic_json import (
     png_folder,
     png_paths,
     png_size,
-    require_files,
 )
 from .panoptic_quality import (
     PanopticError,
@@ -167,25 +166,28 @@ def ingest_panoptic_predictions(
 ) -> dict[str, Any]:
     """Record ``model``'s panoptic results (COCO panoptic JSON + PNG folder); an annotation
     names its image by ``image_id``, else by its PNG's stem, and one that names none is
-    counted (``unmatched``, a ``prediction_unknown_image`` warning), not stored; a PNG of
-    another size than its ground truth's is an :class:`IngestError`, the model's earlier
-    results kept. ``check`` as for :func:`ingest_panoptic`."""
+    counted (``unmatched``, a ``prediction_unknown_image`` warning), not stored, as is one
+    whose PNG is not in the folder (:func:`_without_missing_pngs`; none there at all is an
+    :class:`IngestError` naming the folder); a PNG of another size than its ground truth's
+    is an :class:`IngestError`, the model's earlier results kept. ``check`` as for
+    :func:`ingest_panoptic`."""
     if model == GROUND_TRUTH:
         raise IngestError(f"{model!r} is reserved; choose another model name")
     check_paths(check, [json_path])
     data = checked_json(load_json(json_path), json_path, truth=False)
     folder = png_folder(json_path, masks)
-    check_paths(check, [str(folder), *png_paths(data, folder)])
-    require_files(png_paths(data, folder), json_path)
+    paths = png_paths(data, folder)
+    check_paths(check, [str(folder), *paths])
+    report = IngestReport()
+    kept = _without_missing_pngs(data, folder, missing_pngs(paths, folder, json_path), report)
     with catalog.write() as cur:
         dataset_id = catalog.dataset_id(cur, dataset)
         known = set(read_categories(cur, dataset_id))
         if not known:
             raise NotFoundError(f"{dataset!r} is not a panoptic dataset: use panoptic-ingest")
         check_categories(data["annotations"], known, json_path)
-        report = IngestReport()
         count = _write_source(
-            cur, dataset_id, model, data, folder, ClassSet((), (), 0), json_path, report
+            cur, dataset_id, model, kept, folder, ClassSet((), (), 0), json_path, report
         )
         report.counts.update(predictions=count)
         record_model(cur, dataset_id, model, kind=LABEL_MAPS, model_format=LAYOUT,
@@ -196,9 +198,33 @@ def ingest_panoptic_predictions(
         "model": model,
         "masks": count,
         "label_types": types,
-        "unmatched": len(data["annotations"]) - count,
+        "unmatched": len(kept["annotations"]) - count,
         "warnings": report.warnings,
     }
+
+
+def _without_missing_pngs(
+    data: dict[str, Any], folder: Path, missing: set[str], report: IngestReport
+) -> dict[str, Any]:
+    """``data`` without the annotations whose PNG in ``folder`` is among ``missing``,
+    reported as a ``panoptic_png_missing`` warning naming each (before, one missing PNG
+    refused the whole import). Their images get no prediction of the model: the evaluation
+    leaves them out and counts them in ``missing``, as it does an image the results do not
+    name (panopticapi refuses a missing PNG)."""
+    if not missing:
+        return data
+    annotations = data["annotations"]
+    gone = [i for i, path in enumerate(png_paths(data, folder)) if path in missing]
+    report.warn(
+        "panoptic_png_missing",
+        f"annotations whose PNG is not in {folder} (not stored: their images have no "
+        "prediction and the evaluation leaves them out, counted in missing; add the PNG "
+        "there, or give its folder with --masks)",
+        count=len(gone),
+        examples=[f"annotations[{i}]: {annotations[i]['file_name']}" for i in gone],
+    )
+    dropped = set(gone)
+    return {**data, "annotations": [a for i, a in enumerate(annotations) if i not in dropped]}
 
 
 def evaluate_panoptic(

@@ -1,7 +1,7 @@
 """Reading a COCO panoptic JSON and finding its PNGs: the JSON loaded and checked for
 every entry the ingest and the evaluation read (:func:`checked_json`), its PNG folder
-(panopticapi's rule) and each annotation's PNG, there and readable as segment ids
-(:func:`require_files`; the ingest leaves an image whose PNG is missing out,
+(panopticapi's rule) and each annotation's PNG, readable as segment ids where it is there
+(the ingest and a model's import leave an annotation whose PNG is missing out,
 :func:`missing_pngs`), before anything is written."""
 
 from __future__ import annotations
@@ -95,24 +95,11 @@ def png_paths(data: dict[str, Any], folder: Path) -> list[str]:
     return [str(folder / str(a.get("file_name"))) for a in data["annotations"]]
 
 
-def require_files(paths: list[str], json_path: str) -> None:
-    """Refuse a JSON whose PNGs are not all there (after the paths were allowed), or one
-    :func:`~.panoptic_quality.check_pngs` refuses: found here, not by an evaluation that
-    stops at the first."""
-    missing = [p for p in paths if not os.path.isfile(p)]
-    if missing:
-        raise IngestError(
-            f"{json_path}: {len(missing)} of its {len(paths)} PNGs are not there "
-            f"(first: {missing[0]}; give their folder with --masks)"
-        )
-    check_pngs(paths)
-
-
 def missing_pngs(paths: list[str], folder: Path, json_path: str) -> set[str]:
     """The PNGs of ``paths`` that are not there (the ingest leaves their images out and
-    reports them); those there are checked as :func:`require_files` checks them. None
-    there at all is an :class:`IngestError` naming the folder searched: a wrong folder,
-    not a missing file."""
+    reports them); those there are checked by :func:`~.panoptic_quality.check_pngs`, found
+    here, not by an evaluation that stops at the first. None there at all is an
+    :class:`IngestError` naming the folder searched: a wrong folder, not a missing file."""
     missing = {p for p in paths if not os.path.isfile(p)}
     if paths and len(missing) == len(paths):
         raise IngestError(
