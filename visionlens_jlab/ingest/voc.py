@@ -15,7 +15,8 @@ non-numeric coordinate, is skipped (error, naming the field); ``difficult``/``tr
 attributes); ``pose`` and any ``<attributes><attribute><name/><value/>`` pairs are kept as attributes; a
 missing or invalid ``<size>`` is read from the image header; a class name that is not one of
 the 20 PASCAL VOC classes is accepted but listed (warning), so typos show up. Masks: object
-``i`` of the XML gets value ``i`` of its SegmentationObject PNG; a mask value without an
+``i`` of the XML gets value ``i`` of its SegmentationObject PNG (an export's RGB instances:
+the object of their class whose box overlaps theirs); a mask value without an
 object becomes an object of its SegmentationClass class (warning); an image with only a
 SegmentationClass PNG gets one object per class present, marked ``"semantic": true``; an
 image with segmentation PNGs and no XML gets its objects from the PNGs, boxed by their
@@ -44,7 +45,14 @@ from .images import flag_bad_name, image_size, join_location, list_images
 from .labelmap import class_values
 from .object_rows import ObjectRows
 from .voc_layout import default_images, export_labelmap, is_fiftyone_voc, read_splits
-from .voc_masks import Mask, add_mask_objects, has_segmentation, mask_stems, read_image_masks
+from .voc_masks import (
+    Mask,
+    add_mask_objects,
+    has_segmentation,
+    mask_stems,
+    object_masks,
+    read_image_masks,
+)
 from .xml_text import xml_text
 
 VOC_CLASS_LIST = tuple(
@@ -275,8 +283,9 @@ class VocDataset(ParsedBase):
             if self.segmented
             else None
         )
-        for i, obj in enumerate(root.findall("object")):
-            mask = masks.instances.pop(i + 1, None) if masks else None
+        objects = root.findall("object")
+        claimed = object_masks(masks, objects, self.mask_classes, xml_name, report)
+        for i, (obj, mask) in enumerate(zip(objects, claimed, strict=True)):
             self._object(obj, f"{xml_name} object {i + 1}", sample_index, boxes, mask)
         if masks:
             add_mask_objects(self, masks, xml_name, sample_index, boxes, self.mask_classes)

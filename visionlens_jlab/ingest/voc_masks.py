@@ -8,6 +8,10 @@ the SegmentationClass value under most of its pixels. Masks are stored as COCO c
 RLE (``pycocotools.mask.encode`` on a Fortran-ordered uint8 array), with their pixel area
 and bounding box (the box of an object without an XML).
 
+A CVAT / Datumaro export (a ``labelmap.txt`` beside the folders) paints its PNGs in RGB:
+SegmentationClass in the labelmap's colours, SegmentationObject in one colour an instance
+(:mod:`.voc_instances`), matched to its XML's objects by class and box, not by order.
+
 An image with segmentation PNGs but no XML (segmentation-only trees, listed in
 ``ImageSets/Segmentation``) gets its objects from the PNGs alone: one per instance of its
 SegmentationObject PNG, else one per class of its SegmentationClass PNG (semantic).
@@ -16,7 +20,8 @@ SegmentationObject PNG, else one per class of its SegmentationClass PNG (semanti
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -27,6 +32,14 @@ from ..records.report import IngestReport
 from .base import ParsedBase
 from .labelmap import LABELMAP_FILE, VOID_COLOR, Labelmap, class_values, color_positions
 from .object_rows import ObjectRows
+from .voc_instances import (
+    MIN_IOU,
+    Color,
+    drop_classless,
+    instance_index,
+    match_instances,
+    xml_box,
+)
 
 OBJECT_DIR, CLASS_DIR = "SegmentationObject", "SegmentationClass"
 VOID = 255
@@ -45,10 +58,13 @@ class Mask:
 
 @dataclass
 class ImageMasks:
-    """The masks of one image: instances by their index, or per-class semantic masks."""
+    """The masks of one image: instances by their index, or per-class semantic masks;
+    ``colors``: each instance's colour in an RGB SegmentationObject PNG (empty for a
+    palette PNG, whose values are the XML's object positions)."""
 
     instances: dict[int, Mask]
     semantic: list[Mask]
+    colors: dict[int, Color] = field(default_factory=dict)
 
 
 def has_segmentation(root: str) -> bool:
@@ -79,9 +95,18 @@ def read_image_masks(
     or None when it has no segmentation PNG or one that cannot be used (reported). With the
     root's ``labelmap`` (a CVAT / Datumaro export), SegmentationClass PNGs hold its
     positions, or are RGB PNGs painted in its colours, both read as VOC's class values
-    (:func:`.labelmap.class_values`)."""
-    objects = _read_png(os.path.join(root, OBJECT_DIR, stem + ".png"), size, report)
+    (:func:`.labelmap.class_values`); RGB SegmentationObject PNGs hold one colour an
+    instance (:func:`.voc_instances.instance_index`, kept in ``colors``)."""
+    object_png = os.path.join(root, OBJECT_DIR, stem + ".png")
+    objects = _read_png(object_png, size, report, labelmap, instances=True)
     classes = _read_png(os.path.join(root, CLASS_DIR, stem + ".png"), size, report, labelmap)
+    colors: tuple[Color, ...] = ()
+    if objects is not None and objects.ndim == 3:  # an export's RGB instances
+        name = f"{OBJECT_DIR}/{stem}.png"
+        indexed = instance_index(objects, name, report)
+        objects, colors = indexed if indexed else (None, ())
+        if objects is not None and classes is not None and objects.shape == classes.shape:
+            drop_classless(objects, classes, colors, name, report)
     if objects is None and classes is None:
         return None
     if objects is not None and classes is not None and objects.shape != classes.shape:
@@ -92,9 +117,50 @@ def read_image_masks(
         )
         return None
     if objects is not None:
-        return ImageMasks(_masks(objects, classes), [])
+        instances = _masks(objects, classes)
+        return ImageMasks(instances, [], {v: colors[v - 1] for v in instances if colors})
     assert classes is not None
     return ImageMasks({}, list(_masks(classes, classes).values()))
+
+
+def object_masks(
+    masks: ImageMasks | None,
+    objects: list[ET.Element],
+    classes: tuple[str, ...],
+    where: str,
+    report: IngestReport,
+) -> list[Mask | None]:
+    """The mask of each XML object of an image, taken out of ``masks``: a palette PNG's
+    value ``i`` is object ``i``; an RGB PNG's instances are matched by class and box
+    (:func:`.voc_instances.match_instances`), those no object claims reported."""
+    if masks is None:
+        return [None] * len(objects)
+    if not masks.colors:
+        return [masks.instances.pop(i + 1, None) for i in range(len(objects))]
+    named = {
+        value: (_class_name(mask.class_index, classes), mask.box)
+        for value, mask in masks.instances.items()
+    }
+    matched = match_instances(named, [xml_box(obj) for obj in objects])
+    out = [masks.instances.pop(matched[i]) if i in matched else None for i in range(len(objects))]
+    unmatched = [
+        f"{where}: instance {','.join(map(str, masks.colors[v]))} ({named[v][0] or 'no class'})"
+        for v in sorted(masks.instances)
+    ]
+    if unmatched:
+        report.warn(
+            "voc_instance_without_object",
+            "SegmentationObject instances matched to no XML object (none of their class "
+            f"left whose box overlaps theirs by IoU {MIN_IOU}; kept as objects of their own, "
+            "boxed by their pixels)",
+            count=len(unmatched),
+            examples=unmatched,
+        )
+    return out
+
+
+def _class_name(index: int | None, classes: tuple[str, ...]) -> str | None:
+    return classes[index - 1] if index is not None and 1 <= index <= len(classes) else None
 
 
 def add_mask_objects(
@@ -110,8 +176,12 @@ def add_mask_objects(
     """Objects for the masks no XML object claimed: instance values beyond the XML's objects
     (reported; every instance of an image ``where`` without an XML), and the per-class masks
     of a semantic-only image (``"semantic": true``)."""
-    extra = [(mask, {"instance": value}) for value, mask in sorted(masks.instances.items())]
-    for _, attributes in extra if has_xml else []:
+    extra = [
+        (mask, {"instance": value} | _color(masks.colors.get(value)))
+        for value, mask in sorted(masks.instances.items())
+    ]
+    # an RGB PNG's unclaimed instances are reported by object_masks, which matched them
+    for _, attributes in extra if has_xml and not masks.colors else []:
         parsed.report.warn(
             "voc_mask_without_object",
             "SegmentationObject values with no XML object (kept with their class's name)",
@@ -148,8 +218,17 @@ def add_mask_objects(
         rows.set_labels(mask_area=mask.area)
 
 
+def _color(color: Color | None) -> dict[str, str]:
+    return {"color": ",".join(map(str, color))} if color else {}
+
+
 def _read_png(
-    path: str, size: tuple[int, int] | None, report: IngestReport, labelmap: Labelmap | None = None
+    path: str,
+    size: tuple[int, int] | None,
+    report: IngestReport,
+    labelmap: Labelmap | None = None,
+    *,
+    instances: bool = False,
 ) -> np.ndarray | None:
     if not os.path.isfile(path):
         return None
@@ -167,6 +246,8 @@ def _read_png(
                 )
                 return None
             if labelmap is not None and img.mode == "RGB":
+                if instances:  # each instance its own colour: read by voc_instances
+                    return _sized(np.asarray(img, dtype=np.uint8), name, size, report)
                 return _painted(np.asarray(img, dtype=np.uint8), name, size, labelmap, report)
             if img.mode not in ("P", "L"):
                 report.error(
@@ -177,7 +258,7 @@ def _read_png(
                 )
                 return None
             pixels = np.asarray(img, dtype=np.uint8)
-            if labelmap is not None:  # a palette PNG's values: labelmap positions
+            if labelmap is not None and not instances:  # a class PNG's labelmap positions
                 pixels = class_values(labelmap)[1][pixels]
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
         report.error("voc_bad_mask", "segmentation PNGs that could not be read", f"{name}: {exc}")
