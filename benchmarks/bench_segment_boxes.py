@@ -272,7 +272,7 @@ def main() -> None:
         return f"{s.median:.2f} ({s.low:.2f}–{s.high:.2f})"
 
     def speedup(reference: str, job: str) -> str:
-        if reference not in times:
+        if reference not in times or job not in times:
             return "not run"
         pairs = zip(times[reference], times[job], strict=True)
         return summary([r / j for r, j in pairs]).fmt(2)
