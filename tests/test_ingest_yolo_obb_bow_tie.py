@@ -68,3 +68,33 @@ def test_bow_ties_are_skipped_in_ground_truth_and_predictions(tmp_path: Path) ->
         assert "corners cross" in error["message"]
     assert (truth.label_types or {}).get("rotated_boxes") == 2
     assert predicted.predictions == 2
+
+
+# a concave quadrilateral (in order as written) whose corners 2 and 4 lie below the image:
+# clamped onto its bottom edge, corner 4 passes corner 3 and the edges cross
+CROSSES_CLAMPED = [1.02, 0.49, 0.56, 1.07, 0.33, 0.97, 0.92, 1.36]
+# corners 2 and 4 clamped onto the same point of the image's left edge: no area left
+FLAT_CLAMPED = [0.85, 0.92, -0.09, 1.35, 0.16, 0.67, -0.29, 1.49]
+PARTLY_OUT = [0.6, 0.5, 1.2, 0.7, 1.3, 0.9, 0.7, 0.7]  # stays a quadrilateral once clamped
+
+
+def test_corners_partly_outside_are_checked_once_clamped(tmp_path: Path) -> None:
+    """Before, the bow-tie test saw only the corners as written: a quadrilateral that
+    clamping made cross itself, or flattened, was stored as a rotated box."""
+    root = yolo_dataset(
+        tmp_path / "obb",
+        YAML,
+        {"a": _rows((CROSSES_CLAMPED, 0), (FLAT_CLAMPED, 1), (PARTLY_OUT, 1), (CLOCKWISE, 0))},
+    )
+    with Catalog(tmp_path / "data") as catalog:
+        summary = ingest(catalog, "obb", root, fmt="yolo-obb")
+        clamped = [min(max(v, 0.0), 1.0) for v in PARTLY_OUT]
+        assert _stored(catalog, "ground_truth") == [
+            ("a", "ship", _pixels(clamped)), ("a", "plane", _pixels(CLOCKWISE))
+        ]  # fmt: skip
+    (error,) = summary.errors
+    assert (error["code"], error["count"]) == ("yolo_clamped_self_intersecting", 1)
+    assert error["examples"][0].startswith("a.txt:1: ") and "clamped" in error["message"]
+    warnings = {w["code"]: w for w in summary.warnings}
+    assert warnings["yolo_empty_box"]["examples"] == ["a.txt:2"]
+    assert warnings["yolo_clamped"]["count"] == 3

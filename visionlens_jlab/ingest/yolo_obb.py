@@ -12,8 +12,9 @@ rotated box (``obb``), their axis-aligned hull as its box and the quadrilateral'
 the corners, the box and the area by the matched image's size. A row of another field count
 is skipped (error), as is a bow-tie (corners out of order, so that two edges cross: error
 ``yolo_self_intersecting``, the check DOTA's reader makes; either winding is read), corners
-outside [0, 1] are clamped to the image (warning), and a box with nothing inside the image is
-skipped (warning).
+outside [0, 1] are clamped to the image (warning), a box with nothing inside the image is
+skipped (warning), and so is one that crosses once clamped (error
+``yolo_clamped_self_intersecting``): the corners stored are checked, not only those written.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ FORMAT = "yolo-obb"
 COORDINATES = 8
 """The numbers of an OBB row after its class (the confidence left out)."""
 TOLERANCE = 1e-5  # yolo_labels.TOLERANCE (it imports this module): 6-decimal rounding slack
+FLAT_AREA_FRACTION = 1e-9  # yolo_labels.FLAT_AREA_FRACTION: a flat shape's area to its extent's
+CLAMPED_BOW_TIE = (
+    "rotated boxes whose corners cross once clamped to the image (corners outside [0, 1] moved "
+    "onto its edges past another edge): line skipped; keep the corners inside the image"
+)
 _LAYOUT = "class x1 y1 x2 y2 x3 y3 x4 y4"
 
 
@@ -55,27 +61,39 @@ def obb_shape_ok(count: int, scored: bool, where: str, line: str, report: Ingest
 def add_rotated_boxes(
     file_rows: list[LabelRow], target: LabelTarget, rows: ObjectRows, report: IngestReport
 ) -> int:
-    """Append the rotated boxes of a file's OBB rows to ``rows`` (:func:`add_rotated_box`),
-    skipping a bow-tie with a ``yolo_self_intersecting`` report row. Returns how many were
+    """Append the rotated boxes of a file's OBB rows to ``rows``, their corners clamped to the
+    image (:func:`clamped_corners`), skipping a bow-tie as written (``yolo_self_intersecting``)
+    and one that clamping made (``yolo_clamped_self_intersecting``). Returns how many were
     added."""
     # one vectorised test per file, on the corners as written (crossing edges do not depend
     # on the image size): a bow-tie has no inside, refused as DOTA's reader refuses one
     crossed = self_intersecting([[row.values] for row in file_rows])
-    added = 0
+    kept: list[tuple[LabelRow, list[float]]] = []
     for row, bad in zip(file_rows, crossed, strict=True):
         if bad:
             report.error("yolo_self_intersecting", BOW_TIE, f"{row.where}: {row.line.strip()!r}")
             continue
-        added += add_rotated_box(row, target, rows, report)
-    return added
+        corners = clamped_corners(row, target, report)
+        if corners is not None:
+            kept.append((row, corners))
+    # clamping moves each corner onto the image on its own, so a concave quadrilateral in
+    # order as written can cross once clamped: the corners stored are tested again
+    crossed = self_intersecting([[corners] for _, corners in kept])
+    for (row, corners), bad in zip(kept, crossed, strict=True):
+        if bad:
+            report.error("yolo_clamped_self_intersecting", CLAMPED_BOW_TIE,
+                         f"{row.where}: {row.line.strip()!r}")  # fmt: skip
+            continue
+        rows.add(target.idx, target.ref, row.label, *hull(corners), score=row.score,
+                 area=quad_area(corners), normalized=target.normalized)  # fmt: skip
+        rows.set_labels(obb=corners)
+    return len(kept) - int(crossed.sum())
 
 
-def add_rotated_box(
-    row: LabelRow, target: LabelTarget, rows: ObjectRows, report: IngestReport
-) -> int:
-    """Append the rotated box of OBB row ``row`` to ``rows``, its corners clamped to the image
-    (reported): in pixels rounded to 3 decimals (ground truth), or normalised (predictions:
-    the writer scales them). Returns 1, or 0 when nothing of it is inside (reported)."""
+def clamped_corners(row: LabelRow, target: LabelTarget, report: IngestReport) -> list[float] | None:
+    """The corners of OBB row ``row`` clamped to the image (reported): in pixels rounded to 3
+    decimals (ground truth), or normalised (predictions: the writer scales them); None when
+    nothing of it is inside, or clamping left it no area (reported)."""
     corners = np.array(row.values)
     if corners.min() < -TOLERANCE or corners.max() > 1 + TOLERANCE:
         report.warn(
@@ -87,13 +105,11 @@ def add_rotated_box(
     if not target.normalized:
         corners = np.round(corners * np.tile(target.size, 4), 3)
     values = corners.tolist()
-    x, y, w, h = hull(values)
-    if w <= 0 or h <= 0:
+    _, _, w, h = hull(values)
+    # corners clamped onto the image's edges can keep an extent but lose the area between them
+    if w <= 0 or h <= 0 or quad_area(values) <= FLAT_AREA_FRACTION * w * h:
         report.warn(
             "yolo_empty_box", "rotated box with no area inside the image: skipped", row.where
         )
-        return 0
-    rows.add(target.idx, target.ref, row.label, x, y, w, h, score=row.score,
-             area=quad_area(values), normalized=target.normalized)  # fmt: skip
-    rows.set_labels(obb=values)
-    return 1
+        return None
+    return values
