@@ -17,6 +17,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .job import Job, clean_error
+from .kinds import JobEffects
+
 log = logging.getLogger(__name__)
 
 JOURNAL_FILE = "jobs.json"
@@ -63,3 +66,21 @@ class JobJournal:
             except OSError as exc:
                 log.warning("could not write the job journal %s: %s", self.path, exc)
                 tmp.unlink(missing_ok=True)
+
+
+def job_from_record(record: dict[str, Any]) -> Job:
+    """A finished job of an earlier run, as the journal kept it."""
+    return Job(
+        id=record["id"],
+        kind=str(record.get("kind", "")),
+        title=str(record.get("title", "")),
+        status=str(record["status"]),
+        progress=record.get("progress"),
+        message=str(record.get("message", "")),
+        result=record.get("result"),
+        error=clean_error(str(record["error"])) if record.get("error") else None,
+        created_at=str(record.get("created_at", "")),
+        dataset=record.get("dataset"),
+        effects=JobEffects.from_dict(record.get("effects") or {}),
+        stages=record.get("stages"),  # absent from journals written before stage reports
+    )

@@ -22,8 +22,8 @@ from typing import Any
 from .. import metrics
 from .gpu_lane import LaneQueue
 from .job import Job, JobCancelled, JobContext, JobPaused, clean_error
-from .journal import JobJournal
-from .kinds import JobEffects, JobKind
+from .journal import JobJournal, job_from_record
+from .kinds import JobKind
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class JobManager:
             ).start()
         if journal is not None:
             for record in journal.load():
-                job = _job_from_record(record)
+                job = job_from_record(record)
                 self._jobs[job.id] = job
             self._save()
 
@@ -385,21 +385,3 @@ def _conflict(message: str) -> Exception:
     from ..catalog import ConflictError
 
     return ConflictError(message)
-
-
-def _job_from_record(record: dict[str, Any]) -> Job:
-    """A finished job of an earlier run, as the journal kept it."""
-    return Job(
-        id=record["id"],
-        kind=str(record.get("kind", "")),
-        title=str(record.get("title", "")),
-        status=str(record["status"]),
-        progress=record.get("progress"),
-        message=str(record.get("message", "")),
-        result=record.get("result"),
-        error=clean_error(str(record["error"])) if record.get("error") else None,
-        created_at=str(record.get("created_at", "")),
-        dataset=record.get("dataset"),
-        effects=JobEffects.from_dict(record.get("effects") or {}),
-        stages=record.get("stages"),  # absent from journals written before stage reports
-    )
