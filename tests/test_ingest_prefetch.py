@@ -1,4 +1,4 @@
-"""The parsers' read-ahead threads (``ingest/base.py:prefetch``, the COCO SQL path's
+"""The parsers' read-ahead threads (``ingest/prefetch.py``, the COCO SQL path's
 ``sql_read_ahead.read_ahead``): how far ahead they run, and that they stop when their consumer does."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 
 from tests.test_ingest_coco_sql import GOOD, write_coco
-from visionlens_jlab.ingest.base import prefetch
 from visionlens_jlab.ingest.coco import sql_source as coco_sql
 from visionlens_jlab.ingest.coco.dataset import TOP_KEYS
 from visionlens_jlab.ingest.coco.jsonstream import scan_layout
+from visionlens_jlab.ingest.prefetch import prefetch
 from visionlens_jlab.records.batches import Batch
 
 

@@ -28,9 +28,10 @@ import pyarrow.compute as pc
 
 from ..records.batches import Batch
 from ..records.report import IngestError, IngestReport
-from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows, prefetch
+from .base import SAMPLE_BATCH_ROWS, ParsedBase, SampleRows
 from .class_names import names_beside
 from .object_rows import classification_rows
+from .prefetch import prefetch
 
 FILE_COLUMNS = ("file", "filename", "file_name", "filepath", "image", "image_path", "path")
 LABEL_COLUMNS = ("label", "class", "category", "ground_truth", "prediction", "predicted")

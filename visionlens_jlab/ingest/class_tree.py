@@ -15,10 +15,11 @@ from collections.abc import Iterator
 
 from ..records.batches import Batch
 from ..records.report import IngestError
-from .base import SAMPLE_BATCH_ROWS, SPLIT_FOLDERS, ParsedBase, SampleRows, prefetch
+from .base import SAMPLE_BATCH_ROWS, SPLIT_FOLDERS, ParsedBase, SampleRows
 from .class_names import names_beside
 from .images import IMAGE_EXTENSIONS, utf8_names
 from .object_rows import classification_rows
+from .prefetch import prefetch
 
 UNLABELED = "_unlabeled"
 

@@ -34,9 +34,10 @@ from pycocotools import mask as mask_utils
 
 from ..records.batches import Batch, dumps_or_none
 from ..records.report import IngestError
-from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, as_int, as_number, prefetch
+from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, as_int, as_number
 from .images import flag_bad_name, image_size, join_location
 from .object_rows import ObjectRows, classification_rows, polygon_areas
+from .prefetch import prefetch
 from .xml_text import encoding_hint, xml_text
 
 ROOT_TAG = "<annotations"

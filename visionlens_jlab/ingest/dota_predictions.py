@@ -22,10 +22,11 @@ from typing import NamedTuple
 
 from ..records.batches import Batch
 from ..records.report import IngestError
-from .base import ANNOTATION_BATCH_ROWS, ParsedBase, prefetch
+from .base import ANNOTATION_BATCH_ROWS, ParsedBase
 from .coco.mask_geometry import self_intersecting
 from .dota import BOW_TIE, FORMAT, hull, quad_area, read_corners, read_lines
 from .object_rows import ObjectRows
+from .prefetch import prefetch
 from .txt import list_txt
 
 TASK1 = "Task1_"

@@ -30,7 +30,7 @@ from ..records.batches import (
     coalesced,
 )
 from ..records.report import IngestError, IngestReport
-from .base import SPLIT_FOLDERS, ParsedBase, prefetch
+from .base import SPLIT_FOLDERS, ParsedBase
 from .images import image_size, list_images
 from .mot_rows import (
     MOT17_CLASSES,
@@ -43,6 +43,7 @@ from .mot_rows import (
     read_mot_rows,
 )
 from .mot_seqinfo import IMAGE_FOLDER, SEQINFO, frames_folder, read_seqinfo
+from .prefetch import prefetch
 from .video_rows import SEQUENCE, Video, VideoRows, natural_key, sorted_frames
 
 FORMAT = "mot"

@@ -28,8 +28,9 @@ from ..video.frame_index import IndexStore, index_of_probe
 from ..video.locator import is_video_name
 from ..video.probe import VideoError, VideoProbe, probe_video
 from .allowed_roots import REMOTE_READ_EVENT
-from .base import ParsedBase, prefetch
+from .base import ParsedBase
 from .images import image_size, is_gcs, join_location, list_images
+from .prefetch import prefetch
 from .video_rows import FILE, SEQUENCE, Video, VideoRows, natural_key, sorted_frames
 
 FORMAT = "video"

@@ -42,11 +42,11 @@ from .base import (
     ParsedBase,
     as_int,
     as_number,
-    prefetch,
 )
 from .coco.jsonstream import JsonLayout, iter_array, read_value, scan_layout
 from .coco.label_checks import ImageSizes
 from .images import image_size
+from .prefetch import prefetch
 from .video_rows import SEQUENCE, Video, VideoRows, natural_key
 from .vis_objects import VisObjects
 

@@ -39,11 +39,11 @@ from .base import (
     add_unannotated_images,
     as_int,
     as_number,
-    prefetch,
 )
 from .images import flag_bad_name, image_size, join_location, list_images
 from .labelmap import class_values
 from .object_rows import ObjectRows
+from .prefetch import prefetch
 from .voc_layout import default_images, export_labelmap, is_fiftyone_voc, read_splits
 from .voc_masks import (
     Mask,

@@ -20,9 +20,10 @@ from collections.abc import Iterator
 
 from ..records.batches import Batch
 from ..records.report import IngestError
-from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows, prefetch
+from .base import ANNOTATION_BATCH_ROWS, ParsedBase, SampleRows
 from .images import image_size
 from .object_rows import ObjectRows
+from .prefetch import prefetch
 from .yolo_labels import LabelFileReader
 from .yolo_layout import find_layout
 from .yolo_obb import FORMAT as OBB

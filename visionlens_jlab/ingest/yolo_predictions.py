@@ -22,8 +22,9 @@ from collections.abc import Iterator
 
 from ..records.batches import Batch
 from ..records.report import IngestError
-from .base import ANNOTATION_BATCH_ROWS, ParsedBase, prefetch
+from .base import ANNOTATION_BATCH_ROWS, ParsedBase
 from .object_rows import ObjectRows
+from .prefetch import prefetch
 from .txt import list_txt
 from .yolo_labels import LabelFileReader
 from .yolo_obb import FORMAT as OBB

@@ -33,10 +33,10 @@ from ..base import (
     ParsedBase,
     SampleRows,
     as_int,
-    prefetch,
     to_json,
 )
 from ..images import flag_bad_name, image_size, join_location
+from ..prefetch import prefetch
 from .annotations import AnnotationReader
 from .categories import (
     CocoCategory,

@@ -23,7 +23,8 @@ from typing import Any
 
 from ...records.batches import Batch
 from ...records.report import IngestError
-from ..base import ParsedBase, prefetch
+from ..base import ParsedBase
+from ..prefetch import prefetch
 from .annotations import AnnotationReader
 from .categories import CocoCategory, keypoint_counts
 from .class_ids import positional_category_ids
