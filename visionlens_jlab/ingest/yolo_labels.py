@@ -43,38 +43,10 @@ from .coco.mask_geometry import self_intersecting
 from .object_rows import ObjectRows, polygon_areas
 from .yolo_layout import PoseConfig
 from .yolo_obb import add_rotated_boxes, obb_shape_ok
+from .yolo_rows import FLAT_AREA_FRACTION, TOLERANCE, LabelRow, LabelTarget
 
-FLAT_AREA_FRACTION = 1e-9
-"""A polygon whose area is at most this fraction of its extent's is flat."""
-
-TOLERANCE = 1e-5  # 6-decimal labels overshoot [0, 1] by rounding: clamp those silently
 KEYPOINT_TOLERANCE = 0.01  # Ultralytics' own slack for points outside the image
 _FIELDS = ("bbox center x", "bbox center y", "bbox width", "bbox height")
-UNIT = (1.0, 1.0)  # the "size" of normalised predictions: coordinates stay fractions
-
-
-class LabelRow:
-    """One readable row: its class, numbers (confidence removed), confidence and kind."""
-
-    __slots__ = ("label", "values", "score", "where", "line", "points", "dims")
-
-    def __init__(self, label: str, where: str, line: str) -> None:
-        self.label, self.where, self.line = label, where, line
-        self.values: list[float] = []
-        self.score: float | None = None
-        self.points = self.dims = 0  # a pose row's K and D; 0 for boxes and polygons
-
-
-class LabelTarget:
-    """Where a file's objects go: a ground-truth sample (``idx``, its pixel ``size``) or a
-    prediction's image reference (``ref``, coordinates kept normalised)."""
-
-    __slots__ = ("idx", "ref", "size", "normalized")
-
-    def __init__(self, idx: int | None, ref: str | None, size: tuple[int, int] | None) -> None:
-        self.idx, self.ref = idx, ref
-        self.size: tuple[float, float] = size or UNIT
-        self.normalized = size is None
 
 
 class LabelFileReader:

@@ -19,23 +19,17 @@ skipped (warning), and so is one that crosses once clamped (error
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..records.report import IngestReport
 from .coco.mask_geometry import self_intersecting
 from .dota import BOW_TIE, hull, quad_area
 from .object_rows import ObjectRows
-
-if TYPE_CHECKING:
-    from .yolo_labels import LabelRow, LabelTarget
+from .yolo_rows import FLAT_AREA_FRACTION, TOLERANCE, LabelRow, LabelTarget
 
 FORMAT = "yolo-obb"
 COORDINATES = 8
 """The numbers of an OBB row after its class (the confidence left out)."""
-TOLERANCE = 1e-5  # yolo_labels.TOLERANCE (it imports this module): 6-decimal rounding slack
-FLAT_AREA_FRACTION = 1e-9  # yolo_labels.FLAT_AREA_FRACTION: a flat shape's area to its extent's
 CLAMPED_BOW_TIE = (
     "rotated boxes whose corners cross once clamped to the image (corners outside [0, 1] moved "
     "onto its edges past another edge): line skipped; keep the corners inside the image"
