@@ -32,16 +32,8 @@ from ..records.batches import (
 from ..records.report import IngestError, IngestReport
 from .base import SPLIT_FOLDERS, ParsedBase
 from .images import image_size, list_images
-from .mot_rows import (
-    MOT17_CLASSES,
-    NO_TRACK,
-    MotRows,
-    counts_from_zero,
-    dense_tracks,
-    drop_out_of_range,
-    drop_repeated_boxes,
-    read_mot_rows,
-)
+from .mot_checks import counts_from_zero, dense_tracks, drop_out_of_range, drop_repeated_boxes
+from .mot_rows import MOT17_CLASSES, NO_TRACK, MotRows, read_mot_rows
 from .mot_seqinfo import IMAGE_FOLDER, SEQINFO, frames_folder, read_seqinfo
 from .prefetch import prefetch
 from .video_rows import SEQUENCE, Video, VideoRows, natural_key, sorted_frames

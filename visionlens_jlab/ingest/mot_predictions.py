@@ -24,13 +24,8 @@ from ..records.batches import Batch
 from ..records.report import IngestError
 from .base import ParsedBase
 from .mot import FORMAT, object_table
-from .mot_rows import (
-    DEFAULT_CLASS,
-    MOT17_CLASSES,
-    dense_tracks,
-    drop_repeated_boxes,
-    read_mot_rows,
-)
+from .mot_checks import dense_tracks, drop_repeated_boxes
+from .mot_rows import DEFAULT_CLASS, MOT17_CLASSES, read_mot_rows
 from .video_rows import natural_key
 
 
