@@ -23,7 +23,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..catalog.reads.queries import sample_ids
 from ..vectors import VectorStore, VectorStoreError
-from ..vectors.base import check_k
+from ..vectors.adapter_io import check_k
 from .captions import has_captions, search_captions
 from .engine import Query, file_names, reproduce_code, search
 from .limits import DEFAULT_K

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from ..catalog.query.filters import FilterError, compile_filter
 from ..vectors import Hit, SpaceInfo, VectorStore
-from ..vectors.base import check_k
+from ..vectors.adapter_io import check_k
 from .coverage import coverage_warning, read_dataset_state
 from .encoders import QueryEncoderError, encode_image, encode_text
 from .limits import DEFAULT_K, MAX_IMAGE_BYTES

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
+from . import adapter_io
 from .base import (
     Hit,
     SpaceInfo,
@@ -25,14 +26,8 @@ from .base import (
     VectorStore,
     VectorStoreError,
     VectorStoreLockedError,
-    as_ids,
     check_same_space,
     new_space_info,
-    scroll_pages,
-    search_inputs,
-    sorted_points,
-    upsert_inputs,
-    vectors_in_asked_order,
 )
 
 BATCH = 1024
@@ -193,7 +188,7 @@ class QdrantClientVectorStore(VectorStore):
         """Insert or replace vectors in batches, each acknowledged by the server."""
         with self._writing():
             collection = self._collection(space)
-            ids, matrix, datasets = upsert_inputs(
+            ids, matrix, datasets = adapter_io.upsert_inputs(
                 self._infos[space], sample_ids, vectors, dataset_ids
             )
             for start in range(0, len(ids), BATCH):
@@ -210,7 +205,7 @@ class QdrantClientVectorStore(VectorStore):
     def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
         """Delete points by sample id from one space or all."""
         with self._writing():
-            ids = as_ids(sample_ids)
+            ids = adapter_io.as_ids(sample_ids)
             for name in [space] if space is not None else list(self.spaces_names()):
                 collection = self._collection(name)
                 for start in range(0, len(ids), BATCH * 8):
@@ -252,7 +247,7 @@ class QdrantClientVectorStore(VectorStore):
     ) -> list[list[Hit]]:
         """Nearest neighbours of each query, best first (one request for the batch)."""
         collection = self._collection(space)
-        matrix, limit, ids = search_inputs(self._infos[space], queries, k, sample_ids)
+        matrix, limit, ids = adapter_io.search_inputs(self._infos[space], queries, k, sample_ids)
         if ids is not None and not ids:
             return [[] for _ in range(len(matrix))]
         flt = _filter(dataset_id, ids)
@@ -282,7 +277,7 @@ class QdrantClientVectorStore(VectorStore):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Stored vectors of those ids that have one, in the order asked."""
         collection = self._collection(space)
-        ids = as_ids(sample_ids)
+        ids = adapter_io.as_ids(sample_ids)
         found: dict[int, Any] = {}
         with _client_errors(f"reading vectors of {space!r}"):
             for start in range(0, len(ids), BATCH):
@@ -295,7 +290,7 @@ class QdrantClientVectorStore(VectorStore):
                 for rec in records:
                     assert isinstance(rec.vector, dict)
                     found[int(rec.id)] = rec.vector[space]
-        return vectors_in_asked_order(ids, found, self._infos[space].dim)
+        return adapter_io.vectors_in_asked_order(ids, found, self._infos[space].dim)
 
     def count(self, space: str, dataset_id: int | None = None) -> int:
         """Exact number of points (of one dataset, if given)."""
@@ -323,7 +318,7 @@ class QdrantClientVectorStore(VectorStore):
             )
 
         with _client_errors(f"listing {space!r}"):
-            return sorted_points(scroll_pages(page))
+            return adapter_io.sorted_points(adapter_io.scroll_pages(page))
 
     # ---------------------------------------------------------------- lifecycle
 

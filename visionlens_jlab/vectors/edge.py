@@ -23,21 +23,15 @@ from typing import Any
 import numpy as np
 import qdrant_edge as qe
 
-from . import edge_index
+from . import adapter_io, edge_index
 from .base import (
     Hit,
     SpaceInfo,
     SpaceNotFoundError,
     VectorStore,
     VectorStoreError,
-    as_ids,
     check_same_space,
     new_space_info,
-    scroll_pages,
-    search_inputs,
-    sorted_points,
-    upsert_inputs,
-    vectors_in_asked_order,
 )
 from .edge_rows import REBUILT_DIR, ROWS_DIR, VectorRows, stored_vectors
 from .edge_spaces import SHARD_DIR, SPACE_DIR_RE, BrokenSpace, create_space, load_space, trash
@@ -157,7 +151,7 @@ class EdgeVectorStore(VectorStore):
         with self._lock, self._writing():
             shard = self._shard(space)
             info = self._infos[space]
-            ids, given, datasets = upsert_inputs(info, sample_ids, vectors, dataset_ids)
+            ids, given, datasets = adapter_io.upsert_inputs(info, sample_ids, vectors, dataset_ids)
             # Normalized here, the shard keeps them as they are (it leaves unit vectors
             # alone), so the row copy holds the very same floats.
             matrix = stored_vectors(given, info.distance)
@@ -183,7 +177,7 @@ class EdgeVectorStore(VectorStore):
 
     def delete(self, sample_ids: Sequence[int] | np.ndarray, space: str | None = None) -> None:
         """Delete points by sample id from one space or all."""
-        ids = as_ids(sample_ids)
+        ids = adapter_io.as_ids(sample_ids)
         with self._lock, self._writing():
             self._check_open()
             names = [space] if space is not None else list(self._shards)
@@ -305,7 +299,7 @@ class EdgeVectorStore(VectorStore):
     ) -> list[list[Hit]]:
         # The lock costs no parallelism: qdrant_edge holds the GIL during a query anyway.
         shard = self._shard(space)
-        matrix, limit, ids = search_inputs(self._infos[space], queries, k, sample_ids)
+        matrix, limit, ids = adapter_io.search_inputs(self._infos[space], queries, k, sample_ids)
         if ids is not None and not ids:
             return [[] for _ in range(len(matrix))]
         flt = dataset_filter(dataset_id, ids)
@@ -330,7 +324,7 @@ class EdgeVectorStore(VectorStore):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Stored vectors of those ids that have one, in the order asked (gathered from the
         space's row copy where it is in step, else read from the shard)."""
-        ids = as_ids(sample_ids)
+        ids = adapter_io.as_ids(sample_ids)
         with self._lock, edge_errors(f"reading vectors of {space!r}"):
             shard = self._shard(space)
             rows = self._rows[space]
@@ -343,7 +337,7 @@ class EdgeVectorStore(VectorStore):
                     vec = rec.vector
                     assert isinstance(vec, dict)
                     found[int(rec.id)] = vec[space]  # type: ignore[assignment]
-        return vectors_in_asked_order(ids, found, self._infos[space].dim)
+        return adapter_io.vectors_in_asked_order(ids, found, self._infos[space].dim)
 
     def count(self, space: str, dataset_id: int | None = None) -> int:
         """Exact number of points (of one dataset, if given)."""
@@ -377,7 +371,7 @@ class EdgeVectorStore(VectorStore):
                     )
                 )
 
-            return sorted_points(scroll_pages(page))
+            return adapter_io.sorted_points(adapter_io.scroll_pages(page))
 
     # ---------------------------------------------------------------- lifecycle
 
