@@ -7,7 +7,7 @@
  *
  *   node benchmarks/bench_video_playback.js [--rounds 3] [--seconds 10]
  *       [--video-seconds 20] [--cache /tmp/vl-video-playback-cache]
- *       [--port 8892] [--out FILE]
+ *       [--port 8892] [--paths native,images] [--out FILE]
  *
  * Data (video_playback_data.py): a 1280x720 30 fps H.264 file (libx264, a
  * keyframe each second, B-frames) whose frames have their number drawn into
@@ -18,7 +18,11 @@
  * first frame in the sample view, press play, play `seconds`, pause; then
  * video_playback_report.js derives the frames shown and their pace, the shown
  * frames whose labels were another frame's, the long tasks while playing and
- * the frame requests' timings. Prints a markdown section; with --out, puts it
+ * the frame requests' timings. The paths alternate round by round in one
+ * run: `native` (the browser's `<video>` element plays the file, each picture
+ * drawn with its frame's labels) and `images` (the server's frame images;
+ * the page's `requestVideoFrameCallback` is removed so that the player takes
+ * that path). Prints a markdown section per path; with --out, puts them
  * at the top of that file. Needs what bench_grid.js needs (playwright-core in
  * ui-tests, Chromium, the labextension built and found by `jupyter lab`).
  */
@@ -46,6 +50,7 @@ const VIDEO_SECONDS = Number(opt('video-seconds', 20));
 const CACHE = opt('cache', '/tmp/vl-video-playback-cache');
 const PORT = Number(opt('port', 8892));
 const OUT = opt('out', '');
+const PATHS = opt('paths', 'native,images').split(',');
 const NAME = 'playback';
 /** video_playback_data.py's `box_left(frame) = 20 + frame`. */
 const BOX_OFFSET = 20;
@@ -115,17 +120,25 @@ async function videoFrames(/** @type {string} */ base) {
   return { first, fps: Number(timeline.video.fps), frameOf };
 }
 
-/** One round in a fresh page: open frame 1, play `SECONDS`, pause. */
+/** One round in a fresh page: open frame 1, play `SECONDS` along `path`, pause. */
 async function measureRound(
   /** @type {import('playwright-core').Browser} */ browser,
   /** @type {string} */ base,
-  /** @type {number} */ first
+  /** @type {number} */ first,
+  /** @type {string} */ path
 ) {
   const { page } = await openLab(browser, base, 'visionlens:open-sample');
   await page.evaluate(installPlaybackProbe, {
     boxOffset: BOX_OFFSET,
     width: WIDTH
   });
+  if (path === 'images') {
+    // without frame callbacks the player plays the server's images
+    await page.evaluate(() => {
+      const proto = /** @type {any} */ (HTMLVideoElement.prototype);
+      delete proto.requestVideoFrameCallback;
+    });
+  }
   await page.evaluate(async ([dataset, sampleId]) => {
     const app = /** @type {any} */ (window).jupyterapp;
     await app.commands.execute('visionlens:open-grid', { dataset });
@@ -173,25 +186,26 @@ async function main() {
   const rounds = await runRounds({
     lab,
     dirs: [rootDir, dataDir],
-    count: ROUNDS,
+    count: ROUNDS * PATHS.length,
     ready: async () => {
       video = await videoFrames(base);
     },
     round: async (browser, i) => {
-      const round = await measureRound(browser, base, video.first);
+      const path = PATHS[i % PATHS.length];
+      const round = await measureRound(browser, base, video.first, path);
       const analysed = analyseRound(round, video.frameOf, video.fps);
-      console.error(`round ${i + 1}: ${JSON.stringify(analysed)}`);
+      console.error(`round ${i + 1} (${path}): ${JSON.stringify(analysed)}`);
       if (process.env.VL_PLAYBACK_JSON) {
         fs.writeFileSync(
           `${process.env.VL_PLAYBACK_JSON}.${i + 1}`,
           JSON.stringify(round)
         );
       }
-      return analysed;
+      return { path, ...analysed };
     }
   });
   const fps = video.fps;
-  const md = report(rounds, {
+  const run = {
     note,
     seconds: SECONDS,
     fps,
@@ -199,7 +213,13 @@ async function main() {
     chromium: chromiumVersion(),
     load0,
     load1: os.loadavg()
-  });
+  };
+  const md = PATHS.map(path =>
+    report(
+      rounds.filter(r => r.path === path),
+      { ...run, path }
+    )
+  ).join('\n');
   if (OUT) {
     writeOnTop(OUT, md);
   }

@@ -4,11 +4,13 @@
  * `window.__vlPlay`, which samples the video view on every animation frame:
  *   - `counter`: the frame the player's counter says (`data-frame`);
  *   - `imageOf`: the sample whose image the stage holds (loaded), from its
- *     URL, and for every 10th image `pixel`: the frame number drawn into its
- *     pixels (tests/video_fixtures.py: 12 black/white blocks across the top,
- *     most significant bit first), read back to check the URL's frame (tests/video_fixtures.py: 12 black/white
- *     blocks across the top, most significant bit first), so that nothing of
- *     the app's state is trusted for which frame is on screen;
+ *     URL; or, where the stage shows a canvas that native playback drew from
+ *     the video's file, `imageFrame`: the frame the canvas says it holds
+ *     (`data-frame`); and for every 10th picture `pixel`: the frame number
+ *     drawn into its pixels (tests/video_fixtures.py: 12 black/white blocks
+ *     across the top, most significant bit first), read back to check the
+ *     URL's or the canvas's frame, so that nothing of the app's state is
+ *     trusted for which frame is on screen;
  *   - `box`: the frame box track 0 was drawn for (its left edge is a known
  *     function of its frame: video_playback_data.py's `box_left`);
  *   - `labelsOf`: the sample whose labels (boxes and the masks' canvas) the
@@ -26,7 +28,7 @@
  *     minus its frame number, and the video's width in pixels
  */
 function installPlaybackProbe({ boxOffset, width }) {
-  /** @typedef {{t: number, counter: number, imageOf: string, pixel: number | null, box: number, labelsOf: string}} Sample */
+  /** @typedef {{t: number, counter: number, imageOf: string, imageFrame: number | null, pixel: number | null, box: number, labelsOf: string}} Sample */
   const rec = {
     playing: false,
     samples: /** @type {Sample[]} */ ([]),
@@ -50,14 +52,17 @@ function installPlaybackProbe({ boxOffset, width }) {
   const ctx = /** @type {CanvasRenderingContext2D} */ (
     small.getContext('2d', { willReadFrequently: true })
   );
-  /** The number drawn into `img`'s pixels (-1: no image yet). */
-  const drawnNumber = (/** @type {HTMLImageElement | null} */ img) => {
-    if (!img || !img.complete || img.naturalWidth === 0) {
+  /** The number drawn into a picture's pixels (-1: no picture yet). */
+  const drawnNumber = (
+    /** @type {HTMLImageElement | HTMLCanvasElement} */ img,
+    /** @type {number} */ pictureWidth
+  ) => {
+    if (pictureWidth === 0) {
       return -1;
     }
     // the middle half of each block of the band, averaged into one pixel
-    const block = img.naturalWidth / 12;
-    const band = (24 * img.naturalWidth) / width; // 24 rows of the video
+    const block = pictureWidth / 12;
+    const band = (24 * pictureWidth) / width; // 24 rows of the video
     for (let bit = 0; bit < 12; bit++) {
       const sx = bit * block + block / 4;
       ctx.drawImage(img, sx, band / 4, block / 2, band / 2, bit, 0, 1, 1);
@@ -84,23 +89,42 @@ function installPlaybackProbe({ boxOffset, width }) {
     return frame;
   };
 
-  // Which sample's image the stage holds, from its URL; every PIXEL_EVERY-th
-  // new image also from its pixels, to check the URL against what is shown:
+  // Which sample's image the stage holds, from its URL (or which frame its
+  // canvas holds); every PIXEL_EVERY-th new picture also from its pixels, to
+  // check that against what is shown:
   // reading pixels back decodes the 720p frame again on the main thread
   // (~14 ms here), which on every frame would slow the playback measured.
   const PIXEL_EVERY = 10;
   let imageKey = '';
   let images = 0;
-  /** @type {{id: string, pixel: number | null}} */
-  let image = { id: '', pixel: null };
-  const imageOf = (/** @type {HTMLImageElement | null} */ img) => {
+  /** @type {{id: string, frame: number | null, pixel: number | null}} */
+  let image = { id: '', frame: null, pixel: null };
+  const imageOf = (/** @type {Element | null} */ el) => {
+    if (el instanceof HTMLCanvasElement) {
+      const key = `canvas:${el.dataset.frame}`;
+      if (key !== imageKey) {
+        imageKey = key;
+        const check = images++ % PIXEL_EVERY === 0;
+        image = {
+          id: '',
+          frame: Number(el.dataset.frame),
+          pixel: check ? drawnNumber(el, el.width) : null
+        };
+      }
+      return image;
+    }
+    const img = el instanceof HTMLImageElement ? el : null;
     const ready = img && img.complete && img.naturalWidth > 0;
     const key = ready ? img.currentSrc : '';
     if (key !== imageKey) {
       imageKey = key;
       const id = /\/samples\/(\d+)\/image/.exec(key)?.[1] ?? '';
-      const check = id !== '' && images++ % PIXEL_EVERY === 0;
-      image = { id, pixel: check ? drawnNumber(img) : null };
+      const check = img !== null && id !== '' && images++ % PIXEL_EVERY === 0;
+      image = {
+        id,
+        frame: null,
+        pixel: img && check ? drawnNumber(img, img.naturalWidth) : null
+      };
     }
     return image;
   };
@@ -118,19 +142,19 @@ function installPlaybackProbe({ boxOffset, width }) {
       const canvas = /** @type {HTMLElement | null} */ (
         view.querySelector('.jp-VisionLens-canvas')
       );
-      const img = /** @type {HTMLImageElement | null} */ (
+      const { id, frame, pixel } = imageOf(
         view.querySelector('.jp-VisionLens-fullImage')
       );
-      const { id, pixel } = imageOf(img);
       const s = {
         t: t0,
         counter: Number(counter?.dataset.frame ?? -1),
         imageOf: id,
+        imageFrame: frame,
         pixel,
         box: boxFrame(view),
         labelsOf: canvas?.dataset.labelsOf ?? ''
       };
-      const key = `${s.counter}/${s.imageOf}/${s.box}/${s.labelsOf}`;
+      const key = `${s.counter}/${s.imageOf}/${s.imageFrame}/${s.box}/${s.labelsOf}`;
       if (key !== last) {
         last = key;
         rec.samples.push(s);
@@ -161,7 +185,8 @@ function installPlaybackProbe({ boxOffset, width }) {
     const t1 = performance.now();
     rec.playing = false;
     // the resources fetched while playing: frame images and frame samples (one per
-    // frame, or a window of frames' in one POST samples/details)
+    // frame, or a window of frames' in one POST samples/details), the video's
+    // file (native playback: its range requests)
     const timings = performance
       .getEntriesByType('resource')
       .map(e => /** @type {PerformanceResourceTiming} */ (e))
@@ -169,9 +194,11 @@ function installPlaybackProbe({ boxOffset, width }) {
       .map(e => ({
         kind: /\/samples\/\d+\/image(\?|$)/.test(e.name)
           ? 'image'
-          : /\/samples\/(\d+|details)(\?|$)/.test(e.name)
-            ? 'sample'
-            : 'other',
+          : /\/samples\/\d+\/video(\?|$)/.test(e.name)
+            ? 'video'
+            : /\/samples\/(\d+|details)(\?|$)/.test(e.name)
+              ? 'sample'
+              : 'other',
         ms: e.duration,
         wait: e.responseStart - e.requestStart,
         bytes: e.encodedBodySize

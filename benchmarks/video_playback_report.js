@@ -39,7 +39,11 @@ function analyseRound(round, frameOf, fps) {
   let pixelChecks = 0;
   let pixelWrong = 0;
   for (const raw of samples) {
-    const s = { ...raw, image: frameOf.get(raw.imageOf) ?? -1 };
+    // a canvas of native playback names its frame; an image, its sample
+    const s = {
+      ...raw,
+      image: raw.imageFrame ?? frameOf.get(raw.imageOf) ?? -1
+    };
     if (s.pixel !== null) {
       pixelChecks++;
       pixelWrong += s.pixel !== s.image ? 1 : 0;
@@ -77,6 +81,7 @@ function analyseRound(round, frameOf, fps) {
   const images = of('image');
   const frameSamples = of('sample');
   return {
+    videoRequests: of('video').length,
     shown: played.length,
     fps: span > 0 ? ((played.length - 1) * 1000) / span : 0,
     p50: quantile(intervals, 0.5),
@@ -129,15 +134,25 @@ function analyseRound(round, frameOf, fps) {
   };
 }
 
-/** `median (min–max)` of one number per round. */
-const spread = (/** @type {number[]} */ xs, unit = '', digits = 0) =>
-  `${median(xs).toFixed(digits)}${unit} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}${unit})`;
+/** What each playback path is, for the section's title. */
+const PATH_NAMES = /** @type {Record<string, string>} */ ({
+  native: "the browser's <video> element, each picture drawn with its labels",
+  images: "the server's frame images"
+});
+
+/** `median (min–max)` of one number per round ("none": no round had one). */
+const spread = (/** @type {number[]} */ xs, unit = '', digits = 0) => {
+  const known = xs.filter(x => !Number.isNaN(x));
+  return known.length === 0
+    ? 'none'
+    : `${median(known).toFixed(digits)}${unit} (${Math.min(...known).toFixed(digits)}–${Math.max(...known).toFixed(digits)}${unit})`;
+};
 
 /**
  * The markdown section of the rounds.
  * @param {any[]} rounds `analyseRound`'s figures per round
  * @param {{note: string, seconds: number, fps: number, commit: string,
- *     chromium: string, load0: number[], load1: number[]}} run
+ *     chromium: string, load0: number[], load1: number[], path: string}} run
  */
 function report(rounds, run) {
   const per = (/** @type {string} */ key, unit = '', digits = 0) =>
@@ -177,7 +192,7 @@ function report(rounds, run) {
     ],
     ['animation frames without an image after the first frame', per('blank')],
     [
-      "images whose drawn frame number was not their URL's frame (of those read back)",
+      "pictures whose drawn frame number was not their URL's or canvas's frame (of those read back)",
       `${per('pixelWrong')} of ${per('pixelChecks')}`
     ],
     ['long tasks over 50 ms while playing (count)', per('longtasks')],
@@ -186,6 +201,10 @@ function report(rounds, run) {
       `${per('longestTask', ' ms')} / ${per('longtaskMs', ' ms')}`
     ],
     ['frame image requests while playing', per('images')],
+    [
+      "video file requests while playing (native playback's ranges)",
+      per('videoRequests')
+    ],
     [
       'frame image request (browser Resource Timing), p50 / p95',
       `${per('imageP50', ' ms')} / ${per('imageP95', ' ms')}`
@@ -208,11 +227,11 @@ function report(rounds, run) {
   const fmt = (/** @type {number[]} */ l) =>
     l.map(x => x.toFixed(2)).join(' / ');
   return [
-    `## Video playback, 1280x720 at ${run.fps} fps with box and mask tracks (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
+    `## Video playback (${PATH_NAMES[run.path] ?? run.path}), 1280x720 at ${run.fps} fps with box and mask tracks (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
     '',
-    `Data: ${run.note}. Each round: a fresh page opens the first frame in the sample view, presses play, ` +
-      `lets it play ${run.seconds} s and pauses; on every animation frame the frame shown is taken from the image's URL ` +
-      "(every 10th image checked against the number drawn into its pixels), the frame of the labels from the drawn box of track 0 and the stage's `data-labels-of`. " +
+    `Data: ${run.note}. The paths named by \`--paths\` alternate round by round in one run. Each round: a fresh page opens the first frame in the sample view, presses play, ` +
+      `lets it play ${run.seconds} s and pauses; on every animation frame the frame shown is taken from the image's URL or the native canvas's \`data-frame\` ` +
+      "(every 10th picture checked against the number drawn into its pixels), the frame of the labels from the drawn box of track 0 and the stage's `data-labels-of`. " +
       `Command: \`node benchmarks/bench_video_playback.js ${process.argv.slice(2).join(' ')}\`. ` +
       `Code: ${run.commit}. Browser: ${run.chromium}, headless, no GPU. ` +
       `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, shared with other sessions; ` +

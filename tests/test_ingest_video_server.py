@@ -143,3 +143,10 @@ async def test_an_ingested_video_serves_exactly_frame_n_through_the_media_route(
         assert "X-VisionLens-Media-Error" not in got.headers
         pixels = np.asarray(Image.open(io.BytesIO(got.body)).convert("RGB"))
         assert read_number(pixels) == number
+    # the timeline says what the original streams as, for the browser to play it itself
+    status, timeline = await api("GET", f"datasets/v/samples/{frames[17]}/timeline")
+    assert status == 200, timeline
+    assert (timeline["video"]["codec"], timeline["video"]["content_type"]) == (
+        "h264",
+        "video/mp4",
+    )

@@ -62,6 +62,7 @@ async def test_a_frames_timeline_lists_its_videos_frames_and_tracks(
             seq.frames,
         )
         assert video["fps"] == 30
+        assert (video["codec"], video["content_type"]) == (None, None)  # images: no original
         assert timeline["frame_number"] == 3
         assert timeline["frames"] == frame_ids
         # gt.txt's identities, each with its frames (MOT's id is the object's source_ann_id)

@@ -373,6 +373,10 @@ export class VisionLensClient
     return size ? `${url}?size=${size}` : url;
   }
 
+  videoUrl(dataset: string, sampleId: number): string {
+    return this.url(`datasets/${enc(dataset)}/samples/${sampleId}/video`);
+  }
+
   maskUrl(
     dataset: string,
     sampleId: number,

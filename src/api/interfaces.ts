@@ -385,6 +385,11 @@ export interface IVisionLensClient extends IVideosClient, IModelJobsClient {
   /** Plain HTTP URL of a sample image (a thumbnail when `size` is given). */
   imageUrl(dataset: string, sampleId: number, size?: number): string;
   /**
+   * Plain HTTP URL of the video file a frame sample is a frame of, streamed
+   * with HTTP ranges for a `<video>` element (404 for a still image).
+   */
+  videoUrl(dataset: string, sampleId: number): string;
+  /**
    * Plain HTTP URL of a sample's semantic or panoptic mask of `source`: an
    * RGBA PNG in its classes' colours (`mask_sources` of the sample), its
    * longer side at most `size` pixels when given (a tile's).

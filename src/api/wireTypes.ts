@@ -1854,6 +1854,10 @@ export interface IWireVideoTimeline {
     /** degrees the display turns the decoded picture */
     rotation: number;
     variable_frame_rate: boolean;
+    /** the decoder's name of the stream (h264, hevc, vp9, av1, ...); null for a sequence of images */
+    codec: string | null;
+    /** the media type GET samples/{sample_id}/video streams the original as; null for a sequence of images */
+    content_type: string | null;
   };
   /** the asked sample's frame number (from 1) */
   frame_number: number;

@@ -168,18 +168,25 @@ export async function frameSampleId(
 }
 
 /**
- * The frame number drawn into the image the stage shows (tests/video_fixtures.py:
- * 12 blocks across the top 24 rows, most significant bit first).
+ * The frame number drawn into the picture the stage shows, an image or native
+ * playback's canvas (tests/video_fixtures.py: 12 blocks across the top 24
+ * rows, most significant bit first).
  */
 export function shownNumber(view: Locator): Promise<number> {
   return view.locator('.jp-VisionLens-fullImage').evaluate(node => {
-    const img = node as HTMLImageElement;
-    if (!img.complete || img.naturalWidth === 0) {
+    const img = node as HTMLImageElement | HTMLCanvasElement;
+    const [width, height] =
+      img instanceof HTMLCanvasElement
+        ? [img.width, img.height]
+        : img.complete
+          ? [img.naturalWidth, img.naturalHeight]
+          : [0, 0];
+    if (width === 0) {
       return -1;
     }
     const canvas = document.createElement('canvas');
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
+    canvas.width = width;
+    canvas.height = height;
     const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
     ctx.drawImage(img, 0, 0);
     const block = canvas.width / 12;

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import Catalog, NotFoundError
+from ..media.video_files import video_content_type
 from .video_marks import no_marks, track_marks, tracking_models
 
 _VIDEO_OF_SAMPLE = """
 SELECT v.video_id, v.name, v.kind, v.fps, v.num_frames, v.duration, v.width, v.height,
-       v.rotation, v.variable_frame_rate, f.frame_number
+       v.rotation, v.variable_frame_rate, f.frame_number, v.codec, v.location
 FROM video_frames f
 JOIN videos v ON v.dataset_id = f.dataset_id AND v.video_id = f.video_id
 WHERE f.dataset_id = ? AND f.sample_id = ?
@@ -63,7 +64,8 @@ def video_timeline(
     """The video that frame sample ``sample_id`` belongs to: its metadata (``video``), the
     sample's frame number (``frame_number``), the frame samples' ids by frame number
     (``frames``: index ``N - 1`` holds frame N's sample id, null where the video has no
-    sample for it) and its tracks (``tracks``: ``source``, ``track_id``, ``label`` of the
+    sample for it; ``video`` has the ``codec`` and, for a file, the ``content_type`` the
+    original streams as) and its tracks (``tracks``: ``source``, ``track_id``, ``label`` of the
     first object, ``first_frame``, ``last_frame`` and ``runs``, ``[first, last]`` of each
     run of consecutive frames where the track has an object, and its marks: ``changes``,
     ``keyframes``, ``switches``, see
@@ -99,6 +101,10 @@ def video_timeline(
             "height": row[7],
             "rotation": int(row[8]),
             "variable_frame_rate": bool(row[9]),
+            "codec": row[11],
+            # what the original is streamed as (GET samples/{id}/video): a browser that can
+            # play it plays the video itself; a sequence of images has none
+            "content_type": video_content_type(row[12]) if row[2] == "file" else None,
         },
         "frame_number": int(row[10]),
         "frames": frames,

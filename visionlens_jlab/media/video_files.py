@@ -33,6 +33,13 @@ VIDEO_CONTENT_TYPES = {
     ".avi": "video/x-msvideo",
 }
 
+
+def video_content_type(location: str) -> str:
+    """The media type a video file is sent as, by its name's suffix."""
+    suffix = os.path.splitext(location)[1].lower()
+    return VIDEO_CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
 
 
@@ -67,11 +74,10 @@ def video_file(location: str, media_root: str) -> VideoFile:
         version = sources.version(resolved.video)  # a regular file, or MediaError
     except MediaError as exc:
         raise NotFoundError(f"the video file of this sample cannot be read: {exc}") from exc
-    suffix = os.path.splitext(resolved.video)[1].lower()
     return VideoFile(
         resolved.video,
         version.size,
-        VIDEO_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+        video_content_type(resolved.video),
         f'"{cache_key(resolved.video, version, 0, "video")[:32]}"',
         int(version.token[1:]) if resolved.video.startswith("gs://") else None,
     )

@@ -84,6 +84,9 @@ describe('VisionLensClient URLs', () => {
     expect(client.imageUrl('d', 7)).toBe(
       'https://hub.example.org/user/alice/visionlens/api/datasets/d/samples/7/image'
     );
+    expect(client.videoUrl('my set/1', 7)).toBe(
+      'https://hub.example.org/user/alice/visionlens/api/datasets/my%20set%2F1/samples/7/video'
+    );
     // a model's name is data: quoted as one path segment
     expect(client.maskUrl('d', 7, 'seg/net v2')).toBe(
       'https://hub.example.org/user/alice/visionlens/api/datasets/d/samples/7/masks/seg%2Fnet%20v2'

@@ -22,6 +22,7 @@ import { keypointObjectAt } from '../../ui/labels/keypoints';
 import { h } from '../../base/dom';
 import { IMaskLayer, SemanticMasks } from '../../ui/labels/semanticMasks';
 import { IStagePointer, startsPan, StageTool } from './stagePointer';
+import { StagePicture } from './stagePicture';
 import { labelPixelRatio, StageTransform } from './stageTransform';
 
 /** How near a keypoint (screen pixels) the pointer names its object's points. */
@@ -41,12 +42,17 @@ export class SampleStage {
       attrs: { 'data-tool': 'select' }
     });
     this._canvas = h('div', { className: 'jp-VisionLens-canvas' });
-    this._img = h('img', { className: 'jp-VisionLens-fullImage' });
-    this._img.alt = '';
-    this._img.draggable = false;
+    this._picture = new StagePicture({
+      shown: sample => {
+        this._sample = sample;
+        this.fit();
+        this._shown.emit(sample);
+      },
+      fit: () => this.fit()
+    });
     this._labels = createLabelLayers();
     this._canvas.append(
-      this._img,
+      this._picture.node,
       this._masks.node,
       this._labels.canvas,
       this._labels.svg
@@ -72,19 +78,6 @@ export class SampleStage {
         e.preventDefault();
       }
     });
-    const loaded = () => {
-      const pending = this._pending;
-      if (pending !== undefined) {
-        this._sample = pending;
-        this._pending = undefined;
-      }
-      this.fit();
-      if (pending !== undefined) {
-        this._shown.emit(pending);
-      }
-    };
-    this._img.addEventListener('load', loaded);
-    this._img.addEventListener('error', loaded);
     // The stage's size follows the panel and whatever shares it (toolbars that
     // overflow, the side tables filled after the image): watch the node itself,
     // since not every such change reaches the view as a Lumino resize.
@@ -133,36 +126,16 @@ export class SampleStage {
   /** Show a sample's image (null: none) and fit it. */
   show(sample: ISample | null, url: string | null): void {
     this._named = null;
-    this._loading = null;
-    if (!url) {
-      this._img.removeAttribute('src');
-    } else if (this._img.getAttribute('src') !== url) {
-      const next = new Image();
-      next.src = url;
-      if (!next.complete && typeof next.decode === 'function') {
-        // The labels wait for their image, and the image is not swapped in
-        // before it is decoded: the browser paints a new image as soon as it
-        // has it, before its load event, so labels drawn on that event would
-        // leave a video frame painted with the frame before's labels.
-        this._loading = next;
-        void next
-          .decode()
-          .catch(() => undefined) // a broken image: shown as it is, labelled
-          .then(() => {
-            if (this._loading === next) {
-              this._loading = null;
-              this._swap(sample, url);
-            }
-          });
-        return;
-      }
-      this._swap(sample, url);
-      return;
-    }
-    this._pending = undefined;
-    this._sample = sample;
-    this.fit();
-    this._shown.emit(sample);
+    this._picture.show(sample, url);
+  }
+
+  /**
+   * Show `picture`, a video's frame drawn by native playback, with that
+   * frame's `sample`: it takes the image's place until an image is shown.
+   */
+  showPicture(sample: ISample, picture: HTMLCanvasElement): void {
+    this._named = null;
+    this._picture.showCanvas(sample, picture);
   }
 
   /**
@@ -172,20 +145,6 @@ export class SampleStage {
    */
   get shown(): ISignal<this, ISample | null> {
     return this._shown;
-  }
-
-  /** Show `url` (decoded, or failed) with `sample`'s labels. */
-  private _swap(sample: ISample | null, url: string): void {
-    this._img.src = url;
-    if (!this._img.complete) {
-      // not decoded after all (a cache that keeps nothing): drawn on its load
-      this._pending = sample;
-      return;
-    }
-    this._pending = undefined;
-    this._sample = sample;
-    this.fit();
-    this._shown.emit(sample);
   }
 
   /** Lay the sample's semantic or panoptic masks over its image (none: []). */
@@ -388,10 +347,8 @@ export class SampleStage {
 
   private _size(): [number, number] {
     const s = this._sample;
-    return [
-      s?.width || this._img.naturalWidth || 1,
-      s?.height || this._img.naturalHeight || 1
-    ];
+    const [w, h] = this._picture.size;
+    return [s?.width || w || 1, s?.height || h || 1];
   }
 
   private _onWheel(e: WheelEvent): void {
@@ -427,13 +384,9 @@ export class SampleStage {
   private _model: IVisionLensModel;
   private _sample: ISample | null = null;
   private _shown = new Signal<this, ISample | null>(this);
-  /** The sample whose image is loading (its labels are drawn on load). */
-  private _pending: ISample | null | undefined = undefined;
-  /** The image being decoded before it is shown (null: none). */
-  private _loading: HTMLImageElement | null = null;
   private _named: IAnnotation | null = null;
   private _canvas: HTMLDivElement;
-  private _img: HTMLImageElement;
+  private _picture: StagePicture;
   private _labels: ILabelLayers;
   private _masks = new SemanticMasks();
   private _labelTypes: LabelTypeToggles;

@@ -81,7 +81,8 @@ export class SampleView extends Widget {
     this._side = h('div', { className: 'jp-VisionLens-sampleSide' });
     this._frameEvaluation = new FrameEvaluation(model);
     this.video = new VideoPlayer(model, {
-      showFrame: (sample, delta) => this._showFrame(sample, delta),
+      showFrame: (sample, delta, picture) =>
+        this._showFrame(sample, delta, picture),
       frameEvaluation: () =>
         this.labelTypes.evalColours && model.dataset
           ? this._frameEvaluation.get(model.dataset, model.query.filter)
@@ -274,12 +275,16 @@ export class SampleView extends Widget {
 
   /** A frame the video player loaded with its image: shown at once; its row
    * in the view is looked for once it stays shown (not while playing). */
-  private _showFrame(sample: ISample, delta: number): void {
+  private _showFrame(
+    sample: ISample,
+    delta: number,
+    picture?: HTMLCanvasElement
+  ): void {
     this._ctl?.abort();
     const { index } = this._place;
     this._sample = sample;
     this._place = { ...this._place, index: null }; // until located
-    this._render();
+    this._render(picture);
     const ctl = (this._ctl = new AbortController());
     const hint = index === null ? null : index + delta;
     setTimeout(() => {
@@ -294,7 +299,8 @@ export class SampleView extends Widget {
     }, LOCATE_AFTER_MS);
   }
 
-  private _render(): void {
+  /** Show the sample; its image is `picture` where native playback drew it. */
+  private _render(picture?: HTMLCanvasElement): void {
     const s = this._sample;
     this._status.hidden = true;
     if (!s) {
@@ -319,7 +325,11 @@ export class SampleView extends Widget {
       this._renderSide();
     }
     const dataset = this.model.dataset as string;
-    this._stage.show(s, imageUrl(this.model, dataset, s.sample_id));
+    if (picture) {
+      this._stage.showPicture(s, picture);
+    } else {
+      this._stage.show(s, imageUrl(this.model, dataset, s.sample_id));
+    }
     this._stage.showMasks(
       (s.mask_sources ?? []).map(source => ({
         source,

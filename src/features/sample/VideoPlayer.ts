@@ -7,28 +7,27 @@
  * switches the timeline marks (the first such model until one is picked).
  *
  * A frame is shown only once both its sample (labels) and its image are
- * loaded (`FramePrefetch`, a few frames ahead while playing), so the labels
+ * loaded (`VideoFrameLoader`, a few frames ahead while playing), so the labels
  * drawn are always those of the image shown; playback waits for a late frame
- * rather than show an image with another frame's labels. The labels of a
- * window of upcoming frames come in one request (`FrameWindow`), held until
- * their frame loads; each image is its own request. With TP/FP/FN on, each
- * window's labels come with their statuses in the colouring evaluation
- * (`IVideoHost.frameEvaluation`), so they keep their colours while playing.
+ * rather than show an image with another frame's labels. Where the browser
+ * plays the video's file itself (`playsNatively`), playback runs in its
+ * `<video>` element instead (`NativePlayback`): each picture it presents is
+ * shown with its own frame's labels, at the video's speed; a paused or
+ * stepped view shows the server's image of the frame, and a file the element
+ * fails on plays from images.
  */
 import { h } from '../../base/dom';
 import { visibleText } from '../../base/dataText';
 import {
-  FramePrefetch,
-  FrameWindow,
   PlaybackClock,
   frameCount,
   frameCounterText,
   frameInterval,
   frameSample,
-  samplesOfFrames,
   steppedFrame
 } from '../../model/videoFrames';
-import { getSamples, imageUrl } from '../../model/sources/samples';
+import { playsNatively } from '../../model/nativePlayback';
+import { videoUrl } from '../../model/sources/samples';
 import { frameOf, videoTimeline } from '../../model/sources/videos';
 import {
   IEvaluationSummary,
@@ -36,30 +35,20 @@ import {
   IVideoTimeline,
   IVisionLensModel
 } from '../../model/tokens';
+import { NativePlayback } from './NativePlayback';
+import { TrackerSelect } from './trackerSelect';
+import { VideoFrameLoader } from './videoFrameLoader';
 import { VideoTimeline } from './VideoTimeline';
 
 /** What the player asks of the sample view. */
 export interface IVideoHost {
-  /** Show `sample` (a frame whose image is loaded): `delta` frames from the last. */
-  showFrame(sample: ISample, delta: number): void;
+  /**
+   * Show `sample` (a frame whose image is loaded): `delta` frames from the
+   * last; with `picture`, that canvas (drawn by native playback) is its image.
+   */
+  showFrame(sample: ISample, delta: number, picture?: HTMLCanvasElement): void;
   /** The evaluation whose TP/FP/FN statuses the frames carry (null: colours off). */
   frameEvaluation(): Promise<IEvaluationSummary | null>;
-}
-
-/** Frames loaded ahead while playing. */
-const AHEAD = 4;
-
-/**
- * Frames whose labels one request asks: past `AHEAD`, so that the next
- * window is asked while frames of this one are still to show.
- */
-const WINDOW = 8;
-
-/** Load an image and wait until it is decoded (then the browser holds it). */
-function decodedImage(url: string): Promise<void> {
-  const img = new Image();
-  img.src = url;
-  return img.decode();
 }
 
 /** The controls and timeline of the video a frame sample belongs to. */
@@ -73,14 +62,32 @@ export class VideoPlayer {
     );
     this._counter = h('span', { className: 'jp-VisionLens-videoCounter' });
     this._name = h('span', { className: 'jp-VisionLens-videoName' });
-    this._tracker = h('select', {
-      className: 'jp-VisionLens-videoTracker jp-mod-styled',
-      attrs: { 'aria-label': 'Identity switches of' }
+    this._tracker = new TrackerSelect(_model, timeline => {
+      // the same video (frames, samples): only the tracks' switches differ
+      this._timeline = timeline;
+      this.timeline.setTimeline(timeline);
+      this._renderFrame();
     });
-    this._tracker.addEventListener(
-      'change',
-      () => void this._markSwitchesOf(this._tracker.value)
-    );
+    this._native = new NativePlayback({
+      labelsOf: frame =>
+        this._frames?.labelsOf(frame) ?? Promise.reject(new Error('no video')),
+      show: (frame, sample, picture) => {
+        const delta = frame - this._frame;
+        this._frame = frame;
+        this._renderFrame();
+        this._host.showFrame(sample, delta, picture);
+      },
+      ended: failed => {
+        if (failed && this._playing) {
+          this._nativeOk = false; // the file did not play: from images
+          void this._playLoop();
+        } else {
+          this.pause();
+          // the last frame's image (its picture may have come too late to show)
+          void this._show(this._count(), this._seq);
+        }
+      }
+    });
     this.timeline = new VideoTimeline(frame => void this.seek(frame));
     const controls = h(
       'div',
@@ -92,13 +99,14 @@ export class VideoPlayer {
       this._button('jp-VisionLens-videoForward10', '+10', () => this.step(10)),
       this._counter,
       this._name,
-      this._tracker
+      this._tracker.node
     );
     this.node = h(
       'div',
       { className: 'jp-VisionLens-video' },
       controls,
-      this.timeline.node
+      this.timeline.node,
+      this._native.node
     );
     this.node.hidden = true;
   }
@@ -132,9 +140,6 @@ export class VideoPlayer {
       return;
     }
     const known = this._timeline;
-    if (dataset !== this._dataset) {
-      this._picked = undefined; // another dataset's models
-    }
     if (
       dataset !== this._dataset ||
       !known ||
@@ -149,7 +154,7 @@ export class VideoPlayer {
           dataset,
           sample.sample_id,
           undefined,
-          this._picked
+          this._tracker.pickedFor(dataset)
         );
       } catch {
         return; // a frame field on a still image (no video row): no player
@@ -159,11 +164,15 @@ export class VideoPlayer {
       }
       this._dataset = dataset;
       this._timeline = timeline;
-      this._labels = new FrameWindow(f => this._loadLabels(f), WINDOW);
-      this._prefetch = new FramePrefetch(f => this._load(f), AHEAD);
+      this._frames = new VideoFrameLoader(this._model, dataset, timeline, () =>
+        this._host.frameEvaluation()
+      );
+      this._nativeOk =
+        NativePlayback.supported &&
+        playsNatively(timeline, type => this._native.canPlayType(type));
       this.timeline.setTimeline(timeline);
       this._name.textContent = visibleText(timeline.video.name);
-      this._renderTrackers();
+      this._tracker.render(timeline, dataset);
     }
     this._frame = at.frame;
     this.node.hidden = false;
@@ -178,10 +187,11 @@ export class VideoPlayer {
     await this.seek(steppedFrame(from, delta, this._count()));
   }
 
-  /** Show frame `frame` (the nearest with a sample, in the seek's direction). */
+  /** Show frame `frame` (the nearest with a sample, in the seek's direction); pauses. */
   async seek(frame: number): Promise<void> {
+    this.pause();
     const timeline = this._timeline;
-    if (!timeline || !this._prefetch) {
+    if (!timeline || !this._frames) {
       return;
     }
     const from = this._heading ?? this._frame;
@@ -204,6 +214,8 @@ export class VideoPlayer {
   toggle(): void {
     if (this._playing) {
       this.pause();
+    } else if (this._nativeOk) {
+      this._playNative();
     } else {
       void this._playLoop();
     }
@@ -215,65 +227,45 @@ export class VideoPlayer {
       this._playing = false;
       this._seq++;
       this._heading = null;
+      if (this._native.running) {
+        this._native.stop();
+        // the server's image of the frame: what a paused view shows
+        void this._show(this._frame, this._seq);
+      }
       this._renderFrame();
     }
   }
 
   /** Labels changed: the frames loaded ahead are loaded again. */
   labelsChanged(): void {
-    this._prefetch?.clear();
-    this._labels?.clear();
+    this._frames?.clear();
   }
 
   dispose(): void {
     this._forget();
   }
 
-  /** Mark the identity switches of `tracker` (a model with a tracking evaluation). */
-  private async _markSwitchesOf(tracker: string): Promise<void> {
-    const known = this._timeline;
-    const dataset = this._dataset;
-    const id = known?.frames.find(f => f !== null);
-    if (!known || !dataset || id === null || id === undefined) {
-      return;
-    }
-    let timeline: IVideoTimeline;
-    try {
-      timeline = await videoTimeline(
-        this._model,
-        dataset,
-        id,
-        undefined,
-        tracker
-      );
-    } catch {
-      this._renderTrackers(); // refused (its evaluation deleted): the select says what is marked
-      return;
-    }
-    if (known !== this._timeline) {
-      return; // another video came meanwhile
-    }
-    this._picked = tracker;
-    // the same video (frames, samples): only the tracks' switches differ
-    this._timeline = timeline;
-    this.timeline.setTimeline(timeline);
-    this._renderTrackers();
-    this._renderFrame();
-  }
-
-  /** The select of the models with a tracking evaluation, shown when there are some. */
-  private _renderTrackers(): void {
+  /** Play in the browser's `<video>` element from the frame shown. */
+  private _playNative(): void {
     const timeline = this._timeline;
-    const models = timeline?.tracking_models ?? [];
-    this._tracker.replaceChildren(
-      ...models.map(name => {
-        const option = h('option', { text: `switches of ${name}` });
-        option.value = name;
-        return option;
-      })
-    );
-    this._tracker.value = timeline?.model ?? '';
-    this._tracker.hidden = models.length === 0;
+    const id = timeline?.frames[0];
+    if (
+      !timeline?.video.fps ||
+      !this._dataset ||
+      id === null ||
+      id === undefined
+    ) {
+      return;
+    }
+    if (this._frame >= this._count()) {
+      this._frame = 0; // played to the end: play again from the start
+    }
+    this._playing = true;
+    this._seq++;
+    this._heading = null; // a seek still loading is dropped
+    this._renderFrame();
+    const url = videoUrl(this._model, this._dataset, id);
+    this._native.start(url, this._frame, timeline.video.fps, this._count());
   }
 
   private async _playLoop(): Promise<void> {
@@ -312,17 +304,17 @@ export class VideoPlayer {
 
   /** Show `frame` once loaded, unless a later seek (`seq`) came first. */
   private async _show(frame: number, seq: number): Promise<boolean> {
-    const prefetch = this._prefetch;
-    if (!prefetch) {
+    const frames = this._frames;
+    if (!frames) {
       return false;
     }
     let sample: ISample;
     try {
-      sample = await prefetch.take(frame, this._count());
+      sample = await frames.take(frame);
     } catch {
       return false;
     }
-    if (seq !== this._seq || prefetch !== this._prefetch) {
+    if (seq !== this._seq || frames !== this._frames) {
       return false;
     }
     const delta = frame - this._frame;
@@ -330,36 +322,6 @@ export class VideoPlayer {
     this._renderFrame();
     this._host.showFrame(sample, delta);
     return true;
-  }
-
-  /** A frame's sample (from its window) and decoded image, together. */
-  private async _load(frame: number): Promise<ISample> {
-    const id = this._timeline?.frames[frame - 1];
-    const dataset = this._dataset;
-    const labels = this._labels;
-    if (id === null || id === undefined || !dataset || !labels) {
-      throw new Error(`frame ${frame} has no sample`);
-    }
-    const [sample] = await Promise.all([
-      labels.get(frame, this._count()),
-      decodedImage(imageUrl(this._model, dataset, id))
-    ]);
-    return sample;
-  }
-
-  /** The samples of `frames` (those with one), in one request, by frame. */
-  private _loadLabels(
-    frames: readonly number[]
-  ): Promise<Map<number, ISample>> {
-    const timeline = this._timeline;
-    const dataset = this._dataset;
-    if (!timeline || !dataset) {
-      return Promise.resolve(new Map());
-    }
-    return samplesOfFrames(timeline, frames, async ids => {
-      const evaluation = await this._host.frameEvaluation();
-      return getSamples(this._model, dataset, ids, undefined, evaluation);
-    });
   }
 
   /**
@@ -406,10 +368,9 @@ export class VideoPlayer {
     this._asked = null;
     this._shownFrame = null;
     this._timeline = null;
-    this._prefetch?.clear();
-    this._prefetch = null;
-    this._labels?.clear();
-    this._labels = null;
+    this._native.forget();
+    this._frames?.clear();
+    this._frames = null;
     this.timeline.setTimeline(null);
     this.node.hidden = true;
   }
@@ -426,8 +387,10 @@ export class VideoPlayer {
 
   private _timeline: IVideoTimeline | null = null;
   private _dataset: string | null = null;
-  private _prefetch: FramePrefetch<ISample> | null = null;
-  private _labels: FrameWindow<ISample> | null = null;
+  private _frames: VideoFrameLoader | null = null;
+  private _native: NativePlayback;
+  /** Whether this video plays in the `<video>` element (`playsNatively`). */
+  private _nativeOk = false;
   private _frame = 1;
   /** The frame the stage last drew (null: not since this video's timeline came). */
   private _shownFrame: number | null = null;
@@ -439,7 +402,5 @@ export class VideoPlayer {
   private _play: HTMLButtonElement;
   private _counter: HTMLSpanElement;
   private _name: HTMLSpanElement;
-  private _tracker: HTMLSelectElement;
-  /** The model picked for the switches (undefined: the dataset's first). */
-  private _picked: string | undefined = undefined;
+  private _tracker: TrackerSelect;
 }

@@ -59,7 +59,9 @@ function timeline(
       width: 64,
       height: 48,
       rotation: 0,
-      variable_frame_rate: false
+      variable_frame_rate: false,
+      codec: 'h264',
+      content_type: 'video/mp4'
     },
     frame_number: 1,
     frames,

@@ -35,6 +35,15 @@ export function imageUrl(
   return model.client.imageUrl(dataset, sampleId, size);
 }
 
+/** Plain HTTP URL of the video file of a frame sample (for a `<video>`). */
+export function videoUrl(
+  model: IVisionLensModel,
+  dataset: string,
+  sampleId: number
+): string {
+  return model.client.videoUrl(dataset, sampleId);
+}
+
 /**
  * Plain HTTP URL of a sample's semantic or panoptic mask of `source` (its
  * longer side at most `size` pixels when given).
