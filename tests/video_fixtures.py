@@ -75,12 +75,15 @@ def write_video(
     bframes: int = 2,
     vfr_steps: list[int] | None = None,
     preset: str = "medium",
+    first_pts: int = 0,
 ) -> list[int]:
     """Encode ``frames`` frames (numbers 1..frames) with libx264; returns their timestamps.
 
     ``gop``: keyframe interval (x264 may start one early at a scene cut, never late);
     ``bframes``: consecutive B-frames (0 for none). ``vfr_steps``: a variable frame rate,
     each frame lasting the next step (cycled) in milliseconds instead of ``1 / fps``.
+    ``first_pts``: the first frame's timestamp in the time base (a file that starts later
+    than 0, as cut or streamed recordings do).
     """
     time_base = Fraction(1, 1000) if vfr_steps else Fraction(1, fps)
     stamps: list[int] = []
@@ -94,7 +97,7 @@ def write_video(
             "preset": preset,
             "sc_threshold": "0",  # keyframes only every ``gop`` frames: seeks do real work
         }
-        t = 0
+        t = first_pts
         for n in range(1, frames + 1):
             frame = av.VideoFrame.from_ndarray(frame_pixels(n, width, height), format="rgb24")
             frame.pts, frame.time_base = t, time_base

@@ -69,9 +69,10 @@ export function playsNatively(
 }
 
 /**
- * The frame number (1..`count`) of the picture presented at `seconds` of
- * media time: frame N is presented from (N - 1) / fps, so the nearest frame
- * start names it (a timestamp a rounding error short of its start included).
+ * The frame number (1..`count`) of the picture presented `seconds` of media
+ * time after the file's first picture: frame N is presented from
+ * (N - 1) / fps, so the nearest frame start names it (a timestamp a rounding
+ * error short of its start included).
  */
 export function frameAtTime(
   seconds: number,
@@ -83,8 +84,9 @@ export function frameAtTime(
 }
 
 /**
- * The media time to seek to for frame `frame`: the middle of its interval,
- * so that the element stops on that frame and not on the one before it.
+ * Where to seek for frame `frame`, in media time after the first picture:
+ * the middle of its interval, so that the element stops on that frame and
+ * not on the one before it.
  */
 export function timeOfFrame(frame: number, fps: number): number {
   return (frame - 1 + 0.5) / fps;

@@ -6,15 +6,22 @@
  * frame's labels (the stage's `data-labels-of`, the boxes of the tracks on
  * that frame) and named by the counter. Recorded in the page on every
  * animation frame, so that nothing is sampled between two of them. At the
- * end the view shows the server's image of the last frame; a file the
- * element cannot load plays from the server's images instead.
+ * end the view shows the server's image of the last frame. A file whose
+ * first picture is 1 s into its timeline plays with each picture named by
+ * its own frame, and a file the element cannot load plays from the server's
+ * images instead.
  */
-import { Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { APIRequestContext, Page } from '@playwright/test';
 
 import { expect, test } from './fixtures';
-import { api } from './helpers';
+import { api, runEnv } from './helpers';
 import {
   atFrame,
+  doneJob,
   FRAMES,
   frameSampleId,
   ingestVideo,
@@ -88,6 +95,43 @@ async function recordPictures(page: Page): Promise<void> {
   });
 }
 
+const LATE = 'ui-video-late';
+
+/** A bare clip whose first frame is 1 s into the file's timeline (25 fps: pts 25). */
+async function ingestLateClip(request: APIRequestContext): Promise<void> {
+  const { datasets } = await api(request, 'datasets');
+  if (datasets.some((d: { name: string }) => d.name === LATE)) {
+    return;
+  }
+  const folder = path.join(
+    runEnv('VISIONLENS_DATA_DIR'),
+    'ui-sources',
+    'video-late'
+  );
+  fs.mkdirSync(folder, { recursive: true });
+  execFileSync(process.env.VISIONLENS_PYTHON || 'python', [
+    '-c',
+    'import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1])\n' +
+      'from tests.video_fixtures import write_video\n' +
+      'write_video(Path(sys.argv[2]) / "late.mp4", int(sys.argv[3]), gop=10, first_pts=25)',
+    path.resolve(__dirname, '..', '..'),
+    folder,
+    String(FRAMES)
+  ]);
+  const { job } = await api(request, 'datasets', {
+    source: folder,
+    name: LATE
+  });
+  await doneJob(request, job.id);
+}
+
+/** The pictures recorded in the page since `recordPictures`. */
+async function recorded(page: Page): Promise<IPicture[]> {
+  return (await page.evaluate(
+    () => (window as unknown as { __pictures: IPicture[] }).__pictures
+  )) as IPicture[];
+}
+
 /** The boxes of the clip's tracks on `frame`: the car 1-20, the person 11-40. */
 const boxesOn = (frame: number): number =>
   (frame <= 20 ? 1 : 0) + (frame >= 11 ? 1 : 0);
@@ -126,9 +170,7 @@ test.describe('native video playback', () => {
     ).toBe('img');
     expect(videoRequests.length).toBeGreaterThan(0);
 
-    const pictures = (await page.evaluate(
-      () => (window as unknown as { __pictures: IPicture[] }).__pictures
-    )) as IPicture[];
+    const pictures = await recorded(page);
     const shownFrames = new Set(pictures.map(p => p.frame));
     // most of the 40 frames were presented and drawn (a slow host drops some)
     expect(shownFrames.size).toBeGreaterThan(FRAMES / 2);
@@ -163,9 +205,38 @@ test.describe('native video playback', () => {
     });
     await atFrame(view, FRAMES);
     expect(refused).toBeGreaterThan(0);
-    const pictures = (await page.evaluate(
-      () => (window as unknown as { __pictures: IPicture[] }).__pictures
-    )) as IPicture[];
-    expect(pictures).toEqual([]); // no canvas: every frame an image
+    expect(await recorded(page)).toEqual([]); // no canvas: every frame an image
+  });
+
+  test('names each picture by its frame in a file that starts late', async ({
+    page,
+    request
+  }) => {
+    await ingestLateClip(request);
+    const first = await frameSampleId(request, 1, LATE);
+    const { frames } = await api(
+      request,
+      `datasets/${LATE}/samples/${first}/timeline`
+    );
+    const view = await openFrame(page, first, LATE);
+    await atFrame(view, 1);
+    await recordPictures(page);
+    const play = view.locator('.jp-VisionLens-videoPlay');
+    await play.click();
+    await expect(play).toHaveAttribute('aria-pressed', 'false', {
+      timeout: 30000
+    });
+    await atFrame(view, FRAMES);
+    const pictures = await recorded(page);
+    expect(new Set(pictures.map(p => p.frame)).size).toBeGreaterThan(
+      FRAMES / 2
+    );
+    for (const p of pictures) {
+      expect(p, 'the picture holds the frame it names').toMatchObject({
+        number: p.frame,
+        labelsOf: String(frames[p.frame - 1]),
+        counter: p.frame
+      });
+    }
   });
 });

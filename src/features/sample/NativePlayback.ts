@@ -10,7 +10,11 @@
  * `VideoFrame` of the element holds the picture with its own timestamp,
  * where drawing the element after a `requestVideoFrameCallback` draws
  * whatever frame the compositor holds by then, which may be the next one.
- * Without `VideoFrame` the callback's `mediaTime` names it.
+ * Without `VideoFrame` the callback's `mediaTime` names it. Timestamps count
+ * from the file's first picture, whose media time the element gives when it
+ * presents it once loaded: a file whose first timestamp is not 0 (a cut or
+ * streamed recording) plays from there, and counting from 0 would name each
+ * picture a later frame than it is.
  */
 import { frameAtTime, timeOfFrame } from '../../model/nativePlayback';
 import { ISample } from '../../model/tokens';
@@ -24,6 +28,9 @@ export interface INativeHost {
   /** Playback stopped by itself: at the end, or `failed` (the file did not play). */
   ended(failed: boolean): void;
 }
+
+/** How long the file's first picture may take to come before it counts as failed. */
+const FIRST_PICTURE_MS = 10000;
 
 /** Plays one video at a time in an element the player lays out of sight. */
 export class NativePlayback {
@@ -72,15 +79,26 @@ export class NativePlayback {
     this._last = shown;
     this._running = true;
     const run = ++this._run;
-    if (video.getAttribute('src') !== url) {
+    if (video.getAttribute('src') !== url || !this._firstPicture) {
       video.src = url;
+      this._firstPicture = this._firstPictureTime();
     }
-    video.currentTime = Math.max(0, timeOfFrame(shown, fps));
-    video.requestVideoFrameCallback((_, meta) => this._presented(run, meta));
-    video.play().catch(() => {
-      if (run === this._run && this._running) {
-        this._end(true); // refused (no decoder for it after all)
+    void this._firstPicture.then(origin => {
+      if (run !== this._run) {
+        return;
       }
+      if (origin === null) {
+        this._end(true); // nothing came: the file did not load
+        return;
+      }
+      this._origin = origin;
+      video.currentTime = origin + Math.max(0, timeOfFrame(shown, fps));
+      video.requestVideoFrameCallback((_, meta) => this._presented(run, meta));
+      video.play().catch(() => {
+        if (run === this._run && this._running) {
+          this._end(true); // refused (no decoder for it after all)
+        }
+      });
     });
   }
 
@@ -96,10 +114,33 @@ export class NativePlayback {
   /** Stop and let the file go (another video, or the view closes). */
   forget(): void {
     this.stop();
+    this._firstPicture = null;
     if (this.node.hasAttribute('src')) {
       this.node.removeAttribute('src');
       this.node.load(); // drops the buffered media
     }
+  }
+
+  /**
+   * The media time of the file's first picture, which the element presents
+   * once the file loads, before any seek (null: none came, or the file failed).
+   */
+  private _firstPictureTime(): Promise<number | null> {
+    return new Promise(resolve => {
+      const timer = setTimeout(() => resolve(null), FIRST_PICTURE_MS);
+      this.node.requestVideoFrameCallback((_, meta) => {
+        clearTimeout(timer);
+        resolve(meta.mediaTime);
+      });
+      this.node.addEventListener(
+        'error',
+        () => {
+          clearTimeout(timer);
+          resolve(null);
+        },
+        { once: true }
+      );
+    });
   }
 
   /** A picture was presented: capture it and show it with its labels. */
@@ -148,12 +189,13 @@ export class NativePlayback {
     }
     if (typeof VideoFrame === 'undefined') {
       ctx.drawImage(video, 0, 0);
-      return frameAtTime(mediaTime, this._fps, this._count);
+      return frameAtTime(mediaTime - this._origin, this._fps, this._count);
     }
     const frame = new VideoFrame(video);
     try {
       ctx.drawImage(frame, 0, 0);
-      return frameAtTime(frame.timestamp / 1e6, this._fps, this._count);
+      const seconds = frame.timestamp / 1e6 - this._origin;
+      return frameAtTime(seconds, this._fps, this._count);
     } finally {
       frame.close();
     }
@@ -183,6 +225,10 @@ export class NativePlayback {
   /** Each shown capture's number: labels loaded for an earlier one are dropped. */
   private _captures = 0;
   private _last = 0;
+  /** The media time of the file's first picture (frame 1). */
+  private _origin = 0;
+  /** The first picture's media time, asked once per file (null: no file). */
+  private _firstPicture: Promise<number | null> | null = null;
   private _fps = 30;
   private _count = 1;
   private _pictures: HTMLCanvasElement[] = [];
