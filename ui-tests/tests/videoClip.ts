@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { galata, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { APIRequestContext, Locator } from '@playwright/test';
+import { APIRequestContext, Locator, Page } from '@playwright/test';
 
 import { expect } from './fixtures';
 import { api, command, openGrid, runEnv } from './helpers';
@@ -168,46 +168,75 @@ export async function frameSampleId(
 }
 
 /**
- * The frame number drawn into the picture the stage shows, an image or native
- * playback's canvas (tests/video_fixtures.py: 12 blocks across the top 24
- * rows, most significant bit first).
+ * Define `window.__vlDrawnNumber(picture)` in the page (once): the frame
+ * number drawn into an image's or a canvas's pixels, -1 before an image
+ * loaded (tests/video_fixtures.py: 12 blocks across the top 24 rows, most
+ * significant bit first).
  */
-export function shownNumber(view: Locator): Promise<number> {
-  return view.locator('.jp-VisionLens-fullImage').evaluate(node => {
-    const img = node as HTMLImageElement | HTMLCanvasElement;
-    const [width, height] =
-      img instanceof HTMLCanvasElement
-        ? [img.width, img.height]
-        : img.complete
-          ? [img.naturalWidth, img.naturalHeight]
-          : [0, 0];
-    if (width === 0) {
-      return -1;
-    }
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    ctx.drawImage(img, 0, 0);
-    const block = canvas.width / 12;
-    const band = (24 * canvas.width) / 192;
-    let n = 0;
-    for (let bit = 0; bit < 12; bit++) {
-      const left = Math.floor(bit * block + block / 4);
-      const d = ctx.getImageData(
-        left,
-        Math.floor(band / 4),
-        Math.max(1, Math.floor(block / 2)),
-        Math.max(1, Math.floor(band / 2))
-      ).data;
-      let sum = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
+export async function installNumberReader(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as {
+      __vlDrawnNumber?: (p: HTMLImageElement | HTMLCanvasElement) => number;
+    };
+    w.__vlDrawnNumber ??= picture => {
+      const [width, height] =
+        picture instanceof HTMLCanvasElement
+          ? [picture.width, picture.height]
+          : picture.complete
+            ? [picture.naturalWidth, picture.naturalHeight]
+            : [0, 0];
+      if (width === 0) {
+        return -1;
       }
-      n = n * 2 + (sum / (d.length / 4) > 128 ? 1 : 0);
-    }
-    return n;
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+      ctx.drawImage(picture, 0, 0);
+      const block = canvas.width / 12;
+      const band = (24 * canvas.width) / 192;
+      let n = 0;
+      for (let bit = 0; bit < 12; bit++) {
+        const left = Math.floor(bit * block + block / 4);
+        const d = ctx.getImageData(
+          left,
+          Math.floor(band / 4),
+          Math.max(1, Math.floor(block / 2)),
+          Math.max(1, Math.floor(band / 2))
+        ).data;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
+        }
+        n = n * 2 + (sum / (d.length / 4) > 128 ? 1 : 0);
+      }
+      return n;
+    };
   });
+}
+
+/** The frame number drawn into the picture the stage shows (an image or a canvas). */
+export async function shownNumber(view: Locator): Promise<number> {
+  await installNumberReader(view.page());
+  return view
+    .locator('.jp-VisionLens-fullImage')
+    .evaluate(node =>
+      (
+        window as unknown as {
+          __vlDrawnNumber: (p: Element) => number;
+        }
+      ).__vlDrawnNumber(node)
+    );
+}
+
+/** Press play and wait until the clip played to its end and paused on its last frame. */
+export async function playToEnd(view: Locator): Promise<void> {
+  const play = view.locator('.jp-VisionLens-videoPlay');
+  await play.click();
+  await expect(play).toHaveAttribute('aria-pressed', 'false', {
+    timeout: 30000
+  });
+  await atFrame(view, FRAMES);
 }
 
 /** Wait until the counter says `frame` and the image shown is that frame. */
